@@ -1,0 +1,97 @@
+"""The composition root: build the Application, wire every handler, start and stop services.
+
+This is the only module that knows every handler. Order matters: group -1 resolves the
+chat's language before any handler of group 0 runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+
+from tgbot.campaign import Campaign
+from tgbot.config import Settings
+from tgbot.context import BotContext, Services
+from tgbot.delivery import Deliverer
+from tgbot.handlers import actions, errors, faq, language, locale, start, subscription
+from tgbot.i18n import TELEGRAM_CODES, I18n, Translator
+from tgbot.store import Store
+
+log = logging.getLogger(__name__)
+
+PUSH_INTERVAL = 30.0  # seconds between checks for chats whose push time has come
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER,
+                   Update.CHANNEL_POST]
+
+
+def build_application(settings: Settings, campaign: Campaign) -> Application:
+    """The bot, ready for `run_polling`, `run_webhook` or `async with`."""
+    application = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(f"{settings.api_url}/bot")
+        .base_file_url(f"{settings.api_url}/file/bot")
+        .defaults(Defaults(parse_mode=ParseMode.HTML,
+                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .context_types(ContextTypes(context=BotContext, bot_data=Services))
+        .rate_limiter(AIORateLimiter(overall_max_rate=settings.rate, max_retries=0))
+        .concurrent_updates(8)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    services: Services = application.bot_data
+    services.settings = settings
+    services.set_campaign(campaign)
+    services.i18n = I18n(settings.locales)
+
+    application.add_handlers({
+        -1: locale.HANDLERS,
+        0: [*start.HANDLERS, *actions.HANDLERS, *subscription.HANDLERS, *language.HANDLERS,
+            *faq.handlers(services)],
+    })
+    application.add_error_handler(errors.on_error)
+    return application
+
+
+def bot_commands(t: Translator, campaign: Campaign) -> list[BotCommand]:
+    """The command menu in one language."""
+    own = [("today", t.gettext("Today's action")), ("actions", t.gettext("All actions")),
+           ("progress", t.gettext("Your progress")), ("subscribe", t.gettext("Daily action")),
+           ("settings", t.gettext("Time of the daily action")),
+           ("language", t.gettext("Change language")), ("faq", t.gettext("Questions"))]
+    own += [(e.command, t.gettext(e.description)) for e in campaign.faq]
+    return [BotCommand(command, description) for command, description in own]
+
+
+async def _post_init(application: Application) -> None:
+    """Open the database, learn our username, register commands, start the daily push."""
+    services: Services = application.bot_data
+    services.store = await Store.open(services.settings.db)
+    me = await application.bot.get_me()
+    services.bot_username = me.username or ""
+    for t in services.i18n:
+        code = "" if t.code == "en" else TELEGRAM_CODES.get(t.code, t.code)
+        await application.bot.set_my_commands(bot_commands(t, services.campaign),
+                                              scope=BotCommandScopeDefault(), language_code=code)
+    services.deliverer = Deliverer(services, application.bot)
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(_push_tick, interval=PUSH_INTERVAL, first=1.0,
+                                            name="daily-push")
+
+
+async def _push_tick(context: BotContext) -> None:
+    """Start a delivery round in the background; the job itself returns at once."""
+    deliverer = context.services.deliverer
+    context.application.create_task(deliverer.run_round(dt.datetime.now(dt.UTC)),
+                                    name="delivery-round")
+
+
+async def _post_shutdown(application: Application) -> None:
+    services: Services = application.bot_data
+    if services.store is not None:
+        await services.store.close()

@@ -1,0 +1,464 @@
+"""The campaign file (`actions.yaml`): load it, check it, and answer which action is due when.
+
+Organisers edit only this file, so every problem is reported as `FILE:LINE: message` and the
+bot refuses to start on a file with problems. Everything here is plain Python: no Telegram.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tgbot.telegram_html import HtmlError, parse_html
+
+CAMPAIGN_DAYS = 23
+ACTION_KINDS = ("letter", "tweet", "share", "event", "learn")
+PLACEHOLDERS = ("edition", "start_date", "end_date", "website", "hashtag")
+
+# Telegram's own limits (see the Bot API docs): text and captions in code points after parsing.
+MESSAGE_LIMIT = 4096
+CAPTION_LIMIT = 1024
+# Our own limits, chosen so every rendered message and button fits Telegram's with room to spare.
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
+FAQ_ID_RE = re.compile(r"^[a-z0-9_]{1,24}$")
+COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
+TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+URL_RE = re.compile(r"^https?://[^\s<>\"]+$")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+IMAGE_MAX_BYTES = 10 * 1024 * 1024
+BODY_LIMIT = 2000
+TITLE_LIMIT = 80
+LABEL_LIMIT = 40
+TWEET_LIMIT = 280
+LETTER_LIMIT = 3000
+
+
+class CampaignError(Exception):
+    """The campaign file has problems; `problems` holds every `FILE:LINE: message` line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Letter:
+    to: str
+    send: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Action:
+    day: int
+    id: str
+    kind: str
+    title: str
+    body: str
+    links: tuple[Link, ...] = ()
+    tweet: str | None = None
+    letter: Letter | None = None
+    image: Path | None = None
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    id: str
+    command: str
+    button: str
+    question: str
+    description: str
+    also: tuple[str, ...]
+    answer: str
+
+
+@dataclass(frozen=True)
+class Campaign:
+    name: str
+    edition: int
+    start_date: dt.date
+    timezone: str
+    push_time: dt.time
+    website: str
+    hashtag: str
+    organiser: str
+    faq: tuple[FaqEntry, ...]
+    actions: tuple[Action, ...]
+    source: Path
+
+    @property
+    def end_date(self) -> dt.date:
+        return self.start_date + dt.timedelta(days=CAMPAIGN_DAYS - 1)
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def day_of(self, date: dt.date) -> int | None:
+        """The campaign day (1..23) that `date` is, or None outside the campaign."""
+        day = (date - self.start_date).days + 1
+        return day if 1 <= day <= CAMPAIGN_DAYS else None
+
+    def phase(self, date: dt.date) -> str:
+        """"before", "running" or "after" the campaign on `date`."""
+        if date < self.start_date:
+            return "before"
+        return "running" if date <= self.end_date else "after"
+
+    def date_of(self, day: int) -> dt.date:
+        return self.start_date + dt.timedelta(days=day - 1)
+
+    def action_for_day(self, day: int) -> Action | None:
+        return next((a for a in self.actions if a.day == day), None)
+
+    def action_by_id(self, action_id: str) -> Action | None:
+        return next((a for a in self.actions if a.id == action_id), None)
+
+    def faq_by_id(self, faq_id: str) -> FaqEntry | None:
+        return next((f for f in self.faq if f.id == faq_id), None)
+
+
+# --- reading YAML with line numbers -------------------------------------------------------
+
+
+class _Map(dict):
+    """A YAML mapping that remembers the line of itself and of each key."""
+
+    line: int
+    key_lines: dict[str, int]
+
+
+class _Seq(list):
+    """A YAML sequence that remembers the line of itself and of each item."""
+
+    line: int
+    item_lines: list[int]
+
+
+def _located(node: yaml.Node, constructor: yaml.constructor.SafeConstructor) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        result = _Map()
+        result.line, result.key_lines = node.start_mark.line + 1, {}
+        for key_node, value_node in node.value:
+            key = str(constructor.construct_object(key_node, deep=True))
+            result[key] = _located(value_node, constructor)
+            result.key_lines[key] = key_node.start_mark.line + 1
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        seq = _Seq(_located(item, constructor) for item in node.value)
+        seq.line = node.start_mark.line + 1
+        seq.item_lines = [item.start_mark.line + 1 for item in node.value]
+        return seq
+    return constructor.construct_object(node, deep=True)
+
+
+class _Checker:
+    """Collects problems with their line numbers while turning YAML into dataclasses."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.problems: list[tuple[int, str]] = []
+
+    def problem(self, line: int, message: str) -> None:
+        self.problems.append((line, message))
+
+    def fields(self, data: Any, line: int, where: str, required: tuple[str, ...],
+               optional: tuple[str, ...] = ()) -> _Map | None:
+        """Check that `data` is a mapping with exactly the known keys; report the rest."""
+        if not isinstance(data, _Map):
+            self.problem(line, f"{where} must be a mapping")
+            return None
+        for key in data:
+            if key not in required and key not in optional:
+                known = ", ".join(required + optional)
+                self.problem(data.key_lines[key], f"unknown field '{key}' in {where} "
+                                                  f"(known fields: {known})")
+        for key in required:
+            if key not in data:
+                self.problem(data.line, f"missing field '{key}' in {where}")
+        return data
+
+    def text(self, data: _Map, key: str, where: str, *, limit: int, html: bool = False,
+             required: bool = True) -> str | None:
+        """A string field: present, non-empty, within `limit` visible characters, valid HTML."""
+        line = data.key_lines.get(key, data.line)
+        value = data.get(key)
+        if value is None:
+            if required and key in data:
+                self.problem(line, f"'{key}' in {where} must not be empty")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.problem(line, f"'{key}' in {where} must be non-empty text")
+            return None
+        value = value.strip()
+        visible = value
+        if html:
+            try:
+                visible = parse_html(_fill_sample_placeholders(value)).text
+            except HtmlError as error:
+                self.problem(line, f"'{key}' in {where} is not valid Telegram HTML: {error}")
+                return value
+        if len(visible) > limit:
+            self.problem(line, f"'{key}' in {where} is {len(visible)} characters; "
+                               f"the limit is {limit}")
+        return value
+
+
+def _fill_sample_placeholders(text: str) -> str:
+    """Put sample values in the placeholders so the HTML and length can be judged."""
+    sample = {"edition": "2027", "start_date": "1 November 2027", "end_date": "23 November 2027",
+              "website": "https://example.org/", "hashtag": "#NoImpunity"}
+    for name, value in sample.items():
+        text = text.replace("{" + name + "}", value)
+    return text
+
+
+def load_campaign(path: str | Path) -> Campaign:
+    """Read and check a campaign file; raise CampaignError listing every problem."""
+    path = Path(path)
+    try:
+        source = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise CampaignError([f"{path}: cannot read the file: {error.strerror}"]) from None
+    try:
+        node = yaml.compose(source, Loader=yaml.SafeLoader)
+        data = _located(node, yaml.SafeLoader("")) if node is not None else None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        reason = getattr(error, "problem", None) or str(error)
+        raise CampaignError([f"{path}:{line}: YAML syntax error: {reason}"]) from None
+    checker = _Checker(path)
+    campaign = _build(checker, data, path)
+    if checker.problems or campaign is None:
+        lines = sorted(checker.problems or [(1, "the file is empty")])
+        raise CampaignError([f"{path}:{line}: {message}" for line, message in lines])
+    return campaign
+
+
+def _build(checker: _Checker, data: Any, path: Path) -> Campaign | None:
+    top = checker.fields(data, 1, "the campaign file", ("campaign", "faq", "actions"))
+    if top is None:
+        return None
+    settings = _campaign_settings(checker, top.get("campaign"), top.key_lines.get("campaign", 1))
+    faq = _faq(checker, top.get("faq"), top.key_lines.get("faq", 1))
+    actions = _actions(checker, top.get("actions"), top.key_lines.get("actions", 1),
+                       path.parent)
+    if settings is None:
+        return None
+    return Campaign(faq=faq, actions=actions, source=path, **settings)
+
+
+def _campaign_settings(checker: _Checker, data: Any, line: int) -> dict | None:
+    where = "campaign"
+    section = checker.fields(data, line, where,
+                             ("name", "edition", "start_date", "timezone", "push_time"),
+                             ("website", "hashtag", "organiser"))
+    if section is None:
+        return None
+    lines = section.key_lines
+    edition = section.get("edition")
+    if not isinstance(edition, int) or not 2000 <= edition <= 2100:
+        checker.problem(lines.get("edition", section.line), "'edition' must be a year, e.g. 2027")
+        edition = None
+    start = section.get("start_date")
+    if not isinstance(start, dt.date) or isinstance(start, dt.datetime):
+        checker.problem(lines.get("start_date", section.line),
+                        "'start_date' must be a date written YYYY-MM-DD")
+        start = None
+    elif edition is not None:
+        end = start + dt.timedelta(days=CAMPAIGN_DAYS - 1)
+        if start.year != edition or end.year != edition:
+            checker.problem(lines["start_date"], f"the campaign ({start} to {end}) must fall "
+                                                 f"within the edition year {edition}")
+    zone = section.get("timezone")
+    try:
+        zoneinfo.ZoneInfo(str(zone))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        checker.problem(lines.get("timezone", section.line),
+                        f"unknown time zone '{zone}' (use an IANA name such as Europe/Paris)")
+        zone = None
+    push = section.get("push_time")
+    match = TIME_RE.match(str(push)) if isinstance(push, str) else None
+    if match is None:
+        checker.problem(lines.get("push_time", section.line),
+                        f"'push_time' must be a time written HH:MM in quotes, not {push!r}")
+    for key in ("website",):
+        url = section.get(key)
+        if url is not None and not (isinstance(url, str) and URL_RE.match(url)):
+            checker.problem(lines[key], f"'{key}' must be an http(s) URL")
+    hashtag = section.get("hashtag", "")
+    if hashtag and not re.match(r"^#\w+$", str(hashtag)):
+        checker.problem(lines["hashtag"], "'hashtag' must look like #Word")
+    name = checker.text(section, "name", where, limit=TITLE_LIMIT)
+    if None in (edition, start, zone, match, name):
+        return None
+    return {"name": name, "edition": edition, "start_date": start, "timezone": zone,
+            "push_time": dt.time(int(match[1]), int(match[2])),
+            "website": section.get("website", ""), "hashtag": hashtag or "",
+            "organiser": str(section.get("organiser", ""))}
+
+
+def _faq(checker: _Checker, data: Any, line: int) -> tuple[FaqEntry, ...]:
+    if not isinstance(data, _Seq) or not data:
+        checker.problem(line, "'faq' must be a list of questions")
+        return ()
+    entries, seen_ids, seen_commands = [], set(), set()
+    for item, item_line in zip(data, data.item_lines, strict=True):
+        where = f"faq entry at line {item_line}"
+        entry = checker.fields(item, item_line, where,
+                               ("id", "command", "button", "question", "description", "answer"),
+                               ("also",))
+        if entry is None:
+            continue
+        lines = entry.key_lines
+        faq_id, command = str(entry.get("id", "")), str(entry.get("command", ""))
+        if not FAQ_ID_RE.match(faq_id):
+            checker.problem(lines.get("id", item_line), f"faq id '{faq_id}' must be 1-24 of a-z 0-9 _")
+        elif faq_id in seen_ids:
+            checker.problem(lines["id"], f"duplicate faq id '{faq_id}'")
+        if not COMMAND_RE.match(command):
+            checker.problem(lines.get("command", item_line),
+                            f"command '{command}' must be 1-32 of a-z 0-9 _ (Telegram's rule)")
+        elif command in seen_commands or command in RESERVED_COMMANDS:
+            checker.problem(lines["command"], f"command /{command} is already taken")
+        seen_ids.add(faq_id)
+        seen_commands.add(command)
+        also = entry.get("also", [])
+        if not isinstance(also, list) or not all(isinstance(a, str) and a for a in also):
+            checker.problem(lines.get("also", item_line), "'also' must be a list of phrases")
+            also = []
+        texts = {
+            "button": checker.text(entry, "button", where, limit=LABEL_LIMIT),
+            "question": checker.text(entry, "question", where, limit=200),
+            "description": checker.text(entry, "description", where, limit=256),
+            "answer": checker.text(entry, "answer", where, limit=MESSAGE_LIMIT - 200, html=True),
+        }
+        if None not in texts.values():
+            entries.append(FaqEntry(id=faq_id, command=command, also=tuple(also), **texts))
+    return tuple(entries)
+
+
+# Commands the bot itself owns; a FAQ entry cannot take them.
+RESERVED_COMMANDS = frozenset({
+    "start", "help", "faq", "today", "actions", "action", "progress", "subscribe",
+    "unsubscribe", "settings", "language", "mydata", "forget", "stats", "announce", "reload",
+})
+
+
+def _actions(checker: _Checker, data: Any, line: int, folder: Path) -> tuple[Action, ...]:
+    if not isinstance(data, _Seq):
+        checker.problem(line, "'actions' must be a list of the campaign's daily actions")
+        return ()
+    actions: dict[int, Action] = {}
+    seen_ids: set[str] = set()
+    for item, item_line in zip(data, data.item_lines, strict=True):
+        action = _action(checker, item, item_line, folder)
+        if action is None:
+            continue
+        if action.day in actions:
+            checker.problem(item_line, f"day {action.day} appears twice")
+        if action.id in seen_ids:
+            checker.problem(item_line, f"duplicate action id '{action.id}'")
+        actions[action.day] = action
+        seen_ids.add(action.id)
+    missing = [str(d) for d in range(1, CAMPAIGN_DAYS + 1) if d not in actions]
+    if missing and len(actions) == len(data):
+        checker.problem(line, f"no action for day {', '.join(missing)} "
+                              f"(the campaign has {CAMPAIGN_DAYS} days)")
+    return tuple(actions[d] for d in sorted(actions))
+
+
+def _action(checker: _Checker, data: Any, line: int, folder: Path) -> Action | None:
+    where = f"action at line {line}"
+    item = checker.fields(data, line, where, ("day", "id", "kind", "title", "body"),
+                          ("links", "tweet", "letter", "image"))
+    if item is None:
+        return None
+    lines = item.key_lines
+    day, action_id, kind = item.get("day"), str(item.get("id", "")), item.get("kind")
+    ok = True
+    if not isinstance(day, int) or not 1 <= day <= CAMPAIGN_DAYS:
+        checker.problem(lines.get("day", line), f"'day' must be a number from 1 to {CAMPAIGN_DAYS}")
+        ok = False
+    if not ID_RE.match(action_id):
+        checker.problem(lines.get("id", line),
+                        f"action id '{action_id}' must be 1-24 of a-z 0-9 - (starting a-z 0-9)")
+        ok = False
+    if kind not in ACTION_KINDS:
+        checker.problem(lines.get("kind", line),
+                        f"unknown kind '{kind}' (one of: {', '.join(ACTION_KINDS)})")
+        ok = False
+    title = checker.text(item, "title", where, limit=TITLE_LIMIT)
+    body = checker.text(item, "body", where, limit=BODY_LIMIT, html=True)
+    tweet = checker.text(item, "tweet", where, limit=TWEET_LIMIT, required=False)
+    links = _links(checker, item.get("links"), lines.get("links", line), where)
+    letter = _letter(checker, item.get("letter"), lines.get("letter", line), where)
+    if kind == "letter" and "letter" not in item:
+        checker.problem(line, f"{where}: a letter action needs a 'letter' with to, send and text")
+    image = _image(checker, item.get("image"), lines.get("image", line), folder)
+    if not ok or title is None or body is None:
+        return None
+    return Action(day=day, id=action_id, kind=kind, title=title, body=body, links=links,
+                  tweet=tweet, letter=letter, image=image)
+
+
+def _links(checker: _Checker, data: Any, line: int, where: str) -> tuple[Link, ...]:
+    if data is None:
+        return ()
+    if not isinstance(data, _Seq):
+        checker.problem(line, f"'links' in {where} must be a list")
+        return ()
+    links = []
+    for item, item_line in zip(data, data.item_lines, strict=True):
+        link = checker.fields(item, item_line, f"link in {where}", ("label", "url"))
+        if link is None:
+            continue
+        label = checker.text(link, "label", f"link in {where}", limit=LABEL_LIMIT)
+        url = link.get("url")
+        if not isinstance(url, str) or not URL_RE.match(url):
+            checker.problem(link.key_lines.get("url", item_line), f"'{url}' is not an http(s) URL")
+        elif label:
+            links.append(Link(label=label, url=url))
+    return tuple(links)
+
+
+def _letter(checker: _Checker, data: Any, line: int, where: str) -> Letter | None:
+    if data is None:
+        return None
+    letter = checker.fields(data, line, f"letter in {where}", ("to", "send", "text"))
+    if letter is None:
+        return None
+    to = checker.text(letter, "to", f"letter in {where}", limit=200)
+    send = checker.text(letter, "send", f"letter in {where}", limit=300)
+    text = checker.text(letter, "text", f"letter in {where}", limit=LETTER_LIMIT)
+    if to is None or send is None or text is None:
+        return None
+    return Letter(to=to, send=send, text=text)
+
+
+def _image(checker: _Checker, value: Any, line: int, folder: Path) -> Path | None:
+    if value is None:
+        return None
+    path = folder / str(value)
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        checker.problem(line, f"image '{value}' must be a PNG or JPEG file")
+    elif not path.is_file():
+        checker.problem(line, f"image '{value}' not found (looked for {path})")
+    elif path.stat().st_size > IMAGE_MAX_BYTES:
+        checker.problem(line, f"image '{value}' is over Telegram's 10 MB photo limit")
+    else:
+        return path
+    return None

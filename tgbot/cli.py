@@ -1,0 +1,227 @@
+"""The `tgbot` command: run, check, push, preview, demo.
+
+Every setting comes from a TGBOT_* environment variable or the matching flag. Errors an
+operator can fix are one line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlparse
+
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import InvalidToken, NetworkError
+from telegram.ext import AIORateLimiter, Defaults, ExtBot
+
+from tgbot import messages, schedule
+from tgbot.campaign import CampaignError, load_campaign
+from tgbot.catalogs import check_all
+from tgbot.config import SECRET_RE, ConfigError, Settings, parse_admins
+from tgbot.context import Services
+from tgbot.delivery import Deliverer
+from tgbot.i18n import I18n
+from tgbot.logsafe import setup_logging
+from tgbot.store import Store
+from tgbot.telegram_html import parse_html
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tgbot", description="A Telegram bot for the campaign in actions.yaml.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def settings_flags(sub: argparse.ArgumentParser, *, token: bool = True) -> None:
+        if token:
+            sub.add_argument("--token", help="bot token (TGBOT_TOKEN)")
+            sub.add_argument("--api-url", help="Bot API root (TGBOT_API_URL)")
+        sub.add_argument("--db", help="SQLite file (TGBOT_DB)")
+        sub.add_argument("--campaign", help="campaign file (TGBOT_CAMPAIGN)")
+        sub.add_argument("--admins", help="organiser user ids, comma-separated (TGBOT_ADMINS)")
+        sub.add_argument("--log-level", help="DEBUG, INFO, WARNING... (TGBOT_LOG_LEVEL)")
+
+    run = commands.add_parser("run", help="run the bot (long polling, or --webhook)")
+    settings_flags(run)
+    run.add_argument("--webhook", metavar="URL", help="public HTTPS URL Telegram posts to")
+    run.add_argument("--listen", default="127.0.0.1", help="webhook listen address")
+    run.add_argument("--port", type=int, default=8443, help="webhook listen port")
+    run.add_argument("--secret", help="webhook secret token (TGBOT_WEBHOOK_SECRET)")
+
+    check = commands.add_parser("check", help="check a campaign file; exit 0 when valid")
+    check.add_argument("file", nargs="?", help="campaign file (default TGBOT_CAMPAIGN)")
+
+    push = commands.add_parser("push", help="one delivery round of the daily action")
+    settings_flags(push)
+    push.add_argument("--date", type=dt.date.fromisoformat,
+                      help="send that date's action to every subscriber (YYYY-MM-DD)")
+    push.add_argument("--dry-run", action="store_true", help="count, send nothing")
+
+    preview = commands.add_parser("preview", help="print the message of a campaign day")
+    preview.add_argument("--date", type=dt.date.fromisoformat, required=True)
+    preview.add_argument("--lang", default="en")
+    preview.add_argument("--campaign", help="campaign file (TGBOT_CAMPAIGN)")
+
+    catalogs = commands.add_parser("catalogs", help="check translations; exit 1 if incomplete")
+    catalogs.add_argument("--lang", action="append", help="only this language (repeatable)")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    for flag, attribute in (("token", "token"), ("api_url", "api_url"), ("db", "db"),
+                            ("log_level", "log_level")):
+        value = getattr(args, flag, None)
+        if value:
+            setattr(settings, attribute, value.rstrip("/") if flag == "api_url" else value)
+    if getattr(args, "campaign", None):
+        settings.campaign = Path(args.campaign)
+    if getattr(args, "admins", None):
+        settings.admins = parse_admins(args.admins)
+    return settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except (ConfigError, CampaignError) as error:
+        print(f"tgbot: {error}" if isinstance(error, ConfigError) else str(error),
+              file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    path = Path(args.file) if args.file else Settings.from_env().campaign
+    campaign = load_campaign(path)
+    print(f"{path}: OK ({campaign.name} {campaign.edition}, {len(campaign.actions)} actions, "
+          f"{len(campaign.faq)} questions)")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from tgbot.app import ALLOWED_UPDATES, build_application
+
+    settings = _settings(args)
+    settings.check_token()
+    setup_logging(settings.log_level, settings.token)
+    campaign = load_campaign(settings.campaign)
+    application = build_application(settings, campaign)
+    try:
+        if args.webhook:
+            secret = args.secret or settings.webhook_secret
+            if not secret or not SECRET_RE.match(secret):
+                raise ConfigError("webhook mode needs --secret (or TGBOT_WEBHOOK_SECRET): "
+                                  "1-256 characters of A-Z a-z 0-9 _ -")
+            application.run_webhook(listen=args.listen, port=args.port,
+                                    url_path=urlparse(args.webhook).path.lstrip("/"),
+                                    webhook_url=args.webhook, secret_token=secret,
+                                    allowed_updates=ALLOWED_UPDATES)
+        else:
+            application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    except InvalidToken:
+        raise ConfigError("the Bot API rejected the token: check TGBOT_TOKEN") from None
+    return 0
+
+
+async def open_services(settings: Settings, bot: ExtBot) -> Services:
+    """The bot's services outside `tgbot run` (for `tgbot push`)."""
+    services = Services(settings=settings, i18n=I18n(settings.locales))
+    services.set_campaign(load_campaign(settings.campaign))
+    services.store = await Store.open(settings.db)
+    services.bot_username = (await bot.get_me()).username or ""
+    services.deliverer = Deliverer(services, bot)
+    return services
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    settings.check_token()
+    setup_logging(settings.log_level, settings.token)
+    return asyncio.run(_push(settings, args.date, args.dry_run))
+
+
+async def _push(settings: Settings, date: dt.date | None, dry_run: bool) -> int:
+    bot = ExtBot(settings.token, base_url=f"{settings.api_url}/bot",
+                 defaults=Defaults(parse_mode=ParseMode.HTML,
+                                   link_preview_options=LinkPreviewOptions(is_disabled=True)),
+                 rate_limiter=AIORateLimiter(overall_max_rate=settings.rate, max_retries=0))
+    try:
+        async with bot:
+            services = await open_services(settings, bot)
+            try:
+                return await _push_round(services, date, dry_run)
+            finally:
+                await services.store.close()
+    except InvalidToken:
+        raise ConfigError("the Bot API rejected the token: check TGBOT_TOKEN") from None
+    except NetworkError as error:
+        raise ConfigError(f"cannot reach the Bot API at {settings.api_url}: {error}") from None
+
+
+async def _push_round(services: Services, date: dt.date | None, dry_run: bool) -> int:
+    campaign, store = services.campaign, services.store
+    chats = await store.subscribed_chats()
+    if date is not None:
+        day = campaign.day_of(date)
+        if day is None:
+            raise ConfigError(f"{date} is not a day of the {campaign.edition} campaign "
+                              f"({campaign.start_date} to {campaign.end_date})")
+        due = [(chat.chat_id, day) for chat in chats]
+    else:
+        due = schedule.due(chats, campaign, dt.datetime.now(dt.UTC))
+    already = await store.delivered_days(campaign.edition, {day for _, day in due} or {0})
+    new = [pair for pair in due if pair not in already]
+    if dry_run:
+        print(f"would send: {len(new)}, already sent or queued: {len(due) - len(new)}, "
+              f"subscribers: {len(chats)}")
+        return 0
+    await store.enqueue(campaign.edition, new)
+    summary = await services.deliverer.drain()
+    print(f"sent: {summary.sent}, skipped: {len(due) - len(new) + summary.skipped}, "
+          f"failed: {summary.failed}, unsubscribed (blocked or gone): {summary.gone}, "
+          f"to retry: {summary.retried}")
+    return 0
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    campaign = load_campaign(settings.campaign)
+    i18n = I18n(settings.locales)
+    if args.lang not in i18n.languages:
+        raise ConfigError(f"unknown language '{args.lang}' "
+                          f"(one of: {', '.join(i18n.languages)})")
+    day = campaign.day_of(args.date)
+    if day is None:
+        raise ConfigError(f"{args.date} is not a day of the {campaign.edition} campaign "
+                          f"({campaign.start_date} to {campaign.end_date})")
+    t = i18n.get(args.lang)
+    reply = messages.action_message(t, campaign, campaign.action_for_day(day),
+                                    bot_username="your_bot")
+    print(parse_html(reply.text).text)
+    for row in reply.buttons:
+        print("  ".join(f"[{b.text}]" for b in row))
+    return 0
+
+
+def cmd_catalogs(args: argparse.Namespace) -> int:
+    locales = Settings.from_env().locales
+    problems = check_all(locales, args.lang)
+    for problem in problems:
+        print(problem)
+    checked = ", ".join(args.lang) if args.lang else "every language"
+    print(f"{len(problems)} problem(s) in {checked}" if problems else f"OK: {checked}",
+          file=sys.stderr)
+    return 1 if problems else 0
+
+
+COMMANDS = {"catalogs": cmd_catalogs, "run": cmd_run, "check": cmd_check, "push": cmd_push, "preview": cmd_preview}
+
+if __name__ == "__main__":
+    sys.exit(main())

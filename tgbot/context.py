@@ -1,0 +1,82 @@
+"""What every handler can reach: the services of the running bot and the update's language.
+
+`Services` lives in `application.bot_data` (filled in `post_init`); `BotContext` exposes it
+as typed properties and carries the Translator that the locale resolver picked for this
+update, so no handler looks up strings in dictionaries or resolves a language itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from tgbot.campaign import Campaign
+from tgbot.config import Settings
+from tgbot.faq import FaqMatcher
+from tgbot.i18n import I18n, Translator
+from tgbot.schedule import local_now
+from tgbot.store import Chat, Store
+
+if TYPE_CHECKING:
+    from tgbot.delivery import Deliverer
+
+
+@dataclass
+class Services:
+    """The long-lived parts of the bot, created at start-up, shared by all handlers."""
+
+    settings: Settings = field(default_factory=Settings)
+    store: Store = None  # type: ignore[assignment]  # set in post_init
+    campaign: Campaign = None  # type: ignore[assignment]
+    i18n: I18n = None  # type: ignore[assignment]
+    bot_username: str = ""
+    deliverer: Deliverer = None  # type: ignore[assignment]
+    _matchers: dict[str, FaqMatcher] = field(default_factory=dict)
+
+    def set_campaign(self, campaign: Campaign) -> None:
+        """Swap in a (re)loaded campaign; FAQ matchers are rebuilt on demand."""
+        self.campaign = campaign
+        self._matchers.clear()
+
+    def matcher(self, t: Translator) -> FaqMatcher:
+        """The FAQ matcher for one language, built from that language's phrasings."""
+        if t.code not in self._matchers:
+            phrasings = {e.id: [t.gettext(p) for p in (e.question, e.button, *e.also)]
+                         for e in self.campaign.faq}
+            self._matchers[t.code] = FaqMatcher.build(phrasings)
+        return self._matchers[t.code]
+
+    def campaign_today(self, chat: Chat | None, now: dt.datetime | None = None) -> dt.date:
+        """The date in the chat's own time zone (the campaign's, until the chat picks one)."""
+        return local_now(chat, self.campaign, now).date()
+
+
+class BotContext(CallbackContext[ExtBot, dict, dict, Services]):
+    """CallbackContext with typed access to the services and this update's language."""
+
+    def __init__(self, application: Application, chat_id: int | None = None,
+                 user_id: int | None = None) -> None:
+        super().__init__(application, chat_id=chat_id, user_id=user_id)
+        self.t: Translator | None = None
+        self.chat_record: Chat | None = None
+
+    @property
+    def services(self) -> Services:
+        return self.bot_data
+
+    @property
+    def store(self) -> Store:
+        return self.bot_data.store
+
+    @property
+    def campaign(self) -> Campaign:
+        return self.bot_data.campaign
+
+    @property
+    def tr(self) -> Translator:
+        """The Translator for this update (resolved once, before the handlers ran)."""
+        assert self.t is not None, "the locale resolver runs first (group -1)"
+        return self.t

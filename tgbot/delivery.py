@@ -1,0 +1,157 @@
+"""The daily push: put due chats in the outbox, send each row once, and decide what errors mean.
+
+Every (chat, day) is one row in the outbox table. A sender claims a few rows, sends them, and
+closes each one, so a crash at any point leaves every row either sent or still to send; only
+rows that were in flight at the crash can be sent twice. `outcome()` is the one place that
+turns Telegram's answers into what happens next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass
+
+from telegram import Bot, Message
+from telegram.error import (BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter,
+                            TelegramError)
+
+from tgbot import messages, schedule
+from tgbot.context import Services
+from tgbot.messages import Reply
+from tgbot.store import Delivery, Store
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 10  # network failures before a row is given up as 'failed'
+MAX_BACKOFF = 300.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What to do with a delivery after a send attempt."""
+
+    state: str  # sent | retry | gone | failed | migrated
+    delay: float = 0.0
+    new_chat_id: int | None = None
+
+
+def outcome(error: Exception | None, attempts: int) -> Outcome:
+    """Map a send's result to the next step. Order matters: BadRequest is a NetworkError."""
+    if error is None:
+        return Outcome("sent")
+    if isinstance(error, RetryAfter):
+        return Outcome("retry", delay=_seconds(error.retry_after))
+    if isinstance(error, ChatMigrated):
+        return Outcome("migrated", new_chat_id=error.new_chat_id)
+    if isinstance(error, Forbidden):  # blocked, kicked, deactivated
+        return Outcome("gone")
+    if isinstance(error, BadRequest):
+        if "chat not found" in error.message.lower():
+            return Outcome("gone")
+        return Outcome("failed")  # our message is wrong; retrying cannot help
+    if isinstance(error, NetworkError) and attempts < MAX_ATTEMPTS:
+        return Outcome("retry", delay=min(MAX_BACKOFF, 2.0 ** attempts))
+    return Outcome("failed")
+
+
+def _seconds(value: int | dt.timedelta) -> float:
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+
+
+async def send_reply(bot: Bot, store: Store, chat_id: int, reply: Reply,
+                     thread_id: int | None = None) -> Message:
+    """Send a rendered reply; an image is uploaded once, then re-sent by its file_id."""
+    if reply.photo is None:
+        return await bot.send_message(chat_id, reply.text, reply_markup=reply.markup,
+                                      message_thread_id=thread_id)
+    content = reply.photo.read_bytes()
+    key = f"{reply.photo.name}:{hashlib.sha256(content).hexdigest()[:16]}"
+    file_id = await store.media_file_id(key)
+    message = await bot.send_photo(chat_id, file_id or content, caption=reply.text,
+                                   reply_markup=reply.markup, message_thread_id=thread_id)
+    if file_id is None and message.photo:
+        await store.remember_media(key, message.photo[-1].file_id)
+    return message
+
+
+@dataclass
+class Summary:
+    sent: int = 0
+    retried: int = 0
+    gone: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+    def add(self, state: str) -> None:
+        setattr(self, state, getattr(self, state) + 1)
+
+
+class Deliverer:
+    """Runs delivery rounds for one bot: enqueue what is due, then drain the outbox."""
+
+    def __init__(self, services: Services, bot: Bot, *, concurrency: int = 8) -> None:
+        self.services = services
+        self.bot = bot
+        self.concurrency = concurrency
+        self._round = asyncio.Lock()
+
+    async def enqueue_due(self, now: dt.datetime) -> int:
+        store, campaign = self.services.store, self.services.campaign
+        due = schedule.due(await store.subscribed_chats(), campaign, now)
+        return await store.enqueue(campaign.edition, due) if due else 0
+
+    async def run_round(self, now: dt.datetime | None = None) -> Summary | None:
+        """One round; returns None at once if another round of this process is running."""
+        if self._round.locked():
+            return None
+        async with self._round:
+            await self.enqueue_due(now or dt.datetime.now(dt.UTC))
+            return await self.drain()
+
+    async def drain(self) -> Summary:
+        """Send claimed rows until none is ready (rows waiting for a retry stay for later)."""
+        summary = Summary()
+        store, timeout = self.services.store, self.services.settings.claim_timeout
+        while batch := await store.claim(self.concurrency, stale_after=timeout):
+            for state in await asyncio.gather(*(self.deliver(d) for d in batch)):
+                summary.add(state)
+        return summary
+
+    async def deliver(self, delivery: Delivery) -> str:
+        """Send one claimed row and close it; return the Summary field it counts in."""
+        services, store = self.services, self.services.store
+        chat = await store.chat(delivery.chat_id)
+        campaign = services.campaign
+        action = campaign.action_for_day(delivery.day)
+        if chat is None or not chat.subscribed or action is None \
+                or delivery.edition != campaign.edition:
+            await store.finish(delivery, "skipped")
+            return "skipped"
+        t = services.i18n.get(chat.language)
+        reply = messages.action_message(t, campaign, action, bot_username=services.bot_username)
+        error: Exception | None = None
+        message = None
+        try:
+            message = await send_reply(self.bot, store, chat.chat_id, reply, chat.thread_id)
+        except TelegramError as exc:
+            error = exc
+        result = outcome(error, delivery.attempts)
+        if result.state == "sent":
+            await store.finish(delivery, "sent", message.message_id if message else None)
+            return "sent"
+        log.info("delivery of day %s: %s (%s)", delivery.day, result.state,
+                 type(error).__name__)
+        if result.state == "migrated" and result.new_chat_id is not None:
+            await store.migrate_chat(delivery.chat_id, result.new_chat_id)
+            moved = Delivery(result.new_chat_id, delivery.edition, delivery.day,
+                             delivery.attempts)
+            await store.retry_later(moved, 0)
+            return "retried"
+        if result.state == "retry":
+            await store.retry_later(delivery, result.delay)
+            return "retried"
+        await store.finish(delivery, result.state)
+        return result.state

@@ -1,0 +1,83 @@
+"""Match a question typed in any language to a FAQ entry, tolerant of case, punctuation and typos.
+
+Each entry is known by its question and a few other phrasings, all translated through the
+catalogs. Words are weighted by how rare they are among the entries (inverse document
+frequency), so "who" and "organise" decide, while "the" and "is" count for little; and each
+typed word may match a known word with a small typo. No stop-word lists, so it works the same
+in every language.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+# How alike two words must be to count as the same word with a typo (difflib ratio).
+TYPO_SIMILARITY = 0.8
+# The least share of a question's weight that must match before we dare answer.
+MIN_SCORE = 0.34
+# Without a word that only one entry has, a match must be near-complete and long enough:
+# "what is it" is too vague to answer, "what is the day to end impunity" is not.
+VAGUE_MIN_SCORE, VAGUE_MIN_WORDS = 0.75, 4
+
+_WORD = re.compile(r"\w+")
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words without accents or punctuation: "Who organises?" -> ["who", "organises"]."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _WORD.findall(plain)
+
+
+@dataclass
+class FaqMatcher:
+    """Finds the FAQ entry a typed question is about, for one language."""
+
+    vocabulary: dict[str, set[str]]  # entry id -> every word of its phrasings
+    weights: dict[str, float]  # word -> how much it tells entries apart
+    keywords: set[str]  # words that only one entry has
+
+    @classmethod
+    def build(cls, phrasings: dict[str, Iterable[str]]) -> FaqMatcher:
+        vocabulary = {entry: {w for phrase in phrases for w in words(phrase)}
+                      for entry, phrases in phrasings.items()}
+        count = len(vocabulary)
+        frequency: dict[str, int] = {}
+        for entry_words in vocabulary.values():
+            for word in entry_words:
+                frequency[word] = frequency.get(word, 0) + 1
+        weights = {word: math.log(1 + count / df) for word, df in frequency.items()}
+        keywords = {word for word, df in frequency.items() if df == 1}
+        return cls(vocabulary, weights, keywords)
+
+    def _known(self, word: str) -> str | None:
+        """The known word this typed word stands for, allowing a small typo."""
+        if word in self.weights:
+            return word
+        if len(word) < 4:
+            return None
+        close = difflib.get_close_matches(word, self.weights, n=1, cutoff=TYPO_SIMILARITY)
+        return close[0] if close else None
+
+    def match(self, question: str) -> str | None:
+        """The id of the best entry for `question`, or None when nothing fits well enough."""
+        known = [k for k in (self._known(w) for w in words(question)) if k]
+        if not known:
+            return None
+        total = sum(self.weights[k] for k in known)
+        best_entry, best_score = None, 0.0
+        for entry, entry_words in self.vocabulary.items():
+            matched = [k for k in known if k in entry_words]
+            score = sum(self.weights[k] for k in matched) / total
+            if self.keywords.intersection(matched):
+                good = score >= MIN_SCORE
+            else:
+                good = score >= VAGUE_MIN_SCORE and len(matched) >= VAGUE_MIN_WORDS
+            if good and score > best_score:
+                best_entry, best_score = entry, score
+        return best_entry

@@ -1,0 +1,26 @@
+"""The one error handler: log without personal data, apologise in the user's language."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from tgbot.context import BotContext
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log the failure (no update contents: they hold names and texts) and say sorry."""
+    kind = type(update).__name__ if update is not None else "job"
+    log.error("error while handling %s", kind, exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    t = context.t or context.bot_data.i18n.get(None)
+    try:
+        await context.bot.send_message(update.effective_chat.id, t.gettext(
+            "😔 Sorry, something went wrong on my side. Please try again in a moment."))
+    except TelegramError:
+        log.warning("could not send the apology either")

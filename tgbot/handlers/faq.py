@@ -1,0 +1,79 @@
+"""The campaign FAQ: a command per question, the /faq menu, and questions typed in the chat."""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from tgbot import callbacks, messages
+from tgbot.context import BotContext, Services
+from tgbot.handlers.common import answer_press, reply
+
+
+async def faq_menu(update: Update, context: BotContext) -> None:
+    await answer_press(update)
+    await reply(update, context, messages.faq_menu(context.tr, context.campaign), edit=True)
+
+
+async def faq_press(update: Update, context: BotContext) -> None:
+    """A question's button: its answer in place of the menu; an unknown id gets the menu."""
+    press = callbacks.parse(update.callback_query.data if update.callback_query else None)
+    entry = context.campaign.faq_by_id(press.arg) if press and press.arg else None
+    if entry is None:
+        await faq_menu(update, context)
+        return
+    await answer_press(update)
+    await reply(update, context, messages.faq_answer(context.tr, context.campaign, entry),
+                edit=True)
+
+
+def _command(message: Message, bot_username: str) -> str | None:
+    """The command a message starts with, if it is addressed to us (/cmd or /cmd@our_bot)."""
+    if not message.text or not message.text.startswith("/"):
+        return None
+    command, _, target = message.text.split()[0][1:].partition("@")
+    if target and target.lower() != bot_username.lower():
+        return None
+    return command.lower()
+
+
+class FaqCommand(filters.MessageFilter):
+    """Matches /about, /why, ...: looked up in the campaign in force, so /reload adds commands."""
+
+    def __init__(self, services: Services) -> None:
+        super().__init__(name="FaqCommand")
+        self.services = services
+
+    def filter(self, message: Message) -> bool:
+        command = _command(message, self.services.bot_username)
+        return any(e.command == command for e in self.services.campaign.faq)
+
+
+async def faq_command(update: Update, context: BotContext) -> None:
+    """/about, /why, ...: the answer of the FAQ entry with that command."""
+    command = _command(update.effective_message, context.services.bot_username)
+    entry = next(e for e in context.campaign.faq if e.command == command)
+    await reply(update, context, messages.faq_answer(context.tr, context.campaign, entry))
+
+
+async def question(update: Update, context: BotContext) -> None:
+    """Free text: the FAQ entry it asks about, or the list of what the bot can answer."""
+    text = update.effective_message.text if update.effective_message else None
+    entry_id = context.services.matcher(context.tr).match(text or "")
+    entry = context.campaign.faq_by_id(entry_id) if entry_id else None
+    if entry is None:
+        await reply(update, context, messages.no_match(context.tr, context.campaign))
+        return
+    await reply(update, context, messages.faq_answer(context.tr, context.campaign, entry))
+
+
+def handlers(services: Services) -> list:
+    """The FAQ handlers; the commands themselves come from the campaign file in force."""
+    # In groups, only text that mentions or replies to the bot is a question to it.
+    addressed = filters.ChatType.PRIVATE | filters.Entity("mention") | filters.REPLY
+    return [
+        CommandHandler("faq", faq_menu),
+        MessageHandler(FaqCommand(services), faq_command),
+        CallbackQueryHandler(faq_press, pattern=r"^faq(:|$)"),
+        MessageHandler(filters.TEXT & ~filters.COMMAND & addressed, question),
+    ]

@@ -1,0 +1,26 @@
+"""Resolve the chat's language once per update, before any other handler runs (group -1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from telegram import Update
+from telegram.ext import TypeHandler
+
+from tgbot.context import BotContext
+
+
+async def resolve_locale(update: Update, context: BotContext) -> None:
+    """The stored choice of the chat; at first contact, Telegram's hint, negotiated and stored."""
+    services = context.services
+    chat, user = update.effective_chat, update.effective_user
+    record = await context.store.chat(chat.id) if chat else None
+    if chat is not None and (record is None or record.language is None):
+        code = services.i18n.negotiate(user.language_code if user else None)
+        await context.store.set_language(chat.id, chat.type, code, dt.date.today())
+        record = await context.store.chat(chat.id)
+    context.chat_record = record
+    context.t = services.i18n.get(record.language if record else None)
+
+
+HANDLERS = [TypeHandler(Update, resolve_locale)]

@@ -1,0 +1,42 @@
+"""/start (with deep-link sources), /help and the main menu."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from tgbot import messages
+from tgbot.context import BotContext
+from tgbot.handlers.common import answer_press, reply
+
+# Telegram's rule for a deep-link payload: up to 64 of A-Z a-z 0-9 _ -
+DEEP_LINK_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """Greet; count the deep-link source (an aggregate, never who). A bad payload is ignored."""
+    if context.args and DEEP_LINK_RE.fullmatch(context.args[0]):
+        await context.store.count_start(context.args[0])
+    subscribed = bool(context.chat_record and context.chat_record.subscribed)
+    await reply(update, context, messages.welcome(context.tr, context.campaign, subscribed))
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    await reply(update, context, messages.help_text(context.tr, context.campaign))
+
+
+async def menu(update: Update, context: BotContext) -> None:
+    """The "Back" button: the welcome message with the main menu, in place."""
+    await answer_press(update)
+    subscribed = bool(context.chat_record and context.chat_record.subscribed)
+    await reply(update, context, messages.welcome(context.tr, context.campaign, subscribed),
+                edit=True)
+
+
+HANDLERS = [
+    CommandHandler("start", start),
+    CommandHandler("help", help_command),
+    CallbackQueryHandler(menu, pattern=r"^menu$"),
+]

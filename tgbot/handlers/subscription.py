@@ -1,0 +1,120 @@
+"""/subscribe, /unsubscribe and /settings (push time and time zone, chosen with buttons)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from babel.dates import get_timezone_location
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from tgbot import callbacks, messages, schedule
+from tgbot.context import BotContext
+from tgbot.delivery import send_reply
+from tgbot.handlers.common import answer_press, reply
+from tgbot.i18n import Translator
+from tgbot.messages import Reply, button
+from tgbot.store import Chat
+from tgbot.zones import PUSH_TIMES, REGIONS, ZONES
+
+
+def zone_name(t: Translator, zone: str) -> str:
+    """A zone as its city, in the user's language: "Manille", "Торонто"."""
+    if zone == "UTC":
+        return "UTC"
+    # Babel names some three-part zones "Argentina/Buenos Aires": keep the city.
+    return get_timezone_location(zone, locale=t.code, return_city=True).split("/")[-1]
+
+
+def _when(t: Translator, context: BotContext, chat: Chat | None) -> dict[str, str]:
+    campaign = context.campaign
+    push = schedule.push_time(chat, campaign).strftime("%H:%M")
+    return {"time": t.digits(push), "zone": zone_name(t, schedule.chat_zone(chat, campaign).key)}
+
+
+async def subscribe(update: Update, context: BotContext) -> None:
+    """Subscribe; during the campaign, today's action comes at once (recorded in the outbox)."""
+    await answer_press(update)
+    chat, t, store = update.effective_chat, context.tr, context.store
+    source = update.effective_message
+    thread = source.message_thread_id if source and source.is_topic_message else None
+    today = context.services.campaign_today(context.chat_record)
+    changed = await store.set_subscribed(chat.id, chat.type, True, today, thread)
+    record = await store.chat(chat.id)
+    text = t.gettext("🔔 Subscribed! You will get each day's action at {time} ({zone}).") \
+        if changed else t.gettext("You are already subscribed: each day's action comes at "
+                                  "{time} ({zone}).")
+    await reply(update, context, Reply(messages.fill(text, _when(t, context, record)),
+                                       [[button(t.gettext("⚙️ Settings"), "settings")]]))
+    campaign = context.campaign
+    day = campaign.day_of(today)
+    if day is not None and await store.enqueue(campaign.edition, [(chat.id, day)]):
+        await context.services.deliverer.drain()
+
+
+async def unsubscribe(update: Update, context: BotContext) -> None:
+    await answer_press(update)
+    chat, t = update.effective_chat, context.tr
+    today = context.services.campaign_today(context.chat_record)
+    changed = await context.store.set_subscribed(chat.id, chat.type, False, today)
+    text = t.gettext("🔕 Unsubscribed. You will get no more daily messages; /subscribe "
+                     "brings them back.") if changed else t.gettext("You are not subscribed.")
+    await reply(update, context, Reply(text))
+
+
+def _settings_reply(t: Translator, context: BotContext, chat: Chat | None) -> Reply:
+    text = messages.fill(t.gettext("⚙️ <b>Settings</b>\nDaily action at <b>{time}</b>, "
+                                   "time zone <b>{zone}</b>.\nChoose a time, or change the "
+                                   "time zone:"), _when(t, context, chat))
+    rows = [[button(t.digits(p), "time", p) for p in PUSH_TIMES[i:i + 3]] for i in (0, 3)]
+    rows += [[button(t.gettext(name), "region", i) for i, (name, _) in
+              enumerate(REGIONS[j:j + 3], start=j)] for j in (0, 3)]
+    return Reply(t.direct(text), rows)
+
+
+async def settings(update: Update, context: BotContext) -> None:
+    await answer_press(update)
+    await reply(update, context, _settings_reply(context.tr, context, context.chat_record),
+                edit=True)
+
+
+async def settings_press(update: Update, context: BotContext) -> None:
+    """A time, a region (shows its zones) or a zone."""
+    t, store, chat = context.tr, context.store, update.effective_chat
+    press = callbacks.parse(update.callback_query.data)
+    record = context.chat_record
+    if press is None or record is None:
+        await answer_press(update)
+        return
+    if press.verb == "region" and int(press.arg) < len(REGIONS):
+        await answer_press(update)
+        zones = REGIONS[int(press.arg)][1]
+        rows = [[button(zone_name(t, z), "tz", ZONES.index(z)) for z in zones[i:i + 3]]
+                for i in range(0, len(zones), 3)]
+        rows.append([button(t.gettext("⬅️ Back"), "settings")])
+        await reply(update, context, Reply(t.gettext("🌍 Choose your time zone:"), rows),
+                    edit=True)
+        return
+    push_time, zone = record.push_time, record.timezone
+    if press.verb == "time" and press.arg in PUSH_TIMES:
+        push_time = press.arg
+    elif press.verb == "tz" and int(press.arg) < len(ZONES):
+        zone = ZONES[int(press.arg)]
+    else:
+        await answer_press(update)
+        return
+    await store.set_push_settings(chat.id, push_time=push_time, timezone=zone)
+    record = await store.chat(chat.id)
+    await answer_press(update, t.gettext("Saved."))
+    await reply(update, context, _settings_reply(t, context, record), edit=True)
+
+
+HANDLERS = [
+    CommandHandler("subscribe", subscribe),
+    CommandHandler("unsubscribe", unsubscribe),
+    CommandHandler("settings", settings),
+    CallbackQueryHandler(subscribe, pattern=r"^sub$"),
+    CallbackQueryHandler(unsubscribe, pattern=r"^unsub$"),
+    CallbackQueryHandler(settings, pattern=r"^settings$"),
+    CallbackQueryHandler(settings_press, pattern=r"^(time|region|tz):"),
+]

@@ -1,0 +1,138 @@
+"""Languages: gettext catalogs from `locales/`, locale negotiation, and locale-aware formatting.
+
+Catalogs are read straight from the `.po` files (compiled in memory with Babel), so a
+translator's edit can never be hidden behind a stale `.mo`. A string missing from a catalog
+falls back to the English source for that string only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+DOMAIN = "tgbot"
+DEFAULT_LANGUAGE = "en"
+# Each language in its own name, as the /language buttons show it.
+LANGUAGES: dict[str, str] = {
+    "en": "English",
+    "fr": "Français",
+    "es": "Español",
+    "pt": "Português",
+    "ru": "Русский",
+    "uk": "Українська",
+    "ar": "العربية",
+    "fa": "فارسی",
+    "fil": "Filipino",
+}
+RTL_LANGUAGES = frozenset({"ar", "fa"})
+# Telegram's language_code for setMyCommands is two lowercase letters; Filipino has none, and
+# Telegram clients report Tagalog ("tl") for it.
+TELEGRAM_CODES = {"fil": "tl"}
+ALIASES = {"tl": "fil"}
+_PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+_RLM = "\u200f"
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+    """Mark a string for extraction without translating it yet."""
+    return message
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Everything a reply needs to speak one language: messages, plurals, dates, numbers."""
+
+    code: str
+    translations: gettext.NullTranslations
+
+    @property
+    def locale(self) -> Locale:
+        return Locale.parse(self.code)
+
+    @property
+    def rtl(self) -> bool:
+        return self.code in RTL_LANGUAGES
+
+    def gettext(self, message: str) -> str:
+        return self.translations.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.translations.ngettext(singular, plural, n)
+
+    def number(self, n: int) -> str:
+        return self.digits(format_decimal(n, locale=self.code))
+
+    def date(self, date: dt.date, format: str = "long") -> str:
+        """A date as this language writes it: "1 novembre 2027", "23 ноября 2027 г."."""
+        return self.digits(format_date(date, format=format, locale=self.code))
+
+    def day_month(self, date: dt.date) -> str:
+        """A date without the year, for campaign days: "23 ноября", "5 de noviembre"."""
+        return self.digits(format_date(date, format="d MMMM", locale=self.code))
+
+    def digits(self, text: str) -> str:
+        """Persian readers expect Persian digits; every other language keeps what Babel wrote."""
+        return text.translate(_PERSIAN_DIGITS) if self.code == "fa" else text
+
+    def direct(self, text: str) -> str:
+        """Start every line of a right-to-left message with a right-to-left mark.
+
+        Telegram picks each paragraph's direction from its first strong character, so a line
+        that opens with a number, a link or "IFEX" would otherwise be laid out left to right.
+        """
+        if not self.rtl:
+            return text
+        return "\n".join(_RLM + line if line else line for line in text.split("\n"))
+
+
+class I18n:
+    """All catalogs of the bot, loaded once at start-up."""
+
+    def __init__(self, locales_dir: Path, languages: dict[str, str] = LANGUAGES) -> None:
+        self.languages = languages
+        self._translators = {code: Translator(code, _load(locales_dir, code))
+                             for code in languages}
+
+    def get(self, code: str | None) -> Translator:
+        return self._translators.get(code or "", self._translators[DEFAULT_LANGUAGE])
+
+    def negotiate(self, language_code: str | None) -> str:
+        """Pick our language for a Telegram `language_code` (IETF tag): pt-BR -> pt, tl -> fil."""
+        if not language_code:
+            return DEFAULT_LANGUAGE
+        tag = language_code.replace("_", "-")
+        primary = tag.split("-")[0].lower()
+        if primary in ALIASES:
+            return ALIASES[primary]
+        try:
+            chosen = Locale.negotiate([tag], list(self.languages), sep="-")
+        except (UnknownLocaleError, ValueError):
+            chosen = None
+        return str(chosen) if chosen is not None else DEFAULT_LANGUAGE
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._translators.values())
+
+
+def _load(locales_dir: Path, code: str) -> gettext.NullTranslations:
+    """Compile `locales/<code>/LC_MESSAGES/tgbot.po` in memory; English needs no catalog."""
+    po_path = locales_dir / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po_path.exists():
+        if code == DEFAULT_LANGUAGE:
+            return gettext.NullTranslations()
+        raise FileNotFoundError(f"no catalog for language '{code}': {po_path}")
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale=code)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)

@@ -1,0 +1,51 @@
+"""Logging that never shows the bot token, whatever the library or the level.
+
+httpx logs every request URL at INFO and python-telegram-bot logs URLs and errors at DEBUG;
+the Bot API URL contains the token. A filter on every handler rewrites the token out of the
+message, its arguments and any traceback before a line is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+# Anything shaped like a token, in case a line carries one we were not told about.
+_TOKEN_SHAPE = re.compile(r"\d{5,12}:[A-Za-z0-9_-]{30,50}")
+REDACTED = "<token>"
+
+
+class RedactToken(logging.Filter):
+    """Replace the bot token (and anything token-shaped) in a record with <token>."""
+
+    def __init__(self, token: str = "") -> None:
+        super().__init__()
+        self.token = token
+
+    def redact(self, text: str) -> str:
+        if self.token:
+            text = text.replace(self.token, REDACTED)
+        return _TOKEN_SHAPE.sub(REDACTED, text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = self.redact(record.getMessage())
+        record.args = None
+        if record.exc_info:
+            record.exc_text = self.redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+def setup_logging(level: str, token: str) -> None:
+    """Log to stderr at `level`, with the token filter on the handler (so it sees every logger)."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactToken(token))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # httpx's INFO line per request is noise at 30 messages a second.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))

@@ -1,0 +1,241 @@
+"""What the bot says: every reply rendered as Telegram HTML and buttons, in one language.
+
+Functions here take a Translator and plain data and return a `Reply`; they send nothing, so
+the daily push, `tgbot preview` and the handlers share one rendering, and tests can check every
+language's output against Telegram's limits without a bot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from tgbot import callbacks
+from tgbot.campaign import CAMPAIGN_DAYS, Action, Campaign, FaqEntry
+from tgbot.i18n import LANGUAGES, Translator
+from tgbot.progress import Progress
+
+Row = list[InlineKeyboardButton]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to send: HTML text (or a photo's caption) and its buttons."""
+
+    text: str
+    buttons: list[Row] = field(default_factory=list)
+    photo: Path | None = None
+
+    @property
+    def markup(self) -> InlineKeyboardMarkup | None:
+        return InlineKeyboardMarkup(self.buttons) if self.buttons else None
+
+
+def button(text: str, verb: str, arg: str | int = "", edition: int | None = None) -> \
+        InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=callbacks.build(verb, arg, edition))
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    """Put values into {placeholders}; unknown braces are left as written."""
+    return re.sub(r"\{(\w+)\}", lambda m: values.get(m[1], m[0]), text)
+
+
+def campaign_values(t: Translator, campaign: Campaign) -> dict[str, str]:
+    """The placeholders a campaign text may use, formatted for this language."""
+    return {"edition": t.digits(str(campaign.edition)),
+            "start_date": t.date(campaign.start_date), "end_date": t.date(campaign.end_date),
+            "website": campaign.website, "hashtag": campaign.hashtag}
+
+
+def share_url(bot_username: str, source: str, text: str) -> str:
+    """A t.me/share link inviting friends to the bot through a deep link we can count."""
+    invite = f"https://t.me/{bot_username}?start={source}"
+    return "https://t.me/share/url?" + urlencode({"url": invite, "text": text}, quote_via=quote)
+
+
+# --- start and FAQ ---------------------------------------------------------------------------
+
+
+def main_menu(t: Translator, subscribed: bool) -> list[Row]:
+    sub = (button(t.gettext("🔕 Unsubscribe"), "unsub") if subscribed
+           else button(t.gettext("🔔 Subscribe"), "sub"))
+    return [[button(t.gettext("❓ Questions"), "faq"), button(t.gettext("📅 Today's action"), "today")],
+            [sub, button(t.gettext("🌐 Language"), "languages")],
+            [button(t.gettext("⚙️ Settings"), "settings"), button(t.gettext("📊 My progress"),
+                                                                "progress")]]
+
+
+def welcome(t: Translator, campaign: Campaign, subscribed: bool) -> Reply:
+    values = campaign_values(t, campaign)
+    text = "\n\n".join([
+        t.gettext("👋 <b>Welcome!</b> 23 November is the International Day to End Impunity: "
+                  "a day to demand justice for people targeted for exercising their right to "
+                  "freedom of expression."),
+        fill(t.gettext("From {start_date} to {end_date}, I bring you one simple action a day, "
+                       "answer your questions about the campaign and keep track of what you "
+                       "have done."), values),
+    ])
+    return Reply(t.direct(text), main_menu(t, subscribed))
+
+
+def help_text(t: Translator, campaign: Campaign) -> Reply:
+    lines = [t.gettext("<b>What I can do</b>"),
+             t.gettext("/today – today's action"),
+             t.gettext("/actions – every action of the campaign"),
+             t.gettext("/progress – what you have done"),
+             t.gettext("/subscribe – get each day's action"),
+             t.gettext("/settings – time of the daily message"),
+             t.gettext("/language – change language"),
+             t.gettext("/faq – questions about the campaign"),
+             t.gettext("/mydata – what I store about you")]
+    lines += [f"/{e.command} – {html.escape(t.gettext(e.description))}" for e in campaign.faq]
+    lines.append(t.gettext("You can also just type a question."))
+    return Reply(t.direct("\n".join(lines)), [[button(t.gettext("❓ Questions"), "faq")]])
+
+
+def faq_menu(t: Translator, campaign: Campaign) -> Reply:
+    rows = [[button(t.gettext(e.button), "faq", e.id)] for e in campaign.faq]
+    rows.append([button(t.gettext("⬅️ Back"), "menu")])
+    return Reply(t.direct(t.gettext("❓ <b>Questions about the campaign</b>\nChoose one:")), rows)
+
+
+def faq_answer(t: Translator, campaign: Campaign, entry: FaqEntry) -> Reply:
+    question = html.escape(t.gettext(entry.question))
+    answer = fill(t.gettext(entry.answer), campaign_values(t, campaign))
+    return Reply(t.direct(f"<b>{question}</b>\n\n{answer}"),
+                 [[button(t.gettext("⬅️ All questions"), "faq")]])
+
+
+def no_match(t: Translator, campaign: Campaign) -> Reply:
+    lines = [t.gettext("I'm not sure what you mean. I can answer these questions:")]
+    lines += [f"• /{e.command} – {html.escape(t.gettext(e.question))}" for e in campaign.faq]
+    return Reply(t.direct("\n".join(lines)), [[button(t.gettext("❓ Questions"), "faq")]])
+
+
+# --- actions ---------------------------------------------------------------------------------
+
+
+def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_username: str,
+                   done: bool | None = None) -> Reply:
+    """The day's action with its buttons. `done` None: no per-person state (groups, channels)."""
+    date = campaign.date_of(action.day)
+    header = fill(t.gettext("<b>Day {day} of {total}</b> · {date}"),
+                  {"day": t.number(action.day), "total": t.number(CAMPAIGN_DAYS),
+                   "date": t.day_month(date)})
+    parts = [header, f"<b>{html.escape(t.gettext(action.title))}</b>",
+             fill(t.gettext(action.body), campaign_values(t, campaign))]
+    if action.letter is not None:
+        parts.append(fill(t.gettext("✉️ <b>To:</b> {to}"),
+                          {"to": html.escape(t.gettext(action.letter.to))}))
+    if campaign.hashtag:
+        parts.append(html.escape(campaign.hashtag))
+    rows: list[Row] = []
+    if done:
+        rows.append([button(t.gettext("↩️ Undo"), "undo", action.id, campaign.edition)])
+    else:
+        rows.append([button(t.gettext("✅ I did it"), "done", action.id, campaign.edition)])
+    if action.letter is not None:
+        rows.append([button(t.gettext("✉️ Show the letter"), "letter", action.id,
+                            campaign.edition)])
+    if action.tweet:
+        tweet = f"{t.gettext(action.tweet)} {campaign.hashtag}".strip()
+        rows.append([InlineKeyboardButton(
+            t.gettext("🐦 Post it"),
+            url="https://twitter.com/intent/tweet?" + urlencode({"text": tweet}, quote_via=quote))])
+    rows += [[InlineKeyboardButton(t.gettext(link.label), url=link.url)] for link in action.links]
+    invite = t.gettext("Join me: one action a day to end impunity for crimes against journalists.")
+    rows.append([InlineKeyboardButton(t.gettext("📣 Share"),
+                                      url=share_url(bot_username, "share", invite))])
+    return Reply(t.direct("\n\n".join(parts)), rows, photo=action.image)
+
+
+def letter_message(t: Translator, action: Action) -> Reply:
+    """The letter ready to copy: Telegram copies a <pre> block with one tap."""
+    assert action.letter is not None
+    text = "\n\n".join([
+        fill(t.gettext("✉️ <b>Your letter to {to}</b>"),
+             {"to": html.escape(t.gettext(action.letter.to))}),
+        f"<pre>{html.escape(t.gettext(action.letter.text))}</pre>",
+        fill(t.gettext("<b>How to send it:</b> {send}"),
+             {"send": html.escape(t.gettext(action.letter.send))}),
+    ])
+    return Reply(t.direct(text))
+
+
+def countdown(t: Translator, campaign: Campaign, today: dt.date) -> Reply:
+    days = (campaign.start_date - today).days
+    text = fill(t.ngettext("⏳ The {edition} campaign starts on {date}: {count} day to go.",
+                           "⏳ The {edition} campaign starts on {date}: {count} days to go.",
+                           days),
+                {"edition": t.digits(str(campaign.edition)),
+                 "date": t.date(campaign.start_date), "count": t.number(days)})
+    text += "\n\n" + t.gettext("Subscribe and I will bring you the first action on day one.")
+    return Reply(t.direct(text), [[button(t.gettext("🔔 Subscribe"), "sub")]])
+
+
+def campaign_over(t: Translator, campaign: Campaign, done: int) -> Reply:
+    text = "\n\n".join([
+        fill(t.gettext("🙏 The {edition} campaign is over. Thank you for standing with "
+                       "journalists and their families."),
+             {"edition": t.digits(str(campaign.edition))}),
+        fill(t.ngettext("You completed {count} action of {total}.",
+                        "You completed {count} actions of {total}.", done),
+             {"count": t.number(done), "total": t.number(CAMPAIGN_DAYS)}),
+        t.gettext("If you are subscribed, I will write again when the next edition begins."),
+    ])
+    return Reply(t.direct(text), [[button(t.gettext("📋 All actions"), "actions")]])
+
+
+def actions_list(t: Translator, campaign: Campaign, completed: set[str],
+                 reached: int) -> Reply:
+    """Every day of the edition: done, open, or upcoming (not revealed before its day)."""
+    lines = [fill(t.gettext("📋 <b>{name}</b>"),
+                  {"name": html.escape(t.gettext(campaign.name))})]
+    for action in campaign.actions:
+        day = t.number(action.day)
+        if action.day > reached:
+            lines.append(fill(t.gettext("🔒 {day}. Opens on {date}"),
+                              {"day": day, "date": t.day_month(campaign.date_of(action.day))}))
+        else:
+            mark = "✅" if action.id in completed else "▫️"
+            lines.append(f"{mark} {day}. {html.escape(t.gettext(action.title))}")
+    rows: list[Row] = []
+    open_days = [a.day for a in campaign.actions if a.day <= reached]
+    for start in range(0, len(open_days), 6):
+        rows.append([button(t.number(d), "act", d, campaign.edition)
+                     for d in open_days[start:start + 6]])
+    return Reply(t.direct("\n".join(lines)), rows)
+
+
+def progress_message(t: Translator, campaign: Campaign, result: Progress) -> Reply:
+    lines = [fill(t.ngettext("📊 You have completed <b>{count}</b> action of {total}.",
+                             "📊 You have completed <b>{count}</b> actions of {total}.",
+                             result.done),
+                  {"count": t.number(result.done), "total": t.number(result.total)})]
+    if result.streak:
+        lines.append(fill(t.ngettext("🔥 Current streak: {count} day in a row.",
+                                     "🔥 Current streak: {count} days in a row.", result.streak),
+                          {"count": t.number(result.streak)}))
+    if result.left:
+        days = ", ".join(t.number(a.day) for a in result.left)
+        lines.append(fill(t.gettext("Still open: day {days}."), {"days": days}))
+        lines.append(t.gettext("Every action counts. Pick one now: /today"))
+    elif result.done:
+        lines.append(t.gettext("You are all caught up. Thank you!"))
+    else:
+        lines.append(t.gettext("Your first action is one tap away: /today"))
+    return Reply(t.direct("\n".join(lines)), [[button(t.gettext("📋 All actions"), "actions")]])
+
+
+def language_menu(t: Translator) -> Reply:
+    names = list(LANGUAGES.items())
+    rows = [[button(name, "lang", code) for code, name in names[i:i + 3]]
+            for i in range(0, len(names), 3)]
+    return Reply(t.direct(t.gettext("🌐 Choose your language:")), rows)

@@ -1,0 +1,66 @@
+"""Numbered schema migrations, applied in order at start-up and recorded in `_migrations`.
+
+Never edit a migration that has shipped: add the next number. Each runs in its own
+transaction together with the row that records it, so a crash leaves it applied or not.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0001_initial",
+        """
+        -- One row per chat that talked to the bot. Private chats: chat_id is the user's id.
+        -- Only what the features need: no names, usernames or message texts.
+        CREATE TABLE chats (
+            chat_id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,              -- private | group | supergroup | channel
+            language TEXT,                   -- chosen language; NULL: from Telegram's hint
+            subscribed INTEGER NOT NULL DEFAULT 0,
+            push_time TEXT,                  -- HH:MM local; NULL: the campaign's push_time
+            timezone TEXT,                   -- IANA zone; NULL: the campaign's timezone
+            created_on TEXT NOT NULL         -- a date, for "new this week"
+        );
+        -- Completed actions, per person (not per chat), once per action per edition.
+        CREATE TABLE completions (
+            user_id INTEGER NOT NULL,
+            edition INTEGER NOT NULL,
+            action_id TEXT NOT NULL,
+            completed_on TEXT NOT NULL,
+            PRIMARY KEY (user_id, edition, action_id)
+        ) WITHOUT ROWID;
+        -- Deep-link sources: an aggregate count, never who.
+        CREATE TABLE start_sources (
+            source TEXT PRIMARY KEY,
+            starts INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ),
+    (
+        "0002_deliveries",
+        """
+        -- The outbox of the daily push: one row per chat and campaign day, so a message is
+        -- sent once even across crashes and several senders.
+        CREATE TABLE deliveries (
+            chat_id INTEGER NOT NULL,
+            edition INTEGER NOT NULL,
+            day INTEGER NOT NULL,
+            state TEXT NOT NULL,             -- pending | sending | sent | failed | gone
+            attempts INTEGER NOT NULL DEFAULT 0,
+            message_id INTEGER,
+            claimed_at REAL,                 -- when a sender took it (state 'sending')
+            not_before REAL NOT NULL DEFAULT 0,  -- retry backoff
+            PRIMARY KEY (chat_id, edition, day)
+        );
+        CREATE INDEX deliveries_todo ON deliveries (state, not_before);
+        -- Telegram's file_id for each uploaded image, so an infographic is uploaded once.
+        CREATE TABLE media (
+            key TEXT PRIMARY KEY,            -- file name and content hash
+            file_id TEXT NOT NULL
+        ) WITHOUT ROWID;
+        ALTER TABLE chats ADD COLUMN thread_id INTEGER;   -- forum topic for the push
+        ALTER TABLE chats ADD COLUMN subscribed_on TEXT;
+        ALTER TABLE chats ADD COLUMN unsubscribed_on TEXT;
+        """,
+    ),
+]
