@@ -1,12 +1,12 @@
 """The composition root: build the Application, wire every handler, start and stop services.
 
-This is the only module that knows every handler. Order matters: group -1 resolves the
-chat's language before any handler of group 0 runs.
+This is the only module that knows every handler. Order matters: group -2 resolves the
+chat's language, group -1 stops a person who floods the bot, and only then do the feature
+handlers of group 0 run (one handler per group handles an update).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Update
@@ -17,8 +17,19 @@ from tgbot.campaign import Campaign
 from tgbot.config import Settings
 from tgbot.context import BotContext, Services
 from tgbot.delivery import Deliverer
-from tgbot.handlers import actions, errors, faq, language, locale, start, subscription
-from tgbot.i18n import TELEGRAM_CODES, I18n, Translator
+from tgbot.handlers import (
+    actions,
+    errors,
+    faq,
+    flood,
+    groups,
+    language,
+    locale,
+    privacy,
+    start,
+    subscription,
+)
+from tgbot.i18n import DEFAULT_LANGUAGE, TELEGRAM_CODES, I18n, Translator
 from tgbot.store import Store
 
 log = logging.getLogger(__name__)
@@ -50,9 +61,10 @@ def build_application(settings: Settings, campaign: Campaign) -> Application:
     services.i18n = I18n(settings.locales)
 
     application.add_handlers({
-        -1: locale.HANDLERS,
-        0: [*start.HANDLERS, *actions.HANDLERS, *subscription.HANDLERS, *language.HANDLERS,
-            *faq.handlers(services)],
+        -2: locale.HANDLERS,
+        -1: flood.HANDLERS,
+        0: [*groups.HANDLERS, *start.HANDLERS, *actions.HANDLERS, *subscription.HANDLERS,
+            *language.HANDLERS, *privacy.HANDLERS, *faq.handlers(services)],
     })
     application.add_error_handler(errors.on_error)
     return application
@@ -75,7 +87,7 @@ async def _post_init(application: Application) -> None:
     me = await application.bot.get_me()
     services.bot_username = me.username or ""
     for t in services.i18n:
-        code = "" if t.code == "en" else TELEGRAM_CODES.get(t.code, t.code)
+        code = None if t.code == DEFAULT_LANGUAGE else TELEGRAM_CODES.get(t.code, t.code)
         await application.bot.set_my_commands(bot_commands(t, services.campaign),
                                               scope=BotCommandScopeDefault(), language_code=code)
     services.deliverer = Deliverer(services, application.bot)
@@ -87,8 +99,7 @@ async def _post_init(application: Application) -> None:
 async def _push_tick(context: BotContext) -> None:
     """Start a delivery round in the background; the job itself returns at once."""
     deliverer = context.services.deliverer
-    context.application.create_task(deliverer.run_round(dt.datetime.now(dt.UTC)),
-                                    name="delivery-round")
+    context.application.create_task(deliverer.run_round(), name="delivery-round")
 
 
 async def _post_shutdown(application: Application) -> None:

@@ -30,6 +30,7 @@ _SHAPES: dict[str, re.Pattern[str]] = {
     "region": re.compile(r"(?P<arg>\d{1,2})"),
     "tz": re.compile(r"(?P<arg>\d{1,3})"),
     "progress": re.compile(r""),
+    "forget": re.compile(r""),
 }
 
 

@@ -326,7 +326,8 @@ def _faq(checker: _Checker, data: Any, line: int) -> tuple[FaqEntry, ...]:
         lines = entry.key_lines
         faq_id, command = str(entry.get("id", "")), str(entry.get("command", ""))
         if not FAQ_ID_RE.match(faq_id):
-            checker.problem(lines.get("id", item_line), f"faq id '{faq_id}' must be 1-24 of a-z 0-9 _")
+            checker.problem(lines.get("id", item_line),
+                            f"faq id '{faq_id}' must be 1-24 of a-z 0-9 _")
         elif faq_id in seen_ids:
             checker.problem(lines["id"], f"duplicate faq id '{faq_id}'")
         if not COMMAND_RE.match(command):
@@ -391,7 +392,8 @@ def _action(checker: _Checker, data: Any, line: int, folder: Path) -> Action | N
     day, action_id, kind = item.get("day"), str(item.get("id", "")), item.get("kind")
     ok = True
     if not isinstance(day, int) or not 1 <= day <= CAMPAIGN_DAYS:
-        checker.problem(lines.get("day", line), f"'day' must be a number from 1 to {CAMPAIGN_DAYS}")
+        checker.problem(lines.get("day", line),
+                        f"'day' must be a number from 1 to {CAMPAIGN_DAYS}")
         ok = False
     if not ID_RE.match(action_id):
         checker.problem(lines.get("id", line),

@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import logging
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlparse
@@ -26,9 +28,11 @@ from tgbot.config import SECRET_RE, ConfigError, Settings, parse_admins
 from tgbot.context import Services
 from tgbot.delivery import Deliverer
 from tgbot.i18n import I18n
-from tgbot.logsafe import setup_logging
+from tgbot.logsafe import RedactToken, setup_logging
 from tgbot.store import Store
 from tgbot.telegram_html import parse_html
+
+log = logging.getLogger("tgbot")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -95,6 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception:  # noqa: BLE001 - last line of defence: a traceback without the token
+        settings = Settings.from_env()
+        print(RedactToken(settings.token).redact(traceback.format_exc()), file=sys.stderr)
+        return 1
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -112,6 +120,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings.check_token()
     setup_logging(settings.log_level, settings.token)
     campaign = load_campaign(settings.campaign)
+    asyncio.run(wait_for_api(settings))
     application = build_application(settings, campaign)
     try:
         if args.webhook:
@@ -128,6 +137,28 @@ def cmd_run(args: argparse.Namespace) -> int:
     except InvalidToken:
         raise ConfigError("the Bot API rejected the token: check TGBOT_TOKEN") from None
     return 0
+
+
+async def wait_for_api(settings: Settings) -> None:
+    """Check the token, and wait (with backoff) while the Bot API cannot be reached.
+
+    A bot started during a network outage waits instead of crash-looping; a token the API
+    rejects is one clear line.
+    """
+    delay = 1.0
+    bot = ExtBot(settings.token, base_url=f"{settings.api_url}/bot")
+    while True:
+        try:
+            await bot.get_me()
+            return
+        except InvalidToken:
+            raise ConfigError("the Bot API rejected the token: check TGBOT_TOKEN") from None
+        except NetworkError as error:
+            log.warning("the Bot API is unreachable (%s); trying again in %.0f s", error, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 60.0)
+        finally:
+            await bot.shutdown()
 
 
 async def open_services(settings: Settings, bot: ExtBot) -> Services:
@@ -175,7 +206,7 @@ async def _push_round(services: Services, date: dt.date | None, dry_run: bool) -
                               f"({campaign.start_date} to {campaign.end_date})")
         due = [(chat.chat_id, day) for chat in chats]
     else:
-        due = schedule.due(chats, campaign, dt.datetime.now(dt.UTC))
+        due = schedule.due(chats, campaign, services.clock())
     already = await store.delivered_days(campaign.edition, {day for _, day in due} or {0})
     new = [pair for pair in due if pair not in already]
     if dry_run:
@@ -221,7 +252,8 @@ def cmd_catalogs(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-COMMANDS = {"catalogs": cmd_catalogs, "run": cmd_run, "check": cmd_check, "push": cmd_push, "preview": cmd_preview}
+COMMANDS = {"run": cmd_run, "check": cmd_check, "push": cmd_push, "preview": cmd_preview,
+            "catalogs": cmd_catalogs}
 
 if __name__ == "__main__":
     sys.exit(main())

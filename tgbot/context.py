@@ -8,6 +8,7 @@ update, so no handler looks up strings in dictionaries or resolves a language it
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -16,9 +17,12 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from tgbot.campaign import Campaign
 from tgbot.config import Settings
 from tgbot.faq import FaqMatcher
+from tgbot.flood import FloodGate
+from tgbot.groups import AdminCache
 from tgbot.i18n import I18n, Translator
 from tgbot.schedule import local_now
 from tgbot.store import Chat, Store
+from tgbot.throttle import ThrottledEdits
 
 if TYPE_CHECKING:
     from tgbot.delivery import Deliverer
@@ -34,6 +38,11 @@ class Services:
     i18n: I18n = None  # type: ignore[assignment]
     bot_username: str = ""
     deliverer: Deliverer = None  # type: ignore[assignment]
+    # The current time; tests and `tgbot demo --date` move it, nothing else reads the clock.
+    clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+    flood: FloodGate = field(default_factory=FloodGate)
+    admins: AdminCache = field(default_factory=AdminCache)
+    edits: ThrottledEdits = field(default_factory=ThrottledEdits)
     _matchers: dict[str, FaqMatcher] = field(default_factory=dict)
 
     def set_campaign(self, campaign: Campaign) -> None:
@@ -49,9 +58,13 @@ class Services:
             self._matchers[t.code] = FaqMatcher.build(phrasings)
         return self._matchers[t.code]
 
-    def campaign_today(self, chat: Chat | None, now: dt.datetime | None = None) -> dt.date:
+    def today(self) -> dt.date:
+        """Today in UTC: the day stamp of stored dates (new this week, completed on)."""
+        return self.clock().date()
+
+    def campaign_today(self, chat: Chat | None) -> dt.date:
         """The date in the chat's own time zone (the campaign's, until the chat picks one)."""
-        return local_now(chat, self.campaign, now).date()
+        return local_now(chat, self.campaign, self.clock()).date()
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, Services]):
@@ -78,5 +91,5 @@ class BotContext(CallbackContext[ExtBot, dict, dict, Services]):
     @property
     def tr(self) -> Translator:
         """The Translator for this update (resolved once, before the handlers ran)."""
-        assert self.t is not None, "the locale resolver runs first (group -1)"
+        assert self.t is not None, "the locale resolver runs first (group -2)"
         return self.t

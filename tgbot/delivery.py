@@ -15,8 +15,14 @@ import logging
 from dataclasses import dataclass
 
 from telegram import Bot, Message
-from telegram.error import (BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter,
-                            TelegramError)
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from tgbot import messages, schedule
 from tgbot.context import Services
@@ -103,12 +109,12 @@ class Deliverer:
         due = schedule.due(await store.subscribed_chats(), campaign, now)
         return await store.enqueue(campaign.edition, due) if due else 0
 
-    async def run_round(self, now: dt.datetime | None = None) -> Summary | None:
+    async def run_round(self) -> Summary | None:
         """One round; returns None at once if another round of this process is running."""
         if self._round.locked():
             return None
         async with self._round:
-            await self.enqueue_due(now or dt.datetime.now(dt.UTC))
+            await self.enqueue_due(self.services.clock())
             return await self.drain()
 
     async def drain(self) -> Summary:
@@ -128,10 +134,11 @@ class Deliverer:
         action = campaign.action_for_day(delivery.day)
         if chat is None or not chat.subscribed or action is None \
                 or delivery.edition != campaign.edition:
-            await store.finish(delivery, "skipped")
+            await store.finish(delivery, "skipped", services.today())
             return "skipped"
         t = services.i18n.get(chat.language)
-        reply = messages.action_message(t, campaign, action, bot_username=services.bot_username)
+        reply = messages.action_message(t, campaign, action, bot_username=services.bot_username,
+                                        chat_kind=chat.kind)
         error: Exception | None = None
         message = None
         try:
@@ -140,7 +147,8 @@ class Deliverer:
             error = exc
         result = outcome(error, delivery.attempts)
         if result.state == "sent":
-            await store.finish(delivery, "sent", message.message_id if message else None)
+            await store.finish(delivery, "sent", services.today(),
+                               message.message_id if message else None)
             return "sent"
         log.info("delivery of day %s: %s (%s)", delivery.day, result.state,
                  type(error).__name__)
@@ -153,5 +161,5 @@ class Deliverer:
         if result.state == "retry":
             await store.retry_later(delivery, result.delay)
             return "retried"
-        await store.finish(delivery, result.state)
+        await store.finish(delivery, result.state, services.today())
         return result.state

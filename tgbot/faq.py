@@ -28,10 +28,11 @@ _WORD = re.compile(r"\w+")
 
 
 def words(text: str) -> list[str]:
-    """Lower-case words without accents or punctuation: "Who organises?" -> ["who", "organises"]."""
+    """Words without case, accents or punctuation: "Who organises?" -> ["who", "organises"]."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _WORD.findall(plain)
+    # one letter is no word: the "s" of "year's", the "l" of "l'impunité"
+    return [w for w in _WORD.findall(plain) if len(w) > 1 or w.isdigit()]
 
 
 @dataclass

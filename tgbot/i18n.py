@@ -38,6 +38,8 @@ RTL_LANGUAGES = frozenset({"ar", "fa"})
 # Telegram clients report Tagalog ("tl") for it.
 TELEGRAM_CODES = {"fil": "tl"}
 ALIASES = {"tl": "fil"}
+# The campaign writes English dates the way IFEX does ("1 November 2027"), not US-style.
+FORMAT_LOCALES = {"en": "en_GB"}
 _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 _RLM = "\u200f"
 
@@ -59,6 +61,10 @@ class Translator:
         return Locale.parse(self.code)
 
     @property
+    def format_locale(self) -> str:
+        return FORMAT_LOCALES.get(self.code, self.code)
+
+    @property
     def rtl(self) -> bool:
         return self.code in RTL_LANGUAGES
 
@@ -69,15 +75,15 @@ class Translator:
         return self.translations.ngettext(singular, plural, n)
 
     def number(self, n: int) -> str:
-        return self.digits(format_decimal(n, locale=self.code))
+        return self.digits(format_decimal(n, locale=self.format_locale))
 
     def date(self, date: dt.date, format: str = "long") -> str:
         """A date as this language writes it: "1 novembre 2027", "23 ноября 2027 г."."""
-        return self.digits(format_date(date, format=format, locale=self.code))
+        return self.digits(format_date(date, format=format, locale=self.format_locale))
 
     def day_month(self, date: dt.date) -> str:
         """A date without the year, for campaign days: "23 ноября", "5 de noviembre"."""
-        return self.digits(format_date(date, format="d MMMM", locale=self.code))
+        return self.digits(format_date(date, format="d MMMM", locale=self.format_locale))
 
     def digits(self, text: str) -> str:
         """Persian readers expect Persian digits; every other language keeps what Babel wrote."""

@@ -66,7 +66,8 @@ def share_url(bot_username: str, source: str, text: str) -> str:
 def main_menu(t: Translator, subscribed: bool) -> list[Row]:
     sub = (button(t.gettext("🔕 Unsubscribe"), "unsub") if subscribed
            else button(t.gettext("🔔 Subscribe"), "sub"))
-    return [[button(t.gettext("❓ Questions"), "faq"), button(t.gettext("📅 Today's action"), "today")],
+    return [[button(t.gettext("❓ Questions"), "faq"),
+             button(t.gettext("📅 Today's action"), "today")],
             [sub, button(t.gettext("🌐 Language"), "languages")],
             [button(t.gettext("⚙️ Settings"), "settings"), button(t.gettext("📊 My progress"),
                                                                 "progress")]]
@@ -123,8 +124,14 @@ def no_match(t: Translator, campaign: Campaign) -> Reply:
 
 
 def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_username: str,
-                   done: bool | None = None) -> Reply:
-    """The day's action with its buttons. `done` None: no per-person state (groups, channels)."""
+                   done: bool = False, chat_kind: str = "private",
+                   counter: int = 0) -> Reply:
+    """The day's action with its buttons.
+
+    In a private chat the button shows the person's own state (`done`); in a group everyone
+    shares one message, so it has both buttons and a counter of people who did it; a channel
+    has no per-person buttons, only a link to open the action in the bot.
+    """
     date = campaign.date_of(action.day)
     header = fill(t.gettext("<b>Day {day} of {total}</b> · {date}"),
                   {"day": t.number(action.day), "total": t.number(CAMPAIGN_DAYS),
@@ -134,21 +141,30 @@ def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_use
     if action.letter is not None:
         parts.append(fill(t.gettext("✉️ <b>To:</b> {to}"),
                           {"to": html.escape(t.gettext(action.letter.to))}))
+    if counter:
+        parts.append(fill(t.ngettext("👥 {count} person here did it.",
+                                     "👥 {count} people here did it.", counter),
+                          {"count": t.number(counter)}))
     if campaign.hashtag:
         parts.append(html.escape(campaign.hashtag))
     rows: list[Row] = []
-    if done:
-        rows.append([button(t.gettext("↩️ Undo"), "undo", action.id, campaign.edition)])
+    done_button = button(t.gettext("✅ I did it"), "done", action.id, campaign.edition)
+    undo_button = button(t.gettext("↩️ Undo"), "undo", action.id, campaign.edition)
+    if chat_kind == "channel":
+        rows.append([InlineKeyboardButton(
+            t.gettext("▶️ Open in the bot"),
+            url=f"https://t.me/{bot_username}?start=day{action.day}")])
+    elif chat_kind == "private":
+        rows.append([undo_button if done else done_button])
     else:
-        rows.append([button(t.gettext("✅ I did it"), "done", action.id, campaign.edition)])
-    if action.letter is not None:
+        rows.append([done_button, undo_button])
+    if action.letter is not None and chat_kind != "channel":
         rows.append([button(t.gettext("✉️ Show the letter"), "letter", action.id,
                             campaign.edition)])
     if action.tweet:
         tweet = f"{t.gettext(action.tweet)} {campaign.hashtag}".strip()
-        rows.append([InlineKeyboardButton(
-            t.gettext("🐦 Post it"),
-            url="https://twitter.com/intent/tweet?" + urlencode({"text": tweet}, quote_via=quote))])
+        composer = "https://twitter.com/intent/tweet?" + urlencode({"text": tweet}, quote_via=quote)
+        rows.append([InlineKeyboardButton(t.gettext("🐦 Post it"), url=composer)])
     rows += [[InlineKeyboardButton(t.gettext(link.label), url=link.url)] for link in action.links]
     invite = t.gettext("Join me: one action a day to end impunity for crimes against journalists.")
     rows.append([InlineKeyboardButton(t.gettext("📣 Share"),

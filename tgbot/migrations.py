@@ -63,4 +63,18 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE chats ADD COLUMN unsubscribed_on TEXT;
         """,
     ),
+    (
+        "0003_group_presses",
+        """
+        -- Who pressed "I did it" under a message in a group, so the group's counter counts
+        -- each person once. Deleted with the person by /forget.
+        CREATE TABLE group_presses (
+            chat_id INTEGER NOT NULL,
+            edition INTEGER NOT NULL,
+            day INTEGER NOT NULL,
+            user_id INTEGER NOT NULL,
+            PRIMARY KEY (chat_id, edition, day, user_id)
+        ) WITHOUT ROWID;
+        """,
+    ),
 ]

@@ -29,9 +29,8 @@ def push_time(chat: Chat | None, campaign: Campaign) -> dt.time:
     return campaign.push_time
 
 
-def local_now(chat: Chat | None, campaign: Campaign, now: dt.datetime | None = None) -> \
-        dt.datetime:
-    return (now or dt.datetime.now(dt.UTC)).astimezone(chat_zone(chat, campaign))
+def local_now(chat: Chat | None, campaign: Campaign, now: dt.datetime) -> dt.datetime:
+    return now.astimezone(chat_zone(chat, campaign))
 
 
 def due(chats: Iterable[Chat], campaign: Campaign, now: dt.datetime) -> list[tuple[int, int]]:

@@ -158,8 +158,47 @@ class Store:
                              "(SELECT 1 FROM chats WHERE chat_id = ?)", (new_chat_id, old_chat_id))
             await db.execute("UPDATE chats SET chat_id = ?, kind = 'supergroup' "
                              "WHERE chat_id = ?", (new_chat_id, old_chat_id))
-            await db.execute("UPDATE OR IGNORE deliveries SET chat_id = ? WHERE chat_id = ?",
-                             (new_chat_id, old_chat_id))
+            for table in ("deliveries", "group_presses"):
+                await db.execute(f"UPDATE OR IGNORE {table} SET chat_id = ? WHERE chat_id = ?",
+                                 (new_chat_id, old_chat_id))
+
+    # --- groups -----------------------------------------------------------------------------
+
+    async def group_press(self, chat_id: int, edition: int, day: int, user_id: int,
+                          done: bool) -> int:
+        """Record (or undo) a press in a group; return how many people did it there."""
+        async with self._write() as db:
+            if done:
+                await db.execute("INSERT OR IGNORE INTO group_presses VALUES (?, ?, ?, ?)",
+                                 (chat_id, edition, day, user_id))
+            else:
+                await db.execute("DELETE FROM group_presses WHERE chat_id = ? AND edition = ? "
+                                 "AND day = ? AND user_id = ?", (chat_id, edition, day, user_id))
+            cursor = await db.execute("SELECT COUNT(*) FROM group_presses WHERE chat_id = ? "
+                                      "AND edition = ? AND day = ?", (chat_id, edition, day))
+            return (await cursor.fetchone())[0]
+
+    # --- privacy ----------------------------------------------------------------------------
+
+    async def user_data(self, user_id: int) -> dict[str, object]:
+        """Everything stored about one person: their private chat's row and their completions."""
+        chat = await self.chat(user_id)
+        async with self._db.execute("SELECT edition, action_id, completed_on FROM completions "
+                                    "WHERE user_id = ? ORDER BY edition, completed_on",
+                                    (user_id,)) as cursor:
+            completions = [tuple(row) async for row in cursor]
+        async with self._db.execute("SELECT COUNT(*) FROM deliveries WHERE chat_id = ?",
+                                    (user_id,)) as cursor:
+            deliveries = (await cursor.fetchone())[0]
+        return {"chat": chat, "completions": completions, "deliveries": deliveries}
+
+    async def forget_user(self, user_id: int) -> None:
+        """Delete every row about one person, in one transaction."""
+        async with self._write() as db:
+            await db.execute("DELETE FROM completions WHERE user_id = ?", (user_id,))
+            await db.execute("DELETE FROM group_presses WHERE user_id = ?", (user_id,))
+            await db.execute("DELETE FROM deliveries WHERE chat_id = ?", (user_id,))
+            await db.execute("DELETE FROM chats WHERE chat_id = ?", (user_id,))
 
     # --- deep-link sources ------------------------------------------------------------------
 
@@ -239,7 +278,8 @@ class Store:
             rows = await cursor.fetchall()
         return [Delivery(*row) for row in rows]
 
-    async def finish(self, delivery: Delivery, state: str, message_id: int | None = None) -> None:
+    async def finish(self, delivery: Delivery, state: str, today: dt.date,
+                     message_id: int | None = None) -> None:
         """Close a claimed row: 'sent', 'failed' (gave up) or 'gone' (chat blocked/deleted)."""
         async with self._write() as db:
             await db.execute("UPDATE deliveries SET state = ?, message_id = ? "
@@ -249,7 +289,7 @@ class Store:
             if state == "gone":
                 await db.execute("UPDATE chats SET subscribed = 0, unsubscribed_on = ? "
                                  "WHERE chat_id = ?",
-                                 (dt.date.today().isoformat(), delivery.chat_id))
+                                 (today.isoformat(), delivery.chat_id))
 
     async def retry_later(self, delivery: Delivery, delay: float) -> None:
         async with self._write() as db:

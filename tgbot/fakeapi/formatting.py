@@ -111,8 +111,10 @@ def format_text(text: str | None, parse_mode: str | None, entities: list[Any] | 
 
 def check_reply_markup(markup: dict[str, Any] | None) -> None:
     """Inline keyboards as Telegram judges them; other markups only need the right shape."""
-    if markup is None or "inline_keyboard" not in markup:
-        if markup is not None and not ({"keyboard", "remove_keyboard", "force_reply"} & set(markup)):
+    if markup is None:
+        return
+    if "inline_keyboard" not in markup:
+        if not {"keyboard", "remove_keyboard", "force_reply"} & set(markup):
             raise bad_request("can't parse reply keyboard markup JSON object")
         return
     rows = markup["inline_keyboard"]
@@ -139,9 +141,9 @@ def _check_inline_button(button: Any) -> None:
         data = button["callback_data"]
         if not isinstance(data, str) or not 1 <= len(data.encode("utf-8")) <= MAX_CALLBACK_BYTES:
             raise bad_request("BUTTON_DATA_INVALID")
-    if "url" in button:
-        if not isinstance(button["url"], str) or not _URL_BUTTON.match(button["url"]):
-            raise bad_request("BUTTON_URL_INVALID")
+    if "url" in button and not (isinstance(button["url"], str)
+                                and _URL_BUTTON.match(button["url"])):
+        raise bad_request("BUTTON_URL_INVALID")
 
 
 def check_language_code(code: str | None) -> str:

@@ -24,7 +24,7 @@ def scope_key(scope: dict[str, Any] | None) -> str:
 
 @handles("getMe")
 def get_me(state: State, params: dict[str, Any]) -> dict[str, Any]:
-    return dict(state.bot_user)
+    return dict(state.me)
 
 
 @handles("getUpdates")
@@ -86,9 +86,10 @@ def delete_webhook(state: State, params: dict[str, Any]) -> bool:
 @handles("getWebhookInfo")
 def get_webhook_info(state: State, params: dict[str, Any]) -> dict[str, Any]:
     hook = state.webhook
-    info: dict[str, Any] = {"url": hook["url"] if hook else "",
-                            "has_custom_certificate": bool(hook and hook["has_custom_certificate"]),
-                            "pending_update_count": len(state.updates.pending)}
+    info: dict[str, Any] = {
+        "url": hook["url"] if hook else "",
+        "has_custom_certificate": bool(hook and hook["has_custom_certificate"]),
+        "pending_update_count": len(state.updates.pending)}
     if hook:
         for key in ("ip_address", "last_error_date", "last_error_message", "max_connections"):
             if hook.get(key) is not None:

@@ -69,21 +69,26 @@ class Spec:
         """
         obj: dict[str, Any] = {}
         for field in self.types[type_name].get("fields", []):
-            if field["name"] in values or not field["required"]:
-                continue
-            kind = field["types"][0]
-            if kind == "Boolean":
-                obj[field["name"]] = False
-            elif kind in ("Integer", "Float"):
-                obj[field["name"]] = 0
-            elif kind == "String":
-                obj[field["name"]] = ""
-            elif kind.startswith("Array of"):
-                obj[field["name"]] = []
-            elif kind in self.types and "fields" in self.types[kind]:
-                obj[field["name"]] = self.skeleton(kind)
-        obj.update(values)
+            name = field["name"]
+            if name in values:
+                obj[name] = values[name]
+            elif field["required"]:
+                obj[name] = self._neutral(field["types"][0])
+        obj.update({k: v for k, v in values.items() if k not in obj})
         return obj
+
+    def _neutral(self, kind: str) -> Any:
+        if kind == "Boolean":
+            return False
+        if kind in ("Integer", "Float"):
+            return 0
+        if kind == "String":
+            return ""
+        if kind.startswith("Array of"):
+            return []
+        if kind in self.types and "fields" in self.types[kind]:
+            return self.skeleton(kind)
+        return None
 
 
 @functools.cache

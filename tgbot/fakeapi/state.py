@@ -83,9 +83,10 @@ class CallbackState:
 class State:
     """Everything mutable. Handlers run with `lock` held; Conditions share that lock."""
 
-    def __init__(self, spec: Spec, bot_user: dict[str, Any]) -> None:
+    def __init__(self, spec: Spec, bot_user: dict[str, Any], me: dict[str, Any]) -> None:
         self.spec = spec
-        self.bot_user = bot_user
+        self.bot_user = bot_user  # as in messages' `from`
+        self.me = me  # as getMe returns it (with the getMe-only flags)
         self.lock = threading.RLock()
         self.recorder = Recorder(self.lock)
         self.updates_changed = threading.Condition(self.lock)
@@ -176,7 +177,7 @@ class State:
     def bot_sender(self, state: ChatState) -> dict[str, Any]:
         """`from`/`sender_chat` of a bot message: channel posts are signed by the channel."""
         if state.type == "channel":
-            return {"sender_chat": state.chat}
+            return {"sender": None, "sender_chat": state.chat}
         return {"sender": self.bot_user}
 
     def user(self, user_id: int) -> dict[str, Any]:

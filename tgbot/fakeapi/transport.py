@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import email.message
 import json
 import logging
+import select
 import socket
 import threading
 from collections.abc import Callable
@@ -18,8 +21,15 @@ from .errors import DropConnection, bad_request
 
 log = logging.getLogger("tgbot.fakeapi")
 
-# app(verb, target, headers, body) -> (status, json bytes); may raise DropConnection.
-App = Callable[[str, str, Any, bytes], tuple[int, bytes]]
+# app(verb, target, headers with lowercased names, body) -> (status, JSON bytes);
+# may raise DropConnection.
+App = Callable[[str, str, dict[str, str], bytes], tuple[int, bytes]]
+
+
+# Set for the duration of each request: True once the client closed its connection, so a
+# long poll the bot abandoned (PTB cancels it on shutdown) ends silently, not with a 409.
+CLIENT_GONE: contextvars.ContextVar[Callable[[], bool]] = contextvars.ContextVar(
+    "CLIENT_GONE", default=lambda: False)
 
 
 @dataclass(frozen=True)
@@ -107,6 +117,39 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             self.server.listener.untrack(self.connection)
 
+    def parse_request(self) -> bool:
+        """Lean replacement of the stdlib's, which runs the email parser on every request.
+
+        Sets command, path, request_version, headers (a dict with lowercased names) and
+        close_connection; answers 400 itself on a malformed request line.
+        """
+        line = str(self.raw_requestline, "latin-1").rstrip("\r\n")
+        self.requestline = line
+        parts = line.split()
+        if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
+            self.request_version = "HTTP/1.0"
+            self.close_connection = True
+            self.send_error(HTTPStatus.BAD_REQUEST, "Bad request syntax")
+            return False
+        self.command, self.path, self.request_version = parts
+        headers: dict[str, str] = {}
+        for _ in range(200):
+            raw = self.rfile.readline(65537)
+            if raw in (b"\r\n", b"\n", b""):
+                break
+            name, sep, value = str(raw, "latin-1").partition(":")
+            if sep:
+                headers[name.strip().lower()] = value.strip()
+        self.headers = headers  # type: ignore[assignment]
+        connection = headers.get("connection", "").lower()
+        if self.request_version == "HTTP/1.1":
+            self.close_connection = connection == "close"
+        else:
+            self.close_connection = connection != "keep-alive"
+        if headers.get("expect", "").lower() == "100-continue":
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        return True
+
     def do_GET(self) -> None:  # noqa: N802 (stdlib naming)
         self._serve()
 
@@ -120,6 +163,7 @@ class _Handler(BaseHTTPRequestHandler):
         if body is None:
             self.close_connection = True
             return
+        CLIENT_GONE.set(self._client_gone)
         try:
             status, payload = self.server.listener.app(self.command, self.path,
                                                        self.headers, body)
@@ -140,10 +184,18 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             self.close_connection = True
 
+    def _client_gone(self) -> bool:
+        """Whether the peer closed the connection (EOF is readable) while we were waiting."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
+
     def _read_body(self) -> bytes | None:
         """Content-Length or chunked body; None when the client went away."""
         try:
-            if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            if "chunked" in self.headers.get("transfer-encoding", "").lower():
                 parts = []
                 while True:
                     size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
@@ -153,7 +205,7 @@ class _Handler(BaseHTTPRequestHandler):
                         return b"".join(parts)
                     parts.append(self.rfile.read(size))
                     self.rfile.readline()
-            length = int(self.headers.get("Content-Length") or 0)
+            length = int(self.headers.get("content-length") or 0)
             data = self.rfile.read(length) if length > 0 else b""
             return data if len(data) == length else None
         except (OSError, ValueError):
@@ -174,10 +226,8 @@ class _Server(ThreadingHTTPServer):
 
 
 def _shutdown(sock: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
 
 
 class Listener:
@@ -197,7 +247,8 @@ class Listener:
         server = _Server((self.host, self.port), self)
         self.port = server.server_address[1]
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+        self._thread = threading.Thread(target=server.serve_forever,
+                                        kwargs={"poll_interval": 0.05},
                                         name=f"fakeapi-{self.port}", daemon=True)
         self._thread.start()
 

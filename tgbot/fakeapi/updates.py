@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .errors import ApiError, DropConnection
+from .transport import CLIENT_GONE
 
 if TYPE_CHECKING:
     from .state import State
@@ -115,6 +116,7 @@ def get_updates(state: State, params: dict[str, Any]) -> list[dict[str, Any]]:
     mine = queue.poll_seq
     state.updates_changed.notify_all()  # an older long poll now answers 409
     deadline = time.monotonic() + timeout
+    client_gone = CLIENT_GONE.get()
     while True:
         batch = queue.take(limit)
         if batch:
@@ -122,9 +124,9 @@ def get_updates(state: State, params: dict[str, Any]) -> list[dict[str, Any]]:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return []
-        state.updates_changed.wait(remaining)
-        if state.down or state.stopping:
-            raise DropConnection
+        state.updates_changed.wait(min(remaining, 0.25))
+        if state.down or state.stopping or client_gone():
+            raise DropConnection  # nobody to answer (or the fake is down)
         if queue.poll_seq != mine:
             raise ApiError(409, CONFLICT_OTHER_POLL)
         if state.webhook is not None:
@@ -195,7 +197,9 @@ class WebhookSender:
                     self.dropped += 1
                     state.updates.remove(update["update_id"])
                 else:
-                    state.updates_changed.wait(self.first_backoff * 2 ** (attempts - 1))
+                    deadline = time.monotonic() + self.first_backoff * 2 ** (attempts - 1)
+                    while not state.stopping and (left := deadline - time.monotonic()) > 0:
+                        state.updates_changed.wait(left)
 
 
 def _post(hook: dict[str, Any], update: dict[str, Any], timeout: float) -> str | None:

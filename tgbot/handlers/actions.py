@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from telegram import Update
+from telegram import MaybeInaccessibleMessage, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from tgbot import callbacks, messages
@@ -23,14 +23,14 @@ def _reached(context: BotContext) -> tuple[dt.date, int]:
     return today, reached
 
 
-async def _show_action(update: Update, context: BotContext, action: Action) -> None:
-    user = update.effective_user
+async def show_action(update: Update, context: BotContext, action: Action) -> None:
+    """One action, with the buttons that fit the chat (private, group or channel)."""
+    user, chat = update.effective_user, update.effective_chat
     done = bool(user) and action.id in await context.store.completed(user.id,
                                                                      context.campaign.edition)
-    private = update.effective_chat is not None and update.effective_chat.type == "private"
     await reply(update, context, messages.action_message(
         context.tr, context.campaign, action, bot_username=context.services.bot_username,
-        done=done and private))
+        done=done, chat_kind=chat.type if chat else "private"))
 
 
 async def today(update: Update, context: BotContext) -> None:
@@ -46,7 +46,7 @@ async def today(update: Update, context: BotContext) -> None:
         done = len(await context.store.completed(user.id, campaign.edition)) if user else 0
         await reply(update, context, messages.campaign_over(t, campaign, done))
     else:
-        await _show_action(update, context, campaign.action_for_day(reached))
+        await show_action(update, context, campaign.action_for_day(reached))
 
 
 async def actions(update: Update, context: BotContext) -> None:
@@ -67,10 +67,10 @@ async def action_command(update: Update, context: BotContext) -> None:
         await reply(update, context, messages.Reply(t.gettext(
             "Send /action with a day number from 1 to 23, for example: /action 5")))
         return
-    await _open_day(update, context, int(arg))
+    await open_day(update, context, int(arg))
 
 
-async def _open_day(update: Update, context: BotContext, day: int) -> None:
+async def open_day(update: Update, context: BotContext, day: int) -> None:
     campaign = context.campaign
     _, reached = _reached(context)
     action = campaign.action_for_day(day)
@@ -80,7 +80,7 @@ async def _open_day(update: Update, context: BotContext, day: int) -> None:
                               "date": context.tr.date(campaign.date_of(day))})
         await reply(update, context, messages.Reply(text))
         return
-    await _show_action(update, context, action)
+    await show_action(update, context, action)
 
 
 async def action_press(update: Update, context: BotContext) -> None:
@@ -90,7 +90,7 @@ async def action_press(update: Update, context: BotContext) -> None:
         await answer_press(update, context.tr.gettext("This button is from an earlier campaign."))
         return
     await answer_press(update)
-    await _open_day(update, context, int(press.arg))
+    await open_day(update, context, int(press.arg))
 
 
 async def completion_press(update: Update, context: BotContext) -> None:
@@ -114,10 +114,33 @@ async def completion_press(update: Update, context: BotContext) -> None:
                        "✅ Thank you! {count} actions done.", count) if done \
         else t.gettext("↩️ Undone.")
     await answer_press(update, messages.fill(toast, {"count": t.number(count)}))
-    if update.effective_chat and update.effective_chat.type == "private":
+    chat, message = update.effective_chat, update.callback_query.message
+    if chat is None or message is None:
+        return
+    if chat.type == "private":
         rendered = messages.action_message(t, campaign, action, done=done,
                                            bot_username=context.services.bot_username)
         await update.callback_query.edit_message_reply_markup(rendered.markup)
+        return
+    people = await context.store.group_press(chat.id, campaign.edition, action.day, user.id,
+                                             done)
+    rendered = messages.action_message(t, campaign, action, chat_kind=chat.type,
+                                       counter=people,
+                                       bot_username=context.services.bot_username)
+    context.application.create_task(context.services.edits.submit(
+        (chat.id, message.message_id), lambda: _edit(context, message, rendered)))
+
+
+async def _edit(context: BotContext, message: MaybeInaccessibleMessage,
+                rendered: messages.Reply) -> None:
+    """Replace a shared action message's text (or caption) and buttons: the group counter."""
+    if rendered.photo is not None:
+        await context.bot.edit_message_caption(message.chat.id, message.message_id,
+                                               caption=rendered.text,
+                                               reply_markup=rendered.markup)
+    else:
+        await context.bot.edit_message_text(rendered.text, message.chat.id, message.message_id,
+                                            reply_markup=rendered.markup)
 
 
 async def letter_press(update: Update, context: BotContext) -> None:

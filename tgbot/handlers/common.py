@@ -33,3 +33,29 @@ async def answer_press(update: Update, text: str | None = None) -> None:
     """Stop the button's spinner, with a short toast when there is something to say."""
     if update.callback_query:
         await update.callback_query.answer(text)
+
+
+async def may_manage(update: Update, context: BotContext) -> bool:
+    """Whether this person may change the chat's settings; in groups only admins may.
+
+    Anonymous admins post as the group itself (sender_chat), and channel posts come only from
+    admins. Everyone else is asked by getChatMember (cached), never believed from text.
+    """
+    chat, message, user = update.effective_chat, update.effective_message, update.effective_user
+    if chat is None or chat.type in ("private", "channel"):
+        return True
+    if message is not None and message.sender_chat is not None \
+            and message.sender_chat.id == chat.id:
+        return True
+    if user is not None:
+        async def status(chat_id: int, user_id: int) -> str:
+            return (await context.bot.get_chat_member(chat_id, user_id)).status
+
+        if await context.services.admins.is_admin(chat.id, user.id, status):
+            return True
+    refusal = context.tr.gettext("Only the group's admins can change this.")
+    if update.callback_query:
+        await update.callback_query.answer(refusal, show_alert=True)
+    else:
+        await reply(update, context, Reply(refusal))
+    return False

@@ -2,30 +2,33 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from tgbot import callbacks, messages
 from tgbot.context import BotContext
-from tgbot.handlers.common import answer_press, reply
+from tgbot.handlers.common import answer_press, may_manage, reply
 
 
 async def language_menu(update: Update, context: BotContext) -> None:
+    if not await may_manage(update, context):
+        return
     await answer_press(update)
     await reply(update, context, messages.language_menu(context.tr), edit=True)
 
 
 async def choose(update: Update, context: BotContext) -> None:
     """Store the language and answer in it at once."""
+    if not await may_manage(update, context):
+        return
     press = callbacks.parse(update.callback_query.data)
     i18n = context.services.i18n
     if press is None or press.arg not in i18n.languages:
         await answer_press(update)
         return
     chat = update.effective_chat
-    await context.store.set_language(chat.id, chat.type, press.arg, dt.date.today())
+    await context.store.set_language(chat.id, chat.type, press.arg,
+                                      context.services.today())
     t = context.t = i18n.get(press.arg)
     await answer_press(update, t.gettext("Language saved."))
     subscribed = bool(context.chat_record and context.chat_record.subscribed)

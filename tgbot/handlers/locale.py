@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from telegram import Update
 from telegram.ext import TypeHandler
 
@@ -17,7 +15,7 @@ async def resolve_locale(update: Update, context: BotContext) -> None:
     record = await context.store.chat(chat.id) if chat else None
     if chat is not None and (record is None or record.language is None):
         code = services.i18n.negotiate(user.language_code if user else None)
-        await context.store.set_language(chat.id, chat.type, code, dt.date.today())
+        await context.store.set_language(chat.id, chat.type, code, services.today())
         record = await context.store.chat(chat.id)
     context.chat_record = record
     context.t = services.i18n.get(record.language if record else None)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import html
 
 from babel.dates import get_timezone_location
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler
+from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from tgbot import callbacks, messages, schedule
 from tgbot.context import BotContext
-from tgbot.delivery import send_reply
-from tgbot.handlers.common import answer_press, reply
+from tgbot.groups import ADMIN_STATUSES
+from tgbot.handlers.common import answer_press, may_manage, reply
 from tgbot.i18n import Translator
 from tgbot.messages import Reply, button
 from tgbot.store import Chat
@@ -34,6 +35,11 @@ def _when(t: Translator, context: BotContext, chat: Chat | None) -> dict[str, st
 
 async def subscribe(update: Update, context: BotContext) -> None:
     """Subscribe; during the campaign, today's action comes at once (recorded in the outbox)."""
+    if not await may_manage(update, context):
+        return
+    if context.args and update.effective_chat.type == "private":
+        await subscribe_channel(update, context, context.args[0])
+        return
     await answer_press(update)
     chat, t, store = update.effective_chat, context.tr, context.store
     source = update.effective_message
@@ -52,7 +58,37 @@ async def subscribe(update: Update, context: BotContext) -> None:
         await context.services.deliverer.drain()
 
 
+async def subscribe_channel(update: Update, context: BotContext, target: str) -> None:
+    """/subscribe @channel from a private chat: both the person and the bot must be admins."""
+    t, user = context.tr, update.effective_user
+    try:
+        channel = await context.bot.get_chat(target if not target.lstrip("-").isdigit()
+                                             else int(target))
+        person = await context.bot.get_chat_member(channel.id, user.id)
+        bot = await context.bot.get_chat_member(channel.id, context.bot.id)
+    except BadRequest:
+        await reply(update, context, Reply(t.gettext(
+            "I can't find that channel. Add me to it as an administrator, then send "
+            "/subscribe @channelname here.")))
+        return
+    if channel.type != "channel":
+        await reply(update, context, Reply(t.gettext(
+            "That is not a channel. In a group, send /subscribe in the group itself.")))
+        return
+    if person.status not in ADMIN_STATUSES or bot.status not in ADMIN_STATUSES:
+        await reply(update, context, Reply(t.gettext(
+            "Both you and I must be administrators of the channel to subscribe it.")))
+        return
+    today = context.services.campaign_today(None)
+    await context.store.set_subscribed(channel.id, "channel", True, today)
+    await reply(update, context, Reply(messages.fill(
+        t.gettext("🔔 The channel {name} is subscribed: it will get each day's action."),
+        {"name": html.escape(channel.title or target)})))
+
+
 async def unsubscribe(update: Update, context: BotContext) -> None:
+    if not await may_manage(update, context):
+        return
     await answer_press(update)
     chat, t = update.effective_chat, context.tr
     today = context.services.campaign_today(context.chat_record)
@@ -73,6 +109,8 @@ def _settings_reply(t: Translator, context: BotContext, chat: Chat | None) -> Re
 
 
 async def settings(update: Update, context: BotContext) -> None:
+    if not await may_manage(update, context):
+        return
     await answer_press(update)
     await reply(update, context, _settings_reply(context.tr, context, context.chat_record),
                 edit=True)
@@ -81,6 +119,8 @@ async def settings(update: Update, context: BotContext) -> None:
 async def settings_press(update: Update, context: BotContext) -> None:
     """A time, a region (shows its zones) or a zone."""
     t, store, chat = context.tr, context.store, update.effective_chat
+    if not await may_manage(update, context):
+        return
     press = callbacks.parse(update.callback_query.data)
     record = context.chat_record
     if press is None or record is None:
@@ -111,6 +151,8 @@ async def settings_press(update: Update, context: BotContext) -> None:
 
 HANDLERS = [
     CommandHandler("subscribe", subscribe),
+    CommandHandler("subscribe", subscribe, filters=filters.UpdateType.CHANNEL_POST),
+    CommandHandler("unsubscribe", unsubscribe, filters=filters.UpdateType.CHANNEL_POST),
     CommandHandler("unsubscribe", unsubscribe),
     CommandHandler("settings", settings),
     CallbackQueryHandler(subscribe, pattern=r"^sub$"),

@@ -1,0 +1,44 @@
+"""Shared fixtures: the loopback Bot API and the real bot running against it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+os.environ.setdefault("PTB_TIMEDELTA", "1")  # before telegram is imported (see tgbot/__init__)
+
+import pytest  # noqa: E402
+from telegram.ext import Application  # noqa: E402
+
+from tests.helpers.harness import Clock, running_bot  # noqa: E402
+from tgbot.fakeapi import FakeBotAPI  # noqa: E402
+
+ALICE, BRUNO = 1001, 1002  # two supporters in private chats
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeBotAPI]:
+    """A fresh loopback Bot API with two known users."""
+    api = FakeBotAPI().start()
+    api.add_user(ALICE, first_name="Alice", language_code="en")
+    api.add_user(BRUNO, first_name="Bruno", language_code="pt-BR")
+    try:
+        yield api
+    finally:
+        api.stop()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """Mid-campaign by default: 5 November 2027, 10:00 in Toronto (after the 09:00 push)."""
+    clock = Clock(dt.datetime(2027, 11, 5, 15, 0, tzinfo=dt.UTC))
+    return clock
+
+
+@pytest.fixture
+async def bot(fake: FakeBotAPI, tmp_path: Path, clock: Clock) -> AsyncIterator[Application]:
+    """The real bot, long polling the fake Bot API, with a real SQLite file."""
+    async with running_bot(fake, tmp_path, clock) as application:
+        yield application

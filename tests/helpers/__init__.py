@@ -1,0 +1,1 @@
+"""Test helpers: running the real bot against the loopback Bot API."""

@@ -1,0 +1,115 @@
+"""Run the real Application (polling or webhook) against the loopback Bot API, on a real file.
+
+Only the transport is a double: the fake Bot API is a real HTTP server on 127.0.0.1 and the
+bot reaches it through python-telegram-bot's own HTTP stack. Time is a `Clock` the test moves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import zoneinfo
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from telegram.ext import Application
+
+from tgbot.app import ALLOWED_UPDATES, build_application
+from tgbot.campaign import load_campaign
+from tgbot.config import Settings
+from tgbot.context import Services
+from tgbot.fakeapi import FakeBotAPI
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+ACTIONS = ROOT / "actions.yaml"
+WEBHOOK_SECRET = "test-secret_123"
+
+
+@dataclass
+class Clock:
+    """The bot's notion of now; tests set it to any moment of the campaign."""
+
+    now: dt.datetime
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def set_local(self, date: str, time: str, zone: str = "America/Toronto") -> None:
+        local = dt.datetime.fromisoformat(f"{date}T{time}")
+        self.now = local.replace(tzinfo=zoneinfo.ZoneInfo(zone)).astimezone(dt.UTC)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def settings_for(fake: FakeBotAPI, tmp_path: Path, **overrides: object) -> Settings:
+    settings = Settings(token=fake.token, api_url=fake.root_url, db=str(tmp_path / "bot.sqlite3"),
+                        campaign=ACTIONS, locales=ROOT / "locales", admins=frozenset({4242}))
+    for name, value in overrides.items():
+        setattr(settings, name, value)
+    return settings
+
+
+@asynccontextmanager
+async def running_bot(fake: FakeBotAPI, tmp_path: Path, clock: Clock, *, webhook: bool = False,
+                      **overrides: object) -> AsyncIterator[Application]:
+    """The bot as `tgbot run` runs it, started and stopped inside the test's event loop."""
+    settings = settings_for(fake, tmp_path, **overrides)
+    application = build_application(settings, load_campaign(settings.campaign))
+    services: Services = application.bot_data
+    services.clock = clock
+    await application.initialize()
+    await application.post_init(application)
+    if webhook:
+        port = free_port()
+        await application.updater.start_webhook(
+            listen="127.0.0.1", port=port, url_path="hook",
+            webhook_url=f"http://127.0.0.1:{port}/hook", secret_token=WEBHOOK_SECRET,
+            allowed_updates=ALLOWED_UPDATES)
+    else:
+        await application.updater.start_polling(poll_interval=0.0, timeout=1,
+                                                allowed_updates=ALLOWED_UPDATES)
+    await application.start()
+    try:
+        yield application
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.post_shutdown(application)
+        await application.shutdown()
+
+
+async def say(fake: FakeBotAPI, user_id: int, text: str, *, chat_id: int | None = None,
+              timeout: float = 5.0) -> dict:
+    """Send a message as a user and return the bot's first answer in that chat."""
+    mark = fake.mark()
+    fake.send_message(user_id, text, chat_id=chat_id)
+    return await fake.async_wait_for_message(chat_id or user_id, after=mark, timeout=timeout)
+
+
+async def press(fake: FakeBotAPI, user_id: int, message: dict, data: str, *,
+                expect: str = "answerCallbackQuery", timeout: float = 5.0) -> dict:
+    """Press a button of a bot message; wait for the bot's `expect` call and return its result."""
+    mark = fake.mark()
+    fake.press_button(user_id, message["chat"]["id"], message["message_id"], data)
+    call = await fake.async_wait_for(lambda c: c.method == expect and c.ok, after=mark,
+                                     timeout=timeout)
+    return call.result
+
+
+def buttons(message: dict) -> list[dict]:
+    """Every inline button of a message, flattened."""
+    markup = message.get("reply_markup") or {}
+    return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def button_data(message: dict, label_part: str) -> str:
+    for button in buttons(message):
+        if label_part in button["text"]:
+            return button["callback_data"]
+    raise AssertionError(f"no button with {label_part!r}: {[b['text'] for b in buttons(message)]}")

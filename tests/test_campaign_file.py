@@ -1,0 +1,120 @@
+"""The campaign file: the real one is valid, and every kind of mistake is named with its line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tgbot.campaign import CampaignError, load_campaign
+from tgbot.telegram_html import parse_html
+
+ROOT = Path(__file__).resolve().parent.parent
+ACTIONS = ROOT / "actions.yaml"
+
+
+def test_real_campaign_is_valid_and_complete() -> None:
+    campaign = load_campaign(ACTIONS)
+    assert campaign.edition == 2027
+    assert campaign.start_date == dt.date(2027, 11, 1)
+    assert campaign.end_date == dt.date(2027, 11, 23)
+    assert [a.day for a in campaign.actions] == list(range(1, 24))
+    assert {f.command for f in campaign.faq} >= {"about", "why", "involved"}
+    for entry in campaign.faq:
+        assert "2013" not in entry.answer
+
+
+def test_day_and_phase() -> None:
+    campaign = load_campaign(ACTIONS)
+    assert campaign.day_of(dt.date(2027, 10, 31)) is None
+    assert campaign.day_of(dt.date(2027, 11, 1)) == 1
+    assert campaign.day_of(dt.date(2027, 11, 23)) == 23
+    assert campaign.phase(dt.date(2026, 11, 25)) == "before"
+    assert campaign.phase(dt.date(2027, 11, 5)) == "running"
+    assert campaign.phase(dt.date(2027, 11, 24)) == "after"
+
+
+def broken(tmp_path: Path, old: str, new: str) -> list[str]:
+    """Load actions.yaml with one change; return the problems reported."""
+    text = ACTIONS.read_text(encoding="utf-8")
+    assert old in text, old
+    path = tmp_path / "actions.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(CampaignError) as caught:
+        load_campaign(path)
+    return caught.value.problems
+
+
+def line_of(text: str) -> int:
+    return ACTIONS.read_text(encoding="utf-8").split(text)[0].count("\n") + 1
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ('push_time: "09:00"', 'push_time: "9am"', "'push_time' must be a time"),
+    ('timezone: "America/Toronto"', 'timezone: "Mars/Olympus"', "unknown time zone 'Mars/Olympus'"),
+    ("start_date: 2027-11-01", "start_date: 2027-12-20", "must fall within the edition year"),
+    ("kind: letter", "kind: poem", "unknown kind 'poem'"),
+    ("  - day: 2\n", "  - day: 1\n", "day 1 appears twice"),
+    ('    button: "What is the day?"', '    colour: red\n    button: "x"', "unknown field 'colour'"),
+    ("command: about", "command: About", "command 'About' must be"),
+])
+def test_mistakes_are_named_with_file_and_line(tmp_path: Path, old: str, new: str,
+                                               expected: str) -> None:
+    problems = broken(tmp_path, old, new)
+    matching = [p for p in problems if expected in p]
+    assert matching, problems
+    assert matching[0].startswith(f"{tmp_path / 'actions.yaml'}:{line_of(old)}:")
+
+
+def test_invalid_html_is_reported_with_telegrams_own_message(tmp_path: Path) -> None:
+    body_start = "    body: |\n      "
+    problems = broken(tmp_path, body_start, body_start + "Read this<br> ")
+    assert any('Unsupported start tag "br"' in p for p in problems), problems
+
+
+def test_text_over_the_limit(tmp_path: Path) -> None:
+    problems = broken(tmp_path, 'title: "', 'title: "' + "x" * 100)
+    assert any("characters; the limit is 80" in p for p in problems), problems
+
+
+def test_missing_day_is_reported(tmp_path: Path) -> None:
+    text = ACTIONS.read_text(encoding="utf-8")
+    start = text.index("  - day: 23\n")
+    path = tmp_path / "actions.yaml"
+    path.write_text(text[:start], encoding="utf-8")
+    with pytest.raises(CampaignError) as caught:
+        load_campaign(path)
+    assert any("no action for day 23" in p for p in caught.value.problems)
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "actions.yaml"
+    path.write_text("campaign:\n  name: [unclosed\n", encoding="utf-8")
+    with pytest.raises(CampaignError) as caught:
+        load_campaign(path)
+    assert caught.value.problems[0].startswith(f"{path}:")
+    assert "YAML syntax error" in caught.value.problems[0]
+
+
+def test_every_text_is_valid_telegram_html() -> None:
+    campaign = load_campaign(ACTIONS)
+    for action in campaign.actions:
+        parse_html(action.body)
+
+
+def test_check_command(tmp_path: Path) -> None:
+    ok = subprocess.run([sys.executable, "-m", "tgbot.cli", "check", str(ACTIONS)],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert "OK" in ok.stdout
+    bad = tmp_path / "actions.yaml"
+    bad.write_text(ACTIONS.read_text(encoding="utf-8").replace('push_time: "09:00"',
+                                                               'push_time: "25:00"'))
+    result = subprocess.run([sys.executable, "-m", "tgbot.cli", "check", str(bad)],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert f"{bad}:{line_of('push_time')}: 'push_time' must be a time" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,141 @@
+"""Every language is complete, safe to send, and formats dates, numbers and plurals its own way."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+from pathlib import Path
+
+import pytest
+from babel import Locale
+
+from tgbot import messages
+from tgbot.campaign import CAPTION_LIMIT, MESSAGE_LIMIT, load_campaign
+from tgbot.catalogs import check_all
+from tgbot.extract import extract_campaign
+from tgbot.i18n import DEFAULT_LANGUAGE, LANGUAGES, I18n
+from tgbot.progress import progress
+from tgbot.telegram_html import parse_html
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALES = ROOT / "locales"
+CAMPAIGN = load_campaign(ROOT / "actions.yaml")
+I18N = I18n(LOCALES)
+TRANSLATED = [code for code in LANGUAGES if code != DEFAULT_LANGUAGE]
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_catalog_is_complete_with_matching_placeholders_and_tags(code: str) -> None:
+    """Also what `tgbot catalogs` checks: every message translated, same {x} and tags."""
+    assert check_all(LOCALES, [code]) == []
+
+
+def test_template_is_up_to_date_with_the_code_and_campaign() -> None:
+    """locales/tgbot.pot holds every message the code and actions.yaml use."""
+    from babel.messages.extract import extract_from_dir
+
+    from tgbot.catalogs import read_catalog
+
+    template = {m.id if isinstance(m.id, str) else m.id[0]
+                for m in read_catalog(LOCALES / "tgbot.pot") if m.id}
+    method_map = [("tgbot/**.py", "python"), ("actions.yaml", "tgbot.extract:extract_campaign")]
+    found = {msg[2] if isinstance(msg[2], str) else msg[2][0]
+             for msg in extract_from_dir(ROOT, method_map, keywords={"_": None, "gettext": None,
+                                                                     "ngettext": (1, 2),
+                                                                     "N_": None})}
+    missing = found - template
+    assert not missing, f"run pybabel extract (see README): {sorted(missing)[:5]}"
+
+
+@pytest.mark.parametrize("code", list(LANGUAGES))
+def test_plural_forms_agree_with_cldr(code: str) -> None:
+    """The catalog's Plural-Forms picks the CLDR category Babel knows for every count."""
+    t = I18N.get(code)
+    if code == DEFAULT_LANGUAGE or not isinstance(t.translations, gettext.GNUTranslations):
+        return
+    plural_rule = Locale.parse(code).plural_form
+    used = {plural_rule(n) for n in range(300)}  # CLDR's "many" of fr/es is for millions only
+    order = [tag for tag in ("zero", "one", "two", "few", "many", "other") if tag in used]
+    nplurals = len({t.translations.plural(n) for n in range(300)})
+    if nplurals == 1:  # the language does not inflect nouns for number (Persian)
+        return
+    for n in range(300):
+        assert order[t.translations.plural(n)] == plural_rule(n), (code, n)
+
+
+@pytest.mark.parametrize("code", list(LANGUAGES))
+def test_every_message_of_the_edition_is_valid_and_within_limits(code: str) -> None:
+    t = I18N.get(code)
+    replies = [messages.welcome(t, CAMPAIGN, False), messages.help_text(t, CAMPAIGN),
+               messages.faq_menu(t, CAMPAIGN), messages.no_match(t, CAMPAIGN),
+               messages.countdown(t, CAMPAIGN, dt.date(2027, 10, 1)),
+               messages.campaign_over(t, CAMPAIGN, 21), messages.language_menu(t),
+               messages.actions_list(t, CAMPAIGN, set(), 12)]
+    replies += [messages.faq_answer(t, CAMPAIGN, e) for e in CAMPAIGN.faq]
+    for action in CAMPAIGN.actions:
+        replies.append(messages.action_message(t, CAMPAIGN, action, bot_username="b"))
+        if action.letter:
+            replies.append(messages.letter_message(t, action))
+    done = {a.id for a in CAMPAIGN.actions[:5]}
+    replies.append(messages.progress_message(t, CAMPAIGN, progress(CAMPAIGN, done, 7, "running")))
+    for reply in replies:
+        visible = parse_html(reply.text).text
+        assert 0 < len(visible) <= (CAPTION_LIMIT if reply.photo else MESSAGE_LIMIT), reply.text
+        assert "{" not in visible, f"unfilled placeholder in {code}: {visible[:80]}"
+        for row in reply.buttons:
+            assert len(row) <= 8
+            for button in row:
+                assert button.text.strip()
+                assert button.callback_data is None or len(button.callback_data.encode()) <= 64
+
+
+def test_negotiation_from_telegram_language_codes() -> None:
+    assert I18N.negotiate("pt-BR") == "pt"
+    assert I18N.negotiate("es-419") == "es"
+    assert I18N.negotiate("tl") == "fil"
+    assert I18N.negotiate("fil") == "fil"
+    assert I18N.negotiate("fr") == "fr"
+    assert I18N.negotiate("uk") == "uk"
+    assert I18N.negotiate("zz") == "en"
+    assert I18N.negotiate("de") == "en"
+    assert I18N.negotiate(None) == "en"
+    assert I18N.negotiate("not a tag!") == "en"
+
+
+def test_dates_numbers_and_direction_follow_the_locale() -> None:
+    date = dt.date(2027, 11, 1)
+    assert I18N.get("fr").date(date) == "1 novembre 2027"
+    assert I18N.get("ru").day_month(dt.date(2027, 11, 23)) == "23 ноября"
+    assert I18N.get("fa").number(23) == "۲۳"
+    assert I18N.get("en").number(1000) == "1,000"
+    assert I18N.get("ar").direct("IFEX 23\nx").startswith("\u200f")
+    assert I18N.get("en").direct("IFEX") == "IFEX"
+
+
+@pytest.mark.parametrize(("code", "n", "word"), [
+    ("ru", 1, "действие"), ("ru", 3, "действия"), ("ru", 5, "действий"), ("ru", 21, "действие"),
+    ("uk", 2, "дії"),
+])
+def test_plural_forms_in_replies(code: str, n: int, word: str) -> None:
+    t = I18N.get(code)
+    text = t.ngettext("You completed {count} action of {total}.",
+                      "You completed {count} actions of {total}.", n)
+    assert word in text
+
+
+def test_missing_translation_falls_back_to_english_for_that_string_only() -> None:
+    t = I18N.get("fr")
+    assert t.gettext("a message no catalog has") == "a message no catalog has"
+    assert t.gettext("Language saved.") != "Language saved."
+
+
+def test_campaign_extractor_yields_real_lines_and_comments() -> None:
+    with (ROOT / "actions.yaml").open("rb") as handle:
+        found = list(extract_campaign(handle, None, None, {}))
+    lines = (ROOT / "actions.yaml").read_text(encoding="utf-8").splitlines()
+    titles = [(line, text, comments) for line, _, text, comments in found
+              if comments[0].endswith(": title")]
+    assert len(titles) == 23
+    line, text, comments = titles[0]
+    assert text in lines[line - 1]
+    assert comments == ["day 1 (letter): title"]

@@ -1,0 +1,126 @@
+"""Pure functions of the domain: FAQ matching, callback data, progress, schedule, outcomes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from tgbot import callbacks
+from tgbot.campaign import load_campaign
+from tgbot.delivery import MAX_ATTEMPTS, outcome
+from tgbot.faq import FaqMatcher
+from tgbot.logsafe import RedactToken
+from tgbot.progress import progress, streak
+from tgbot.schedule import due
+from tgbot.store import Chat
+
+ROOT = Path(__file__).resolve().parent.parent
+CAMPAIGN = load_campaign(ROOT / "actions.yaml")
+
+
+@pytest.fixture(scope="module")
+def matcher() -> FaqMatcher:
+    return FaqMatcher.build({e.id: [e.question, e.button, *e.also] for e in CAMPAIGN.faq})
+
+
+@pytest.mark.parametrize(("question", "entry"), [
+    ("who organises this?", "organisers"),
+    ("Who ORGANIZES it", "organisers"),
+    ("why november 23", "why"),
+    ("why 23 nov???", "why"),
+    ("how can I help", "involved"),
+    ("how can i partcipate", "involved"),
+    ("Whta is the day to end impunity", "about"),
+    ("when does it start", "when"),
+    ("when was it established", "history"),
+])
+def test_faq_matching_tolerates_case_punctuation_and_typos(matcher: FaqMatcher, question: str,
+                                                           entry: str) -> None:
+    assert matcher.match(question) == entry
+
+
+@pytest.mark.parametrize("question", ["pizza recipe", "what is it", "hello", "", "🙂"])
+def test_faq_matching_refuses_to_guess(matcher: FaqMatcher, question: str) -> None:
+    assert matcher.match(question) is None
+
+
+def test_callbacks_round_trip_and_refuse_forgeries() -> None:
+    data = callbacks.build("done", "maguindanao-letter", 2027)
+    assert callbacks.parse(data) == callbacks.Callback("done", "maguindanao-letter", 2027)
+    for forged in ["done:2027:../../etc", "done:20x7:a", "nope", "done:2027:" + "a" * 60,
+                   "lang:english", "\x00\xff", "faq:about:extra", "tz:-1", ""]:
+        assert callbacks.parse(forged) is None, forged
+    with pytest.raises(ValueError):
+        callbacks.build("done", "Not Valid", 2027)
+
+
+def test_every_button_of_the_campaign_fits_telegrams_64_bytes() -> None:
+    for action in CAMPAIGN.actions:
+        for verb in ("done", "undo", "letter"):
+            assert len(callbacks.build(verb, action.id, 2027).encode()) <= 64
+
+
+def test_streak() -> None:
+    assert streak({1, 2, 3}, 3) == 3
+    assert streak({1, 2, 3}, 4) == 3  # today still open
+    assert streak({1, 3}, 3) == 1
+    assert streak({1, 2}, 5) == 0
+    assert streak(set(), 0) == 0
+
+
+def test_progress_counts_left_only_reached_days() -> None:
+    ids = {a.day: a.id for a in CAMPAIGN.actions}
+    result = progress(CAMPAIGN, {ids[1], ids[2], ids[4]}, 5, "running")
+    assert (result.done, result.total, result.streak) == (3, 23, 1)
+    assert [a.day for a in result.left] == [3, 5]
+    after = progress(CAMPAIGN, {ids[1]}, None, "after")
+    assert len(after.left) == 22
+
+
+def chat(chat_id: int, zone: str | None = None, time: str | None = None) -> Chat:
+    return Chat(chat_id, "private", "en", True, time, zone, None)
+
+
+def test_due_uses_each_chats_local_time_and_only_today() -> None:
+    # 2027-11-05 13:30 UTC is 09:30 in Toronto (EDT ended 7 Nov), 22:30 in Tokyo, 01:30+1 in Auckland
+    now = dt.datetime(2027, 11, 5, 13, 30, tzinfo=dt.UTC)
+    chats = [chat(1), chat(2, "Asia/Tokyo", "23:00"), chat(3, "Pacific/Auckland", "01:00"),
+             chat(4, "Europe/Paris", "18:00")]
+    assert due(chats, CAMPAIGN, now) == [(1, 5), (3, 6)]
+
+
+def test_due_outside_the_campaign_is_empty() -> None:
+    assert due([chat(1)], CAMPAIGN, dt.datetime(2027, 12, 1, 20, tzinfo=dt.UTC)) == []
+
+
+@pytest.mark.parametrize(("error", "state"), [
+    (None, "sent"),
+    (Forbidden("Forbidden: bot was blocked by the user"), "gone"),
+    (BadRequest("Chat not found"), "gone"),
+    (BadRequest("Message is too long"), "failed"),
+    (RetryAfter(7), "retry"),
+    (ChatMigrated(-100123), "migrated"),
+    (NetworkError("connection reset"), "retry"),
+    (TimedOut(), "retry"),
+])
+def test_outcome_of_each_telegram_answer(error: Exception | None, state: str) -> None:
+    assert outcome(error, attempts=1).state == state
+
+
+def test_outcome_backs_off_then_gives_up() -> None:
+    assert outcome(RetryAfter(7), 1).delay == 7
+    assert outcome(NetworkError("x"), 3).delay == 8
+    assert outcome(NetworkError("x"), MAX_ATTEMPTS).state == "failed"
+    assert outcome(ChatMigrated(-100123), 1).new_chat_id == -100123
+
+
+def test_token_redaction() -> None:
+    token = "123456789:AAFakeTokenForLoopbackTestsOnly_0123"
+    redact = RedactToken(token).redact
+    assert token not in redact(f"POST https://api.telegram.org/bot{token}/getMe")
+    assert "<token>" in redact(f"url /bot{token}/x")
+    # a token-shaped string we were not told about is caught too
+    assert "987654321:" not in redact("987654321:ZZFakeTokenForLoopbackTestsOnly_9999")
