@@ -46,6 +46,8 @@ class Settings:
         settings.admins = parse_admins(env.get("TGBOT_ADMINS", ""))
         settings.log_level = env.get("TGBOT_LOG_LEVEL", settings.log_level).upper()
         settings.webhook_secret = env.get("TGBOT_WEBHOOK_SECRET", "")
+        settings.claim_timeout = _number(env, "TGBOT_CLAIM_TIMEOUT", settings.claim_timeout)
+        settings.rate = _number(env, "TGBOT_RATE", settings.rate)
         if "TGBOT_LOCALES" in env:
             settings.locales = Path(env["TGBOT_LOCALES"])
         return settings
@@ -57,6 +59,16 @@ class Settings:
         if not TOKEN_RE.match(self.token):
             raise ConfigError("the bot token is malformed: it should look like "
                               "123456789:AAE... as BotFather gave it (check TGBOT_TOKEN)")
+
+
+def _number(env: dict[str, str], name: str, default: float) -> float:
+    try:
+        value = float(env.get(name, default))
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds or messages") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be more than 0")
+    return value
 
 
 def parse_admins(value: str) -> frozenset[int]:

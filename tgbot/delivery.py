@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10  # network failures before a row is given up as 'failed'
 MAX_BACKOFF = 300.0
+_UPLOADS: dict[str, asyncio.Lock] = {}  # one first upload per image at a time
 
 
 @dataclass(frozen=True)
@@ -76,11 +77,18 @@ async def send_reply(bot: Bot, store: Store, chat_id: int, reply: Reply,
     content = reply.photo.read_bytes()
     key = f"{reply.photo.name}:{hashlib.sha256(content).hexdigest()[:16]}"
     file_id = await store.media_file_id(key)
-    message = await bot.send_photo(chat_id, file_id or content, caption=reply.text,
-                                   reply_markup=reply.markup, message_thread_id=thread_id)
-    if file_id is None and message.photo:
-        await store.remember_media(key, message.photo[-1].file_id)
-    return message
+    if file_id is None:
+        # the first upload goes alone: concurrent sends wait for its file_id, then reuse it
+        async with _UPLOADS.setdefault(key, asyncio.Lock()):
+            file_id = await store.media_file_id(key)
+            if file_id is None:
+                message = await bot.send_photo(chat_id, content, caption=reply.text,
+                                               reply_markup=reply.markup,
+                                               message_thread_id=thread_id)
+                await store.remember_media(key, message.photo[-1].file_id)
+                return message
+    return await bot.send_photo(chat_id, file_id, caption=reply.text, reply_markup=reply.markup,
+                                message_thread_id=thread_id)
 
 
 @dataclass

@@ -6,6 +6,7 @@ bot reaches it through python-telegram-bot's own HTTP stack. Time is a `Clock` t
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import socket
 import zoneinfo
@@ -113,3 +114,21 @@ def button_data(message: dict, label_part: str) -> str:
         if label_part in button["text"]:
             return button["callback_data"]
     raise AssertionError(f"no button with {label_part!r}: {[b['text'] for b in buttons(message)]}")
+
+
+async def push_round(application: Application) -> object:
+    """One delivery round of the running bot (waits if the scheduler's round is running)."""
+    deliverer = application.bot_data.deliverer
+    for _ in range(200):
+        summary = await deliverer.run_round()
+        if summary is not None:
+            return summary
+        await asyncio.sleep(0.05)
+    raise TimeoutError("the scheduler's delivery round did not finish")
+
+
+def sent_to(fake: FakeBotAPI, chat_id: int, text: str) -> list[dict]:
+    """Every message the bot sent to a chat (as sent, not as edited) containing `text`."""
+    return [c.result for c in fake.calls if c.ok and c.method in ("sendMessage", "sendPhoto")
+            and c.params.get("chat_id") in (chat_id, str(chat_id))
+            and text in (c.result.get("text") or c.result.get("caption") or "")]
