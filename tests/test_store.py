@@ -61,7 +61,9 @@ async def test_completion_is_once_per_action_and_undo_removes_it(tmp_path: Path)
 async def test_outbox_rows_are_claimed_once_and_stale_claims_come_back(tmp_path: Path) -> None:
     store = await Store.open(tmp_path / "bot.sqlite3")
     try:
-        assert await store.enqueue(2027, [(1, 5), (2, 5), (3, 5)]) == 3
+        for chat in (1, 2, 3):
+            await store.set_subscribed(chat, "private", True, TODAY)
+        assert await store.enqueue(2027, [(1, 5), (2, 5), (3, 5), (4, 5)]) == 3  # 4 never subscribed
         assert await store.enqueue(2027, [(1, 5)]) == 0  # never twice for a chat and day
         first = await store.claim(2, stale_after=60)
         second = await store.claim(2, stale_after=60)

@@ -11,12 +11,12 @@ import logging
 
 from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from tgbot.campaign import Campaign
 from tgbot.config import Settings
 from tgbot.context import BotContext, Services
-from tgbot.delivery import Deliverer
+from tgbot.delivery import Deliverer, rate_limiter
 from tgbot.handlers import (
     actions,
     errors,
@@ -49,7 +49,7 @@ def build_application(settings: Settings, campaign: Campaign) -> Application:
         .defaults(Defaults(parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .context_types(ContextTypes(context=BotContext, bot_data=Services))
-        .rate_limiter(AIORateLimiter(overall_max_rate=settings.rate, max_retries=0))
+        .rate_limiter(rate_limiter(settings.rate))
         .concurrent_updates(8)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)

@@ -19,14 +19,14 @@ from urllib.parse import urlparse
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError
-from telegram.ext import AIORateLimiter, Defaults, ExtBot
+from telegram.ext import Defaults, ExtBot
 
 from tgbot import messages, schedule
 from tgbot.campaign import CampaignError, load_campaign
 from tgbot.catalogs import check_all
 from tgbot.config import SECRET_RE, ConfigError, Settings, parse_admins
 from tgbot.context import Services
-from tgbot.delivery import Deliverer
+from tgbot.delivery import Deliverer, rate_limiter
 from tgbot.i18n import I18n
 from tgbot.logsafe import RedactToken, setup_logging
 from tgbot.store import Store
@@ -182,7 +182,7 @@ async def _push(settings: Settings, date: dt.date | None, dry_run: bool) -> int:
     bot = ExtBot(settings.token, base_url=f"{settings.api_url}/bot",
                  defaults=Defaults(parse_mode=ParseMode.HTML,
                                    link_preview_options=LinkPreviewOptions(is_disabled=True)),
-                 rate_limiter=AIORateLimiter(overall_max_rate=settings.rate, max_retries=0))
+                 rate_limiter=rate_limiter(settings.rate))
     try:
         async with bot:
             services = await open_services(settings, bot)

@@ -12,9 +12,10 @@ import asyncio
 import datetime as dt
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from telegram import Bot, Message
+from telegram.ext import AIORateLimiter
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -27,7 +28,7 @@ from telegram.error import (
 from tgbot import messages, schedule
 from tgbot.context import Services
 from tgbot.messages import Reply
-from tgbot.store import Delivery, Store
+from tgbot.store import Chat, Delivery, Store
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,16 @@ def outcome(error: Exception | None, attempts: int) -> Outcome:
     if isinstance(error, NetworkError) and attempts < MAX_ATTEMPTS:
         return Outcome("retry", delay=min(MAX_BACKOFF, 2.0 ** attempts))
     return Outcome("failed")
+
+
+def rate_limiter(per_second: float) -> AIORateLimiter:
+    """PTB's limiter, paced evenly: `per_second` as one request every 1/per_second seconds.
+
+    Its default (30 per 1 s window) lets a burst of 30 through at once, which Telegram may
+    answer with 429; evenly spaced sends never exceed `per_second` in any one-second window.
+    """
+    return AIORateLimiter(overall_max_rate=1, overall_time_period=1 / per_second,
+                          max_retries=0)
 
 
 def _seconds(value: int | dt.timedelta) -> float:
@@ -138,15 +149,10 @@ class Deliverer:
         """Send one claimed row and close it; return the Summary field it counts in."""
         services, store = self.services, self.services.store
         chat = await store.chat(delivery.chat_id)
-        campaign = services.campaign
-        action = campaign.action_for_day(delivery.day)
-        if chat is None or not chat.subscribed or action is None \
-                or delivery.edition != campaign.edition:
+        reply = await self._render(delivery, chat) if chat and chat.subscribed else None
+        if chat is None or reply is None:
             await store.finish(delivery, "skipped", services.today())
             return "skipped"
-        t = services.i18n.get(chat.language)
-        reply = messages.action_message(t, campaign, action, bot_username=services.bot_username,
-                                        chat_kind=chat.kind)
         error: Exception | None = None
         message = None
         try:
@@ -158,16 +164,26 @@ class Deliverer:
             await store.finish(delivery, "sent", services.today(),
                                message.message_id if message else None)
             return "sent"
-        log.info("delivery of day %s: %s (%s)", delivery.day, result.state,
-                 type(error).__name__)
+        log.info("delivery %s: %s (%s)", "announcement" if delivery.announcement_id
+                 else f"of day {delivery.day}", result.state, type(error).__name__)
         if result.state == "migrated" and result.new_chat_id is not None:
             await store.migrate_chat(delivery.chat_id, result.new_chat_id)
-            moved = Delivery(result.new_chat_id, delivery.edition, delivery.day,
-                             delivery.attempts)
-            await store.retry_later(moved, 0)
+            await store.retry_later(replace(delivery, chat_id=result.new_chat_id), 0)
             return "retried"
         if result.state == "retry":
             await store.retry_later(delivery, result.delay)
             return "retried"
         await store.finish(delivery, result.state, services.today())
         return result.state
+
+    async def _render(self, delivery: Delivery, chat: Chat) -> Reply | None:
+        """The message for a row, in the chat's language; None if there is nothing to send."""
+        services, campaign = self.services, self.services.campaign
+        if delivery.announcement_id:
+            announcement = await services.store.announcement(delivery.announcement_id)
+            return Reply(announcement[0]) if announcement else None
+        action = campaign.action_for_day(delivery.day)
+        if action is None or delivery.edition != campaign.edition:
+            return None
+        return messages.action_message(services.i18n.get(chat.language), campaign, action,
+                                       bot_username=services.bot_username, chat_kind=chat.kind)

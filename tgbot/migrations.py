@@ -77,4 +77,29 @@ MIGRATIONS: list[tuple[str, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        "0004_announcements",
+        """
+        -- Organisers' announcements, and their own outbox: same states as deliveries.
+        CREATE TABLE announcements (
+            id INTEGER PRIMARY KEY,
+            text TEXT NOT NULL,              -- Telegram HTML, as the organiser wrote it
+            language TEXT,                   -- only chats in this language; NULL: everyone
+            state TEXT NOT NULL,             -- draft | sending | cancelled
+            created_on TEXT NOT NULL
+        );
+        CREATE TABLE announcement_deliveries (
+            announcement_id INTEGER NOT NULL REFERENCES announcements (id),
+            chat_id INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            message_id INTEGER,
+            claimed_at REAL,
+            not_before REAL NOT NULL DEFAULT 0,
+            PRIMARY KEY (announcement_id, chat_id)
+        );
+        CREATE INDEX announcement_deliveries_todo
+            ON announcement_deliveries (state, not_before);
+        """,
+    ),
 ]

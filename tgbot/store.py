@@ -36,12 +36,22 @@ class Chat:
 
 @dataclass(frozen=True)
 class Delivery:
-    """One claimed outbox row: send the day's action to this chat."""
+    """One claimed outbox row: the day's action, or announcement `announcement_id`, to a chat."""
 
     chat_id: int
     edition: int
     day: int
     attempts: int
+    announcement_id: int = 0
+
+    @property
+    def _where(self) -> tuple[str, str, tuple[int, ...]]:
+        """The outbox table of this row, and the SQL condition and values that find it."""
+        if self.announcement_id:
+            return ("announcement_deliveries", "announcement_id = ? AND chat_id = ?",
+                    (self.announcement_id, self.chat_id))
+        return ("deliveries", "chat_id = ? AND edition = ? AND day = ?",
+                (self.chat_id, self.edition, self.day))
 
 
 _CHAT_COLUMNS = "chat_id, kind, language, subscribed, push_time, timezone, thread_id"
@@ -158,9 +168,13 @@ class Store:
                              "(SELECT 1 FROM chats WHERE chat_id = ?)", (new_chat_id, old_chat_id))
             await db.execute("UPDATE chats SET chat_id = ?, kind = 'supergroup' "
                              "WHERE chat_id = ?", (new_chat_id, old_chat_id))
-            for table in ("deliveries", "group_presses"):
+            for table in ("deliveries", "group_presses", "announcement_deliveries"):
                 await db.execute(f"UPDATE OR IGNORE {table} SET chat_id = ? WHERE chat_id = ?",
                                  (new_chat_id, old_chat_id))
+            # a sender holding one of these rows under the old id will skip it: send it again
+            for table in ("deliveries", "announcement_deliveries"):
+                await db.execute(f"UPDATE {table} SET state = 'pending' "
+                                 "WHERE chat_id = ? AND state = 'sending'", (new_chat_id,))
 
     # --- groups -----------------------------------------------------------------------------
 
@@ -198,6 +212,8 @@ class Store:
             await db.execute("DELETE FROM completions WHERE user_id = ?", (user_id,))
             await db.execute("DELETE FROM group_presses WHERE user_id = ?", (user_id,))
             await db.execute("DELETE FROM deliveries WHERE chat_id = ?", (user_id,))
+            await db.execute("DELETE FROM announcement_deliveries WHERE chat_id = ?",
+                             (user_id,))
             await db.execute("DELETE FROM chats WHERE chat_id = ?", (user_id,))
 
     # --- deep-link sources ------------------------------------------------------------------
@@ -248,12 +264,14 @@ class Store:
     # --- deliveries (the outbox) ------------------------------------------------------------
 
     async def enqueue(self, edition: int, due: Iterable[tuple[int, int]]) -> int:
-        """Add outbox rows for (chat_id, day) pairs; a row that exists is left alone."""
+        """Add outbox rows for (chat_id, day) pairs of subscribed chats; an existing row stays."""
         async with self._write() as db:
             before = db.total_changes
+            # only chats still subscribed now: one may have left or migrated since it was read
             await db.executemany(
                 "INSERT OR IGNORE INTO deliveries (chat_id, edition, day, state) "
-                "VALUES (?, ?, ?, 'pending')", [(chat, edition, day) for chat, day in due])
+                "SELECT chat_id, ?, ?, 'pending' FROM chats WHERE chat_id = ? AND subscribed = 1",
+                [(edition, day, chat) for chat, day in due])
             return db.total_changes - before
 
     async def delivered_days(self, edition: int, days: Iterable[int]) -> set[tuple[int, int]]:
@@ -265,38 +283,47 @@ class Store:
             return {(row[0], row[1]) async for row in cursor}
 
     async def claim(self, limit: int, *, stale_after: float) -> list[Delivery]:
-        """Take up to `limit` rows to send: pending ones, and ones a dead sender left behind."""
+        """Take up to `limit` rows to send: pending ones, and ones a dead sender left behind.
+
+        The daily push goes first; announcements fill what is left of the batch.
+        """
         now = time.time()
+        todo = ("WHERE (state = 'pending' AND not_before <= ?) "
+                "OR (state = 'sending' AND claimed_at < ?)")
+        claim = "SET state = 'sending', claimed_at = ?, attempts = attempts + 1"
         async with self._write() as db:
             cursor = await db.execute(
-                "UPDATE deliveries SET state = 'sending', claimed_at = ?, "
-                "attempts = attempts + 1 WHERE rowid IN (SELECT rowid FROM deliveries "
-                "WHERE (state = 'pending' AND not_before <= ?) "
-                "OR (state = 'sending' AND claimed_at < ?) ORDER BY day, rowid LIMIT ?) "
-                "RETURNING chat_id, edition, day, attempts",
+                f"UPDATE deliveries {claim} WHERE rowid IN (SELECT rowid FROM deliveries "
+                f"{todo} ORDER BY day, rowid LIMIT ?) RETURNING chat_id, edition, day, attempts",
                 (now, now, now - stale_after, limit))
-            rows = await cursor.fetchall()
-        return [Delivery(*row) for row in rows]
+            claimed = [Delivery(*row) for row in await cursor.fetchall()]
+            if len(claimed) < limit:
+                cursor = await db.execute(
+                    f"UPDATE announcement_deliveries {claim} WHERE rowid IN (SELECT rowid FROM "
+                    f"announcement_deliveries {todo} ORDER BY rowid LIMIT ?) "
+                    "RETURNING chat_id, attempts, announcement_id",
+                    (now, now, now - stale_after, limit - len(claimed)))
+                claimed += [Delivery(chat, 0, 0, attempts, announcement)
+                            for chat, attempts, announcement in await cursor.fetchall()]
+        return claimed
 
     async def finish(self, delivery: Delivery, state: str, today: dt.date,
                      message_id: int | None = None) -> None:
         """Close a claimed row: 'sent', 'failed' (gave up) or 'gone' (chat blocked/deleted)."""
+        table, where, params = delivery._where
         async with self._write() as db:
-            await db.execute("UPDATE deliveries SET state = ?, message_id = ? "
-                             "WHERE chat_id = ? AND edition = ? AND day = ?",
-                             (state, message_id, delivery.chat_id, delivery.edition,
-                              delivery.day))
+            await db.execute(f"UPDATE {table} SET state = ?, message_id = ? WHERE {where}",
+                             (state, message_id, *params))
             if state == "gone":
                 await db.execute("UPDATE chats SET subscribed = 0, unsubscribed_on = ? "
                                  "WHERE chat_id = ?",
                                  (today.isoformat(), delivery.chat_id))
 
     async def retry_later(self, delivery: Delivery, delay: float) -> None:
+        table, where, params = delivery._where
         async with self._write() as db:
-            await db.execute("UPDATE deliveries SET state = 'pending', not_before = ? "
-                             "WHERE chat_id = ? AND edition = ? AND day = ?",
-                             (time.time() + delay, delivery.chat_id, delivery.edition,
-                              delivery.day))
+            await db.execute(f"UPDATE {table} SET state = 'pending', not_before = ? "
+                             f"WHERE {where}", (time.time() + delay, *params))
 
     async def delivery_states(self, edition: int, day: int | None = None) -> dict[str, int]:
         query = "SELECT state, COUNT(*) FROM deliveries WHERE edition = ?"
@@ -305,6 +332,108 @@ class Store:
             query, params = query + " AND day = ?", (edition, day)
         async with self._db.execute(query + " GROUP BY state", params) as cursor:
             return {row[0]: row[1] async for row in cursor}
+
+
+    # --- announcements ----------------------------------------------------------------------
+
+    async def create_announcement(self, text: str, language: str | None,
+                                  today: dt.date) -> int:
+        async with self._write() as db:
+            cursor = await db.execute(
+                "INSERT INTO announcements (text, language, state, created_on) "
+                "VALUES (?, ?, 'draft', ?)", (text, language, today.isoformat()))
+            return cursor.lastrowid or 0
+
+    async def announcement(self, announcement_id: int) -> tuple[str, str | None, str] | None:
+        """(text, language, state) of an announcement."""
+        async with self._db.execute("SELECT text, language, state FROM announcements "
+                                    "WHERE id = ?", (announcement_id,)) as cursor:
+            row = await cursor.fetchone()
+        return (row[0], row[1], row[2]) if row else None
+
+    async def audience(self, language: str | None) -> int:
+        """How many subscribed chats an announcement (to one language, or all) would reach."""
+        query = "SELECT COUNT(*) FROM chats WHERE subscribed = 1"
+        params: tuple = ()
+        if language:
+            query, params = query + " AND language = ?", (language,)
+        async with self._db.execute(query, params) as cursor:
+            return (await cursor.fetchone())[0]
+
+    async def start_announcement(self, announcement_id: int) -> int:
+        """Draft -> sending: one outbox row per subscribed chat, in one transaction.
+
+        Pressing Send twice (or on a cancelled draft) queues nothing more; returns the rows
+        added."""
+        async with self._write() as db:
+            cursor = await db.execute("UPDATE announcements SET state = 'sending' "
+                                      "WHERE id = ? AND state = 'draft' RETURNING language",
+                                      (announcement_id,))
+            row = await cursor.fetchone()
+            if row is None:
+                return 0
+            language_filter = "AND language = ?" if row[0] else ""
+            cursor = await db.execute(
+                "INSERT OR IGNORE INTO announcement_deliveries (announcement_id, chat_id, state) "
+                f"SELECT ?, chat_id, 'pending' FROM chats WHERE subscribed = 1 {language_filter}",
+                (announcement_id, row[0]) if row[0] else (announcement_id,))
+            return cursor.rowcount
+
+    async def cancel_announcement(self, announcement_id: int) -> bool:
+        async with self._write() as db:
+            cursor = await db.execute("UPDATE announcements SET state = 'cancelled' "
+                                      "WHERE id = ? AND state = 'draft'", (announcement_id,))
+            return cursor.rowcount > 0
+
+    async def announcement_states(self, announcement_id: int) -> dict[str, int]:
+        async with self._db.execute("SELECT state, COUNT(*) FROM announcement_deliveries "
+                                    "WHERE announcement_id = ? GROUP BY state",
+                                    (announcement_id,)) as cursor:
+            return {row[0]: row[1] async for row in cursor}
+
+    # --- statistics (aggregates only) -------------------------------------------------------
+
+    async def subscribers(self) -> list[tuple[str, str, int]]:
+        """(kind, language, count) of subscribed chats."""
+        async with self._db.execute("SELECT kind, COALESCE(language, ''), COUNT(*) FROM chats "
+                                    "WHERE subscribed = 1 GROUP BY 1, 2 ORDER BY 1, 2") as cur:
+            return [tuple(row) async for row in cur]  # type: ignore[misc]
+
+    async def subscription_changes(self, since: dt.date) -> tuple[int, int]:
+        """(new, lost) subscriptions since a date."""
+        async with self._db.execute(
+                "SELECT SUM(subscribed = 1 AND subscribed_on >= ?), "
+                "SUM(subscribed = 0 AND unsubscribed_on >= ?) FROM chats",
+                (since.isoformat(), since.isoformat())) as cursor:
+            row = await cursor.fetchone()
+        return (row[0] or 0, row[1] or 0)
+
+    async def subscriptions_by_date(self) -> list[tuple[str, int]]:
+        """(date, subscriptions started that day) for chats subscribed now."""
+        async with self._db.execute("SELECT subscribed_on, COUNT(*) FROM chats WHERE "
+                                    "subscribed = 1 AND subscribed_on IS NOT NULL "
+                                    "GROUP BY 1 ORDER BY 1") as cursor:
+            return [(row[0], row[1]) async for row in cursor]
+
+    async def completions(self, edition: int) -> list[tuple[str, str, str, int]]:
+        """(action_id, completed_on, language, count) of one edition."""
+        async with self._db.execute(
+                "SELECT c.action_id, c.completed_on, COALESCE(ch.language, ''), COUNT(*) "
+                "FROM completions c LEFT JOIN chats ch ON ch.chat_id = c.user_id "
+                "WHERE c.edition = ? GROUP BY 1, 2, 3 ORDER BY 2, 1, 3",
+                (edition,)) as cursor:
+            return [tuple(row) async for row in cursor]  # type: ignore[misc]
+
+    async def last_push(self, edition: int) -> tuple[int, dict[str, int]] | None:
+        """The latest campaign day with outbox rows, and its states."""
+        async with self._db.execute("SELECT MAX(day) FROM deliveries WHERE edition = ?",
+                                    (edition,)) as cursor:
+            day = (await cursor.fetchone())[0]
+        return (day, await self.delivery_states(edition, day)) if day else None
+
+    async def backup(self, target: Path) -> None:
+        """A consistent copy of the live database (SQLite's online backup, safe during writes)."""
+        await self._db.execute("VACUUM INTO ?", (str(target),))
 
 
 def _statements(sql: str) -> list[str]:

@@ -98,6 +98,13 @@ def load_spec() -> Spec:
     return Spec(json.loads(text))
 
 
+# Parameters python-telegram-bot's `Defaults` send to methods that do not take them (e.g.
+# parse_mode on editMessageReplyMarkup). Telegram ignores them, so the fake does too; any
+# other unknown parameter is still refused.
+PTB_DEFAULTS = frozenset({"parse_mode", "link_preview_options", "disable_notification",
+                          "protect_content", "allow_sending_without_reply"})
+
+
 def decode_params(method: MethodSpec, raw: dict[str, Any],
                   uploads: dict[str, Upload]) -> dict[str, Any]:
     """Turn request fields (form strings or JSON values) into typed Python values.
@@ -119,6 +126,8 @@ def decode_params(method: MethodSpec, raw: dict[str, Any],
     out: dict[str, Any] = {}
     for name, value in merged.items():
         param = method.params.get(name)
+        if param is None and name in PTB_DEFAULTS:
+            continue  # python-telegram-bot's Defaults add these to every call; Telegram ignores
         if param is None:
             raise bad_request(f"unknown parameter {name}")
         out[name] = _decode(param, value, uploads)

@@ -108,7 +108,8 @@ async def completion_press(update: Update, context: BotContext) -> None:
         return
     done = press.verb == "done"
     today = context.services.campaign_today(context.chat_record)
-    await context.store.set_completed(user.id, campaign.edition, action.id, done, today)
+    changed = await context.store.set_completed(user.id, campaign.edition, action.id, done,
+                                                today)
     count = len(await context.store.completed(user.id, campaign.edition))
     toast = t.ngettext("✅ Thank you! {count} action done.",
                        "✅ Thank you! {count} actions done.", count) if done \
@@ -118,6 +119,8 @@ async def completion_press(update: Update, context: BotContext) -> None:
     if chat is None or message is None:
         return
     if chat.type == "private":
+        if not changed:  # pressed twice: the buttons already show it
+            return
         rendered = messages.action_message(t, campaign, action, done=done,
                                            bot_username=context.services.bot_username)
         await update.callback_query.edit_message_reply_markup(rendered.markup)
