@@ -7,7 +7,10 @@ handlers of group 0 run (one handler per group handles an update).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
 
 from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -25,6 +28,7 @@ from tgbot.handlers import (
     groups,
     language,
     locale,
+    organisers,
     privacy,
     start,
     subscription,
@@ -64,7 +68,8 @@ def build_application(settings: Settings, campaign: Campaign) -> Application:
         -2: locale.HANDLERS,
         -1: flood.HANDLERS,
         0: [*groups.HANDLERS, *start.HANDLERS, *actions.HANDLERS, *subscription.HANDLERS,
-            *language.HANDLERS, *privacy.HANDLERS, *faq.handlers(services)],
+            *language.HANDLERS, *privacy.HANDLERS, *organisers.handlers(services),
+            *faq.handlers(services)],
     })
     application.add_error_handler(errors.on_error)
     return application
@@ -91,6 +96,9 @@ async def _post_init(application: Application) -> None:
         await application.bot.set_my_commands(bot_commands(t, services.campaign),
                                               scope=BotCommandScopeDefault(), language_code=code)
     services.deliverer = Deliverer(services, application.bot)
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not main thread
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, _reload_on_signal,
+                                                      services)
     if application.job_queue is not None:
         application.job_queue.run_repeating(_push_tick, interval=PUSH_INTERVAL, first=1.0,
                                             name="daily-push")
@@ -102,7 +110,18 @@ async def _push_tick(context: BotContext) -> None:
     context.application.create_task(deliverer.run_round(), name="delivery-round")
 
 
+def _reload_on_signal(services: Services) -> None:
+    """SIGHUP: re-read actions.yaml, like /reload; a broken file is logged and ignored."""
+    problems = organisers.reload_campaign(services)
+    for problem in problems:
+        log.error("campaign not reloaded: %s", problem)
+    if not problems:
+        log.info("campaign reloaded from %s", services.settings.campaign)
+
+
 async def _post_shutdown(application: Application) -> None:
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
     services: Services = application.bot_data
     if services.store is not None:
         await services.store.close()

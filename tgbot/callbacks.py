@@ -31,6 +31,8 @@ _SHAPES: dict[str, re.Pattern[str]] = {
     "tz": re.compile(r"(?P<arg>\d{1,3})"),
     "progress": re.compile(r""),
     "forget": re.compile(r""),
+    "annsend": re.compile(r"(?P<arg>\d{1,9})"),
+    "anncancel": re.compile(r"(?P<arg>\d{1,9})"),
 }
 
 

@@ -1,0 +1,79 @@
+"""Campaign figures for organisers: aggregates only, never who did what.
+
+`collect` reads them from the store; `/stats`, `tgbot stats` and `tgbot export` present them.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tgbot.campaign import Campaign
+from tgbot.store import Store
+
+
+@dataclass
+class Stats:
+    subscribers: Counter[str] = field(default_factory=Counter)  # by kind
+    by_language: Counter[str] = field(default_factory=Counter)
+    new_this_week: int = 0
+    lost_this_week: int = 0
+    sources: dict[str, int] = field(default_factory=dict)
+    per_action: Counter[int] = field(default_factory=Counter)  # campaign day -> completions
+    per_date: Counter[str] = field(default_factory=Counter)  # date -> completions
+    rows: list[tuple[int, str, str, str, int]] = field(default_factory=list)  # for export
+    subscriptions_by_date: list[tuple[str, int]] = field(default_factory=list)
+    last_push: tuple[int, dict[str, int]] | None = None
+
+    @property
+    def total_subscribers(self) -> int:
+        return sum(self.subscribers.values())
+
+
+async def collect(store: Store, campaign: Campaign, today: dt.date) -> Stats:
+    stats = Stats()
+    for kind, language, count in await store.subscribers():
+        stats.subscribers[kind] += count
+        stats.by_language[language or "?"] += count
+    stats.new_this_week, stats.lost_this_week = \
+        await store.subscription_changes(today - dt.timedelta(days=7))
+    stats.sources = await store.start_sources()
+    days = {a.id: a.day for a in campaign.actions}
+    for action_id, on, language, count in await store.completions(campaign.edition):
+        day = days.get(action_id, 0)
+        stats.per_action[day] += count
+        stats.per_date[on] += count
+        stats.rows.append((day, action_id, on, language or "?", count))
+    stats.subscriptions_by_date = await store.subscriptions_by_date()
+    stats.last_push = await store.last_push(campaign.edition)
+    return stats
+
+
+def write_csv(stats: Stats, path: Path) -> int:
+    """Completions per action, date and language, for reports; returns the rows written."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["day", "action", "date", "language", "completions"])
+        writer.writerows(sorted(stats.rows))
+    return len(stats.rows)
+
+
+def table(stats: Stats) -> str:
+    """The figures as a plain-text table, for the terminal."""
+    lines = [f"subscribers: {stats.total_subscribers}  "
+             + "  ".join(f"{k}: {v}" for k, v in sorted(stats.subscribers.items())),
+             "by language: " + "  ".join(f"{k}: {v}" for k, v in
+                                         sorted(stats.by_language.items())),
+             f"this week: +{stats.new_this_week} new, -{stats.lost_this_week} lost",
+             "starts by source: " + ("  ".join(f"{k}: {v}" for k, v in stats.sources.items())
+                                     or "none"),
+             "completions per day of the campaign:"]
+    lines += [f"  day {day:>2}: {count}" for day, count in sorted(stats.per_action.items())]
+    if stats.last_push:
+        day, states = stats.last_push
+        lines.append(f"last push (day {day}): "
+                     + "  ".join(f"{k}: {v}" for k, v in sorted(states.items())))
+    return "\n".join(lines)
