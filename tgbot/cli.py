@@ -21,7 +21,7 @@ from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Defaults, ExtBot
 
-from tgbot import messages, schedule
+from tgbot import messages, schedule, stats
 from tgbot.campaign import CampaignError, load_campaign
 from tgbot.catalogs import check_all
 from tgbot.config import SECRET_RE, ConfigError, Settings, parse_admins
@@ -31,6 +31,7 @@ from tgbot.i18n import I18n
 from tgbot.logsafe import RedactToken, setup_logging
 from tgbot.store import Store
 from tgbot.telegram_html import parse_html
+from tgbot.terminal import ProgressReport
 
 log = logging.getLogger("tgbot")
 
@@ -69,6 +70,15 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument("--date", type=dt.date.fromisoformat, required=True)
     preview.add_argument("--lang", default="en")
     preview.add_argument("--campaign", help="campaign file (TGBOT_CAMPAIGN)")
+
+    figures = commands.add_parser("stats", help="campaign figures as a table")
+    settings_flags(figures, token=False)
+    export = commands.add_parser("export", help="completions per action, day and language")
+    settings_flags(export, token=False)
+    export.add_argument("--csv", required=True, metavar="FILE", help="CSV file to write")
+    backup = commands.add_parser("backup", help="a consistent copy of the live database")
+    settings_flags(backup, token=False)
+    backup.add_argument("file", help="where to write the copy (must not exist)")
 
     catalogs = commands.add_parser("catalogs", help="check translations; exit 1 if incomplete")
     catalogs.add_argument("--lang", action="append", help="only this language (repeatable)")
@@ -213,8 +223,8 @@ async def _push_round(services: Services, date: dt.date | None, dry_run: bool) -
         print(f"would send: {len(new)}, already sent or queued: {len(due) - len(new)}, "
               f"subscribers: {len(chats)}")
         return 0
-    await store.enqueue(campaign.edition, new)
-    summary = await services.deliverer.drain()
+    queued = await store.enqueue(campaign.edition, new)
+    summary = await services.deliverer.drain(ProgressReport(queued, "sending").update)
     print(f"sent: {summary.sent}, skipped: {len(due) - len(new) + summary.skipped}, "
           f"failed: {summary.failed}, unsubscribed (blocked or gone): {summary.gone}, "
           f"to retry: {summary.retried}")
@@ -252,7 +262,49 @@ def cmd_catalogs(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-COMMANDS = {"run": cmd_run, "check": cmd_check, "push": cmd_push, "preview": cmd_preview,
+def cmd_stats(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    figures = asyncio.run(_collect(settings))
+    print(stats.table(figures))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    figures = asyncio.run(_collect(settings))
+    rows = stats.write_csv(figures, Path(args.csv))
+    print(f"{args.csv}: {rows} rows")
+    return 0
+
+
+async def _collect(settings: Settings) -> stats.Stats:
+    campaign = load_campaign(settings.campaign)
+    store = await Store.open(settings.db)
+    try:
+        return await stats.collect(store, campaign, dt.datetime.now(dt.UTC).date())
+    finally:
+        await store.close()
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    target = Path(args.file)
+    if target.exists():
+        raise ConfigError(f"{target} exists already; choose a new file name")
+    settings = _settings(args)
+    asyncio.run(_backup(settings, target))
+    print(f"{target}: backup of {settings.db} written")
+    return 0
+
+
+async def _backup(settings: Settings, target: Path) -> None:
+    store = await Store.open(settings.db)
+    try:
+        await store.backup(target)
+    finally:
+        await store.close()
+
+
+COMMANDS = {"stats": cmd_stats, "export": cmd_export, "backup": cmd_backup, "run": cmd_run, "check": cmd_check, "push": cmd_push, "preview": cmd_preview,
             "catalogs": cmd_catalogs}
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from telegram import Bot, Message
@@ -136,13 +137,20 @@ class Deliverer:
             await self.enqueue_due(self.services.clock())
             return await self.drain()
 
-    async def drain(self) -> Summary:
-        """Send claimed rows until none is ready (rows waiting for a retry stay for later)."""
+    async def drain(self, report: Callable[[int], None] | None = None) -> Summary:
+        """Send claimed rows until none is ready (rows waiting for a retry stay for later).
+
+        `report`, if given, hears how many rows have been closed so far.
+        """
         summary = Summary()
         store, timeout = self.services.store, self.services.settings.claim_timeout
+        closed = 0
         while batch := await store.claim(self.concurrency, stale_after=timeout):
             for state in await asyncio.gather(*(self.deliver(d) for d in batch)):
                 summary.add(state)
+            closed += len(batch)
+            if report:
+                report(closed)
         return summary
 
     async def deliver(self, delivery: Delivery) -> str:

@@ -1,0 +1,194 @@
+"""End to end: organisers' /stats, /announce and /reload; stats, export and backup commands."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from telegram.ext import Application
+
+from tests.conftest import ALICE, BRUNO
+from tests.helpers.harness import ACTIONS, Clock, button_data, press, running_bot, say
+from tgbot.campaign import load_campaign
+from tgbot.fakeapi import FakeBotAPI
+from tgbot.stats import collect
+from tgbot.store import Store
+
+ORGANISER = 4242  # in TGBOT_ADMINS of the test settings
+CAMPAIGN = load_campaign(ACTIONS)
+TODAY = dt.date(2027, 11, 5)
+
+
+async def subscribe(store: Store, chat_id: int, language: str) -> None:
+    await store.set_language(chat_id, "private", language, TODAY)
+    await store.set_subscribed(chat_id, "private", True, TODAY)
+
+
+async def test_organiser_commands_do_not_exist_for_others(fake: FakeBotAPI,
+                                                          bot: Application) -> None:
+    for command in ("/stats", "/announce Hello all", "/reload"):
+        mark = fake.mark()
+        fake.send_message(ALICE, command)
+        fake.send_message(ALICE, "/why")
+        first = await fake.async_wait_for_message(ALICE, after=mark)
+        assert "Maguindanao" in first["text"], command  # nothing answered the command
+    assert await bot.bot_data.store.announcement(1) is None
+
+
+async def test_announce_preview_cancel_and_send(fake: FakeBotAPI, bot: Application) -> None:
+    fake.add_user(ORGANISER)
+    store = bot.bot_data.store
+    for chat_id, language in ((ALICE, "en"), (BRUNO, "pt")):
+        await subscribe(store, chat_id, language)
+    mark = fake.mark()
+    fake.send_message(ORGANISER, "/announce Vigil <b>tonight</b> at 19:00 & online")
+    preview = await fake.async_wait_for_message(ORGANISER, after=mark)
+    question = await fake.async_wait_for_message(ORGANISER, after=fake.calls.index(
+        next(c for c in fake.calls[mark:] if c.ok and c.result is not None
+             and isinstance(c.result, dict) and c.result.get("text") == preview["text"])) + 1)
+    # what the organiser typed is shown as typed: their "<b>" is text, safely escaped
+    assert preview["text"] == "Vigil <b>tonight</b> at 19:00 & online"
+    assert "2 subscribed chats" in question["text"]
+    await press(fake, ORGANISER, question, button_data(question, "Cancel"),
+                expect="editMessageText")
+    await press(fake, ORGANISER, question, button_data(question, "Send"),
+                expect="editMessageText")  # a cancelled draft cannot be sent
+    assert not fake.messages(ALICE)
+
+    mark = fake.mark()
+    fake.send_message(ORGANISER, "/announce Vigil tonight")
+    await fake.async_wait_for(lambda c: c.method == "sendMessage" and c.ok
+                              and "Send it?" in c.result["text"], after=mark)
+    question = fake.last_message(ORGANISER)
+    await press(fake, ORGANISER, question, button_data(question, "Send"))
+    for chat_id in (ALICE, BRUNO):
+        assert (await fake.async_wait_for_message(chat_id))["text"] == "Vigil tonight"
+    status = await fake.async_wait_for(lambda c: c.method == "editMessageText" and c.ok
+                                       and "2 of 2 sent" in c.result["text"], timeout=8)
+    assert "Finished" in status.result["text"]
+
+
+async def test_announce_to_one_language(fake: FakeBotAPI, bot: Application) -> None:
+    fake.add_user(ORGANISER)
+    store = bot.bot_data.store
+    await subscribe(store, ALICE, "en")
+    await subscribe(store, BRUNO, "pt")
+    mark = fake.mark()
+    fake.send_message(ORGANISER, "/announce pt Vigília hoje")
+    await fake.async_wait_for(lambda c: c.method == "sendMessage" and c.ok
+                              and "1 subscribed chat." in c.result["text"], after=mark)
+    question = fake.last_message(ORGANISER)
+    await press(fake, ORGANISER, question, button_data(question, "Send"))
+    assert (await fake.async_wait_for_message(BRUNO))["text"] == "Vigília hoje"
+    await asyncio.sleep(0.3)
+    assert not fake.messages(ALICE)
+
+
+async def test_announcement_resumes_after_a_sender_died(fake: FakeBotAPI, bot: Application,
+                                                        ) -> None:
+    """Rows a dead sender claimed are sent once when its claims time out; none twice."""
+    store, deliverer = bot.bot_data.store, bot.bot_data.deliverer
+    chats = list(range(7000, 7020))
+    for chat_id in chats:
+        fake.add_user(chat_id)
+        await subscribe(store, chat_id, "en")
+    announcement = await store.create_announcement("Resumed", None, TODAY)
+    assert await store.start_announcement(announcement) == 20
+    orphaned = await store.claim(5, stale_after=60)  # a sender took these, then died
+    assert len(orphaned) == 5
+    bot.bot_data.settings.claim_timeout = 0.0
+    await asyncio.sleep(0.01)
+    await deliverer.drain()
+    received = [m["chat"]["id"] for c in chats for m in fake.messages(c)]
+    assert sorted(received) == chats
+    assert await store.announcement_states(announcement) == {"sent": 20}
+
+
+async def test_reload_refuses_a_broken_file_and_keeps_the_campaign(
+        fake: FakeBotAPI, tmp_path: Path, clock: Clock) -> None:
+    fake.add_user(ORGANISER)
+    campaign = tmp_path / "actions.yaml"
+    text = ACTIONS.read_text(encoding="utf-8")
+    campaign.write_text(text, encoding="utf-8")
+    title = CAMPAIGN.action_for_day(5).title
+    async with running_bot(fake, tmp_path, clock, campaign=campaign) as app:
+        campaign.write_text(text.replace("kind: letter", "kind: poem", 1), encoding="utf-8")
+        refused = await say(fake, ORGANISER, "/reload")
+        assert "unknown kind 'poem'" in refused["text"]
+        assert title in (await say(fake, ALICE, "/today"))["text"]
+        campaign.write_text(text.replace(title, "Fixed typo in day five"), encoding="utf-8")
+        ok = await say(fake, ORGANISER, "/reload")
+        assert "reloaded" in ok["text"]
+        assert "Fixed typo in day five" in (await say(fake, ALICE, "/today"))["text"]
+        assert app.bot_data.campaign.action_for_day(5).title == "Fixed typo in day five"
+
+
+async def test_stats_figures_and_chart(fake: FakeBotAPI, bot: Application) -> None:
+    fake.add_user(ORGANISER)
+    store = bot.bot_data.store
+    await subscribe(store, ALICE, "en")
+    await subscribe(store, BRUNO, "pt")
+    await store.set_subscribed(-100777, "supergroup", True, TODAY)
+    await store.count_start("newsletter")
+    for user, day in ((ALICE, 1), (ALICE, 2), (BRUNO, 2)):
+        await store.set_completed(user, 2027, CAMPAIGN.action_for_day(day).id, True, TODAY)
+    figures = await collect(store, CAMPAIGN, TODAY)
+    assert figures.total_subscribers == 3
+    assert figures.per_action == {1: 1, 2: 2}
+    assert figures.sources == {"newsletter": 1}
+    assert figures.new_this_week == 3
+    mark = fake.mark()
+    fake.send_message(ORGANISER, "/stats")
+    photo = await fake.async_wait_for(lambda c: c.method == "sendPhoto" and c.ok, after=mark,
+                                      timeout=15)
+    text = next(c.result["text"] for c in fake.calls[mark:] if c.method == "sendMessage")
+    assert "Subscribers: 3 (private 2, groups 1, channels 0)" in text
+    assert "newsletter 1" in text and "1: 1, 2: 2" in text
+    upload = photo.params["photo"]
+    assert upload.data.startswith(b"\x89PNG\r\n\x1a\n") and len(upload.data) > 5000
+
+
+def cli(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "tgbot.cli", *args, "--db", str(db),
+                           "--campaign", str(ACTIONS)], capture_output=True, text=True,
+                          timeout=60)
+
+
+async def test_cli_stats_export_and_backup_during_writes(tmp_path: Path) -> None:
+    db = tmp_path / "bot.sqlite3"
+    store = await Store.open(db)
+    await subscribe(store, ALICE, "en")
+    for day in range(1, 6):
+        await store.set_completed(ALICE, 2027, CAMPAIGN.action_for_day(day).id, True, TODAY)
+
+    async def keep_writing() -> int:
+        written = 0
+        for user in range(9000, 9400):
+            await store.set_completed(user, 2027, CAMPAIGN.action_for_day(1).id, True, TODAY)
+            written += 1
+        return written
+
+    writer = asyncio.create_task(keep_writing())
+    await asyncio.sleep(0.05)
+    committed_before = sqlite3.connect(db).execute("SELECT COUNT(*) FROM completions")
+    before = committed_before.fetchone()[0]
+    backup = tmp_path / "copy.sqlite3"
+    result = await asyncio.to_thread(cli, "backup", str(backup), db=db)
+    assert result.returncode == 0, result.stderr
+    await writer
+    await store.close()
+    copy = sqlite3.connect(backup)
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert copy.execute("SELECT COUNT(*) FROM completions").fetchone()[0] >= before
+    table = cli("stats", db=db)
+    assert "subscribers: 1" in table.stdout and "day  1: 401" in table.stdout
+    csv_file = tmp_path / "report.csv"
+    assert cli("export", "--csv", str(csv_file), db=db).returncode == 0
+    lines = csv_file.read_text().splitlines()
+    assert lines[0] == "day,action,date,language,completions"
+    assert f"1,{CAMPAIGN.action_for_day(1).id},2027-11-05,en,1" in lines
+    assert cli("backup", str(backup), db=db).returncode == 2  # never overwrites
