@@ -14,7 +14,13 @@ import signal
 
 from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    Defaults,
+)
 
 from tgbot.campaign import Campaign
 from tgbot.config import Settings
@@ -69,7 +75,8 @@ def build_application(settings: Settings, campaign: Campaign) -> Application:
         -1: flood.HANDLERS,
         0: [*groups.HANDLERS, *start.HANDLERS, *actions.HANDLERS, *subscription.HANDLERS,
             *language.HANDLERS, *privacy.HANDLERS, *organisers.handlers(services),
-            *faq.handlers(services)],
+            *faq.handlers(services),
+            CallbackQueryHandler(start.unknown_press)],  # last: any button nobody handled
     })
     application.add_error_handler(errors.on_error)
     return application

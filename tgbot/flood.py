@@ -30,9 +30,10 @@ class FloodGate:
         bucket = self._buckets.setdefault(user_id, _Bucket(self.burst, now))
         bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self.rate)
         bucket.updated = now
+        if bucket.tokens >= self.burst - 1.0:  # calm again: a later flood gets a notice
+            bucket.noticed = False
         if bucket.tokens >= 1.0:
             bucket.tokens -= 1.0
-            bucket.noticed = False
             return "serve"
         if bucket.noticed:
             return "drop"

@@ -43,6 +43,11 @@ async def menu(update: Update, context: BotContext) -> None:
                 edit=True)
 
 
+async def unknown_press(update: Update, context: BotContext) -> None:
+    """A button no handler knows (stale or forged): stop its spinner politely, change nothing."""
+    await answer_press(update, context.tr.gettext("This button is from an earlier campaign."))
+
+
 HANDLERS = [
     CommandHandler("start", start),
     CommandHandler("help", help_command),
