@@ -27,8 +27,10 @@ from tgbot.catalogs import check_all
 from tgbot.config import SECRET_RE, ConfigError, Settings, parse_admins
 from tgbot.context import Services
 from tgbot.delivery import Deliverer, rate_limiter
+from tgbot.demo import add_demo_parser, run_demo
 from tgbot.i18n import I18n
 from tgbot.logsafe import RedactToken, setup_logging
+from tgbot.preview import render_page
 from tgbot.store import Store
 from tgbot.telegram_html import parse_html
 from tgbot.terminal import ProgressReport
@@ -66,9 +68,13 @@ def _parser() -> argparse.ArgumentParser:
                       help="send that date's action to every subscriber (YYYY-MM-DD)")
     push.add_argument("--dry-run", action="store_true", help="count, send nothing")
 
-    preview = commands.add_parser("preview", help="print the message of a campaign day")
-    preview.add_argument("--date", type=dt.date.fromisoformat, required=True)
+    preview = commands.add_parser(
+        "preview", help="print a campaign day's message (--date), or write the whole "
+                        "campaign in every language to an HTML page (--html)")
+    preview.add_argument("--date", type=dt.date.fromisoformat,
+                         help="the day whose message to print (YYYY-MM-DD)")
     preview.add_argument("--lang", default="en")
+    preview.add_argument("--html", metavar="FILE", help="write the review page to FILE")
     preview.add_argument("--campaign", help="campaign file (TGBOT_CAMPAIGN)")
 
     figures = commands.add_parser("stats", help="campaign figures as a table")
@@ -79,6 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     backup = commands.add_parser("backup", help="a consistent copy of the live database")
     settings_flags(backup, token=False)
     backup.add_argument("file", help="where to write the copy (must not exist)")
+
+    add_demo_parser(commands)
 
     catalogs = commands.add_parser("catalogs", help="check translations; exit 1 if incomplete")
     catalogs.add_argument("--lang", action="append", help="only this language (repeatable)")
@@ -238,6 +246,12 @@ def cmd_preview(args: argparse.Namespace) -> int:
     if args.lang not in i18n.languages:
         raise ConfigError(f"unknown language '{args.lang}' "
                           f"(one of: {', '.join(i18n.languages)})")
+    if args.html:
+        Path(args.html).write_text(render_page(campaign, i18n), encoding="utf-8")
+        print(f"{args.html}: every day in {len(i18n.languages)} languages")
+        return 0
+    if args.date is None:
+        raise ConfigError("preview needs --date YYYY-MM-DD (one day) or --html FILE (all)")
     day = campaign.day_of(args.date)
     if day is None:
         raise ConfigError(f"{args.date} is not a day of the {campaign.edition} campaign "
@@ -304,7 +318,11 @@ async def _backup(settings: Settings, target: Path) -> None:
         await store.close()
 
 
-COMMANDS = {"stats": cmd_stats, "export": cmd_export, "backup": cmd_backup, "run": cmd_run, "check": cmd_check, "push": cmd_push, "preview": cmd_preview,
+def cmd_demo(args: argparse.Namespace) -> int:
+    return run_demo(args)
+
+
+COMMANDS = {"demo": cmd_demo, "stats": cmd_stats, "export": cmd_export, "backup": cmd_backup, "run": cmd_run, "check": cmd_check, "push": cmd_push, "preview": cmd_preview,
             "catalogs": cmd_catalogs}
 
 if __name__ == "__main__":

@@ -1,0 +1,82 @@
+"""The campaign preview page, opened in a real headless Chromium (installed by .ci/run)."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.harness import ROOT
+from tgbot.campaign import load_campaign
+from tgbot.i18n import LANGUAGES, RTL_LANGUAGES
+
+CAMPAIGN = load_campaign(ROOT / "actions.yaml")
+PER_LANGUAGE = (len(CAMPAIGN.actions) + sum(1 for a in CAMPAIGN.actions if a.letter)
+                + len(CAMPAIGN.faq))
+CHROMIUM = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--hide-scrollbars", "--virtual-time-budget=5000"]
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("preview") / "preview.html"
+    result = subprocess.run([sys.executable, "-m", "tgbot.cli", "preview", "--html", str(path)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+def chromium(*args: str, profile: Path) -> subprocess.CompletedProcess[str]:
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert binary, "Chromium is needed for this test: apt-get install chromium (see .ci/run)"
+    return subprocess.run([binary, *CHROMIUM, f"--user-data-dir={profile}", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_page_renders_every_day_in_every_language(page: Path, tmp_path: Path) -> None:
+    dom = chromium("--dump-dom", page.as_uri(), profile=tmp_path / "profile").stdout
+    body = re.search(r"<body([^>]*)>", dom)
+    assert body, dom[:500]
+    assert "data-errors" not in body[1]  # no script error on the page
+    rendered = json.loads(html.unescape(re.search(r'data-rendered="([^"]*)"', body[1])[1]))
+    assert rendered == {code: PER_LANGUAGE for code in LANGUAGES}
+    for code in LANGUAGES:
+        direction = "rtl" if code in RTL_LANGUAGES else "ltr"
+        assert f"id=\"{code}\" lang=\"{code}\" dir=\"{direction}\"" in dom
+    assert 'data-flagged="0"' in dom  # every language complete, nothing near the limits
+
+
+def test_screenshot(page: Path, tmp_path: Path) -> None:
+    shot = tmp_path / "preview.png"
+    chromium("--window-size=1280,1400", f"--screenshot={shot}", page.as_uri(),
+             profile=tmp_path / "profile")
+    data = shot.read_bytes()
+    assert data.startswith(b"\x89PNG") and len(data) > 50_000  # a page with content, not blank
+
+
+def test_missing_translation_is_flagged(tmp_path: Path) -> None:
+    locales = tmp_path / "locales"
+    shutil.copytree(ROOT / "locales", locales)
+    po = locales / "fr" / "LC_MESSAGES" / "tgbot.po"
+    title = CAMPAIGN.action_for_day(3).title
+    text = po.read_text(encoding="utf-8")
+    start = text.index(f'msgid "{title}"')
+    end = text.index("\n\n", start)
+    po.write_text(text[:start] + f'msgid "{title}"\nmsgstr ""' + text[end:], encoding="utf-8")
+    out = tmp_path / "preview.html"
+    result = subprocess.run([sys.executable, "-m", "tgbot.cli", "preview", "--html", str(out)],
+                            capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "TGBOT_LOCALES": str(locales)})
+    assert result.returncode == 0, result.stderr
+    page = out.read_text(encoding="utf-8")
+    french = page[page.index("id='fr'"):page.index("id='es'")]
+    assert "data-flagged='1'" in french
+    assert f"not translated: {html.escape(title)}" in french

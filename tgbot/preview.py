@@ -1,0 +1,129 @@
+"""`tgbot preview --html`: the whole campaign, every day in every language, on one page.
+
+Organisers and translators review it before 1 November. Messages are drawn as Telegram chat
+bubbles with their buttons; right-to-left languages run right to left; a text still in English
+where a translation is expected, or close to Telegram's limits, is flagged on the page.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from tgbot import messages
+from tgbot.campaign import CAPTION_LIMIT, MESSAGE_LIMIT, Campaign
+from tgbot.i18n import DEFAULT_LANGUAGE, I18n, Translator
+from tgbot.telegram_html import parse_html
+
+NEAR_LIMIT = 0.9  # flag texts over 90% of Telegram's limit
+
+
+@dataclass(frozen=True)
+class Flag:
+    kind: str  # "untranslated" | "near-limit"
+    text: str
+
+
+def flags(t: Translator, campaign: Campaign, reply: messages.Reply,
+          sources: list[str]) -> list[Flag]:
+    """What a reviewer should look at in one message."""
+    found = []
+    if t.code != DEFAULT_LANGUAGE:
+        found += [Flag("untranslated", f"not translated: {s[:60]}") for s in sources
+                  if t.gettext(s) == s]
+    limit = CAPTION_LIMIT if reply.photo else MESSAGE_LIMIT
+    length = len(parse_html(reply.text).text)
+    if length > NEAR_LIMIT * limit:
+        found.append(Flag("near-limit", f"{length} of {limit} characters"))
+    return found
+
+
+def _day_messages(t: Translator, campaign: Campaign, bot_username: str) -> \
+        Iterator[tuple[str, messages.Reply, list[str]]]:
+    for action in campaign.actions:
+        sources = [action.title, action.body, *(link.label for link in action.links)]
+        sources += [action.tweet] if action.tweet else []
+        yield ("", messages.action_message(t, campaign, action, bot_username=bot_username), sources)
+        if action.letter:
+            yield ("", messages.letter_message(t, action),
+                   [action.letter.to, action.letter.send, action.letter.text])
+    for entry in campaign.faq:
+        yield (f"/{entry.command}", messages.faq_answer(t, campaign, entry),
+               [entry.question, entry.answer])
+
+
+def _bubble(label: str, reply: messages.Reply, found: list[Flag]) -> str:
+    rows = "".join(
+        "<div class='row'>" + "".join(
+            f"<span class='button'>{html.escape(b.text)}{' ↗' if b.url else ''}</span>"
+            for b in row) + "</div>" for row in reply.buttons)
+    image = "<div class='photo'>🖼 infographic</div>" if reply.photo else ""
+    marks = "".join(f"<div class='flag {f.kind}'>⚠ {html.escape(f.text)}</div>" for f in found)
+    head = f"<div class='label'>{html.escape(label)}</div>" if label else ""
+    return (f"<div class='message'>{head}{image}<div class='text'>{reply.text}</div>"
+            f"<div class='keyboard'>{rows}</div>{marks}</div>")
+
+
+def render_page(campaign: Campaign, i18n: I18n, bot_username: str = "your_bot") -> str:
+    """The self-contained HTML page (inline CSS, no external files)."""
+    sections, nav = [], []
+    for t in i18n:
+        name = i18n.languages[t.code]
+        bubbles, flagged = [], 0
+        for label, reply, sources in _day_messages(t, campaign, bot_username):
+            found = flags(t, campaign, reply, sources)
+            flagged += bool(found)
+            bubbles.append(_bubble(label, reply, found))
+        direction = "rtl" if t.rtl else "ltr"
+        nav.append(f"<a href='#{t.code}'>{html.escape(name)}</a>")
+        sections.append(
+            f"<section id='{t.code}' lang='{t.code}' dir='{direction}' "
+            f"data-messages='{len(bubbles)}' data-flagged='{flagged}'>"
+            f"<h2>{html.escape(name)} <small>{len(bubbles)} messages, "
+            f"{flagged} flagged</small></h2><div class='chat'>{''.join(bubbles)}</div>"
+            "</section>")
+    title = html.escape(f"{campaign.name} {campaign.edition}")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}: preview</title>
+<style>{CSS}</style></head>
+<body><header><h1>{title}</h1><p>{html.escape(str(campaign.start_date))} to
+{html.escape(str(campaign.end_date))} · every day in every language, as Telegram shows it.</p>
+<nav>{" · ".join(nav)}</nav></header>
+{"".join(sections)}
+<script>{SCRIPT}</script></body></html>
+"""
+
+
+CSS = """
+body { margin: 0; font: 15px/1.4 -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif;
+       background: #dfe7ee; color: #111; }
+header { background: #527da3; color: white; padding: 12px 24px; }
+header a { color: white; } h1 { margin: 0 0 4px; font-size: 20px; }
+section { padding: 8px 24px 24px; border-bottom: 4px solid #c3d0db; }
+h2 small { font-weight: normal; color: #555; font-size: 13px; }
+.chat { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 12px; }
+.message { background: white; border-radius: 12px; padding: 8px 12px; box-shadow: 0 1px 2px #0002;
+           align-self: start; }
+.label { color: #527da3; font-weight: 600; font-size: 12px; margin-bottom: 4px; }
+.text { white-space: pre-wrap; overflow-wrap: anywhere; }
+.text pre { background: #f2f4f7; padding: 6px; white-space: pre-wrap; font-size: 13px; }
+.text blockquote { border-inline-start: 3px solid #527da3; margin: 4px 0; padding-inline-start: 8px; }
+.photo { background: #c8d6e5; border-radius: 8px; height: 80px; display: flex;
+         align-items: center; justify-content: center; margin-bottom: 6px; }
+.keyboard .row { display: flex; gap: 4px; margin-top: 4px; }
+.button { flex: 1; text-align: center; background: #eef3f8; color: #2a6ba5; border-radius: 6px;
+          padding: 5px 4px; font-size: 13px; }
+.flag { margin-top: 6px; padding: 3px 6px; border-radius: 4px; font-size: 12px; }
+.flag.untranslated { background: #fde2e1; color: #9b1c1c; }
+.flag.near-limit { background: #fff4cf; color: #7a5b00; }
+"""
+
+# Counts what the browser really rendered, for the browser test and for a curious reader.
+SCRIPT = """
+window.addEventListener("error", () => document.body.dataset.errors =
+  String(Number(document.body.dataset.errors || 0) + 1));
+document.body.dataset.rendered = JSON.stringify(Object.fromEntries(
+  [...document.querySelectorAll("section")].map(
+    s => [s.id, s.querySelectorAll(".message").length])));
+"""
