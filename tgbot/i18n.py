@@ -71,6 +71,11 @@ class Translator:
     def gettext(self, message: str) -> str:
         return self.translations.gettext(message)
 
+    def translated(self, message: str) -> bool:
+        """Whether this language's catalog has `message` ("IFEX" may rightly stay "IFEX")."""
+        # GNUTranslations keeps its messages in _catalog; there is no public way to ask.
+        return message in getattr(self.translations, "_catalog", {})
+
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self.translations.ngettext(singular, plural, n)
 

@@ -31,7 +31,7 @@ def flags(t: Translator, campaign: Campaign, reply: messages.Reply,
     found = []
     if t.code != DEFAULT_LANGUAGE:
         found += [Flag("untranslated", f"not translated: {s[:60]}") for s in sources
-                  if t.gettext(s) == s]
+                  if not t.translated(s)]
     limit = CAPTION_LIMIT if reply.photo else MESSAGE_LIMIT
     length = len(parse_html(reply.text).text)
     if length > NEAR_LIMIT * limit:
