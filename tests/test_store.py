@@ -65,14 +65,16 @@ async def test_outbox_rows_are_claimed_once_and_stale_claims_come_back(tmp_path:
             await store.set_subscribed(chat, "private", True, TODAY)
         assert await store.enqueue(2027, [(1, 5), (2, 5), (3, 5), (4, 5)]) == 3  # 4 never subscribed
         assert await store.enqueue(2027, [(1, 5)]) == 0  # never twice for a chat and day
-        first = await store.claim(2, stale_after=60)
-        second = await store.claim(2, stale_after=60)
+        first = await store.claim(2, owner="a", stale_after=60)
+        second = await store.claim(2, owner="a", stale_after=60)
         assert len(first) == 2 and len(second) == 1
         assert {d.chat_id for d in first + second} == {1, 2, 3}
-        assert await store.claim(10, stale_after=60) == []
+        assert await store.claim(10, owner="b", stale_after=60) == []
         await store.finish(first[0], "sent", TODAY, 99)
-        # a sender that died leaves rows in 'sending': after the timeout they are claimed again
-        again = await store.claim(10, stale_after=0)
+        # a sender never takes back its own rows in flight, however long they take
+        assert await store.claim(10, owner="a", stale_after=0) == []
+        # but rows of a sender that died are claimed again after the timeout
+        again = await store.claim(10, owner="b", stale_after=0)
         assert {d.chat_id for d in again} == {d.chat_id for d in first[1:] + second}
         assert all(d.attempts == 2 for d in again)
         assert await store.delivery_states(2027) == {"sent": 1, "sending": 2}
@@ -91,6 +93,6 @@ async def test_group_migration_moves_settings_and_outbox(tmp_path: Path) -> None
         assert moved is not None and (moved.kind, moved.language, moved.subscribed) == \
             ("supergroup", "es", True)
         assert await store.chat(-5) is None
-        assert [d.chat_id for d in await store.claim(5, stale_after=60)] == [-1005]
+        assert [d.chat_id for d in await store.claim(5, owner="a", stale_after=60)] == [-1005]
     finally:
         await store.close()

@@ -49,6 +49,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             attempts INTEGER NOT NULL DEFAULT 0,
             message_id INTEGER,
             claimed_at REAL,                 -- when a sender took it (state 'sending')
+            claimed_by TEXT,                 -- which sender: never reclaims its own rows
             not_before REAL NOT NULL DEFAULT 0,  -- retry backoff
             PRIMARY KEY (chat_id, edition, day)
         );
@@ -95,6 +96,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             attempts INTEGER NOT NULL DEFAULT 0,
             message_id INTEGER,
             claimed_at REAL,
+            claimed_by TEXT,
             not_before REAL NOT NULL DEFAULT 0,
             PRIMARY KEY (announcement_id, chat_id)
         );

@@ -282,27 +282,29 @@ class Store:
                                     f"AND day IN ({marks})", (edition, *days)) as cursor:
             return {(row[0], row[1]) async for row in cursor}
 
-    async def claim(self, limit: int, *, stale_after: float) -> list[Delivery]:
-        """Take up to `limit` rows to send: pending ones, and ones a dead sender left behind.
+    async def claim(self, limit: int, *, owner: str, stale_after: float) -> list[Delivery]:
+        """Take up to `limit` rows to send: pending ones, and ones another sender claimed
+        more than `stale_after` seconds ago and never closed (it died).
 
         The daily push goes first; announcements fill what is left of the batch.
         """
         now = time.time()
         todo = ("WHERE (state = 'pending' AND not_before <= ?) "
-                "OR (state = 'sending' AND claimed_at < ?)")
-        claim = "SET state = 'sending', claimed_at = ?, attempts = attempts + 1"
+                "OR (state = 'sending' AND claimed_at < ? AND claimed_by != ?)")
+        claim = "SET state = 'sending', claimed_at = ?, claimed_by = ?, attempts = attempts + 1"
+        params = (now, owner, now, now - stale_after, owner)
         async with self._write() as db:
             cursor = await db.execute(
                 f"UPDATE deliveries {claim} WHERE rowid IN (SELECT rowid FROM deliveries "
                 f"{todo} ORDER BY day, rowid LIMIT ?) RETURNING chat_id, edition, day, attempts",
-                (now, now, now - stale_after, limit))
+                (*params, limit))
             claimed = [Delivery(*row) for row in await cursor.fetchall()]
             if len(claimed) < limit:
                 cursor = await db.execute(
                     f"UPDATE announcement_deliveries {claim} WHERE rowid IN (SELECT rowid FROM "
                     f"announcement_deliveries {todo} ORDER BY rowid LIMIT ?) "
                     "RETURNING chat_id, attempts, announcement_id",
-                    (now, now, now - stale_after, limit - len(claimed)))
+                    (*params, limit - len(claimed)))
                 claimed += [Delivery(chat, 0, 0, attempts, announcement)
                             for chat, attempts, announcement in await cursor.fetchall()]
         return claimed
