@@ -54,11 +54,13 @@ def line_of(text: str) -> int:
 
 @pytest.mark.parametrize(("old", "new", "expected"), [
     ('push_time: "09:00"', 'push_time: "9am"', "'push_time' must be a time"),
-    ('timezone: "America/Toronto"', 'timezone: "Mars/Olympus"', "unknown time zone 'Mars/Olympus'"),
+    ('timezone: "America/Toronto"', 'timezone: "Mars/Olympus"',
+     "unknown time zone 'Mars/Olympus'"),
     ("start_date: 2027-11-01", "start_date: 2027-12-20", "must fall within the edition year"),
     ("kind: letter", "kind: poem", "unknown kind 'poem'"),
     ("  - day: 2\n", "  - day: 1\n", "day 1 appears twice"),
-    ('    button: "What is the day?"', '    colour: red\n    button: "x"', "unknown field 'colour'"),
+    ('    button: "What is the day?"', '    colour: red\n    button: "x"',
+     "unknown field 'colour'"),
     ("command: about", "command: About", "command 'About' must be"),
 ])
 def test_mistakes_are_named_with_file_and_line(tmp_path: Path, old: str, new: str,

@@ -200,7 +200,7 @@ async def test_infographic_is_uploaded_once_then_reused(fake: FakeBotAPI, tmp_pa
     image.write_bytes(PNG)
     campaign = tmp_path / "actions.yaml"
     text = ACTIONS.read_text(encoding="utf-8")
-    marker = f"  - day: 5\n"
+    marker = "  - day: 5\n"
     assert marker in text
     start = text.index(marker)
     body_at = text.index("    body:", start)

@@ -7,11 +7,14 @@ import asyncio
 import datetime as dt
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from collections import Counter
 from pathlib import Path
+
+import pytest
 
 from tests.helpers.harness import ACTIONS, ROOT
 from tgbot.delivery import Deliverer
@@ -32,22 +35,36 @@ async def subscribe_all(db: Path, chat_ids: list[int]) -> None:
         await store.close()
 
 
-def push(fake: FakeBotAPI, db: Path) -> subprocess.Popen[str]:
+async def queue_announcement(db: Path) -> None:
+    store = await Store.open(db)
+    try:
+        announcement = await store.create_announcement("Vigil tonight", None, dt.date.today())
+        assert await store.start_announcement(announcement) == SUBSCRIBERS
+    finally:
+        await store.close()
+
+
+def push(fake: FakeBotAPI, db: Path, *args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "TGBOT_TOKEN": fake.token, "TGBOT_API_URL": fake.root_url,
            "TGBOT_DB": str(db), "TGBOT_CAMPAIGN": str(ACTIONS), "TGBOT_CLAIM_TIMEOUT": "1",
            "TGBOT_LOCALES": str(ROOT / "locales")}
-    return subprocess.Popen([sys.executable, "-m", "tgbot.cli", "push", "--date", "2027-11-05"],
+    return subprocess.Popen([sys.executable, "-m", "tgbot.cli", "push", *args],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def test_kill_9_mid_broadcast_then_restart(tmp_path: Path) -> None:
+@pytest.mark.parametrize("what", ["daily push", "announcement"])
+def test_kill_9_mid_broadcast_then_restart(tmp_path: Path, what: str) -> None:
+    """`tgbot push` sends the day's action (--date) or drains a queued announcement."""
     chat_ids = list(range(50_000, 50_000 + SUBSCRIBERS))
     db = tmp_path / "bot.sqlite3"
+    args = ("--date", "2027-11-05") if what == "daily push" else ()
     with FakeBotAPI() as fake:
         for chat_id in chat_ids:
             fake.add_user(chat_id)
         asyncio.run(subscribe_all(db, chat_ids))
-        first = push(fake, db)
+        if what == "announcement":
+            asyncio.run(queue_announcement(db))
+        first = push(fake, db, *args)
         fake.wait_for(lambda c: c.method == "sendMessage", timeout=20)
         deadline = time.monotonic() + 20
         while len(fake.calls_to("sendMessage")) < SUBSCRIBERS // 3:
@@ -58,7 +75,7 @@ def test_kill_9_mid_broadcast_then_restart(tmp_path: Path) -> None:
         sent_before = len(fake.calls_to("sendMessage"))
         assert sent_before < SUBSCRIBERS  # it really died mid-broadcast
         time.sleep(1.1)  # the dead sender's claims time out (TGBOT_CLAIM_TIMEOUT=1)
-        second = push(fake, db)
+        second = push(fake, db, *args)
         out, err = second.communicate(timeout=60)
         assert second.returncode == 0, err
         assert "sent:" in out
@@ -68,3 +85,56 @@ def test_kill_9_mid_broadcast_then_restart(tmp_path: Path) -> None:
     assert len(doubles) <= IN_FLIGHT, doubles
     assert max(received.values()) <= 2
     assert Deliverer.__init__.__kwdefaults__["concurrency"] == IN_FLIGHT
+
+
+WRITER = """
+import asyncio, datetime as dt, sys
+from tgbot.store import Store
+
+async def main():
+    store = await Store.open(sys.argv[1])
+    for user in range(1, 100_000):
+        await store.set_completed(user, 2027, "day-one", True, dt.date(2027, 11, 1))
+        print(user, flush=True)  # committed
+
+asyncio.run(main())
+"""
+
+
+def test_kill_9_during_heavy_writes_keeps_every_committed_completion(tmp_path: Path) -> None:
+    db = tmp_path / "bot.sqlite3"
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(db)], stdout=subprocess.PIPE,
+                              text=True, cwd=ROOT)
+    committed = 0
+    assert writer.stdout is not None
+    for line in writer.stdout:
+        committed = int(line)
+        if committed >= 300:
+            break
+    writer.send_signal(signal.SIGKILL)
+    writer.communicate(timeout=10)
+    copy = asyncio.run(count_completions(db))
+    assert copy >= committed  # every completion it reported committed is there
+
+
+async def count_completions(db: Path) -> int:
+    store = await Store.open(db)  # opens (recovering the WAL) without complaint
+    try:
+        return sum(count for *_, count in await store.completions(2027))
+    finally:
+        await store.close()
+
+
+async def test_a_busy_database_makes_the_bot_wait_not_fail(tmp_path: Path) -> None:
+    """Another process holding the write lock (tgbot push beside tgbot run): writes wait."""
+    db = tmp_path / "bot.sqlite3"
+    store = await Store.open(db)
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    write = asyncio.create_task(store.set_completed(1, 2027, "a", True, dt.date(2027, 11, 1)))
+    await asyncio.sleep(1.0)
+    assert not write.done()  # waiting for the lock, not failed
+    other.execute("COMMIT")
+    assert await asyncio.wait_for(write, 5) is True
+    other.close()
+    await store.close()

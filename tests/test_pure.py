@@ -85,7 +85,8 @@ def chat(chat_id: int, zone: str | None = None, time: str | None = None) -> Chat
 
 
 def test_due_uses_each_chats_local_time_and_only_today() -> None:
-    # 2027-11-05 13:30 UTC is 09:30 in Toronto (EDT ended 7 Nov), 22:30 in Tokyo, 01:30+1 in Auckland
+    # 2027-11-05 13:30 UTC is 09:30 in Toronto (summer time until 7 Nov), 22:30 in Tokyo,
+    # 02:30 on 6 November in Auckland
     now = dt.datetime(2027, 11, 5, 13, 30, tzinfo=dt.UTC)
     chats = [chat(1), chat(2, "Asia/Tokyo", "23:00"), chat(3, "Pacific/Auckland", "01:00"),
              chat(4, "Europe/Paris", "18:00")]

@@ -63,7 +63,8 @@ async def test_outbox_rows_are_claimed_once_and_stale_claims_come_back(tmp_path:
     try:
         for chat in (1, 2, 3):
             await store.set_subscribed(chat, "private", True, TODAY)
-        assert await store.enqueue(2027, [(1, 5), (2, 5), (3, 5), (4, 5)]) == 3  # 4 never subscribed
+        # chat 4 never subscribed: no row for it
+        assert await store.enqueue(2027, [(1, 5), (2, 5), (3, 5), (4, 5)]) == 3
         assert await store.enqueue(2027, [(1, 5)]) == 0  # never twice for a chat and day
         first = await store.claim(2, owner="a", stale_after=60)
         second = await store.claim(2, owner="a", stale_after=60)

@@ -322,8 +322,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(args)
 
 
-COMMANDS = {"demo": cmd_demo, "stats": cmd_stats, "export": cmd_export, "backup": cmd_backup, "run": cmd_run, "check": cmd_check, "push": cmd_push, "preview": cmd_preview,
-            "catalogs": cmd_catalogs}
+COMMANDS = {
+    "run": cmd_run, "demo": cmd_demo, "check": cmd_check, "push": cmd_push,
+    "preview": cmd_preview, "stats": cmd_stats, "export": cmd_export, "backup": cmd_backup,
+    "catalogs": cmd_catalogs,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from telegram import Bot, Message
-from telegram.ext import AIORateLimiter
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -26,6 +25,7 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
+from telegram.ext import AIORateLimiter
 
 from tgbot import messages, schedule
 from tgbot.context import Services

@@ -163,7 +163,8 @@ def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_use
                             campaign.edition)])
     if action.tweet:
         tweet = f"{t.gettext(action.tweet)} {campaign.hashtag}".strip()
-        composer = "https://twitter.com/intent/tweet?" + urlencode({"text": tweet}, quote_via=quote)
+        composer = "https://twitter.com/intent/tweet?" + urlencode({"text": tweet},
+                                                                   quote_via=quote)
         rows.append([InlineKeyboardButton(t.gettext("🐦 Post it"), url=composer)])
     rows += [[InlineKeyboardButton(t.gettext(link.label), url=link.url)] for link in action.links]
     invite = t.gettext("Join me: one action a day to end impunity for crimes against journalists.")

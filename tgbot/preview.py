@@ -44,7 +44,8 @@ def _day_messages(t: Translator, campaign: Campaign, bot_username: str) -> \
     for action in campaign.actions:
         sources = [action.title, action.body, *(link.label for link in action.links)]
         sources += [action.tweet] if action.tweet else []
-        yield ("", messages.action_message(t, campaign, action, bot_username=bot_username), sources)
+        reply = messages.action_message(t, campaign, action, bot_username=bot_username)
+        yield ("", reply, sources)
         if action.letter:
             yield ("", messages.letter_message(t, action),
                    [action.letter.to, action.letter.send, action.letter.text])
@@ -108,7 +109,8 @@ h2 small { font-weight: normal; color: #555; font-size: 13px; }
 .label { color: #527da3; font-weight: 600; font-size: 12px; margin-bottom: 4px; }
 .text { white-space: pre-wrap; overflow-wrap: anywhere; }
 .text pre { background: #f2f4f7; padding: 6px; white-space: pre-wrap; font-size: 13px; }
-.text blockquote { border-inline-start: 3px solid #527da3; margin: 4px 0; padding-inline-start: 8px; }
+.text blockquote { border-inline-start: 3px solid #527da3; margin: 4px 0;
+                   padding-inline-start: 8px; }
 .photo { background: #c8d6e5; border-radius: 8px; height: 80px; display: flex;
          align-items: center; justify-content: center; margin-bottom: 6px; }
 .keyboard .row { display: flex; gap: 4px; margin-top: 4px; }
