@@ -38,7 +38,8 @@ async def subscribe_all(db: Path, chat_ids: list[int]) -> None:
 async def queue_announcement(db: Path) -> None:
     store = await Store.open(db)
     try:
-        announcement = await store.create_announcement("Vigil tonight", None, dt.date.today())
+        announcement = await store.create_announcement("Vigil tonight", None,
+                                                     dt.date(2027, 11, 5))
         assert await store.start_announcement(announcement) == SUBSCRIBERS
     finally:
         await store.close()

@@ -12,7 +12,15 @@ from pathlib import Path
 from telegram.ext import Application
 
 from tests.conftest import ALICE, BRUNO
-from tests.helpers.harness import ACTIONS, Clock, button_data, press, running_bot, say
+from tests.helpers.harness import (
+    ACTIONS,
+    Clock,
+    button_data,
+    campaign_copy,
+    press,
+    running_bot,
+    say,
+)
 from tgbot.campaign import load_campaign
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.stats import collect
@@ -117,9 +125,8 @@ async def test_announcement_resumes_after_a_sender_died(fake: FakeBotAPI, bot: A
 async def test_reload_refuses_a_broken_file_and_keeps_the_campaign(
         fake: FakeBotAPI, tmp_path: Path, clock: Clock) -> None:
     fake.add_user(ORGANISER)
-    campaign = tmp_path / "actions.yaml"
     text = ACTIONS.read_text(encoding="utf-8")
-    campaign.write_text(text, encoding="utf-8")
+    campaign = campaign_copy(tmp_path, text)
     title = CAMPAIGN.action_for_day(5).title
     async with running_bot(fake, tmp_path, clock, campaign=campaign) as app:
         campaign.write_text(text.replace("kind: letter", "kind: poem", 1), encoding="utf-8")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import shutil
 import socket
 import zoneinfo
 from collections.abc import AsyncIterator
@@ -132,3 +133,12 @@ def sent_to(fake: FakeBotAPI, chat_id: int, text: str) -> list[dict]:
     return [c.result for c in fake.calls if c.ok and c.method in ("sendMessage", "sendPhoto")
             and c.params.get("chat_id") in (chat_id, str(chat_id))
             and text in (c.result.get("text") or c.result.get("caption") or "")]
+
+
+def campaign_copy(folder: Path, text: str) -> Path:
+    """A campaign file with `text` in `folder`, beside a copy of the campaign's images."""
+    if not (folder / "images").exists():
+        shutil.copytree(ROOT / "images", folder / "images")
+    path = folder / "actions.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
