@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -205,3 +207,18 @@ async def test_cli_stats_export_and_backup_during_writes(tmp_path: Path) -> None
     assert lines[0] == "day,action,date,language,completions"
     assert f"1,{CAMPAIGN.action_for_day(1).id},2027-11-05,en,1" in lines
     assert cli("backup", str(backup), db=db).returncode == 2  # never overwrites
+
+
+async def test_sighup_reloads_the_campaign(fake: FakeBotAPI, tmp_path: Path,
+                                           clock: Clock) -> None:
+    text = ACTIONS.read_text(encoding="utf-8")
+    campaign = campaign_copy(tmp_path, text)
+    title = CAMPAIGN.action_for_day(5).title
+    async with running_bot(fake, tmp_path, clock, campaign=campaign) as app:
+        campaign.write_text(text.replace(title, "Edited by the organisers"), encoding="utf-8")
+        os.kill(os.getpid(), signal.SIGHUP)
+        for _ in range(100):
+            if app.bot_data.campaign.action_for_day(5).title != title:
+                break
+            await asyncio.sleep(0.02)
+        assert "Edited by the organisers" in (await say(fake, ALICE, "/today"))["text"]
