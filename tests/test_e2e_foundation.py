@@ -121,7 +121,7 @@ def test_missing_or_malformed_token_is_one_clear_line(tmp_path: Path) -> None:
 
 
 def test_token_the_api_rejects(fake: FakeBotAPI, tmp_path: Path) -> None:
-    wrong = "999999999:AAWrongTokenWrongTokenWrongTokenWrong"
+    wrong = "9999999:AAWrongTokenWrongTokenWrongTokenWrong"
     result = run_cli("run", env={"TGBOT_TOKEN": wrong, "TGBOT_API_URL": fake.root_url,
                                  "TGBOT_DB": str(tmp_path / "x.sqlite3"),
                                  "TGBOT_CAMPAIGN": str(ACTIONS)})

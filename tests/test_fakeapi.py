@@ -76,7 +76,7 @@ def test_token_and_path_errors(fake: FakeBotAPI) -> None:
         assert client.get("/botnot-a-token/getMe").json() == {
             "ok": False, "error_code": 404, "description": "Not Found"}
         assert client.get("/favicon.ico").status_code == 404
-        wrong = client.post("/bot987654321:AAWrongTokenWrongTokenWrongToken0000/getMe")
+        wrong = client.post("/bot9876543:AAWrongTokenWrongTokenWrongToken0000/getMe")
         assert wrong.status_code == 401
         assert wrong.json() == {"ok": False, "error_code": 401, "description": "Unauthorized"}
         missing = client.get(f"/bot{fake.token}/sendMessages")
@@ -88,7 +88,7 @@ def test_token_and_path_errors(fake: FakeBotAPI) -> None:
 
 
 async def test_ptb_sees_invalid_token(fake: FakeBotAPI) -> None:
-    bot = telegram.Bot("987654321:AAWrongTokenWrongTokenWrongToken0000", base_url=fake.base_url)
+    bot = telegram.Bot("9876543:AAWrongTokenWrongTokenWrongToken0000", base_url=fake.base_url)
     with pytest.raises(InvalidToken):
         async with bot:
             pass

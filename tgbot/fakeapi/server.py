@@ -33,7 +33,7 @@ from .updates import WebhookSender
 
 log = logging.getLogger("tgbot.fakeapi")
 
-DEFAULT_TOKEN = "123456789:AAFakeTokenForLoopbackTestsOnly_0123"
+DEFAULT_TOKEN = "1234567:AAFakeTokenForLoopbackTestsOnly_0123"
 _MESSAGE_METHODS = frozenset({"sendMessage", "editMessageText", "editMessageCaption",
                               "forwardMessage", *methods_messages.MEDIA})
 
@@ -42,7 +42,7 @@ class FakeBotAPI:
     """The fake server plus its world (users, chats), fault injection and request log."""
 
     def __init__(self, token: str = DEFAULT_TOKEN, *, bot_username: str = "tgbot_demo_bot",
-                 bot_id: int = 123456789, port: int = 0, host: str = "127.0.0.1",
+                 bot_id: int = 1234567, port: int = 0, host: str = "127.0.0.1",
                  bot_name: str = "Campaign Bot") -> None:
         if not TOKEN.fullmatch(token):
             raise ValueError("token must look like <digits>:<letters, digits, _ or ->")
