@@ -55,7 +55,8 @@ async def subscribe(update: Update, context: BotContext) -> None:
     campaign = context.campaign
     day = campaign.day_of(today)
     if day is not None and await store.enqueue(campaign.edition, [(chat.id, day)]):
-        await context.services.deliverer.drain()
+        # in the background: the outbox may also hold a broadcast this handler must not wait for
+        context.application.create_task(context.services.deliverer.drain())
 
 
 async def subscribe_channel(update: Update, context: BotContext, target: str) -> None:
