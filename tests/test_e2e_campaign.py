@@ -226,3 +226,23 @@ async def test_infographic_is_uploaded_once_then_reused(fake: FakeBotAPI, tmp_pa
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+
+
+async def test_a_broken_image_fails_that_delivery_alone(fake: FakeBotAPI, tmp_path: Path,
+                                                        clock: Clock) -> None:
+    """A bug on one row (here an image deleted after the check) does not stop the round."""
+    image = tmp_path / "infographic.png"
+    image.write_bytes(PNG)
+    text = ACTIONS.read_text(encoding="utf-8")
+    body_at = text.index("    body:", text.index("  - day: 5\n"))
+    campaign = campaign_copy(tmp_path, text[:body_at] + "    image: infographic.png\n"
+                             + text[body_at:])
+    clock.set_local("2027-10-30", "12:00")
+    async with running_bot(fake, tmp_path, clock, campaign=campaign) as app:
+        await say(fake, ALICE, "/subscribe")
+        image.unlink()
+        clock.set_local("2027-11-05", "10:00")
+        summary = await push_round(app)
+        assert summary.failed == 1
+        assert await app.bot_data.store.delivery_states(2027) == {"failed": 1}
+        assert "Maguindanao" in (await say(fake, ALICE, "/why"))["text"]  # still serving

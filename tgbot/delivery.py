@@ -158,12 +158,22 @@ class Deliverer:
 
         async def worker() -> None:
             while claimed := await store.claim(1, owner=self.owner, stale_after=timeout):
-                summary.add(await self.deliver(claimed[0]))
+                summary.add(await self.deliver_safely(claimed[0]))
                 if report:
                     report(summary.total)
 
         await asyncio.gather(*(worker() for _ in range(self.concurrency)))
         return summary
+
+    async def deliver_safely(self, delivery: Delivery) -> str:
+        """`deliver`, but a bug on one row (not a Telegram answer) fails that row alone
+        instead of stopping the round with the row held as in flight."""
+        try:
+            return await self.deliver(delivery)
+        except Exception:
+            log.exception("delivery of day %s failed", delivery.day)
+            await self.services.store.finish(delivery, "failed", self.services.today())
+            return "failed"
 
     async def deliver(self, delivery: Delivery) -> str:
         """Send one claimed row and close it; return the Summary field it counts in."""
