@@ -125,11 +125,6 @@ class Store:
             row = await cursor.fetchone()
         return _chat(row) if row else None
 
-    async def ensure_chat(self, chat_id: int, kind: str, today: dt.date) -> None:
-        async with self._write() as db:
-            await db.execute("INSERT OR IGNORE INTO chats (chat_id, kind, created_on) "
-                             "VALUES (?, ?, ?)", (chat_id, kind, today.isoformat()))
-
     async def set_language(self, chat_id: int, kind: str, language: str, today: dt.date) -> None:
         async with self._write() as db:
             await db.execute(

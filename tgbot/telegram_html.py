@@ -47,7 +47,3 @@ def parse_html(text: str) -> ParsedText:
         raise HtmlError(answer.get("message", "Can't parse entities"))
     return ParsedText(text=answer.get("text", ""), entities=answer.get("entities", []))
 
-
-def visible_length(text: str) -> int:
-    """Length Telegram counts against its limits: code points of the parsed text."""
-    return len(parse_html(text).text)
