@@ -23,11 +23,16 @@ def _reached(context: BotContext) -> tuple[dt.date, int]:
     return today, reached
 
 
+async def _completed(update: Update, context: BotContext) -> set[str]:
+    """The action ids the person behind this update completed in this edition."""
+    user = update.effective_user
+    return await context.store.completed(user.id, context.campaign.edition) if user else set()
+
+
 async def show_action(update: Update, context: BotContext, action: Action) -> None:
     """One action, with the buttons that fit the chat (private, group or channel)."""
-    user, chat = update.effective_user, update.effective_chat
-    done = bool(user) and action.id in await context.store.completed(user.id,
-                                                                     context.campaign.edition)
+    chat = update.effective_chat
+    done = action.id in await _completed(update, context)
     await reply(update, context, messages.action_message(
         context.tr, context.campaign, action, bot_username=context.services.bot_username,
         done=done, chat_kind=chat.type if chat else "private"))
@@ -42,8 +47,7 @@ async def today(update: Update, context: BotContext) -> None:
     if phase == "before":
         await reply(update, context, messages.countdown(t, campaign, date))
     elif phase == "after":
-        user = update.effective_user
-        done = len(await context.store.completed(user.id, campaign.edition)) if user else 0
+        done = len(await _completed(update, context))
         await reply(update, context, messages.campaign_over(t, campaign, done))
     else:
         await show_action(update, context, campaign.action_for_day(reached))
@@ -51,9 +55,7 @@ async def today(update: Update, context: BotContext) -> None:
 
 async def actions(update: Update, context: BotContext) -> None:
     await answer_press(update)
-    user = update.effective_user
-    completed = await context.store.completed(user.id, context.campaign.edition) if user \
-        else set()
+    completed = await _completed(update, context)
     _, reached = _reached(context)
     await reply(update, context,
                 messages.actions_list(context.tr, context.campaign, completed, reached))
@@ -159,8 +161,8 @@ async def letter_press(update: Update, context: BotContext) -> None:
 
 async def progress_command(update: Update, context: BotContext) -> None:
     await answer_press(update)
-    campaign, user = context.campaign, update.effective_user
-    completed = await context.store.completed(user.id, campaign.edition) if user else set()
+    campaign = context.campaign
+    completed = await _completed(update, context)
     date, reached = _reached(context)
     result = progress(campaign, completed, reached or None, campaign.phase(date))
     await reply(update, context, messages.progress_message(context.tr, campaign, result))

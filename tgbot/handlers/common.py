@@ -23,10 +23,14 @@ async def reply(update: Update, context: BotContext, message: Reply, *,
                 raise
         return
     chat = update.effective_chat
-    source = update.effective_message
-    thread = source.message_thread_id if source and source.is_topic_message else None
     assert chat is not None
-    await send_reply(context.bot, context.store, chat.id, message, thread)
+    await send_reply(context.bot, context.store, chat.id, message, topic_of(update))
+
+
+def topic_of(update: Update) -> int | None:
+    """The forum topic the update came from, so answers and pushes go back to it."""
+    source = update.effective_message
+    return source.message_thread_id if source and source.is_topic_message else None
 
 
 async def answer_press(update: Update, text: str | None = None) -> None:

@@ -12,7 +12,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from tgbot import callbacks, messages, schedule
 from tgbot.context import BotContext
 from tgbot.groups import ADMIN_STATUSES
-from tgbot.handlers.common import answer_press, may_manage, reply
+from tgbot.handlers.common import answer_press, may_manage, reply, topic_of
 from tgbot.i18n import Translator
 from tgbot.messages import Reply, button
 from tgbot.store import Chat
@@ -42,10 +42,8 @@ async def subscribe(update: Update, context: BotContext) -> None:
         return
     await answer_press(update)
     chat, t, store = update.effective_chat, context.tr, context.store
-    source = update.effective_message
-    thread = source.message_thread_id if source and source.is_topic_message else None
     today = context.services.campaign_today(context.chat_record)
-    changed = await store.set_subscribed(chat.id, chat.type, True, today, thread)
+    changed = await store.set_subscribed(chat.id, chat.type, True, today, topic_of(update))
     record = await store.chat(chat.id)
     text = t.gettext("🔔 Subscribed! You will get each day's action at {time} ({zone}).") \
         if changed else t.gettext("You are already subscribed: each day's action comes at "
