@@ -38,6 +38,17 @@ async def subscribe(store: Store, chat_id: int, language: str) -> None:
     await store.set_subscribed(chat_id, "private", True, TODAY)
 
 
+async def draft(fake: FakeBotAPI, command: str) -> tuple[dict, dict]:
+    """Send an /announce command as the organiser; return its preview and the Send question."""
+    mark = fake.mark()
+    fake.send_message(ORGANISER, command)
+    asked = await fake.async_wait_for(lambda c: c.method == "sendMessage" and c.ok
+                                      and "Send it?" in c.result["text"], after=mark)
+    sent = [c.result for c in fake.calls[mark:fake.calls.index(asked)]
+            if c.method == "sendMessage" and c.ok]
+    return sent[-1], asked.result
+
+
 async def test_organiser_commands_do_not_exist_for_others(fake: FakeBotAPI,
                                                           bot: Application) -> None:
     for command in ("/stats", "/announce Hello all", "/reload"):
@@ -54,12 +65,7 @@ async def test_announce_preview_cancel_and_send(fake: FakeBotAPI, bot: Applicati
     store = bot.bot_data.store
     for chat_id, language in ((ALICE, "en"), (BRUNO, "pt")):
         await subscribe(store, chat_id, language)
-    mark = fake.mark()
-    fake.send_message(ORGANISER, "/announce Vigil <b>tonight</b> at 19:00 & online")
-    preview = await fake.async_wait_for_message(ORGANISER, after=mark)
-    question = await fake.async_wait_for_message(ORGANISER, after=fake.calls.index(
-        next(c for c in fake.calls[mark:] if c.ok and c.result is not None
-             and isinstance(c.result, dict) and c.result.get("text") == preview["text"])) + 1)
+    preview, question = await draft(fake, "/announce Vigil <b>tonight</b> at 19:00 & online")
     # what the organiser typed is shown as typed: their "<b>" is text, safely escaped
     assert preview["text"] == "Vigil <b>tonight</b> at 19:00 & online"
     assert "2 subscribed chats" in question["text"]
@@ -69,11 +75,7 @@ async def test_announce_preview_cancel_and_send(fake: FakeBotAPI, bot: Applicati
                 expect="editMessageText")  # a cancelled draft cannot be sent
     assert not fake.messages(ALICE)
 
-    mark = fake.mark()
-    fake.send_message(ORGANISER, "/announce Vigil tonight")
-    await fake.async_wait_for(lambda c: c.method == "sendMessage" and c.ok
-                              and "Send it?" in c.result["text"], after=mark)
-    question = fake.last_message(ORGANISER)
+    _, question = await draft(fake, "/announce Vigil tonight")
     await press(fake, ORGANISER, question, button_data(question, "Send"))
     for chat_id in (ALICE, BRUNO):
         assert (await fake.async_wait_for_message(chat_id))["text"] == "Vigil tonight"
@@ -87,11 +89,9 @@ async def test_announce_to_one_language(fake: FakeBotAPI, bot: Application) -> N
     store = bot.bot_data.store
     await subscribe(store, ALICE, "en")
     await subscribe(store, BRUNO, "pt")
-    mark = fake.mark()
-    fake.send_message(ORGANISER, "/announce pt Vigília hoje")
-    await fake.async_wait_for(lambda c: c.method == "sendMessage" and c.ok
-                              and "1 subscribed chat." in c.result["text"], after=mark)
-    question = fake.last_message(ORGANISER)
+    preview, question = await draft(fake, "/announce pt Vigília hoje")
+    assert preview["text"] == "Vigília hoje"
+    assert "1 subscribed chat." in question["text"]
     await press(fake, ORGANISER, question, button_data(question, "Send"))
     assert (await fake.async_wait_for_message(BRUNO))["text"] == "Vigília hoje"
     await asyncio.sleep(0.3)
