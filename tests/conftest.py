@@ -12,10 +12,38 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")  # before telegram is imported (see 
 import pytest  # noqa: E402
 from telegram.ext import Application  # noqa: E402
 
+from tests.helpers import postgres  # noqa: E402
 from tests.helpers.harness import Clock, running_bot  # noqa: E402
 from tgbot.fakeapi import FakeBotAPI  # noqa: E402
 
 ALICE, BRUNO = 1001, 1002  # two supporters in private chats
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A real PostgreSQL server for the session: TGBOT_TEST_POSTGRES, or a throwaway one."""
+    if os.environ.get("TGBOT_TEST_POSTGRES"):
+        yield os.environ["TGBOT_TEST_POSTGRES"]
+        return
+    server = postgres.ThrowawayPostgres().start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """TGBOT_DB for one test: a new SQLite file, or a new database on the PostgreSQL server.
+    Every test that takes it runs once on each backend."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "bot.sqlite3")
+        return
+    url = postgres.create_database(request.getfixturevalue("postgres_server"))
+    try:
+        yield url
+    finally:
+        postgres.drop_database(url)
 
 
 @pytest.fixture
@@ -38,7 +66,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def bot(fake: FakeBotAPI, tmp_path: Path, clock: Clock) -> AsyncIterator[Application]:
-    """The real bot, long polling the fake Bot API, with a real SQLite file."""
-    async with running_bot(fake, tmp_path, clock) as application:
+async def bot(fake: FakeBotAPI, tmp_path: Path, clock: Clock, database: str
+              ) -> AsyncIterator[Application]:
+    """The real bot, long polling the fake Bot API, on a real database of each kind."""
+    async with running_bot(fake, tmp_path, clock, db=database) as application:
         yield application

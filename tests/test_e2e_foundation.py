@@ -89,8 +89,8 @@ async def test_deep_link_sources_are_counted_and_bad_ones_ignored(
 
 
 async def test_webhook_mode_serves_updates_and_checks_the_secret(
-        fake: FakeBotAPI, tmp_path: Path, clock: Clock) -> None:
-    async with running_bot(fake, tmp_path, clock, webhook=True):
+        fake: FakeBotAPI, tmp_path: Path, clock: Clock, database: str) -> None:
+    async with running_bot(fake, tmp_path, clock, db=database, webhook=True):
         assert fake.webhook is not None and fake.webhook["secret_token"] == WEBHOOK_SECRET
         answer = await say(fake, ALICE, "/why")
         assert "Maguindanao" in answer["text"]

@@ -91,11 +91,12 @@ async def test_commands_for_other_bots_and_chatter_are_ignored(fake: FakeBotAPI,
     assert "IFEX" in mentioned["text"]
 
 
-async def test_forum_topic_gets_the_push(fake: FakeBotAPI, tmp_path: Path, clock: Clock) -> None:
+async def test_forum_topic_gets_the_push(fake: FakeBotAPI, tmp_path: Path, clock: Clock,
+                                         database: str) -> None:
     fake.add_user(ADMIN, language_code="en")
     fake.add_group(GROUP, is_forum=True, admins=[ADMIN])
     clock.set_local("2027-10-30", "12:00")
-    async with running_bot(fake, tmp_path, clock) as app:
+    async with running_bot(fake, tmp_path, clock, db=database) as app:
         mark = fake.mark()
         fake.send_message(ADMIN, "/subscribe", chat_id=GROUP, thread_id=77)
         await fake.async_wait_for_message(GROUP, after=mark)
@@ -106,13 +107,13 @@ async def test_forum_topic_gets_the_push(fake: FakeBotAPI, tmp_path: Path, clock
 
 
 async def test_channel_subscribed_both_ways_gets_a_link_not_buttons(
-        fake: FakeBotAPI, tmp_path: Path, clock: Clock) -> None:
+        fake: FakeBotAPI, tmp_path: Path, clock: Clock, database: str) -> None:
     fake.add_user(ADMIN, language_code="en")
     fake.add_channel(-1005001, admins=[ADMIN], username="pressfreedom")
     fake.add_channel(-1005002, admins=[ADMIN], username="other")
     fake.add_channel(-1005003, admins=[BRUNO], username="notyours")
     clock.set_local("2027-10-30", "12:00")
-    async with running_bot(fake, tmp_path, clock) as app:
+    async with running_bot(fake, tmp_path, clock, db=database) as app:
         mark = fake.mark()
         fake.post_in_channel(-1005001, "/subscribe")
         await fake.async_wait_for_message(-1005001, after=mark)
@@ -140,10 +141,10 @@ async def test_channel_link_opens_the_day_in_a_private_chat(fake: FakeBotAPI,
 
 
 async def test_group_counter_counts_people_and_edits_are_throttled(
-        fake: FakeBotAPI, tmp_path: Path, clock: Clock) -> None:
+        fake: FakeBotAPI, tmp_path: Path, clock: Clock, database: str) -> None:
     add_people(fake)
     clock.set_local("2027-10-30", "12:00")
-    async with running_bot(fake, tmp_path, clock) as app:
+    async with running_bot(fake, tmp_path, clock, db=database) as app:
         app.bot_data.edits.interval = 1.0
         await say(fake, ADMIN, "/language", chat_id=GROUP)
         await app.bot_data.store.set_language(GROUP, "supergroup", "en", clock.now.date())

@@ -7,7 +7,6 @@ import datetime as dt
 import io
 import json
 import logging
-import sqlite3
 import statistics
 import threading
 import time
@@ -25,6 +24,8 @@ from tests.helpers.harness import (
     WEBHOOK_SECRET,
     Clock,
     button_data,
+    count_rows,
+    database_bytes,
     press,
     push_round,
     running_bot,
@@ -50,35 +51,29 @@ async def test_mydata_shows_and_forget_deletes_everything(fake: FakeBotAPI,
     confirm = await say(fake, ALICE, "/forget")
     await press(fake, ALICE, confirm, button_data(confirm, "Yes, delete everything"),
                 expect="editMessageText")
-    db = sqlite3.connect(bot.bot_data.settings.db)
     for table, column in (("chats", "chat_id"), ("completions", "user_id"),
                           ("deliveries", "chat_id"), ("group_presses", "user_id"),
                           ("announcement_deliveries", "chat_id")):
-        rows = db.execute(f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (ALICE,))
-        assert rows.fetchone()[0] == 0, table
+        assert count_rows(bot.bot_data.settings.db, table, column, ALICE) == 0, table
 
 
 async def test_nothing_personal_is_stored(fake: FakeBotAPI, bot: Application) -> None:
     fake.add_user(5555, first_name="Zainab Quixotic", language_code="en")
     await say(fake, 5555, "/start")
     await say(fake, 5555, "my secret question about Quixotic things")
-    await bot.bot_data.store.close()
-    raw = Path(bot.bot_data.settings.db).read_bytes()
-    wal = Path(bot.bot_data.settings.db + "-wal")
-    raw += wal.read_bytes() if wal.exists() else b""
+    raw = database_bytes(bot.bot_data.settings.db)
     assert b"Zainab" not in raw and b"Quixotic" not in raw and b"secret question" not in raw
-    bot.bot_data.store = await type(bot.bot_data.store).open(bot.bot_data.settings.db)
 
 
 async def test_token_never_logged_at_debug(fake: FakeBotAPI, tmp_path: Path,
-                                           clock: Clock) -> None:
+                                           clock: Clock, database: str) -> None:
     stream = io.StringIO()
     setup_logging("DEBUG", fake.token)
     handler = logging.getLogger().handlers[0]
     handler.setStream(stream)  # type: ignore[attr-defined]
     try:
         fake.fail_next("sendMessage", 500, "Internal Server Error")
-        async with running_bot(fake, tmp_path, clock):
+        async with running_bot(fake, tmp_path, clock, db=database):
             await say(fake, ALICE, "/start")  # the apology after the 500 is a reply too
             await say(fake, ALICE, "/why")
             fake.go_down()
@@ -94,8 +89,8 @@ async def test_token_never_logged_at_debug(fake: FakeBotAPI, tmp_path: Path,
 
 
 async def test_webhook_refuses_requests_without_the_secret(
-        fake: FakeBotAPI, tmp_path: Path, clock: Clock) -> None:
-    async with running_bot(fake, tmp_path, clock, webhook=True) as app:
+        fake: FakeBotAPI, tmp_path: Path, clock: Clock, database: str) -> None:
+    async with running_bot(fake, tmp_path, clock, db=database, webhook=True) as app:
         url = fake.webhook["url"]
         evil = {"update_id": 10_000, "message": {
             "message_id": 1, "date": 0, "text": "/forget", "from": {"id": ALICE, "is_bot": False,
@@ -223,9 +218,9 @@ def test_fuzz_random_updates_and_callback_data(
 
 
 async def test_bot_api_down_then_back_push_delivered_once(fake: FakeBotAPI, tmp_path: Path,
-                                                          clock: Clock) -> None:
+                                                          clock: Clock, database: str) -> None:
     clock.set_local("2027-10-30", "12:00")
-    async with running_bot(fake, tmp_path, clock) as app:
+    async with running_bot(fake, tmp_path, clock, db=database) as app:
         await say(fake, ALICE, "/subscribe")
         fake.go_down()
         clock.set_local("2027-11-05", "10:00")
@@ -241,8 +236,8 @@ async def test_bot_api_down_then_back_push_delivered_once(fake: FakeBotAPI, tmp_
 
 
 async def test_webhook_fuzz_with_the_secret_stays_up(fake: FakeBotAPI, tmp_path: Path,
-                                                     clock: Clock) -> None:
-    async with running_bot(fake, tmp_path, clock, webhook=True):
+                                                     clock: Clock, database: str) -> None:
+    async with running_bot(fake, tmp_path, clock, db=database, webhook=True):
         url = fake.webhook["url"]
         headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET,
                    "Content-Type": "application/json"}

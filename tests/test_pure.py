@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from tgbot.delivery import MAX_ATTEMPTS, outcome
 from tgbot.faq import FaqMatcher
 from tgbot.logsafe import RedactToken
 from tgbot.progress import progress, streak
-from tgbot.schedule import due
+from tgbot.schedule import due_day, next_push
 from tgbot.store import Chat
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,11 +91,31 @@ def test_due_uses_each_chats_local_time_and_only_today() -> None:
     now = dt.datetime(2027, 11, 5, 13, 30, tzinfo=dt.UTC)
     chats = [chat(1), chat(2, "Asia/Tokyo", "23:00"), chat(3, "Pacific/Auckland", "01:00"),
              chat(4, "Europe/Paris", "18:00")]
-    assert due(chats, CAMPAIGN, now) == [(1, 5), (3, 6)]
+    assert [due_day(c, CAMPAIGN, now) for c in chats] == [5, None, 6, None]
 
 
 def test_due_outside_the_campaign_is_empty() -> None:
-    assert due([chat(1)], CAMPAIGN, dt.datetime(2027, 12, 1, 20, tzinfo=dt.UTC)) == []
+    assert due_day(chat(1), CAMPAIGN, dt.datetime(2027, 12, 1, 20, tzinfo=dt.UTC)) is None
+
+
+def test_next_push_is_the_next_local_push_time_on_a_campaign_day() -> None:
+    toronto = zoneinfo.ZoneInfo("America/Toronto")
+
+    def at(date: str, time: str, zone: dt.tzinfo = toronto) -> float:
+        return dt.datetime.fromisoformat(f"{date}T{time}").replace(tzinfo=zone).timestamp()
+
+    def utc(date: str, time: str) -> dt.datetime:
+        return dt.datetime.fromtimestamp(at(date, time, dt.UTC), dt.UTC)
+
+    # before the campaign: its first day; after today's push: tomorrow's, across the DST change
+    assert next_push(chat(1), CAMPAIGN, utc("2027-10-20", "12:00")) == at("2027-11-01", "09:00")
+    assert next_push(chat(1), CAMPAIGN, utc("2027-11-06", "14:00")) == at("2027-11-07", "09:00")
+    assert next_push(chat(1), CAMPAIGN, utc("2027-11-06", "12:00")) == at("2027-11-06", "09:00")
+    tokyo = chat(2, "Asia/Tokyo", "23:00")
+    assert next_push(tokyo, CAMPAIGN, utc("2027-11-05", "13:30")) == \
+        at("2027-11-05", "23:00", zoneinfo.ZoneInfo("Asia/Tokyo"))
+    # after the last day's push: never again
+    assert next_push(chat(1), CAMPAIGN, utc("2027-11-23", "15:00")) is None
 
 
 @pytest.mark.parametrize(("error", "state"), [

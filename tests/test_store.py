@@ -1,27 +1,48 @@
-"""Storage on a real SQLite file: migrations (also from an old file), transactions, the outbox."""
+"""Storage on both backends (a real SQLite file, a real PostgreSQL server): migrations (also
+from an old file), transactions, the outbox, the push schedule, the sender lock, copying."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import shutil
 import sqlite3
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-from tgbot.migrations import MIGRATIONS
-from tgbot.store import Store
+import pytest
+
+from tests.helpers import postgres
+from tgbot.migrations import SQLITE, migrations
+from tgbot.store import TABLES, Store
 
 DATA = Path(__file__).resolve().parent / "data"
 TODAY = dt.date(2027, 11, 5)
 
 
-async def test_new_database_gets_every_migration_in_wal_mode(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "bot.sqlite3")
+@pytest.fixture
+async def store(database: str) -> AsyncIterator[Store]:
+    opened = await Store.open(database)
     try:
-        assert await store.applied_migrations() == [name for name, _ in MIGRATIONS]
+        yield opened
     finally:
-        await store.close()
-    with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
-        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        await opened.close()
+
+
+async def test_new_database_gets_every_migration(store: Store, database: str) -> None:
+    assert await store.applied_migrations() == [name for name, _ in migrations(store.dialect)]
+    if store.dialect == "sqlite":
+        with sqlite3.connect(database) as db:
+            assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_two_instances_starting_at_once_apply_each_migration_once(database: str) -> None:
+    stores = await asyncio.gather(*(Store.open(database) for _ in range(3)))
+    try:
+        assert await stores[0].applied_migrations() == [name for name, _ in SQLITE]
+    finally:
+        for opened in stores:
+            await opened.close()
 
 
 async def test_old_database_file_is_upgraded_with_its_data(tmp_path: Path) -> None:
@@ -30,13 +51,15 @@ async def test_old_database_file_is_upgraded_with_its_data(tmp_path: Path) -> No
     shutil.copy(DATA / "v1.sqlite3", path)
     store = await Store.open(path)
     try:
-        assert await store.applied_migrations() == [name for name, _ in MIGRATIONS]
+        assert await store.applied_migrations() == [name for name, _ in SQLITE]
         chat = await store.chat(1001)
         assert chat is not None and (chat.language, chat.subscribed, chat.push_time) == \
             ("fr", True, "08:00")
         assert await store.completed(1001, 2027) == {"maguindanao-letter"}
         assert await store.start_sources() == {"newsletter": 3}
         assert await store.enqueue(2027, [(1001, 5)]) == 1  # the new outbox table works
+        # 0005: a subscriber of the old release is looked at by the scheduler at once
+        assert [c.chat_id for c in await store.due_chats(0, 10)] == [1001]
     finally:
         await store.close()
     reopened = await Store.open(path)  # a second start applies nothing
@@ -46,54 +69,126 @@ async def test_old_database_file_is_upgraded_with_its_data(tmp_path: Path) -> No
         await reopened.close()
 
 
-async def test_completion_is_once_per_action_and_undo_removes_it(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "bot.sqlite3")
+async def test_completion_is_once_per_action_and_undo_removes_it(store: Store) -> None:
+    assert await store.set_completed(7, 2027, "a", True, TODAY) is True
+    assert await store.set_completed(7, 2027, "a", True, TODAY) is False
+    assert await store.completed(7, 2027) == {"a"}
+    assert await store.set_completed(7, 2027, "a", False, TODAY) is True
+    assert await store.completed(7, 2027) == set()
+
+
+async def test_outbox_rows_are_claimed_once_and_a_new_sender_takes_back_the_rest(
+        store: Store) -> None:
+    for chat in (1, 2, 3):
+        await store.set_subscribed(chat, "private", True, TODAY)
+    # chat 4 never subscribed: no row for it
+    assert await store.enqueue(2027, [(1, 5), (2, 5), (3, 5), (4, 5)]) == 3
+    assert await store.enqueue(2027, [(1, 5)]) == 0  # never twice for a chat and day
+    first = await store.claim(2, owner="a")
+    second = await store.claim(2, owner="a")
+    assert len(first) == 2 and len(second) == 1
+    assert {d.chat_id for d in first + second} == {1, 2, 3}
+    assert await store.claim(10, owner="b") == []
+    await store.finish(first[0], "sent", TODAY, 99)
+    # sender "a" died; "b" took the sender lock and puts a's rows in flight back
+    assert await store.release_claims("b") == 2
+    again = await store.claim(10, owner="b")
+    assert {d.chat_id for d in again} == {d.chat_id for d in first[1:] + second}
+    assert all(d.attempts == 2 for d in again)
+    assert await store.release_claims("b") == 0  # its own rows stay in flight
+    assert await store.delivery_states(2027) == {"sent": 1, "sending": 2}
+
+
+async def test_concurrent_claims_never_share_a_row(store: Store) -> None:
+    chats = list(range(100, 400))
+    for chat in chats:
+        await store.set_subscribed(chat, "private", True, TODAY)
+    assert await store.enqueue(2027, [(chat, 5) for chat in chats]) == len(chats)
+    batches = await asyncio.gather(*(store.claim(7, owner=f"w{i}") for i in range(60)))
+    claimed = [d.chat_id for batch in batches for d in batch]
+    assert sorted(claimed) == chats
+
+
+async def test_schedule_finds_only_chats_due_and_settings_bring_one_back(store: Store) -> None:
+    for chat in (1, 2, 3):
+        await store.set_subscribed(chat, "private", True, TODAY)
+    assert {c.chat_id for c in await store.due_chats(1000.0, 10)} == {1, 2, 3}  # new: at once
+    added = await store.plan(2027, [(1, 5)], {1: 5000.0, 2: 5000.0, 3: None}, now=1000.0)
+    assert added == 1
+    assert await store.due_chats(4999.0, 10) == []
+    assert [c.chat_id for c in await store.due_chats(5000.0, 10)] == [1, 2]  # 3: never again
+    await store.set_push_settings(2, push_time="18:00", timezone=None)
+    assert [c.chat_id for c in await store.due_chats(1000.0, 10)] == [2]
+    await store.set_subscribed(2, "private", False, TODAY)
+    assert [c.chat_id for c in await store.due_chats(10_000.0, 10)] == [1]  # 2 left
+    await store.reschedule()  # another campaign: every subscriber is looked at again
+    assert {c.chat_id for c in await store.due_chats(0.0, 10)} == {1, 3}
+
+
+async def test_group_migration_moves_settings_and_outbox(store: Store) -> None:
+    await store.set_language(-5, "group", "es", TODAY)
+    await store.set_subscribed(-5, "group", True, TODAY)
+    await store.enqueue(2027, [(-5, 5)])
+    await store.migrate_chat(-5, -1005)
+    moved = await store.chat(-1005)
+    assert moved is not None and (moved.kind, moved.language, moved.subscribed) == \
+        ("supergroup", "es", True)
+    assert await store.chat(-5) is None
+    assert [d.chat_id for d in await store.claim(5, owner="a")] == [-1005]
+
+
+async def test_one_sender_lock_holder_at_a_time_and_release_lets_another_take_it(
+        store: Store, database: str) -> None:
+    other = await Store.open(database)
     try:
-        assert await store.set_completed(7, 2027, "a", True, TODAY) is True
-        assert await store.set_completed(7, 2027, "a", True, TODAY) is False
-        assert await store.completed(7, 2027) == {"a"}
-        assert await store.set_completed(7, 2027, "a", False, TODAY) is True
-        assert await store.completed(7, 2027) == set()
+        first, second = store.sender_lock(), other.sender_lock()
+        assert await first.acquire() is True
+        assert await first.acquire() is True  # still held
+        assert await second.acquire() is False
+        await first.release()
+        assert await second.acquire() is True
+        await second.release()
     finally:
-        await store.close()
+        await other.close()
 
 
-async def test_outbox_rows_are_claimed_once_and_stale_claims_come_back(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "bot.sqlite3")
+async def fill(store: Store) -> None:
+    """A little of everything, with ids beyond 32 bits like Telegram's supergroups."""
+    await store.set_language(-1001234567890, "supergroup", "fr", TODAY)
+    await store.set_subscribed(-1001234567890, "supergroup", True, TODAY, thread_id=7)
+    await store.set_subscribed(5_000_000_001, "private", True, TODAY)
+    await store.set_push_settings(5_000_000_001, push_time="07:30", timezone="Asia/Manila")
+    await store.set_completed(5_000_000_001, 2027, "a", True, TODAY)
+    await store.count_start("newsletter")
+    await store.remember_media("day22.png:abc", "FILEID")
+    await store.group_press(-1001234567890, 2027, 5, 5_000_000_001, True)
+    await store.enqueue(2027, [(-1001234567890, 5), (5_000_000_001, 5)])
+    delivery = (await store.claim(1, owner="a"))[0]
+    await store.finish(delivery, "sent", TODAY, 42)
+    announcement = await store.create_announcement("<b>Hi</b>", None, TODAY)
+    await store.start_announcement(announcement)
+
+
+async def test_copy_db_moves_everything_between_backends_and_back(
+        tmp_path: Path, postgres_server: str) -> None:
+    """SQLite -> PostgreSQL -> SQLite keeps every row; ids continue after the copied ones."""
+    first = await Store.open(tmp_path / "first.sqlite3")
+    pg_url = postgres.create_database(postgres_server)
     try:
-        for chat in (1, 2, 3):
-            await store.set_subscribed(chat, "private", True, TODAY)
-        # chat 4 never subscribed: no row for it
-        assert await store.enqueue(2027, [(1, 5), (2, 5), (3, 5), (4, 5)]) == 3
-        assert await store.enqueue(2027, [(1, 5)]) == 0  # never twice for a chat and day
-        first = await store.claim(2, owner="a", stale_after=60)
-        second = await store.claim(2, owner="a", stale_after=60)
-        assert len(first) == 2 and len(second) == 1
-        assert {d.chat_id for d in first + second} == {1, 2, 3}
-        assert await store.claim(10, owner="b", stale_after=60) == []
-        await store.finish(first[0], "sent", TODAY, 99)
-        # a sender never takes back its own rows in flight, however long they take
-        assert await store.claim(10, owner="a", stale_after=0) == []
-        # but rows of a sender that died are claimed again after the timeout
-        again = await store.claim(10, owner="b", stale_after=0)
-        assert {d.chat_id for d in again} == {d.chat_id for d in first[1:] + second}
-        assert all(d.attempts == 2 for d in again)
-        assert await store.delivery_states(2027) == {"sent": 1, "sending": 2}
+        await fill(first)
+        pg = await Store.open(pg_url)
+        await first.copy_to(pg, lambda _rows: None)
+        counts = await first.row_counts()
+        assert counts == await pg.row_counts() and all(counts[t] for t in TABLES)
+        assert await pg.chat(5_000_000_001) == await first.chat(5_000_000_001)
+        assert await pg.create_announcement("next", None, TODAY) == 2
+        back = await Store.open(tmp_path / "back.sqlite3")
+        await pg.copy_to(back, lambda _rows: None)
+        assert (await back.row_counts())["announcements"] == 2
+        assert await back.chat(-1001234567890) == await first.chat(-1001234567890)
+        assert await back.completed(5_000_000_001, 2027) == {"a"}
+        await pg.close()
+        await back.close()
     finally:
-        await store.close()
-
-
-async def test_group_migration_moves_settings_and_outbox(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "bot.sqlite3")
-    try:
-        await store.set_language(-5, "group", "es", TODAY)
-        await store.set_subscribed(-5, "group", True, TODAY)
-        await store.enqueue(2027, [(-5, 5)])
-        await store.migrate_chat(-5, -1005)
-        moved = await store.chat(-1005)
-        assert moved is not None and (moved.kind, moved.language, moved.subscribed) == \
-            ("supergroup", "es", True)
-        assert await store.chat(-5) is None
-        assert [d.chat_id for d in await store.claim(5, owner="a", stale_after=60)] == [-1005]
-    finally:
-        await store.close()
+        await first.close()
+        postgres.drop_database(pg_url)

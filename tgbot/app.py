@@ -44,7 +44,9 @@ from tgbot.store import Store
 
 log = logging.getLogger(__name__)
 
-PUSH_INTERVAL = 30.0  # seconds between checks for chats whose push time has come
+# Seconds between delivery rounds: each looks for chats whose push time has come and, on a
+# standby instance, tries to take over from a sender that stopped.
+PUSH_INTERVAL = 2.0
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER,
                    Update.CHANNEL_POST]
 
@@ -130,5 +132,7 @@ async def _post_shutdown(application: Application) -> None:
     with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
         asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
     services: Services = application.bot_data
+    if services.deliverer is not None:
+        await services.deliverer.stop()
     if services.store is not None:
         await services.store.close()

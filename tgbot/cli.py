@@ -21,7 +21,8 @@ from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Defaults, ExtBot
 
-from tgbot import messages, schedule, stats
+from tgbot import messages, stats
+from tgbot.backends import DatabaseError, redact_url
 from tgbot.campaign import CampaignError, load_campaign
 from tgbot.catalogs import check_all
 from tgbot.config import SECRET_RE, ConfigError, Settings, parse_admins
@@ -47,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
         if token:
             sub.add_argument("--token", help="bot token (TGBOT_TOKEN)")
             sub.add_argument("--api-url", help="Bot API root (TGBOT_API_URL)")
-        sub.add_argument("--db", help="SQLite file (TGBOT_DB)")
+        sub.add_argument("--db", help="SQLite file or postgresql:// URL (TGBOT_DB)")
         sub.add_argument("--campaign", help="campaign file (TGBOT_CAMPAIGN)")
         sub.add_argument("--admins", help="organiser user ids, comma-separated (TGBOT_ADMINS)")
         sub.add_argument("--log-level", help="DEBUG, INFO, WARNING... (TGBOT_LOG_LEVEL)")
@@ -86,6 +87,11 @@ def _parser() -> argparse.ArgumentParser:
     settings_flags(backup, token=False)
     backup.add_argument("file", help="where to write the copy (must not exist)")
 
+    copy = commands.add_parser("copy-db", help="copy a whole database (SQLite file or "
+                                               "postgresql:// URL) into a new, empty one")
+    copy.add_argument("source", help="the database to copy (stop the bot first)")
+    copy.add_argument("target", help="an empty database of either kind")
+
     add_demo_parser(commands)
 
     catalogs = commands.add_parser("catalogs", help="check translations; exit 1 if incomplete")
@@ -111,8 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (ConfigError, CampaignError) as error:
-        print(f"tgbot: {error}" if isinstance(error, ConfigError) else str(error),
+    except (ConfigError, CampaignError, DatabaseError) as error:
+        print(str(error) if isinstance(error, CampaignError) else f"tgbot: {error}",
               file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -215,27 +221,33 @@ async def _push(settings: Settings, date: dt.date | None, dry_run: bool) -> int:
 
 
 async def _push_round(services: Services, date: dt.date | None, dry_run: bool) -> int:
-    campaign, store = services.campaign, services.store
-    chats = await store.subscribed_chats()
+    campaign, store, deliverer = services.campaign, services.store, services.deliverer
+    day = None
     if date is not None:
         day = campaign.day_of(date)
         if day is None:
             raise ConfigError(f"{date} is not a day of the {campaign.edition} campaign "
                               f"({campaign.start_date} to {campaign.end_date})")
-        due = [(chat.chat_id, day) for chat in chats]
-    else:
-        due = schedule.due(chats, campaign, services.clock())
-    already = await store.delivered_days(campaign.edition, {day for _, day in due} or {0})
-    new = [pair for pair in due if pair not in already]
     if dry_run:
-        print(f"would send: {len(new)}, already sent or queued: {len(due) - len(new)}, "
-              f"subscribers: {len(chats)}")
+        subscribers = await store.audience(None)
+        if day is None:
+            print(f"subscribers: {subscribers}, due for a look now: "
+                  f"{len(await store.due_chats(services.clock().timestamp(), subscribers))}")
+        else:
+            queued = sum((await store.delivery_states(campaign.edition, day)).values())
+            print(f"would send: {subscribers - queued}, already sent or queued: {queued}, "
+                  f"subscribers: {subscribers}")
         return 0
-    queued = await store.enqueue(campaign.edition, new)
-    summary = await services.deliverer.drain(ProgressReport(queued, "sending").update)
-    print(f"sent: {summary.sent}, skipped: {len(due) - len(new) + summary.skipped}, "
-          f"failed: {summary.failed}, unsubscribed (blocked or gone): {summary.gone}, "
-          f"to retry: {summary.retried}")
+    sender = await deliverer.is_sender()
+    queued = (await store.enqueue_day(campaign.edition, day) if day is not None
+              else await deliverer.enqueue_due(services.clock()))
+    if not sender:
+        print(f"queued: {queued}; another process holds the sender lock and sends them")
+        return 0
+    summary = await deliverer.drain(ProgressReport(queued, "sending").update)
+    await deliverer.stop()
+    print(f"sent: {summary.sent}, skipped: {summary.skipped}, failed: {summary.failed}, "
+          f"unsubscribed (blocked or gone): {summary.gone}, to retry: {summary.retried}")
     return 0
 
 
@@ -314,8 +326,38 @@ async def _backup(settings: Settings, target: Path) -> None:
     store = await Store.open(settings.db)
     try:
         await store.backup(target)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
     finally:
         await store.close()
+
+
+def cmd_copy_db(args: argparse.Namespace) -> int:
+    counts = asyncio.run(_copy_db(args.source, args.target))
+    print(f"copied {sum(counts.values())} rows: "
+          + ", ".join(f"{table} {rows}" for table, rows in counts.items()))
+    return 0
+
+
+async def _copy_db(source_target: str, target_target: str) -> dict[str, int]:
+    """Copy, then compare every table's row count; refuse a target that holds a campaign."""
+    source = await Store.open(source_target)
+    try:
+        target = await Store.open(target_target)
+        try:
+            if any((await target.row_counts()).values()):
+                raise ConfigError(f"{redact_url(target_target)} is not empty; copy into a new "
+                                  "database")
+            counts = await source.row_counts()
+            await source.copy_to(target, ProgressReport(sum(counts.values()), "copying").update)
+            copied = await target.row_counts()
+            if counts != copied:
+                raise ConfigError(f"row counts differ after the copy: {counts} != {copied}")
+            return counts
+        finally:
+            await target.close()
+    finally:
+        await source.close()
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -325,7 +367,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 COMMANDS = {
     "run": cmd_run, "demo": cmd_demo, "check": cmd_check, "push": cmd_push,
     "preview": cmd_preview, "stats": cmd_stats, "export": cmd_export, "backup": cmd_backup,
-    "catalogs": cmd_catalogs,
+    "catalogs": cmd_catalogs, "copy-db": cmd_copy_db,
 }
 
 if __name__ == "__main__":

@@ -30,8 +30,6 @@ class Settings:
     log_level: str = "INFO"
     webhook_secret: str = ""
     locales: Path = Path(__file__).resolve().parent.parent / "locales"
-    # Seconds after which a delivery claimed by a sender that died is sent again.
-    claim_timeout: float = 120.0
     # Telegram's broadcast budget (messages per second, all chats together).
     rate: float = 30.0
 
@@ -46,7 +44,6 @@ class Settings:
         settings.admins = parse_admins(env.get("TGBOT_ADMINS", ""))
         settings.log_level = env.get("TGBOT_LOG_LEVEL", settings.log_level).upper()
         settings.webhook_secret = env.get("TGBOT_WEBHOOK_SECRET", "")
-        settings.claim_timeout = _number(env, "TGBOT_CLAIM_TIMEOUT", settings.claim_timeout)
         settings.rate = _number(env, "TGBOT_RATE", settings.rate)
         if "TGBOT_LOCALES" in env:
             settings.locales = Path(env["TGBOT_LOCALES"])

@@ -12,7 +12,9 @@ import asyncio
 import datetime as dt
 import hashlib
 import logging
+import time
 import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -28,6 +30,7 @@ from telegram.error import (
 from telegram.ext import AIORateLimiter
 
 from tgbot import messages, schedule
+from tgbot.campaign import Campaign
 from tgbot.context import Services
 from tgbot.messages import Reply
 from tgbot.store import Chat, Delivery, Store
@@ -36,7 +39,11 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10  # network failures before a row is given up as 'failed'
 MAX_BACKOFF = 300.0
-_UPLOADS: dict[str, asyncio.Lock] = {}  # one first upload per image at a time
+DUE_BATCH = 500  # chats looked at per transaction when planning the push
+LOCK_CHECK_EVERY = 5.0  # seconds between checks that this process still holds the sender lock
+# one first upload per image at a time (locks belong to one event loop)
+_UPLOADS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = \
+    weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -94,7 +101,8 @@ async def send_reply(bot: Bot, store: Store, chat_id: int, reply: Reply,
     file_id = await store.media_file_id(key)
     if file_id is None:
         # the first upload goes alone: concurrent sends wait for its file_id, then reuse it
-        async with _UPLOADS.setdefault(key, asyncio.Lock()):
+        uploads = _UPLOADS.setdefault(asyncio.get_running_loop(), {})
+        async with uploads.setdefault(key, asyncio.Lock()):
             file_id = await store.media_file_id(key)
             if file_id is None:
                 message = await bot.send_photo(chat_id, content, caption=reply.text,
@@ -123,26 +131,64 @@ class Summary:
 
 
 class Deliverer:
-    """Runs delivery rounds for one bot: enqueue what is due, then drain the outbox."""
+    """Runs delivery rounds for one bot: plan what is due, then drain the outbox.
+
+    Of all the processes on one database, only the holder of the sender lock plans and sends,
+    so two instances never spend Telegram's budget twice; another takes the lock over as soon
+    as the holder dies, and puts its rows in flight back in the outbox.
+    """
 
     def __init__(self, services: Services, bot: Bot, *, concurrency: int = 8) -> None:
         self.services = services
         self.bot = bot
         self.concurrency = concurrency
         self._round = asyncio.Lock()
-        # this sender's name in the outbox: its own in-flight rows are never taken back
+        # this sender's name in the outbox: a new sender puts back every other's rows
         self.owner = uuid.uuid4().hex
+        self._lock = services.store.sender_lock()
+        self._sending = False
+        self._checked = 0.0
+        self._planned_for: Campaign | None = None
+
+    async def is_sender(self) -> bool:
+        """Hold (or take over) the sender lock; checked at most every few seconds."""
+        if self._sending and time.monotonic() - self._checked < LOCK_CHECK_EVERY:
+            return True
+        was_sending, self._checked = self._sending, time.monotonic()
+        self._sending = await self._lock.acquire()
+        if self._sending and not was_sending:
+            released = await self.services.store.release_claims(self.owner)
+            self._planned_for = None  # look at every chat again under this sender
+            log.info("this process sends the daily push and announcements now "
+                     "(%d rows taken back from a sender that stopped)", released)
+        return self._sending
+
+    async def stop(self) -> None:
+        await self._lock.release()
+        self._sending = False
 
     async def enqueue_due(self, now: dt.datetime) -> int:
+        """Queue the chats due now, a batch at a time; return the outbox rows added."""
         store, campaign = self.services.store, self.services.campaign
-        due = schedule.due(await store.subscribed_chats(), campaign, now)
-        return await store.enqueue(campaign.edition, due) if due else 0
+        if self._planned_for is not campaign:  # a new sender or a reloaded campaign
+            await store.reschedule()
+            self._planned_for = campaign
+        added = 0
+        while chats := await store.due_chats(now.timestamp(), DUE_BATCH):
+            due = [(chat.chat_id, day) for chat in chats
+                   if (day := schedule.due_day(chat, campaign, now)) is not None]
+            next_push = {chat.chat_id: schedule.next_push(chat, campaign, now) for chat in chats}
+            added += await store.plan(campaign.edition, due, next_push, now.timestamp())
+        return added
 
     async def run_round(self) -> Summary | None:
-        """One round; returns None at once if another round of this process is running."""
+        """One round; None at once if another round of this process is running, or another
+        process is the sender."""
         if self._round.locked():
             return None
         async with self._round:
+            if not await self.is_sender():
+                return None
             await self.enqueue_due(self.services.clock())
             return await self.drain()
 
@@ -151,13 +197,13 @@ class Deliverer:
 
         `concurrency` workers each claim and send one row at a time, so the rate limiter is
         never left idle waiting for a whole batch. `report`, if given, hears how many rows
-        have been closed so far.
+        have been closed so far. Stops early if this process lost the sender lock.
         """
         summary = Summary()
-        store, timeout = self.services.store, self.services.settings.claim_timeout
+        store = self.services.store
 
         async def worker() -> None:
-            while claimed := await store.claim(1, owner=self.owner, stale_after=timeout):
+            while await self.is_sender() and (claimed := await store.claim(1, owner=self.owner)):
                 summary.add(await self.deliver_safely(claimed[0]))
                 if report:
                     report(summary.total)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Iterable
 
 from tgbot.campaign import Campaign
 from tgbot.store import Chat
@@ -33,16 +32,25 @@ def local_now(chat: Chat | None, campaign: Campaign, now: dt.datetime) -> dt.dat
     return now.astimezone(chat_zone(chat, campaign))
 
 
-def due(chats: Iterable[Chat], campaign: Campaign, now: dt.datetime) -> list[tuple[int, int]]:
-    """(chat_id, day) for every chat whose local push time today has passed.
+def due_day(chat: Chat, campaign: Campaign, now: dt.datetime) -> int | None:
+    """The campaign day due to a chat now: today's, once its local push time has passed.
 
     Only today's day is ever due: after downtime a chat gets today's action, not the days
     it missed while the bot was down.
     """
-    result = []
-    for chat in chats:
-        local = local_now(chat, campaign, now)
-        day = campaign.day_of(local.date())
-        if day is not None and local.time() >= push_time(chat, campaign):
-            result.append((chat.chat_id, day))
-    return result
+    local = local_now(chat, campaign, now)
+    day = campaign.day_of(local.date())
+    return day if day is not None and local.time() >= push_time(chat, campaign) else None
+
+
+def next_push(chat: Chat, campaign: Campaign, now: dt.datetime) -> float | None:
+    """The first push time after `now` (a UTC timestamp) on a campaign day, in the chat's
+    zone; None when the campaign has no day left."""
+    zone, at = chat_zone(chat, campaign), push_time(chat, campaign)
+    date = max(local_now(chat, campaign, now).date(), campaign.start_date)
+    while date <= campaign.end_date:
+        moment = dt.datetime.combine(date, at, tzinfo=zone)
+        if moment > now:
+            return moment.timestamp()
+        date += dt.timedelta(days=1)
+    return None

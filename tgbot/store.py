@@ -1,24 +1,32 @@
-"""All SQL lives here: one aiosqlite connection, WAL mode, each domain write one transaction.
+"""All domain SQL lives here, written once for SQLite and PostgreSQL; each domain write is
+one transaction.
 
-The domain calls methods named after what it means ("complete", "subscribe", "claim"); no
-other module writes SQL, so another backend can be added behind the same methods.
+The domain calls methods named after what it means ("subscribe", "claim", "finish"); no other
+module writes domain SQL. `tgbot.backends` runs it on a SQLite file or a PostgreSQL server.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import time
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import aiosqlite
+from tgbot.backends import Database, SenderLock, SQLiteDatabase, Transaction, open_database
+from tgbot.migrations import migrations
 
-from tgbot.migrations import MIGRATIONS
-
-BUSY_TIMEOUT_MS = 30_000
+# Telegram ids per statement in an IN (...) list: far below both databases' parameter limits.
+CHUNK = 500
+# Every table, parents first, with the columns that order its rows (for `copy_to`).
+TABLES = {"chats": "chat_id", "completions": "user_id, edition, action_id",
+          "start_sources": "source", "media": "key",
+          "group_presses": "chat_id, edition, day, user_id", "announcements": "id",
+          "deliveries": "chat_id, edition, day",
+          "announcement_deliveries": "announcement_id, chat_id"}
+# Two instances starting at once on one PostgreSQL database apply each migration once.
+_MIGRATION_LOCK = {"postgresql": "SELECT pg_advisory_xact_lock(7467626)"}
 
 
 @dataclass(frozen=True)
@@ -55,120 +63,129 @@ class Delivery:
 
 
 _CHAT_COLUMNS = "chat_id, kind, language, subscribed, push_time, timezone, thread_id"
+# what a group keeps when it becomes a supergroup
+_MOVED_CHAT_COLUMNS = ("language", "subscribed", "push_time", "timezone", "created_on",
+                       "thread_id", "subscribed_on", "unsubscribed_on", "next_push_at")
 
 
-def _chat(row: aiosqlite.Row | tuple) -> Chat:
+def _chat(row: tuple) -> Chat:
     return Chat(row[0], row[1], row[2], bool(row[3]), row[4], row[5], row[6])
 
 
-class Store:
-    """The bot's database. Open with `await Store.open(path)`; close with `await store.close()`."""
+def _marks(values: list) -> str:
+    return ", ".join("?" * len(values))
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+
+def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:
+    return (values[i:i + size] for i in range(0, len(values), size))
+
+
+class Store:
+    """The bot's database. Open with `await Store.open(path or URL)`; close with `close()`."""
+
+    def __init__(self, db: Database) -> None:
         self._db = db
-        self._writer = asyncio.Lock()  # one transaction at a time on the shared connection
 
     @classmethod
-    async def open(cls, path: str | Path) -> Store:
-        db = await aiosqlite.connect(str(path), isolation_level=None)
-        await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await db.execute("PRAGMA journal_mode = WAL")
-        await db.execute("PRAGMA synchronous = NORMAL")
-        store = cls(db)
+    async def open(cls, target: str | Path) -> Store:
+        store = cls(await open_database(str(target)))
         await store.migrate()
         return store
+
+    @property
+    def dialect(self) -> str:
+        return self._db.dialect
 
     async def close(self) -> None:
         await self._db.close()
 
-    @asynccontextmanager
-    async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One write transaction. BEGIN IMMEDIATE takes the write lock up front, so a second
-        process (`tgbot push` beside `tgbot run`) waits on busy_timeout instead of failing."""
-        async with self._writer:
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                await self._db.execute("ROLLBACK")
-                raise
-            await self._db.execute("COMMIT")
+    def sender_lock(self) -> SenderLock:
+        return self._db.sender_lock()
 
     # --- schema -----------------------------------------------------------------------------
 
     async def migrate(self) -> list[str]:
         """Apply the migrations this database has not had yet; return their names."""
-        await self._db.execute(
-            "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-        applied = await self.applied_migrations()
         new = []
-        for name, sql in MIGRATIONS:
-            if name in applied:
-                continue
-            async with self._write() as db:
+        for name, sql in migrations(self.dialect):
+            async with self._db.transaction() as tx:
+                if self.dialect in _MIGRATION_LOCK:
+                    await tx.fetch(_MIGRATION_LOCK[self.dialect])
+                await tx.execute("CREATE TABLE IF NOT EXISTS _migrations "
+                                 "(name TEXT PRIMARY KEY, applied_at TEXT)")
+                if await tx.fetch("SELECT 1 FROM _migrations WHERE name = ?", (name,)):
+                    continue
                 for statement in _statements(sql):
-                    await db.execute(statement)
-                await db.execute("INSERT INTO _migrations VALUES (?, ?)",
+                    await tx.execute(statement)
+                await tx.execute("INSERT INTO _migrations VALUES (?, ?)",
                                  (name, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
             new.append(name)
         return new
 
     async def applied_migrations(self) -> list[str]:
-        async with self._db.execute("SELECT name FROM _migrations ORDER BY name") as cursor:
-            return [row[0] async for row in cursor]
+        return [row[0] for row in await self._db.fetch("SELECT name FROM _migrations "
+                                                       "ORDER BY name")]
 
     # --- chats ------------------------------------------------------------------------------
 
     async def chat(self, chat_id: int) -> Chat | None:
-        async with self._db.execute(f"SELECT {_CHAT_COLUMNS} FROM chats WHERE chat_id = ?",
-                                    (chat_id,)) as cursor:
-            row = await cursor.fetchone()
+        row = await self._db.fetchone(f"SELECT {_CHAT_COLUMNS} FROM chats WHERE chat_id = ?",
+                                      (chat_id,))
         return _chat(row) if row else None
 
     async def set_language(self, chat_id: int, kind: str, language: str, today: dt.date) -> None:
-        async with self._write() as db:
-            await db.execute(
+        async with self._db.transaction() as tx:
+            await tx.execute(
                 "INSERT INTO chats (chat_id, kind, language, created_on) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (chat_id) DO UPDATE SET language = excluded.language",
                 (chat_id, kind, language, today.isoformat()))
 
     async def set_subscribed(self, chat_id: int, kind: str, subscribed: bool, today: dt.date,
                              thread_id: int | None = None) -> bool:
-        """Subscribe or unsubscribe; return False when the chat already was in that state."""
-        async with self._write() as db:
-            await db.execute("INSERT OR IGNORE INTO chats (chat_id, kind, created_on) "
-                             "VALUES (?, ?, ?)", (chat_id, kind, today.isoformat()))
+        """Subscribe or unsubscribe; return False when the chat already was in that state.
+
+        A new subscription is looked at by the scheduler at once (next_push_at 0)."""
+        async with self._db.transaction() as tx:
+            await tx.execute("INSERT INTO chats (chat_id, kind, created_on) VALUES (?, ?, ?) "
+                             "ON CONFLICT (chat_id) DO NOTHING",
+                             (chat_id, kind, today.isoformat()))
             column = "subscribed_on" if subscribed else "unsubscribed_on"
-            cursor = await db.execute(
-                f"UPDATE chats SET subscribed = ?, {column} = ?, thread_id = ? "
-                "WHERE chat_id = ? AND subscribed != ?",
-                (int(subscribed), today.isoformat(), thread_id, chat_id, int(subscribed)))
-            return cursor.rowcount > 0
+            return await tx.execute(
+                f"UPDATE chats SET subscribed = ?, {column} = ?, thread_id = ?, "
+                "next_push_at = ? WHERE chat_id = ? AND subscribed != ?",
+                (int(subscribed), today.isoformat(), thread_id, 0.0 if subscribed else None,
+                 chat_id, int(subscribed))) > 0
 
     async def set_push_settings(self, chat_id: int, *, push_time: str | None,
                                 timezone: str | None) -> None:
-        async with self._write() as db:
-            await db.execute("UPDATE chats SET push_time = ?, timezone = ? WHERE chat_id = ?",
+        async with self._db.transaction() as tx:
+            await tx.execute("UPDATE chats SET push_time = ?, timezone = ?, next_push_at = "
+                             "CASE WHEN subscribed = 1 THEN 0 END WHERE chat_id = ?",
                              (push_time, timezone, chat_id))
-
-    async def subscribed_chats(self) -> list[Chat]:
-        async with self._db.execute(
-                f"SELECT {_CHAT_COLUMNS} FROM chats WHERE subscribed = 1") as cursor:
-            return [_chat(row) async for row in cursor]
 
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         """A group became a supergroup: move its settings and outbox rows to the new id."""
-        async with self._write() as db:
-            await db.execute("DELETE FROM chats WHERE chat_id = ? AND EXISTS "
-                             "(SELECT 1 FROM chats WHERE chat_id = ?)", (new_chat_id, old_chat_id))
-            await db.execute("UPDATE chats SET chat_id = ?, kind = 'supergroup' "
-                             "WHERE chat_id = ?", (new_chat_id, old_chat_id))
-            for table in ("deliveries", "group_presses", "announcement_deliveries"):
-                await db.execute(f"UPDATE OR IGNORE {table} SET chat_id = ? WHERE chat_id = ?",
+        async with self._db.transaction() as tx:
+            # the old row's settings win, even over a row the new id got a moment ago
+            settings = ", ".join(_MOVED_CHAT_COLUMNS)
+            await tx.execute(
+                f"INSERT INTO chats (chat_id, kind, {settings}) SELECT ?, 'supergroup', "
+                f"{settings} FROM chats WHERE chat_id = ? ON CONFLICT (chat_id) DO UPDATE SET "
+                + ", ".join(f"{c} = excluded.{c}" for c in ("kind", *_MOVED_CHAT_COLUMNS)),
+                (new_chat_id, old_chat_id))
+            await tx.execute("DELETE FROM chats WHERE chat_id = ?", (old_chat_id,))
+            # rows the new id already has win; the old id's twins go
+            for table, key in (("deliveries", "edition, day"),
+                               ("group_presses", "edition, day, user_id"),
+                               ("announcement_deliveries", "announcement_id")):
+                await tx.execute(f"DELETE FROM {table} WHERE chat_id = ? AND ({key}) IN "
+                                 f"(SELECT {key} FROM {table} WHERE chat_id = ?)",
+                                 (old_chat_id, new_chat_id))
+                await tx.execute(f"UPDATE {table} SET chat_id = ? WHERE chat_id = ?",
                                  (new_chat_id, old_chat_id))
             # a sender holding one of these rows under the old id will skip it: send it again
             for table in ("deliveries", "announcement_deliveries"):
-                await db.execute(f"UPDATE {table} SET state = 'pending' "
+                await tx.execute(f"UPDATE {table} SET state = 'pending' "
                                  "WHERE chat_id = ? AND state = 'sending'", (new_chat_id,))
 
     # --- groups -----------------------------------------------------------------------------
@@ -176,150 +193,194 @@ class Store:
     async def group_press(self, chat_id: int, edition: int, day: int, user_id: int,
                           done: bool) -> int:
         """Record (or undo) a press in a group; return how many people did it there."""
-        async with self._write() as db:
+        async with self._db.transaction() as tx:
             if done:
-                await db.execute("INSERT OR IGNORE INTO group_presses VALUES (?, ?, ?, ?)",
-                                 (chat_id, edition, day, user_id))
+                await tx.execute("INSERT INTO group_presses VALUES (?, ?, ?, ?) "
+                                 "ON CONFLICT DO NOTHING", (chat_id, edition, day, user_id))
             else:
-                await db.execute("DELETE FROM group_presses WHERE chat_id = ? AND edition = ? "
+                await tx.execute("DELETE FROM group_presses WHERE chat_id = ? AND edition = ? "
                                  "AND day = ? AND user_id = ?", (chat_id, edition, day, user_id))
-            cursor = await db.execute("SELECT COUNT(*) FROM group_presses WHERE chat_id = ? "
-                                      "AND edition = ? AND day = ?", (chat_id, edition, day))
-            return (await cursor.fetchone())[0]
+            rows = await tx.fetch("SELECT COUNT(*) FROM group_presses WHERE chat_id = ? "
+                                  "AND edition = ? AND day = ?", (chat_id, edition, day))
+            return rows[0][0]
 
     # --- privacy ----------------------------------------------------------------------------
 
     async def user_data(self, user_id: int) -> dict[str, object]:
         """Everything stored about one person: their private chat's row and their completions."""
-        chat = await self.chat(user_id)
-        async with self._db.execute("SELECT edition, action_id, completed_on FROM completions "
-                                    "WHERE user_id = ? ORDER BY edition, completed_on",
-                                    (user_id,)) as cursor:
-            completions = [tuple(row) async for row in cursor]
-        async with self._db.execute("SELECT COUNT(*) FROM deliveries WHERE chat_id = ?",
-                                    (user_id,)) as cursor:
-            deliveries = (await cursor.fetchone())[0]
-        return {"chat": chat, "completions": completions, "deliveries": deliveries}
+        completions = await self._db.fetch("SELECT edition, action_id, completed_on FROM "
+                                           "completions WHERE user_id = ? "
+                                           "ORDER BY edition, completed_on", (user_id,))
+        deliveries = await self._db.fetchone("SELECT COUNT(*) FROM deliveries WHERE chat_id = ?",
+                                             (user_id,))
+        return {"chat": await self.chat(user_id), "completions": completions,
+                "deliveries": deliveries[0] if deliveries else 0}
 
     async def forget_user(self, user_id: int) -> None:
         """Delete every row about one person, in one transaction."""
-        async with self._write() as db:
-            await db.execute("DELETE FROM completions WHERE user_id = ?", (user_id,))
-            await db.execute("DELETE FROM group_presses WHERE user_id = ?", (user_id,))
-            await db.execute("DELETE FROM deliveries WHERE chat_id = ?", (user_id,))
-            await db.execute("DELETE FROM announcement_deliveries WHERE chat_id = ?",
-                             (user_id,))
-            await db.execute("DELETE FROM chats WHERE chat_id = ?", (user_id,))
+        async with self._db.transaction() as tx:
+            await tx.execute("DELETE FROM completions WHERE user_id = ?", (user_id,))
+            await tx.execute("DELETE FROM group_presses WHERE user_id = ?", (user_id,))
+            await tx.execute("DELETE FROM deliveries WHERE chat_id = ?", (user_id,))
+            await tx.execute("DELETE FROM announcement_deliveries WHERE chat_id = ?", (user_id,))
+            await tx.execute("DELETE FROM chats WHERE chat_id = ?", (user_id,))
 
     # --- deep-link sources ------------------------------------------------------------------
 
     async def count_start(self, source: str) -> None:
-        async with self._write() as db:
-            await db.execute("INSERT INTO start_sources VALUES (?, 1) "
-                             "ON CONFLICT (source) DO UPDATE SET starts = starts + 1", (source,))
+        async with self._db.transaction() as tx:
+            await tx.execute("INSERT INTO start_sources VALUES (?, 1) ON CONFLICT (source) "
+                             "DO UPDATE SET starts = start_sources.starts + 1", (source,))
 
     async def start_sources(self) -> dict[str, int]:
-        async with self._db.execute("SELECT source, starts FROM start_sources "
-                                    "ORDER BY starts DESC, source") as cursor:
-            return {row[0]: row[1] async for row in cursor}
+        rows = await self._db.fetch("SELECT source, starts FROM start_sources "
+                                    "ORDER BY starts DESC, source")
+        return {source: starts for source, starts in rows}
 
     # --- completions ------------------------------------------------------------------------
 
     async def set_completed(self, user_id: int, edition: int, action_id: str, done: bool,
                             today: dt.date) -> bool:
         """Record (or undo) one completion; return whether anything changed."""
-        async with self._write() as db:
+        async with self._db.transaction() as tx:
             if done:
-                cursor = await db.execute(
-                    "INSERT OR IGNORE INTO completions VALUES (?, ?, ?, ?)",
-                    (user_id, edition, action_id, today.isoformat()))
-            else:
-                cursor = await db.execute(
-                    "DELETE FROM completions WHERE user_id = ? AND edition = ? AND action_id = ?",
-                    (user_id, edition, action_id))
-            return cursor.rowcount > 0
+                return await tx.execute(
+                    "INSERT INTO completions VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    (user_id, edition, action_id, today.isoformat())) > 0
+            return await tx.execute(
+                "DELETE FROM completions WHERE user_id = ? AND edition = ? AND action_id = ?",
+                (user_id, edition, action_id)) > 0
 
     async def completed(self, user_id: int, edition: int) -> set[str]:
-        async with self._db.execute("SELECT action_id FROM completions "
-                                    "WHERE user_id = ? AND edition = ?",
-                                    (user_id, edition)) as cursor:
-            return {row[0] async for row in cursor}
+        rows = await self._db.fetch("SELECT action_id FROM completions "
+                                    "WHERE user_id = ? AND edition = ?", (user_id, edition))
+        return {row[0] for row in rows}
 
     # --- uploaded media ---------------------------------------------------------------------
 
     async def media_file_id(self, key: str) -> str | None:
-        async with self._db.execute("SELECT file_id FROM media WHERE key = ?", (key,)) as cursor:
-            row = await cursor.fetchone()
+        row = await self._db.fetchone("SELECT file_id FROM media WHERE key = ?", (key,))
         return row[0] if row else None
 
     async def remember_media(self, key: str, file_id: str) -> None:
-        async with self._write() as db:
-            await db.execute("INSERT OR REPLACE INTO media VALUES (?, ?)", (key, file_id))
+        async with self._db.transaction() as tx:
+            await tx.execute("INSERT INTO media VALUES (?, ?) ON CONFLICT (key) "
+                             "DO UPDATE SET file_id = excluded.file_id", (key, file_id))
+
+    # --- the push schedule ------------------------------------------------------------------
+
+    async def due_chats(self, now: float, limit: int) -> list[Chat]:
+        """Subscribed chats the scheduler should look at now (an index range, however many
+        subscribers there are)."""
+        rows = await self._db.fetch(f"SELECT {_CHAT_COLUMNS} FROM chats WHERE next_push_at <= ? "
+                                    "ORDER BY next_push_at LIMIT ?", (now, limit))
+        return [_chat(row) for row in rows]
+
+    async def plan(self, edition: int, due: Iterable[tuple[int, int]],
+                   next_push: Mapping[int, float | None], now: float) -> int:
+        """Queue the (chat_id, day) pairs that are due and move each looked-at chat to its
+        next push time, in one transaction; return the outbox rows added.
+
+        A chat whose settings changed meanwhile (next_push_at no longer due) keeps its new
+        time."""
+        by_time: dict[float | None, list[int]] = defaultdict(list)
+        for chat_id, at in next_push.items():
+            by_time[at].append(chat_id)
+        async with self._db.transaction() as tx:
+            added = await self._enqueue(tx, edition, due)
+            for at, chat_ids in by_time.items():
+                for chunk in _chunks(chat_ids):
+                    await tx.execute(f"UPDATE chats SET next_push_at = ? WHERE chat_id IN "
+                                     f"({_marks(chunk)}) AND next_push_at <= ?",
+                                     (at, *chunk, now))
+        return added
+
+    async def reschedule(self) -> None:
+        """Look at every subscribed chat again (another campaign may have other times)."""
+        async with self._db.transaction() as tx:
+            await tx.execute("UPDATE chats SET next_push_at = 0 WHERE subscribed = 1")
 
     # --- deliveries (the outbox) ------------------------------------------------------------
 
     async def enqueue(self, edition: int, due: Iterable[tuple[int, int]]) -> int:
         """Add outbox rows for (chat_id, day) pairs of subscribed chats; an existing row stays."""
-        async with self._write() as db:
-            before = db.total_changes
-            # only chats still subscribed now: one may have left or migrated since it was read
-            await db.executemany(
-                "INSERT OR IGNORE INTO deliveries (chat_id, edition, day, state) "
-                "SELECT chat_id, ?, ?, 'pending' FROM chats WHERE chat_id = ? AND subscribed = 1",
-                [(edition, day, chat) for chat, day in due])
-            return db.total_changes - before
+        async with self._db.transaction() as tx:
+            return await self._enqueue(tx, edition, due)
 
-    async def delivered_days(self, edition: int, days: Iterable[int]) -> set[tuple[int, int]]:
-        """(chat_id, day) pairs that already have an outbox row for these days."""
-        days = list(days)
-        marks = ",".join("?" * len(days))
-        async with self._db.execute(f"SELECT chat_id, day FROM deliveries WHERE edition = ? "
-                                    f"AND day IN ({marks})", (edition, *days)) as cursor:
-            return {(row[0], row[1]) async for row in cursor}
+    @staticmethod
+    async def _enqueue(tx: Transaction, edition: int, due: Iterable[tuple[int, int]]) -> int:
+        by_day: dict[int, list[int]] = defaultdict(list)
+        for chat_id, day in due:
+            by_day[day].append(chat_id)
+        added = 0
+        for day, chat_ids in by_day.items():
+            for chunk in _chunks(chat_ids):
+                # only chats still subscribed now: one may have left or migrated since
+                added += await tx.execute(
+                    "INSERT INTO deliveries (chat_id, edition, day, state) "
+                    "SELECT chat_id, CAST(? AS INTEGER), CAST(? AS INTEGER), 'pending' "
+                    f"FROM chats WHERE subscribed = 1 AND chat_id IN ({_marks(chunk)}) "
+                    "ON CONFLICT DO NOTHING", (edition, day, *chunk))
+        return added
 
-    async def claim(self, limit: int, *, owner: str, stale_after: float) -> list[Delivery]:
-        """Take up to `limit` rows to send: pending ones, and ones another sender claimed
-        more than `stale_after` seconds ago and never closed (it died).
+    async def enqueue_day(self, edition: int, day: int) -> int:
+        """One campaign day for every subscribed chat (`tgbot push --date`)."""
+        async with self._db.transaction() as tx:
+            return await tx.execute(
+                "INSERT INTO deliveries (chat_id, edition, day, state) "
+                "SELECT chat_id, CAST(? AS INTEGER), CAST(? AS INTEGER), 'pending' "
+                "FROM chats WHERE subscribed = 1 ON CONFLICT DO NOTHING", (edition, day))
+
+    async def claim(self, limit: int, *, owner: str) -> list[Delivery]:
+        """Take up to `limit` pending rows to send. Only the holder of the sender lock claims;
+        on PostgreSQL, SKIP LOCKED also keeps any two claims apart.
 
         The daily push goes first; announcements fill what is left of the batch.
         """
         now = time.time()
-        todo = ("WHERE (state = 'pending' AND not_before <= ?) "
-                "OR (state = 'sending' AND claimed_at < ? AND claimed_by != ?)")
+        skip_locked = " FOR UPDATE SKIP LOCKED" if self.dialect == "postgresql" else ""
         claim = "SET state = 'sending', claimed_at = ?, claimed_by = ?, attempts = attempts + 1"
-        params = (now, owner, now, now - stale_after, owner)
-        async with self._write() as db:
-            cursor = await db.execute(
-                f"UPDATE deliveries {claim} WHERE rowid IN (SELECT rowid FROM deliveries "
-                f"{todo} ORDER BY day, rowid LIMIT ?) RETURNING chat_id, edition, day, attempts",
-                (*params, limit))
-            claimed = [Delivery(*row) for row in await cursor.fetchall()]
+        ready = "WHERE state = 'pending' AND not_before <= ?"
+        async with self._db.transaction() as tx:
+            rows = await tx.fetch(
+                f"UPDATE deliveries {claim} WHERE (chat_id, edition, day) IN (SELECT chat_id, "
+                f"edition, day FROM deliveries {ready} LIMIT ?{skip_locked}) "
+                "RETURNING chat_id, edition, day, attempts", (now, owner, now, limit))
+            claimed = [Delivery(*row) for row in rows]
             if len(claimed) < limit:
-                cursor = await db.execute(
-                    f"UPDATE announcement_deliveries {claim} WHERE rowid IN (SELECT rowid FROM "
-                    f"announcement_deliveries {todo} ORDER BY rowid LIMIT ?) "
-                    "RETURNING chat_id, attempts, announcement_id",
-                    (*params, limit - len(claimed)))
+                rows = await tx.fetch(
+                    f"UPDATE announcement_deliveries {claim} WHERE (announcement_id, chat_id) "
+                    f"IN (SELECT announcement_id, chat_id FROM announcement_deliveries {ready} "
+                    f"LIMIT ?{skip_locked}) RETURNING chat_id, attempts, announcement_id",
+                    (now, owner, now, limit - len(claimed)))
                 claimed += [Delivery(chat, 0, 0, attempts, announcement)
-                            for chat, attempts, announcement in await cursor.fetchall()]
+                            for chat, attempts, announcement in rows]
         return claimed
+
+    async def release_claims(self, owner: str) -> int:
+        """Put back rows other senders left in flight (they died: the new holder of the
+        sender lock is the only sender); return how many."""
+        async with self._db.transaction() as tx:
+            return sum([await tx.execute(f"UPDATE {table} SET state = 'pending' WHERE "
+                                         "state = 'sending' AND claimed_by != ?", (owner,))
+                        for table in ("deliveries", "announcement_deliveries")])
 
     async def finish(self, delivery: Delivery, state: str, today: dt.date,
                      message_id: int | None = None) -> None:
         """Close a claimed row: 'sent', 'failed' (gave up) or 'gone' (chat blocked/deleted)."""
         table, where, params = delivery._where
-        async with self._write() as db:
-            await db.execute(f"UPDATE {table} SET state = ?, message_id = ? WHERE {where}",
+        async with self._db.transaction() as tx:
+            await tx.execute(f"UPDATE {table} SET state = ?, message_id = ? WHERE {where}",
                              (state, message_id, *params))
             if state == "gone":
-                await db.execute("UPDATE chats SET subscribed = 0, unsubscribed_on = ? "
-                                 "WHERE chat_id = ?",
+                await tx.execute("UPDATE chats SET subscribed = 0, unsubscribed_on = ?, "
+                                 "next_push_at = NULL WHERE chat_id = ?",
                                  (today.isoformat(), delivery.chat_id))
 
     async def retry_later(self, delivery: Delivery, delay: float) -> None:
         table, where, params = delivery._where
-        async with self._write() as db:
-            await db.execute(f"UPDATE {table} SET state = 'pending', not_before = ? "
+        async with self._db.transaction() as tx:
+            await tx.execute(f"UPDATE {table} SET state = 'pending', not_before = ? "
                              f"WHERE {where}", (time.time() + delay, *params))
 
     async def delivery_states(self, edition: int, day: int | None = None) -> dict[str, int]:
@@ -327,25 +388,22 @@ class Store:
         params: tuple = (edition,)
         if day is not None:
             query, params = query + " AND day = ?", (edition, day)
-        async with self._db.execute(query + " GROUP BY state", params) as cursor:
-            return {row[0]: row[1] async for row in cursor}
-
+        return dict(await self._db.fetch(query + " GROUP BY state", params))
 
     # --- announcements ----------------------------------------------------------------------
 
     async def create_announcement(self, text: str, language: str | None,
                                   today: dt.date) -> int:
-        async with self._write() as db:
-            cursor = await db.execute(
-                "INSERT INTO announcements (text, language, state, created_on) "
-                "VALUES (?, ?, 'draft', ?)", (text, language, today.isoformat()))
-            return cursor.lastrowid or 0
+        async with self._db.transaction() as tx:
+            rows = await tx.fetch("INSERT INTO announcements (text, language, state, created_on) "
+                                  "VALUES (?, ?, 'draft', ?) RETURNING id",
+                                  (text, language, today.isoformat()))
+            return rows[0][0]
 
     async def announcement(self, announcement_id: int) -> tuple[str, str | None, str] | None:
         """(text, language, state) of an announcement."""
-        async with self._db.execute("SELECT text, language, state FROM announcements "
-                                    "WHERE id = ?", (announcement_id,)) as cursor:
-            row = await cursor.fetchone()
+        row = await self._db.fetchone("SELECT text, language, state FROM announcements "
+                                      "WHERE id = ?", (announcement_id,))
         return (row[0], row[1], row[2]) if row else None
 
     async def audience(self, language: str | None) -> int:
@@ -354,83 +412,97 @@ class Store:
         params: tuple = ()
         if language:
             query, params = query + " AND language = ?", (language,)
-        async with self._db.execute(query, params) as cursor:
-            return (await cursor.fetchone())[0]
+        return (await self._db.fetch(query, params))[0][0]
 
     async def start_announcement(self, announcement_id: int) -> int:
         """Draft -> sending: one outbox row per subscribed chat, in one transaction.
 
         Pressing Send twice (or on a cancelled draft) queues nothing more; returns the rows
         added."""
-        async with self._write() as db:
-            cursor = await db.execute("UPDATE announcements SET state = 'sending' "
-                                      "WHERE id = ? AND state = 'draft' RETURNING language",
-                                      (announcement_id,))
-            row = await cursor.fetchone()
-            if row is None:
+        async with self._db.transaction() as tx:
+            rows = await tx.fetch("UPDATE announcements SET state = 'sending' "
+                                  "WHERE id = ? AND state = 'draft' RETURNING language",
+                                  (announcement_id,))
+            if not rows:
                 return 0
-            language_filter = "AND language = ?" if row[0] else ""
-            cursor = await db.execute(
-                "INSERT OR IGNORE INTO announcement_deliveries (announcement_id, chat_id, state) "
-                f"SELECT ?, chat_id, 'pending' FROM chats WHERE subscribed = 1 {language_filter}",
-                (announcement_id, row[0]) if row[0] else (announcement_id,))
-            return cursor.rowcount
+            language = rows[0][0]
+            return await tx.execute(
+                "INSERT INTO announcement_deliveries (announcement_id, chat_id, state) "
+                "SELECT CAST(? AS BIGINT), chat_id, 'pending' FROM chats WHERE subscribed = 1 "
+                f"{'AND language = ?' if language else ''} ON CONFLICT DO NOTHING",
+                (announcement_id, language) if language else (announcement_id,))
 
     async def cancel_announcement(self, announcement_id: int) -> bool:
-        async with self._write() as db:
-            cursor = await db.execute("UPDATE announcements SET state = 'cancelled' "
-                                      "WHERE id = ? AND state = 'draft'", (announcement_id,))
-            return cursor.rowcount > 0
+        async with self._db.transaction() as tx:
+            return await tx.execute("UPDATE announcements SET state = 'cancelled' "
+                                    "WHERE id = ? AND state = 'draft'", (announcement_id,)) > 0
 
     async def announcement_states(self, announcement_id: int) -> dict[str, int]:
-        async with self._db.execute("SELECT state, COUNT(*) FROM announcement_deliveries "
-                                    "WHERE announcement_id = ? GROUP BY state",
-                                    (announcement_id,)) as cursor:
-            return {row[0]: row[1] async for row in cursor}
+        return dict(await self._db.fetch("SELECT state, COUNT(*) FROM announcement_deliveries "
+                                         "WHERE announcement_id = ? GROUP BY state",
+                                         (announcement_id,)))
 
     # --- statistics (aggregates only) -------------------------------------------------------
 
     async def subscribers(self) -> list[tuple[str, str, int]]:
         """(kind, language, count) of subscribed chats."""
-        async with self._db.execute("SELECT kind, COALESCE(language, ''), COUNT(*) FROM chats "
-                                    "WHERE subscribed = 1 GROUP BY 1, 2 ORDER BY 1, 2") as cur:
-            return [tuple(row) async for row in cur]  # type: ignore[misc]
+        return await self._db.fetch("SELECT kind, COALESCE(language, ''), COUNT(*) FROM chats "
+                                    "WHERE subscribed = 1 GROUP BY 1, 2 ORDER BY 1, 2")
 
     async def subscription_changes(self, since: dt.date) -> tuple[int, int]:
         """(new, lost) subscriptions since a date."""
-        async with self._db.execute(
-                "SELECT SUM(subscribed = 1 AND subscribed_on >= ?), "
-                "SUM(subscribed = 0 AND unsubscribed_on >= ?) FROM chats",
-                (since.isoformat(), since.isoformat())) as cursor:
-            row = await cursor.fetchone()
-        return (row[0] or 0, row[1] or 0)
+        row = await self._db.fetchone(
+            "SELECT SUM(CASE WHEN subscribed = 1 AND subscribed_on >= ? THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN subscribed = 0 AND unsubscribed_on >= ? THEN 1 ELSE 0 END) "
+            "FROM chats", (since.isoformat(), since.isoformat()))
+        return (int(row[0] or 0), int(row[1] or 0)) if row else (0, 0)
 
     async def subscriptions_by_date(self) -> list[tuple[str, int]]:
         """(date, subscriptions started that day) for chats subscribed now."""
-        async with self._db.execute("SELECT subscribed_on, COUNT(*) FROM chats WHERE "
+        return await self._db.fetch("SELECT subscribed_on, COUNT(*) FROM chats WHERE "
                                     "subscribed = 1 AND subscribed_on IS NOT NULL "
-                                    "GROUP BY 1 ORDER BY 1") as cursor:
-            return [(row[0], row[1]) async for row in cursor]
+                                    "GROUP BY 1 ORDER BY 1")
 
     async def completions(self, edition: int) -> list[tuple[str, str, str, int]]:
         """(action_id, completed_on, language, count) of one edition."""
-        async with self._db.execute(
-                "SELECT c.action_id, c.completed_on, COALESCE(ch.language, ''), COUNT(*) "
-                "FROM completions c LEFT JOIN chats ch ON ch.chat_id = c.user_id "
-                "WHERE c.edition = ? GROUP BY 1, 2, 3 ORDER BY 2, 1, 3",
-                (edition,)) as cursor:
-            return [tuple(row) async for row in cursor]  # type: ignore[misc]
+        return await self._db.fetch(
+            "SELECT c.action_id, c.completed_on, COALESCE(ch.language, ''), COUNT(*) "
+            "FROM completions c LEFT JOIN chats ch ON ch.chat_id = c.user_id "
+            "WHERE c.edition = ? GROUP BY 1, 2, 3 ORDER BY 2, 1, 3", (edition,))
 
     async def last_push(self, edition: int) -> tuple[int, dict[str, int]] | None:
         """The latest campaign day with outbox rows, and its states."""
-        async with self._db.execute("SELECT MAX(day) FROM deliveries WHERE edition = ?",
-                                    (edition,)) as cursor:
-            day = (await cursor.fetchone())[0]
+        row = await self._db.fetchone("SELECT MAX(day) FROM deliveries WHERE edition = ?",
+                                      (edition,))
+        day = row[0] if row else None
         return (day, await self.delivery_states(edition, day)) if day else None
 
+    # --- whole-database operations ----------------------------------------------------------
+
     async def backup(self, target: Path) -> None:
-        """A consistent copy of the live database (SQLite's online backup, safe during writes)."""
-        await self._db.execute("VACUUM INTO ?", (str(target),))
+        """A consistent copy of the live SQLite file (PostgreSQL has pg_dump)."""
+        if not isinstance(self._db, SQLiteDatabase):
+            raise ValueError("backup copies a SQLite file; back up PostgreSQL with pg_dump, "
+                             "or copy it into a SQLite file with `tgbot copy-db`")
+        await self._db.backup(str(target))
+
+    async def row_counts(self) -> dict[str, int]:
+        return {table: (await self._db.fetch(f"SELECT COUNT(*) FROM {table}"))[0][0]
+                for table in TABLES}
+
+    async def copy_to(self, target: Store, report: Callable[[int], None]) -> None:
+        """Copy every row into an empty database of either kind; `report(rows)` hears the
+        progress. The caller compares `row_counts()` of both at the end."""
+        copied = 0
+        for table, order in TABLES.items():
+            columns = await target._db.columns(table)
+            async for rows in self._db.read_table(table, columns, order):
+                await target._db.insert_rows(table, columns, rows)
+                copied += len(rows)
+                report(copied)
+        if target.dialect == "postgresql":  # new announcements continue after the copied ids
+            await target._db.fetch("SELECT setval(pg_get_serial_sequence('announcements', "
+                                   "'id'), COALESCE(MAX(id), 0) + 1, false) FROM announcements")
 
 
 def _statements(sql: str) -> list[str]:

@@ -10,6 +10,8 @@ import asyncio
 import datetime as dt
 import shutil
 import socket
+import sqlite3
+import subprocess
 import zoneinfo
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +21,7 @@ from pathlib import Path
 from telegram.ext import Application
 
 from tgbot.app import ALLOWED_UPDATES, build_application
+from tgbot.backends import is_postgres_url
 from tgbot.campaign import load_campaign
 from tgbot.config import Settings
 from tgbot.context import Services
@@ -133,6 +136,26 @@ def sent_to(fake: FakeBotAPI, chat_id: int, text: str) -> list[dict]:
     return [c.result for c in fake.calls if c.ok and c.method in ("sendMessage", "sendPhoto")
             and c.params.get("chat_id") in (chat_id, str(chat_id))
             and text in (c.result.get("text") or c.result.get("caption") or "")]
+
+
+def count_rows(db: str, table: str, column: str, value: int) -> int:
+    """Rows of a table with `column = value`, read beside the bot with the database's own
+    client (sqlite3, or PostgreSQL's psql)."""
+    query = f"SELECT COUNT(*) FROM {table} WHERE {column} = {int(value)}"
+    if is_postgres_url(db):
+        return int(subprocess.run(["psql", db, "-At", "-c", query], check=True,
+                                  capture_output=True, text=True).stdout)
+    with sqlite3.connect(db) as connection:
+        return connection.execute(query).fetchone()[0]
+
+
+def database_bytes(db: str) -> bytes:
+    """Everything the database holds: the SQLite file and its WAL, or a PostgreSQL dump."""
+    if is_postgres_url(db):
+        return subprocess.run(["pg_dump", "--data-only", db], check=True,
+                              capture_output=True).stdout
+    wal = Path(db + "-wal")
+    return Path(db).read_bytes() + (wal.read_bytes() if wal.exists() else b"")
 
 
 def campaign_copy(folder: Path, text: str) -> Path:

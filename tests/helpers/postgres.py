@@ -1,0 +1,92 @@
+"""A throwaway PostgreSQL server for the tests and benchmarks: a real `postgres` from Debian's
+`postgresql` package, initialised in a temporary directory, on a free loopback port.
+
+PostgreSQL refuses to run as root, so as root (CI) the server runs as the `postgres` user the
+package creates. Set TGBOT_TEST_POSTGRES to a server URL to use your own server instead.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from pathlib import Path
+
+
+def _bin_dir() -> Path:
+    """Where Debian installs the server programs (they are not on PATH there)."""
+    found = shutil.which("pg_ctl")
+    if found:
+        return Path(found).resolve().parent
+    versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    if not versions:
+        raise RuntimeError("PostgreSQL's server is not installed: `apt-get install postgresql` "
+                           "(or set TGBOT_TEST_POSTGRES to a server URL)")
+    return Path(versions[-1]).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ThrowawayPostgres:
+    """`start()` a private server, `create_database()` per test, `stop()` removes everything."""
+
+    def __init__(self) -> None:
+        self.bin = _bin_dir()
+        self.port = _free_port()
+        self.folder = Path(tempfile.mkdtemp(prefix="tgbot-pg-"))
+        self.data = self.folder / "data"
+        self.user = pwd.getpwnam("postgres") if os.geteuid() == 0 else None
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *args: str) -> None:
+        command = [str(self.bin / args[0]), *args[1:]]
+        if self.user is not None:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def start(self) -> ThrowawayPostgres:
+        if self.user is not None:
+            os.chown(self.folder, self.user.pw_uid, self.user.pw_gid)
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust",
+                  "--no-sync", "-E", "UTF8", "--locale", "C")
+        options = (f"-c listen_addresses=127.0.0.1 -p {self.port} "
+                   f"-c unix_socket_directories={self.folder} -c fsync=off "
+                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l",
+                  str(self.folder / "server.log"), "-w", "start")
+        return self
+
+    def stop(self) -> None:
+        try:
+            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def create_database(server_url: str) -> str:
+    """A new empty database on the server; returns its URL."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    _admin(server_url, f"CREATE DATABASE {name}")
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_database(url: str) -> None:
+    server, name = url.rsplit("/", 1)
+    _admin(f"{server}/postgres", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _admin(url: str, statement: str) -> None:
+    subprocess.run(["psql", url, "-q", "-v", "ON_ERROR_STOP=1", "-c", statement], check=True,
+                   stdout=subprocess.DEVNULL)
