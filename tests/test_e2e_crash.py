@@ -16,23 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.harness import ACTIONS, ROOT
+from tests.helpers.harness import ACTIONS, ROOT, subscribe_all
 from tgbot.delivery import Deliverer
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.store import Store
 
 SUBSCRIBERS = 150
 IN_FLIGHT = 8  # the Deliverer's concurrency: at most this many can be sent twice
-
-
-async def subscribe_all(db: str, chat_ids: list[int]) -> None:
-    store = await Store.open(db)
-    try:
-        for chat_id in chat_ids:
-            await store.set_language(chat_id, "private", "en", dt.date(2027, 10, 1))
-            await store.set_subscribed(chat_id, "private", True, dt.date(2027, 10, 1))
-    finally:
-        await store.close()
 
 
 async def queue_announcement(db: str) -> None:

@@ -26,6 +26,7 @@ from tgbot.campaign import load_campaign
 from tgbot.config import Settings
 from tgbot.context import Services
 from tgbot.fakeapi import FakeBotAPI
+from tgbot.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 ACTIONS = ROOT / "actions.yaml"
@@ -136,6 +137,17 @@ def sent_to(fake: FakeBotAPI, chat_id: int, text: str) -> list[dict]:
     return [c.result for c in fake.calls if c.ok and c.method in ("sendMessage", "sendPhoto")
             and c.params.get("chat_id") in (chat_id, str(chat_id))
             and text in (c.result.get("text") or c.result.get("caption") or "")]
+
+
+async def subscribe_all(db: str, chat_ids: list[int]) -> None:
+    """Subscribers in English, written straight into the database before a bot starts."""
+    store = await Store.open(db)
+    try:
+        for chat_id in chat_ids:
+            await store.set_language(chat_id, "private", "en", dt.date(2027, 10, 1))
+            await store.set_subscribed(chat_id, "private", True, dt.date(2027, 10, 1))
+    finally:
+        await store.close()
 
 
 def count_rows(db: str, table: str, column: str, value: int) -> int:
