@@ -121,8 +121,13 @@ async def test_schedule_finds_only_chats_due_and_settings_bring_one_back(store: 
     assert [c.chat_id for c in await store.due_chats(1000.0, 10)] == [2]
     await store.set_subscribed(2, "private", False, TODAY)
     assert [c.chat_id for c in await store.due_chats(10_000.0, 10)] == [1]  # 2 left
-    await store.reschedule()  # another campaign: every subscriber is looked at again
+    # push times planned for another campaign timing are planned again, once
+    assert await store.reschedule("2027 2027-11-01 America/Toronto 09:00") is True
     assert {c.chat_id for c in await store.due_chats(0.0, 10)} == {1, 3}
+    await store.plan(2027, [], {1: 5000.0, 3: 5000.0}, now=1000.0)
+    assert await store.reschedule("2027 2027-11-01 America/Toronto 09:00") is False
+    assert await store.due_chats(1000.0, 10) == []
+    assert await store.reschedule("2027 2027-11-01 UTC 09:00") is True
 
 
 async def test_group_migration_moves_settings_and_outbox(store: Store) -> None:
@@ -160,6 +165,7 @@ async def fill(store: Store) -> None:
     await store.set_push_settings(5_000_000_001, push_time="07:30", timezone="Asia/Manila")
     await store.set_completed(5_000_000_001, 2027, "a", True, TODAY)
     await store.count_start("newsletter")
+    await store.reschedule("2027 2027-11-01 America/Toronto 09:00")
     await store.remember_media("day22.png:abc", "FILEID")
     await store.group_press(-1001234567890, 2027, 5, 5_000_000_001, True)
     await store.enqueue(2027, [(-1001234567890, 5), (5_000_000_001, 5)])

@@ -114,9 +114,8 @@ async def _post_init(application: Application) -> None:
 
 
 async def _push_tick(context: BotContext) -> None:
-    """Start a delivery round in the background; the job itself returns at once."""
-    deliverer = context.services.deliverer
-    context.application.create_task(deliverer.run_round(), name="delivery-round")
+    """The scheduler's beat, in the background; the job itself returns at once."""
+    context.application.create_task(context.services.deliverer.tick(), name="delivery-tick")
 
 
 def _reload_on_signal(services: Services) -> None:

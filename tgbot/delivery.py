@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10  # network failures before a row is given up as 'failed'
 MAX_BACKOFF = 300.0
 DUE_BATCH = 500  # chats looked at per transaction when planning the push
+PLAN_PER_TICK = 10_000  # chats looked at per beat: a million due at once take a few minutes
 LOCK_CHECK_EVERY = 5.0  # seconds between checks that this process still holds the sender lock
 # one first upload per image at a time (locks belong to one event loop)
 _UPLOADS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = \
@@ -143,12 +144,13 @@ class Deliverer:
         self.bot = bot
         self.concurrency = concurrency
         self._round = asyncio.Lock()
+        self._planning = asyncio.Lock()
         # this sender's name in the outbox: a new sender puts back every other's rows
         self.owner = uuid.uuid4().hex
         self._lock = services.store.sender_lock()
         self._sending = False
         self._checked = 0.0
-        self._planned_for: Campaign | None = None
+        self._checked_timing: Campaign | None = None
 
     async def is_sender(self) -> bool:
         """Hold (or take over) the sender lock; checked at most every few seconds."""
@@ -158,7 +160,6 @@ class Deliverer:
         self._sending = await self._lock.acquire()
         if self._sending and not was_sending:
             released = await self.services.store.release_claims(self.owner)
-            self._planned_for = None  # look at every chat again under this sender
             log.info("this process sends the daily push and announcements now "
                      "(%d rows taken back from a sender that stopped)", released)
         return self._sending
@@ -167,19 +168,32 @@ class Deliverer:
         await self._lock.release()
         self._sending = False
 
-    async def enqueue_due(self, now: dt.datetime) -> int:
-        """Queue the chats due now, a batch at a time; return the outbox rows added."""
+    async def enqueue_due(self, now: dt.datetime, limit: int | None = None) -> int:
+        """Queue the chats due now, a batch at a time, looking at up to `limit` chats (all
+        if None); return the outbox rows added."""
         store, campaign = self.services.store, self.services.campaign
-        if self._planned_for is not campaign:  # a new sender or a reloaded campaign
-            await store.reschedule()
-            self._planned_for = campaign
-        added = 0
-        while chats := await store.due_chats(now.timestamp(), DUE_BATCH):
+        if self._checked_timing is not campaign:  # started, or the campaign was reloaded
+            if await store.reschedule(schedule.timing(campaign)):
+                log.info("push times planned anew for the campaign's dates and times")
+            self._checked_timing = campaign
+        added = looked = 0
+        while (limit is None or looked < limit) and (
+                chats := await store.due_chats(now.timestamp(), DUE_BATCH)):
             due = [(chat.chat_id, day) for chat in chats
                    if (day := schedule.due_day(chat, campaign, now)) is not None]
             next_push = {chat.chat_id: schedule.next_push(chat, campaign, now) for chat in chats}
             added += await store.plan(campaign.edition, due, next_push, now.timestamp())
+            looked += len(chats)
         return added
+
+    async def tick(self) -> None:
+        """The scheduler's beat (every few seconds): start a round; while a long broadcast
+        drains, keep queueing the chats whose push time comes meanwhile."""
+        if not self._round.locked():
+            await self.run_round()
+        elif self._sending and not self._planning.locked():
+            async with self._planning:
+                await self.enqueue_due(self.services.clock(), PLAN_PER_TICK)
 
     async def run_round(self) -> Summary | None:
         """One round; None at once if another round of this process is running, or another
@@ -189,7 +203,8 @@ class Deliverer:
         async with self._round:
             if not await self.is_sender():
                 return None
-            await self.enqueue_due(self.services.clock())
+            async with self._planning:
+                await self.enqueue_due(self.services.clock(), PLAN_PER_TICK)
             return await self.drain()
 
     async def drain(self, report: Callable[[int], None] | None = None) -> Summary:

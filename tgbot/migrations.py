@@ -115,6 +115,12 @@ SQLITE: list[tuple[str, str]] = [
         ALTER TABLE chats ADD COLUMN next_push_at REAL;
         UPDATE chats SET next_push_at = 0 WHERE subscribed = 1;
         CREATE INDEX chats_next_push ON chats (next_push_at);
+        -- Small facts about the whole database: "schedule" is the campaign timing the
+        -- next_push_at times were planned for, so a new sender does not plan them again.
+        CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        ) WITHOUT ROWID;
         """,
     ),
 ]
@@ -199,6 +205,10 @@ POSTGRES: dict[str, str] = {
         ALTER TABLE chats ADD COLUMN next_push_at DOUBLE PRECISION;
         UPDATE chats SET next_push_at = 0 WHERE subscribed = 1;
         CREATE INDEX chats_next_push ON chats (next_push_at);
+        CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
         """,
 }
 

@@ -54,3 +54,9 @@ def next_push(chat: Chat, campaign: Campaign, now: dt.datetime) -> float | None:
             return moment.timestamp()
         date += dt.timedelta(days=1)
     return None
+
+
+def timing(campaign: Campaign) -> str:
+    """What of a campaign the push times depend on; planned times stay valid while it holds."""
+    return (f"{campaign.edition} {campaign.start_date} {campaign.timezone} "
+            f"{campaign.push_time:%H:%M}")

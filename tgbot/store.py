@@ -20,7 +20,7 @@ from tgbot.migrations import migrations
 # Telegram ids per statement in an IN (...) list: far below both databases' parameter limits.
 CHUNK = 500
 # Every table, parents first, with the columns that order its rows (for `copy_to`).
-TABLES = {"chats": "chat_id", "completions": "user_id, edition, action_id",
+TABLES = {"meta": "key", "chats": "chat_id", "completions": "user_id, edition, action_id",
           "start_sources": "source", "media": "key",
           "group_presses": "chat_id, edition, day, user_id", "announcements": "id",
           "deliveries": "chat_id, edition, day",
@@ -295,10 +295,17 @@ class Store:
                                      (at, *chunk, now))
         return added
 
-    async def reschedule(self) -> None:
-        """Look at every subscribed chat again (another campaign may have other times)."""
+    async def reschedule(self, timing: str) -> bool:
+        """Look at every subscribed chat again if the push times were planned for another
+        campaign `timing` (dates, zone, time); return whether they were."""
         async with self._db.transaction() as tx:
+            planned = await tx.fetch("SELECT value FROM meta WHERE key = 'schedule'")
+            if planned and planned[0][0] == timing:
+                return False
             await tx.execute("UPDATE chats SET next_push_at = 0 WHERE subscribed = 1")
+            await tx.execute("INSERT INTO meta VALUES ('schedule', ?) ON CONFLICT (key) "
+                             "DO UPDATE SET value = excluded.value", (timing,))
+            return True
 
     # --- deliveries (the outbox) ------------------------------------------------------------
 
