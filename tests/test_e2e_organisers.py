@@ -102,33 +102,33 @@ async def test_announce_to_one_language(fake: FakeBotAPI, bot: Application) -> N
     assert not sent_to(fake, ALICE, "Vigília")  # (she gets the daily push, in English)
 
 
-async def test_announcement_resumes_after_a_sender_died(fake: FakeBotAPI, bot: Application,
-                                                        ) -> None:
+async def test_announcement_resumes_after_a_sender_died(
+        fake: FakeBotAPI, tmp_path: Path, clock: Clock, database: str) -> None:
     """Rows a dead sender left in flight are sent once by the sender that takes over."""
-    store, deliverer = bot.bot_data.store, bot.bot_data.deliverer
-    dead = store.sender_lock()  # the sender that will die holds the lock; the bot waits
-    while not await dead.acquire():
-        await deliverer.stop()
-        await asyncio.sleep(0.05)
     chats = list(range(7000, 7020))
+    store = await Store.open(database)
+    dead = store.sender_lock()  # another process, sending when the bot starts
+    assert await dead.acquire()
     for chat_id in chats:
         fake.add_user(chat_id)
         await subscribe(store, chat_id, "en")
     announcement = await store.create_announcement("Resumed", None, TODAY)
     assert await store.start_announcement(announcement) == 20
-    # a sender took these, then died
-    orphaned = await store.claim(5, owner="dead-sender")
+    orphaned = await store.claim(5, owner="dead-sender")  # in flight when it died
     assert len(orphaned) == 5
-    await dead.release()  # it dies; the bot takes over at its next round
-    await push_round(bot)
-    for _ in range(100):  # the scheduler's own round may still hold the last rows
-        if await store.announcement_states(announcement) == {"sent": 20}:
-            break
-        await asyncio.sleep(0.05)
-    received = [m["chat"]["id"] for c in chats for m in fake.messages(c)
-                if m.get("text") == "Resumed"]  # (the daily push of day 5 goes out too)
-    assert sorted(received) == chats
-    assert await store.announcement_states(announcement) == {"sent": 20}
+    async with running_bot(fake, tmp_path, clock, db=database) as app:
+        assert await app.bot_data.deliverer.run_round() is None  # not the sender yet
+        await dead.release()  # it dies; the bot takes over at its next round
+        await store.close()
+        await push_round(app)
+        for _ in range(100):  # the scheduler's own round may still hold the last rows
+            if await app.bot_data.store.announcement_states(announcement) == {"sent": 20}:
+                break
+            await asyncio.sleep(0.05)
+        received = [m["chat"]["id"] for c in chats for m in fake.messages(c)
+                    if m.get("text") == "Resumed"]  # (the daily push of day 5 goes out too)
+        assert sorted(received) == chats
+        assert await app.bot_data.store.announcement_states(announcement) == {"sent": 20}
 
 
 async def test_reload_refuses_a_broken_file_and_keeps_the_campaign(

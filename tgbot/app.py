@@ -64,6 +64,7 @@ def build_application(settings: Settings, campaign: Campaign) -> Application:
         .rate_limiter(rate_limiter(settings.rate))
         .concurrent_updates(8)
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build()
     )
@@ -115,7 +116,7 @@ async def _post_init(application: Application) -> None:
 
 async def _push_tick(context: BotContext) -> None:
     """The scheduler's beat, in the background; the job itself returns at once."""
-    context.application.create_task(context.services.deliverer.tick(), name="delivery-tick")
+    context.services.deliverer.wake()
 
 
 def _reload_on_signal(services: Services) -> None:
@@ -127,11 +128,16 @@ def _reload_on_signal(services: Services) -> None:
         log.info("campaign reloaded from %s", services.settings.campaign)
 
 
+async def _post_stop(application: Application) -> None:
+    """Before the HTTP client closes: let the rows in flight finish, hand over the sending."""
+    services: Services = application.bot_data
+    if services.deliverer is not None:
+        await services.deliverer.stop()
+
+
 async def _post_shutdown(application: Application) -> None:
     with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
         asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
     services: Services = application.bot_data
-    if services.deliverer is not None:
-        await services.deliverer.stop()
     if services.store is not None:
         await services.store.close()

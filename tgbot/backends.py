@@ -245,27 +245,26 @@ class _AdvisoryLock(SenderLock):
     def __init__(self, url: str) -> None:
         self._url = url
         self._connection: Any = None
+        self._held = False
 
     async def acquire(self) -> bool:
         import asyncpg
 
-        if self._connection is not None:
-            try:  # still ours only while its connection lives
+        try:
+            if self._connection is None or self._connection.is_closed():
+                self._connection, self._held = await asyncpg.connect(self._url), False
+            if self._held:  # still ours while its connection lives
                 await self._connection.fetchval("SELECT 1", timeout=5)
-                return True
-            except (OSError, asyncio.TimeoutError, asyncpg.PostgresError,
-                    asyncpg.InterfaceError):
-                await self.release()
-        connection = await asyncpg.connect(self._url)
-        if await connection.fetchval("SELECT pg_try_advisory_lock($1)", SENDER_LOCK_KEY):
-            self._connection = connection
-            return True
-        await connection.close()
-        return False
+            else:
+                self._held = await self._connection.fetchval(
+                    "SELECT pg_try_advisory_lock($1)", SENDER_LOCK_KEY, timeout=5)
+        except (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            await self.release()  # the server is unreachable: whoever holds it, not us
+        return self._held
 
     async def release(self) -> None:
         if self._connection is not None:
-            connection, self._connection = self._connection, None
+            connection, self._connection, self._held = self._connection, None, False
             connection.terminate()  # the server drops the lock with the session
 
 

@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10  # network failures before a row is given up as 'failed'
 MAX_BACKOFF = 300.0
 DUE_BATCH = 500  # chats looked at per transaction when planning the push
+HANDOVER_PAUSE = 1.0  # seconds a new sender waits before its first message
+STOP_TIMEOUT = 10.0  # seconds the rows in flight get to finish when the bot stops
 PLAN_PER_TICK = 10_000  # chats looked at per beat: a million due at once take a few minutes
 LOCK_CHECK_EVERY = 5.0  # seconds between checks that this process still holds the sender lock
 # one first upload per image at a time (locks belong to one event loop)
@@ -151,6 +153,8 @@ class Deliverer:
         self._sending = False
         self._checked = 0.0
         self._checked_timing: Campaign | None = None
+        self._stopping = False
+        self._tasks: set[asyncio.Task] = set()
 
     async def is_sender(self) -> bool:
         """Hold (or take over) the sender lock; checked at most every few seconds."""
@@ -160,11 +164,35 @@ class Deliverer:
         self._sending = await self._lock.acquire()
         if self._sending and not was_sending:
             released = await self.services.store.release_claims(self.owner)
+            # the sender before may have sent its last message a moment ago: one second
+            # apart, the two together stay within Telegram's messages per second
+            await asyncio.sleep(HANDOVER_PAUSE)
             log.info("this process sends the daily push and announcements now "
                      "(%d rows taken back from a sender that stopped)", released)
         return self._sending
 
+    def wake(self) -> None:
+        """A tick in the background, now (a new subscriber, an announcement to send)."""
+        if self._stopping:
+            return
+        task = asyncio.get_running_loop().create_task(self.tick(), name="delivery")
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("delivery round failed", exc_info=task.exception())
+
     async def stop(self) -> None:
+        """Stop claiming, let the rows in flight finish (a few seconds at most), then give
+        up the sender lock so another instance takes over at once."""
+        self._stopping = True
+        if self._tasks:
+            _, late = await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
         await self._lock.release()
         self._sending = False
 
@@ -218,7 +246,8 @@ class Deliverer:
         store = self.services.store
 
         async def worker() -> None:
-            while await self.is_sender() and (claimed := await store.claim(1, owner=self.owner)):
+            while not self._stopping and await self.is_sender() and (
+                    claimed := await store.claim(1, owner=self.owner)):
                 summary.add(await self.deliver_safely(claimed[0]))
                 if report:
                     report(summary.total)

@@ -86,6 +86,7 @@ async def running_bot(fake: FakeBotAPI, tmp_path: Path, clock: Clock, *, webhook
     finally:
         await application.updater.stop()
         await application.stop()
+        await application.post_stop(application)
         await application.post_shutdown(application)
         await application.shutdown()
 

@@ -108,7 +108,7 @@ async def announce_press(update: Update, context: BotContext) -> None:
                                                      "cancelled.")), edit=True)
         return
     status = update.callback_query.message
-    context.application.create_task(context.services.deliverer.run_round())
+    context.services.deliverer.wake()
     context.application.create_task(_report(context, status, announcement, total))
 
 

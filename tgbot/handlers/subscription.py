@@ -54,7 +54,7 @@ async def subscribe(update: Update, context: BotContext) -> None:
     day = campaign.day_of(today)
     if day is not None and await store.enqueue(campaign.edition, [(chat.id, day)]):
         # in the background: the outbox may also hold a broadcast this handler must not wait for
-        context.application.create_task(context.services.deliverer.run_round())
+        context.services.deliverer.wake()
 
 
 async def subscribe_channel(update: Update, context: BotContext, target: str) -> None:
