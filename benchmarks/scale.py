@@ -225,21 +225,25 @@ def main() -> None:
         started = time.perf_counter()
         build_sqlite(path, count)
         print(f"{count:,} subscribers written to SQLite in {time.perf_counter() - started:.0f} s")
-        if args.backend in ("sqlite", "both"):
-            measure("SQLite", str(path), count)
-        if args.backend in ("postgresql", "both"):
-            server = None if args.postgres else postgres.ThrowawayPostgres().start()
-            url = postgres.create_database(args.postgres or server.url)  # type: ignore[union-attr]
-            try:
+        server, url = None, None
+        try:
+            if args.backend in ("postgresql", "both"):
+                # copied before the SQLite measurements change the file
+                server = None if args.postgres else postgres.ThrowawayPostgres().start()
+                url = postgres.create_database(args.postgres or server.url)  # type: ignore
                 started = time.perf_counter()
                 subprocess.run([sys.executable, "-m", "tgbot.cli", "copy-db", str(path), url],
-                               check=True, stderr=subprocess.DEVNULL)
-                print(f"tgbot copy-db to PostgreSQL: {time.perf_counter() - started:.0f} s")
+                               check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                print(f"tgbot copy-db into PostgreSQL: {time.perf_counter() - started:.0f} s")
+            if args.backend in ("sqlite", "both"):
+                measure("SQLite", str(path), count)
+            if url is not None:
                 measure("PostgreSQL", url, count)
-            finally:
+        finally:
+            if url is not None:
                 postgres.drop_database(url)
-                if server is not None:
-                    server.stop()
+            if server is not None:
+                server.stop()
 
 
 if __name__ == "__main__":

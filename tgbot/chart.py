@@ -5,33 +5,29 @@ from __future__ import annotations
 import io
 import itertools
 
-import matplotlib
-
-matplotlib.use("Agg")  # no screen: render to memory
-
-from matplotlib import pyplot as plt  # noqa: E402
-
-from tgbot.campaign import CAMPAIGN_DAYS  # noqa: E402
-from tgbot.stats import Stats  # noqa: E402
+from tgbot.campaign import CAMPAIGN_DAYS
+from tgbot.stats import Stats
 
 
 def chart_png(stats: Stats, title: str) -> bytes:
     """Two panels: a bar per campaign day, and the running total of subscribers."""
-    figure, (days, growth) = plt.subplots(2, 1, figsize=(8, 6), dpi=100)
-    try:
-        figure.suptitle(title)
-        numbers = list(range(1, CAMPAIGN_DAYS + 1))
-        days.bar(numbers, [stats.per_action.get(d, 0) for d in numbers], color="#c0392b")
-        days.set_title("Completions per day of the campaign")
-        days.set_xticks(numbers)
-        dates = [date for date, _ in stats.subscriptions_by_date]
-        totals = list(itertools.accumulate(count for _, count in stats.subscriptions_by_date))
-        growth.plot(range(len(dates)), totals, marker="o", color="#2c3e50")
-        growth.set_xticks(range(len(dates)), dates, rotation=45, ha="right", fontsize=7)
-        growth.set_title("Subscribers over time")
-        figure.tight_layout()
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png")
-        return buffer.getvalue()
-    finally:
-        plt.close(figure)
+    # imported here: matplotlib adds ~40 MB to every bot process, and only /stats needs it;
+    # a bare Figure (no pyplot) keeps no global state, so threads can draw at once
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(8, 6), dpi=100)
+    days, growth = figure.subplots(2, 1)
+    figure.suptitle(title)
+    numbers = list(range(1, CAMPAIGN_DAYS + 1))
+    days.bar(numbers, [stats.per_action.get(d, 0) for d in numbers], color="#c0392b")
+    days.set_title("Completions per day of the campaign")
+    days.set_xticks(numbers)
+    dates = [date for date, _ in stats.subscriptions_by_date]
+    totals = list(itertools.accumulate(count for _, count in stats.subscriptions_by_date))
+    growth.plot(range(len(dates)), totals, marker="o", color="#2c3e50")
+    growth.set_xticks(range(len(dates)), dates, rotation=45, ha="right", fontsize=7)
+    growth.set_title("Subscribers over time")
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
