@@ -56,6 +56,9 @@ def test_kill_9_mid_broadcast_then_restart(database: str, what: str) -> None:
         asyncio.run(subscribe_all(db, chat_ids))
         if what == "announcement":
             asyncio.run(queue_announcement(db))
+        if what == "daily push":
+            dry, _ = push(fake, db, *args, "--dry-run").communicate(timeout=60)
+            assert f"would send: {SUBSCRIBERS}, already sent or queued: 0" in dry
         first = push(fake, db, *args)
         fake.wait_for(lambda c: c.method == "sendMessage", timeout=20)
         deadline = time.monotonic() + 20

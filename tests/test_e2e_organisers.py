@@ -14,6 +14,7 @@ from pathlib import Path
 from telegram.ext import Application
 
 from tests.conftest import ALICE, BRUNO
+from tests.helpers import postgres
 from tests.helpers.harness import (
     ACTIONS,
     Clock,
@@ -24,6 +25,7 @@ from tests.helpers.harness import (
     running_bot,
     say,
     sent_to,
+    subscribe_all,
 )
 from tgbot.campaign import load_campaign
 from tgbot.fakeapi import FakeBotAPI
@@ -174,7 +176,7 @@ async def test_stats_figures_and_chart(fake: FakeBotAPI, bot: Application) -> No
     assert upload.data.startswith(b"\x89PNG\r\n\x1a\n") and len(upload.data) > 5000
 
 
-def cli(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, db: Path | str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "tgbot.cli", *args, "--db", str(db),
                            "--campaign", str(ACTIONS)], capture_output=True, text=True,
                           timeout=60)
@@ -214,6 +216,36 @@ async def test_cli_stats_export_and_backup_during_writes(tmp_path: Path) -> None
     assert lines[0] == "day,action,date,language,completions"
     assert f"1,{CAMPAIGN.action_for_day(1).id},2027-11-05,en,1" in lines
     assert cli("backup", str(backup), db=db).returncode == 2  # never overwrites
+
+
+def copy_db(source: str, target: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "tgbot.cli", "copy-db", source, target],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_cli_copy_db_into_postgresql_checks_counts_and_hides_the_password(
+        tmp_path: Path, postgres_server: str) -> None:
+    db = tmp_path / "bot.sqlite3"
+    asyncio.run(subscribe_all(str(db), [ALICE, BRUNO, 3003]))
+    url = postgres.create_database(postgres_server).replace("://postgres@",
+                                                             "://postgres:hunter2@")
+    try:
+        copied = copy_db(str(db), url)
+        assert copied.returncode == 0, copied.stderr
+        assert "chats 3" in copied.stdout
+        assert "subscribers: 3" in cli("stats", db=url).stdout  # the bot reads it as it was
+        again = copy_db(str(db), url)  # never into a database with a campaign
+        assert again.returncode == 2 and "is not empty" in again.stderr
+        backup = cli("backup", str(tmp_path / "copy.sqlite3"), db=url)
+        assert backup.returncode == 2 and "pg_dump" in backup.stderr
+        unreachable = cli("stats", db="postgresql://tgbot:hunter2@127.0.0.1:1/tgbot")
+        assert unreachable.returncode == 2 and "cannot open the database" in unreachable.stderr
+        for result in (copied, again, unreachable):
+            assert "hunter2" not in result.stdout + result.stderr
+            assert "Traceback" not in result.stderr
+        assert "postgresql://tgbot:***@127.0.0.1:1/tgbot" in unreachable.stderr
+    finally:
+        postgres.drop_database(url)
 
 
 async def test_sighup_reloads_the_campaign(fake: FakeBotAPI, tmp_path: Path,

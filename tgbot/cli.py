@@ -231,8 +231,8 @@ async def _push_round(services: Services, date: dt.date | None, dry_run: bool) -
     if dry_run:
         subscribers = await store.audience(None)
         if day is None:
-            print(f"subscribers: {subscribers}, due for a look now: "
-                  f"{len(await store.due_chats(services.clock().timestamp(), subscribers))}")
+            due = await store.count_due(services.clock().timestamp())
+            print(f"subscribers: {subscribers}, due for a look now: {due}")
         else:
             queued = sum((await store.delivery_states(campaign.edition, day)).values())
             print(f"would send: {subscribers - queued}, already sent or queued: {queued}, "

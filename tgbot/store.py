@@ -276,6 +276,10 @@ class Store:
                                     "ORDER BY next_push_at LIMIT ?", (now, limit))
         return [_chat(row) for row in rows]
 
+    async def count_due(self, now: float) -> int:
+        return (await self._db.fetch("SELECT COUNT(*) FROM chats WHERE next_push_at <= ?",
+                                     (now,)))[0][0]
+
     async def plan(self, edition: int, due: Iterable[tuple[int, int]],
                    next_push: Mapping[int, float | None], now: float) -> int:
         """Queue the (chat_id, day) pairs that are due and move each looked-at chat to its
@@ -347,7 +351,8 @@ class Store:
         now = time.time()
         skip_locked = " FOR UPDATE SKIP LOCKED" if self.dialect == "postgresql" else ""
         claim = "SET state = 'sending', claimed_at = ?, claimed_by = ?, attempts = attempts + 1"
-        ready = "WHERE state = 'pending' AND not_before <= ?"
+        # in the order of the (state, not_before) index: a range that stops at the limit
+        ready = "WHERE state = 'pending' AND not_before <= ? ORDER BY not_before"
         async with self._db.transaction() as tx:
             rows = await tx.fetch(
                 f"UPDATE deliveries {claim} WHERE (chat_id, edition, day) IN (SELECT chat_id, "
@@ -510,6 +515,7 @@ class Store:
         if target.dialect == "postgresql":  # new announcements continue after the copied ids
             await target._db.fetch("SELECT setval(pg_get_serial_sequence('announcements', "
                                    "'id'), COALESCE(MAX(id), 0) + 1, false) FROM announcements")
+            await target._db.fetch("ANALYZE")  # the planner's figures, for the bulk just loaded
 
 
 def _statements(sql: str) -> list[str]:
