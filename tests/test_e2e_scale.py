@@ -125,6 +125,7 @@ def test_two_instances_the_sender_stops_mid_broadcast(database: str, tmp_path: P
             wait_until(lambda: {int(c.params["chat_id"]) for c in broadcast(fake, subscribers)
                                 if c.ok} == subscribers, 60, "some subscribers were missed")
             time.sleep(1.0)  # nothing more comes
+            assert not fake.calls_to("deleteWebhook")  # a stopping instance leaves it be
             assert "sends the daily push" in (tmp_path / "second.log").read_text()
         finally:
             for process in (first, second):

@@ -7,6 +7,8 @@ import asyncio
 import datetime as dt
 import shutil
 import sqlite3
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -198,3 +200,24 @@ async def test_copy_db_moves_everything_between_backends_and_back(
     finally:
         await first.close()
         postgres.drop_database(pg_url)
+
+
+def test_the_plain_install_needs_no_asyncpg(tmp_path: Path) -> None:
+    """Without the [postgres] extra, SQLite works and a postgresql:// URL says what to install."""
+    script = (
+        "import asyncio, sys\n"
+        "sys.modules['asyncpg'] = None  # as if it were not installed\n"
+        "from tgbot.backends import DatabaseError\n"
+        "from tgbot.store import Store\n"
+        "import tgbot.app, tgbot.cli\n"
+        "async def main():\n"
+        f"    await (await Store.open({str(tmp_path / 'bot.sqlite3')!r})).close()\n"
+        "    try:\n"
+        "        await Store.open('postgresql://tgbot:pw@127.0.0.1/tgbot')\n"
+        "    except DatabaseError as error:\n"
+        "        print(error)\n"
+        "asyncio.run(main())\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "pip install 'tgbot[postgres]'" in result.stdout
