@@ -191,8 +191,8 @@ class Store:
     # --- groups -----------------------------------------------------------------------------
 
     async def group_press(self, chat_id: int, edition: int, day: int, user_id: int,
-                          done: bool) -> int:
-        """Record (or undo) a press in a group; return how many people did it there."""
+                          done: bool) -> None:
+        """Record (or undo) a press in a group."""
         async with self._db.transaction() as tx:
             if done:
                 await tx.execute("INSERT INTO group_presses VALUES (?, ?, ?, ?) "
@@ -200,9 +200,12 @@ class Store:
             else:
                 await tx.execute("DELETE FROM group_presses WHERE chat_id = ? AND edition = ? "
                                  "AND day = ? AND user_id = ?", (chat_id, edition, day, user_id))
-            rows = await tx.fetch("SELECT COUNT(*) FROM group_presses WHERE chat_id = ? "
-                                  "AND edition = ? AND day = ?", (chat_id, edition, day))
-            return rows[0][0]
+
+    async def group_count(self, chat_id: int, edition: int, day: int) -> int:
+        """How many people did a day's action in a group. Read when the counter is drawn, not
+        inside each press: presses committing at once could each miss the other."""
+        return (await self._db.fetch("SELECT COUNT(*) FROM group_presses WHERE chat_id = ? "
+                                     "AND edition = ? AND day = ?", (chat_id, edition, day)))[0][0]
 
     # --- privacy ----------------------------------------------------------------------------
 

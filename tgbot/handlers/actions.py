@@ -127,18 +127,20 @@ async def completion_press(update: Update, context: BotContext) -> None:
                                            bot_username=context.services.bot_username)
         await update.callback_query.edit_message_reply_markup(rendered.markup)
         return
-    people = await context.store.group_press(chat.id, campaign.edition, action.day, user.id,
-                                             done)
-    rendered = messages.action_message(t, campaign, action, chat_kind=chat.type,
+    await context.store.group_press(chat.id, campaign.edition, action.day, user.id, done)
+    context.application.create_task(context.services.edits.submit(
+        (chat.id, message.message_id), lambda: _edit_counter(context, message, action)))
+
+
+async def _edit_counter(context: BotContext, message: MaybeInaccessibleMessage,
+                        action: Action) -> None:
+    """Redraw a shared action message with the group's counter, counted now (after every
+    press that asked for this edit was committed)."""
+    campaign = context.campaign
+    people = await context.store.group_count(message.chat.id, campaign.edition, action.day)
+    rendered = messages.action_message(context.tr, campaign, action, chat_kind=message.chat.type,
                                        counter=people,
                                        bot_username=context.services.bot_username)
-    context.application.create_task(context.services.edits.submit(
-        (chat.id, message.message_id), lambda: _edit(context, message, rendered)))
-
-
-async def _edit(context: BotContext, message: MaybeInaccessibleMessage,
-                rendered: messages.Reply) -> None:
-    """Replace a shared action message's text (or caption) and buttons: the group counter."""
     if rendered.photo is not None:
         await context.bot.edit_message_caption(message.chat.id, message.message_id,
                                                caption=rendered.text,
