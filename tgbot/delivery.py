@@ -147,6 +147,7 @@ class Deliverer:
         self.concurrency = concurrency
         self._round = asyncio.Lock()
         self._planning = asyncio.Lock()
+        self._checking = asyncio.Lock()
         # this sender's name in the outbox: a new sender puts back every other's rows
         self.owner = uuid.uuid4().hex
         self._lock = services.store.sender_lock()
@@ -157,19 +158,23 @@ class Deliverer:
         self._tasks: set[asyncio.Task] = set()
 
     async def is_sender(self) -> bool:
-        """Hold (or take over) the sender lock; checked at most every few seconds."""
-        if self._sending and time.monotonic() - self._checked < LOCK_CHECK_EVERY:
-            return True
-        was_sending, self._checked = self._sending, time.monotonic()
-        self._sending = await self._lock.acquire()
-        if self._sending and not was_sending:
-            released = await self.services.store.release_claims(self.owner)
-            # the sender before may have sent its last message a moment ago: one second
-            # apart, the two together stay within Telegram's messages per second
-            await asyncio.sleep(HANDOVER_PAUSE)
-            log.info("this process sends the daily push and announcements now "
-                     "(%d rows taken back from a sender that stopped)", released)
-        return self._sending
+        """Hold (or take over) the sender lock; checked at most every few seconds, by one
+        worker at a time (the lock's connection runs one query at a time)."""
+        async with self._checking:
+            if self._sending and time.monotonic() - self._checked < LOCK_CHECK_EVERY:
+                return True
+            was_sending, self._checked = self._sending, time.monotonic()
+            self._sending = await self._lock.acquire()
+            if self._sending and not was_sending:
+                released = await self.services.store.release_claims(self.owner)
+                # the sender before may have sent its last message a moment ago: one second
+                # apart, the two together stay within Telegram's messages per second
+                await asyncio.sleep(HANDOVER_PAUSE)
+                log.info("this process sends the daily push and announcements now "
+                         "(%d rows taken back from a sender that stopped)", released)
+            elif was_sending and not self._sending:
+                log.warning("this process lost the sender lock; it stops sending")
+            return self._sending
 
     def wake(self) -> None:
         """A tick in the background, now (a new subscriber, an announcement to send)."""
