@@ -68,6 +68,13 @@ def broadcast(fake: FakeBotAPI, chat_ids: set[int]) -> list:
             if int(c.params["chat_id"]) in chat_ids]
 
 
+def ask_why(fake: FakeBotAPI) -> str:
+    """A supporter's question, answered by whichever instance the webhook reaches."""
+    mark = fake.mark()
+    fake.send_message(WRITER, "/why")
+    return fake.wait_for_message(WRITER, after=mark, timeout=20)["text"]
+
+
 def busiest_second(calls: list) -> int:
     """The most calls in any one-second window."""
     times = sorted(c.at for c in calls)
@@ -102,14 +109,12 @@ def test_two_instances_the_sender_stops_mid_broadcast(database: str, tmp_path: P
         try:
             wait_until(lambda: len(broadcast(fake, subscribers)) >= 20, 60,
                        "the first instance never started the daily push")
+            assert "Maguindanao" in ask_why(fake)  # the sender answers as it sends
             second = start_instance(fake, database, campaign, tmp_path / "second.log")
             # its setWebhook makes it the one the updates reach: it answers while not sending
             wait_until(lambda: len(fake.calls_to("setWebhook")) >= 2, 60,
                        "the second instance never started")
-            mark = fake.mark()
-            fake.send_message(WRITER, "/why")
-            assert "Maguindanao" in fake.wait_for_message(WRITER, after=mark,
-                                                          timeout=20)["text"]
+            assert "Maguindanao" in ask_why(fake)
             assert "sends the daily push" not in (tmp_path / "second.log").read_text()
             wait_until(lambda: len(broadcast(fake, subscribers)) >= SUBSCRIBERS // 3, 60,
                        "the broadcast stalled")
