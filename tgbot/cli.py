@@ -339,14 +339,14 @@ def cmd_copy_db(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _copy_db(source_target: str, target_target: str) -> dict[str, int]:
+async def _copy_db(source_db: str, target_db: str) -> dict[str, int]:
     """Copy, then compare every table's row count; refuse a target that holds a campaign."""
-    source = await Store.open(source_target)
+    source = await Store.open(source_db)
     try:
-        target = await Store.open(target_target)
+        target = await Store.open(target_db)
         try:
             if any((await target.row_counts()).values()):
-                raise ConfigError(f"{redact_url(target_target)} is not empty; copy into a new "
+                raise ConfigError(f"{redact_url(target_db)} is not empty; copy into a new "
                                   "database")
             counts = await source.row_counts()
             await source.copy_to(target, ProgressReport(sum(counts.values()), "copying").update)
