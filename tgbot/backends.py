@@ -263,9 +263,21 @@ class _AdvisoryLock(SenderLock):
         return self._held
 
     async def release(self) -> None:
-        if self._connection is not None:
-            connection, self._connection, self._held = self._connection, None, False
-            connection.terminate()  # the server drops the lock with the session
+        """Unlock and close, so another process can take the lock at once; a connection that
+        is already broken is dropped (the server frees the lock with the session)."""
+        import asyncpg
+
+        if self._connection is None:
+            return
+        connection, held = self._connection, self._held
+        self._connection, self._held = None, False
+        try:
+            if held:
+                await connection.fetchval("SELECT pg_advisory_unlock($1)", SENDER_LOCK_KEY,
+                                          timeout=5)
+            await connection.close(timeout=5)
+        except (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            connection.terminate()
 
 
 class PostgresDatabase(Database):
