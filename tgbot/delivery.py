@@ -18,6 +18,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from aiolimiter import AsyncLimiter
 from telegram import Bot, Message
 from telegram.error import (
     BadRequest,
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10  # network failures before a row is given up as 'failed'
 MAX_BACKOFF = 300.0
+BROADCAST_SHARE = 0.9  # of TGBOT_RATE: 27 of 30 messages a second
 DUE_BATCH = 500  # chats looked at per transaction when planning the push
 HANDOVER_PAUSE = 1.0  # seconds a new sender waits before its first message
 STOP_TIMEOUT = 10.0  # seconds the rows in flight get to finish when the bot stops
@@ -145,6 +147,9 @@ class Deliverer:
         self.services = services
         self.bot = bot
         self.concurrency = concurrency
+        # the broadcast's share of the bot's messages per second: the rest is kept for
+        # replies, which every instance sends, the sender too
+        self._pace = AsyncLimiter(1, 1 / (services.settings.rate * BROADCAST_SHARE))
         self._round = asyncio.Lock()
         self._planning = asyncio.Lock()
         self._checking = asyncio.Lock()
@@ -281,7 +286,9 @@ class Deliverer:
         error: Exception | None = None
         message = None
         try:
-            message = await send_reply(self.bot, store, chat.chat_id, reply, chat.thread_id)
+            async with self._pace:
+                message = await send_reply(self.bot, store, chat.chat_id, reply,
+                                           chat.thread_id)
         except TelegramError as exc:
             error = exc
         result = outcome(error, delivery.attempts)
