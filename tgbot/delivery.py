@@ -230,8 +230,7 @@ class Deliverer:
         if not self._round.locked():
             await self.run_round()
         elif self._sending and not self._planning.locked():
-            async with self._planning:
-                await self.enqueue_due(self.services.clock(), PLAN_PER_TICK)
+            await self._plan_slice()
 
     async def run_round(self) -> Summary | None:
         """One round; None at once if another round of this process is running, or another
@@ -241,9 +240,13 @@ class Deliverer:
         async with self._round:
             if not await self.is_sender():
                 return None
-            async with self._planning:
-                await self.enqueue_due(self.services.clock(), PLAN_PER_TICK)
+            await self._plan_slice()
             return await self.drain()
+
+    async def _plan_slice(self) -> None:
+        """Queue up to PLAN_PER_TICK due chats, one planner at a time."""
+        async with self._planning:
+            await self.enqueue_due(self.services.clock(), PLAN_PER_TICK)
 
     async def drain(self, report: Callable[[int], None] | None = None) -> Summary:
         """Send claimed rows until none is ready (rows waiting for a retry stay for later).
