@@ -221,7 +221,9 @@ async def test_infographic_is_uploaded_once_then_reused(fake: FakeBotAPI, tmp_pa
     assert len(photos) == 2 and all(c.ok for c in photos)
     assert not isinstance(photos[0].params["photo"], str)  # uploaded
     assert photos[1].params["photo"] == photos[0].result["photo"][-1]["file_id"]  # reused
-    assert "Day 5 of 23" in photos[0].result["caption"]
+    # each in its chat's language, whichever was sent first
+    caption = {int(c.params["chat_id"]): c.result["caption"] for c in photos}
+    assert "Day 5 of 23" in caption[ALICE] and "Dia 5 de 23" in caption[BRUNO]
 
 
 # A 1x1 PNG.
