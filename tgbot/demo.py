@@ -41,13 +41,15 @@ def add_demo_parser(commands: Any) -> None:
 
 
 class DemoClock:
-    """Now, or the same time of day on `--date`, moving forward as the demo runs."""
+    """Now, or the same time of day on `--date` in the campaign's zone (so `--date` is the
+    campaign's date, whatever the hour in UTC), moving forward as the demo runs."""
 
-    def __init__(self, date: dt.date | None) -> None:
+    def __init__(self, date: dt.date | None, zone: dt.tzinfo) -> None:
         real = dt.datetime.now(dt.UTC)
         self.offset = dt.timedelta(0)
         if date is not None:
-            self.offset = dt.datetime.combine(date, real.time(), dt.UTC) - real
+            local = real.astimezone(zone)
+            self.offset = dt.datetime.combine(date, local.time(), zone) - real
 
     def __call__(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC) + self.offset
@@ -76,7 +78,7 @@ async def _demo(args: argparse.Namespace, scratch: Path) -> int:
         settings.token, settings.api_url = api.token, api.root_url
         settings.admins = frozenset({USER_ID})
         application = build_application(settings, campaign)
-        application.bot_data.clock = DemoClock(args.date)
+        application.bot_data.clock = DemoClock(args.date, campaign.tz)
         await application.initialize()
         await application.post_init(application)
         await application.updater.start_polling(poll_interval=0.0, timeout=1,
@@ -84,7 +86,7 @@ async def _demo(args: argparse.Namespace, scratch: Path) -> int:
         await application.start()
         where = "a group you administer" if args.group else "a private chat"
         print(f"tgbot demo: the real bot in {where}, language {args.lang}, "
-              f"today is {application.bot_data.clock().date()}.\n{HELP}", flush=True)
+              f"today is {application.bot_data.campaign_today(None)}.\n{HELP}", flush=True)
         try:
             await Chat(api, chat_id).talk()
         finally:
