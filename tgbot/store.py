@@ -25,6 +25,7 @@ TABLES = {"meta": "key", "chats": "chat_id", "completions": "user_id, edition, a
           "group_presses": "chat_id, edition, day, user_id", "announcements": "id",
           "deliveries": "chat_id, edition, day",
           "announcement_deliveries": "announcement_id, chat_id"}
+# (`instances` is not copied: it holds the running processes of the database it is in.)
 # Two instances starting at once on one PostgreSQL database apply each migration once.
 _MIGRATION_LOCK = {"postgresql": "SELECT pg_advisory_xact_lock(7467626)"}
 
@@ -456,6 +457,33 @@ class Store:
         return dict(await self._db.fetch("SELECT state, COUNT(*) FROM announcement_deliveries "
                                          "WHERE announcement_id = ? GROUP BY state",
                                          (announcement_id,)))
+
+    # --- running instances -----------------------------------------------------------------
+
+    async def heartbeat(self, instance_id: str, *, started_at: float, sending: bool,
+                        reply_lease: int, version: str, now: float) -> None:
+        """Record that an instance is alive, whether it sends, and its replies' share."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO instances VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (instance_id) "
+                "DO UPDATE SET heartbeat_at = excluded.heartbeat_at, sending = "
+                "excluded.sending, reply_lease = excluded.reply_lease",
+                (instance_id, started_at, now, int(sending), reply_lease, version))
+            # instances gone for an hour are forgotten
+            await tx.execute("DELETE FROM instances WHERE heartbeat_at < ?", (now - 3600,))
+
+    async def leave(self, instance_id: str) -> None:
+        """A stopping instance: its share of the budget goes back to the sender at once."""
+        async with self._db.transaction() as tx:
+            await tx.execute("DELETE FROM instances WHERE instance_id = ?", (instance_id,))
+
+    async def instances(self) -> list[tuple[str, float, float, bool, int, str | None]]:
+        """(instance_id, started_at, heartbeat_at, sending, reply_lease, version), newest
+        heartbeat first."""
+        rows = await self._db.fetch("SELECT instance_id, started_at, heartbeat_at, sending, "
+                                    "reply_lease, version FROM instances "
+                                    "ORDER BY heartbeat_at DESC")
+        return [(r[0], r[1], r[2], bool(r[3]), r[4], r[5]) for r in rows]
 
     # --- statistics (aggregates only) -------------------------------------------------------
 
