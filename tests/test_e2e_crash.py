@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.harness import ACTIONS, ROOT, subscribe_all
-from tgbot.delivery import Deliverer
+from tgbot.delivery import senders_for
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.store import Store
 
@@ -78,7 +78,7 @@ def test_kill_9_mid_broadcast_then_restart(database: str, what: str) -> None:
     doubles = [chat for chat, n in received.items() if n > 1]
     assert len(doubles) <= IN_FLIGHT, doubles
     assert max(received.values()) <= 2
-    assert Deliverer.__init__.__kwdefaults__["concurrency"] == IN_FLIGHT
+    assert senders_for(30) == IN_FLIGHT
 
 
 WRITER = """

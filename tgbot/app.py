@@ -22,10 +22,11 @@ from telegram.ext import (
     Defaults,
 )
 
+from tgbot.budget import Budget
 from tgbot.campaign import Campaign
 from tgbot.config import Settings
 from tgbot.context import BotContext, Services
-from tgbot.delivery import Deliverer, rate_limiter
+from tgbot.delivery import Deliverer
 from tgbot.handlers import (
     actions,
     errors,
@@ -61,7 +62,7 @@ def build_application(settings: Settings, campaign: Campaign) -> Application:
         .defaults(Defaults(parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .context_types(ContextTypes(context=BotContext, bot_data=Services))
-        .rate_limiter(rate_limiter(settings.rate))
+        .rate_limiter(Budget(settings.rate))  # replies and broadcasts share it
         .concurrent_updates(8)
         .post_init(_post_init)
         .post_stop(_post_stop)
@@ -106,17 +107,19 @@ async def _post_init(application: Application) -> None:
         await application.bot.set_my_commands(bot_commands(t, services.campaign),
                                               scope=BotCommandScopeDefault(), language_code=code)
     services.deliverer = Deliverer(services, application.bot)
+    await services.deliverer.join()
     with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not main thread
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, _reload_on_signal,
                                                       services)
     if application.job_queue is not None:
-        application.job_queue.run_repeating(_push_tick, interval=PUSH_INTERVAL, first=1.0,
+        application.job_queue.run_repeating(_beat, interval=PUSH_INTERVAL, first=1.0,
                                             name="daily-push")
 
 
-async def _push_tick(context: BotContext) -> None:
-    """The scheduler's beat, in the background; the job itself returns at once."""
-    context.services.deliverer.wake()
+async def _beat(context: BotContext) -> None:
+    """The scheduler's beat (heartbeat, push, takeover), in the background; the job itself
+    returns at once."""
+    context.services.deliverer.beat()
 
 
 def _reload_on_signal(services: Services) -> None:
