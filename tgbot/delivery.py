@@ -480,7 +480,8 @@ class Deliverer:
     async def _send(self, job: _Job) -> Closed:
         """Send one row, unless its day (or lifetime) is over; return how it closes."""
         delivery, chat = job.delivery, job.chat
-        if job.expires_at is not None and time.time() >= job.expires_at:
+        if job.expires_at is not None and \
+                self.services.clock().timestamp() >= job.expires_at:
             return Closed(delivery, "expired")
         extra: dict[str, object] = {"rate_limit_args": Priority.BROADCAST}
         if self.paid:
