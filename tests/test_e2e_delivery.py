@@ -4,7 +4,6 @@ announcement finish; a stop does not wait for a broadcast."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import time
 import zoneinfo
