@@ -12,21 +12,19 @@ import contextlib
 import logging
 import signal
 
-from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Update
-from telegram.constants import ParseMode
+from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     ContextTypes,
-    Defaults,
 )
 
-from tgbot.budget import Budget
+from tgbot.bot import build_bot
 from tgbot.campaign import Campaign
 from tgbot.config import Settings
 from tgbot.context import BotContext, Services
-from tgbot.delivery import Deliverer
+from tgbot.delivery import Deliverer, senders_for
 from tgbot.handlers import (
     actions,
     errors,
@@ -56,13 +54,8 @@ def build_application(settings: Settings, campaign: Campaign) -> Application:
     """The bot, ready for `run_polling`, `run_webhook` or `async with`."""
     application = (
         ApplicationBuilder()
-        .token(settings.token)
-        .base_url(f"{settings.api_url}/bot")
-        .base_file_url(f"{settings.api_url}/file/bot")
-        .defaults(Defaults(parse_mode=ParseMode.HTML,
-                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .bot(build_bot(settings, senders=senders_for(settings.rate), polling=True))
         .context_types(ContextTypes(context=BotContext, bot_data=Services))
-        .rate_limiter(Budget(settings.rate))  # replies and broadcasts share it
         .concurrent_updates(8)
         .post_init(_post_init)
         .post_stop(_post_stop)

@@ -34,6 +34,7 @@ from telegram.ext import AIORateLimiter
 WINDOW = 1.005
 # Methods that put a message in a chat: what Telegram's broadcast limit counts.
 _SENDING = ("send", "copyMessage", "forwardMessage")
+FREE_RATE = 30  # Telegram's free messages a second, beside paid broadcasts
 LEASE_MIN = 2  # slots each instance keeps for its replies (a person chatting: 1 a second)
 LEASE_HISTORY = 10.0  # seconds of replies a lease is sized from
 LEASE_GRACE = 6.0  # seconds before a larger lease is used: the sender reads it meanwhile
@@ -147,21 +148,24 @@ class ReplyLease:
 class Budget(AIORateLimiter):
     """The bot's rate limiter: PTB's AIORateLimiter plus one shared window for free sends.
 
-    `rate` is the bot's messages per second (Telegram: 30). Broadcast sends pass
-    `rate_limit_args=Priority.BROADCAST`; everything else is a reply. Sends with
-    `allow_paid_broadcast` go through PTB's own 1000/s limiter and take no free slot.
+    `rate` is the bot's messages per second: Telegram's free 30, or with `paid` up to 1000
+    paid broadcasts beside 30 free messages. Broadcast sends pass
+    `rate_limit_args=Priority.BROADCAST`; everything else is a reply.
     """
 
-    def __init__(self, rate: float, *, max_retries: int = 2) -> None:
-        # PTB's overall limiter is off: the window below replaces it for free sends
+    def __init__(self, rate: float, *, paid: bool = False, max_retries: int = 2) -> None:
+        # PTB's overall limiter is off: the windows below replace it
         super().__init__(overall_max_rate=0, max_retries=max_retries)
-        self.rate = max(1, int(rate))
+        self.rate = max(1, int(min(rate, FREE_RATE) if paid else rate))
         self.window = SlidingWindow(self.rate)
+        # Paid broadcasts: a window of their own. PTB's 1000/s limiter for them is a leaky
+        # bucket, which lets bursts through that a strict Telegram answers with 429s.
+        self.paid_window = SlidingWindow(max(1, int(rate))) if paid else None
         self.lease = ReplyLease()
         self.sending = True  # the sender uses what the others leave; a standby its lease
 
     def share(self, others: int) -> None:
-        """Set this instance's slots: the budget less the other instances' leases (the
+        """Set this instance's free slots: the budget less the other instances' leases (the
         sender), or its own lease (an instance that only replies)."""
         if self.sending:
             self.window.resize(self.rate - others)
@@ -172,8 +176,12 @@ class Budget(AIORateLimiter):
             self, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any,
             kwargs: dict[str, Any], endpoint: str, data: dict[str, Any],
             rate_limit_args: Priority | None) -> Any:
-        if data.get("allow_paid_broadcast") or not endpoint.startswith(_SENDING):
+        if not endpoint.startswith(_SENDING):
             return await super().process_request(callback, args, kwargs, endpoint, data, None)
+        if data.get("allow_paid_broadcast") and self.paid_window is not None:
+            # a 429 here goes back to the outbox, which retries the row after retry_after
+            return await self.paid_window.run(Priority.BROADCAST,
+                                              lambda: callback(*args, **kwargs))
         priority = Priority.BROADCAST if rate_limit_args is Priority.BROADCAST \
             else Priority.REPLY
         if priority is Priority.REPLY:
