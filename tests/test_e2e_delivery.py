@@ -41,6 +41,15 @@ def day_end(zone: str, day: int) -> float:
     return schedule.day_ends_at(zoneinfo.ZoneInfo(zone), CAMPAIGN, day)
 
 
+async def subscribers(fake: FakeBotAPI, db: str, first: int, count: int) -> list[int]:
+    """`count` subscribers the fake knows, and the organiser."""
+    chat_ids = list(range(first, first + count))
+    for chat_id in (*chat_ids, ORGANISER):
+        fake.add_user(chat_id)
+    await subscribe_all(db, chat_ids)
+    return chat_ids
+
+
 async def queue(db: str, rows: list[Due]) -> None:
     """Outbox rows left pending by a bot that stopped before sending them."""
     store = await Store.open(db)
@@ -152,11 +161,7 @@ async def test_the_organiser_sees_finished_though_sending_stalls(fake: FakeBotAP
                                                                  bot: Application) -> None:
     """Sends answered 429 for a while: the progress stays unchanged for several beats (once
     an edit "not modified" ended the report), then reads Finished."""
-    fake.add_user(ORGANISER)
-    chat_ids = list(range(70_000, 70_010))
-    for chat_id in chat_ids:
-        fake.add_user(chat_id)
-    await subscribe_all(bot.bot_data.settings.db, chat_ids)
+    await subscribers(fake, bot.bot_data.settings.db, 70_000, 10)
     mark = fake.mark()
     fake.send_message(ORGANISER, "/announce Meet at the courthouse")
     question = await fake.async_wait_for_message(ORGANISER, after=mark, timeout=5,
@@ -176,11 +181,7 @@ async def test_a_stop_does_not_wait_for_a_broadcast(fake: FakeBotAPI, tmp_path: 
                                                     clock: Clock, database: str) -> None:
     """300 chats at 20 a second would hold the bot for 15 s; it stops within its
     STOP_TIMEOUT, leaving the rest in the outbox for the next start."""
-    chat_ids = list(range(80_000, 80_300))
-    for chat_id in chat_ids:
-        fake.add_user(chat_id)
-    fake.add_user(ORGANISER)
-    await subscribe_all(database, chat_ids)
+    await subscribers(fake, database, 80_000, 300)
     fake.set_rate_limits(per_second=20, per_chat_per_second=1, per_group_per_minute=20)
     async with running_bot(fake, tmp_path, clock, db=database, rate=20.0) as bot:
         store = bot.bot_data.store
@@ -203,11 +204,7 @@ async def test_a_paid_push_goes_past_the_free_limit(fake: FakeBotAPI, tmp_path: 
     """TGBOT_PAID_BROADCAST=1 with TGBOT_RATE=1000: every push message passes
     allow_paid_broadcast, nothing is refused, 300 messages take far less than the 10 s that
     30 a second would; a reply meanwhile is a free message; /stats shows the Stars."""
-    chat_ids = list(range(85_000, 85_300))
-    for chat_id in chat_ids:
-        fake.add_user(chat_id)
-    fake.add_user(ORGANISER)
-    await subscribe_all(database, chat_ids)
+    chat_ids = await subscribers(fake, database, 85_000, 300)
     fake.set_rate_limits(per_second=30, per_chat_per_second=1, per_group_per_minute=20)
     async with running_bot(fake, tmp_path, clock, db=database, rate=1000.0,
                            paid_broadcast=True) as bot:
