@@ -451,6 +451,9 @@ class Deliverer:
         campaign, store = self.services.campaign, self.services.store
         chats = await store.chats([d.chat_id for d in claimed])
         done = await self._done_by(claimed, chats)
+        # "N people have done this": counted once per batch, at send time
+        actions = {d.day: a for d in claimed if (a := campaign.action_for_day(d.day))}
+        taken = await store.action_takers(campaign.edition, {a.id for a in actions.values()})
         rendered: dict[tuple, tuple[Reply, dict[str, object] | None] | None] = {}
         jobs = []
         for delivery in claimed:
@@ -466,7 +469,7 @@ class Deliverer:
                 expires_at = delivery.expires_at or schedule.day_ends_at(
                     schedule.chat_zone(chat, campaign), campaign, delivery.day)
             if key not in rendered:
-                reply = await self._render(delivery, chat, chat.chat_id in done)
+                reply = await self._render(delivery, chat, chat.chat_id in done, taken)
                 rendered[key] = (reply, broadcast_fields(reply, self.paid)) if reply else None
             message = rendered[key]
             if message is None:
@@ -535,8 +538,10 @@ class Deliverer:
             return Closed(delivery, "pending", not_before=time.time() + result.delay)
         return Closed(delivery, result.state)
 
-    async def _render(self, delivery: Delivery, chat: Chat, done: bool) -> Reply | None:
-        """The message for a row, in the chat's language; None if there is nothing to send."""
+    async def _render(self, delivery: Delivery, chat: Chat, done: bool,
+                      taken: dict[str, int]) -> Reply | None:
+        """The message for a row, in the chat's language; None if there is nothing to send.
+        `taken`: how many people did each action so far."""
         services, campaign = self.services, self.services.campaign
         if delivery.announcement_id:
             announcement = await services.store.announcement(delivery.announcement_id)
@@ -546,4 +551,4 @@ class Deliverer:
             return None
         return messages.action_message(services.i18n.get(chat.language), campaign, action,
                                        bot_username=services.bot_username, chat_kind=chat.kind,
-                                       done=done)
+                                       done=done, taken=taken.get(action.id, 0))

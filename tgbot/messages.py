@@ -125,12 +125,13 @@ def no_match(t: Translator, campaign: Campaign) -> Reply:
 
 def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_username: str,
                    done: bool = False, chat_kind: str = "private",
-                   counter: int = 0) -> Reply:
+                   counter: int = 0, taken: int = 0) -> Reply:
     """The day's action with its buttons.
 
     In a private chat the button shows the person's own state (`done`); in a group everyone
     shares one message, so it has both buttons and a counter of people who did it; a channel
-    has no per-person buttons, only a link to open the action in the bot.
+    has no per-person buttons, only a link to open the action in the bot. `taken` is how many
+    people everywhere have done it so far (a count, never who).
     """
     date = campaign.date_of(action.day)
     header = fill(t.gettext("<b>Day {day} of {total}</b> · {date}"),
@@ -141,6 +142,8 @@ def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_use
     if action.letter is not None:
         parts.append(fill(t.gettext("✉️ <b>To:</b> {to}"),
                           {"to": html.escape(t.gettext(action.letter.to))}))
+    if taken:
+        parts.append(takers_line(t, taken))
     if counter:
         parts.append(fill(t.ngettext("👥 {count} person here did it.",
                                      "👥 {count} people here did it.", counter),
@@ -171,6 +174,13 @@ def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_use
     rows.append([InlineKeyboardButton(t.gettext("📣 Share"),
                                       url=share_url(bot_username, "share", invite))])
     return Reply(t.direct("\n\n".join(parts)), rows, photo=action.image)
+
+
+def takers_line(t: Translator, taken: int) -> str:
+    """ "You are not alone": how many people have done an action so far."""
+    return fill(t.ngettext("🌍 {count} person has done this so far.",
+                           "🌍 {count} people have done this so far.", taken),
+                {"count": t.number(taken)})
 
 
 def letter_message(t: Translator, action: Action) -> Reply:
@@ -231,7 +241,9 @@ def actions_list(t: Translator, campaign: Campaign, completed: set[str],
     return Reply(t.direct("\n".join(lines)), rows)
 
 
-def progress_message(t: Translator, campaign: Campaign, result: Progress) -> Reply:
+def progress_message(t: Translator, campaign: Campaign, result: Progress,
+                     everyone: int = 0) -> Reply:
+    """The person's progress; `everyone` is the campaign's completions by all together."""
     lines = [fill(t.ngettext("📊 You have completed <b>{count}</b> action of {total}.",
                              "📊 You have completed <b>{count}</b> actions of {total}.",
                              result.done),
@@ -248,6 +260,11 @@ def progress_message(t: Translator, campaign: Campaign, result: Progress) -> Rep
         lines.append(t.gettext("You are all caught up. Thank you!"))
     else:
         lines.append(t.gettext("Your first action is one tap away: /today"))
+    if everyone:
+        lines.append(fill(t.ngettext(
+            "🌍 Together, supporters have taken {count} action in this campaign.",
+            "🌍 Together, supporters have taken {count} actions in this campaign.", everyone),
+            {"count": t.number(everyone)}))
     return Reply(t.direct("\n".join(lines)), [[button(t.gettext("📋 All actions"), "actions")]])
 
 

@@ -155,6 +155,13 @@ SQLITE: list[tuple[str, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        "0008_reminders",
+        """
+        -- "N people have done this": counted per action at every push batch, from an index.
+        CREATE INDEX completions_by_action ON completions (edition, action_id);
+        """,
+    ),
 ]
 
 POSTGRES: dict[str, str] = {
@@ -263,6 +270,9 @@ POSTGRES: dict[str, str] = {
             reply_lease INTEGER NOT NULL DEFAULT 0,
             version TEXT
         );
+        """,
+    "0008_reminders": """
+        CREATE INDEX completions_by_action ON completions (edition, action_id);
         """,
 }
 

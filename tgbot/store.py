@@ -291,6 +291,22 @@ class Store:
                                     "WHERE user_id = ? AND edition = ?", (user_id, edition))
         return {row[0] for row in rows}
 
+    async def action_takers(self, edition: int, action_ids: Iterable[str]) -> dict[str, int]:
+        """How many people did each of these actions: a count, never who ("you are not
+        alone")."""
+        ids = list(action_ids)
+        if not ids:
+            return {}
+        rows = await self._db.fetch("SELECT action_id, COUNT(*) FROM completions WHERE "
+                                    f"edition = ? AND action_id IN ({_marks(ids)}) GROUP BY 1",
+                                    (edition, *ids))
+        return {action_id: 0 for action_id in ids} | dict(rows)
+
+    async def completions_total(self, edition: int) -> int:
+        """Every completion of an edition, by everyone together."""
+        return (await self._db.fetch("SELECT COUNT(*) FROM completions WHERE edition = ?",
+                                     (edition,)))[0][0]
+
     # --- uploaded media ---------------------------------------------------------------------
 
     async def media_file_id(self, key: str) -> str | None:

@@ -31,11 +31,12 @@ async def _completed(update: Update, context: BotContext) -> set[str]:
 
 async def show_action(update: Update, context: BotContext, action: Action) -> None:
     """One action, with the buttons that fit the chat (private, group or channel)."""
-    chat = update.effective_chat
+    chat, campaign = update.effective_chat, context.campaign
     done = action.id in await _completed(update, context)
+    taken = await context.store.action_takers(campaign.edition, [action.id])
     await reply(update, context, messages.action_message(
-        context.tr, context.campaign, action, bot_username=context.services.bot_username,
-        done=done, chat_kind=chat.type if chat else "private"))
+        context.tr, campaign, action, bot_username=context.services.bot_username,
+        done=done, chat_kind=chat.type if chat else "private", taken=taken[action.id]))
 
 
 async def today(update: Update, context: BotContext) -> None:
@@ -139,8 +140,9 @@ async def _edit_counter(context: BotContext, message: MaybeInaccessibleMessage,
     press that asked for this edit was committed)."""
     campaign = context.campaign
     people = await context.store.group_count(message.chat.id, campaign.edition, action.day)
+    taken = await context.store.action_takers(campaign.edition, [action.id])
     rendered = messages.action_message(context.tr, campaign, action, chat_kind=message.chat.type,
-                                       counter=people,
+                                       counter=people, taken=taken[action.id],
                                        bot_username=context.services.bot_username)
     if rendered.photo is not None:
         await context.bot.edit_message_caption(message.chat.id, message.message_id,
@@ -168,7 +170,9 @@ async def progress_command(update: Update, context: BotContext) -> None:
     completed = await _completed(update, context)
     date, reached = _reached(context)
     result = progress(campaign, completed, reached or None, campaign.phase(date))
-    await reply(update, context, messages.progress_message(context.tr, campaign, result))
+    everyone = await context.store.completions_total(campaign.edition)
+    await reply(update, context, messages.progress_message(context.tr, campaign, result,
+                                                           everyone))
 
 
 HANDLERS = [
