@@ -31,6 +31,7 @@ from tgbot.handlers import (
     faq,
     flood,
     groups,
+    inline,
     language,
     locale,
     organisers,
@@ -47,7 +48,7 @@ log = logging.getLogger(__name__)
 # standby instance, tries to take over from a sender that stopped.
 PUSH_INTERVAL = 2.0
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER,
-                   Update.CHANNEL_POST]
+                   Update.CHANNEL_POST, Update.INLINE_QUERY]
 
 
 def build_application(settings: Settings, campaign: Campaign) -> Application:
@@ -72,7 +73,7 @@ def build_application(settings: Settings, campaign: Campaign) -> Application:
         -1: locale.HANDLERS,
         0: [*groups.HANDLERS, *start.HANDLERS, *actions.HANDLERS, *subscription.HANDLERS,
             *language.HANDLERS, *privacy.HANDLERS, *organisers.handlers(services),
-            *faq.handlers(services),
+            *faq.handlers(services), *inline.HANDLERS,
             CallbackQueryHandler(start.unknown_press)],  # last: any button nobody handled
     })
     application.add_error_handler(errors.on_error)
@@ -95,6 +96,9 @@ async def _post_init(application: Application) -> None:
     services.store = await Store.open(services.settings.db)
     me = await application.bot.get_me()
     services.bot_username = me.username or ""
+    if not me.supports_inline_queries:
+        log.warning("inline mode is off, so nobody can share cards by typing @%s in a chat: "
+                    "send /setinline to @BotFather to turn it on", services.bot_username)
     for t in services.i18n:
         code = None if t.code == DEFAULT_LANGUAGE else TELEGRAM_CODES.get(t.code, t.code)
         await application.bot.set_my_commands(bot_commands(t, services.campaign),

@@ -22,6 +22,9 @@ from tgbot.i18n import LANGUAGES, Translator
 from tgbot.progress import Progress
 
 Row = list[InlineKeyboardButton]
+# The kind of "chat" of a card shared through inline mode, and the deep-link source of its
+# button: it reaches chats the bot is not in, so it has no per-person buttons.
+INLINE = "inline"
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,12 @@ def campaign_values(t: Translator, campaign: Campaign) -> dict[str, str]:
     return {"edition": t.digits(str(campaign.edition)),
             "start_date": t.date(campaign.start_date), "end_date": t.date(campaign.end_date),
             "website": campaign.website, "hashtag": campaign.hashtag}
+
+
+def open_bot_button(t: Translator, bot_username: str, source: str) -> InlineKeyboardButton:
+    """A link that opens the bot through a deep link whose source /start counts."""
+    return InlineKeyboardButton(t.gettext("▶️ Open in the bot"),
+                                url=f"https://t.me/{bot_username}?start={source}")
 
 
 def share_url(bot_username: str, source: str, text: str) -> str:
@@ -129,9 +138,10 @@ def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_use
     """The day's action with its buttons.
 
     In a private chat the button shows the person's own state (`done`); in a group everyone
-    shares one message, so it has both buttons and a counter of people who did it; a channel
-    has no per-person buttons, only a link to open the action in the bot. `taken` is how many
-    people everywhere have done it so far (a count, never who).
+    shares one message, so it has both buttons and a counter of people who did it; a channel,
+    and a card shared through inline mode (`INLINE`), have no per-person buttons, only a link
+    to open the bot. `taken` is how many people everywhere have done it so far (a count,
+    never who).
     """
     date = campaign.date_of(action.day)
     header = fill(t.gettext("<b>Day {day} of {total}</b> · {date}"),
@@ -154,14 +164,14 @@ def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_use
     done_button = button(t.gettext("✅ I did it"), "done", action.id, campaign.edition)
     undo_button = button(t.gettext("↩️ Undo"), "undo", action.id, campaign.edition)
     if chat_kind == "channel":
-        rows.append([InlineKeyboardButton(
-            t.gettext("▶️ Open in the bot"),
-            url=f"https://t.me/{bot_username}?start=day{action.day}")])
+        rows.append([open_bot_button(t, bot_username, f"day{action.day}")])
+    elif chat_kind == INLINE:
+        rows.append([open_bot_button(t, bot_username, INLINE)])
     elif chat_kind == "private":
         rows.append([undo_button if done else done_button])
     else:
         rows.append([done_button, undo_button])
-    if action.letter is not None and chat_kind != "channel":
+    if action.letter is not None and chat_kind not in ("channel", INLINE):
         rows.append([button(t.gettext("✉️ Show the letter"), "letter", action.id,
                             campaign.edition)])
     if action.tweet:
@@ -283,3 +293,62 @@ def announcement_progress(t: Translator, sent: int, total: int, finished: bool) 
         text += "\n" + fill(t.gettext("Finished. Not delivered: {failed}."),
                             {"failed": t.number(total - sent)})
     return text
+
+
+# --- inline mode: cards to share in any chat -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Card:
+    """One inline result: what the sharer sees (title, description), the message it sends,
+    and the phrases a query is matched against."""
+
+    id: str
+    title: str
+    description: str
+    reply: Reply
+    phrases: tuple[str, ...]
+
+
+def inline_cards(t: Translator, campaign: Campaign, today: dt.date, action: Action | None, *,
+                 taken: int, bot_username: str) -> list[Card]:
+    """Today's action (before the campaign, the countdown), the invitation, then every FAQ
+    answer; each opens the bot through the `inline` deep link."""
+    open_bot = [[open_bot_button(t, bot_username, INLINE)]]
+    cards = []
+    if action is not None:
+        reply = action_message(t, campaign, action, bot_username=bot_username,
+                               chat_kind=INLINE, taken=taken)
+        title = fill(t.gettext("📅 Today's action: {title}"),
+                     {"title": t.gettext(action.title)})
+        cards.append(Card("today", title, takers_line(t, taken) if taken
+                          else t.day_month(campaign.date_of(action.day)),
+                          Reply(reply.text, reply.buttons),
+                          (t.gettext("Today's action"), t.gettext(action.title))))
+    elif campaign.phase(today) == "before":
+        cards.append(Card("countdown", t.gettext("⏳ The campaign is coming"),
+                          t.date(campaign.start_date),
+                          Reply(countdown(t, campaign, today).text, open_bot),
+                          (t.gettext("Today's action"), t.gettext(campaign.name))))
+    invite = t.gettext("Join me: one action a day to end impunity for crimes against "
+                       "journalists.")
+    values = campaign_values(t, campaign)
+    parts = [fill(t.gettext("📣 <b>{name}</b>"), {"name": html.escape(t.gettext(campaign.name))}),
+             html.escape(invite),
+             fill(t.gettext("From {start_date} to {end_date}, I bring you one simple action a "
+                            "day, answer your questions about the campaign and keep track of "
+                            "what you have done."), values)]
+    if campaign.hashtag:
+        parts.append(html.escape(campaign.hashtag))
+    cards.append(Card("invite", t.gettext("📣 Invite someone to the campaign"), invite,
+                      Reply(t.direct("\n\n".join(parts)), open_bot),
+                      (t.gettext("📣 Invite someone to the campaign"), t.gettext(campaign.name),
+                       invite)))
+    for entry in campaign.faq:
+        answer = faq_answer(t, campaign, entry)
+        cards.append(Card(f"faq-{entry.id}", t.gettext(entry.question),
+                          t.gettext("❓ Questions about the campaign"),
+                          Reply(answer.text, open_bot),
+                          (t.gettext(entry.question), t.gettext(entry.button),
+                           *map(t.gettext, entry.also))))
+    return cards
