@@ -36,6 +36,7 @@ from tgbot.handlers import (
     locale,
     organisers,
     privacy,
+    reminders,
     start,
     subscription,
 )
@@ -72,8 +73,8 @@ def build_application(settings: Settings, campaign: Campaign) -> Application:
         -2: flood.HANDLERS,
         -1: locale.HANDLERS,
         0: [*groups.HANDLERS, *start.HANDLERS, *actions.HANDLERS, *subscription.HANDLERS,
-            *language.HANDLERS, *privacy.HANDLERS, *organisers.handlers(services),
-            *faq.handlers(services), *inline.HANDLERS,
+            *reminders.HANDLERS, *language.HANDLERS, *privacy.HANDLERS,
+            *organisers.handlers(services), *faq.handlers(services), *inline.HANDLERS,
             CallbackQueryHandler(start.unknown_press)],  # last: any button nobody handled
     })
     application.add_error_handler(errors.on_error)
@@ -85,6 +86,7 @@ def bot_commands(t: Translator, campaign: Campaign) -> list[BotCommand]:
     own = [("today", t.gettext("Today's action")), ("actions", t.gettext("All actions")),
            ("progress", t.gettext("Your progress")), ("subscribe", t.gettext("Daily action")),
            ("settings", t.gettext("Time of the daily action")),
+           ("remind", t.gettext("A reminder in the evening")),
            ("language", t.gettext("Change language")), ("faq", t.gettext("Questions"))]
     own += [(e.command, t.gettext(e.description)) for e in campaign.faq]
     return [BotCommand(command, description) for command, description in own]

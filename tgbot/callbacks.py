@@ -29,6 +29,7 @@ _SHAPES: dict[str, re.Pattern[str]] = {
     "time": re.compile(r"(?P<arg>\d{2}:\d{2})"),
     "region": re.compile(r"(?P<arg>\d{1,2})"),
     "tz": re.compile(r"(?P<arg>\d{1,3})"),
+    "remind": re.compile(r"(?P<arg>\d{2}:\d{2}|off)"),
     "progress": re.compile(r""),
     "forget": re.compile(r""),
     "annsend": re.compile(r"(?P<arg>\d{1,9})"),

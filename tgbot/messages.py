@@ -25,6 +25,8 @@ Row = list[InlineKeyboardButton]
 # The kind of "chat" of a card shared through inline mode, and the deep-link source of its
 # button: it reaches chats the bot is not in, so it has no per-person buttons.
 INLINE = "inline"
+# "⏰ Remind me tonight": the reminder's time, in the chat's zone.
+REMIND_TONIGHT = "20:00"
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ def help_text(t: Translator, campaign: Campaign) -> Reply:
              t.gettext("/progress – what you have done"),
              t.gettext("/subscribe – get each day's action"),
              t.gettext("/settings – time of the daily message"),
+             t.gettext("/remind – a reminder if the day's action is not done yet"),
              t.gettext("/language – change language"),
              t.gettext("/faq – questions about the campaign"),
              t.gettext("/mydata – what I store about you")]
@@ -134,14 +137,14 @@ def no_match(t: Translator, campaign: Campaign) -> Reply:
 
 def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_username: str,
                    done: bool = False, chat_kind: str = "private",
-                   counter: int = 0, taken: int = 0) -> Reply:
+                   counter: int = 0, taken: int = 0, offer_reminder: bool = True) -> Reply:
     """The day's action with its buttons.
 
     In a private chat the button shows the person's own state (`done`); in a group everyone
     shares one message, so it has both buttons and a counter of people who did it; a channel,
     and a card shared through inline mode (`INLINE`), have no per-person buttons, only a link
     to open the bot. `taken` is how many people everywhere have done it so far (a count,
-    never who).
+    never who). A private chat that has not done it is offered a reminder tonight.
     """
     date = campaign.date_of(action.day)
     header = fill(t.gettext("<b>Day {day} of {total}</b> · {date}"),
@@ -169,6 +172,8 @@ def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_use
         rows.append([open_bot_button(t, bot_username, INLINE)])
     elif chat_kind == "private":
         rows.append([undo_button if done else done_button])
+        if offer_reminder and not done:
+            rows.append([button(t.gettext("⏰ Remind me tonight"), "remind", REMIND_TONIGHT)])
     else:
         rows.append([done_button, undo_button])
     if action.letter is not None and chat_kind not in ("channel", INLINE):
@@ -191,6 +196,39 @@ def takers_line(t: Translator, taken: int) -> str:
     return fill(t.ngettext("🌍 {count} person has done this so far.",
                            "🌍 {count} people have done this so far.", taken),
                 {"count": t.number(taken)})
+
+
+def reminder(t: Translator, campaign: Campaign, action: Action, *, bot_username: str) -> Reply:
+    """The short evening reminder of a day's action not done yet, with the action's buttons."""
+    text = fill(t.gettext("⏰ Today's action is still waiting for you: <b>{title}</b>\n"
+                          "/today shows it in full."),
+                {"title": html.escape(t.gettext(action.title))})
+    rows = action_message(t, campaign, action, bot_username=bot_username,
+                          offer_reminder=False).buttons
+    return Reply(t.direct(text), rows)
+
+
+def reminder_set(t: Translator, time: str, zone: str) -> Reply:
+    return Reply(fill(t.gettext("⏰ Reminder set for {time} ({zone}): if today's action is not "
+                                "done by then, I will remind you. /remind off stops it."),
+                      {"time": t.digits(time), "zone": zone}))
+
+
+def reminder_off(t: Translator, time: str | None, zone: str) -> Reply:
+    if time is None:
+        return Reply(t.gettext("You have no reminder. /remind 21:00 sets one."))
+    return Reply(fill(t.gettext("🔕 Reminder at {time} ({zone}) stopped."),
+                      {"time": t.digits(time), "zone": zone}))
+
+
+def reminder_usage(t: Translator, time: str | None, zone: str) -> Reply:
+    """/remind without a valid time: how to use it, and the reminder set now, if any."""
+    lines = [t.gettext("Send /remind with a time, for example /remind 21:00: if today's action "
+                       "is not done by then, I will remind you.")]
+    if time is not None:
+        lines.append(fill(t.gettext("Your reminder now: {time} ({zone}). /remind off stops "
+                                    "it."), {"time": t.digits(time), "zone": zone}))
+    return Reply("\n\n".join(lines))
 
 
 def letter_message(t: Translator, action: Action) -> Reply:

@@ -25,7 +25,10 @@ TABLES = {"meta": "key", "chats": "chat_id", "completions": "user_id, edition, a
           "start_sources": "source", "media": "key",
           "group_presses": "chat_id, edition, day, user_id", "announcements": "id",
           "deliveries": "chat_id, edition, day",
-          "announcement_deliveries": "announcement_id, chat_id"}
+          "announcement_deliveries": "announcement_id, chat_id", "reminders": "chat_id",
+          "reminder_deliveries": "chat_id, edition, day"}
+# The outbox tables, in the order a claim takes them: the push, announcements, reminders.
+OUTBOX = ("deliveries", "announcement_deliveries", "reminder_deliveries")
 # (`instances` is not copied: it holds the running processes of the database it is in.)
 # Two instances starting at once on one PostgreSQL database apply each migration once.
 _MIGRATION_LOCK = {"postgresql": "SELECT pg_advisory_xact_lock(7467626)"}
@@ -60,6 +63,7 @@ class Delivery:
     announcement_id: int = 0
     expires_at: float | None = None
     due_at: float | None = None
+    reminder: bool = False  # a reminder of the day's action, not the action itself
 
     @property
     def _where(self) -> tuple[str, str, tuple[int, ...]]:
@@ -67,8 +71,8 @@ class Delivery:
         if self.announcement_id:
             return ("announcement_deliveries", "announcement_id = ? AND chat_id = ?",
                     (self.announcement_id, self.chat_id))
-        return ("deliveries", "chat_id = ? AND edition = ? AND day = ?",
-                (self.chat_id, self.edition, self.day))
+        return ("reminder_deliveries" if self.reminder else "deliveries",
+                "chat_id = ? AND edition = ? AND day = ?", (self.chat_id, self.edition, self.day))
 
 
 class Due(NamedTuple):
@@ -249,7 +253,8 @@ class Store:
         deliveries = await self._db.fetchone("SELECT COUNT(*) FROM deliveries WHERE chat_id = ?",
                                              (user_id,))
         return {"chat": await self.chat(user_id), "completions": completions,
-                "deliveries": deliveries[0] if deliveries else 0}
+                "deliveries": deliveries[0] if deliveries else 0,
+                "reminder": await self.reminder(user_id)}
 
     async def forget_user(self, user_id: int) -> None:
         """Delete every row about one person, in one transaction."""
@@ -258,6 +263,8 @@ class Store:
             await tx.execute("DELETE FROM group_presses WHERE user_id = ?", (user_id,))
             await tx.execute("DELETE FROM deliveries WHERE chat_id = ?", (user_id,))
             await tx.execute("DELETE FROM announcement_deliveries WHERE chat_id = ?", (user_id,))
+            await tx.execute("DELETE FROM reminder_deliveries WHERE chat_id = ?", (user_id,))
+            await tx.execute("DELETE FROM reminders WHERE chat_id = ?", (user_id,))
             await tx.execute("DELETE FROM chats WHERE chat_id = ?", (user_id,))
 
     # --- deep-link sources ------------------------------------------------------------------
@@ -359,9 +366,60 @@ class Store:
             if planned and planned[0][0] == timing:
                 return False
             await tx.execute("UPDATE chats SET next_push_at = 0 WHERE subscribed = 1")
+            await tx.execute("UPDATE reminders SET next_at = 0")
             await tx.execute("INSERT INTO meta VALUES ('schedule', ?) ON CONFLICT (key) "
                              "DO UPDATE SET value = excluded.value", (timing,))
             return True
+
+    # --- reminders ------------------------------------------------------------------------
+
+    async def set_reminder(self, chat_id: int, remind_at: str | None,
+                           next_at: float | None = None) -> None:
+        """Set a private chat's daily reminder (HH:MM local), first looked at `next_at`; None
+        stops it, and drops its reminders not sent yet."""
+        async with self._db.transaction() as tx:
+            if remind_at is None:
+                await tx.execute("DELETE FROM reminders WHERE chat_id = ?", (chat_id,))
+                await tx.execute("DELETE FROM reminder_deliveries WHERE chat_id = ? AND "
+                                 "state = 'pending'", (chat_id,))
+                return
+            await tx.execute("INSERT INTO reminders VALUES (?, ?, ?) ON CONFLICT (chat_id) DO "
+                             "UPDATE SET remind_at = excluded.remind_at, "
+                             "next_at = excluded.next_at", (chat_id, remind_at, next_at))
+
+    async def reminder(self, chat_id: int) -> str | None:
+        row = await self._db.fetchone("SELECT remind_at FROM reminders WHERE chat_id = ?",
+                                      (chat_id,))
+        return row[0] if row else None
+
+    async def due_reminders(self, now: float, limit: int) -> list[tuple[Chat, str]]:
+        """Reminders whose time has come, with their chats (an index range, like the push)."""
+        rows = await self._db.fetch(
+            f"SELECT {', '.join('c.' + c for c in _CHAT_COLUMNS.split(', '))}, r.remind_at "
+            "FROM reminders r JOIN chats c ON c.chat_id = r.chat_id WHERE r.next_at <= ? "
+            "ORDER BY r.next_at LIMIT ?", (now, limit))
+        return [(_chat(row), row[-1]) for row in rows]
+
+    async def plan_reminders(self, edition: int, due: Iterable[Due],
+                             next_at: Mapping[int, float | None], now: float) -> int:
+        """Queue the reminders that are due and move each looked-at reminder to its next
+        time, in one transaction; return the rows added. Like `plan`: a chat's reminders of
+        earlier days still pending expire; a reminder changed meanwhile keeps its new time."""
+        async with self._db.transaction() as tx:
+            added = 0
+            for row in due:
+                await tx.execute("UPDATE reminder_deliveries SET state = 'expired' WHERE "
+                                 "state = 'pending' AND chat_id = ? AND edition = ? AND day < ?",
+                                 (row.chat_id, edition, row.day))
+                added += await tx.execute(
+                    "INSERT INTO reminder_deliveries (chat_id, edition, day, state, expires_at, "
+                    f"due_at) SELECT chat_id, CAST(? AS INTEGER), CAST(? AS INTEGER), 'pending', "
+                    f"{_TIME}, {_TIME} FROM reminders WHERE chat_id = ? ON CONFLICT DO NOTHING",
+                    (edition, row.day, row.expires_at, row.due_at, row.chat_id))
+            for chat_id, at in next_at.items():
+                await tx.execute("UPDATE reminders SET next_at = ? WHERE chat_id = ? AND "
+                                 "next_at <= ?", (at, chat_id, now))
+        return added
 
     # --- deliveries (the outbox) ------------------------------------------------------------
 
@@ -417,7 +475,8 @@ class Store:
         """Take up to `limit` pending rows to send. Only the holder of the sender lock claims;
         on PostgreSQL, SKIP LOCKED also keeps any two claims apart.
 
-        The daily push goes first; announcements fill what is left of the batch.
+        The daily push goes first; announcements, then reminders, fill what is left of the
+        batch.
         """
         now = time.time()
         skip_locked = " FOR UPDATE SKIP LOCKED" if self.dialect == "postgresql" else ""
@@ -440,6 +499,14 @@ class Store:
                     "expires_at, due_at", (now, owner, now, limit - len(claimed)))
                 claimed += [Delivery(chat, 0, 0, attempts, announcement, expires, due)
                             for chat, attempts, announcement, expires, due in rows]
+            if len(claimed) < limit:
+                rows = await tx.fetch(
+                    f"UPDATE reminder_deliveries {claim} WHERE (chat_id, edition, day) IN "
+                    f"(SELECT chat_id, edition, day FROM reminder_deliveries {ready} LIMIT ?"
+                    f"{skip_locked}) RETURNING chat_id, edition, day, attempts, expires_at, "
+                    "due_at", (now, owner, now, limit - len(claimed)))
+                claimed += [Delivery(chat, edition, day, attempts, 0, expires, due, reminder=True)
+                            for chat, edition, day, attempts, expires, due in rows]
         return claimed
 
     async def chats(self, chat_ids: list[int]) -> dict[int, Chat]:
@@ -467,7 +534,7 @@ class Store:
         async with self._db.transaction() as tx:
             return sum([await tx.execute(f"UPDATE {table} SET state = 'pending' WHERE "
                                          "state = 'sending' AND claimed_by != ?", (owner,))
-                        for table in ("deliveries", "announcement_deliveries")])
+                        for table in OUTBOX])
 
     async def finish(self, delivery: Delivery, state: str, today: dt.date,
                      message_id: int | None = None) -> None:
@@ -487,11 +554,13 @@ class Store:
                                  f"not_before = ? WHERE {where}",
                                  (closed.state, closed.message_id, int(closed.paid),
                                   closed.not_before, *params))
-                if closed.state == "gone":
+                if closed.state == "gone":  # blocked or deleted: no push, no reminder
                     await tx.execute("UPDATE chats SET subscribed = 0, unsubscribed_on = ?, "
                                      "next_push_at = NULL WHERE chat_id = ?",
                                      ((today or dt.datetime.now(dt.UTC).date()).isoformat(),
                                       closed.delivery.chat_id))
+                    await tx.execute("DELETE FROM reminders WHERE chat_id = ?",
+                                     (closed.delivery.chat_id,))
 
     async def delivery_states(self, edition: int, day: int | None = None,
                               now: float | None = None) -> dict[str, int]:

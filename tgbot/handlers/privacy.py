@@ -29,6 +29,8 @@ async def my_data(update: Update, context: BotContext) -> None:
         if chat.push_time or chat.timezone:
             lines.append(fill(t.gettext("Daily message: {time} {zone}"),
                               {"time": chat.push_time or "", "zone": chat.timezone or ""}))
+    if data["reminder"]:
+        lines.append(fill(t.gettext("Reminder: {time}"), {"time": data["reminder"]}))
     done = [f"{edition}: {html.escape(action)} ({on})"
             for edition, action, on in data["completions"]]
     lines.append(fill(t.ngettext("Completed actions ({count}):", "Completed actions ({count}):",

@@ -115,7 +115,9 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
     await reply(update, context, Reply(text))
 
 
-def _settings_reply(t: Translator, context: BotContext, chat: Chat | None) -> Reply:
+def _settings_reply(t: Translator, context: BotContext, chat: Chat | None,
+                    reminder: str | None) -> Reply:
+    """The menu; a private chat also gets its reminder's button (set tonight, or stop)."""
     text = messages.fill(t.gettext("⚙️ <b>Settings</b>\nDaily action at <b>{time}</b>, "
                                    "time zone <b>{zone}</b>.\nChoose a time, or change the "
                                    "time zone:"), _when(t, context, chat))
@@ -123,6 +125,11 @@ def _settings_reply(t: Translator, context: BotContext, chat: Chat | None) -> Re
     rows = [[button(t.digits(p), "time", p) for p in PUSH_TIMES[i:i + 3]] for i in (0, 3)]
     rows += [[button(t.gettext(name), "region", i) for i, (name, _) in
               enumerate(REGIONS[j:j + 3], start=j)] for j in (0, 3)]
+    if chat is not None and chat.kind == "private":
+        rows.append([button(messages.fill(t.gettext("🔕 Stop the reminder at {time}"),
+                                          {"time": t.digits(reminder)}), "remind", "off")
+                     if reminder else
+                     button(t.gettext("⏰ Remind me tonight"), "remind", messages.REMIND_TONIGHT)])
     return Reply(t.direct(text), rows)
 
 
@@ -134,8 +141,9 @@ async def settings(update: Update, context: BotContext) -> None:
     if context.args:
         await _typed_setting(update, context, " ".join(context.args))
         return
-    await reply(update, context, _settings_reply(context.tr, context, context.chat_record),
-                edit=True)
+    reminder = await context.store.reminder(update.effective_chat.id)
+    await reply(update, context, _settings_reply(context.tr, context, context.chat_record,
+                                                 reminder), edit=True)
 
 
 async def _typed_setting(update: Update, context: BotContext, typed: str) -> None:
@@ -189,7 +197,8 @@ async def settings_press(update: Update, context: BotContext) -> None:
     await store.set_push_settings(chat.id, push_time=push_time, timezone=zone)
     record = await store.chat(chat.id)
     await answer_press(update, t.gettext("Saved."))
-    await reply(update, context, _settings_reply(t, context, record), edit=True)
+    await reply(update, context, _settings_reply(t, context, record,
+                                                 await store.reminder(chat.id)), edit=True)
 
 
 HANDLERS = [
