@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from telegram.ext import Application
@@ -29,6 +30,7 @@ CAMPAIGN = load_campaign(ACTIONS)
 DAY5 = CAMPAIGN.action_for_day(5)
 CARLA, DIEGO = 1003, 1004
 STRANGER = 777_000_001  # has never started the bot
+GROUP, ADMIN_OF_GROUP = -100999, 3301
 
 
 async def ask_inline(fake: FakeBotAPI, user_id: int, query: str = "", **kwargs: str) -> dict:
@@ -137,3 +139,30 @@ async def test_inline_mode_off_is_one_line_in_the_log(
             fake.inline_query(STRANGER, "")
     hints = [r.getMessage() for r in caplog.records if "/setinline" in r.getMessage()]
     assert len(hints) == 1 and "@BotFather" in hints[0]
+
+
+async def test_posts_for_any_platform(fake: FakeBotAPI, tmp_path: Path, clock: Clock,
+                                      database: str) -> None:
+    day = next(a for a in CAMPAIGN.actions if a.tweet)
+    post = f"{day.tweet} {CAMPAIGN.hashtag}".strip()
+    clock.set_local(CAMPAIGN.date_of(day.day).isoformat(), "10:00")
+    fake.add_user(ADMIN_OF_GROUP)
+    fake.add_group(GROUP, admins=[ADMIN_OF_GROUP])
+    async with running_bot(fake, tmp_path, clock, db=database):
+        action = await say(fake, ALICE, "/today")
+        urls = {b["text"]: b.get("url", "") for b in buttons(action)}
+        telegram = next(u for label, u in urls.items() if "Telegram" in label)
+        assert telegram.startswith("https://t.me/share/url?url=")
+        assert parse_qs(urlsplit(telegram).query)["text"] == [post]
+        x = next(u for label, u in urls.items() if "X" in label.split())
+        assert parse_qs(urlsplit(x).query)["text"] == [post]
+        copied = await press(fake, ALICE, action, button_data(action, "Copy the post"),
+                             expect="sendMessage")
+        code = [e for e in copied["entities"] if e["type"] == "code"]
+        units = copied["text"].encode("utf-16-le")  # entity offsets count UTF-16 units
+        start, length = code[0]["offset"] * 2, code[0]["length"] * 2
+        assert len(code) == 1 and units[start:start + length].decode("utf-16-le") == post
+        in_group = await say(fake, ADMIN_OF_GROUP, "/today", chat_id=GROUP)
+    labels = [b["text"] for b in buttons(in_group)]
+    assert not [b for b in labels if "Copy the post" in b]  # a press would answer everyone
+    assert [b for b in labels if "Telegram" in b]

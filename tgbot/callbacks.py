@@ -21,6 +21,7 @@ _SHAPES: dict[str, re.Pattern[str]] = {
     "done": re.compile(r"(?P<edition>\d{4}):(?P<arg>[a-z0-9-]{1,24})"),
     "undo": re.compile(r"(?P<edition>\d{4}):(?P<arg>[a-z0-9-]{1,24})"),
     "letter": re.compile(r"(?P<edition>\d{4}):(?P<arg>[a-z0-9-]{1,24})"),
+    "post": re.compile(r"(?P<edition>\d{4}):(?P<arg>[a-z0-9-]{1,24})"),
     "sub": re.compile(r""),
     "unsub": re.compile(r""),
     "languages": re.compile(r""),

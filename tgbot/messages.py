@@ -67,8 +67,18 @@ def open_bot_button(t: Translator, bot_username: str, source: str) -> InlineKeyb
 
 def share_url(bot_username: str, source: str, text: str) -> str:
     """A t.me/share link inviting friends to the bot through a deep link we can count."""
-    invite = f"https://t.me/{bot_username}?start={source}"
-    return "https://t.me/share/url?" + urlencode({"url": invite, "text": text}, quote_via=quote)
+    return telegram_share(f"https://t.me/{bot_username}?start={source}", text)
+
+
+def telegram_share(url: str, text: str) -> str:
+    """Telegram's own share link: the person picks chats to send `text` and `url` to."""
+    return "https://t.me/share/url?" + urlencode({"url": url, "text": text}, quote_via=quote)
+
+
+def post_text(t: Translator, campaign: Campaign, action: Action) -> str:
+    """An action's pre-written post, with the campaign's hashtag, as it is shared."""
+    assert action.tweet is not None
+    return f"{t.gettext(action.tweet)} {campaign.hashtag}".strip()
 
 
 # --- start and FAQ ---------------------------------------------------------------------------
@@ -180,10 +190,8 @@ def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_use
         rows.append([button(t.gettext("✉️ Show the letter"), "letter", action.id,
                             campaign.edition)])
     if action.tweet:
-        tweet = f"{t.gettext(action.tweet)} {campaign.hashtag}".strip()
-        composer = "https://twitter.com/intent/tweet?" + urlencode({"text": tweet},
-                                                                   quote_via=quote)
-        rows.append([InlineKeyboardButton(t.gettext("🐦 Post it"), url=composer)])
+        rows += post_buttons(t, campaign, action, bot_username=bot_username,
+                             copy=chat_kind == "private")
     rows += [[InlineKeyboardButton(t.gettext(link.label), url=link.url)] for link in action.links]
     invite = t.gettext("Join me: one action a day to end impunity for crimes against journalists.")
     rows.append([InlineKeyboardButton(t.gettext("📣 Share"),
@@ -196,6 +204,29 @@ def takers_line(t: Translator, taken: int) -> str:
     return fill(t.ngettext("🌍 {count} person has done this so far.",
                            "🌍 {count} people have done this so far.", taken),
                 {"count": t.number(taken)})
+
+
+def post_buttons(t: Translator, campaign: Campaign, action: Action, *, bot_username: str,
+                 copy: bool) -> list[Row]:
+    """A post for any platform: the text to copy (`copy`: a button that sends it, in private
+    chats, where nobody else sees the answer), Telegram's share link, and X's composer as one
+    option among them (X is blocked where many readers live)."""
+    post = post_text(t, campaign, action)
+    link = campaign.website or f"https://t.me/{bot_username}?start=post"
+    x = "https://x.com/intent/post?" + urlencode({"text": post}, quote_via=quote)
+    row = [InlineKeyboardButton(t.gettext("✈️ Share on Telegram"),
+                                url=telegram_share(link, post)),
+           InlineKeyboardButton(t.gettext("𝕏 Post on X"), url=x)]
+    return ([[button(t.gettext("📋 Copy the post"), "post", action.id, campaign.edition)]]
+            if copy else []) + [row]
+
+
+def post_message(t: Translator, campaign: Campaign, action: Action) -> Reply:
+    """The post ready to copy: Telegram copies a <code> text with one tap."""
+    text = "\n\n".join([t.gettext("📋 <b>Your post</b>: tap it to copy, then paste it on any "
+                                   "platform (Facebook, Instagram, WhatsApp, VK, Bluesky, X…)."),
+                         f"<code>{html.escape(post_text(t, campaign, action))}</code>"])
+    return Reply(t.direct(text))
 
 
 def reminder(t: Translator, campaign: Campaign, action: Action, *, bot_username: str) -> Reply:

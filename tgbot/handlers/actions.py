@@ -154,14 +154,17 @@ async def _edit_counter(context: BotContext, message: MaybeInaccessibleMessage,
 
 
 async def letter_press(update: Update, context: BotContext) -> None:
+    """ "Show the letter" and "Copy the post": the text ready to copy, in this chat."""
     press = callbacks.parse(update.callback_query.data)
     action = context.campaign.action_by_id(press.arg) if press else None
     if press is None or press.edition != context.campaign.edition or action is None \
-            or action.letter is None:
+            or (action.letter if press.verb == "letter" else action.tweet) is None:
         await answer_press(update, context.tr.gettext("This button is from an earlier campaign."))
         return
     await answer_press(update)
-    await reply(update, context, messages.letter_message(context.tr, action))
+    await reply(update, context, messages.letter_message(context.tr, action)
+                if press.verb == "letter" else
+                messages.post_message(context.tr, context.campaign, action))
 
 
 async def progress_command(update: Update, context: BotContext) -> None:
@@ -185,5 +188,5 @@ HANDLERS = [
     CallbackQueryHandler(progress_command, pattern=r"^progress$"),
     CallbackQueryHandler(action_press, pattern=r"^act:"),
     CallbackQueryHandler(completion_press, pattern=r"^(done|undo):"),
-    CallbackQueryHandler(letter_press, pattern=r"^letter:"),
+    CallbackQueryHandler(letter_press, pattern=r"^(letter|post):"),
 ]
