@@ -484,13 +484,17 @@ class Store:
         # in the order of the (state, not_before) index: a range that stops at the limit
         ready = "WHERE state = 'pending' AND not_before <= ? ORDER BY not_before"
         async with self._db.transaction() as tx:
-            rows = await tx.fetch(
-                f"UPDATE deliveries {claim} WHERE (chat_id, edition, day) IN (SELECT chat_id, "
-                f"edition, day FROM deliveries {ready} LIMIT ?{skip_locked}) "
-                "RETURNING chat_id, edition, day, attempts, expires_at, due_at",
-                (now, owner, now, limit))
-            claimed = [Delivery(chat, edition, day, attempts, 0, expires, due)
-                       for chat, edition, day, attempts, expires, due in rows]
+            async def days(table: str, room: int, reminder: bool) -> list[Delivery]:
+                """Rows of a (chat, edition, day) outbox: the push's, or the reminders'."""
+                rows = await tx.fetch(
+                    f"UPDATE {table} {claim} WHERE (chat_id, edition, day) IN (SELECT chat_id, "
+                    f"edition, day FROM {table} {ready} LIMIT ?{skip_locked}) "
+                    "RETURNING chat_id, edition, day, attempts, expires_at, due_at",
+                    (now, owner, now, room))
+                return [Delivery(chat, edition, day, attempts, 0, expires, due, reminder)
+                        for chat, edition, day, attempts, expires, due in rows]
+
+            claimed = await days("deliveries", limit, reminder=False)
             if len(claimed) < limit:
                 rows = await tx.fetch(
                     f"UPDATE announcement_deliveries {claim} WHERE (announcement_id, chat_id) "
@@ -500,13 +504,8 @@ class Store:
                 claimed += [Delivery(chat, 0, 0, attempts, announcement, expires, due)
                             for chat, attempts, announcement, expires, due in rows]
             if len(claimed) < limit:
-                rows = await tx.fetch(
-                    f"UPDATE reminder_deliveries {claim} WHERE (chat_id, edition, day) IN "
-                    f"(SELECT chat_id, edition, day FROM reminder_deliveries {ready} LIMIT ?"
-                    f"{skip_locked}) RETURNING chat_id, edition, day, attempts, expires_at, "
-                    "due_at", (now, owner, now, limit - len(claimed)))
-                claimed += [Delivery(chat, edition, day, attempts, 0, expires, due, reminder=True)
-                            for chat, edition, day, attempts, expires, due in rows]
+                claimed += await days("reminder_deliveries", limit - len(claimed),
+                                      reminder=True)
         return claimed
 
     async def chats(self, chat_ids: list[int]) -> dict[int, Chat]:
