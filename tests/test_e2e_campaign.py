@@ -49,7 +49,7 @@ async def test_today_did_it_undo_and_progress(fake: FakeBotAPI, bot: Application
     assert not [c for c in fake.calls[mark:] if c.method == "sendMessage"]
     progress = await say(fake, ALICE, "/progress")
     assert "completed 1 action of 23" in progress["text"].replace("<b>", "")
-    assert "Still open: day 1, 2, 3, 4." in progress["text"]
+    assert "Still open: days 1, 2, 3 and 4." in progress["text"]
     assert await bot.bot_data.store.completed(ALICE, 2027) == {DAY5.id}
     await press(fake, ALICE, action, button_data(markup, "Undo"),
                 expect="editMessageReplyMarkup")

@@ -47,7 +47,7 @@ def _day_messages(t: Translator, campaign: Campaign, bot_username: str) -> \
         reply = messages.action_message(t, campaign, action, bot_username=bot_username)
         yield ("", reply, sources)
         if action.letter:
-            yield ("", messages.letter_message(t, action),
+            yield ("", messages.letter_message(t, campaign, action),
                    [action.letter.to, action.letter.send, action.letter.text])
     for entry in campaign.faq:
         yield (f"/{entry.command}", messages.faq_answer(t, campaign, entry),
