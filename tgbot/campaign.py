@@ -211,13 +211,16 @@ class _Checker:
         if not isinstance(value, str) or not value.strip():
             self.problem(line, f"'{key}' in {where} must be non-empty text")
             return None
-        value = value.strip()
-        for name in PLACEHOLDER_RE.findall(value):
+        for match in PLACEHOLDER_RE.finditer(value):
+            name = match[1]
+            # A block scalar (|) starts on the line after its key and keeps its line breaks.
+            at = line + 1 + value[:match.start()].count("\n") if "\n" in value else line
             if not filled or name not in PLACEHOLDERS:
                 known = ", ".join("{" + p + "}" for p in PLACEHOLDERS) if filled else "none"
-                self.problem(line, f"unknown placeholder {{{name}}} in '{key}' of {where} "
-                                   f"(known here: {known})")
-            self.placeholders.setdefault(name, line)
+                self.problem(at, f"unknown placeholder {{{name}}} in '{key}' of {where} "
+                                 f"(known here: {known})")
+            self.placeholders.setdefault(name, at)
+        value = value.strip()
         visible = value
         if html:
             try:
