@@ -454,7 +454,8 @@ def _links(checker: _Checker, data: Any, line: int, where: str) -> tuple[Link, .
         label = checker.text(link, "label", f"link in {where}", limit=LABEL_LIMIT)
         url = link.get("url")
         if not isinstance(url, str) or not URL_RE.match(url):
-            checker.problem(link.key_lines.get("url", item_line), f"'{url}' is not an https:// URL")
+            checker.problem(link.key_lines.get("url", item_line),
+                            f"'{url}' is not an https:// URL")
         elif label:
             links.append(Link(label=label, url=url))
     return tuple(links)

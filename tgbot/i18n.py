@@ -92,7 +92,7 @@ class Translator:
         return self._written(date, format_date(date, format=format, locale=self.format_locale))
 
     def day_month(self, date: dt.date) -> str:
-        """A date without the year, in the locale's own pattern: "5 de noviembre", "Nobyembre 5"."""
+        """A date without the year in the locale's pattern: "5 de noviembre", "Nobyembre 5"."""
         return self._written(date, format_skeleton("MMMMd", date, locale=self.format_locale))
 
     def join(self, items: list[str]) -> str:
