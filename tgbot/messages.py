@@ -173,15 +173,21 @@ def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_use
         rows.append([button(t.gettext("✉️ Show the letter"), "letter", action.id,
                             campaign.edition)])
     if action.tweet:
-        tweet = f"{fill(t.gettext(action.tweet), values)} {campaign.hashtag}".strip()
-        composer = "https://twitter.com/intent/tweet?" + urlencode({"text": tweet},
-                                                                   quote_via=quote)
+        composer = "https://twitter.com/intent/tweet?" + urlencode(
+            {"text": post_text(t, campaign, action)}, quote_via=quote)
         rows.append([InlineKeyboardButton(t.gettext("🐦 Post it"), url=composer)])
     rows += [[InlineKeyboardButton(t.gettext(link.label), url=link.url)] for link in action.links]
     invite = t.gettext("Join me: one action a day to end impunity for crimes against journalists.")
     rows.append([InlineKeyboardButton(t.gettext("📣 Share"),
                                       url=share_url(bot_username, "share", invite))])
     return Reply(t.direct("\n\n".join(parts)), rows, photo=action.image)
+
+
+def post_text(t: Translator, campaign: Campaign, action: Action) -> str:
+    """The pre-written post as it is shared: this language's text, then the hashtag."""
+    assert action.tweet is not None
+    text = fill(t.gettext(action.tweet), campaign_values(t, campaign))
+    return f"{text} {campaign.hashtag}".strip()
 
 
 def letter_message(t: Translator, campaign: Campaign, action: Action) -> Reply:
