@@ -147,7 +147,7 @@ def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_use
     if action.letter is not None or action.tweet:
         parts.append(t.gettext(SAFETY_LINE))
     if action.safer:
-        parts.append(fill(t.gettext("<b>A safer way:</b> {way}"),
+        parts.append(fill(t.gettext("<b>A safer way</b>\n{way}"),
                           {"way": html.escape(fill(t.gettext(action.safer), values))}))
     if action.letter is not None:
         parts.append(fill(t.gettext("✉️ <b>To:</b> {to}"),
