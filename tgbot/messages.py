@@ -24,6 +24,7 @@ from tgbot.progress import Progress
 Row = list[InlineKeyboardButton]
 # Shown on /start, /help and every day that asks for a letter or a post: some supporters live
 # where naming officials or signing with one's address can bring reprisals.
+# TRANSLATORS: read by people for whom the campaign can be dangerous: keep it short and plain.
 SAFETY_LINE = N_("🛡 Do only what is safe where you live: skip or adapt any day.")
 
 
@@ -261,6 +262,7 @@ def progress_message(t: Translator, campaign: Campaign, result: Progress) -> Rep
                           {"count": t.number(result.streak)}))
     if result.left:
         days = t.join([t.number(a.day) for a in result.left])
+        # TRANSLATORS: {days} is the list of day numbers, already joined ("1, 2 and 3").
         lines.append(fill(t.ngettext("Still open: day {days}.", "Still open: days {days}.",
                                      len(result.left)), {"days": days}))
         lines.append(t.gettext("Every action counts. Pick one now: /today"))
