@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_date, format_skeleton, format_timedelta
 from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -84,7 +84,7 @@ class Translator:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self.translations.ngettext(singular, plural, n)
 
-    def number(self, n: int) -> str:
+    def number(self, n: float) -> str:
         return self.digits(format_decimal(n, locale=self.format_locale))
 
     def date(self, date: dt.date, format: str = "long") -> str:
@@ -98,6 +98,10 @@ class Translator:
     def join(self, items: list[str]) -> str:
         """A list as this language joins it: "1, 2 and 3", "1, 2 y 3", "1 و2 و3"."""
         return self.digits(format_list(items, locale=self.format_locale))
+
+    def duration(self, length: dt.timedelta) -> str:
+        """A length of time as this language says it: "1 day", "12 heures"."""
+        return self.digits(format_timedelta(length, threshold=2, locale=self.format_locale))
 
     def _written(self, date: dt.date, text: str) -> str:
         if date.day == 1 and self.code in FIRST_OF_MONTH:
