@@ -29,9 +29,16 @@ class Settings:
     admins: frozenset[int] = field(default_factory=frozenset)
     log_level: str = "INFO"
     webhook_secret: str = ""
+    webhook_url: str = ""  # `tgbot run --webhook URL`; empty: long polling
     locales: Path = Path(__file__).resolve().parent.parent / "locales"
     # Telegram's broadcast budget (messages per second, all chats together).
     rate: float = 30.0
+    # The operators' port (/healthz, /readyz, /metrics); None: off.
+    status_port: int | None = None
+    status_listen: str = "127.0.0.1"
+    log_format: str = "text"  # or "json": one object per line, for log collectors
+    # Organisers are told when a message due this many seconds ago is still waiting.
+    alert_lag: float = 900.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -45,6 +52,10 @@ class Settings:
         settings.log_level = env.get("TGBOT_LOG_LEVEL", settings.log_level).upper()
         settings.webhook_secret = env.get("TGBOT_WEBHOOK_SECRET", "")
         settings.rate = _number(env, "TGBOT_RATE", settings.rate)
+        settings.status_port = parse_port(env.get("TGBOT_STATUS_PORT", ""))
+        settings.status_listen = env.get("TGBOT_STATUS_LISTEN", settings.status_listen)
+        settings.log_format = parse_log_format(env.get("TGBOT_LOG_FORMAT", "text"))
+        settings.alert_lag = _number(env, "TGBOT_ALERT_LAG", settings.alert_lag)
         if "TGBOT_LOCALES" in env:
             settings.locales = Path(env["TGBOT_LOCALES"])
         return settings
@@ -77,3 +88,19 @@ def parse_admins(value: str) -> frozenset[int]:
                               f"not {part!r}")
         admins.add(int(part))
     return frozenset(admins)
+
+
+def parse_port(value: str) -> int | None:
+    """A TCP port from "9090"; "" is None (off)."""
+    if not value.strip():
+        return None
+    if not value.strip().isdigit() or not 0 < int(value) < 65536:
+        raise ConfigError(f"TGBOT_STATUS_PORT must be a port number (1-65535), not {value!r}")
+    return int(value)
+
+
+def parse_log_format(value: str) -> str:
+    value = value.strip().lower() or "text"
+    if value not in ("text", "json"):
+        raise ConfigError(f"TGBOT_LOG_FORMAT must be text or json, not {value!r}")
+    return value
