@@ -6,6 +6,7 @@ import logging
 
 from telegram import Update
 from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from tgbot import metrics
 from tgbot.context import BotContext
@@ -27,6 +28,7 @@ async def on_error(update: object, context: BotContext) -> None:
         metrics.replied()
     except TelegramError:
         log.warning("could not send the apology either")
+    raise ApplicationHandlerStop  # the later groups would fail the same way: one apology
 
 
 def _language_of(update: Update, context: BotContext) -> Translator:
