@@ -198,7 +198,7 @@ async def test_organisers_are_told_once_when_sending_lags_and_when_a_push_fails(
             "The operators' dashboard shows why (429s, the sender lock).", 60
         ).replace("{minutes}", "60")
         mark = fake.mark()
-        _age_outbox(db, clock.now.timestamp() - 3600, 0, "failed")
+        await asyncio.to_thread(_age_outbox, db, clock.now.timestamp() - 3600, 0, "failed")
         failed = await fake.async_wait_for_message(ORGANISER, after=mark, timeout=15)
         assert failed["text"] == french.ngettext(
             "❌ The push of day {day} failed: its {count} message could not be sent.",
