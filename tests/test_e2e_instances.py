@@ -1,15 +1,18 @@
-"""Two real `tgbot run` processes in webhook mode on one PostgreSQL database, behind a small
-load balancer, as an operator runs them: an update repeated to the other instance is acted
-on once, an organiser's /reload on one instance reaches the other (whose own file never
-changed), a broken file is refused everywhere, and both status ports answer and are scraped.
+"""Real `tgbot run` processes in webhook mode on PostgreSQL, behind a small load balancer, as
+an operator runs them. Two instances: an update repeated to the other instance is acted on
+once, an organiser's /reload on one reaches the other (whose own file never changed), a
+broken file is refused everywhere, and both status ports answer and are scraped. One
+instance: PostgreSQL stops mid-broadcast and comes back, and nothing is lost.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,9 +22,17 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.helpers import postgres
 from tests.helpers.balancer import Balancer
-from tests.helpers.harness import ROOT, WEBHOOK_SECRET, button_data, count_rows, free_port
-from tests.test_e2e_scale import campaign_running_today
+from tests.helpers.harness import (
+    ROOT,
+    WEBHOOK_SECRET,
+    button_data,
+    count_rows,
+    free_port,
+    subscribe_all,
+)
+from tests.test_e2e_scale import broadcast, campaign_running_today
 from tgbot.fakeapi import FakeBotAPI
+from tgbot.i18n import I18n
 
 ALICE, ORGANISER = 1001, 4242
 ABOUT = "takes place every year"  # in the /about answer of actions.yaml
@@ -180,3 +191,55 @@ def test_two_instances_behind_a_balancer_act_once_and_share_a_reload(
             assert log.count(" started: mode webhook") == 1
         logs = [i.log.read_text() for i in instances]
         assert sum("sends the push" in log for log in logs) == 1
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[postgres.ThrowawayPostgres]:
+    """A PostgreSQL server of this test's own, which it stops and starts."""
+    server = postgres.ThrowawayPostgres().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_postgresql_stops_mid_broadcast_and_comes_back(
+        own_postgres: postgres.ThrowawayPostgres, tmp_path: Path) -> None:
+    """A few seconds without the database: readiness says so, a person writing meanwhile
+    gets an apology in their language, and once it is back the broadcast finishes, with no
+    restart and nobody missed."""
+    db = postgres.create_database(own_postgres.url)
+    chat_ids = list(range(70_000, 70_200))
+    writer = 79
+    with FakeBotAPI() as fake:
+        for chat_id in chat_ids:
+            fake.add_user(chat_id)
+        fake.add_user(writer, language_code="fr")
+        asyncio.run(subscribe_all(db, chat_ids))
+        fake.set_rate_limits(per_second=30, per_chat_per_second=1, per_group_per_minute=20)
+        with Balancer([]) as balancer:
+            instance = Instance(fake, db, tmp_path / "a", balancer.port)
+            balancer.backends.append(instance.port)
+            try:
+                wait_until(lambda: len(broadcast(fake, set(chat_ids))) >= 40, 60,
+                           "the broadcast never started")
+                own_postgres.pause()
+                assert instance.get("/readyz").status_code == 503
+                mark = fake.mark()
+                fake.send_message(writer, "/about")
+                sorry = fake.wait_for_message(writer, after=mark, timeout=20)["text"]
+                assert sorry == I18n(ROOT / "locales").get("fr").gettext(
+                    "😔 Sorry, something went wrong on my side. Please try again in a moment.")
+                time.sleep(2)
+                own_postgres.resume()
+                wait_until(instance.ready, 30, "readiness never came back")
+                wait_until(lambda: {int(c.params["chat_id"]) for c in
+                                    broadcast(fake, set(chat_ids)) if c.ok} == set(chat_ids),
+                           90, "the broadcast did not resume")
+                assert instance.process.poll() is None  # no restart
+                assert "impunité" in ask(fake, writer, "/about")
+            finally:
+                instance.stop()
+        received = Counter(int(c.params["chat_id"]) for c in broadcast(fake, set(chat_ids))
+                           if c.ok)
+        assert sum(n - 1 for n in received.values()) <= 8  # at most the rows in flight
