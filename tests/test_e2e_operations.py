@@ -9,6 +9,7 @@ import asyncio
 import datetime as dt
 import json
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -120,8 +121,14 @@ async def test_status_port_health_readiness_and_metrics(
             assert (name, ()) in after
         missing = await get(port, "/nothing")
         assert missing.status_code == 404
+        async with httpx.AsyncClient() as client:  # only on 127.0.0.1 unless told otherwise
+            with pytest.raises(httpx.ConnectError):
+                await client.get(f"http://127.0.0.2:{port}/healthz")
     with pytest.raises(httpx.ConnectError):  # closed with the bot
         await get(port, "/healthz")
+    async with running_bot(fake, tmp_path, clock, status_port=port, status_listen="127.0.0.2"
+                           ), httpx.AsyncClient() as client:
+        assert (await client.get(f"http://127.0.0.2:{port}/healthz")).status_code == 200
 
 
 @pytest.fixture
@@ -284,3 +291,20 @@ def test_status_report_after_heartbeats(tmp_path: Path) -> None:
     assert "standby" in beta and "stale" in beta
     alpha = next(line for line in out.splitlines() if line.startswith("  alpha"))
     assert "sends" in alpha and "stale" not in alpha
+
+
+def test_a_bad_or_busy_status_port_is_one_clear_line(tmp_path: Path) -> None:
+    with FakeBotAPI() as fake, socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        for port, expected in (("nine", "TGBOT_STATUS_PORT must be a port number"),
+                               (str(taken), f"cannot serve the status port on 127.0.0.1:{taken}")):
+            env = {**os.environ, "TGBOT_TOKEN": fake.token, "TGBOT_API_URL": fake.root_url,
+                   "TGBOT_DB": str(tmp_path / "bot.sqlite3"), "TGBOT_CAMPAIGN": str(ACTIONS),
+                   "TGBOT_LOCALES": str(ROOT / "locales"), "TGBOT_STATUS_PORT": port}
+            result = subprocess.run([sys.executable, "-m", "tgbot.cli", "run"], env=env,
+                                    capture_output=True, text=True, timeout=60)
+            assert result.returncode == 2, result.stderr[-2000:]
+            assert result.stderr.splitlines()[-1].startswith(f"tgbot: {expected}")
+            assert "Traceback" not in result.stderr and fake.token not in result.stderr

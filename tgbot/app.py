@@ -65,7 +65,8 @@ class MeasuredApplication(Application):
 
     async def process_update(self, update: object) -> None:
         if isinstance(update, Update):
-            kind = next((k for k in update.to_dict() if k != "update_id"), "other")
+            kind = next((k for k in Update.ALL_TYPES if getattr(update, k, None) is not None),
+                        "other")
             metrics.update(kind)
             with metrics.handling():
                 await super().process_update(update)

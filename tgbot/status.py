@@ -14,6 +14,7 @@ from tornado.httpserver import HTTPServer
 from tornado.web import Application, RequestHandler
 
 from tgbot import metrics
+from tgbot.config import ConfigError
 from tgbot.context import Services
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,11 @@ class StatusServer:
         self._server = HTTPServer(Application(routes, log_function=_quiet))
 
     def start(self) -> None:
-        self._server.listen(self.port, self.address)
+        try:
+            self._server.listen(self.port, self.address)
+        except OSError as error:
+            raise ConfigError(f"cannot serve the status port on {self.address}:{self.port}: "
+                              f"{error.strerror} (TGBOT_STATUS_PORT, --status-listen)") from None
         log.info("status port: http://%s:%d/ (healthz, readyz, metrics)", self.address,
                  self.port)
 
