@@ -193,16 +193,6 @@ def test_two_instances_behind_a_balancer_act_once_and_share_a_reload(
         assert sum("sends the push" in log for log in logs) == 1
 
 
-@pytest.fixture
-def own_postgres() -> Iterator[postgres.ThrowawayPostgres]:
-    """A PostgreSQL server of this test's own, which it stops and starts."""
-    server = postgres.ThrowawayPostgres().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 def test_postgresql_stops_mid_broadcast_and_comes_back(
         own_postgres: postgres.ThrowawayPostgres, tmp_path: Path) -> None:
     """A few seconds without the database: readiness says so, a person writing meanwhile

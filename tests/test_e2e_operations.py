@@ -14,7 +14,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -129,16 +128,6 @@ async def test_status_port_health_readiness_and_metrics(
     async with running_bot(fake, tmp_path, clock, status_port=port, status_listen="127.0.0.2"
                            ), httpx.AsyncClient() as client:
         assert (await client.get(f"http://127.0.0.2:{port}/healthz")).status_code == 200
-
-
-@pytest.fixture
-def own_postgres() -> Iterator[postgres.ThrowawayPostgres]:
-    """A PostgreSQL server of this test's own, which it stops and starts."""
-    server = postgres.ThrowawayPostgres().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 async def test_postgresql_going_away_readiness_and_an_answer_in_the_users_language(
