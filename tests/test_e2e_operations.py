@@ -297,3 +297,22 @@ def test_a_bad_or_busy_status_port_is_one_clear_line(tmp_path: Path) -> None:
             assert result.returncode == 2, result.stderr[-2000:]
             assert result.stderr.splitlines()[-1].startswith(f"tgbot: {expected}")
             assert "Traceback" not in result.stderr and fake.token not in result.stderr
+
+
+def test_json_logs_keep_the_token_out_of_messages_and_tracebacks() -> None:
+    token = "123456789:AAEabcdefghijklmnopqrstuvwxyz0123456"
+    program = (
+        "import logging\n"
+        "from tgbot.logsafe import setup_logging\n"
+        f"setup_logging('INFO', {token!r}, 'json')\n"
+        "try:\n"
+        f"    raise ValueError('refused: ' + {token!r})\n"
+        "except ValueError:\n"
+        f"    logging.getLogger('tgbot.x').exception('failed for %s', {token!r})\n")
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                            timeout=60, check=True)
+    [record] = [json.loads(line) for line in result.stderr.splitlines()]
+    assert record["message"] == "failed for <token>" and record["level"] == "ERROR"
+    assert "ValueError: refused: <token>" in record["exc_info"]
+    assert dt.datetime.fromisoformat(record["time"]).tzinfo is not None
+    assert token not in result.stderr

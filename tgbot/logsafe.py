@@ -47,9 +47,9 @@ def setup_logging(level: str, token: str, log_format: str = "text") -> None:
     collectors: time, level, logger, message, and the traceback when there is one."""
     handler = logging.StreamHandler()
     if log_format == "json":
-        handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
-                                           rename_fields={"asctime": "time",
-                                                          "levelname": "level",
+        handler.setFormatter(JsonFormatter("%(levelname)s %(name)s %(message)s",
+                                           timestamp="time",  # ISO 8601, in UTC
+                                           rename_fields={"levelname": "level",
                                                           "name": "logger"}))
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: "
