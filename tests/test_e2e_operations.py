@@ -28,11 +28,13 @@ from tests.helpers.harness import (
     ROOT,
     Clock,
     button_data,
+    campaign_copy,
     free_port,
     running_bot,
     say,
     subscribe_all,
 )
+from tgbot import campaign_sync
 from tgbot.campaign import load_campaign
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.i18n import I18n
@@ -316,3 +318,21 @@ def test_json_logs_keep_the_token_out_of_messages_and_tracebacks() -> None:
     assert "ValueError: refused: <token>" in record["exc_info"]
     assert dt.datetime.fromisoformat(record["time"]).tzinfo is not None
     assert token not in result.stderr
+
+
+async def test_a_restart_takes_an_edited_file_but_never_brings_an_old_one_back(
+        fake: FakeBotAPI, tmp_path: Path, clock: Clock) -> None:
+    """One database, restarts in turn: a file edited before a restart is the new campaign;
+    a file that was replaced since (a machine with an old copy) does not bring it back."""
+    text = ACTIONS.read_text(encoding="utf-8")
+    edited = text.replace("takes place every year", "EDITED takes place every year")
+    campaign = campaign_copy(tmp_path, text)
+    async with running_bot(fake, tmp_path, clock, campaign=campaign):
+        assert "EDITED" not in (await say(fake, ALICE, "/about"))["text"]
+    campaign.write_text(edited, encoding="utf-8")
+    async with running_bot(fake, tmp_path, clock, campaign=campaign):
+        assert "EDITED" in (await say(fake, ALICE, "/about"))["text"]
+    campaign.write_text(text, encoding="utf-8")  # the copy from before
+    async with running_bot(fake, tmp_path, clock, campaign=campaign) as app:
+        assert "EDITED" in (await say(fake, ALICE, "/about"))["text"]
+        assert app.bot_data.campaign_version == campaign_sync.version_of(edited)

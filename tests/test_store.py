@@ -236,13 +236,20 @@ async def test_an_update_id_is_first_seen_once_and_forgotten_after_a_while(store
     assert await store.first_sight(101, 1_003.0) is False
 
 
-async def test_the_published_campaign_changes_only_with_its_version(store: Store) -> None:
+async def test_a_start_does_not_bring_back_a_superseded_campaign(store: Store) -> None:
     assert await store.published_campaign() is None
-    assert await store.publish_campaign("v1", "one", 1.0) is True
-    assert await store.publish_campaign("v1", "one", 2.0) is False  # a second start: as it was
-    assert await store.publish_campaign("v2", "two", 3.0) is True
-    assert await store.campaign_version() == "v2"
+    assert await store.publish_campaign("v1", "one", 1.0, unless_superseded=True) is True
+    assert await store.publish_campaign("v1", "one", 2.0, unless_superseded=True) is True
+    assert await store.publish_campaign("v2", "two", 3.0) is True  # a /reload
+    # a machine restarting with the old file: v2 stays
+    assert await store.publish_campaign("v1", "one", 4.0, unless_superseded=True) is False
     assert await store.published_campaign() == ("v2", "two")
+    # a file edited before a restart is new: it is published
+    assert await store.publish_campaign("v3", "three", 5.0, unless_superseded=True) is True
+    assert await store.campaign_version() == "v3"
+    # an organiser's /reload may go back on purpose
+    assert await store.publish_campaign("v1", "one", 6.0) is True
+    assert await store.published_campaign() == ("v1", "one")
 
 
 async def test_outbox_depth_oldest_waiting_and_incidents(store: Store) -> None:

@@ -125,7 +125,7 @@ async def _post_init(application: Application) -> None:
     services: Services = application.bot_data
     settings = services.settings
     services.store = await Store.open(settings.db)
-    problems = await campaign_sync.reload(services)  # this start's file, for every instance
+    problems = await campaign_sync.start(services)  # this start's file, for every instance
     if problems:  # the file changed since `tgbot run` checked it: keep what was checked
         log.error("campaign not published: %s", "; ".join(problems[:5]))
     me = await application.bot.get_me()

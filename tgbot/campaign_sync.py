@@ -1,6 +1,11 @@
 """One campaign for every instance on a database: publish on start and /reload, follow at the
 beat.
 
+/reload and SIGHUP always publish (an organiser may go back to an earlier text on purpose);
+a start publishes its file unless that version was published before and replaced since, so
+a machine restarting with an old file does not bring the old campaign back everywhere, while
+a file edited before a restart is taken as the new campaign.
+
 The campaign's text itself is stored in the database, not only a version stamp: instances on
 other machines may have an older actions.yaml on disk, and a stamp would make each re-read
 its own file. An instance publishes only a text that passed validation; one that cannot take
@@ -27,6 +32,16 @@ def version_of(source: str) -> str:
 async def reload(services: Services) -> list[str]:
     """Read actions.yaml again and make it every instance's campaign; return its problems
     (the running campaign stays, here and everywhere) or []."""
+    return await _publish(services, start=False)
+
+
+async def start(services: Services) -> list[str]:
+    """At start: publish this instance's actions.yaml, unless it is a version that was
+    replaced since (a machine restarting with an old file); then run the published one."""
+    return await _publish(services, start=True)
+
+
+async def _publish(services: Services, *, start: bool) -> list[str]:
     path = services.settings.campaign
     try:
         source = path.read_text(encoding="utf-8")
@@ -39,7 +54,11 @@ async def reload(services: Services) -> list[str]:
         return error.problems
     services.set_campaign(campaign, version)
     metrics.campaign_taken()
-    await services.store.publish_campaign(version, source, services.clock().timestamp())
+    if not await services.store.publish_campaign(version, source, services.clock().timestamp(),
+                                                 unless_superseded=start):
+        log.warning("%s is an older campaign (version %s) than the one published since; "
+                    "this instance runs the published one", path, version)
+        await follow(services)
     return []
 
 

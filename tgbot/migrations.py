@@ -167,6 +167,12 @@ SQLITE: list[tuple[str, str]] = [
             source TEXT NOT NULL,
             published_at REAL NOT NULL
         );
+        -- Every version ever published: an instance restarting with a file that was
+        -- superseded since runs the published campaign instead of bringing the old one back.
+        CREATE TABLE campaign_versions (
+            version TEXT PRIMARY KEY,
+            published_at REAL NOT NULL
+        ) WITHOUT ROWID;
         """,
     ),
 ]
@@ -283,6 +289,10 @@ POSTGRES: dict[str, str] = {
             id INTEGER PRIMARY KEY CHECK (id = 1),
             version TEXT NOT NULL,
             source TEXT NOT NULL,
+            published_at DOUBLE PRECISION NOT NULL
+        );
+        CREATE TABLE campaign_versions (
+            version TEXT PRIMARY KEY,
             published_at DOUBLE PRECISION NOT NULL
         );
         """,

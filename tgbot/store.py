@@ -26,7 +26,7 @@ TABLES = {"meta": "key", "chats": "chat_id", "completions": "user_id, edition, a
           "deliveries": "chat_id, edition, day",
           "announcement_deliveries": "announcement_id, chat_id"}
 # (`instances` and `handled_updates` are not copied: they belong to the processes running on
-# the database they are in; `published_campaign` is published again by the next start.)
+# the database they are in; the campaign tables are published again by the next start.)
 # Two instances starting at once on one PostgreSQL database apply each migration once.
 _MIGRATION_LOCK = {"postgresql": "SELECT pg_advisory_xact_lock(7467626)"}
 
@@ -500,14 +500,26 @@ class Store:
             return await tx.execute("DELETE FROM handled_updates WHERE handled_at < ?",
                                     (before,))
 
-    async def publish_campaign(self, version: str, source: str, now: float) -> bool:
-        """Make a checked campaign text the one every instance runs; False if it already was."""
+    async def publish_campaign(self, version: str, source: str, now: float, *,
+                               unless_superseded: bool = False) -> bool:
+        """Make a checked campaign text the one every instance runs; return whether it is.
+
+        `unless_superseded` (a start): a version published before and replaced since stays
+        replaced."""
         async with self._db.transaction() as tx:
-            return await tx.execute(
-                "INSERT INTO published_campaign VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE "
-                "SET version = excluded.version, source = excluded.source, published_at = "
-                "excluded.published_at WHERE published_campaign.version != excluded.version",
-                (version, source, now)) > 0
+            current = await tx.fetch("SELECT version FROM published_campaign WHERE id = 1")
+            if current and current[0][0] == version:
+                return True
+            if unless_superseded and await tx.fetch(
+                    "SELECT 1 FROM campaign_versions WHERE version = ?", (version,)):
+                return False
+            await tx.execute("INSERT INTO published_campaign VALUES (1, ?, ?, ?) "
+                             "ON CONFLICT (id) DO UPDATE SET version = excluded.version, "
+                             "source = excluded.source, published_at = excluded.published_at",
+                             (version, source, now))
+            await tx.execute("INSERT INTO campaign_versions VALUES (?, ?) "
+                             "ON CONFLICT DO NOTHING", (version, now))
+            return True
 
     async def campaign_version(self) -> str | None:
         row = await self._db.fetchone("SELECT version FROM published_campaign WHERE id = 1")
