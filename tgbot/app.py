@@ -26,10 +26,11 @@ from telegram.ext import (
 
 from tgbot import __version__, alerts, campaign_sync, metrics
 from tgbot.backends import redact_url
+from tgbot.budget import Budget
 from tgbot.campaign import Campaign
 from tgbot.config import Settings
 from tgbot.context import BotContext, Services
-from tgbot.delivery import Deliverer, rate_limiter
+from tgbot.delivery import Deliverer
 from tgbot.handlers import (
     actions,
     errors,
@@ -85,7 +86,7 @@ def build_application(settings: Settings, campaign: Campaign) -> Application:
         .defaults(Defaults(parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .context_types(ContextTypes(context=BotContext, bot_data=Services))
-        .rate_limiter(rate_limiter(settings.rate))
+        .rate_limiter(Budget(settings.rate))  # replies and broadcasts share it
         .concurrent_updates(8)
         .post_init(_post_init)
         .post_stop(_post_stop)
@@ -135,6 +136,7 @@ async def _post_init(application: Application) -> None:
         await application.bot.set_my_commands(bot_commands(t, services.campaign),
                                               scope=BotCommandScopeDefault(), language_code=code)
     services.deliverer = Deliverer(services, application.bot)
+    await services.deliverer.join()
     if settings.status_port is not None:
         services.status = StatusServer(services, settings.status_listen, settings.status_port)
         services.status.start()
@@ -142,7 +144,7 @@ async def _post_init(application: Application) -> None:
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, _reload_on_signal,
                                                       application)
     if application.job_queue is not None:
-        application.job_queue.run_repeating(_push_tick, interval=PUSH_INTERVAL, first=1.0,
+        application.job_queue.run_repeating(_beat, interval=PUSH_INTERVAL, first=1.0,
                                             name="daily-push")
     sends = await services.deliverer.is_sender()
     metrics.set_sender(sends)
@@ -160,9 +162,10 @@ def startup_line(services: Services, mode: str, sends: bool) -> str:
             f"{'sends the push' if sends else 'does not send (another instance does)'}")
 
 
-async def _push_tick(context: BotContext) -> None:
-    """The scheduler's beat, in the background; the job itself returns at once."""
-    context.services.deliverer.wake()
+async def _beat(context: BotContext) -> None:
+    """The scheduler's beat (heartbeat, push, takeover; then what every instance looks at),
+    in the background; the job itself returns at once."""
+    context.services.deliverer.beat()
     if not context.services.beat.locked():  # a slow database: beats do not pile up
         context.application.create_task(_operations(context.services, context.bot),
                                         name="operations")

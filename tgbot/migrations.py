@@ -136,6 +136,13 @@ SQLITE: list[tuple[str, str]] = [
         ALTER TABLE announcement_deliveries ADD COLUMN due_at REAL;
         ALTER TABLE announcement_deliveries ADD COLUMN paid INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE announcements ADD COLUMN lifetime REAL;  -- seconds; NULL: the default
+        -- The organiser's status message, which the sender edits with the progress; a
+        -- finished announcement's state becomes 'done'.
+        ALTER TABLE announcements ADD COLUMN status_chat_id INTEGER;
+        ALTER TABLE announcements ADD COLUMN status_message_id INTEGER;
+        ALTER TABLE announcements ADD COLUMN status_language TEXT;
+        ALTER TABLE announcements ADD COLUMN reported INTEGER;  -- rows sent when last shown
+        CREATE INDEX deliveries_expiry ON deliveries (state, expires_at);
         -- Each running instance, refreshed at its beat: who sends, and how many of Telegram's
         -- messages per second its replies may use (the sender leaves those to it).
         CREATE TABLE instances (
@@ -270,6 +277,11 @@ POSTGRES: dict[str, str] = {
         ALTER TABLE announcement_deliveries ADD COLUMN due_at DOUBLE PRECISION;
         ALTER TABLE announcement_deliveries ADD COLUMN paid INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE announcements ADD COLUMN lifetime DOUBLE PRECISION;
+        ALTER TABLE announcements ADD COLUMN status_chat_id BIGINT;
+        ALTER TABLE announcements ADD COLUMN status_message_id BIGINT;
+        ALTER TABLE announcements ADD COLUMN status_language TEXT;
+        ALTER TABLE announcements ADD COLUMN reported INTEGER;
+        CREATE INDEX deliveries_expiry ON deliveries (state, expires_at);
         CREATE TABLE instances (
             instance_id TEXT PRIMARY KEY,
             started_at DOUBLE PRECISION NOT NULL,
