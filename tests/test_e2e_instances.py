@@ -225,7 +225,7 @@ def test_postgresql_stops_mid_broadcast_and_comes_back(
                 wait_until(instance.ready, 30, "readiness never came back")
                 wait_until(lambda: {int(c.params["chat_id"]) for c in
                                     broadcast(fake, set(chat_ids)) if c.ok} == set(chat_ids),
-                           90, "the broadcast did not resume")
+                           60, "the broadcast did not resume")
                 assert instance.process.poll() is None  # no restart
                 assert "impunité" in ask(fake, writer, "/about")
             finally:

@@ -35,7 +35,7 @@ async def check(services: Services, bot: Bot) -> None:
                 "⚠️ Sending is behind: a message due {minutes} minutes ago is still waiting. "
                 "The operators' dashboard shows why (429s, the sender lock).", minutes),
                 {"minutes": t.number(minutes)}))
-    last = await store.last_push(campaign.edition)
+    last = await store.last_push(campaign.edition, now)
     if last is None:
         return
     day, states = last

@@ -336,11 +336,11 @@ def cmd_status(args: argparse.Namespace) -> int:
 async def _status(settings: Settings) -> str:
     campaign = load_campaign(settings.campaign)
     store = await Store.open(settings.db)
+    now = dt.datetime.now(dt.UTC).timestamp()
     try:
         return operations.status_report(
             campaign, await store.instances(), await store.outbox_depth(),
-            await store.last_push(campaign.edition), await store.campaign_version(),
-            dt.datetime.now(dt.UTC).timestamp())
+            await store.last_push(campaign.edition, now), await store.campaign_version(), now)
     finally:
         await store.close()
 
