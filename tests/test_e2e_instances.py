@@ -182,6 +182,20 @@ def test_two_instances_behind_a_balancer_act_once_and_share_a_reload(
                 assert handled >= 8
                 assert all(m[("tgbot_handler_seconds_count", ())] >= 1 for m in scraped)
                 assert all(i.get("/healthz").status_code == 200 for i in instances)
+
+                # §4 `tgbot status` from the heartbeats: two instances, one of them sends
+                status = subprocess.run(
+                    [sys.executable, "-m", "tgbot.cli", "status"], capture_output=True,
+                    text=True, timeout=60, env={**os.environ, "TGBOT_DB": pg_database,
+                                                "TGBOT_CAMPAIGN": str(second.campaign)})
+                assert status.returncode == 0, status.stderr
+                lines = status.stdout.splitlines()
+                assert "instances: 2" in lines
+                rows = [line for line in lines if line.startswith("  ")]
+                assert [row.split()[-1] for row in rows].count("sends") == 1
+                sender = next(row.split()[0] for row in rows if row.endswith("sends"))
+                assert f"sender lock: held by {sender}" in lines
+                assert any(line.startswith("outbox (push): backlog ") for line in lines)
             finally:
                 for instance in instances:
                     instance.stop()
