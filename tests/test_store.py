@@ -16,7 +16,7 @@ import pytest
 
 from tests.helpers import postgres
 from tgbot.migrations import SQLITE, migrations
-from tgbot.store import TABLES, Store
+from tgbot.store import TABLES, Due, Store
 
 DATA = Path(__file__).resolve().parent / "data"
 TODAY = dt.date(2027, 11, 5)
@@ -256,14 +256,19 @@ async def test_outbox_depth_oldest_waiting_and_incidents(store: Store) -> None:
     for chat in (1, 2):
         await store.set_subscribed(chat, "private", True, TODAY)
     assert await store.oldest_waiting() is None
-    await store.enqueue(2027, [(1, 5), (2, 5)])
+    await store.enqueue(2027, [Due(1, 5, None, 500.0), Due(2, 5, None, 300.0)])
     announcement = await store.create_announcement("Vigil", None, TODAY)
-    await store.start_announcement(announcement)
+    await store.start_announcement(announcement, now=400.0)
     assert await store.outbox_depth() == {("push", "pending"): 2,
                                           ("announcement", "pending"): 2}
-    claimed = await store.claim(1, owner="a")
-    await store.finish(claimed[0], "sent", TODAY, 9)
-    assert (await store.outbox_depth())[("push", "sent")] == 1
-    assert await store.oldest_waiting() is None  # rows without a due time (before 0006)
+    assert await store.oldest_waiting() == (300.0, "push:2027:5")  # chat 2's row, due first
+    claimed = await store.claim(10, owner="a")
+    assert {(d.chat_id, d.announcement_id) for d in claimed} >= {(1, 0), (2, 0)}
+    for delivery in claimed:
+        if not delivery.announcement_id:
+            await store.finish(delivery, "sent", TODAY, 9)
+    assert (await store.outbox_depth())[("push", "sent")] == 2
+    # what still waits (pending or in flight) is the announcement
+    assert await store.oldest_waiting() == (400.0, f"announcement:{announcement}")
     assert await store.first_notice("lag:push:2027:5") is True
     assert await store.first_notice("lag:push:2027:5") is False
