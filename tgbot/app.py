@@ -1,9 +1,9 @@
 """The composition root: build the Application, wire every handler, start and stop services.
 
-This is the only module that knows every handler. Order matters: group -3 drops an update
-some instance handled already, group -2 resolves the chat's language, group -1 stops a person
-who floods the bot, and only then do the feature handlers of group 0 run (one handler per
-group handles an update).
+This is the only module that knows every handler. Order matters: group -3 stops a person
+who floods the bot (before any database read), group -2 drops an update some instance
+handled already, group -1 resolves the chat's language, and only then do the feature
+handlers of group 0 run (one handler per group handles an update).
 """
 
 from __future__ import annotations
@@ -14,23 +14,21 @@ import logging
 import signal
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Update
-from telegram.constants import ParseMode
+from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     ContextTypes,
-    Defaults,
 )
 
 from tgbot import __version__, alerts, campaign_sync, metrics
 from tgbot.backends import redact_url
-from tgbot.budget import Budget
+from tgbot.bot import build_bot
 from tgbot.campaign import Campaign
 from tgbot.config import Settings
 from tgbot.context import BotContext, Services
-from tgbot.delivery import Deliverer
+from tgbot.delivery import Deliverer, senders_for
 from tgbot.handlers import (
     actions,
     errors,
@@ -80,13 +78,8 @@ def build_application(settings: Settings, campaign: Campaign) -> Application:
     application = (
         ApplicationBuilder()
         .application_class(MeasuredApplication)
-        .token(settings.token)
-        .base_url(f"{settings.api_url}/bot")
-        .base_file_url(f"{settings.api_url}/file/bot")
-        .defaults(Defaults(parse_mode=ParseMode.HTML,
-                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .bot(build_bot(settings, senders=senders_for(settings.rate), polling=True))
         .context_types(ContextTypes(context=BotContext, bot_data=Services))
-        .rate_limiter(Budget(settings.rate))  # replies and broadcasts share it
         .concurrent_updates(8)
         .post_init(_post_init)
         .post_stop(_post_stop)
@@ -99,9 +92,9 @@ def build_application(settings: Settings, campaign: Campaign) -> Application:
     services.i18n = I18n(settings.locales)
 
     application.add_handlers({
-        -3: repeats.HANDLERS,
-        -2: locale.HANDLERS,
-        -1: flood.HANDLERS,
+        -3: flood.HANDLERS,
+        -2: repeats.HANDLERS,
+        -1: locale.HANDLERS,
         0: [*groups.HANDLERS, *start.HANDLERS, *actions.HANDLERS, *subscription.HANDLERS,
             *language.HANDLERS, *privacy.HANDLERS, *organisers.handlers(services),
             *faq.handlers(services),

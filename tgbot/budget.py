@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import enum
 import time
 from collections.abc import Callable, Coroutine
@@ -34,6 +35,8 @@ from telegram.ext import AIORateLimiter
 WINDOW = 1.005
 # Methods that put a message in a chat: what Telegram's broadcast limit counts.
 _SENDING = ("send", "copyMessage", "forwardMessage")
+FREE_RATE = 30  # Telegram's free messages a second, beside paid broadcasts
+BURST = 0.1  # of a window: how early a broadcast send may go (its share of slots at once)
 LEASE_MIN = 2  # slots each instance keeps for its replies (a person chatting: 1 a second)
 LEASE_HISTORY = 10.0  # seconds of replies a lease is sized from
 LEASE_GRACE = 6.0  # seconds before a larger lease is used: the sender reads it meanwhile
@@ -47,7 +50,12 @@ class Priority(enum.IntEnum):
 
 
 class SlidingWindow:
-    """At most `capacity` requests in any window, counted from start to answer + WINDOW."""
+    """At most `capacity` requests in any window, counted from start to answer + WINDOW.
+
+    Broadcast sends are also spaced evenly, one every WINDOW / capacity seconds on average
+    (a tenth of a window of them may go at once, so an event loop running late catches up):
+    slots taken in a burst would all come free in a burst a window later, and a reply
+    arriving in between would wait for up to a second."""
 
     def __init__(self, capacity: int, window: float = WINDOW) -> None:
         self.capacity = capacity
@@ -55,6 +63,8 @@ class SlidingWindow:
         self._busy = 0
         self._waiting: dict[Priority, collections.deque[asyncio.Future[None]]] = {
             priority: collections.deque() for priority in Priority}
+        self._next_broadcast = 0.0  # when the next broadcast send is due (loop time)
+        self._timer: asyncio.TimerHandle | None = None
 
     @property
     def busy(self) -> int:
@@ -69,19 +79,18 @@ class SlidingWindow:
     async def run(self, priority: Priority,
                   request: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
         """Run `request` in a slot; the slot is freed one window after it returns."""
-        if self._busy >= self.capacity or any(self._waiting.values()):
-            waiter = asyncio.get_running_loop().create_future()
-            self._waiting[priority].append(waiter)
-            try:
-                await waiter
-            except asyncio.CancelledError:
-                if not waiter.cancelled() and waiter.done():  # granted as it was cancelled
-                    self._release()
-                else:
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiting[priority].append(waiter)
+        self._grant()
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():  # granted as it was cancelled
+                self._release()
+            else:
+                with contextlib.suppress(ValueError):
                     self._waiting[priority].remove(waiter)
-                raise
-        else:
-            self._busy += 1
+            raise
         try:
             return await request()
         finally:
@@ -92,16 +101,32 @@ class SlidingWindow:
         self._grant()
 
     def _grant(self) -> None:
-        """Hand free slots to waiters: every waiting reply before any broadcast send."""
-        for priority in Priority:
-            queue = self._waiting[priority]
-            while queue and self._busy < self.capacity:
-                waiter = queue.popleft()
-                if not waiter.done():
-                    self._busy += 1
-                    waiter.set_result(None)
-            if queue:
+        """Hand free slots to waiters: every waiting reply before any broadcast send, and
+        broadcast sends no closer together than their spacing."""
+        loop = asyncio.get_running_loop()
+        replies, broadcast = self._waiting[Priority.REPLY], self._waiting[Priority.BROADCAST]
+        while replies and self._busy < self.capacity:
+            self._hand(replies.popleft())
+        spacing = self.window / self.capacity
+        while broadcast and self._busy < self.capacity and not replies:
+            now, early = loop.time(), self._next_broadcast - BURST * self.window
+            if now < early:
+                if self._timer is None:
+                    self._timer = loop.call_at(early, self._on_time)
                 return
+            if self._hand(broadcast.popleft()):
+                self._next_broadcast = max(self._next_broadcast, now) + spacing
+
+    def _on_time(self) -> None:
+        self._timer = None
+        self._grant()
+
+    def _hand(self, waiter: asyncio.Future[None]) -> bool:
+        if waiter.done():  # cancelled while waiting
+            return False
+        self._busy += 1
+        waiter.set_result(None)
+        return True
 
 
 class ReplyLease:
@@ -147,21 +172,24 @@ class ReplyLease:
 class Budget(AIORateLimiter):
     """The bot's rate limiter: PTB's AIORateLimiter plus one shared window for free sends.
 
-    `rate` is the bot's messages per second (Telegram: 30). Broadcast sends pass
-    `rate_limit_args=Priority.BROADCAST`; everything else is a reply. Sends with
-    `allow_paid_broadcast` go through PTB's own 1000/s limiter and take no free slot.
+    `rate` is the bot's messages per second: Telegram's free 30, or with `paid` up to 1000
+    paid broadcasts beside 30 free messages. Broadcast sends pass
+    `rate_limit_args=Priority.BROADCAST`; everything else is a reply.
     """
 
-    def __init__(self, rate: float, *, max_retries: int = 2) -> None:
-        # PTB's overall limiter is off: the window below replaces it for free sends
+    def __init__(self, rate: float, *, paid: bool = False, max_retries: int = 2) -> None:
+        # PTB's overall limiter is off: the windows below replace it
         super().__init__(overall_max_rate=0, max_retries=max_retries)
-        self.rate = max(1, int(rate))
+        self.rate = max(1, int(min(rate, FREE_RATE) if paid else rate))
         self.window = SlidingWindow(self.rate)
+        # Paid broadcasts: a window of their own. PTB's 1000/s limiter for them is a leaky
+        # bucket, which lets bursts through that a strict Telegram answers with 429s.
+        self.paid_window = SlidingWindow(max(1, int(rate))) if paid else None
         self.lease = ReplyLease()
         self.sending = True  # the sender uses what the others leave; a standby its lease
 
     def share(self, others: int) -> None:
-        """Set this instance's slots: the budget less the other instances' leases (the
+        """Set this instance's free slots: the budget less the other instances' leases (the
         sender), or its own lease (an instance that only replies)."""
         if self.sending:
             self.window.resize(self.rate - others)
@@ -172,8 +200,12 @@ class Budget(AIORateLimiter):
             self, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any,
             kwargs: dict[str, Any], endpoint: str, data: dict[str, Any],
             rate_limit_args: Priority | None) -> Any:
-        if data.get("allow_paid_broadcast") or not endpoint.startswith(_SENDING):
+        if not endpoint.startswith(_SENDING):
             return await super().process_request(callback, args, kwargs, endpoint, data, None)
+        if data.get("allow_paid_broadcast") and self.paid_window is not None:
+            # a 429 here goes back to the outbox, which retries the row after retry_after
+            return await self.paid_window.run(Priority.BROADCAST,
+                                              lambda: callback(*args, **kwargs))
         priority = Priority.BROADCAST if rate_limit_args is Priority.BROADCAST \
             else Priority.REPLY
         if priority is Priority.REPLY:

@@ -16,19 +16,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlparse
 
-from telegram import LinkPreviewOptions
-from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError
-from telegram.ext import Defaults, ExtBot
+from telegram.ext import ExtBot
 
 from tgbot import messages, operations, stats
 from tgbot.backends import DatabaseError, redact_url
-from tgbot.budget import Budget
+from tgbot.bot import build_bot
 from tgbot.campaign import CampaignError, load_campaign
 from tgbot.catalogs import check_all
 from tgbot.config import SECRET_RE, ConfigError, Settings, parse_admins
 from tgbot.context import Services
-from tgbot.delivery import STARS_PER_PAID_MESSAGE, Deliverer
+from tgbot.delivery import STARS_PER_PAID_MESSAGE, Deliverer, senders_for
 from tgbot.demo import add_demo_parser, run_demo
 from tgbot.i18n import I18n
 from tgbot.logsafe import RedactToken, setup_logging
@@ -221,10 +219,7 @@ def cmd_push(args: argparse.Namespace) -> int:
 
 
 async def _push(settings: Settings, date: dt.date | None, dry_run: bool) -> int:
-    bot = ExtBot(settings.token, base_url=f"{settings.api_url}/bot",
-                 defaults=Defaults(parse_mode=ParseMode.HTML,
-                                   link_preview_options=LinkPreviewOptions(is_disabled=True)),
-                 rate_limiter=Budget(settings.rate))
+    bot = build_bot(settings, senders=senders_for(settings.rate))
     try:
         async with bot:
             services = await open_services(settings, bot)

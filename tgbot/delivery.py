@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import hashlib
+import json
 import logging
 import time
 import uuid
@@ -25,6 +26,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import Bot, Message
+from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -35,6 +37,7 @@ from telegram.error import (
 )
 
 from tgbot import __version__, messages, schedule
+from tgbot.bot import CampaignBot
 from tgbot.budget import LEASE_GRACE, Budget, Priority
 from tgbot.campaign import Campaign
 from tgbot.context import Services
@@ -50,7 +53,7 @@ HANDOVER_PAUSE = 1.0  # seconds a new sender waits before its first message
 STOP_TIMEOUT = 10.0  # seconds the rows in flight get to finish when the bot stops
 PLAN_PER_TICK = 10_000  # chats looked at per beat: a million due at once take a few minutes
 LOCK_CHECK_EVERY = 5.0  # seconds between checks that this process still holds the sender lock
-ALIVE = 6.0  # seconds without a heartbeat after which an instance counts as gone
+ALIVE = 15.0  # seconds without a heartbeat after which an instance counts as gone
 STARS_PER_PAID_MESSAGE = 0.1
 # one first upload per image at a time (locks belong to one event loop)
 _UPLOADS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = \
@@ -149,12 +152,28 @@ class Summary:
 
 @dataclass(frozen=True)
 class _Job:
-    """A claimed row ready to send: its chat, its message, and until when it is worth it."""
+    """A claimed row ready to send: its chat, its message (and, for a text, the request's
+    fields, encoded once for every chat that gets the same message), until when it is worth
+    sending."""
 
     delivery: Delivery
     chat: Chat
     reply: Reply
+    fields: dict[str, object] | None
     expires_at: float | None
+
+
+def broadcast_fields(reply: Reply, paid: bool) -> dict[str, object] | None:
+    """sendMessage's fields for a text message, JSON already encoded; None for a photo."""
+    if reply.photo is not None:
+        return None
+    fields: dict[str, object] = {"text": reply.text, "parse_mode": ParseMode.HTML.value,
+                                 "link_preview_options": '{"is_disabled": true}'}
+    if reply.markup is not None:
+        fields["reply_markup"] = json.dumps(reply.markup.to_dict())
+    if paid:
+        fields["allow_paid_broadcast"] = True
+    return fields
 
 
 class _Recorder:
@@ -199,7 +218,8 @@ class Deliverer:
     a heartbeat at each beat, with the share of the budget its replies need.
     """
 
-    def __init__(self, services: Services, bot: Bot, *, concurrency: int | None = None) -> None:
+    def __init__(self, services: Services, bot: CampaignBot, *,
+                 concurrency: int | None = None) -> None:
         self.services = services
         self.bot = bot
         rate = services.settings.rate
@@ -273,6 +293,7 @@ class Deliverer:
             log.info("waiting %.0f s for the sender to leave room for this instance's replies",
                      LEASE_GRACE)
             await asyncio.sleep(LEASE_GRACE)
+            await self.heartbeat()
 
     def beat(self) -> None:
         """The scheduler's beat (PTB's JobQueue, every few seconds): heartbeat, then a tick,
@@ -430,7 +451,7 @@ class Deliverer:
         campaign, store = self.services.campaign, self.services.store
         chats = await store.chats([d.chat_id for d in claimed])
         done = await self._done_by(claimed, chats)
-        rendered: dict[tuple, Reply | None] = {}
+        rendered: dict[tuple, tuple[Reply, dict[str, object] | None] | None] = {}
         jobs = []
         for delivery in claimed:
             chat = chats.get(delivery.chat_id)
@@ -445,12 +466,13 @@ class Deliverer:
                 expires_at = delivery.expires_at or schedule.day_ends_at(
                     schedule.chat_zone(chat, campaign), campaign, delivery.day)
             if key not in rendered:
-                rendered[key] = await self._render(delivery, chat, chat.chat_id in done)
-            reply = rendered[key]
-            if reply is None:
+                reply = await self._render(delivery, chat, chat.chat_id in done)
+                rendered[key] = (reply, broadcast_fields(reply, self.paid)) if reply else None
+            message = rendered[key]
+            if message is None:
                 recorder.add(Closed(delivery, "skipped"))
             else:
-                jobs.append(_Job(delivery, chat, reply, expires_at))
+                jobs.append(_Job(delivery, chat, *message, expires_at))
         return jobs
 
     async def _done_by(self, claimed: list[Delivery], chats: dict[int, Chat]) -> set[int]:
@@ -483,20 +505,27 @@ class Deliverer:
         if job.expires_at is not None and \
                 self.services.clock().timestamp() >= job.expires_at:
             return Closed(delivery, "expired")
-        extra: dict[str, object] = {"rate_limit_args": Priority.BROADCAST}
-        if self.paid:
-            extra["allow_paid_broadcast"] = True
         error: Exception | None = None
-        message = None
+        message_id = None
         try:
-            message = await send_reply(self.bot, self.services.store, chat.chat_id, job.reply,
-                                       chat.thread_id, **extra)
+            if job.fields is not None:
+                fields = {**job.fields, "chat_id": chat.chat_id}
+                if chat.thread_id is not None:
+                    fields["message_thread_id"] = chat.thread_id
+                answer = await self.bot.send_fields(fields, rate_limit_args=Priority.BROADCAST)
+                message_id = answer["message_id"]
+            else:
+                extra: dict[str, object] = {"rate_limit_args": Priority.BROADCAST}
+                if self.paid:
+                    extra["allow_paid_broadcast"] = True
+                message = await send_reply(self.bot, self.services.store, chat.chat_id,
+                                           job.reply, chat.thread_id, **extra)
+                message_id = message.message_id
         except TelegramError as exc:
             error = exc
         result = outcome(error, delivery.attempts)
         if result.state == "sent":
-            return Closed(delivery, "sent", message.message_id if message else None,
-                          paid=self.paid)
+            return Closed(delivery, "sent", message_id, paid=self.paid)
         log.info("delivery %s: %s (%s)", "announcement" if delivery.announcement_id
                  else f"of day {delivery.day}", result.state, type(error).__name__)
         if result.state == "migrated" and result.new_chat_id is not None:
