@@ -250,6 +250,12 @@ def load_campaign(path: str | Path) -> Campaign:
         source = path.read_text(encoding="utf-8")
     except OSError as error:
         raise CampaignError([f"{path}: cannot read the file: {error.strerror}"]) from None
+    return parse_campaign(source, path)
+
+
+def parse_campaign(source: str, path: Path) -> Campaign:
+    """Check a campaign's text as if read from `path` (problems name it; images are found
+    beside it); raise CampaignError listing every problem."""
     try:
         node = yaml.compose(source, Loader=yaml.SafeLoader)
         data = _located(node, yaml.SafeLoader("")) if node is not None else None
