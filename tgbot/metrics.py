@@ -25,7 +25,8 @@ _HANDLING = Histogram("tgbot_handler_seconds", "Time to handle one update, every
                       registry=REGISTRY)
 _DELIVERED = Counter("tgbot_delivered", "Outbox rows the sender closed or put back, by kind "
                      "(push, announcement) and outcome (sent, retried, blocked, expired, "
-                     "failed)", ["kind", "outcome"], registry=REGISTRY)
+                     "failed, skipped: the chat left meanwhile)", ["kind", "outcome"],
+                     registry=REGISTRY)
 _RATE_LIMITED = Counter("tgbot_rate_limited", "429 Too Many Requests answers from the Bot API",
                         registry=REGISTRY)
 _PUSH_LAG = Histogram("tgbot_push_lag_seconds", "From a chat's due time to its message's "
@@ -40,7 +41,7 @@ _CAMPAIGN = Counter("tgbot_campaign_loads", "Campaigns taken in since start (fro
                     "from another instance)", registry=REGISTRY)
 
 KINDS = ("push", "announcement")
-OUTCOMES = ("sent", "retried", "blocked", "expired", "failed")
+OUTCOMES = ("sent", "retried", "blocked", "expired", "failed", "skipped")
 for _kind in KINDS:  # every series exists from the start, at 0: rate() needs a first sample
     for _outcome in OUTCOMES:
         _DELIVERED.labels(_kind, _outcome)
