@@ -19,7 +19,8 @@ from tgbot.telegram_html import HtmlError, parse_html
 
 CAMPAIGN_DAYS = 23
 ACTION_KINDS = ("letter", "tweet", "share", "event", "learn")
-PLACEHOLDERS = ("edition", "start_date", "end_date", "website", "hashtag")
+# What the bot fills into bodies, answers, letters, posts and safer ways (messages.fill).
+PLACEHOLDERS = ("edition", "start_date", "end_date", "website", "hashtag", "organiser")
 
 # Telegram's own limits (see the Bot API docs): text and captions in code points after parsing.
 MESSAGE_LIMIT = 4096
@@ -29,7 +30,8 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
 FAQ_ID_RE = re.compile(r"^[a-z0-9_]{1,24}$")
 COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-URL_RE = re.compile(r"^https?://[^\s<>\"]+$")
+URL_RE = re.compile(r"^https://[^\s<>\"]+$")
+PLACEHOLDER_RE = re.compile(r"\{(\w+)\}")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 IMAGE_MAX_BYTES = 10 * 1024 * 1024
 BODY_LIMIT = 2000
@@ -37,6 +39,7 @@ TITLE_LIMIT = 80
 LABEL_LIMIT = 40
 TWEET_LIMIT = 280
 LETTER_LIMIT = 3000
+SAFER_LIMIT = 400
 
 
 class CampaignError(Exception):
@@ -71,6 +74,7 @@ class Action:
     tweet: str | None = None
     letter: Letter | None = None
     image: Path | None = None
+    safer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,7 @@ class _Checker:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.problems: list[tuple[int, str]] = []
+        self.placeholders: dict[str, int] = {}  # placeholder -> first line using it
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append((line, message))
@@ -191,8 +196,12 @@ class _Checker:
         return data
 
     def text(self, data: _Map, key: str, where: str, *, limit: int, html: bool = False,
-             required: bool = True) -> str | None:
-        """A string field: present, non-empty, within `limit` visible characters, valid HTML."""
+             required: bool = True, filled: bool = False) -> str | None:
+        """A string field: present, non-empty, within `limit` visible characters, valid HTML.
+
+        Only `filled` texts may use {placeholders}; anywhere else they would reach users as
+        written.
+        """
         line = data.key_lines.get(key, data.line)
         value = data.get(key)
         if value is None:
@@ -202,6 +211,15 @@ class _Checker:
         if not isinstance(value, str) or not value.strip():
             self.problem(line, f"'{key}' in {where} must be non-empty text")
             return None
+        for match in PLACEHOLDER_RE.finditer(value):
+            name = match[1]
+            # A block scalar (|) starts on the line after its key and keeps its line breaks.
+            at = line + 1 + value[:match.start()].count("\n") if "\n" in value else line
+            if not filled or name not in PLACEHOLDERS:
+                known = ", ".join("{" + p + "}" for p in PLACEHOLDERS) if filled else "none"
+                self.problem(at, f"unknown placeholder {{{name}}} in '{key}' of {where} "
+                                 f"(known here: {known})")
+            self.placeholders.setdefault(name, at)
         value = value.strip()
         visible = value
         if html:
@@ -219,7 +237,7 @@ class _Checker:
 def _fill_sample_placeholders(text: str) -> str:
     """Put sample values in the placeholders so the HTML and length can be judged."""
     sample = {"edition": "2027", "start_date": "1 November 2027", "end_date": "23 November 2027",
-              "website": "https://example.org/", "hashtag": "#NoImpunity"}
+              "website": "https://example.org/", "hashtag": "#NoImpunity", "organiser": "IFEX"}
     for name, value in sample.items():
         text = text.replace("{" + name + "}", value)
     return text
@@ -232,6 +250,12 @@ def load_campaign(path: str | Path) -> Campaign:
         source = path.read_text(encoding="utf-8")
     except OSError as error:
         raise CampaignError([f"{path}: cannot read the file: {error.strerror}"]) from None
+    return parse_campaign(source, path)
+
+
+def parse_campaign(source: str, path: Path) -> Campaign:
+    """Check a campaign's text as if read from `path` (problems name it; images are found
+    beside it); raise CampaignError listing every problem."""
     try:
         node = yaml.compose(source, Loader=yaml.SafeLoader)
         data = _located(node, yaml.SafeLoader("")) if node is not None else None
@@ -258,6 +282,9 @@ def _build(checker: _Checker, data: Any, path: Path) -> Campaign | None:
                        path.parent)
     if settings is None:
         return None
+    if "organiser" in checker.placeholders and not settings["organiser"]:
+        checker.problem(checker.placeholders["organiser"], "{organiser} is used, but the "
+                        "'campaign' section names no 'organiser'")
     return Campaign(faq=faq, actions=actions, source=path, **settings)
 
 
@@ -298,7 +325,7 @@ def _campaign_settings(checker: _Checker, data: Any, line: int) -> dict | None:
     for key in ("website",):
         url = section.get(key)
         if url is not None and not (isinstance(url, str) and URL_RE.match(url)):
-            checker.problem(lines[key], f"'{key}' must be an http(s) URL")
+            checker.problem(lines[key], f"'{key}' must be an https:// URL")
     hashtag = section.get("hashtag", "")
     if hashtag and not re.match(r"^#\w+$", str(hashtag)):
         checker.problem(lines["hashtag"], "'hashtag' must look like #Word")
@@ -345,7 +372,8 @@ def _faq(checker: _Checker, data: Any, line: int) -> tuple[FaqEntry, ...]:
             "button": checker.text(entry, "button", where, limit=LABEL_LIMIT),
             "question": checker.text(entry, "question", where, limit=200),
             "description": checker.text(entry, "description", where, limit=256),
-            "answer": checker.text(entry, "answer", where, limit=MESSAGE_LIMIT - 200, html=True),
+            "answer": checker.text(entry, "answer", where, limit=MESSAGE_LIMIT - 200, html=True,
+                                   filled=True),
         }
         if None not in texts.values():
             entries.append(FaqEntry(id=faq_id, command=command, also=tuple(also), **texts))
@@ -385,7 +413,7 @@ def _actions(checker: _Checker, data: Any, line: int, folder: Path) -> tuple[Act
 def _action(checker: _Checker, data: Any, line: int, folder: Path) -> Action | None:
     where = f"action at line {line}"
     item = checker.fields(data, line, where, ("day", "id", "kind", "title", "body"),
-                          ("links", "tweet", "letter", "image"))
+                          ("links", "tweet", "letter", "image", "safer"))
     if item is None:
         return None
     lines = item.key_lines
@@ -404,8 +432,9 @@ def _action(checker: _Checker, data: Any, line: int, folder: Path) -> Action | N
                         f"unknown kind '{kind}' (one of: {', '.join(ACTION_KINDS)})")
         ok = False
     title = checker.text(item, "title", where, limit=TITLE_LIMIT)
-    body = checker.text(item, "body", where, limit=BODY_LIMIT, html=True)
-    tweet = checker.text(item, "tweet", where, limit=TWEET_LIMIT, required=False)
+    body = checker.text(item, "body", where, limit=BODY_LIMIT, html=True, filled=True)
+    tweet = checker.text(item, "tweet", where, limit=TWEET_LIMIT, required=False, filled=True)
+    safer = checker.text(item, "safer", where, limit=SAFER_LIMIT, required=False, filled=True)
     links = _links(checker, item.get("links"), lines.get("links", line), where)
     letter = _letter(checker, item.get("letter"), lines.get("letter", line), where)
     if kind == "letter" and "letter" not in item:
@@ -414,7 +443,7 @@ def _action(checker: _Checker, data: Any, line: int, folder: Path) -> Action | N
     if not ok or title is None or body is None:
         return None
     return Action(day=day, id=action_id, kind=kind, title=title, body=body, links=links,
-                  tweet=tweet, letter=letter, image=image)
+                  tweet=tweet, letter=letter, image=image, safer=safer)
 
 
 def _links(checker: _Checker, data: Any, line: int, where: str) -> tuple[Link, ...]:
@@ -431,7 +460,8 @@ def _links(checker: _Checker, data: Any, line: int, where: str) -> tuple[Link, .
         label = checker.text(link, "label", f"link in {where}", limit=LABEL_LIMIT)
         url = link.get("url")
         if not isinstance(url, str) or not URL_RE.match(url):
-            checker.problem(link.key_lines.get("url", item_line), f"'{url}' is not an http(s) URL")
+            checker.problem(link.key_lines.get("url", item_line),
+                            f"'{url}' is not an https:// URL")
         elif label:
             links.append(Link(label=label, url=url))
     return tuple(links)
@@ -445,7 +475,7 @@ def _letter(checker: _Checker, data: Any, line: int, where: str) -> Letter | Non
         return None
     to = checker.text(letter, "to", f"letter in {where}", limit=200)
     send = checker.text(letter, "send", f"letter in {where}", limit=300)
-    text = checker.text(letter, "text", f"letter in {where}", limit=LETTER_LIMIT)
+    text = checker.text(letter, "text", f"letter in {where}", limit=LETTER_LIMIT, filled=True)
     if to is None or send is None or text is None:
         return None
     return Letter(to=to, send=send, text=text)
