@@ -117,8 +117,11 @@ async def test_concurrent_claims_never_share_a_row(store: Store) -> None:
 async def test_schedule_finds_only_chats_due_and_settings_bring_one_back(store: Store) -> None:
     for chat in (1, 2, 3):
         await store.set_subscribed(chat, "private", True, TODAY)
-    assert {c.chat_id for c in await store.due_chats(1000.0, 10)} == {1, 2, 3}  # new: at once
-    added = await store.plan(2027, [(1, 5)], {1: 5000.0, 2: 5000.0, 3: None}, now=1000.0)
+    looked = await store.due_chats(1000.0, 10)
+    assert {c.chat_id for c in looked} == {1, 2, 3}  # new: at once
+    read = {c.chat_id: c.next_push_at for c in looked}
+    added = await store.plan(2027, [(1, 5)], {1: (read[1], 5000.0), 2: (read[2], 5000.0),
+                                              3: (read[3], None)})
     assert added == 1
     assert await store.due_chats(4999.0, 10) == []
     assert [c.chat_id for c in await store.due_chats(5000.0, 10)] == [1, 2]  # 3: never again
@@ -128,11 +131,24 @@ async def test_schedule_finds_only_chats_due_and_settings_bring_one_back(store: 
     assert [c.chat_id for c in await store.due_chats(10_000.0, 10)] == [1]  # 2 left
     # push times planned for another campaign timing are planned again, once
     assert await store.reschedule("2027 2027-11-01 America/Toronto 09:00") is True
-    assert {c.chat_id for c in await store.due_chats(0.0, 10)} == {1, 3}
-    await store.plan(2027, [], {1: 5000.0, 3: 5000.0}, now=1000.0)
+    looked = await store.due_chats(0.0, 10)
+    assert {c.chat_id for c in looked} == {1, 3}
+    await store.plan(2027, [], {c.chat_id: (c.next_push_at, 5000.0) for c in looked})
     assert await store.reschedule("2027 2027-11-01 America/Toronto 09:00") is False
     assert await store.due_chats(1000.0, 10) == []
     assert await store.reschedule("2027 2027-11-01 UTC 09:00") is True
+
+
+async def test_a_setting_changed_while_the_planner_runs_is_not_written_over(
+        store: Store) -> None:
+    """The planner read the chat, then its zone changed: the planner's next push time (for
+    the old zone) does not replace the change, which the scheduler looks at at once."""
+    await store.set_subscribed(1, "private", True, TODAY)
+    [read] = await store.due_chats(1000.0, 10)
+    await store.set_push_settings(1, push_time=None, timezone="Asia/Manila")
+    await store.plan(2027, [], {1: (read.next_push_at, 5000.0)})
+    [again] = await store.due_chats(1000.0, 10)
+    assert again.timezone == "Asia/Manila" and again.next_push_at != read.next_push_at
 
 
 async def test_group_migration_moves_settings_and_outbox(store: Store) -> None:

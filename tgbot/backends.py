@@ -14,6 +14,7 @@ import fcntl
 import functools
 import os
 import re
+import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -22,6 +23,7 @@ from typing import Any, Protocol
 import aiosqlite
 
 BUSY_TIMEOUT_MS = 30_000
+WAL_TRIES = 100  # a tenth of a second apart
 # The PostgreSQL advisory lock key of the sender ("tgbot" in ASCII); one campaign per database.
 SENDER_LOCK_KEY = 0x7467626F74
 COPY_CHUNK = 5_000
@@ -169,7 +171,14 @@ class SQLiteDatabase(Database):
     async def connect(cls, path: str) -> SQLiteDatabase:
         db = await aiosqlite.connect(path, isolation_level=None)
         await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await db.execute("PRAGMA journal_mode = WAL")
+        for attempt in range(WAL_TRIES):  # another process switching a new file at once
+            try:
+                await db.execute("PRAGMA journal_mode = WAL")
+                break
+            except sqlite3.OperationalError as error:  # busy_timeout does not cover this
+                if "locked" not in str(error) or attempt == WAL_TRIES - 1:
+                    raise
+                await asyncio.sleep(0.1)
         await db.execute("PRAGMA synchronous = NORMAL")
         return cls(db, path)
 

@@ -376,7 +376,8 @@ class Deliverer:
         while (limit is None or looked < limit) and (
                 chats := await store.due_chats(now.timestamp(), DUE_BATCH)):
             due, next_push = self._plan_rows([(chat, None) for chat in chats], now)
-            added += await store.plan(campaign.edition, due, next_push, now.timestamp())
+            added += await store.plan(campaign.edition, due, {
+                chat.chat_id: (chat.next_push_at, next_push[chat.chat_id]) for chat in chats})
             looked += len(chats)
         # reminders after the push: the same budget, and the same lookups by an indexed time
         while (limit is None or looked < limit) and (

@@ -46,6 +46,9 @@ class Chat:
     push_time: str | None
     timezone: str | None
     thread_id: int | None
+    # when the scheduler looks at it next (a UTC timestamp; a negative value: at once, marked
+    # at a change of subscription or settings); None: never
+    next_push_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -99,14 +102,22 @@ class Closed:
 
 # a timestamp parameter, typed for both databases (REAL is 4 bytes in PostgreSQL)
 _TIME = "CAST(? AS DOUBLE PRECISION)"
-_CHAT_COLUMNS = "chat_id, kind, language, subscribed, push_time, timezone, thread_id"
+_CHAT_COLUMNS = ("chat_id, kind, language, subscribed, push_time, timezone, thread_id, "
+                 "next_push_at")
 # what a group keeps when it becomes a supergroup
 _MOVED_CHAT_COLUMNS = ("language", "subscribed", "push_time", "timezone", "created_on",
                        "thread_id", "subscribed_on", "unsubscribed_on", "next_push_at")
 
 
 def _chat(row: tuple) -> Chat:
-    return Chat(row[0], row[1], row[2], bool(row[3]), row[4], row[5], row[6])
+    return Chat(row[0], row[1], row[2], bool(row[3]), row[4], row[5], row[6], row[7])
+
+
+def look_now() -> float:
+    """A chat's next_push_at that says "look at it at once": negative, so it is due whatever
+    the clock says, and different at each change, so a planner that read the chat before the
+    change cannot write over it."""
+    return -time.time()
 
 
 def _marks(values: list) -> str:
@@ -181,7 +192,7 @@ class Store:
                              thread_id: int | None = None) -> bool:
         """Subscribe or unsubscribe; return False when the chat already was in that state.
 
-        A new subscription is looked at by the scheduler at once (next_push_at 0)."""
+        A new subscription is looked at by the scheduler at once (`look_now`)."""
         async with self._db.transaction() as tx:
             await tx.execute("INSERT INTO chats (chat_id, kind, created_on) VALUES (?, ?, ?) "
                              "ON CONFLICT (chat_id) DO NOTHING",
@@ -190,15 +201,15 @@ class Store:
             return await tx.execute(
                 f"UPDATE chats SET subscribed = ?, {column} = ?, thread_id = ?, "
                 "next_push_at = ? WHERE chat_id = ? AND subscribed != ?",
-                (int(subscribed), today.isoformat(), thread_id, 0.0 if subscribed else None,
-                 chat_id, int(subscribed))) > 0
+                (int(subscribed), today.isoformat(), thread_id,
+                 look_now() if subscribed else None, chat_id, int(subscribed))) > 0
 
     async def set_push_settings(self, chat_id: int, *, push_time: str | None,
                                 timezone: str | None) -> None:
         async with self._db.transaction() as tx:
             await tx.execute("UPDATE chats SET push_time = ?, timezone = ?, next_push_at = "
-                             "CASE WHEN subscribed = 1 THEN 0 END WHERE chat_id = ?",
-                             (push_time, timezone, chat_id))
+                             "CASE WHEN subscribed = 1 THEN CAST(? AS DOUBLE PRECISION) END "
+                             "WHERE chat_id = ?", (push_time, timezone, look_now(), chat_id))
 
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         """A group became a supergroup: move its settings and outbox rows to the new id."""
@@ -340,23 +351,23 @@ class Store:
                                      (now,)))[0][0]
 
     async def plan(self, edition: int, due: Iterable[Due],
-                   next_push: Mapping[int, float | None], now: float) -> int:
-        """Queue the rows that are due and move each looked-at chat to its next push time, in
-        one transaction; return the outbox rows added.
+                   next_push: Mapping[int, tuple[float | None, float | None]]) -> int:
+        """Queue the rows that are due and move each looked-at chat from the next_push_at it
+        was read with to its next push time, in one transaction; return the outbox rows added.
 
         A chat's rows of earlier days still pending are closed as expired: a day's action is
-        for its day only. A chat whose settings changed meanwhile (next_push_at no longer
-        due) keeps its new time."""
-        by_time: dict[float | None, list[int]] = defaultdict(list)
-        for chat_id, at in next_push.items():
-            by_time[at].append(chat_id)
+        for its day only. A chat whose settings changed since it was read (its next_push_at
+        is another now) keeps its new one."""
+        by_time: dict[tuple[float | None, float | None], list[int]] = defaultdict(list)
+        for chat_id, (read, at) in next_push.items():
+            by_time[read, at].append(chat_id)
         async with self._db.transaction() as tx:
             added = await self._enqueue(tx, edition, due, expire_earlier=True)
-            for at, chat_ids in by_time.items():
+            for (read, at), chat_ids in by_time.items():
                 for chunk in _chunks(chat_ids):
                     await tx.execute(f"UPDATE chats SET next_push_at = ? WHERE chat_id IN "
-                                     f"({_marks(chunk)}) AND next_push_at <= ?",
-                                     (at, *chunk, now))
+                                     f"({_marks(chunk)}) AND next_push_at = ?",
+                                     (at, *chunk, read))
         return added
 
     async def reschedule(self, timing: str) -> bool:
@@ -366,7 +377,8 @@ class Store:
             planned = await tx.fetch("SELECT value FROM meta WHERE key = 'schedule'")
             if planned and planned[0][0] == timing:
                 return False
-            await tx.execute("UPDATE chats SET next_push_at = 0 WHERE subscribed = 1")
+            await tx.execute("UPDATE chats SET next_push_at = ? WHERE subscribed = 1",
+                             (look_now(),))
             await tx.execute("UPDATE reminders SET next_at = 0")
             await tx.execute("INSERT INTO meta VALUES ('schedule', ?) ON CONFLICT (key) "
                              "DO UPDATE SET value = excluded.value", (timing,))
