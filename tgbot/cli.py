@@ -21,11 +21,11 @@ from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Defaults, ExtBot
 
-from tgbot import messages, stats
+from tgbot import __version__, messages, stats
 from tgbot.backends import DatabaseError, redact_url
 from tgbot.campaign import CampaignError, load_campaign
 from tgbot.catalogs import check_all
-from tgbot.config import SECRET_RE, ConfigError, Settings, parse_admins
+from tgbot.config import PUBLIC_API_URL, SECRET_RE, ConfigError, Settings, parse_admins
 from tgbot.context import Services
 from tgbot.delivery import Deliverer, rate_limiter
 from tgbot.demo import add_demo_parser, run_demo
@@ -42,23 +42,33 @@ log = logging.getLogger("tgbot")
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tgbot", description="A Telegram bot for the campaign in actions.yaml.")
+    parser.add_argument("--version", action="version", version=f"tgbot {__version__}")
+    defaults = Settings()
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def settings_flags(sub: argparse.ArgumentParser, *, token: bool = True) -> None:
         if token:
-            sub.add_argument("--token", help="bot token (TGBOT_TOKEN)")
-            sub.add_argument("--api-url", help="Bot API root (TGBOT_API_URL)")
-        sub.add_argument("--db", help="SQLite file or postgresql:// URL (TGBOT_DB)")
-        sub.add_argument("--campaign", help="campaign file (TGBOT_CAMPAIGN)")
-        sub.add_argument("--admins", help="organiser user ids, comma-separated (TGBOT_ADMINS)")
-        sub.add_argument("--log-level", help="DEBUG, INFO, WARNING... (TGBOT_LOG_LEVEL)")
+            sub.add_argument("--token", help="bot token (TGBOT_TOKEN; required)")
+            sub.add_argument("--api-url", help=f"Bot API root (TGBOT_API_URL; default "
+                                               f"{PUBLIC_API_URL})")
+        sub.add_argument("--db", help=f"SQLite file or postgresql:// URL (TGBOT_DB; default "
+                                      f"{defaults.db})")
+        sub.add_argument("--campaign", help=f"campaign file (TGBOT_CAMPAIGN; default "
+                                            f"{defaults.campaign})")
+        sub.add_argument("--admins", help="organiser user ids, comma-separated (TGBOT_ADMINS; "
+                                          "default none)")
+        sub.add_argument("--log-level", help=f"DEBUG, INFO, WARNING... (TGBOT_LOG_LEVEL; "
+                                             f"default {defaults.log_level})")
 
     run = commands.add_parser("run", help="run the bot (long polling, or --webhook)")
     settings_flags(run)
     run.add_argument("--webhook", metavar="URL", help="public HTTPS URL Telegram posts to")
-    run.add_argument("--listen", default="127.0.0.1", help="webhook listen address")
-    run.add_argument("--port", type=int, default=8443, help="webhook listen port")
-    run.add_argument("--secret", help="webhook secret token (TGBOT_WEBHOOK_SECRET)")
+    run.add_argument("--listen", default="127.0.0.1",
+                     help="webhook listen address (default %(default)s)")
+    run.add_argument("--port", type=int, default=8443,
+                     help="webhook listen port (default %(default)s)")
+    run.add_argument("--secret", help="webhook secret token (TGBOT_WEBHOOK_SECRET; required "
+                                      "with --webhook)")
 
     check = commands.add_parser("check", help="check a campaign file; exit 0 when valid")
     check.add_argument("file", nargs="?", help="campaign file (default TGBOT_CAMPAIGN)")
