@@ -18,11 +18,11 @@ from urllib.parse import urlparse
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Defaults, ExtBot
 
 from tgbot import __version__, messages, stats
-from tgbot.backends import DatabaseError, redact_url
+from tgbot.backends import DatabaseError, is_postgres_url, redact_url
 from tgbot.campaign import CampaignError, load_campaign
 from tgbot.catalogs import check_all
 from tgbot.config import PUBLIC_API_URL, SECRET_RE, ConfigError, Settings, parse_admins
@@ -152,16 +152,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     settings.check_token()
+    secret = args.secret or settings.webhook_secret
+    if args.webhook:
+        check_webhook(args.webhook, secret)
     setup_logging(settings.log_level, settings.token)
     campaign = load_campaign(settings.campaign)
     asyncio.run(wait_for_api(settings))
     application = build_application(settings, campaign)
     try:
         if args.webhook:
-            secret = args.secret or settings.webhook_secret
-            if not secret or not SECRET_RE.match(secret):
-                raise ConfigError("webhook mode needs --secret (or TGBOT_WEBHOOK_SECRET): "
-                                  "1-256 characters of A-Z a-z 0-9 _ -")
             application.run_webhook(listen=args.listen, port=args.port,
                                     url_path=urlparse(args.webhook).path.lstrip("/"),
                                     webhook_url=args.webhook, secret_token=secret,
@@ -170,7 +169,24 @@ def cmd_run(args: argparse.Namespace) -> int:
             application.run_polling(allowed_updates=ALLOWED_UPDATES)
     except InvalidToken:
         raise ConfigError("the Bot API rejected the token: check TGBOT_TOKEN") from None
+    except TelegramError as error:
+        if not args.webhook:
+            raise
+        raise ConfigError(f"Telegram refused the webhook {args.webhook}: {error.message} "
+                          "(check that the URL is public HTTPS with a valid certificate)"
+                          ) from None
     return 0
+
+
+def check_webhook(url: str, secret: str) -> None:
+    """Telegram posts updates only to an https:// URL, with the secret we check."""
+    parsed = urlparse(url)
+    if parsed.scheme != "https" or not parsed.hostname:
+        raise ConfigError(f"--webhook must be a public https:// URL (Telegram requires "
+                          f"HTTPS), not {url!r}")
+    if not secret or not SECRET_RE.match(secret):
+        raise ConfigError("webhook mode needs --secret (or TGBOT_WEBHOOK_SECRET): "
+                          "1-256 characters of A-Z a-z 0-9 _ -")
 
 
 async def wait_for_api(settings: Settings) -> None:
@@ -207,9 +223,22 @@ async def open_services(settings: Settings, bot: ExtBot) -> Services:
 
 def cmd_push(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    if args.dry_run:  # counts from the database only: no token, no Bot API
+        setup_logging(settings.log_level, settings.token)
+        return asyncio.run(_dry_run(settings, args.date))
     settings.check_token()
     setup_logging(settings.log_level, settings.token)
     return asyncio.run(_push(settings, args.date, args.dry_run))
+
+
+async def _dry_run(settings: Settings, date: dt.date | None) -> int:
+    services = Services(settings=settings, i18n=I18n(settings.locales))
+    services.set_campaign(load_campaign(settings.campaign))
+    services.store = await Store.open(existing_database(settings.db))
+    try:
+        return await _push_round(services, date, dry_run=True)
+    finally:
+        await services.store.close()
 
 
 async def _push(settings: Settings, date: dt.date | None, dry_run: bool) -> int:
@@ -298,6 +327,23 @@ def cmd_catalogs(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def existing_database(db: str) -> str:
+    """Commands that read a database refuse a missing SQLite file: a mistyped path must not
+    become a new, empty database reporting no subscribers."""
+    if not is_postgres_url(db) and not Path(db).is_file():
+        raise ConfigError(f"no database at {db}: check --db or TGBOT_DB")
+    return db
+
+
+def new_file(path: Path) -> Path:
+    """Where a command writes a file: never over an existing one, in a folder that exists."""
+    if path.exists():
+        raise ConfigError(f"{path} exists already; choose a new file name")
+    if not path.parent.is_dir():
+        raise ConfigError(f"cannot write {path}: the folder {path.parent} does not exist")
+    return path
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     settings = _settings(args)
     figures = asyncio.run(_collect(settings))
@@ -307,15 +353,16 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    target = new_file(Path(args.csv))
     figures = asyncio.run(_collect(settings))
-    rows = stats.write_csv(figures, Path(args.csv))
+    rows = stats.write_csv(figures, target)
     print(f"{args.csv}: {rows} rows")
     return 0
 
 
 async def _collect(settings: Settings) -> stats.Stats:
     campaign = load_campaign(settings.campaign)
-    store = await Store.open(settings.db)
+    store = await Store.open(existing_database(settings.db))
     try:
         return await stats.collect(store, campaign, dt.datetime.now(dt.UTC).date())
     finally:
@@ -323,9 +370,7 @@ async def _collect(settings: Settings) -> stats.Stats:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    target = Path(args.file)
-    if target.exists():
-        raise ConfigError(f"{target} exists already; choose a new file name")
+    target = new_file(Path(args.file))
     settings = _settings(args)
     asyncio.run(_backup(settings, target))
     print(f"{target}: backup of {settings.db} written")
@@ -333,7 +378,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 async def _backup(settings: Settings, target: Path) -> None:
-    store = await Store.open(settings.db)
+    store = await Store.open(existing_database(settings.db))
     try:
         await store.backup(target)
     except ValueError as error:
@@ -351,7 +396,7 @@ def cmd_copy_db(args: argparse.Namespace) -> int:
 
 async def _copy_db(source_db: str, target_db: str) -> dict[str, int]:
     """Copy, then compare every table's row count; refuse a target that holds a campaign."""
-    source = await Store.open(source_db)
+    source = await Store.open(existing_database(source_db))
     try:
         target = await Store.open(target_db)
         try:
