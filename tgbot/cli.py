@@ -29,7 +29,8 @@ from tgbot.config import PUBLIC_API_URL, SECRET_RE, ConfigError, Settings, parse
 from tgbot.context import Services
 from tgbot.delivery import Deliverer, rate_limiter
 from tgbot.demo import add_demo_parser, run_demo
-from tgbot.i18n import I18n
+from tgbot.extract import extract_campaign
+from tgbot.i18n import DEFAULT_LANGUAGE, I18n
 from tgbot.logsafe import RedactToken, setup_logging
 from tgbot.preview import render_page
 from tgbot.store import Store
@@ -106,6 +107,7 @@ def _parser() -> argparse.ArgumentParser:
 
     catalogs = commands.add_parser("catalogs", help="check translations; exit 1 if incomplete")
     catalogs.add_argument("--lang", action="append", help="only this language (repeatable)")
+    catalogs.add_argument("--campaign", help="campaign file (TGBOT_CAMPAIGN)")
     return parser
 
 
@@ -140,11 +142,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    path = Path(args.file) if args.file else Settings.from_env().campaign
+    settings = Settings.from_env()
+    path = Path(args.file) if args.file else settings.campaign
     campaign = load_campaign(path)
+    for warning in untranslated(path, I18n(settings.locales)):
+        print(warning, file=sys.stderr)
     print(f"{path}: OK ({campaign.name} {campaign.edition}, {len(campaign.actions)} actions, "
           f"{len(campaign.faq)} questions)")
     return 0
+
+
+def untranslated(path: Path, i18n: I18n) -> list[str]:
+    """A warning for each campaign text some language has no translation of yet."""
+    warnings = []
+    with path.open("rb") as handle:
+        texts = list(extract_campaign(handle, None, None, {}))
+    for line, _, text, _ in texts:
+        missing = [t.code for t in i18n if t.code != DEFAULT_LANGUAGE and not t.translated(text)]
+        if missing:
+            warnings.append(f"{path}:{line}: warning: no translation in {', '.join(missing)} "
+                            f"for {text[:50]!r} (English is shown; see README, For "
+                            "translators)")
+    return warnings
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -317,14 +336,17 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 
 def cmd_catalogs(args: argparse.Namespace) -> int:
-    locales = Settings.from_env().locales
-    problems = check_all(locales, args.lang)
-    for problem in problems:
+    settings = _settings(args)
+    load_campaign(settings.campaign)  # its texts are part of every catalog
+    report = check_all(settings.locales, settings.campaign, args.lang)
+    for problem in report.problems:
         print(problem)
+    for line in report.summary:
+        print(line, file=sys.stderr)
     checked = ", ".join(args.lang) if args.lang else "every language"
-    print(f"{len(problems)} problem(s) in {checked}" if problems else f"OK: {checked}",
-          file=sys.stderr)
-    return 1 if problems else 0
+    print(f"{len(report.problems)} problem(s) in {checked}" if report.problems
+          else f"OK: {checked}", file=sys.stderr)
+    return 1 if report.problems else 0
 
 
 def existing_database(db: str) -> str:

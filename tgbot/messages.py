@@ -18,7 +18,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from tgbot import callbacks
 from tgbot.campaign import CAMPAIGN_DAYS, Action, Campaign, FaqEntry
-from tgbot.i18n import LANGUAGES, Translator
+from tgbot.i18n import Translator
 from tgbot.progress import Progress
 
 Row = list[InlineKeyboardButton]
@@ -251,8 +251,9 @@ def progress_message(t: Translator, campaign: Campaign, result: Progress) -> Rep
     return Reply(t.direct("\n".join(lines)), [[button(t.gettext("📋 All actions"), "actions")]])
 
 
-def language_menu(t: Translator) -> Reply:
-    names = list(LANGUAGES.items())
+def language_menu(t: Translator, languages: dict[str, str]) -> Reply:
+    """One button per language (`languages`: code -> the language's own name)."""
+    names = list(languages.items())
     rows = [[button(name, "lang", code) for code, name in names[i:i + 3]]
             for i in range(0, len(names), 3)]
     return Reply(t.direct(t.gettext("🌐 Choose your language:")), rows)

@@ -9,7 +9,6 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from tgbot.context import BotContext
 from tgbot.handlers.common import answer_press, reply
-from tgbot.i18n import LANGUAGES
 from tgbot.messages import Reply, button, fill
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -18,12 +17,12 @@ PRIVATE = filters.ChatType.PRIVATE
 async def my_data(update: Update, context: BotContext) -> None:
     t, user = context.tr, update.effective_user
     data = await context.store.user_data(user.id)
-    chat = data["chat"]
+    chat, names = data["chat"], context.services.i18n.languages
     lines = [t.gettext("🔐 <b>What I store about you</b>"),
              fill(t.gettext("Your Telegram user id: {id}"), {"id": str(user.id)})]
     if chat is not None:
         lines.append(fill(t.gettext("Language: {language}"),
-                          {"language": LANGUAGES.get(chat.language or "", "–")}))
+                          {"language": names.get(chat.language or "", "–")}))
         lines.append(t.gettext("Subscribed: yes") if chat.subscribed
                      else t.gettext("Subscribed: no"))
         if chat.push_time or chat.timezone:
