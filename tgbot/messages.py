@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.helpers import create_deep_linked_url
 
 from tgbot import callbacks
 from tgbot.campaign import CAMPAIGN_DAYS, Action, Campaign, FaqEntry
@@ -112,6 +113,13 @@ def faq_answer(t: Translator, campaign: Campaign, entry: FaqEntry) -> Reply:
     answer = fill(t.gettext(entry.answer), campaign_values(t, campaign))
     return Reply(t.direct(f"<b>{question}</b>\n\n{answer}"),
                  [[button(t.gettext("⬅️ All questions"), "faq")]])
+
+
+def private_chat_pointer(t: Translator, text: str, bot_username: str) -> Reply:
+    """One line for a group, with a button that opens the private chat with the bot."""
+    return Reply(t.direct(text), [[InlineKeyboardButton(t.gettext("💬 Open a private chat"),
+                                                        url=create_deep_linked_url(
+                                                            bot_username))]])
 
 
 def no_match(t: Translator, campaign: Campaign) -> Reply:
