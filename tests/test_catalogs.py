@@ -163,7 +163,7 @@ def test_stale_and_missing_messages_are_named_with_their_lines(tmp_path: Path,
     assert result.returncode == 1
     problems = result.stdout.splitlines()
     assert f"{po}:{stale_line}: stale: 'A message nobody uses' is no longer in the code or the " \
-           "campaign (run pybabel extract, then pybabel update (see README, For translators))" \
+           "campaign (run pybabel extract, then pybabel update; see README, For translators)" \
            in problems
     assert any(p.startswith(f"{campaign}:{new_line}: 'Brand new: ") and
                f"is not in {locales / 'tgbot.pot'}" in p for p in problems), problems

@@ -25,7 +25,7 @@ from tgbot.i18n import (
     translation_problems,
 )
 
-REFRESH = "run pybabel extract, then pybabel update (see README, For translators)"
+REFRESH = "run pybabel extract, then pybabel update; see README, For translators"
 
 
 def read_catalog(path: Path, locale: str | None = None) -> Catalog:
