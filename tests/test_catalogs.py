@@ -16,7 +16,16 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
-from tests.helpers.harness import ACTIONS, ROOT, Clock, campaign_copy, running_bot, say
+from tests.helpers.harness import (
+    ACTIONS,
+    ROOT,
+    Clock,
+    button_data,
+    campaign_copy,
+    press,
+    running_bot,
+    say,
+)
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.i18n import I18n
 
@@ -135,15 +144,20 @@ def test_tgbot_catalogs_reports_completeness_and_the_language_of_each_problem(
 
 async def test_a_new_catalog_appears_in_the_language_menu_and_the_command_menu(
         fake: FakeBotAPI, tmp_path: Path, clock: Clock, locales: Path) -> None:
-    pybabel("init", "-i", str(locales / "tgbot.pot"), "-d", str(locales), "-D", "tgbot",
-            "-l", "de", cwd=ROOT)
+    for code in ("de", "pt_BR"):
+        pybabel("init", "-i", str(locales / "tgbot.pot"), "-d", str(locales), "-D", "tgbot",
+                "-l", code, cwd=ROOT)
     fake.add_user(FRENCH_USER, language_code="de")
-    async with running_bot(fake, tmp_path, clock, locales=locales):
+    async with running_bot(fake, tmp_path, clock, locales=locales) as app:
         menu = await say(fake, FRENCH_USER, "/language")
+        await press(fake, FRENCH_USER, menu, button_data(menu, "Brasil"))
+        assert (await app.bot_data.store.chat(FRENCH_USER)).language == "pt_BR"
     names = [b["text"] for row in menu["reply_markup"]["inline_keyboard"] for b in row]
     assert names == ["English", "Français", "Español", "Português", "Русский", "Українська",
-                     "العربية", "فارسی", "Filipino", "Deutsch"]
+                     "العربية", "فارسی", "Filipino", "Deutsch", "Português (Brasil)"]
     assert FakeBotAPI.commands_key(None, "de") in fake.bot_commands
+    # Telegram's menus take two-letter codes only: pt_BR readers get the default menu.
+    assert not [c.short for c in fake.calls if not c.ok]
 
 
 # --- catalogs in step with the code and the campaign --------------------------------------------

@@ -124,3 +124,14 @@ def test_installed_bot_answers_in_french_from_an_empty_folder(installed: Path,
             output, _ = bot.communicate(timeout=30)
     assert "Traceback" not in output, output
     assert "FileNotFoundError" not in output, output
+
+
+def test_run_help_shows_the_defaults() -> None:
+    shown = subprocess.run([sys.executable, "-m", "tgbot.cli", "run", "--help"],
+                           capture_output=True, text=True, check=True,
+                           env={**clean_env(), "COLUMNS": "200"}).stdout
+    for default in ("TGBOT_API_URL; default https://api.telegram.org",
+                    "TGBOT_DB; default ./tgbot.sqlite3", "TGBOT_CAMPAIGN; default actions.yaml",
+                    "TGBOT_LOG_LEVEL; default INFO", "address (default 127.0.0.1)",
+                    "port (default 8443)", "TGBOT_TOKEN; required"):
+        assert default in shown, shown

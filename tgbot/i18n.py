@@ -42,6 +42,14 @@ _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 _RLM = "\u200f"
 
 
+def telegram_code(code: str) -> str | None:
+    """The language_code Telegram takes for a command menu: two lowercase letters (Filipino
+    as Tagalog); None for a catalog it has no such code for (pt_BR), whose users get the
+    default menu."""
+    mapped = TELEGRAM_CODES.get(code, code)
+    return mapped if re.fullmatch(r"[a-z]{2}", mapped) else None
+
+
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
     """Mark a string for extraction without translating it yet."""
     return message
