@@ -20,6 +20,13 @@ class ConfigError(Exception):
     """A setting is missing or malformed; the message says which and how to fix it."""
 
 
+def shipped_locales() -> Path:
+    """The catalogs: inside the installed package (a wheel), or beside it in a checkout."""
+    package = Path(__file__).resolve().parent
+    installed = package / "locales"
+    return installed if installed.is_dir() else package.parent / "locales"
+
+
 @dataclass
 class Settings:
     token: str = ""
@@ -29,7 +36,7 @@ class Settings:
     admins: frozenset[int] = field(default_factory=frozenset)
     log_level: str = "INFO"
     webhook_secret: str = ""
-    locales: Path = field(default_factory=lambda: shipped_locales())
+    locales: Path = field(default_factory=shipped_locales)
     # Telegram's broadcast budget (messages per second, all chats together).
     rate: float = 30.0
 
@@ -56,13 +63,6 @@ class Settings:
         if not TOKEN_RE.match(self.token):
             raise ConfigError("the bot token is malformed: it should look like "
                               "123456789:AAE... as BotFather gave it (check TGBOT_TOKEN)")
-
-
-def shipped_locales() -> Path:
-    """The catalogs: inside the installed package (a wheel), or beside it in a checkout."""
-    package = Path(__file__).resolve().parent
-    installed = package / "locales"
-    return installed if installed.is_dir() else package.parent / "locales"
 
 
 def _number(env: dict[str, str], name: str, default: float) -> float:
