@@ -156,6 +156,8 @@ async def test_a_new_catalog_appears_in_the_language_menu_and_the_command_menu(
     assert names == ["English", "Français", "Español", "Português", "Русский", "Українська",
                      "العربية", "فارسی", "Filipino", "Deutsch", "Português (Brasil)"]
     assert FakeBotAPI.commands_key(None, "de") in fake.bot_commands
+    assert (app.bot_data.i18n.negotiate("pt-BR"), app.bot_data.i18n.negotiate("pt-PT")) == \
+        ("pt_BR", "pt")
     # Telegram's menus take two-letter codes only: pt_BR readers get the default menu.
     assert not [c.short for c in fake.calls if not c.ok]
 

@@ -130,7 +130,8 @@ class I18n:
         return self._translators.get(code or "", self._translators[DEFAULT_LANGUAGE])
 
     def negotiate(self, language_code: str | None) -> str:
-        """Pick our language for a Telegram `language_code` (IETF tag): pt-BR -> pt, tl -> fil."""
+        """Pick our language for a Telegram `language_code` (IETF tag): pt-BR -> pt (or pt_BR
+        when there is a catalog for it), tl -> fil."""
         if not language_code:
             return DEFAULT_LANGUAGE
         tag = language_code.replace("_", "-")
@@ -138,7 +139,8 @@ class I18n:
         if primary in ALIASES:
             return ALIASES[primary]
         try:
-            chosen = Locale.negotiate([tag], list(self.languages), sep="-")
+            chosen = Locale.negotiate([tag], [c.replace("_", "-") for c in self.languages],
+                                      sep="-")
         except (UnknownLocaleError, ValueError):
             chosen = None
         return str(chosen) if chosen is not None else DEFAULT_LANGUAGE
