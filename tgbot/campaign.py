@@ -246,7 +246,6 @@ class _Checker:
                                f"the limit is {limit}")
         return value
 
-
     def placeholders(self, data: _Map, key: str, where: str, value: str, *,
                      filled: bool) -> None:
         """Every {placeholder} is one the bot fills in here, spelt right and closed."""
@@ -348,8 +347,9 @@ def yaml_problem(error: yaml.YAMLError, source: str) -> tuple[int, str]:
     if mark is not None:
         # A quote left open swallows the next lines, and PyYAML complains further down.
         first = getattr(getattr(error, "context_mark", None), "line", mark.line)
-        for number in range(first, mark.line + 1):
-            line = source.split("\n")[number].split(" #")[0]
+        lines = source.split("\n")
+        for number in range(first, min(mark.line + 1, len(lines))):
+            line = lines[number].split(" #")[0]
             if line.count('"') % 2 and not line.lstrip().startswith("#"):
                 return number + 1, ("YAML syntax error: a quote opened on this line is never "
                                     f"closed ({problem})")
