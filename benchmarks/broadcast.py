@@ -1,14 +1,22 @@
-"""Broadcast benchmark: the daily push to many subscribers through the whole stack.
+"""Broadcast benchmark: the daily push through the whole stack, at Telegram's limits.
 
-    python benchmarks/broadcast.py [--subscribers 10000] [--rate 30]
+    python benchmarks/broadcast.py [--subscribers 2000] [--paid-subscribers 5000]
+                                   [--only free|two|paid]
 
-The real bot (Application, outbox, PTB's HTTP stack and rate limiter) sends one campaign day
-to every subscriber via the loopback Bot API (HTTP on 127.0.0.1, in its own threads), which
-enforces
-Telegram's limits (30 messages/s, or 1,000/s for paid broadcasts). Meanwhile a supporter
-chats with the bot and the time to each answer is measured. Prints: delivery rate, 429s
-received, CPU seconds of the bot per 1,000 messages, peak memory of the bot process, and the
-reply latency (median, 95th percentile).
+The loopback Bot API runs in this process; every bot is a real `tgbot` process of its own
+(polling or on a webhook), so the API and the bot each have a core. The API enforces a
+strict sliding window: 30 messages in any second (1,000 for paid broadcasts), one a second
+per chat. Three runs:
+
+- free: `tgbot run` pushes the day's action to every subscriber on SQLite while a supporter
+  asks a question every second; prints the messages a second (all, and the broadcast's
+  alone), 429 answers, the reply latency (median, p95) and the bot's CPU per message;
+- two: the same with two `tgbot run` instances on one PostgreSQL (a throwaway server), the
+  supporter talking to the one that does not send;
+- paid: `tgbot push` with TGBOT_PAID_BROADCAST=1 and TGBOT_RATE=1000, beside the same
+  message sent to as many chats by a bare aiohttp client and by plain python-telegram-bot
+  (`Bot.send_message`, its default HTTPXRequest): each one's messages a second and CPU
+  milliseconds per message (start-up included), and the bot's CPU against plain PTB's.
 """
 
 from __future__ import annotations
@@ -16,9 +24,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import json
 import os
-import resource
+import re
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -28,94 +39,222 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tgbot.app import ALLOWED_UPDATES, build_application  # noqa: E402
+from tests.helpers import postgres  # noqa: E402
+from tests.helpers.harness import WEBHOOK_SECRET, free_port  # noqa: E402
+from tgbot import messages  # noqa: E402
 from tgbot.campaign import load_campaign  # noqa: E402
-from tgbot.config import Settings  # noqa: E402
 from tgbot.fakeapi import FakeBotAPI  # noqa: E402
+from tgbot.i18n import I18n  # noqa: E402
 from tgbot.store import Store  # noqa: E402
 
-CHATTER = 1  # the supporter who chats during the broadcast
-FIRST_SUBSCRIBER = 100_000
+CHATTER = 1  # the supporter who asks a question every second during the broadcast
+FIRST = 100_000  # the first subscriber's chat id
 
 
-def ask(api: FakeBotAPI, text: str) -> float:
-    """Seconds from the supporter's message to the bot's answer."""
-    mark = api.mark()
-    started = time.monotonic()
-    api.send_message(CHATTER, text)
-    api.wait_for_message(CHATTER, after=mark, timeout=60)
-    return time.monotonic() - started
+def campaign_running_today(folder: Path) -> Path:
+    """actions.yaml with today inside the campaign (kept in one calendar year), in UTC, the
+    push due since midnight: a bot started now pushes at once."""
+    today = dt.datetime.now(dt.UTC).date()
+    back = max(22 - (dt.date(today.year, 12, 31) - today).days,
+               min(4, (today - dt.date(today.year, 1, 1)).days))
+    start = today - dt.timedelta(days=back)
+    text = (ROOT / "actions.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^  edition: \d+", f"  edition: {start.year}", text)
+    text = re.sub(r"(?m)^  start_date: \S+", f"  start_date: {start.isoformat()}", text)
+    text = re.sub(r'(?m)^  timezone: "[^"]+"', '  timezone: "UTC"', text)
+    text = re.sub(r'(?m)^  push_time: "[^"]+"', '  push_time: "00:00"', text)
+    (folder / "images").symlink_to(ROOT / "images")
+    path = folder / "actions.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
-async def subscribe(db: Path, subscribers: int) -> None:
+async def subscribe(db: str, first: int, count: int) -> None:
     store = await Store.open(db)
     try:
-        for chat_id in range(FIRST_SUBSCRIBER, FIRST_SUBSCRIBER + subscribers):
+        for chat_id in range(first, first + count):
             await store.set_language(chat_id, "private", "en", dt.date(2027, 10, 1))
             await store.set_subscribed(chat_id, "private", True, dt.date(2027, 10, 1))
     finally:
         await store.close()
 
 
-async def run(subscribers: int, rate: float) -> None:
-    api = FakeBotAPI().start()
-    for chat_id in range(FIRST_SUBSCRIBER, FIRST_SUBSCRIBER + subscribers):
-        api.add_user(chat_id)
-    api.add_user(CHATTER)
-    api.set_rate_limits(per_second=rate, per_chat_per_second=1, per_group_per_minute=20)
-    root, token = api.root_url, api.token
-    with tempfile.TemporaryDirectory() as scratch:
-        db = Path(scratch) / "bench.sqlite3"
-        await subscribe(db, subscribers)
-        settings = Settings(token=token, api_url=root, db=str(db), campaign=ROOT / "actions.yaml",
-                            locales=ROOT / "locales", rate=rate)
-        application = build_application(settings, load_campaign(settings.campaign))
-        application.bot_data.clock = lambda: dt.datetime(2027, 11, 5, 15, tzinfo=dt.UTC)
-        await application.initialize()
-        await application.post_init(application)
-        await application.updater.start_polling(poll_interval=0.0, timeout=1,
-                                                allowed_updates=ALLOWED_UPDATES)
-        await application.start()
-        # the bot's CPU: its event loop runs in this thread (the Bot API runs in others)
-        cpu_before = time.thread_time()
-        started = time.monotonic()
-        broadcast = asyncio.create_task(application.bot_data.deliverer.run_round())
-        await asyncio.sleep(0)
-        latencies = []
-        while not broadcast.done():
-            latencies.append(await asyncio.to_thread(ask, api, "/why"))
-            await asyncio.sleep(1.0)  # a person: Telegram allows one message a second per chat
-        summary = await broadcast
-        elapsed = time.monotonic() - started
-        cpu = time.thread_time() - cpu_before
-        await application.updater.stop()
-        await application.stop()
-        await application.post_shutdown(application)
-        await application.shutdown()
-    delivered = sum(1 for c in api.calls_to("sendMessage")
-                    if c.ok and c.params.get("chat_id", 0) >= FIRST_SUBSCRIBER)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def start(fake: FakeBotAPI, db: str, campaign: Path, *args: str, log: Path,
+          **env: str) -> subprocess.Popen[bytes]:
+    environment = {**os.environ, "TGBOT_TOKEN": fake.token, "TGBOT_API_URL": fake.root_url,
+                   "TGBOT_DB": db, "TGBOT_CAMPAIGN": str(campaign),
+                   "TGBOT_LOCALES": str(ROOT / "locales"), "TGBOT_LOG_LEVEL": "WARNING",
+                   "TGBOT_WEBHOOK_SECRET": WEBHOOK_SECRET, **env}
+    with log.open("ab") as stream:
+        return subprocess.Popen([sys.executable, "-m", "tgbot.cli", *args], env=environment,
+                                stdout=stream, stderr=subprocess.STDOUT)
+
+
+def webhook_args() -> tuple[str, ...]:
+    port = free_port()
+    return ("run", "--listen", "127.0.0.1", "--port", str(port),
+            "--webhook", f"http://127.0.0.1:{port}/hook")
+
+
+def cpu_seconds(process: subprocess.Popen, stop: bool = False) -> float:
+    """The process's user + system CPU, once it has exited (stopped with SIGTERM if asked)."""
+    if stop:
+        process.send_signal(signal.SIGTERM)
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return usage.ru_utime + usage.ru_stime
+
+
+def sends(fake: FakeBotAPI, first: int, count: int) -> list:
+    return [c for c in fake.calls_to("sendMessage")
+            if c.ok and first <= int(c.params["chat_id"]) < first + count]
+
+
+def busiest_second(times: list[float]) -> int:
+    times, most, start_at = sorted(times), 0, 0
+    for end, at in enumerate(times):
+        while at - times[start_at] >= 1.0:
+            start_at += 1
+        most = max(most, end - start_at + 1)
+    return most
+
+
+def ask(fake: FakeBotAPI) -> float:
+    """Seconds from the supporter's question to the bot's answer reaching Telegram."""
+    mark = fake.mark()
+    started = time.monotonic()
+    fake.send_message(CHATTER, "/why")
+    fake.wait_for_message(CHATTER, after=mark, timeout=60)
+    return time.monotonic() - started
+
+
+def chat_during(fake: FakeBotAPI, done: object) -> list[float]:
+    latencies = []
+    while not done():  # type: ignore[operator]
+        latencies.append(ask(fake))
+        time.sleep(max(0.0, 1.05 - latencies[-1]))  # a person: one message a second
+    return latencies
+
+
+def report_free(title: str, fake: FakeBotAPI, count: int, latencies: list[float],
+                cpu: float) -> None:
+    broadcast = sends(fake, FIRST, count)
+    first, last = broadcast[0].at, broadcast[-1].at
+    everything = [c.at for c in fake.calls_to("sendMessage") if c.ok and first <= c.at <= last]
     latencies.sort()
     p95 = latencies[max(0, int(len(latencies) * 0.95) - 1)]
-    print(f"subscribers:            {subscribers}")
-    print(f"rate limit:             {rate:g} messages/s (enforced by the loopback Bot API)")
-    print(f"delivered:              {delivered} (summary: {summary})")
-    print(f"delivery rate:          {delivered / elapsed:.1f} messages/s over {elapsed:.1f} s")
-    print(f"429 answers received:   {api.rate_limited}")
-    print(f"bot CPU per 1,000 msgs: {cpu / max(delivered, 1) * 1000:.2f} s (event-loop thread)")
-    print(f"peak memory (bot and loopback API in one process): {peak_mb:.0f} MB")
-    print(f"reply latency:          median {statistics.median(latencies) * 1000:.0f} ms, "
+    print(f"{title}")
+    print(f"  delivered:            {len(broadcast)} of {count}")
+    print(f"  messages a second:    {(len(everything) - 1) / (last - first):.2f} all, "
+          f"{(len(broadcast) - 1) / (last - first):.2f} of the broadcast "
+          f"(busiest second: {busiest_second(everything)})")
+    print(f"  429 answers:          {fake.rate_limited}")
+    print(f"  reply latency:        median {statistics.median(latencies) * 1000:.0f} ms, "
           f"p95 {p95 * 1000:.0f} ms ({len(latencies)} questions)")
-    api.stop()
+    print(f"  bot CPU per message:  {cpu / len(everything) * 1000:.2f} ms (all processes)")
+
+
+def run_free(scratch: Path, count: int) -> None:
+    campaign = campaign_running_today(scratch)
+    db = str(scratch / "free.sqlite3")
+    asyncio.run(subscribe(db, FIRST, count))
+    with FakeBotAPI() as fake:
+        for chat_id in (CHATTER, *range(FIRST, FIRST + count)):
+            fake.add_user(chat_id)
+        fake.set_rate_limits(per_second=30, per_chat_per_second=1, per_group_per_minute=20)
+        bot = start(fake, db, campaign, "run", log=scratch / "free.log")
+        fake.wait_for(lambda c: c.method == "sendMessage", timeout=60)
+        latencies = chat_during(fake, lambda: len(sends(fake, FIRST, count)) >= count)
+        cpu = cpu_seconds(bot, stop=True)
+        report_free("free, one instance on SQLite (Telegram's 30/s)", fake, count, latencies,
+                    cpu)
+
+
+def run_two(scratch: Path, count: int) -> None:
+    campaign = campaign_running_today(scratch)
+    server = postgres.ThrowawayPostgres().start()
+    try:
+        db = postgres.create_database(server.url)
+        asyncio.run(subscribe(db, FIRST, count))
+        with FakeBotAPI() as fake:
+            for chat_id in (CHATTER, *range(FIRST, FIRST + count)):
+                fake.add_user(chat_id)
+            fake.set_rate_limits(per_second=30, per_chat_per_second=1, per_group_per_minute=20)
+            sender = start(fake, db, campaign, *webhook_args(), log=scratch / "one.log")
+            fake.wait_for(lambda c: c.method == "sendMessage", timeout=60)
+            standby = start(fake, db, campaign, *webhook_args(), log=scratch / "two.log")
+            # its setWebhook makes it the instance the supporter's messages reach
+            fake.wait_for(lambda c: c.method == "setWebhook", after=fake.mark() - 1,
+                          timeout=60)
+            while len(fake.calls_to("setWebhook")) < 2:
+                time.sleep(0.05)
+            latencies = chat_during(fake, lambda: len(sends(fake, FIRST, count)) >= count)
+            cpu = cpu_seconds(sender, stop=True) + cpu_seconds(standby, stop=True)
+            report_free("free, two instances on PostgreSQL (the supporter on the standby)",
+                        fake, count, latencies, cpu)
+    finally:
+        server.stop()
+
+
+def run_paid(scratch: Path, count: int) -> None:
+    campaign_path = campaign_running_today(scratch)
+    campaign = load_campaign(campaign_path)
+    today = dt.datetime.now(dt.UTC).date()
+    action = campaign.action_for_day(campaign.day_of(today) or 1)
+    reply = messages.action_message(I18n(ROOT / "locales").get("en"), campaign, action,
+                                    bot_username="tgbot_demo_bot")
+    message = scratch / "message.json"
+    message.write_text(json.dumps({"text": reply.text,
+                                   "reply_markup": reply.markup.to_dict()}), encoding="utf-8")
+    db = str(scratch / "paid.sqlite3")
+    asyncio.run(subscribe(db, FIRST, count))
+    runs: dict[str, tuple[float, float]] = {}
+    with FakeBotAPI() as fake:
+        for chat_id in range(FIRST, FIRST + 3 * count):
+            fake.add_user(chat_id)
+        fake.set_rate_limits(per_second=30, per_chat_per_second=1, per_group_per_minute=20)
+        bot = start(fake, db, campaign_path, "push", "--date", today.isoformat(),
+                    log=scratch / "paid.log", TGBOT_PAID_BROADCAST="1", TGBOT_RATE="1000")
+        cpu = cpu_seconds(bot)
+        rate_limited = fake.rate_limited
+        sent = sends(fake, FIRST, count)
+        assert all(c.params.get("allow_paid_broadcast") for c in sent)
+        runs["tgbot push"] = ((len(sent) - 1) / (sent[-1].at - sent[0].at), cpu / len(sent))
+        for offset, peer in ((1, "aiohttp"), (2, "ptb")):
+            process = subprocess.Popen(
+                [sys.executable, str(ROOT / "benchmarks" / "peers.py"), peer, fake.root_url,
+                 fake.token, str(message), str(FIRST + offset * count), str(count)],
+                stdout=subprocess.PIPE, text=True)
+            cpu = cpu_seconds(process)
+            # the bare client does not pace itself: what it got accepted a second is what the
+            # API allows (its 429s are not the bot's)
+            peer_sent = sends(fake, FIRST + offset * count, count)
+            runs[peer] = ((len(peer_sent) - 1) / (peer_sent[-1].at - peer_sent[0].at),
+                          cpu / count)
+    print(f"paid broadcast to {count} chats (the API allows 1,000/s with allow_paid_broadcast)")
+    for name, label in (("tgbot push", "tgbot push"), ("aiohttp", "bare aiohttp client"),
+                        ("ptb", "plain PTB")):
+        rate, cpu = runs[name]
+        print(f"  {label + ':':21} {rate:7.1f} messages/s, {cpu * 1000:.2f} ms CPU a message")
+    print(f"  429 answers to the bot: {rate_limited}")
+    print(f"  bot rate / bare client: {runs['tgbot push'][0] / runs['aiohttp'][0]:.2f}")
+    print(f"  bot CPU / plain PTB:    {runs['tgbot push'][1] / runs['ptb'][1]:.2f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--subscribers", type=int, default=10_000)
-    parser.add_argument("--rate", type=float, default=30.0,
-                        help="messages per second: 30 (Telegram's limit) or 1000 (paid)")
+    parser.add_argument("--subscribers", type=int, default=2_000)
+    parser.add_argument("--paid-subscribers", type=int, default=5_000)
+    parser.add_argument("--only", choices=("free", "two", "paid"))
     args = parser.parse_args()
-    asyncio.run(run(args.subscribers, args.rate))
+    with tempfile.TemporaryDirectory(prefix="tgbot-bench-") as folder:
+        scratch = Path(folder)
+        for name, run, count in (("free", run_free, args.subscribers),
+                                 ("two", run_two, args.subscribers),
+                                 ("paid", run_paid, args.paid_subscribers)):
+            if args.only in (None, name):
+                (scratch / name).mkdir()
+                run(scratch / name, count)
 
 
 if __name__ == "__main__":

@@ -192,7 +192,8 @@ def test_push_dry_run_needs_no_token(tmp_path: Path) -> None:
     result = tgbot("push", "--dry-run", "--date", "2027-11-05", "--db", str(db),
                    TGBOT_CAMPAIGN=str(ACTIONS))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "would send: 2, already sent or queued: 0, subscribers: 2"
+    assert result.stdout.splitlines()[0] == ("would send: 2, already sent or queued: 0, "
+                                             "subscribers: 2")
     with sqlite3.connect(db) as connection:
         assert connection.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0] == 0
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -16,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.harness import ACTIONS, ROOT, subscribe_all
-from tgbot.delivery import Deliverer
+from tests.helpers.harness import ACTIONS, ROOT, campaign_copy, subscribe_all
+from tgbot.delivery import senders_for
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.store import Store
 
@@ -78,7 +79,7 @@ def test_kill_9_mid_broadcast_then_restart(database: str, what: str) -> None:
     doubles = [chat for chat, n in received.items() if n > 1]
     assert len(doubles) <= IN_FLIGHT, doubles
     assert max(received.values()) <= 2
-    assert Deliverer.__init__.__kwdefaults__["concurrency"] == IN_FLIGHT
+    assert senders_for(30) == IN_FLIGHT
 
 
 WRITER = """
@@ -132,3 +133,75 @@ async def test_a_busy_database_makes_the_bot_wait_not_fail(tmp_path: Path) -> No
     assert await asyncio.wait_for(write, 5) is True
     other.close()
     await store.close()
+
+
+def campaign_on_day(folder: Path, day: int, shift: int = 0) -> Path:
+    """actions.yaml (zone UTC, push at 00:00) on which today is campaign day `day`, or day
+    `day + shift` with `shift` days gone by; kept inside one calendar year, as editions are."""
+    today = dt.datetime.now(dt.UTC).date()
+    left = (dt.date(today.year, 12, 31) - today).days
+    day = min(max(day, 23 - left), 23 - shift)
+    start = today - dt.timedelta(days=day - 1 + shift)
+    text = ACTIONS.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^  edition: \d+", f"  edition: {start.year}", text)
+    text = re.sub(r"(?m)^  start_date: \S+", f"  start_date: {start.isoformat()}", text)
+    text = re.sub(r'(?m)^  timezone: "[^"]+"', '  timezone: "UTC"', text)
+    text = re.sub(r'(?m)^  push_time: "[^"]+"', '  push_time: "00:00"', text)
+    (folder / f"shift{shift}").mkdir()
+    return campaign_copy(folder / f"shift{shift}", text)
+
+
+def bot_process(fake: FakeBotAPI, db: str, campaign: Path, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "TGBOT_TOKEN": fake.token, "TGBOT_API_URL": fake.root_url,
+           "TGBOT_DB": db, "TGBOT_CAMPAIGN": str(campaign),
+           "TGBOT_LOCALES": str(ROOT / "locales")}
+    return subprocess.Popen([sys.executable, "-m", "tgbot.cli", *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def test_a_stopped_bot_never_sends_an_old_day_days_later(database: str, tmp_path: Path) -> None:
+    """320 people subscribe within seconds (each gets today's action through the outbox), the
+    bot is stopped with SIGTERM while some of those rows are pending; days later `tgbot push`
+    sends the new day alone, once to each chat, and closes the old rows as expired."""
+    users = list(range(90_000, 90_320))
+    with FakeBotAPI() as fake:
+        for user in users:
+            fake.add_user(user)
+        fake.set_rate_limits(per_second=30, per_chat_per_second=1, per_group_per_minute=20)
+        first_day = campaign_on_day(tmp_path, 2)
+        running = bot_process(fake, database, first_day, "run")
+        fake.wait_for(lambda c: c.method == "getUpdates", timeout=60)
+        for user in users:
+            fake.send_message(user, "/subscribe")
+        fake.wait_for(lambda c: c.method == "sendMessage" and "Day " in c.params.get("text", ""),
+                      timeout=60)
+        time.sleep(2.0)
+        running.send_signal(signal.SIGTERM)
+        output, _ = running.communicate(timeout=30)
+        assert running.returncode == 0, output
+        old_day = re.search(r"Day (\d+) of 23", next(
+            c.params["text"] for c in fake.calls_to("sendMessage") if "Day " in c.params["text"]))
+        assert old_day is not None
+        sent_then = len(fake.calls_to("sendMessage"))
+        pending = asyncio.run(day_states(database, int(old_day[1])))
+        assert pending.get("pending", 0) > 0, pending  # some were still to send at the stop
+        later = campaign_on_day(tmp_path, int(old_day[1]), shift=3)
+        push = bot_process(fake, database, later, "push")
+        output, _ = push.communicate(timeout=120)
+        assert push.returncode == 0, output
+        after = [c for c in fake.calls_to("sendMessage")[sent_then:] if c.ok]
+    new_day = f"Day {int(old_day[1]) + 3} of 23"
+    assert not [c for c in after if old_day[0] in c.params["text"]]  # never the old day
+    received = Counter(int(c.params["chat_id"]) for c in after if new_day in c.params["text"])
+    assert set(received) == set(users) and max(received.values()) == 1
+    states = asyncio.run(day_states(database, int(old_day[1])))
+    assert states.get("expired", 0) == pending["pending"] and "pending" not in states
+    assert "sent: 320" in output
+
+
+async def day_states(db: str, day: int) -> dict[str, int]:
+    store = await Store.open(db)
+    try:
+        return await store.delivery_states(dt.datetime.now(dt.UTC).year, day)
+    finally:
+        await store.close()

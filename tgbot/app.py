@@ -12,20 +12,19 @@ import contextlib
 import logging
 import signal
 
-from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Update
-from telegram.constants import ParseMode
+from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     ContextTypes,
-    Defaults,
 )
 
+from tgbot.bot import build_bot
 from tgbot.campaign import Campaign
 from tgbot.config import Settings
 from tgbot.context import BotContext, Services
-from tgbot.delivery import Deliverer, rate_limiter
+from tgbot.delivery import Deliverer, senders_for
 from tgbot.handlers import (
     actions,
     errors,
@@ -55,13 +54,8 @@ def build_application(settings: Settings, campaign: Campaign) -> Application:
     """The bot, ready for `run_polling`, `run_webhook` or `async with`."""
     application = (
         ApplicationBuilder()
-        .token(settings.token)
-        .base_url(f"{settings.api_url}/bot")
-        .base_file_url(f"{settings.api_url}/file/bot")
-        .defaults(Defaults(parse_mode=ParseMode.HTML,
-                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .bot(build_bot(settings, senders=senders_for(settings.rate), polling=True))
         .context_types(ContextTypes(context=BotContext, bot_data=Services))
-        .rate_limiter(rate_limiter(settings.rate))
         .concurrent_updates(8)
         .post_init(_post_init)
         .post_stop(_post_stop)
@@ -108,17 +102,19 @@ async def _post_init(application: Application) -> None:
         await application.bot.set_my_commands(bot_commands(t, services.campaign),
                                               scope=BotCommandScopeDefault(), language_code=code)
     services.deliverer = Deliverer(services, application.bot)
+    await services.deliverer.join()
     with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not main thread
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, _reload_on_signal,
                                                       services)
     if application.job_queue is not None:
-        application.job_queue.run_repeating(_push_tick, interval=PUSH_INTERVAL, first=1.0,
+        application.job_queue.run_repeating(_beat, interval=PUSH_INTERVAL, first=1.0,
                                             name="daily-push")
 
 
-async def _push_tick(context: BotContext) -> None:
-    """The scheduler's beat, in the background; the job itself returns at once."""
-    context.services.deliverer.wake()
+async def _beat(context: BotContext) -> None:
+    """The scheduler's beat (heartbeat, push, takeover), in the background; the job itself
+    returns at once."""
+    context.services.deliverer.beat()
 
 
 def _reload_on_signal(services: Services) -> None:

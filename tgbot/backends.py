@@ -63,6 +63,12 @@ class SenderLock(ABC):
     @abstractmethod
     async def release(self) -> None: ...
 
+    @property
+    def held(self) -> bool:
+        """Still held as far as this process can tell without asking (False once the
+        connection that holds it is gone): checked before every claim."""
+        return True
+
 
 class Database(ABC):
     dialect: str
@@ -253,6 +259,8 @@ class _AdvisoryLock(SenderLock):
         try:
             if self._connection is None or self._connection.is_closed():
                 self._connection, self._held = await asyncpg.connect(self._url), False
+                # the server closing this connection frees the lock: stop sending at once
+                self._connection.add_termination_listener(self._lost)
             if self._held:  # still ours while its connection lives
                 await self._connection.fetchval("SELECT 1", timeout=5)
             else:
@@ -261,6 +269,13 @@ class _AdvisoryLock(SenderLock):
         except (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
             await self.release()  # the server is unreachable: whoever holds it, not us
         return self._held
+
+    def _lost(self, _connection: Any) -> None:
+        self._held = False
+
+    @property
+    def held(self) -> bool:
+        return self._held and self._connection is not None and not self._connection.is_closed()
 
     async def release(self) -> None:
         """Unlock and close, so another process can take the lock at once; a connection that

@@ -16,18 +16,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlparse
 
-from telegram import LinkPreviewOptions
-from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import Defaults, ExtBot
+from telegram.ext import ExtBot
 
 from tgbot import __version__, messages, stats
 from tgbot.backends import DatabaseError, is_postgres_url, redact_url
+from tgbot.bot import build_bot
 from tgbot.campaign import CampaignError, load_campaign
 from tgbot.catalogs import check_all
 from tgbot.config import PUBLIC_API_URL, SECRET_RE, ConfigError, Settings, parse_admins
 from tgbot.context import Services
-from tgbot.delivery import Deliverer, rate_limiter
+from tgbot.delivery import STARS_PER_PAID_MESSAGE, Deliverer, senders_for
 from tgbot.demo import add_demo_parser, run_demo
 from tgbot.extract import extract_campaign
 from tgbot.i18n import DEFAULT_LANGUAGE, I18n
@@ -60,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
                                           "default none)")
         sub.add_argument("--log-level", help=f"DEBUG, INFO, WARNING... (TGBOT_LOG_LEVEL; "
                                              f"default {defaults.log_level})")
+        if token:
+            sub.add_argument("--paid-broadcast", action="store_true", default=None,
+                             help="send the push and announcements as paid broadcasts, up to "
+                                  "1000/s at 0.1 Star a message (TGBOT_PAID_BROADCAST=1); "
+                                  "with TGBOT_RATE up to 1000")
 
     run = commands.add_parser("run", help="run the bot (long polling, or --webhook)")
     settings_flags(run)
@@ -122,6 +126,9 @@ def _settings(args: argparse.Namespace) -> Settings:
         settings.campaign = Path(args.campaign)
     if getattr(args, "admins", None):
         settings.admins = parse_admins(args.admins)
+    if getattr(args, "paid_broadcast", None):
+        settings.paid_broadcast = True
+    settings.check_rate()
     return settings
 
 
@@ -246,13 +253,14 @@ def cmd_push(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.dry_run:  # counts from the database only: no token, no Bot API
         setup_logging(settings.log_level, settings.token)
-        return asyncio.run(_dry_run(settings, args.date))
+        return asyncio.run(_count_only(settings, args.date))
     settings.check_token()
     setup_logging(settings.log_level, settings.token)
     return asyncio.run(_push(settings, args.date, args.dry_run))
 
 
-async def _dry_run(settings: Settings, date: dt.date | None) -> int:
+async def _count_only(settings: Settings, date: dt.date | None) -> int:
+    """`push --dry-run`: the counts from the database, with no token and no Bot API."""
     services = Services(settings=settings, i18n=I18n(settings.locales))
     services.set_campaign(load_campaign(settings.campaign))
     services.store = await Store.open(existing_database(settings.db))
@@ -263,10 +271,7 @@ async def _dry_run(settings: Settings, date: dt.date | None) -> int:
 
 
 async def _push(settings: Settings, date: dt.date | None, dry_run: bool) -> int:
-    bot = ExtBot(settings.token, base_url=f"{settings.api_url}/bot",
-                 defaults=Defaults(parse_mode=ParseMode.HTML,
-                                   link_preview_options=LinkPreviewOptions(is_disabled=True)),
-                 rate_limiter=rate_limiter(settings.rate))
+    bot = build_bot(settings, senders=senders_for(settings.rate))
     try:
         async with bot:
             services = await open_services(settings, bot)
@@ -281,7 +286,7 @@ async def _push(settings: Settings, date: dt.date | None, dry_run: bool) -> int:
 
 
 async def _push_round(services: Services, date: dt.date | None, dry_run: bool) -> int:
-    campaign, store, deliverer = services.campaign, services.store, services.deliverer
+    campaign, deliverer = services.campaign, services.deliverer
     day = None
     if date is not None:
         day = campaign.day_of(date)
@@ -289,17 +294,11 @@ async def _push_round(services: Services, date: dt.date | None, dry_run: bool) -
             raise ConfigError(f"{date} is not a day of the {campaign.edition} campaign "
                               f"({campaign.start_date} to {campaign.end_date})")
     if dry_run:
-        subscribers = await store.audience(None)
-        if day is None:
-            due = await store.count_due(services.clock().timestamp())
-            print(f"subscribers: {subscribers}, due for a look now: {due}")
-        else:
-            queued = sum((await store.delivery_states(campaign.edition, day)).values())
-            print(f"would send: {subscribers - queued}, already sent or queued: {queued}, "
-                  f"subscribers: {subscribers}")
+        print(await _dry_run(services, day))
         return 0
+    await deliverer.join()
     sender = await deliverer.is_sender()
-    queued = (await store.enqueue_day(campaign.edition, day) if day is not None
+    queued = (await deliverer.enqueue_day(day) if day is not None
               else await deliverer.enqueue_due(services.clock()))
     if not sender:
         print(f"queued: {queued}; another process holds the sender lock and sends them")
@@ -307,8 +306,35 @@ async def _push_round(services: Services, date: dt.date | None, dry_run: bool) -
     summary = await deliverer.drain(ProgressReport(queued, "sending").update)
     await deliverer.stop()
     print(f"sent: {summary.sent}, skipped: {summary.skipped}, failed: {summary.failed}, "
-          f"unsubscribed (blocked or gone): {summary.gone}, to retry: {summary.retried}")
+          f"expired: {summary.expired}, unsubscribed (blocked or gone): {summary.gone}, "
+          f"to retry: {summary.retried}"
+          + (f", Stars spent: {summary.stars:g}" if summary.paid else ""))
     return 0
+
+
+async def _dry_run(services: Services, day: int | None) -> str:
+    """What a push would send and cost, and what the outbox holds, without sending."""
+    campaign, store, now = services.campaign, services.store, services.clock()
+    subscribers = await store.audience(None)
+    states = await store.delivery_states(campaign.edition, day, now.timestamp())
+    pending = states.get("pending", 0)
+    if day is None:
+        due = await store.count_due(now.timestamp())
+        would = pending + due
+        lines = [f"subscribers: {subscribers}, due for a look now: {due}, queued: {pending}"]
+    else:
+        queued = sum(states.values())
+        would = subscribers - queued + pending
+        lines = [f"would send: {subscribers - queued}, already sent or queued: {queued}, "
+                 f"subscribers: {subscribers}"]
+    cost = (f"{would * STARS_PER_PAID_MESSAGE:g} Stars as paid broadcasts"
+            if services.settings.paid_broadcast else "free (paid broadcasts are off)")
+    lines += [f"messages at most: {would}; cost: {cost}",
+              f"outbox{'' if day is None else f' (day {day})'}: sent {states.get('sent', 0)}, "
+              f"expired {states.get('expired', 0)}, failed {states.get('failed', 0)}, "
+              f"blocked {states.get('gone', 0)}, skipped {states.get('skipped', 0)}, "
+              f"pending {pending}, in flight {states.get('sending', 0)}"]
+    return "\n".join(lines)
 
 
 def cmd_preview(args: argparse.Namespace) -> int:

@@ -14,6 +14,10 @@ PUBLIC_API_URL = "https://api.telegram.org"
 # A bot token is "<bot id>:<35 characters>" (BotFather's format).
 TOKEN_RE = re.compile(r"^\d{5,12}:[A-Za-z0-9_-]{30,50}$")
 SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+FREE_RATE = 30  # Telegram's messages a second, all chats together
+PAID_RATE = 1000  # with allow_paid_broadcast
+LIFETIME_RE = re.compile(r"(\d+(?:\.\d+)?)([smhd]?)")
+LIFETIME_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 class ConfigError(Exception):
@@ -37,8 +41,12 @@ class Settings:
     log_level: str = "INFO"
     webhook_secret: str = ""
     locales: Path = field(default_factory=shipped_locales)
-    # Telegram's broadcast budget (messages per second, all chats together).
+    # Telegram's budget (messages per second, all chats together): 30, or up to 1000 with
+    # paid broadcasts (0.1 Star a message, from the bot's balance), which must be asked for.
     rate: float = 30.0
+    paid_broadcast: bool = False
+    # Seconds an announcement stays worth sending; later, its rows expire.
+    announcement_lifetime: float = 86400.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -52,6 +60,9 @@ class Settings:
         settings.log_level = env.get("TGBOT_LOG_LEVEL", settings.log_level).upper()
         settings.webhook_secret = env.get("TGBOT_WEBHOOK_SECRET", "")
         settings.rate = _number(env, "TGBOT_RATE", settings.rate)
+        settings.paid_broadcast = _flag(env, "TGBOT_PAID_BROADCAST")
+        settings.announcement_lifetime = parse_lifetime(
+            env.get("TGBOT_ANNOUNCEMENT_LIFETIME", "24h"), "TGBOT_ANNOUNCEMENT_LIFETIME")
         if "TGBOT_LOCALES" in env:
             settings.locales = Path(env["TGBOT_LOCALES"])
         return settings
@@ -63,6 +74,36 @@ class Settings:
         if not TOKEN_RE.match(self.token):
             raise ConfigError("the bot token is malformed: it should look like "
                               "123456789:AAE... as BotFather gave it (check TGBOT_TOKEN)")
+
+
+    def check_rate(self) -> None:
+        """Above Telegram's free 30 messages a second only with paid broadcasts, which cost
+        Stars and so are turned on explicitly."""
+        if self.rate > FREE_RATE and not self.paid_broadcast:
+            raise ConfigError(f"TGBOT_RATE={self.rate:g} is above Telegram's free {FREE_RATE} "
+                              "messages a second: set TGBOT_PAID_BROADCAST=1 (or "
+                              "--paid-broadcast) for paid broadcasts at 0.1 Star a message, "
+                              f"or a rate up to {FREE_RATE}")
+        if self.rate > PAID_RATE:
+            raise ConfigError(f"TGBOT_RATE={self.rate:g} is above Telegram's {PAID_RATE} "
+                              "messages a second for paid broadcasts")
+
+
+def _flag(env: dict[str, str], name: str) -> bool:
+    value = env.get(name, "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name} must be 1 or 0, not {value!r}")
+
+
+def parse_lifetime(value: str, name: str) -> float:
+    """Seconds from "90m", "24h", "2d" (or plain seconds); anything else is a ConfigError."""
+    match = LIFETIME_RE.fullmatch(value.strip().lower())
+    if not match or float(match[1]) <= 0:
+        raise ConfigError(f"{name} must be a duration such as 90m, 24h or 2d, not {value!r}")
+    return float(match[1]) * LIFETIME_UNITS[match[2] or "s"]
 
 
 def _number(env: dict[str, str], name: str, default: float) -> float:

@@ -1,25 +1,32 @@
 """The daily push: put due chats in the outbox, send each row once, and decide what errors mean.
 
-Every (chat, day) is one row in the outbox table. A sender claims a few rows, sends them, and
-closes each one, so a crash at any point leaves every row either sent or still to send; only
-rows that were in flight at the crash can be sent twice. `outcome()` is the one place that
-turns Telegram's answers into what happens next.
+Every (chat, day) is one row in the outbox table, and every announcement to a chat another.
+A sender claims a batch of rows, sends them, and closes them, so a crash at any point leaves
+every row either sent or still to send; only rows that were in flight at the crash (sent, but
+not yet recorded: a few hundredths of a second of sends) can be sent twice. Every row has a
+lifetime: a day's action is for its day in the chat's own zone, an announcement for its
+lifetime, and a row past it is closed as expired, never sent. `outcome()` is the one place
+that turns Telegram's answers into what happens next.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import hashlib
+import json
 import logging
 import time
 import uuid
 import weakref
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
+from typing import Any
 
-from aiolimiter import AsyncLimiter
 from telegram import Bot, Message
+from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -28,24 +35,26 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.ext import AIORateLimiter
 
-from tgbot import messages, schedule
+from tgbot import __version__, messages, schedule
+from tgbot.bot import CampaignBot
+from tgbot.budget import LEASE_GRACE, Budget, Priority
 from tgbot.campaign import Campaign
 from tgbot.context import Services
 from tgbot.messages import Reply
-from tgbot.store import Chat, Delivery, Store
+from tgbot.store import Chat, Closed, Delivery, Due, Store
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10  # network failures before a row is given up as 'failed'
 MAX_BACKOFF = 300.0
-BROADCAST_SHARE = 0.9  # of TGBOT_RATE: 27 of 30 messages a second
 DUE_BATCH = 500  # chats looked at per transaction when planning the push
 HANDOVER_PAUSE = 1.0  # seconds a new sender waits before its first message
 STOP_TIMEOUT = 10.0  # seconds the rows in flight get to finish when the bot stops
 PLAN_PER_TICK = 10_000  # chats looked at per beat: a million due at once take a few minutes
 LOCK_CHECK_EVERY = 5.0  # seconds between checks that this process still holds the sender lock
+ALIVE = 6.0  # seconds without a heartbeat after which an instance counts as gone
+STARS_PER_PAID_MESSAGE = 0.1
 # one first upload per image at a time (locks belong to one event loop)
 _UPLOADS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = \
     weakref.WeakKeyDictionary()
@@ -79,28 +88,19 @@ def outcome(error: Exception | None, attempts: int) -> Outcome:
     return Outcome("failed")
 
 
-def rate_limiter(per_second: float) -> AIORateLimiter:
-    """PTB's limiter, paced evenly a little under `per_second`, retrying a 429 twice.
-
-    Its default (30 per 1 s window) lets a burst of 30 through at once, which Telegram may
-    answer with 429. Evenly spaced sends, with a 3% margin for network jitter, stay under the
-    limit in any one-second window; a reply to someone chatting is retried after
-    `retry_after` instead of being lost (the limiter pauses every request meanwhile).
-    """
-    return AIORateLimiter(overall_max_rate=1, overall_time_period=1 / (per_second * 0.97),
-                          max_retries=2)
-
-
 def _seconds(value: int | dt.timedelta) -> float:
     return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
 async def send_reply(bot: Bot, store: Store, chat_id: int, reply: Reply,
-                     thread_id: int | None = None) -> Message:
-    """Send a rendered reply; an image is uploaded once, then re-sent by its file_id."""
+                     thread_id: int | None = None, **broadcast: object) -> Message:
+    """Send a rendered reply; an image is uploaded once, then re-sent by its file_id.
+
+    `broadcast` holds what a broadcast send adds: `rate_limit_args` (its priority) and
+    `allow_paid_broadcast`."""
     if reply.photo is None:
         return await bot.send_message(chat_id, reply.text, reply_markup=reply.markup,
-                                      message_thread_id=thread_id)
+                                      message_thread_id=thread_id, **broadcast)
     content = reply.photo.read_bytes()
     key = f"{reply.photo.name}:{hashlib.sha256(content).hexdigest()[:16]}"
     file_id = await store.media_file_id(key)
@@ -112,11 +112,18 @@ async def send_reply(bot: Bot, store: Store, chat_id: int, reply: Reply,
             if file_id is None:
                 message = await bot.send_photo(chat_id, content, caption=reply.text,
                                                reply_markup=reply.markup,
-                                               message_thread_id=thread_id)
+                                               message_thread_id=thread_id, **broadcast)
                 await store.remember_media(key, message.photo[-1].file_id)
                 return message
     return await bot.send_photo(chat_id, file_id, caption=reply.text, reply_markup=reply.markup,
-                                message_thread_id=thread_id)
+                                message_thread_id=thread_id, **broadcast)
+
+
+def senders_for(rate: float) -> int:
+    """Sends in flight at once: enough to fill the budget at a few milliseconds each (8 at
+    Telegram's free 30 a second, up to 64 for paid broadcasts). It is also how many messages
+    a crash can send twice: each sender has at most one sent and not yet recorded."""
+    return min(64, max(8, int(rate // 16)))
 
 
 @dataclass
@@ -126,13 +133,80 @@ class Summary:
     gone: int = 0
     failed: int = 0
     skipped: int = 0
+    expired: int = 0
+    paid: int = 0  # of the sent ones, as paid broadcasts
 
-    def add(self, state: str) -> None:
+    def add(self, closed: Closed) -> None:
+        state = {"pending": "retried"}.get(closed.state, closed.state)
         setattr(self, state, getattr(self, state) + 1)
+        self.paid += closed.paid
 
     @property
     def total(self) -> int:
-        return self.sent + self.retried + self.gone + self.failed + self.skipped
+        return self.sent + self.retried + self.gone + self.failed + self.skipped + self.expired
+
+    @property
+    def stars(self) -> float:
+        return round(self.paid * STARS_PER_PAID_MESSAGE, 1)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """A claimed row ready to send: its chat, its message (and, for a text, the request's
+    fields, encoded once for every chat that gets the same message), until when it is worth
+    sending."""
+
+    delivery: Delivery
+    chat: Chat
+    reply: Reply
+    fields: dict[str, object] | None
+    expires_at: float | None
+
+
+def broadcast_fields(reply: Reply, paid: bool) -> dict[str, object] | None:
+    """sendMessage's fields for a text message, JSON already encoded; None for a photo."""
+    if reply.photo is not None:
+        return None
+    fields: dict[str, object] = {"text": reply.text, "parse_mode": ParseMode.HTML.value,
+                                 "link_preview_options": '{"is_disabled": true}'}
+    if reply.markup is not None:
+        fields["reply_markup"] = json.dumps(reply.markup.to_dict())
+    if paid:
+        fields["allow_paid_broadcast"] = True
+    return fields
+
+
+class _Recorder:
+    """Closed rows, recorded together: a sender that closed a row waits for the next
+    transaction, which records every row closed meanwhile (a group commit). A broadcast costs
+    one transaction per batch instead of one per message, and at any moment each sender has
+    at most one row sent but not yet recorded: all that a crash can send twice."""
+
+    def __init__(self, services: Services, summary: Summary,
+                 report: Callable[[int], None] | None) -> None:
+        self.services, self.summary, self.report = services, summary, report
+        self._rows: list[Closed] = []
+        self._writing = asyncio.Lock()
+
+    def add(self, closed: Closed) -> None:
+        """Record with the next transaction, without waiting for it."""
+        self._rows.append(closed)
+
+    async def record(self, closed: Closed) -> None:
+        """Record, and return once it is in the database."""
+        self._rows.append(closed)
+        await self.flush()
+
+    async def flush(self) -> None:
+        async with self._writing:  # rows added while a transaction runs go in the next one
+            rows, self._rows = self._rows, []
+            if not rows:
+                return
+            await self.services.store.close_rows(rows, self.services.today())
+            for closed in rows:
+                self.summary.add(closed)
+            if self.report:
+                self.report(self.summary.total)
 
 
 class Deliverer:
@@ -140,23 +214,29 @@ class Deliverer:
 
     Of all the processes on one database, only the holder of the sender lock plans and sends,
     so two instances never spend Telegram's budget twice; another takes the lock over as soon
-    as the holder dies, and puts its rows in flight back in the outbox.
+    as the holder dies, and puts its rows in flight back in the outbox. Every instance records
+    a heartbeat at each beat, with the share of the budget its replies need.
     """
 
-    def __init__(self, services: Services, bot: Bot, *, concurrency: int = 8) -> None:
+    def __init__(self, services: Services, bot: CampaignBot, *,
+                 concurrency: int | None = None) -> None:
         self.services = services
         self.bot = bot
-        self.concurrency = concurrency
-        # the broadcast's share of the bot's messages per second: the rest is kept for
-        # replies, which every instance sends, the sender too
-        self._pace = AsyncLimiter(1, 1 / (services.settings.rate * BROADCAST_SHARE))
+        rate = services.settings.rate
+        self.concurrency = concurrency or senders_for(rate)
+        self.batch = min(256, max(2 * self.concurrency, int(rate)))  # rows per claim
+        self.paid = services.settings.paid_broadcast
+        limiter = getattr(bot, "rate_limiter", None)
+        self.budget = limiter if isinstance(limiter, Budget) else None
         self._round = asyncio.Lock()
         self._planning = asyncio.Lock()
         self._checking = asyncio.Lock()
         # this sender's name in the outbox: a new sender puts back every other's rows
         self.owner = uuid.uuid4().hex
+        self.started_at = time.time()
         self._lock = services.store.sender_lock()
         self._sending = False
+        self._others = 0  # the other live instances' leases, as of the last heartbeat
         self._checked = 0.0
         self._checked_timing: Campaign | None = None
         self._stopping = False
@@ -165,14 +245,20 @@ class Deliverer:
     async def is_sender(self) -> bool:
         """Hold (or take over) the sender lock; checked at most every few seconds, by one
         worker at a time (the lock's connection runs one query at a time)."""
+        if self._sending and not self._lock.held:  # its connection is gone: stop at once
+            self._sending = False
+            log.warning("this process lost the sender lock; it stops sending")
         async with self._checking:
             if self._sending and time.monotonic() - self._checked < LOCK_CHECK_EVERY:
                 return True
             was_sending, self._checked = self._sending, time.monotonic()
             self._sending = await self._lock.acquire()
+            if self.budget is not None and self._sending != was_sending:
+                self.budget.sending = self._sending
+                self.budget.share(self._others)
             if self._sending and not was_sending:
                 released = await self.services.store.release_claims(self.owner)
-                # the sender before may have sent its last message a moment ago: one second
+                # the sender before may have sent its last message a moment ago: one window
                 # apart, the two together stay within Telegram's messages per second
                 await asyncio.sleep(HANDOVER_PAUSE)
                 log.info("this process sends the daily push and announcements now "
@@ -181,11 +267,74 @@ class Deliverer:
                 log.warning("this process lost the sender lock; it stops sending")
             return self._sending
 
+    async def heartbeat(self) -> None:
+        """Record this instance as alive with its replies' lease; the sender then takes the
+        budget less every other live instance's lease."""
+        store, now = self.services.store, time.time()
+        lease = self.budget.lease.beat() if self.budget else 0
+        await store.heartbeat(self.owner, started_at=self.started_at, sending=self._sending,
+                              reply_lease=lease, version=__version__, now=now)
+        self._others = sum(instance[4] for instance in await store.instances()
+                           if instance[0] != self.owner and instance[2] > now - ALIVE)
+        if self.budget is not None:
+            self.budget.sending = self._sending
+            self.budget.share(self._others)
+
+    async def join(self) -> None:
+        """Enter the shared budget before answering anyone: record this instance's lease,
+        and if other instances run, wait until the sender has read it (a new instance's
+        first replies must not come on top of a broadcast using every slot)."""
+        if self.budget is not None:
+            self.budget.sending = False
+        await self.heartbeat()
+        others = [i for i in await self.services.store.instances()
+                  if i[0] != self.owner and i[2] > time.time() - ALIVE]
+        if others and self.budget is not None:
+            log.info("waiting %.0f s for the sender to leave room for this instance's replies",
+                     LEASE_GRACE)
+            await asyncio.sleep(LEASE_GRACE)
+
+    def beat(self) -> None:
+        """The scheduler's beat (PTB's JobQueue, every few seconds): heartbeat, then a tick,
+        in the background."""
+        self.spawn(self._beat())
+
+    async def _beat(self) -> None:
+        await self.heartbeat()
+        if self._sending:
+            await self.report_announcements()
+        await self.tick()
+
+    async def report_announcements(self) -> None:
+        """Keep each organiser's status message up to date while their announcement goes
+        out (edited only when the figure changed), and say when it is finished."""
+        store = self.services.store
+        for announcement, chat_id, message_id, language, shown in \
+                await store.announcements_to_report():
+            states = await store.announcement_states(announcement)
+            sent, total = states.get("sent", 0), sum(states.values())
+            finished = not states.get("pending", 0) + states.get("sending", 0)
+            if sent == shown and not finished:
+                continue
+            text = messages.announcement_progress(self.services.i18n.get(language), sent,
+                                                  total, finished)
+            try:
+                await self.bot.edit_message_text(text, chat_id, message_id)
+            except TelegramError as error:  # deleted, or not modified: nothing to show
+                log.info("announcement %d progress not shown: %s", announcement, error)
+            await store.reported(announcement, sent, finished)
+
     def wake(self) -> None:
         """A tick in the background, now (a new subscriber, an announcement to send)."""
+        self.spawn(self.tick())
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run delivery work as a task of this Deliverer: PTB's `Application.stop()` waits
+        for its own tasks, and a stop must not wait for a whole broadcast."""
         if self._stopping:
+            work.close()
             return
-        task = asyncio.get_running_loop().create_task(self.tick(), name="delivery")
+        task = asyncio.get_running_loop().create_task(work, name="delivery")
         self._tasks.add(task)
         task.add_done_callback(self._done)
 
@@ -195,8 +344,8 @@ class Deliverer:
             log.error("delivery round failed", exc_info=task.exception())
 
     async def stop(self) -> None:
-        """Stop claiming, let the rows in flight finish (a few seconds at most), then give
-        up the sender lock so another instance takes over at once."""
+        """Stop claiming, let the rows in flight finish (at most STOP_TIMEOUT seconds), then
+        give up the sender lock and this instance's lease so another takes over at once."""
         self._stopping = True
         if self._tasks:
             _, late = await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT)
@@ -205,6 +354,8 @@ class Deliverer:
             await asyncio.gather(*late, return_exceptions=True)
         await self._lock.release()
         self._sending = False
+        with contextlib.suppress(Exception):  # the database may be gone already
+            await self.services.store.leave(self.owner)
 
     async def enqueue_due(self, now: dt.datetime, limit: int | None = None) -> int:
         """Queue the chats due now, a batch at a time, looking at up to `limit` chats (all
@@ -217,16 +368,26 @@ class Deliverer:
         added = looked = 0
         while (limit is None or looked < limit) and (
                 chats := await store.due_chats(now.timestamp(), DUE_BATCH)):
-            due = [(chat.chat_id, day) for chat in chats
-                   if (day := schedule.due_day(chat, campaign, now)) is not None]
+            due = [Due(chat.chat_id, day,
+                       schedule.day_ends_at(schedule.chat_zone(chat, campaign), campaign, day),
+                       schedule.due_since(chat, campaign, now))
+                   for chat in chats if (day := schedule.due_day(chat, campaign, now))]
             next_push = {chat.chat_id: schedule.next_push(chat, campaign, now) for chat in chats}
             added += await store.plan(campaign.edition, due, next_push, now.timestamp())
             looked += len(chats)
         return added
 
+    async def enqueue_day(self, day: int) -> int:
+        """One campaign day for every subscriber (`tgbot push --date`), for that day only."""
+        store, campaign = self.services.store, self.services.campaign
+        ends = {zone: schedule.day_ends_at(schedule.zone_named(zone, campaign), campaign, day)
+                for zone in await store.subscribed_zones()}
+        return await store.enqueue_day(campaign.edition, day, ends,
+                                       self.services.clock().timestamp())
+
     async def tick(self) -> None:
-        """The scheduler's beat (every few seconds): start a round; while a long broadcast
-        drains, keep queueing the chats whose push time comes meanwhile."""
+        """Start a round; while a long broadcast drains, keep queueing the chats whose push
+        time comes meanwhile."""
         if not self._round.locked():
             await self.run_round()
         elif self._sending and not self._planning.locked():
@@ -251,67 +412,129 @@ class Deliverer:
     async def drain(self, report: Callable[[int], None] | None = None) -> Summary:
         """Send claimed rows until none is ready (rows waiting for a retry stay for later).
 
-        `concurrency` workers each claim and send one row at a time, so the rate limiter is
-        never left idle waiting for a whole batch. `report`, if given, hears how many rows
-        have been closed so far. Stops early if this process lost the sender lock.
+        One claimer takes a batch of rows at a time (one transaction), renders each message
+        once per language, day and kind of chat, and hands the rows to `concurrency` senders,
+        so the budget is never left idle; closed rows are recorded a batch at a time.
+        `report`, if given, hears how many rows have been closed so far. Stops early if this
+        process lost the sender lock or is stopping: rows it claimed but did not send go back
+        to the outbox.
         """
         summary = Summary()
-        store = self.services.store
+        recorder = _Recorder(self.services, summary, report)
+        jobs: asyncio.Queue[_Job | None] = asyncio.Queue(maxsize=self.batch)
 
-        async def worker() -> None:
-            while not self._stopping and await self.is_sender() and (
-                    claimed := await store.claim(1, owner=self.owner)):
-                summary.add(await self.deliver_safely(claimed[0]))
-                if report:
-                    report(summary.total)
+        async def claimer() -> None:
+            try:
+                while not self._stopping and await self.is_sender() and (
+                        claimed := await self.services.store.claim(self.batch,
+                                                                   owner=self.owner)):
+                    for job in await self._prepare(claimed, recorder):
+                        await jobs.put(job)
+            finally:
+                for _ in range(self.concurrency):
+                    await jobs.put(None)
 
-        await asyncio.gather(*(worker() for _ in range(self.concurrency)))
+        async def sender() -> None:
+            while (job := await jobs.get()) is not None:
+                if self._stopping or not self._sending:
+                    recorder.add(Closed(job.delivery, "pending"))  # back in the outbox
+                    continue
+                await recorder.record(await self._send_safely(job))
+
+        await asyncio.gather(claimer(), *(sender() for _ in range(self.concurrency)))
+        await recorder.flush()
         return summary
 
-    async def deliver_safely(self, delivery: Delivery) -> str:
-        """`deliver`, but a bug on one row (not a Telegram answer) fails that row alone
+    async def _prepare(self, claimed: list[Delivery], recorder: _Recorder) -> list[_Job]:
+        """The claimed rows' chats and messages; rows with nothing to send are closed."""
+        campaign, store = self.services.campaign, self.services.store
+        chats = await store.chats([d.chat_id for d in claimed])
+        done = await self._done_by(claimed, chats)
+        rendered: dict[tuple, tuple[Reply, dict[str, object] | None] | None] = {}
+        jobs = []
+        for delivery in claimed:
+            chat = chats.get(delivery.chat_id)
+            if chat is None or not chat.subscribed:
+                recorder.add(Closed(delivery, "skipped"))
+                continue
+            if delivery.announcement_id:
+                key: tuple = ("announcement", delivery.announcement_id)
+                expires_at = delivery.expires_at
+            else:
+                key = (chat.language, delivery.day, chat.kind, chat.chat_id in done)
+                expires_at = delivery.expires_at or schedule.day_ends_at(
+                    schedule.chat_zone(chat, campaign), campaign, delivery.day)
+            if key not in rendered:
+                reply = await self._render(delivery, chat, chat.chat_id in done)
+                rendered[key] = (reply, broadcast_fields(reply, self.paid)) if reply else None
+            message = rendered[key]
+            if message is None:
+                recorder.add(Closed(delivery, "skipped"))
+            else:
+                jobs.append(_Job(delivery, chat, *message, expires_at))
+        return jobs
+
+    async def _done_by(self, claimed: list[Delivery], chats: dict[int, Chat]) -> set[int]:
+        """The people among these private chats who already did the action of their row."""
+        campaign, by_day = self.services.campaign, defaultdict(list)
+        for d in claimed:
+            chat = chats.get(d.chat_id)
+            if not d.announcement_id and chat is not None and chat.kind == "private":
+                by_day[d.day].append(d.chat_id)
+        done: set[int] = set()
+        for day, user_ids in by_day.items():
+            action = campaign.action_for_day(day)
+            if action is not None:
+                done |= await self.services.store.completed_by(campaign.edition, action.id,
+                                                               user_ids)
+        return done
+
+    async def _send_safely(self, job: _Job) -> Closed:
+        """`_send`, but a bug on one row (not a Telegram answer) fails that row alone
         instead of stopping the round with the row held as in flight."""
         try:
-            return await self.deliver(delivery)
+            return await self._send(job)
         except Exception:
-            log.exception("delivery of day %s failed", delivery.day)
-            await self.services.store.finish(delivery, "failed", self.services.today())
-            return "failed"
+            log.exception("delivery of day %s failed", job.delivery.day)
+            return Closed(job.delivery, "failed")
 
-    async def deliver(self, delivery: Delivery) -> str:
-        """Send one claimed row and close it; return the Summary field it counts in."""
-        services, store = self.services, self.services.store
-        chat = await store.chat(delivery.chat_id)
-        reply = await self._render(delivery, chat) if chat and chat.subscribed else None
-        if chat is None or reply is None:
-            await store.finish(delivery, "skipped", services.today())
-            return "skipped"
+    async def _send(self, job: _Job) -> Closed:
+        """Send one row, unless its day (or lifetime) is over; return how it closes."""
+        delivery, chat = job.delivery, job.chat
+        if job.expires_at is not None and \
+                self.services.clock().timestamp() >= job.expires_at:
+            return Closed(delivery, "expired")
         error: Exception | None = None
-        message = None
+        message_id = None
         try:
-            async with self._pace:
-                message = await send_reply(self.bot, store, chat.chat_id, reply,
-                                           chat.thread_id)
+            if job.fields is not None:
+                fields = {**job.fields, "chat_id": chat.chat_id}
+                if chat.thread_id is not None:
+                    fields["message_thread_id"] = chat.thread_id
+                answer = await self.bot.send_fields(fields, rate_limit_args=Priority.BROADCAST)
+                message_id = answer["message_id"]
+            else:
+                extra: dict[str, object] = {"rate_limit_args": Priority.BROADCAST}
+                if self.paid:
+                    extra["allow_paid_broadcast"] = True
+                message = await send_reply(self.bot, self.services.store, chat.chat_id,
+                                           job.reply, chat.thread_id, **extra)
+                message_id = message.message_id
         except TelegramError as exc:
             error = exc
         result = outcome(error, delivery.attempts)
         if result.state == "sent":
-            await store.finish(delivery, "sent", services.today(),
-                               message.message_id if message else None)
-            return "sent"
+            return Closed(delivery, "sent", message_id, paid=self.paid)
         log.info("delivery %s: %s (%s)", "announcement" if delivery.announcement_id
                  else f"of day {delivery.day}", result.state, type(error).__name__)
         if result.state == "migrated" and result.new_chat_id is not None:
-            await store.migrate_chat(delivery.chat_id, result.new_chat_id)
-            await store.retry_later(replace(delivery, chat_id=result.new_chat_id), 0)
-            return "retried"
+            await self.services.store.migrate_chat(delivery.chat_id, result.new_chat_id)
+            return Closed(replace(delivery, chat_id=result.new_chat_id), "pending")
         if result.state == "retry":
-            await store.retry_later(delivery, result.delay)
-            return "retried"
-        await store.finish(delivery, result.state, services.today())
-        return result.state
+            return Closed(delivery, "pending", not_before=time.time() + result.delay)
+        return Closed(delivery, result.state)
 
-    async def _render(self, delivery: Delivery, chat: Chat) -> Reply | None:
+    async def _render(self, delivery: Delivery, chat: Chat, done: bool) -> Reply | None:
         """The message for a row, in the chat's language; None if there is nothing to send."""
         services, campaign = self.services, self.services.campaign
         if delivery.announcement_id:
@@ -321,4 +544,5 @@ class Deliverer:
         if action is None or delivery.edition != campaign.edition:
             return None
         return messages.action_message(services.i18n.get(chat.language), campaign, action,
-                                       bot_username=services.bot_username, chat_kind=chat.kind)
+                                       bot_username=services.bot_username, chat_kind=chat.kind,
+                                       done=done)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
+from babel.dates import format_date, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -91,7 +91,7 @@ class Translator:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self.translations.ngettext(singular, plural, n)
 
-    def number(self, n: int) -> str:
+    def number(self, n: float) -> str:
         return self.digits(format_decimal(n, locale=self.format_locale))
 
     def date(self, date: dt.date, format: str = "long") -> str:
@@ -101,6 +101,10 @@ class Translator:
     def day_month(self, date: dt.date) -> str:
         """A date without the year, for campaign days: "23 ноября", "5 de noviembre"."""
         return self.digits(format_date(date, format="d MMMM", locale=self.format_locale))
+
+    def duration(self, length: dt.timedelta) -> str:
+        """A length of time as this language says it: "1 day", "12 heures"."""
+        return self.digits(format_timedelta(length, threshold=2, locale=self.format_locale))
 
     def digits(self, text: str) -> str:
         """Persian readers expect Persian digits; every other language keeps what Babel wrote."""

@@ -265,3 +265,13 @@ def language_menu(t: Translator, languages: dict[str, str]) -> Reply:
     rows = [[button(name, "lang", code) for code, name in names[i:i + 3]]
             for i in range(0, len(names), 3)]
     return Reply(t.direct(t.gettext("🌐 Choose your language:")), rows)
+
+
+def announcement_progress(t: Translator, sent: int, total: int, finished: bool) -> str:
+    """The organiser's status message while an announcement goes out, and at the end."""
+    text = fill(t.gettext("📣 {sent} of {total} sent"),
+                {"sent": t.number(sent), "total": t.number(total)})
+    if finished:
+        text += "\n" + fill(t.gettext("Finished. Not delivered: {failed}."),
+                            {"failed": t.number(total - sent)})
+    return text

@@ -123,6 +123,38 @@ SQLITE: list[tuple[str, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        "0006_outbox_lifetimes",
+        """
+        -- Every outbox row has a lifetime: a day's action is for that day in the chat's own
+        -- zone, an announcement for its lifetime; past it the row is closed as 'expired'.
+        -- NULL (rows queued before this migration): judged when the row is claimed.
+        ALTER TABLE deliveries ADD COLUMN expires_at REAL;
+        ALTER TABLE deliveries ADD COLUMN due_at REAL;   -- when it became due: the push lag
+        ALTER TABLE deliveries ADD COLUMN paid INTEGER NOT NULL DEFAULT 0;  -- a paid broadcast
+        ALTER TABLE announcement_deliveries ADD COLUMN expires_at REAL;
+        ALTER TABLE announcement_deliveries ADD COLUMN due_at REAL;
+        ALTER TABLE announcement_deliveries ADD COLUMN paid INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE announcements ADD COLUMN lifetime REAL;  -- seconds; NULL: the default
+        -- The organiser's status message, which the sender edits with the progress; a
+        -- finished announcement's state becomes 'done'.
+        ALTER TABLE announcements ADD COLUMN status_chat_id INTEGER;
+        ALTER TABLE announcements ADD COLUMN status_message_id INTEGER;
+        ALTER TABLE announcements ADD COLUMN status_language TEXT;
+        ALTER TABLE announcements ADD COLUMN reported INTEGER;  -- rows sent when last shown
+        CREATE INDEX deliveries_expiry ON deliveries (state, expires_at);
+        -- Each running instance, refreshed at its beat: who sends, and how many of Telegram's
+        -- messages per second its replies may use (the sender leaves those to it).
+        CREATE TABLE instances (
+            instance_id TEXT PRIMARY KEY,
+            started_at REAL NOT NULL,
+            heartbeat_at REAL NOT NULL,
+            sending INTEGER NOT NULL DEFAULT 0,
+            reply_lease INTEGER NOT NULL DEFAULT 0,
+            version TEXT
+        ) WITHOUT ROWID;
+        """,
+    ),
 ]
 
 POSTGRES: dict[str, str] = {
@@ -208,6 +240,28 @@ POSTGRES: dict[str, str] = {
         CREATE TABLE meta (
             key TEXT PRIMARY KEY,
             value TEXT NOT NULL
+        );
+        """,
+    "0006_outbox_lifetimes": """
+        ALTER TABLE deliveries ADD COLUMN expires_at DOUBLE PRECISION;
+        ALTER TABLE deliveries ADD COLUMN due_at DOUBLE PRECISION;
+        ALTER TABLE deliveries ADD COLUMN paid INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE announcement_deliveries ADD COLUMN expires_at DOUBLE PRECISION;
+        ALTER TABLE announcement_deliveries ADD COLUMN due_at DOUBLE PRECISION;
+        ALTER TABLE announcement_deliveries ADD COLUMN paid INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE announcements ADD COLUMN lifetime DOUBLE PRECISION;
+        ALTER TABLE announcements ADD COLUMN status_chat_id BIGINT;
+        ALTER TABLE announcements ADD COLUMN status_message_id BIGINT;
+        ALTER TABLE announcements ADD COLUMN status_language TEXT;
+        ALTER TABLE announcements ADD COLUMN reported INTEGER;
+        CREATE INDEX deliveries_expiry ON deliveries (state, expires_at);
+        CREATE TABLE instances (
+            instance_id TEXT PRIMARY KEY,
+            started_at DOUBLE PRECISION NOT NULL,
+            heartbeat_at DOUBLE PRECISION NOT NULL,
+            sending INTEGER NOT NULL DEFAULT 0,
+            reply_lease INTEGER NOT NULL DEFAULT 0,
+            version TEXT
         );
         """,
 }

@@ -14,9 +14,13 @@ from tgbot.store import Chat
 
 
 def chat_zone(chat: Chat | None, campaign: Campaign) -> zoneinfo.ZoneInfo:
-    zone = chat.timezone if chat and chat.timezone else campaign.timezone
+    return zone_named(chat.timezone if chat else None, campaign)
+
+
+def zone_named(name: str | None, campaign: Campaign) -> zoneinfo.ZoneInfo:
+    """A stored zone name (None, or one that no longer exists: the campaign's zone)."""
     try:
-        return zoneinfo.ZoneInfo(zone)
+        return zoneinfo.ZoneInfo(name) if name else campaign.tz
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return campaign.tz
 
@@ -60,3 +64,18 @@ def timing(campaign: Campaign) -> str:
     """What of a campaign the push times depend on; planned times stay valid while it holds."""
     return (f"{campaign.edition} {campaign.start_date} {campaign.timezone} "
             f"{campaign.push_time:%H:%M}")
+
+
+def day_ends_at(zone: dt.tzinfo, campaign: Campaign, day: int) -> float:
+    """When a campaign day is over in a zone (a UTC timestamp): its action is for that day
+    only, so an outbox row of it expires then."""
+    date = campaign.date_of(day) + dt.timedelta(days=1)
+    return dt.datetime.combine(date, dt.time(0), tzinfo=zone).timestamp()
+
+
+def due_since(chat: Chat, campaign: Campaign, now: dt.datetime) -> float:
+    """When today's push became due for a chat (its push time today): the push lag's start."""
+    local = local_now(chat, campaign, now)
+    moment = dt.datetime.combine(local.date(), push_time(chat, campaign),
+                                 tzinfo=chat_zone(chat, campaign))
+    return min(moment.timestamp(), now.timestamp())

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,10 @@ class Stats:
         return sum(self.subscribers.values())
 
 
-async def collect(store: Store, campaign: Campaign, today: dt.date) -> Stats:
+async def collect(store: Store, campaign: Campaign, today: dt.date,
+                  now: float | None = None) -> Stats:
+    """The figures on `today`; `now` (a UTC timestamp, default the real time) tells which
+    pending rows of the last push have expired."""
     stats = Stats()
     for kind, language, count in await store.subscribers():
         stats.subscribers[kind] += count
@@ -48,8 +52,14 @@ async def collect(store: Store, campaign: Campaign, today: dt.date) -> Stats:
         stats.per_date[on] += count
         stats.rows.append((day, action_id, on, language or "?", count))
     stats.subscriptions_by_date = await store.subscriptions_by_date()
-    stats.last_push = await store.last_push(campaign.edition)
+    stats.last_push = await store.last_push(campaign.edition,
+                                            time.time() if now is None else now)
     return stats
+
+
+def stars_spent(states: dict[str, int]) -> float:
+    """Stars a push cost: 0.1 for each message sent as a paid broadcast."""
+    return round(states.get("paid", 0) * 0.1, 1)
 
 
 def write_csv(stats: Stats, path: Path) -> int:
@@ -75,5 +85,6 @@ def table(stats: Stats) -> str:
     if stats.last_push:
         day, states = stats.last_push
         lines.append(f"last push (day {day}): "
-                     + "  ".join(f"{k}: {v}" for k, v in sorted(states.items())))
+                     + "  ".join(f"{k}: {v}" for k, v in sorted(states.items()) if k != "paid")
+                     + (f"  Stars spent: {stars_spent(states):g}" if states.get("paid") else ""))
     return "\n".join(lines)

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from tgbot.backends import Database, SenderLock, SQLiteDatabase, Transaction, open_database
 from tgbot.migrations import migrations
@@ -25,6 +26,7 @@ TABLES = {"meta": "key", "chats": "chat_id", "completions": "user_id, edition, a
           "group_presses": "chat_id, edition, day, user_id", "announcements": "id",
           "deliveries": "chat_id, edition, day",
           "announcement_deliveries": "announcement_id, chat_id"}
+# (`instances` is not copied: it holds the running processes of the database it is in.)
 # Two instances starting at once on one PostgreSQL database apply each migration once.
 _MIGRATION_LOCK = {"postgresql": "SELECT pg_advisory_xact_lock(7467626)"}
 
@@ -44,13 +46,20 @@ class Chat:
 
 @dataclass(frozen=True)
 class Delivery:
-    """One claimed outbox row: the day's action, or announcement `announcement_id`, to a chat."""
+    """One claimed outbox row: the day's action, or announcement `announcement_id`, to a chat.
+
+    `expires_at` (a UTC timestamp) is when the row stops being worth sending: the end of its
+    day in the chat's zone, or the end of the announcement's lifetime; None for rows queued
+    before rows had lifetimes. `due_at` is when it became due (the push lag counts from it).
+    """
 
     chat_id: int
     edition: int
     day: int
     attempts: int
     announcement_id: int = 0
+    expires_at: float | None = None
+    due_at: float | None = None
 
     @property
     def _where(self) -> tuple[str, str, tuple[int, ...]]:
@@ -62,6 +71,29 @@ class Delivery:
                 (self.chat_id, self.edition, self.day))
 
 
+class Due(NamedTuple):
+    """A daily-action row to queue: which chat and day, until when, due since when."""
+
+    chat_id: int
+    day: int
+    expires_at: float | None = None
+    due_at: float | None = None
+
+
+@dataclass(frozen=True)
+class Closed:
+    """What became of a claimed row: sent, failed, gone (chat blocked or deleted), expired,
+    skipped, or pending again (a retry, not before `not_before`)."""
+
+    delivery: Delivery
+    state: str
+    message_id: int | None = None
+    paid: bool = False
+    not_before: float = 0.0
+
+
+# a timestamp parameter, typed for both databases (REAL is 4 bytes in PostgreSQL)
+_TIME = "CAST(? AS DOUBLE PRECISION)"
 _CHAT_COLUMNS = "chat_id, kind, language, subscribed, push_time, timezone, thread_id"
 # what a group keeps when it becomes a supergroup
 _MOVED_CHAT_COLUMNS = ("language", "subscribed", "push_time", "timezone", "created_on",
@@ -288,18 +320,19 @@ class Store:
         return (await self._db.fetch("SELECT COUNT(*) FROM chats WHERE next_push_at <= ?",
                                      (now,)))[0][0]
 
-    async def plan(self, edition: int, due: Iterable[tuple[int, int]],
+    async def plan(self, edition: int, due: Iterable[Due],
                    next_push: Mapping[int, float | None], now: float) -> int:
-        """Queue the (chat_id, day) pairs that are due and move each looked-at chat to its
-        next push time, in one transaction; return the outbox rows added.
+        """Queue the rows that are due and move each looked-at chat to its next push time, in
+        one transaction; return the outbox rows added.
 
-        A chat whose settings changed meanwhile (next_push_at no longer due) keeps its new
-        time."""
+        A chat's rows of earlier days still pending are closed as expired: a day's action is
+        for its day only. A chat whose settings changed meanwhile (next_push_at no longer
+        due) keeps its new time."""
         by_time: dict[float | None, list[int]] = defaultdict(list)
         for chat_id, at in next_push.items():
             by_time[at].append(chat_id)
         async with self._db.transaction() as tx:
-            added = await self._enqueue(tx, edition, due)
+            added = await self._enqueue(tx, edition, due, expire_earlier=True)
             for at, chat_ids in by_time.items():
                 for chunk in _chunks(chat_ids):
                     await tx.execute(f"UPDATE chats SET next_push_at = ? WHERE chat_id IN "
@@ -321,34 +354,53 @@ class Store:
 
     # --- deliveries (the outbox) ------------------------------------------------------------
 
-    async def enqueue(self, edition: int, due: Iterable[tuple[int, int]]) -> int:
-        """Add outbox rows for (chat_id, day) pairs of subscribed chats; an existing row stays."""
+    async def enqueue(self, edition: int, due: Iterable[Due | tuple[int, int]]) -> int:
+        """Add outbox rows for subscribed chats; an existing row stays."""
         async with self._db.transaction() as tx:
             return await self._enqueue(tx, edition, due)
 
     @staticmethod
-    async def _enqueue(tx: Transaction, edition: int, due: Iterable[tuple[int, int]]) -> int:
-        by_day: dict[int, list[int]] = defaultdict(list)
-        for chat_id, day in due:
-            by_day[day].append(chat_id)
+    async def _enqueue(tx: Transaction, edition: int, due: Iterable[Due | tuple[int, int]],
+                       *, expire_earlier: bool = False) -> int:
+        by_day: dict[tuple[int, float | None, float | None], list[int]] = defaultdict(list)
+        for row in due:
+            chat_id, day, expires_at, due_at = Due(*row)
+            by_day[day, expires_at, due_at].append(chat_id)
         added = 0
-        for day, chat_ids in by_day.items():
+        for (day, expires_at, due_at), chat_ids in by_day.items():
             for chunk in _chunks(chat_ids):
+                if expire_earlier:
+                    await tx.execute("UPDATE deliveries SET state = 'expired' WHERE state = "
+                                     f"'pending' AND chat_id IN ({_marks(chunk)}) AND "
+                                     "edition = ? AND day < ?", (*chunk, edition, day))
                 # only chats still subscribed now: one may have left or migrated since
                 added += await tx.execute(
-                    "INSERT INTO deliveries (chat_id, edition, day, state) "
-                    "SELECT chat_id, CAST(? AS INTEGER), CAST(? AS INTEGER), 'pending' "
+                    "INSERT INTO deliveries (chat_id, edition, day, state, expires_at, due_at) "
+                    "SELECT chat_id, CAST(? AS INTEGER), CAST(? AS INTEGER), 'pending', "
+                    f"{_TIME}, {_TIME} "
                     f"FROM chats WHERE subscribed = 1 AND chat_id IN ({_marks(chunk)}) "
-                    "ON CONFLICT DO NOTHING", (edition, day, *chunk))
+                    "ON CONFLICT DO NOTHING", (edition, day, expires_at, due_at, *chunk))
         return added
 
-    async def enqueue_day(self, edition: int, day: int) -> int:
-        """One campaign day for every subscribed chat (`tgbot push --date`)."""
+    async def subscribed_zones(self) -> list[str | None]:
+        """The time zones subscribed chats have chosen (None: the campaign's)."""
+        return [row[0] for row in await self._db.fetch(
+            "SELECT DISTINCT timezone FROM chats WHERE subscribed = 1")]
+
+    async def enqueue_day(self, edition: int, day: int,
+                          expires_at: Mapping[str | None, float], now: float) -> int:
+        """One campaign day for every subscribed chat (`tgbot push --date`), each row
+        expiring at `expires_at[the chat's zone]`."""
         async with self._db.transaction() as tx:
-            return await tx.execute(
-                "INSERT INTO deliveries (chat_id, edition, day, state) "
-                "SELECT chat_id, CAST(? AS INTEGER), CAST(? AS INTEGER), 'pending' "
-                "FROM chats WHERE subscribed = 1 ON CONFLICT DO NOTHING", (edition, day))
+            added = 0
+            for zone, expiry in expires_at.items():
+                added += await tx.execute(
+                    "INSERT INTO deliveries (chat_id, edition, day, state, expires_at, due_at) "
+                    "SELECT chat_id, CAST(? AS INTEGER), CAST(? AS INTEGER), 'pending', "
+                    f"{_TIME}, {_TIME} FROM chats WHERE subscribed = 1 AND "
+                    "COALESCE(timezone, '') = ? ON CONFLICT DO NOTHING",
+                    (edition, day, expiry, now, zone or ""))
+            return added
 
     async def claim(self, limit: int, *, owner: str) -> list[Delivery]:
         """Take up to `limit` pending rows to send. Only the holder of the sender lock claims;
@@ -365,17 +417,38 @@ class Store:
             rows = await tx.fetch(
                 f"UPDATE deliveries {claim} WHERE (chat_id, edition, day) IN (SELECT chat_id, "
                 f"edition, day FROM deliveries {ready} LIMIT ?{skip_locked}) "
-                "RETURNING chat_id, edition, day, attempts", (now, owner, now, limit))
-            claimed = [Delivery(*row) for row in rows]
+                "RETURNING chat_id, edition, day, attempts, expires_at, due_at",
+                (now, owner, now, limit))
+            claimed = [Delivery(chat, edition, day, attempts, 0, expires, due)
+                       for chat, edition, day, attempts, expires, due in rows]
             if len(claimed) < limit:
                 rows = await tx.fetch(
                     f"UPDATE announcement_deliveries {claim} WHERE (announcement_id, chat_id) "
                     f"IN (SELECT announcement_id, chat_id FROM announcement_deliveries {ready} "
-                    f"LIMIT ?{skip_locked}) RETURNING chat_id, attempts, announcement_id",
-                    (now, owner, now, limit - len(claimed)))
-                claimed += [Delivery(chat, 0, 0, attempts, announcement)
-                            for chat, attempts, announcement in rows]
+                    f"LIMIT ?{skip_locked}) RETURNING chat_id, attempts, announcement_id, "
+                    "expires_at, due_at", (now, owner, now, limit - len(claimed)))
+                claimed += [Delivery(chat, 0, 0, attempts, announcement, expires, due)
+                            for chat, attempts, announcement, expires, due in rows]
         return claimed
+
+    async def chats(self, chat_ids: list[int]) -> dict[int, Chat]:
+        """Several chats at once (the rows of a claimed batch)."""
+        found: dict[int, Chat] = {}
+        for chunk in _chunks(chat_ids):
+            rows = await self._db.fetch(f"SELECT {_CHAT_COLUMNS} FROM chats WHERE chat_id IN "
+                                        f"({_marks(chunk)})", chunk)
+            found.update((row[0], _chat(row)) for row in rows)
+        return found
+
+    async def completed_by(self, edition: int, action_id: str, user_ids: list[int]) -> set[int]:
+        """Which of these people have done an action (their push shows Undo, not I did it)."""
+        done: set[int] = set()
+        for chunk in _chunks(user_ids):
+            rows = await self._db.fetch(
+                "SELECT user_id FROM completions WHERE edition = ? AND action_id = ? AND "
+                f"user_id IN ({_marks(chunk)})", (edition, action_id, *chunk))
+            done.update(row[0] for row in rows)
+        return done
 
     async def release_claims(self, owner: str) -> int:
         """Put back rows other senders left in flight (they died: the new holder of the
@@ -387,37 +460,54 @@ class Store:
 
     async def finish(self, delivery: Delivery, state: str, today: dt.date,
                      message_id: int | None = None) -> None:
-        """Close a claimed row: 'sent', 'failed' (gave up) or 'gone' (chat blocked/deleted)."""
-        table, where, params = delivery._where
-        async with self._db.transaction() as tx:
-            await tx.execute(f"UPDATE {table} SET state = ?, message_id = ? WHERE {where}",
-                             (state, message_id, *params))
-            if state == "gone":
-                await tx.execute("UPDATE chats SET subscribed = 0, unsubscribed_on = ?, "
-                                 "next_push_at = NULL WHERE chat_id = ?",
-                                 (today.isoformat(), delivery.chat_id))
+        """Close one claimed row (see `close_rows`)."""
+        await self.close_rows([Closed(delivery, state, message_id)], today)
 
     async def retry_later(self, delivery: Delivery, delay: float) -> None:
-        table, where, params = delivery._where
-        async with self._db.transaction() as tx:
-            await tx.execute(f"UPDATE {table} SET state = 'pending', not_before = ? "
-                             f"WHERE {where}", (time.time() + delay, *params))
+        await self.close_rows([Closed(delivery, "pending", not_before=time.time() + delay)])
 
-    async def delivery_states(self, edition: int, day: int | None = None) -> dict[str, int]:
-        query = "SELECT state, COUNT(*) FROM deliveries WHERE edition = ?"
-        params: tuple = (edition,)
+    async def close_rows(self, results: Iterable[Closed], today: dt.date | None = None) -> None:
+        """Close claimed rows in one transaction: 'sent', 'failed' (gave up), 'gone' (chat
+        blocked or deleted: it is unsubscribed), 'expired', 'skipped', or 'pending' again."""
+        async with self._db.transaction() as tx:
+            for closed in results:
+                table, where, params = closed.delivery._where
+                await tx.execute(f"UPDATE {table} SET state = ?, message_id = ?, paid = ?, "
+                                 f"not_before = ? WHERE {where}",
+                                 (closed.state, closed.message_id, int(closed.paid),
+                                  closed.not_before, *params))
+                if closed.state == "gone":
+                    await tx.execute("UPDATE chats SET subscribed = 0, unsubscribed_on = ?, "
+                                     "next_push_at = NULL WHERE chat_id = ?",
+                                     ((today or dt.datetime.now(dt.UTC).date()).isoformat(),
+                                      closed.delivery.chat_id))
+
+    async def delivery_states(self, edition: int, day: int | None = None,
+                              now: float | None = None) -> dict[str, int]:
+        """Rows by state; pending rows past their lifetime count as 'expired' already."""
+        state = "state" if now is None else \
+            "CASE WHEN state = 'pending' AND expires_at <= ? THEN 'expired' ELSE state END"
+        query = f"SELECT {state}, COUNT(*) FROM deliveries WHERE edition = ?"
+        params: tuple = (edition,) if now is None else (now, edition)
         if day is not None:
-            query, params = query + " AND day = ?", (edition, day)
-        return dict(await self._db.fetch(query + " GROUP BY state", params))
+            query, params = query + " AND day = ?", (*params, day)
+        return dict(await self._db.fetch(query + " GROUP BY 1", params))
+
+    async def paid_sent(self, edition: int, day: int) -> int:
+        """Messages of a day's push sent as paid broadcasts (0.1 Star each)."""
+        return (await self._db.fetch("SELECT COUNT(*) FROM deliveries WHERE edition = ? AND "
+                                     "day = ? AND state = 'sent' AND paid = 1",
+                                     (edition, day)))[0][0]
 
     # --- announcements ----------------------------------------------------------------------
 
-    async def create_announcement(self, text: str, language: str | None,
-                                  today: dt.date) -> int:
+    async def create_announcement(self, text: str, language: str | None, today: dt.date,
+                                  lifetime: float | None = None) -> int:
+        """A draft; `lifetime` (seconds) overrides the configured one for this announcement."""
         async with self._db.transaction() as tx:
-            rows = await tx.fetch("INSERT INTO announcements (text, language, state, created_on) "
-                                  "VALUES (?, ?, 'draft', ?) RETURNING id",
-                                  (text, language, today.isoformat()))
+            rows = await tx.fetch("INSERT INTO announcements (text, language, state, created_on, "
+                                  "lifetime) VALUES (?, ?, 'draft', ?, ?) RETURNING id",
+                                  (text, language, today.isoformat(), lifetime))
             return rows[0][0]
 
     async def announcement(self, announcement_id: int) -> tuple[str, str | None, str] | None:
@@ -434,33 +524,84 @@ class Store:
             query, params = query + " AND language = ?", (language,)
         return (await self._db.fetch(query, params))[0][0]
 
-    async def start_announcement(self, announcement_id: int) -> int:
-        """Draft -> sending: one outbox row per subscribed chat, in one transaction.
+    async def start_announcement(self, announcement_id: int, *, now: float | None = None,
+                                 lifetime: float = 86400.0,
+                                 status: tuple[int, int, str] | None = None) -> int:
+        """Draft -> sending: one outbox row per subscribed chat, in one transaction, each
+        expiring after the announcement's lifetime (or `lifetime` seconds). `status` is the
+        organiser's message (chat id, message id, language) the sender keeps up to date.
 
         Pressing Send twice (or on a cancelled draft) queues nothing more; returns the rows
         added."""
+        now = time.time() if now is None else now
+        chat_id, message_id, language = status or (None, None, None)
         async with self._db.transaction() as tx:
-            rows = await tx.fetch("UPDATE announcements SET state = 'sending' "
-                                  "WHERE id = ? AND state = 'draft' RETURNING language",
-                                  (announcement_id,))
+            rows = await tx.fetch(
+                "UPDATE announcements SET state = 'sending', status_chat_id = ?, "
+                "status_message_id = ?, status_language = ? WHERE id = ? AND state = 'draft' "
+                "RETURNING language, lifetime", (chat_id, message_id, language, announcement_id))
             if not rows:
                 return 0
-            language = rows[0][0]
+            language, own_lifetime = rows[0]
+            expires_at = now + (own_lifetime or lifetime)
             return await tx.execute(
-                "INSERT INTO announcement_deliveries (announcement_id, chat_id, state) "
-                "SELECT CAST(? AS BIGINT), chat_id, 'pending' FROM chats WHERE subscribed = 1 "
+                "INSERT INTO announcement_deliveries (announcement_id, chat_id, state, "
+                "expires_at, due_at) SELECT CAST(? AS BIGINT), chat_id, 'pending', "
+                f"{_TIME}, {_TIME} FROM chats WHERE subscribed = 1 "
                 f"{'AND language = ?' if language else ''} ON CONFLICT DO NOTHING",
-                (announcement_id, language) if language else (announcement_id,))
+                (announcement_id, expires_at, now, language) if language
+                else (announcement_id, expires_at, now))
 
     async def cancel_announcement(self, announcement_id: int) -> bool:
         async with self._db.transaction() as tx:
             return await tx.execute("UPDATE announcements SET state = 'cancelled' "
                                     "WHERE id = ? AND state = 'draft'", (announcement_id,)) > 0
 
+    async def announcements_to_report(self) -> list[tuple[int, int, int, str | None, int | None]]:
+        """(id, status chat, status message, language, sent when last reported) of each
+        announcement being sent whose organiser follows it."""
+        return await self._db.fetch(
+            "SELECT id, status_chat_id, status_message_id, status_language, reported FROM "
+            "announcements WHERE state = 'sending' AND status_message_id IS NOT NULL ORDER BY id")
+
+    async def reported(self, announcement_id: int, sent: int, finished: bool) -> None:
+        """The progress shown to the organiser; a finished announcement is 'done'."""
+        async with self._db.transaction() as tx:
+            await tx.execute("UPDATE announcements SET reported = ?, state = CASE WHEN ? "
+                             "THEN 'done' ELSE state END WHERE id = ?",
+                             (sent, finished, announcement_id))
+
     async def announcement_states(self, announcement_id: int) -> dict[str, int]:
         return dict(await self._db.fetch("SELECT state, COUNT(*) FROM announcement_deliveries "
                                          "WHERE announcement_id = ? GROUP BY state",
                                          (announcement_id,)))
+
+    # --- running instances -----------------------------------------------------------------
+
+    async def heartbeat(self, instance_id: str, *, started_at: float, sending: bool,
+                        reply_lease: int, version: str, now: float) -> None:
+        """Record that an instance is alive, whether it sends, and its replies' share."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO instances VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (instance_id) "
+                "DO UPDATE SET heartbeat_at = excluded.heartbeat_at, sending = "
+                "excluded.sending, reply_lease = excluded.reply_lease",
+                (instance_id, started_at, now, int(sending), reply_lease, version))
+            # instances gone for an hour are forgotten
+            await tx.execute("DELETE FROM instances WHERE heartbeat_at < ?", (now - 3600,))
+
+    async def leave(self, instance_id: str) -> None:
+        """A stopping instance: its share of the budget goes back to the sender at once."""
+        async with self._db.transaction() as tx:
+            await tx.execute("DELETE FROM instances WHERE instance_id = ?", (instance_id,))
+
+    async def instances(self) -> list[tuple[str, float, float, bool, int, str | None]]:
+        """(instance_id, started_at, heartbeat_at, sending, reply_lease, version), newest
+        heartbeat first."""
+        rows = await self._db.fetch("SELECT instance_id, started_at, heartbeat_at, sending, "
+                                    "reply_lease, version FROM instances "
+                                    "ORDER BY heartbeat_at DESC")
+        return [(r[0], r[1], r[2], bool(r[3]), r[4], r[5]) for r in rows]
 
     # --- statistics (aggregates only) -------------------------------------------------------
 
@@ -490,12 +631,17 @@ class Store:
             "FROM completions c LEFT JOIN chats ch ON ch.chat_id = c.user_id "
             "WHERE c.edition = ? GROUP BY 1, 2, 3 ORDER BY 2, 1, 3", (edition,))
 
-    async def last_push(self, edition: int) -> tuple[int, dict[str, int]] | None:
-        """The latest campaign day with outbox rows, and its states."""
+    async def last_push(self, edition: int, now: float) -> tuple[int, dict[str, int]] | None:
+        """The latest campaign day with outbox rows, and its states ('paid': how many were
+        sent as paid broadcasts)."""
         row = await self._db.fetchone("SELECT MAX(day) FROM deliveries WHERE edition = ?",
                                       (edition,))
         day = row[0] if row else None
-        return (day, await self.delivery_states(edition, day)) if day else None
+        if not day:
+            return None
+        states = await self.delivery_states(edition, day, now)
+        paid = await self.paid_sent(edition, day)
+        return day, {**states, "paid": paid} if paid else states
 
     # --- whole-database operations ----------------------------------------------------------
 

@@ -22,6 +22,7 @@ class RateLimiter:
         self.retry_after = 1
         self.rate_limited = 0
         self._all: deque[float] = deque()
+        self._free: deque[float] = deque()
         self._per_chat: dict[int, deque[float]] = {}
         self._per_group: dict[int, deque[float]] = {}
 
@@ -41,21 +42,27 @@ class RateLimiter:
                 or self.per_group_per_minute is not None)
 
     def admit(self, chat_id: int, *, is_group: bool, paid: bool, now: float) -> int | None:
-        """Record an accepted send and return None, or return retry_after (and count it)."""
+        """Record an accepted send and return None, or return retry_after (and count it).
+
+        A paid broadcast (allow_paid_broadcast) "ignores broadcast limits" for 0.1 Star: up to
+        PAID_PER_SECOND sends of any kind in a second; free sends stay within `per_second`
+        free sends (paid ones do not use up the free budget)."""
         if not self.active:
             return None
-        overall = self.per_second
-        if paid and overall is not None:
-            overall = max(overall, PAID_PER_SECOND)
         chat_window = self._per_chat.setdefault(chat_id, deque())
         group_window = self._per_group.setdefault(chat_id, deque()) if is_group else None
-        if (_full(self._all, overall, now - 1.0)
+        free_full = _full(self._free, self.per_second, now - 1.0)
+        all_full = _full(self._all, None if self.per_second is None else PAID_PER_SECOND,
+                         now - 1.0)
+        if ((all_full if paid else free_full)
                 or _full(chat_window, self.per_chat_per_second, now - 1.0)
                 or (group_window is not None
                     and _full(group_window, self.per_group_per_minute, now - 60.0))):
             self.rate_limited += 1
             return self.retry_after
         self._all.append(now)
+        if not paid:
+            self._free.append(now)
         chat_window.append(now)
         if group_window is not None:
             group_window.append(now)

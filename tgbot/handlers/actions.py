@@ -110,8 +110,8 @@ async def completion_press(update: Update, context: BotContext) -> None:
         return
     done = press.verb == "done"
     today = context.services.campaign_today(context.chat_record)
-    changed = await context.store.set_completed(user.id, campaign.edition, action.id, done,
-                                                today)
+    await context.store.set_completed(user.id, campaign.edition, action.id, done,
+                                      today)
     count = len(await context.store.completed(user.id, campaign.edition))
     toast = t.ngettext("✅ Thank you! {count} action done.",
                        "✅ Thank you! {count} actions done.", count) if done \
@@ -121,11 +121,12 @@ async def completion_press(update: Update, context: BotContext) -> None:
     if chat is None or message is None:
         return
     if chat.type == "private":
-        if not changed:  # pressed twice: the buttons already show it
-            return
         rendered = messages.action_message(t, campaign, action, done=done,
                                            bot_username=context.services.bot_username)
-        await update.callback_query.edit_message_reply_markup(rendered.markup)
+        # pressed twice, the buttons already show it; a message sent before the person did
+        # it elsewhere still shows "I did it": it shows Undo now
+        if getattr(message, "reply_markup", None) != rendered.markup:
+            await update.callback_query.edit_message_reply_markup(rendered.markup)
         return
     await context.store.group_press(chat.id, campaign.edition, action.day, user.id, done)
     context.application.create_task(context.services.edits.submit(

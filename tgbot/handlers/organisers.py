@@ -6,20 +6,23 @@ Organisers are the user ids in TGBOT_ADMINS, checked by id, never by name.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import html
+import re
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from tgbot import callbacks
+from tgbot import callbacks, messages
 from tgbot.campaign import CampaignError, load_campaign
 from tgbot.chart import chart_png
+from tgbot.config import parse_lifetime
 from tgbot.context import BotContext, Services
 from tgbot.handlers.common import answer_press, reply
 from tgbot.messages import Reply, button, fill
-from tgbot.stats import collect
+from tgbot.stats import collect, stars_spent
 
-PROGRESS_EVERY = 2.0  # seconds between edits of the announcement's status message
+LIFETIME = re.compile(r"\d+[mhd]")  # "/announce 12h ...": how long it stays worth sending
 
 
 def organisers(services: Services) -> filters.BaseFilter:
@@ -29,7 +32,8 @@ def organisers(services: Services) -> filters.BaseFilter:
 
 async def stats(update: Update, context: BotContext) -> None:
     t, campaign = context.tr, context.campaign
-    figures = await collect(context.store, campaign, context.services.today())
+    figures = await collect(context.store, campaign, context.services.today(),
+                            context.services.clock().timestamp())
     lines = [fill(t.gettext("📊 <b>{name} {edition}</b>"),
                   {"name": html.escape(t.gettext(campaign.name)),
                    "edition": str(campaign.edition)}),
@@ -52,38 +56,53 @@ async def stats(update: Update, context: BotContext) -> None:
     if figures.last_push:
         day, states = figures.last_push
         lines.append(fill(t.gettext("Last push (day {day}): sent {sent}, pending {pending}, "
-                                    "failed {failed}, blocked {gone}"),
-                          {"day": str(day), "sent": str(states.get("sent", 0)),
-                           "pending": str(states.get("pending", 0) + states.get("sending", 0)),
-                           "failed": str(states.get("failed", 0)),
-                           "gone": str(states.get("gone", 0))}))
+                                    "expired {expired}, failed {failed}, blocked {gone}"),
+                          {"day": str(day), "sent": t.number(states.get("sent", 0)),
+                           "pending": t.number(states.get("pending", 0)
+                                               + states.get("sending", 0)),
+                           "expired": t.number(states.get("expired", 0)),
+                           "failed": t.number(states.get("failed", 0)),
+                           "gone": t.number(states.get("gone", 0))}))
+        if states.get("paid"):
+            lines.append(fill(t.gettext("Stars spent on the last push: {stars}"),
+                              {"stars": t.number(stars_spent(states))}))
     await reply(update, context, Reply("\n".join(lines)))
     png = await asyncio.to_thread(chart_png, figures, f"{campaign.name} {campaign.edition}")
     await context.bot.send_photo(update.effective_chat.id, png)
 
 
 async def announce(update: Update, context: BotContext) -> None:
-    """/announce [xx] TEXT: preview exactly as subscribers will see it, with Send / Cancel."""
-    t, message = context.tr, update.effective_message
+    """/announce [xx] [12h] TEXT: preview exactly as subscribers will see it, with Send /
+    Cancel. `xx` reaches one language only; `12h` (or 90m, 2d) is how long the announcement
+    stays worth sending, instead of TGBOT_ANNOUNCEMENT_LIFETIME."""
+    t, message, services = context.tr, update.effective_message, context.services
     text = message.text_html.split(maxsplit=1)[1] if len((message.text or "").split()) > 1 \
         else ""
-    language = None
-    first, _, rest = text.partition(" ")
-    if first in context.services.i18n.languages and rest.strip():
-        language, text = first, rest.strip()
+    language, lifetime = None, None
+    for _ in range(2):  # the language and the lifetime, in either order
+        first, _, rest = text.partition(" ")
+        if not rest.strip():
+            break
+        if first in services.i18n.languages and language is None:
+            language, text = first, rest.strip()
+        elif LIFETIME.fullmatch(first) and lifetime is None:
+            lifetime, text = parse_lifetime(first, "the lifetime"), rest.strip()
     if not text:
         await reply(update, context, Reply(t.gettext(
             "Write the announcement after the command: /announce Your text. To reach only "
             "one language, start with its code: /announce fr Votre texte.")))
         return
-    announcement = await context.store.create_announcement(text, language,
-                                                           context.services.today())
+    announcement = await context.store.create_announcement(text, language, services.today(),
+                                                           lifetime)
     audience = await context.store.audience(language)
     await reply(update, context, Reply(text))
+    lasts = dt.timedelta(seconds=lifetime or services.settings.announcement_lifetime)
     await reply(update, context, Reply(
         fill(t.ngettext("☝️ This goes to {count} subscribed chat. Send it?",
                         "☝️ This goes to {count} subscribed chats. Send it?", audience),
-             {"count": t.number(audience)}),
+             {"count": t.number(audience)}) + "\n"
+        + fill(t.gettext("⏳ Chats it has not reached within {duration} will not get it."),
+               {"duration": t.duration(lasts)}),
         [[button(t.gettext("📣 Send"), "annsend", announcement),
           button(t.gettext("Cancel"), "anncancel", announcement)]]))
 
@@ -101,33 +120,20 @@ async def announce_press(update: Update, context: BotContext) -> None:
         await reply(update, context, Reply(t.gettext("Cancelled: nothing was sent.")),
                     edit=True)
         return
-    total = await store.start_announcement(announcement)
+    status = update.callback_query.message
+    total = await store.start_announcement(
+        announcement, now=context.services.clock().timestamp(),
+        lifetime=context.services.settings.announcement_lifetime,
+        status=(status.chat.id, status.message_id, t.code) if status else None)
     await answer_press(update)
     if not total:
         await reply(update, context, Reply(t.gettext("This announcement was already sent or "
                                                      "cancelled.")), edit=True)
         return
-    status = update.callback_query.message
+    # the sender edits the status message with the progress at each beat (delivery.py)
+    await reply(update, context, Reply(messages.announcement_progress(t, 0, total, False)),
+                edit=True)
     context.services.deliverer.wake()
-    context.application.create_task(_report(context, status, announcement, total))
-
-
-async def _report(context: BotContext, status: Message, announcement: int, total: int) -> None:
-    """Edit one status message with the progress until every row is closed."""
-    t = context.tr
-    while True:
-        await asyncio.sleep(PROGRESS_EVERY)
-        states = await context.store.announcement_states(announcement)
-        done = states.get("sent", 0)
-        open_rows = states.get("pending", 0) + states.get("sending", 0)
-        text = fill(t.gettext("📣 {sent} of {total} sent"),
-                    {"sent": t.number(done), "total": t.number(total)})
-        if not open_rows:
-            text += "\n" + fill(t.gettext("Finished. Not delivered: {failed}."),
-                                {"failed": t.number(total - done)})
-        await context.bot.edit_message_text(text, status.chat.id, status.message_id)
-        if not open_rows:
-            return
 
 
 async def reload_command(update: Update, context: BotContext) -> None:

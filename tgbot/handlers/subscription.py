@@ -15,7 +15,7 @@ from tgbot.groups import ADMIN_STATUSES
 from tgbot.handlers.common import answer_press, may_manage, reply, topic_of
 from tgbot.i18n import Translator
 from tgbot.messages import Reply, button
-from tgbot.store import Chat
+from tgbot.store import Chat, Due
 from tgbot.zones import PUSH_TIMES, REGIONS, ZONES
 
 
@@ -52,7 +52,9 @@ async def subscribe(update: Update, context: BotContext) -> None:
                                        [[button(t.gettext("⚙️ Settings"), "settings")]]))
     campaign = context.campaign
     day = campaign.day_of(today)
-    if day is not None and await store.enqueue(campaign.edition, [(chat.id, day)]):
+    if day is not None and await store.enqueue(campaign.edition, [Due(
+            chat.id, day, schedule.day_ends_at(schedule.chat_zone(record, campaign), campaign,
+                                               day), context.services.clock().timestamp())]):
         # in the background: the outbox may also hold a broadcast this handler must not wait for
         context.services.deliverer.wake()
 

@@ -1,0 +1,195 @@
+"""End to end: a day's action is for its day only, in the chat's own zone; announcements for
+their lifetime; the subscription message shows what the person did; the organiser sees an
+announcement finish; a stop does not wait for a broadcast."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import zoneinfo
+from pathlib import Path
+
+from telegram.ext import Application
+
+from tests.conftest import ALICE, BRUNO
+from tests.helpers.harness import (
+    ACTIONS,
+    Clock,
+    button_data,
+    buttons,
+    press,
+    push_round,
+    running_bot,
+    say,
+    sent_to,
+    subscribe_all,
+)
+from tgbot import schedule
+from tgbot.campaign import load_campaign
+from tgbot.fakeapi import FakeBotAPI
+from tgbot.store import Due, Store
+
+CAMPAIGN = load_campaign(ACTIONS)
+KIRITIMATI = "Pacific/Kiritimati"  # UTC+14: a day ends 19 hours before Toronto's does
+ORGANISER = 4242
+
+
+def day_end(zone: str, day: int) -> float:
+    return schedule.day_ends_at(zoneinfo.ZoneInfo(zone), CAMPAIGN, day)
+
+
+async def queue(db: str, rows: list[Due]) -> None:
+    """Outbox rows left pending by a bot that stopped before sending them."""
+    store = await Store.open(db)
+    try:
+        await store.enqueue(CAMPAIGN.edition, rows)
+    finally:
+        await store.close()
+
+
+async def test_a_row_pending_across_midnight_is_never_sent(fake: FakeBotAPI, tmp_path: Path,
+                                                           clock: Clock, database: str) -> None:
+    """Rows of 5 November (one with its lifetime, one queued before rows had lifetimes) meet
+    a bot started at 00:00:30 on 6 November: both expire; 6 November comes at 09:00."""
+    fake.add_user(ORGANISER)
+    await subscribe_all(database, [ALICE, BRUNO])
+    await queue(database, [Due(ALICE, 5, day_end("America/Toronto", 5), 0.0), (BRUNO, 5)])
+    clock.set_local("2027-11-06", "00:00:30")
+    async with running_bot(fake, tmp_path, clock, db=database) as bot:
+        await push_round(bot)
+        assert not sent_to(fake, ALICE, "Day 5 of 23") and not sent_to(fake, BRUNO, "Day 5")
+        store = bot.bot_data.store
+        assert await store.delivery_states(2027, 5) == {"expired": 2}
+        clock.set_local("2027-11-06", "09:00:05")
+        await push_round(bot)
+        assert len(sent_to(fake, ALICE, "Day 6 of 23")) == 1
+        stats = await say(fake, ORGANISER, "/stats")
+    assert "Last push (day 6): sent 2, pending 0, expired 0" in stats["text"]
+
+
+async def test_a_chat_far_ahead_of_the_campaign_zone(fake: FakeBotAPI, tmp_path: Path,
+                                                     clock: Clock, database: str) -> None:
+    """At 06:00 in Toronto on 5 November it is already 6 November in Kiritimati: that chat's
+    row of day 5 expires while a Toronto chat's is sent; Kiritimati gets day 6 at its own
+    09:00 (19:00 UTC on 5 November), Toronto still on day 5."""
+    await subscribe_all(database, [ALICE, BRUNO])
+    store = await Store.open(database)
+    await store.set_push_settings(BRUNO, push_time=None, timezone=KIRITIMATI)
+    await store.enqueue(2027, [Due(ALICE, 5, day_end("America/Toronto", 5)),
+                               Due(BRUNO, 5, day_end(KIRITIMATI, 5))])
+    await store.close()
+    clock.set_local("2027-11-05", "06:00")
+    async with running_bot(fake, tmp_path, clock, db=database) as bot:
+        await push_round(bot)
+        assert len(sent_to(fake, ALICE, "Day 5 of 23")) == 1
+        assert not sent_to(fake, BRUNO, "Day 5")
+        clock.set_local("2027-11-06", "09:00:05", KIRITIMATI)
+        await push_round(bot)
+        assert len(sent_to(fake, BRUNO, "Day 6 of 23")) == 1
+        assert not sent_to(fake, ALICE, "Day 6")  # 14:00 on 5 November in Toronto
+        assert await bot.bot_data.store.delivery_states(2027, 5) == {"sent": 1, "expired": 1}
+
+
+async def test_subscribing_after_doing_the_action_shows_undo(fake: FakeBotAPI,
+                                                             bot: Application) -> None:
+    action = await say(fake, ALICE, "/today")
+    await press(fake, ALICE, action, button_data(action, "I did it"),
+                expect="editMessageReplyMarkup")
+    mark = fake.mark()
+    fake.send_message(ALICE, "/subscribe")
+    pushed = await fake.async_wait_for_message(ALICE, after=mark, timeout=10,
+                                               text_contains="Day 5 of 23")
+    labels = [b["text"] for b in buttons(pushed)]
+    assert "↩️ Undo" in labels and "✅ I did it" not in labels
+    markup = await press(fake, ALICE, pushed, button_data(pushed, "Undo"),
+                         expect="editMessageReplyMarkup")
+    assert "✅ I did it" in [b["text"] for b in buttons(markup)]  # that message, updated
+    assert await bot.bot_data.store.completed(ALICE, 2027) == set()
+
+
+async def test_a_stale_i_did_it_button_is_brought_up_to_date(fake: FakeBotAPI,
+                                                             bot: Application) -> None:
+    """Two copies of the day's action; done on one, the other still says "I did it": a
+    press there changes nothing recorded and shows Undo."""
+    first = await say(fake, ALICE, "/today")
+    second = await say(fake, ALICE, "/today")
+    await press(fake, ALICE, first, button_data(first, "I did it"),
+                expect="editMessageReplyMarkup")
+    markup = await press(fake, ALICE, second, button_data(second, "I did it"),
+                         expect="editMessageReplyMarkup")
+    assert "↩️ Undo" in [b["text"] for b in buttons(markup)]
+    assert len(await bot.bot_data.store.completed(ALICE, 2027)) == 1
+
+
+async def test_an_announcement_expires_after_its_lifetime(fake: FakeBotAPI, tmp_path: Path,
+                                                          clock: Clock, database: str) -> None:
+    """/announce 2h: chats not reached within two hours (the bot was down) never get it."""
+    fake.add_user(ORGANISER)
+    await subscribe_all(database, [ALICE, BRUNO])
+    store = await Store.open(database)
+    announcement = await store.create_announcement("Vigil at 18:00", None, clock.now.date(),
+                                                   2 * 3600)
+    started = clock.now - dt.timedelta(hours=2, seconds=1)  # then the bot was down
+    assert await store.start_announcement(announcement, now=started.timestamp()) == 2
+    await store.close()
+    async with running_bot(fake, tmp_path, clock, db=database) as bot:
+        store = bot.bot_data.store
+        await push_round(bot)
+        assert not sent_to(fake, ALICE, "Vigil") and not sent_to(fake, BRUNO, "Vigil")
+        assert await store.announcement_states(announcement) == {"expired": 2}
+        mark = fake.mark()
+        preview = await say(fake, ORGANISER, "/announce 6h Vigil tomorrow")
+        question = await fake.async_wait_for_message(ORGANISER, after=mark, timeout=5,
+                                                     text_contains="Send it?")
+    assert "Vigil tomorrow" in preview["text"]
+    assert "within 6 hours" in question["text"]
+
+
+async def test_the_organiser_sees_finished_though_sending_stalls(fake: FakeBotAPI,
+                                                                 bot: Application) -> None:
+    """Sends answered 429 for a while: the progress stays unchanged for several beats (once
+    an edit "not modified" ended the report), then reads Finished."""
+    fake.add_user(ORGANISER)
+    chat_ids = list(range(70_000, 70_010))
+    for chat_id in chat_ids:
+        fake.add_user(chat_id)
+    await subscribe_all(bot.bot_data.settings.db, chat_ids)
+    mark = fake.mark()
+    fake.send_message(ORGANISER, "/announce Meet at the courthouse")
+    question = await fake.async_wait_for_message(ORGANISER, after=mark, timeout=5,
+                                                 text_contains="Send it?")
+    fake.fail_next("sendMessage", 429, "Too Many Requests: retry after 5", count=3,
+                   parameters={"retry_after": 5})
+    mark = fake.mark()
+    await press(fake, ORGANISER, question, button_data(question, "Send"))
+    finished = await fake.async_wait_for(
+        lambda c: c.method == "editMessageText" and "Finished" in c.params.get("text", ""),
+        after=mark, timeout=40)
+    assert "10 of 10 sent" in finished.params["text"]
+    assert "Not delivered: 0." in finished.params["text"]
+
+
+async def test_a_stop_does_not_wait_for_a_broadcast(fake: FakeBotAPI, tmp_path: Path,
+                                                    clock: Clock, database: str) -> None:
+    """300 chats at 20 a second would hold the bot for 15 s; it stops within its
+    STOP_TIMEOUT, leaving the rest in the outbox for the next start."""
+    chat_ids = list(range(80_000, 80_300))
+    for chat_id in chat_ids:
+        fake.add_user(chat_id)
+    fake.add_user(ORGANISER)
+    await subscribe_all(database, chat_ids)
+    fake.set_rate_limits(per_second=20, per_chat_per_second=1, per_group_per_minute=20)
+    async with running_bot(fake, tmp_path, clock, db=database, rate=20.0) as bot:
+        store = bot.bot_data.store
+        announcement = await store.create_announcement("Rally", None, clock.now.date())
+        await store.start_announcement(announcement, now=clock.now.timestamp())
+        bot.bot_data.deliverer.wake()
+        await fake.async_wait_for(lambda c: c.method == "sendMessage", timeout=10)
+        stopping = time.monotonic()
+    stopped = time.monotonic() - stopping
+    store = await Store.open(database)
+    states = await store.announcement_states(announcement)
+    await store.close()
+    assert stopped < 10.0, stopped  # the old report task held it for the whole broadcast
+    assert states.get("pending", 0) > 0 and "sending" not in states
+    assert states.get("sent", 0) + states["pending"] == 300

@@ -1,0 +1,193 @@
+"""Telegram's messages per second, shared by replies and broadcasts, replies first.
+
+Telegram counts every message a bot sends against one budget (about 30 a second). The
+`Budget` is PTB's rate limiter for the whole bot: PTB's `AIORateLimiter` still does what it
+does well (20 a minute per group, the separate 1000/s limiter of paid broadcasts, retrying a
+reply after a 429), and every free send also takes a slot of one `SlidingWindow`:
+
+- a slot is held from the moment a request starts until one window after its answer came
+  back. Telegram counts a message when it arrives, which is between those two moments, so
+  no window of Telegram's can ever see more sends than there are slots, however late the
+  event loop runs or however long a request takes (pacing that never bursts);
+- a reply waiting for a slot gets it before any broadcast send, so the broadcast takes every
+  slot that replies leave, and nothing more.
+
+With several instances, each one's replies need slots too. Every instance reserves a small
+share for its replies (its *lease*, sized from its recent replies) and records it at its
+heartbeat; the sender leaves all the others' leases free. A lease grows only after the sender
+has had time to read it, and shrinks at once, so together they stay within the budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import enum
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram.ext import AIORateLimiter
+
+# A window a little longer than Telegram's second: the answer's arrival is measured on our
+# clock, Telegram's window on its own.
+WINDOW = 1.005
+# Methods that put a message in a chat: what Telegram's broadcast limit counts.
+_SENDING = ("send", "copyMessage", "forwardMessage")
+FREE_RATE = 30  # Telegram's free messages a second, beside paid broadcasts
+LEASE_MIN = 2  # slots each instance keeps for its replies (a person chatting: 1 a second)
+LEASE_HISTORY = 10.0  # seconds of replies a lease is sized from
+LEASE_GRACE = 6.0  # seconds before a larger lease is used: the sender reads it meanwhile
+
+
+class Priority(enum.IntEnum):
+    """Who waits for a slot: a reply to someone, or a message of a broadcast."""
+
+    REPLY = 0
+    BROADCAST = 1
+
+
+class SlidingWindow:
+    """At most `capacity` requests in any window, counted from start to answer + WINDOW."""
+
+    def __init__(self, capacity: int, window: float = WINDOW) -> None:
+        self.capacity = capacity
+        self.window = window
+        self._busy = 0
+        self._waiting: dict[Priority, collections.deque[asyncio.Future[None]]] = {
+            priority: collections.deque() for priority in Priority}
+
+    @property
+    def busy(self) -> int:
+        """Slots held now (requests in flight, or answered less than a window ago)."""
+        return self._busy
+
+    def resize(self, capacity: int) -> None:
+        """A new number of slots: more take effect at once, fewer as held slots expire."""
+        self.capacity = max(1, capacity)
+        self._grant()
+
+    async def run(self, priority: Priority,
+                  request: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+        """Run `request` in a slot; the slot is freed one window after it returns."""
+        if self._busy >= self.capacity or any(self._waiting.values()):
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiting[priority].append(waiter)
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                if not waiter.cancelled() and waiter.done():  # granted as it was cancelled
+                    self._release()
+                else:
+                    self._waiting[priority].remove(waiter)
+                raise
+        else:
+            self._busy += 1
+        try:
+            return await request()
+        finally:
+            asyncio.get_running_loop().call_later(self.window, self._release)
+
+    def _release(self) -> None:
+        self._busy -= 1
+        self._grant()
+
+    def _grant(self) -> None:
+        """Hand free slots to waiters: every waiting reply before any broadcast send."""
+        for priority in Priority:
+            queue = self._waiting[priority]
+            while queue and self._busy < self.capacity:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    self._busy += 1
+                    waiter.set_result(None)
+            if queue:
+                return
+
+
+class ReplyLease:
+    """How many slots this instance's replies need: the most replies it sent in any one
+    window over the last few seconds, plus one, at least LEASE_MIN."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._sent: collections.deque[float] = collections.deque()
+        self._raise: tuple[float, int] | None = None  # (asked at, lease asked for)
+        self.current = LEASE_MIN
+
+    def count(self) -> None:
+        """One reply sent."""
+        self._sent.append(self._clock())
+
+    def beat(self) -> int:
+        """Update the lease in force and return the one to record at the heartbeat.
+
+        A smaller lease is used at once; a larger one is recorded now and used after
+        LEASE_GRACE, once the sender has read it and left those slots free.
+        """
+        now = self._clock()
+        while self._sent and self._sent[0] < now - LEASE_HISTORY:
+            self._sent.popleft()
+        times, start, peak = list(self._sent), 0, 0
+        for end, moment in enumerate(times):
+            while times[start] <= moment - WINDOW:
+                start += 1
+            peak = max(peak, end - start + 1)
+        wanted = max(LEASE_MIN, peak + 1)
+        if wanted <= self.current:
+            self.current, self._raise = wanted, None
+        elif self._raise is None:
+            self._raise = (now, wanted)
+        else:
+            self._raise = (self._raise[0], max(self._raise[1], wanted))
+        if self._raise and now - self._raise[0] >= LEASE_GRACE:
+            self.current, self._raise = self._raise[1], None
+        return max(self.current, self._raise[1] if self._raise else 0)
+
+
+class Budget(AIORateLimiter):
+    """The bot's rate limiter: PTB's AIORateLimiter plus one shared window for free sends.
+
+    `rate` is the bot's messages per second: Telegram's free 30, or with `paid` up to 1000
+    paid broadcasts beside 30 free messages. Broadcast sends pass
+    `rate_limit_args=Priority.BROADCAST`; everything else is a reply.
+    """
+
+    def __init__(self, rate: float, *, paid: bool = False, max_retries: int = 2) -> None:
+        # PTB's overall limiter is off: the windows below replace it
+        super().__init__(overall_max_rate=0, max_retries=max_retries)
+        self.rate = max(1, int(min(rate, FREE_RATE) if paid else rate))
+        self.window = SlidingWindow(self.rate)
+        # Paid broadcasts: a window of their own. PTB's 1000/s limiter for them is a leaky
+        # bucket, which lets bursts through that a strict Telegram answers with 429s.
+        self.paid_window = SlidingWindow(max(1, int(rate))) if paid else None
+        self.lease = ReplyLease()
+        self.sending = True  # the sender uses what the others leave; a standby its lease
+
+    def share(self, others: int) -> None:
+        """Set this instance's free slots: the budget less the other instances' leases (the
+        sender), or its own lease (an instance that only replies)."""
+        if self.sending:
+            self.window.resize(self.rate - others)
+        else:
+            self.window.resize(self.lease.current)
+
+    async def process_request(  # type: ignore[override]
+            self, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any,
+            kwargs: dict[str, Any], endpoint: str, data: dict[str, Any],
+            rate_limit_args: Priority | None) -> Any:
+        if not endpoint.startswith(_SENDING):
+            return await super().process_request(callback, args, kwargs, endpoint, data, None)
+        if data.get("allow_paid_broadcast") and self.paid_window is not None:
+            # a 429 here goes back to the outbox, which retries the row after retry_after
+            return await self.paid_window.run(Priority.BROADCAST,
+                                              lambda: callback(*args, **kwargs))
+        priority = Priority.BROADCAST if rate_limit_args is Priority.BROADCAST \
+            else Priority.REPLY
+        if priority is Priority.REPLY:
+            self.lease.count()
+
+        async def in_a_slot(*call_args: Any, **call_kwargs: Any) -> Any:
+            return await self.window.run(priority, lambda: callback(*call_args, **call_kwargs))
+
+        return await super().process_request(in_a_slot, args, kwargs, endpoint, data, None)
