@@ -4,6 +4,7 @@ to the private chat, and /mydata shows everything /forget would delete."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 from telegram.ext import Application
 
@@ -75,7 +76,12 @@ async def test_mydata_shows_group_presses_titles_and_the_default_push_time(
     await press(fake, MEMBER, in_group, button_data(in_group, "I did it"))
     private = await say(fake, MEMBER, "/today")
     assert button_data(private, "Undo")  # a press in a group is the person's completion too
+    await say(fake, MEMBER, "/subscribe")
+    store = bot.bot_data.store
+    announcement = await store.create_announcement("Vigil tonight", None, dt.date(2027, 11, 5))
+    await store.start_announcement(announcement)
     data = await say(fake, MEMBER, "/mydata")
+    assert "Announcements sent to you: 1" in data["text"]
     title = CAMPAIGN.action_for_day(5).title
     assert f"2027: {title} (2027-11-05)" in data["text"]
     assert f'"I did it" in groups (1):\n2027: {title} (group {GROUP})' in data["text"]

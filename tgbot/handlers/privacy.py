@@ -67,6 +67,9 @@ async def my_data(update: Update, context: BotContext) -> None:
     lines.append(fill(t.ngettext("Daily messages sent to you: {count}",
                                  "Daily messages sent to you: {count}", data["deliveries"]),
                       {"count": t.number(data["deliveries"])}))
+    lines.append(fill(t.ngettext("Announcements sent to you: {count}",
+                                 "Announcements sent to you: {count}", data["announcements"]),
+                      {"count": t.number(data["announcements"])}))
     lines.append(t.gettext("I never store your name, username, phone number or what you "
                            "write. /forget deletes all of the above."))
     await reply(update, context, Reply(t.direct("\n".join(lines))))
