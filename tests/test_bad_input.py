@@ -214,3 +214,16 @@ def test_export_and_backup_refuse_to_overwrite_or_write_nowhere(tmp_path: Path) 
     written = tgbot("export", "--csv", str(tmp_path / "new.csv"), "--db", str(db),
                     TGBOT_CAMPAIGN=str(ACTIONS))
     assert written.returncode == 0, written.stderr
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    (b'campaign:\n  name: "caf\xe9"\n', ":2: not UTF-8 text (byte 0xe9); save the file as UTF-8"),
+    (b"\n", ":1: the file is empty: it needs the campaign, faq and actions sections"),
+    (b"campaign:\n  name: [one,\n  two\n", ":2: YAML syntax error: a list in [brackets] opened "
+                                          "here is not closed with ]"),
+])
+def test_unreadable_campaign_files(tmp_path: Path, content: bytes, expected: str) -> None:
+    path = tmp_path / "actions.yaml"
+    path.write_bytes(content)
+    line = one_line(tgbot("check", str(path)))
+    assert line.startswith(f"{path}{expected}"), line

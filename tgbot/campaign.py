@@ -299,9 +299,15 @@ def load_campaign(path: str | Path) -> Campaign:
     """Read and check a campaign file; raise CampaignError listing every problem."""
     path = Path(path)
     try:
-        source = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as error:
         raise CampaignError([f"{path}: cannot read the file: {error.strerror}"]) from None
+    try:
+        source = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[:error.start].count(b"\n") + 1
+        raise CampaignError([f"{path}:{line}: not UTF-8 text (byte 0x{raw[error.start]:02x}); "
+                             "save the file as UTF-8"]) from None
     try:
         node = yaml.compose(source, Loader=yaml.SafeLoader)
         data = _located(node, yaml.SafeLoader("")) if node is not None else None
@@ -330,12 +336,15 @@ _YAML_PROBLEMS = (
     ("did not find expected key", "the indentation does not match the lines around it"),
     ("did not find expected '-' indicator", "a list item must start with '- ' at the same "
                                             "indentation as the items before it"),
-    ("expected ',' or ']'", "a list in [brackets] is not closed with ]"),
-    ("expected ',' or '}'", "a mapping in {braces} is not closed with }"),
+    ("expected ',' or ']'", "a list in [brackets] opened here is not closed with ]"),
+    ("expected ',' or '}'", "a mapping in {braces} opened here is not closed with }"),
     ("found undefined alias", "'*' starts a YAML alias: put text starting with * in quotes"),
     ("found character '@'", "a value cannot start with @ or `: put it in quotes"),
     ("found character '`'", "a value cannot start with @ or `: put it in quotes"),
 )
+
+
+_OPENED_EARLIER = ("found unexpected end of stream", "expected ',' or ']'", "expected ',' or '}'")
 
 
 def yaml_problem(error: yaml.YAMLError, source: str) -> tuple[int, str]:
@@ -355,7 +364,7 @@ def yaml_problem(error: yaml.YAMLError, source: str) -> tuple[int, str]:
                                     f"closed ({problem})")
     for pattern, plain in _YAML_PROBLEMS:
         if pattern in words:
-            if pattern == "found unexpected end of stream":
+            if pattern in _OPENED_EARLIER:  # PyYAML notices at the end: name where it opened
                 mark = getattr(error, "context_mark", None) or mark
             return (mark.line + 1 if mark else 1), f"YAML syntax error: {plain} ({problem})"
     return (mark.line + 1 if mark else 1), f"YAML syntax error: {problem}"
@@ -375,6 +384,9 @@ def _zone_suggestions(zone: str) -> list[str]:
 
 
 def _build(checker: _Checker, data: Any, path: Path) -> Campaign | None:
+    if data is None:
+        checker.problem(1, "the file is empty: it needs the campaign, faq and actions sections")
+        return None
     top = checker.fields(data, 1, "the campaign file", ("campaign", "faq", "actions"))
     if top is None:
         return None
