@@ -227,3 +227,12 @@ def test_unreadable_campaign_files(tmp_path: Path, content: bytes, expected: str
     path.write_bytes(content)
     line = one_line(tgbot("check", str(path)))
     assert line.startswith(f"{path}{expected}"), line
+
+
+@pytest.mark.parametrize("command", [["preview", "--date", "2027-11-05"], ["catalogs"],
+                                     ["check"]])
+def test_a_mistyped_catalogs_folder_is_one_line(tmp_path: Path, command: list[str]) -> None:
+    """Not a bot silently speaking English only."""
+    missing = tmp_path / "locale"
+    line = one_line(tgbot(*command, TGBOT_LOCALES=str(missing), TGBOT_CAMPAIGN=str(ACTIONS)))
+    assert line == f"tgbot: no catalogs folder at {missing}: check TGBOT_LOCALES"

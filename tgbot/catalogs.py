@@ -100,10 +100,12 @@ def check_catalog(po_path: Path, fresh: dict[str, str]) -> tuple[list[str], int]
 
 def check_all(locales_dir: Path, campaign: Path,
               languages: Iterable[str] | None = None) -> Report:
+    found = discover_languages(locales_dir)
     fresh = fresh_messages(campaign)
-    report = Report(problems=check_template(locales_dir / f"{DOMAIN}.pot", fresh))
-    codes = list(languages) if languages else [c for c in discover_languages(locales_dir)
-                                               if c != DEFAULT_LANGUAGE]
+    template = locales_dir / f"{DOMAIN}.pot"
+    report = Report(problems=check_template(template, fresh) if template.exists()
+                    else [f"{template}: no template ({REFRESH})"])
+    codes = list(languages) if languages else [c for c in found if c != DEFAULT_LANGUAGE]
     for code in codes:
         po_path = catalog_path(locales_dir, code)
         if not po_path.exists():

@@ -24,6 +24,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
+from tgbot.config import ConfigError
 from tgbot.telegram_html import HtmlError, parse_html
 
 log = logging.getLogger(__name__)
@@ -159,6 +160,8 @@ def catalog_path(locales_dir: Path, code: str) -> Path:
 
 def discover_languages(locales_dir: Path) -> list[str]:
     """English, and every language with a catalog under `locales_dir`, in menu order."""
+    if not locales_dir.is_dir():  # a mistyped TGBOT_LOCALES must not silently mean English
+        raise ConfigError(f"no catalogs folder at {locales_dir}: check TGBOT_LOCALES")
     found = {path.parent.parent.name for path in locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")}
     known = []
     for code in found:
