@@ -99,6 +99,8 @@ async def _demo(args: argparse.Namespace, scratch: Path) -> int:
         print(f"tgbot demo: the real bot in {where}, language {args.lang}; today is {today}, "
               f"{when} (--date picks another day).\nDatabase: {settings.db} ({kept}).\n{HELP}",
               flush=True)
+        if args.group:  # as in Telegram, the bot answers only questions addressed to it
+            print(f"In a group, start a question with @{api.bot_user['username']}.", flush=True)
         try:
             await Chat(api, chat_id, interactive=sys.stdin.isatty()).talk()
         finally:
