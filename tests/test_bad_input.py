@@ -83,14 +83,13 @@ def check_problems(path: Path) -> list[str]:
 
 @pytest.mark.parametrize(("old", "new", "snippet", "expected"), [
     ("The {edition} campaign, <b>23", "The {edtion} campaign, <b>23", "{edtion}",
-     "unknown placeholder {edtion} in 'answer' of faq entry at line 29 (did you mean "
-     "{edition}?"),
+     "unknown placeholder {edtion} in 'answer' of faq entry at line "),
     ("The {edition} campaign, <b>23", "The {edition campaign, <b>23", "{edition campaign",
      "'{edition' is not a placeholder; write one as {name}, with both braces"),
     ("culminates on <b>{end_date}</b>", "culminates on {end_date}}", "{end_date}}",
      "'{end_date}}' is not a placeholder"),
     ('title: "', 'title: "The {edition} ', 'title: "The {edition}',
-     "placeholders such as {edition} are filled in only in a 'body' or an 'answer'"),
+     "unknown placeholder {edition} in 'title' of action at line "),
 ])
 def test_misspelt_placeholders_are_named_with_their_line(tmp_path: Path, old: str, new: str,
                                                          snippet: str, expected: str) -> None:
@@ -98,6 +97,10 @@ def test_misspelt_placeholders_are_named_with_their_line(tmp_path: Path, old: st
     problems = check_problems(path)
     assert any(p.startswith(f"{path}:{line_of(snippet, path)}: ") and expected in p
                for p in problems), problems
+    if "{edtion}" in new:
+        assert any("(did you mean {edition}?" in p for p in problems), problems
+    if "title" in old:
+        assert any("(known here: none;" in p for p in problems), problems
 
 
 def test_html_errors_point_at_the_broken_tag(tmp_path: Path) -> None:

@@ -62,6 +62,13 @@ def line_of(text: str) -> int:
     ('    button: "What is the day?"', '    colour: red\n    button: "x"',
      "unknown field 'colour'"),
     ("command: about", "command: About", "command 'About' must be"),
+    ('url: "https://cpj.org/data/killed/"', 'url: "http://cpj.org/data/killed/"',
+     "'http://cpj.org/data/killed/' is not an https:// URL"),
+    ('website: "https://ifex.org/"', 'website: "http://ifex.org/"',
+     "'website' must be an https:// URL"),
+    ("runs from {start_date}", "runs from {start_day}", "unknown placeholder {start_day}"),
+    ('title: "Write to', 'title: "{organiser}: Write to', "unknown placeholder {organiser} in "
+     "'title'"),
 ])
 def test_mistakes_are_named_with_file_and_line(tmp_path: Path, old: str, new: str,
                                                expected: str) -> None:
@@ -69,6 +76,21 @@ def test_mistakes_are_named_with_file_and_line(tmp_path: Path, old: str, new: st
     matching = [p for p in problems if expected in p]
     assert matching, problems
     assert matching[0].startswith(f"{tmp_path / 'actions.yaml'}:{line_of(old)}:")
+
+
+def test_organiser_placeholder_needs_an_organiser(tmp_path: Path) -> None:
+    """Letters name the organiser through {organiser}, so the campaign must say who it is."""
+    text = ACTIONS.read_text(encoding="utf-8")
+    assert "{organiser}" in text
+    problems = [p for p in broken(tmp_path, '  organiser: "IFEX"\n', "") if "{organiser}" in p]
+    assert len(problems) == 1, problems
+    where, message = problems[0].split(": ", 1)
+    assert message == "{organiser} is used, but the 'campaign' section names no 'organiser'"
+    # The line of the first use in the campaign's texts (the header comment mentions it too),
+    # counted in the file as changed: one line up, since the organiser line is gone.
+    line = int(where.rsplit(":", 1)[1])
+    first_use = text.index("{organiser}", text.index("\nfaq:"))
+    assert line == text[:first_use].count("\n") + 1 - 1
 
 
 def test_invalid_html_is_reported_with_telegrams_own_message(tmp_path: Path) -> None:

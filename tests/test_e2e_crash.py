@@ -31,7 +31,7 @@ async def queue_announcement(db: str) -> None:
     try:
         announcement = await store.create_announcement("Vigil tonight", None,
                                                      dt.date(2027, 11, 5))
-        assert await store.start_announcement(announcement) == SUBSCRIBERS
+        assert await store.start_announcement(announcement, now=time.time()) == SUBSCRIBERS
     finally:
         await store.close()
 

@@ -5,6 +5,9 @@ announcement finish; a stop does not wait for a broadcast."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 import time
 import zoneinfo
 from pathlib import Path
@@ -36,6 +39,15 @@ ORGANISER = 4242
 
 def day_end(zone: str, day: int) -> float:
     return schedule.day_ends_at(zoneinfo.ZoneInfo(zone), CAMPAIGN, day)
+
+
+async def subscribers(fake: FakeBotAPI, db: str, first: int, count: int) -> list[int]:
+    """`count` subscribers the fake knows, and the organiser."""
+    chat_ids = list(range(first, first + count))
+    for chat_id in (*chat_ids, ORGANISER):
+        fake.add_user(chat_id)
+    await subscribe_all(db, chat_ids)
+    return chat_ids
 
 
 async def queue(db: str, rows: list[Due]) -> None:
@@ -149,11 +161,7 @@ async def test_the_organiser_sees_finished_though_sending_stalls(fake: FakeBotAP
                                                                  bot: Application) -> None:
     """Sends answered 429 for a while: the progress stays unchanged for several beats (once
     an edit "not modified" ended the report), then reads Finished."""
-    fake.add_user(ORGANISER)
-    chat_ids = list(range(70_000, 70_010))
-    for chat_id in chat_ids:
-        fake.add_user(chat_id)
-    await subscribe_all(bot.bot_data.settings.db, chat_ids)
+    await subscribers(fake, bot.bot_data.settings.db, 70_000, 10)
     mark = fake.mark()
     fake.send_message(ORGANISER, "/announce Meet at the courthouse")
     question = await fake.async_wait_for_message(ORGANISER, after=mark, timeout=5,
@@ -173,11 +181,7 @@ async def test_a_stop_does_not_wait_for_a_broadcast(fake: FakeBotAPI, tmp_path: 
                                                     clock: Clock, database: str) -> None:
     """300 chats at 20 a second would hold the bot for 15 s; it stops within its
     STOP_TIMEOUT, leaving the rest in the outbox for the next start."""
-    chat_ids = list(range(80_000, 80_300))
-    for chat_id in chat_ids:
-        fake.add_user(chat_id)
-    fake.add_user(ORGANISER)
-    await subscribe_all(database, chat_ids)
+    await subscribers(fake, database, 80_000, 300)
     fake.set_rate_limits(per_second=20, per_chat_per_second=1, per_group_per_minute=20)
     async with running_bot(fake, tmp_path, clock, db=database, rate=20.0) as bot:
         store = bot.bot_data.store
@@ -193,3 +197,36 @@ async def test_a_stop_does_not_wait_for_a_broadcast(fake: FakeBotAPI, tmp_path: 
     assert stopped < 10.0, stopped  # the old report task held it for the whole broadcast
     assert states.get("pending", 0) > 0 and "sending" not in states
     assert states.get("sent", 0) + states["pending"] == 300
+
+
+async def test_a_paid_push_goes_past_the_free_limit(fake: FakeBotAPI, tmp_path: Path,
+                                                    clock: Clock, database: str) -> None:
+    """TGBOT_PAID_BROADCAST=1 with TGBOT_RATE=1000: every push message passes
+    allow_paid_broadcast, nothing is refused, 300 messages take far less than the 10 s that
+    30 a second would; a reply meanwhile is a free message; /stats shows the Stars."""
+    chat_ids = await subscribers(fake, database, 85_000, 300)
+    fake.set_rate_limits(per_second=30, per_chat_per_second=1, per_group_per_minute=20)
+    async with running_bot(fake, tmp_path, clock, db=database, rate=1000.0,
+                           paid_broadcast=True) as bot:
+        await push_round(bot)
+        answer = await say(fake, ALICE, "/why")
+        refused = fake.rate_limited
+        stats = await say(fake, ORGANISER, "/stats")
+    pushed = [c for c in fake.calls_to("sendMessage") if int(c.params["chat_id"]) in chat_ids]
+    assert len(pushed) == 300 and all(c.ok for c in pushed)
+    assert all(c.params.get("allow_paid_broadcast") is True for c in pushed)
+    assert refused == 0
+    assert pushed[-1].at - pushed[0].at < 300 / 30
+    reply = next(c for c in fake.calls_to("sendMessage") if c.result == answer)
+    assert "allow_paid_broadcast" not in reply.params
+    assert "Stars spent on the last push: 30" in stats["text"]
+
+
+def test_a_rate_above_30_needs_paid_broadcasts(tmp_path: Path) -> None:
+    env = {**os.environ, "TGBOT_TOKEN": "1234567:" + "A" * 35, "TGBOT_RATE": "100",
+           "TGBOT_DB": str(tmp_path / "bot.sqlite3")}
+    result = subprocess.run([sys.executable, "-m", "tgbot.cli", "run"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "TGBOT_PAID_BROADCAST=1" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "bot.sqlite3").exists()

@@ -115,7 +115,7 @@ async def test_announcement_resumes_after_a_sender_died(
         fake.add_user(chat_id)
         await subscribe(store, chat_id, "en")
     announcement = await store.create_announcement("Resumed", None, TODAY)
-    assert await store.start_announcement(announcement) == 20
+    assert await store.start_announcement(announcement, now=clock.now.timestamp()) == 20
     orphaned = await store.claim(5, owner="dead-sender")  # in flight when it died
     assert len(orphaned) == 5
     async with running_bot(fake, tmp_path, clock, db=database) as app:

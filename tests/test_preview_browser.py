@@ -21,7 +21,7 @@ CAMPAIGN = load_campaign(ROOT / "actions.yaml")
 I18N = I18n(ROOT / "locales")
 LANGUAGES = list(I18N.languages)
 PER_LANGUAGE = (len(CAMPAIGN.actions) + sum(1 for a in CAMPAIGN.actions if a.letter)
-                + len(CAMPAIGN.faq))
+                + sum(1 for a in CAMPAIGN.actions if a.tweet) + len(CAMPAIGN.faq))
 CHROMIUM = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
             "--hide-scrollbars", "--virtual-time-budget=5000"]
@@ -55,6 +55,27 @@ def test_page_renders_every_day_in_every_language(page: Path, tmp_path: Path) ->
         assert f"id=\"{code}\" lang=\"{code}\" dir=\"{direction}\"" in dom
     # every language complete, nothing near the limits
     assert dom.count('data-flagged="0"') == len(LANGUAGES)
+
+
+def test_posts_and_letters_are_shown_in_every_language_with_their_length(page: Path) -> None:
+    """Reviewers read the words people will send, not just a "Post it" button."""
+    from tgbot import messages
+    from tgbot.i18n import I18n
+
+    text = page.read_text(encoding="utf-8")
+    i18n = I18n(ROOT / "locales")
+    for t in i18n:
+        section = text[text.index(f"id='{t.code}'"):]
+        section = section[:section.index("</section>")]
+        for action in CAMPAIGN.actions:
+            if action.tweet:
+                post = messages.post_text(t, CAMPAIGN, action)
+                assert html.escape(post) in section, (t.code, action.day)
+                assert f"Post · day {action.day} · {len(post)} / 280 characters" in section
+            if action.letter:
+                letter = messages.letter_message(t, CAMPAIGN, action).text
+                assert letter in section, (t.code, action.day)
+                assert f"Letter · day {action.day} · " in section
 
 
 def test_screenshot(page: Path, tmp_path: Path) -> None:

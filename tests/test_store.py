@@ -174,7 +174,7 @@ async def fill(store: Store) -> None:
     delivery = (await store.claim(1, owner="a"))[0]
     await store.finish(delivery, "sent", TODAY, 42)
     announcement = await store.create_announcement("<b>Hi</b>", None, TODAY)
-    await store.start_announcement(announcement)
+    await store.start_announcement(announcement, now=0.0)
 
 
 async def test_copy_db_moves_everything_between_backends_and_back(

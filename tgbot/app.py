@@ -1,8 +1,8 @@
 """The composition root: build the Application, wire every handler, start and stop services.
 
-This is the only module that knows every handler. Order matters: group -2 resolves the
-chat's language, group -1 stops a person who floods the bot, and only then do the feature
-handlers of group 0 run (one handler per group handles an update).
+This is the only module that knows every handler. Order matters: group -2 stops a person
+who floods the bot (before any database read), group -1 resolves the chat's language, and
+only then do the feature handlers of group 0 run (one handler per group handles an update).
 """
 
 from __future__ import annotations
@@ -68,8 +68,8 @@ def build_application(settings: Settings, campaign: Campaign) -> Application:
     services.i18n = I18n(settings.locales)
 
     application.add_handlers({
-        -2: locale.HANDLERS,
-        -1: flood.HANDLERS,
+        -2: flood.HANDLERS,
+        -1: locale.HANDLERS,
         0: [*groups.HANDLERS, *start.HANDLERS, *actions.HANDLERS, *subscription.HANDLERS,
             *language.HANDLERS, *privacy.HANDLERS, *organisers.handlers(services),
             *faq.handlers(services),

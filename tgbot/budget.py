@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import enum
 import time
 from collections.abc import Callable, Coroutine
@@ -35,6 +36,7 @@ WINDOW = 1.005
 # Methods that put a message in a chat: what Telegram's broadcast limit counts.
 _SENDING = ("send", "copyMessage", "forwardMessage")
 FREE_RATE = 30  # Telegram's free messages a second, beside paid broadcasts
+BURST = 0.1  # of a window: how early a broadcast send may go (its share of slots at once)
 LEASE_MIN = 2  # slots each instance keeps for its replies (a person chatting: 1 a second)
 LEASE_HISTORY = 10.0  # seconds of replies a lease is sized from
 LEASE_GRACE = 6.0  # seconds before a larger lease is used: the sender reads it meanwhile
@@ -48,7 +50,12 @@ class Priority(enum.IntEnum):
 
 
 class SlidingWindow:
-    """At most `capacity` requests in any window, counted from start to answer + WINDOW."""
+    """At most `capacity` requests in any window, counted from start to answer + WINDOW.
+
+    Broadcast sends are also spaced evenly, one every WINDOW / capacity seconds on average
+    (a tenth of a window of them may go at once, so an event loop running late catches up):
+    slots taken in a burst would all come free in a burst a window later, and a reply
+    arriving in between would wait for up to a second."""
 
     def __init__(self, capacity: int, window: float = WINDOW) -> None:
         self.capacity = capacity
@@ -56,6 +63,8 @@ class SlidingWindow:
         self._busy = 0
         self._waiting: dict[Priority, collections.deque[asyncio.Future[None]]] = {
             priority: collections.deque() for priority in Priority}
+        self._next_broadcast = 0.0  # when the next broadcast send is due (loop time)
+        self._timer: asyncio.TimerHandle | None = None
 
     @property
     def busy(self) -> int:
@@ -70,19 +79,18 @@ class SlidingWindow:
     async def run(self, priority: Priority,
                   request: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
         """Run `request` in a slot; the slot is freed one window after it returns."""
-        if self._busy >= self.capacity or any(self._waiting.values()):
-            waiter = asyncio.get_running_loop().create_future()
-            self._waiting[priority].append(waiter)
-            try:
-                await waiter
-            except asyncio.CancelledError:
-                if not waiter.cancelled() and waiter.done():  # granted as it was cancelled
-                    self._release()
-                else:
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiting[priority].append(waiter)
+        self._grant()
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():  # granted as it was cancelled
+                self._release()
+            else:
+                with contextlib.suppress(ValueError):
                     self._waiting[priority].remove(waiter)
-                raise
-        else:
-            self._busy += 1
+            raise
         try:
             return await request()
         finally:
@@ -93,16 +101,32 @@ class SlidingWindow:
         self._grant()
 
     def _grant(self) -> None:
-        """Hand free slots to waiters: every waiting reply before any broadcast send."""
-        for priority in Priority:
-            queue = self._waiting[priority]
-            while queue and self._busy < self.capacity:
-                waiter = queue.popleft()
-                if not waiter.done():
-                    self._busy += 1
-                    waiter.set_result(None)
-            if queue:
+        """Hand free slots to waiters: every waiting reply before any broadcast send, and
+        broadcast sends no closer together than their spacing."""
+        loop = asyncio.get_running_loop()
+        replies, broadcast = self._waiting[Priority.REPLY], self._waiting[Priority.BROADCAST]
+        while replies and self._busy < self.capacity:
+            self._hand(replies.popleft())
+        spacing = self.window / self.capacity
+        while broadcast and self._busy < self.capacity and not replies:
+            now, early = loop.time(), self._next_broadcast - BURST * self.window
+            if now < early:
+                if self._timer is None:
+                    self._timer = loop.call_at(early, self._on_time)
                 return
+            if self._hand(broadcast.popleft()):
+                self._next_broadcast = max(self._next_broadcast, now) + spacing
+
+    def _on_time(self) -> None:
+        self._timer = None
+        self._grant()
+
+    def _hand(self, waiter: asyncio.Future[None]) -> bool:
+        if waiter.done():  # cancelled while waiting
+            return False
+        self._busy += 1
+        waiter.set_result(None)
+        return True
 
 
 class ReplyLease:

@@ -20,7 +20,8 @@ from tgbot.telegram_html import HtmlError, parse_html
 
 CAMPAIGN_DAYS = 23
 ACTION_KINDS = ("letter", "tweet", "share", "event", "learn")
-PLACEHOLDERS = ("edition", "start_date", "end_date", "website", "hashtag")
+# What the bot fills into bodies, answers, letters, posts and safer ways (messages.fill).
+PLACEHOLDERS = ("edition", "start_date", "end_date", "website", "hashtag", "organiser")
 
 # Telegram's own limits (see the Bot API docs): text and captions in code points after parsing.
 MESSAGE_LIMIT = 4096
@@ -30,7 +31,8 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
 FAQ_ID_RE = re.compile(r"^[a-z0-9_]{1,24}$")
 COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-URL_RE = re.compile(r"^https?://[^\s<>\"]+$")
+URL_RE = re.compile(r"^https://[^\s<>\"]+$")
+PLACEHOLDER_RE = re.compile(r"\{(\w+)\}")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 IMAGE_MAX_BYTES = 10 * 1024 * 1024
 BODY_LIMIT = 2000
@@ -38,6 +40,7 @@ TITLE_LIMIT = 80
 LABEL_LIMIT = 40
 TWEET_LIMIT = 280
 LETTER_LIMIT = 3000
+SAFER_LIMIT = 400
 
 
 class CampaignError(Exception):
@@ -72,6 +75,7 @@ class Action:
     tweet: str | None = None
     letter: Letter | None = None
     image: Path | None = None
+    safer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -188,6 +192,7 @@ class _Checker:
         self.path = path
         self.source = source
         self.problems: list[tuple[int, str]] = []
+        self.placeholders: dict[str, int] = {}  # placeholder -> first line using it
 
     def line_of(self, data: _Map, key: str, snippet: str) -> int:
         """The file line where `snippet` first appears in the value of `key` (a block of text
@@ -218,8 +223,12 @@ class _Checker:
         return data
 
     def text(self, data: _Map, key: str, where: str, *, limit: int, html: bool = False,
-             required: bool = True) -> str | None:
-        """A string field: present, non-empty, within `limit` visible characters, valid HTML."""
+             required: bool = True, filled: bool = False) -> str | None:
+        """A string field: present, non-empty, within `limit` visible characters, valid HTML.
+
+        Only `filled` texts may use {placeholders}; anywhere else they would reach users as
+        written.
+        """
         line = data.key_lines.get(key, data.line)
         value = data.get(key)
         if value is None:
@@ -231,7 +240,7 @@ class _Checker:
             return None
         value = value.strip()
         visible = value
-        self.placeholders(data, key, where, value, filled=html)
+        self.check_placeholders(data, key, where, value, filled=filled)
         if html:
             try:
                 parse_html(value)
@@ -246,21 +255,25 @@ class _Checker:
                                f"the limit is {limit}")
         return value
 
-    def placeholders(self, data: _Map, key: str, where: str, value: str, *,
-                     filled: bool) -> None:
-        """Every {placeholder} is one the bot fills in here, spelt right and closed."""
-        for match in re.finditer(r"\{(\w+)\}", value):
+    def check_placeholders(self, data: _Map, key: str, where: str, value: str, *,
+                           filled: bool) -> None:
+        """Every {placeholder} is one the bot fills in here (`filled` texts only), spelt right
+        and closed; each is reported at its own line."""
+        for match in PLACEHOLDER_RE.finditer(value):
             name, line = match[1], self.line_of(data, key, match[0])
+            if name in PLACEHOLDERS:
+                self.placeholders.setdefault(name, line)
             if not filled:
-                self.problem(line, f"'{key}' in {where}: placeholders such as {match[0]} are "
-                                   "filled in only in a 'body' or an 'answer'")
+                self.problem(line, f"unknown placeholder {match[0]} in '{key}' of {where} "
+                                   "(known here: none; placeholders are filled in only in "
+                                   "bodies, answers, letters, posts and safer ways)")
             elif name not in PLACEHOLDERS:
                 close = difflib.get_close_matches(name, PLACEHOLDERS, n=1)
                 hint = f"did you mean {{{close[0]}}}? " if close else ""
                 known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
                 self.problem(line, f"unknown placeholder {match[0]} in '{key}' of {where} "
                                    f"({hint}known: {known})")
-        blanked = re.sub(r"\{\w+\}", lambda m: " " * len(m[0]), value)
+        blanked = PLACEHOLDER_RE.sub(lambda m: " " * len(m[0]), value)
         for match in re.finditer(r"[{}]", blanked):
             if match[0] == "{":
                 snippet = re.match(r"\{[^\s{}]*", value[match.start():])[0]
@@ -289,7 +302,7 @@ def _html_problem(error: str, value: str) -> tuple[str, str]:
 def _fill_sample_placeholders(text: str) -> str:
     """Put sample values in the placeholders so the HTML and length can be judged."""
     sample = {"edition": "2027", "start_date": "1 November 2027", "end_date": "23 November 2027",
-              "website": "https://example.org/", "hashtag": "#NoImpunity"}
+              "website": "https://example.org/", "hashtag": "#NoImpunity", "organiser": "IFEX"}
     for name, value in sample.items():
         text = text.replace("{" + name + "}", value)
     return text
@@ -396,6 +409,9 @@ def _build(checker: _Checker, data: Any, path: Path) -> Campaign | None:
                        path.parent)
     if settings is None:
         return None
+    if "organiser" in checker.placeholders and not settings["organiser"]:
+        checker.problem(checker.placeholders["organiser"], "{organiser} is used, but the "
+                        "'campaign' section names no 'organiser'")
     return Campaign(faq=faq, actions=actions, source=path, **settings)
 
 
@@ -446,7 +462,7 @@ def _campaign_settings(checker: _Checker, data: Any, line: int) -> dict | None:
     for key in ("website",):
         url = section.get(key)
         if url is not None and not (isinstance(url, str) and URL_RE.match(url)):
-            checker.problem(lines[key], f"'{key}' must be an http(s) URL")
+            checker.problem(lines[key], f"'{key}' must be an https:// URL")
     hashtag = section.get("hashtag", "")
     if hashtag and not re.match(r"^#\w+$", str(hashtag)):
         checker.problem(lines["hashtag"], "'hashtag' must look like #Word")
@@ -493,7 +509,8 @@ def _faq(checker: _Checker, data: Any, line: int) -> tuple[FaqEntry, ...]:
             "button": checker.text(entry, "button", where, limit=LABEL_LIMIT),
             "question": checker.text(entry, "question", where, limit=200),
             "description": checker.text(entry, "description", where, limit=256),
-            "answer": checker.text(entry, "answer", where, limit=MESSAGE_LIMIT - 200, html=True),
+            "answer": checker.text(entry, "answer", where, limit=MESSAGE_LIMIT - 200, html=True,
+                                   filled=True),
         }
         if None not in texts.values():
             entries.append(FaqEntry(id=faq_id, command=command, also=tuple(also), **texts))
@@ -533,7 +550,7 @@ def _actions(checker: _Checker, data: Any, line: int, folder: Path) -> tuple[Act
 def _action(checker: _Checker, data: Any, line: int, folder: Path) -> Action | None:
     where = f"action at line {line}"
     item = checker.fields(data, line, where, ("day", "id", "kind", "title", "body"),
-                          ("links", "tweet", "letter", "image"))
+                          ("links", "tweet", "letter", "image", "safer"))
     if item is None:
         return None
     lines = item.key_lines
@@ -552,8 +569,9 @@ def _action(checker: _Checker, data: Any, line: int, folder: Path) -> Action | N
                         f"unknown kind '{kind}' (one of: {', '.join(ACTION_KINDS)})")
         ok = False
     title = checker.text(item, "title", where, limit=TITLE_LIMIT)
-    body = checker.text(item, "body", where, limit=BODY_LIMIT, html=True)
-    tweet = checker.text(item, "tweet", where, limit=TWEET_LIMIT, required=False)
+    body = checker.text(item, "body", where, limit=BODY_LIMIT, html=True, filled=True)
+    tweet = checker.text(item, "tweet", where, limit=TWEET_LIMIT, required=False, filled=True)
+    safer = checker.text(item, "safer", where, limit=SAFER_LIMIT, required=False, filled=True)
     links = _links(checker, item.get("links"), lines.get("links", line), where)
     letter = _letter(checker, item.get("letter"), lines.get("letter", line), where)
     if kind == "letter" and "letter" not in item:
@@ -562,7 +580,7 @@ def _action(checker: _Checker, data: Any, line: int, folder: Path) -> Action | N
     if not ok or title is None or body is None:
         return None
     return Action(day=day, id=action_id, kind=kind, title=title, body=body, links=links,
-                  tweet=tweet, letter=letter, image=image)
+                  tweet=tweet, letter=letter, image=image, safer=safer)
 
 
 def _links(checker: _Checker, data: Any, line: int, where: str) -> tuple[Link, ...]:
@@ -579,7 +597,8 @@ def _links(checker: _Checker, data: Any, line: int, where: str) -> tuple[Link, .
         label = checker.text(link, "label", f"link in {where}", limit=LABEL_LIMIT)
         url = link.get("url")
         if not isinstance(url, str) or not URL_RE.match(url):
-            checker.problem(link.key_lines.get("url", item_line), f"'{url}' is not an http(s) URL")
+            checker.problem(link.key_lines.get("url", item_line),
+                            f"'{url}' is not an https:// URL")
         elif label:
             links.append(Link(label=label, url=url))
     return tuple(links)
@@ -593,7 +612,7 @@ def _letter(checker: _Checker, data: Any, line: int, where: str) -> Letter | Non
         return None
     to = checker.text(letter, "to", f"letter in {where}", limit=200)
     send = checker.text(letter, "send", f"letter in {where}", limit=300)
-    text = checker.text(letter, "text", f"letter in {where}", limit=LETTER_LIMIT)
+    text = checker.text(letter, "text", f"letter in {where}", limit=LETTER_LIMIT, filled=True)
     if to is None or send is None or text is None:
         return None
     return Letter(to=to, send=send, text=text)

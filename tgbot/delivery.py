@@ -53,7 +53,7 @@ HANDOVER_PAUSE = 1.0  # seconds a new sender waits before its first message
 STOP_TIMEOUT = 10.0  # seconds the rows in flight get to finish when the bot stops
 PLAN_PER_TICK = 10_000  # chats looked at per beat: a million due at once take a few minutes
 LOCK_CHECK_EVERY = 5.0  # seconds between checks that this process still holds the sender lock
-ALIVE = 6.0  # seconds without a heartbeat after which an instance counts as gone
+ALIVE = 15.0  # seconds without a heartbeat after which an instance counts as gone
 STARS_PER_PAID_MESSAGE = 0.1
 # one first upload per image at a time (locks belong to one event loop)
 _UPLOADS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = \
@@ -293,6 +293,7 @@ class Deliverer:
             log.info("waiting %.0f s for the sender to leave room for this instance's replies",
                      LEASE_GRACE)
             await asyncio.sleep(LEASE_GRACE)
+            await self.heartbeat()
 
     def beat(self) -> None:
         """The scheduler's beat (PTB's JobQueue, every few seconds): heartbeat, then a tick,

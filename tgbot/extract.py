@@ -15,7 +15,7 @@ from tgbot.campaign import _located
 
 # What is translatable, per section: the keys whose values reach users.
 FAQ_TEXTS = ("button", "question", "description", "also", "answer")
-ACTION_TEXTS = ("title", "body", "tweet")
+ACTION_TEXTS = ("title", "body", "tweet", "safer")
 LETTER_TEXTS = ("to", "send", "text")
 
 

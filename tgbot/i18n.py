@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_timedelta
+from babel.dates import format_date, format_skeleton, format_timedelta
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -39,6 +40,9 @@ TELEGRAM_CODES = {"fil": "tl"}
 ALIASES = {"tl": "fil"}
 # The campaign writes English dates the way IFEX does ("1 November 2027"), not US-style.
 FORMAT_LOCALES = {"en": "en_GB"}
+# French writes the first of the month as an ordinal ("1er novembre"); CLDR has no pattern for it.
+FIRST_OF_MONTH = {"fr": "1er"}
+_DAY_ONE = re.compile(r"(?<!\d)1(?!\d)")
 _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 _RLM = "\u200f"
 
@@ -96,16 +100,25 @@ class Translator:
         return self.digits(format_decimal(n, locale=self.format_locale))
 
     def date(self, date: dt.date, format: str = "long") -> str:
-        """A date as this language writes it: "1 novembre 2027", "23 ноября 2027 г."."""
-        return self.digits(format_date(date, format=format, locale=self.format_locale))
+        """A date as this language writes it: "1er novembre 2027", "23 ноября 2027 г."."""
+        return self._written(date, format_date(date, format=format, locale=self.format_locale))
 
     def day_month(self, date: dt.date) -> str:
-        """A date without the year, for campaign days: "23 ноября", "5 de noviembre"."""
-        return self.digits(format_date(date, format="d MMMM", locale=self.format_locale))
+        """A date without the year in the locale's pattern: "5 de noviembre", "Nobyembre 5"."""
+        return self._written(date, format_skeleton("MMMMd", date, locale=self.format_locale))
+
+    def join(self, items: list[str]) -> str:
+        """A list as this language joins it: "1, 2 and 3", "1, 2 y 3", "1 و2 و3"."""
+        return self.digits(format_list(items, locale=self.format_locale))
 
     def duration(self, length: dt.timedelta) -> str:
         """A length of time as this language says it: "1 day", "12 heures"."""
         return self.digits(format_timedelta(length, threshold=2, locale=self.format_locale))
+
+    def _written(self, date: dt.date, text: str) -> str:
+        if date.day == 1 and self.code in FIRST_OF_MONTH:
+            text = _DAY_ONE.sub(FIRST_OF_MONTH[self.code], text, count=1)
+        return self.digits(text)
 
     def digits(self, text: str) -> str:
         """Persian readers expect Persian digits; every other language keeps what Babel wrote."""

@@ -19,10 +19,14 @@ from telegram.helpers import create_deep_linked_url
 
 from tgbot import callbacks
 from tgbot.campaign import CAMPAIGN_DAYS, Action, Campaign, FaqEntry
-from tgbot.i18n import Translator
+from tgbot.i18n import N_, Translator
 from tgbot.progress import Progress
 
 Row = list[InlineKeyboardButton]
+# Shown on /start, /help and every day that asks for a letter or a post: some supporters live
+# where naming officials or signing with one's address can bring reprisals.
+# TRANSLATORS: read by people for whom the campaign can be dangerous: keep it short and plain.
+SAFETY_LINE = N_("🛡 Do only what is safe where you live: skip or adapt any day.")
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,8 @@ def campaign_values(t: Translator, campaign: Campaign) -> dict[str, str]:
     """The placeholders a campaign text may use, formatted for this language."""
     return {"edition": t.digits(str(campaign.edition)),
             "start_date": t.date(campaign.start_date), "end_date": t.date(campaign.end_date),
-            "website": campaign.website, "hashtag": campaign.hashtag}
+            "website": campaign.website, "hashtag": campaign.hashtag,
+            "organiser": campaign.organiser}
 
 
 def share_url(bot_username: str, source: str, text: str) -> str:
@@ -83,6 +88,7 @@ def welcome(t: Translator, campaign: Campaign, subscribed: bool) -> Reply:
         fill(t.gettext("From {start_date} to {end_date}, I bring you one simple action a day, "
                        "answer your questions about the campaign and keep track of what you "
                        "have done."), values),
+        t.gettext(SAFETY_LINE),
     ])
     return Reply(t.direct(text), main_menu(t, subscribed))
 
@@ -98,7 +104,7 @@ def help_text(t: Translator, campaign: Campaign) -> Reply:
              t.gettext("/faq – questions about the campaign"),
              t.gettext("/mydata – what I store about you")]
     lines += [f"/{e.command} – {html.escape(t.gettext(e.description))}" for e in campaign.faq]
-    lines.append(t.gettext("You can also just type a question."))
+    lines += [t.gettext("You can also just type a question."), "", t.gettext(SAFETY_LINE)]
     return Reply(t.direct("\n".join(lines)), [[button(t.gettext("❓ Questions"), "faq")]])
 
 
@@ -141,11 +147,17 @@ def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_use
     has no per-person buttons, only a link to open the action in the bot.
     """
     date = campaign.date_of(action.day)
+    values = campaign_values(t, campaign)
     header = fill(t.gettext("<b>Day {day} of {total}</b> · {date}"),
                   {"day": t.number(action.day), "total": t.number(CAMPAIGN_DAYS),
                    "date": t.day_month(date)})
     parts = [header, f"<b>{html.escape(t.gettext(action.title))}</b>",
-             fill(t.gettext(action.body), campaign_values(t, campaign))]
+             fill(t.gettext(action.body), values)]
+    if action.letter is not None or action.tweet:
+        parts.append(t.gettext(SAFETY_LINE))
+    if action.safer:
+        parts.append(fill(t.gettext("<b>A safer way</b>\n{way}"),
+                          {"way": html.escape(fill(t.gettext(action.safer), values))}))
     if action.letter is not None:
         parts.append(fill(t.gettext("✉️ <b>To:</b> {to}"),
                           {"to": html.escape(t.gettext(action.letter.to))}))
@@ -170,9 +182,8 @@ def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_use
         rows.append([button(t.gettext("✉️ Show the letter"), "letter", action.id,
                             campaign.edition)])
     if action.tweet:
-        tweet = f"{t.gettext(action.tweet)} {campaign.hashtag}".strip()
-        composer = "https://twitter.com/intent/tweet?" + urlencode({"text": tweet},
-                                                                   quote_via=quote)
+        composer = "https://twitter.com/intent/tweet?" + urlencode(
+            {"text": post_text(t, campaign, action)}, quote_via=quote)
         rows.append([InlineKeyboardButton(t.gettext("🐦 Post it"), url=composer)])
     rows += [[InlineKeyboardButton(t.gettext(link.label), url=link.url)] for link in action.links]
     invite = t.gettext("Join me: one action a day to end impunity for crimes against journalists.")
@@ -181,15 +192,24 @@ def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_use
     return Reply(t.direct("\n\n".join(parts)), rows, photo=action.image)
 
 
-def letter_message(t: Translator, action: Action) -> Reply:
+def post_text(t: Translator, campaign: Campaign, action: Action) -> str:
+    """The pre-written post as it is shared: this language's text, then the hashtag."""
+    assert action.tweet is not None
+    text = fill(t.gettext(action.tweet), campaign_values(t, campaign))
+    return f"{text} {campaign.hashtag}".strip()
+
+
+def letter_message(t: Translator, campaign: Campaign, action: Action) -> Reply:
     """The letter ready to copy: Telegram copies a <pre> block with one tap."""
     assert action.letter is not None
+    letter = fill(t.gettext(action.letter.text), campaign_values(t, campaign))
     text = "\n\n".join([
         fill(t.gettext("✉️ <b>Your letter to {to}</b>"),
              {"to": html.escape(t.gettext(action.letter.to))}),
-        f"<pre>{html.escape(t.gettext(action.letter.text))}</pre>",
+        f"<pre>{html.escape(letter)}</pre>",
         fill(t.gettext("<b>How to send it:</b> {send}"),
              {"send": html.escape(t.gettext(action.letter.send))}),
+        t.gettext(SAFETY_LINE),
     ])
     return Reply(t.direct(text))
 
@@ -249,8 +269,10 @@ def progress_message(t: Translator, campaign: Campaign, result: Progress) -> Rep
                                      "🔥 Current streak: {count} days in a row.", result.streak),
                           {"count": t.number(result.streak)}))
     if result.left:
-        days = ", ".join(t.number(a.day) for a in result.left)
-        lines.append(fill(t.gettext("Still open: day {days}."), {"days": days}))
+        days = t.join([t.number(a.day) for a in result.left])
+        # TRANSLATORS: {days} is the list of day numbers, already joined ("1, 2 and 3").
+        lines.append(fill(t.ngettext("Still open: day {days}.", "Still open: days {days}.",
+                                     len(result.left)), {"days": days}))
         lines.append(t.gettext("Every action counts. Pick one now: /today"))
     elif result.done:
         lines.append(t.gettext("You are all caught up. Thank you!"))

@@ -1,8 +1,9 @@
 """`tgbot preview --html`: the whole campaign, every day in every language, on one page.
 
 Organisers and translators review it before 1 November. Messages are drawn as Telegram chat
-bubbles with their buttons; right-to-left languages run right to left; a text still in English
-where a translation is expected, or close to Telegram's limits, is flagged on the page.
+bubbles with their buttons; each pre-written post is shown in full with its length against the
+280-character limit, each letter with its length; right-to-left languages run right to left; a
+text still in English where a translation is expected, or close to a limit, is flagged.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tgbot import messages
-from tgbot.campaign import CAPTION_LIMIT, MESSAGE_LIMIT, Campaign
+from tgbot.campaign import CAPTION_LIMIT, MESSAGE_LIMIT, TWEET_LIMIT, Campaign
 from tgbot.i18n import DEFAULT_LANGUAGE, I18n, Translator
 from tgbot.telegram_html import parse_html
 
@@ -25,33 +26,47 @@ class Flag:
     text: str
 
 
-def flags(t: Translator, campaign: Campaign, reply: messages.Reply,
-          sources: list[str]) -> list[Flag]:
-    """What a reviewer should look at in one message."""
+@dataclass(frozen=True)
+class Shown:
+    """One bubble of the page: a message as Telegram shows it, or a post as it is shared."""
+
+    label: str
+    reply: messages.Reply
+    sources: list[str]
+    limit: int
+
+
+def flags(t: Translator, shown: Shown) -> list[Flag]:
+    """What a reviewer should look at in one bubble."""
     found = []
     if t.code != DEFAULT_LANGUAGE:
-        found += [Flag("untranslated", f"not translated: {s[:60]}") for s in sources
+        found += [Flag("untranslated", f"not translated: {s[:60]}") for s in shown.sources
                   if not t.translated(s)]
-    limit = CAPTION_LIMIT if reply.photo else MESSAGE_LIMIT
-    length = len(parse_html(reply.text).text)
-    if length > NEAR_LIMIT * limit:
-        found.append(Flag("near-limit", f"{length} of {limit} characters"))
+    length = len(parse_html(shown.reply.text).text)
+    if length > NEAR_LIMIT * shown.limit:
+        found.append(Flag("near-limit", f"{length} of {shown.limit} characters"))
     return found
 
 
-def _day_messages(t: Translator, campaign: Campaign, bot_username: str) -> \
-        Iterator[tuple[str, messages.Reply, list[str]]]:
+def _day_messages(t: Translator, campaign: Campaign, bot_username: str) -> Iterator[Shown]:
     for action in campaign.actions:
         sources = [action.title, action.body, *(link.label for link in action.links)]
-        sources += [action.tweet] if action.tweet else []
+        sources += [action.safer] if action.safer else []
         reply = messages.action_message(t, campaign, action, bot_username=bot_username)
-        yield ("", reply, sources)
+        yield Shown("", reply, sources, CAPTION_LIMIT if reply.photo else MESSAGE_LIMIT)
+        if action.tweet:
+            post = messages.post_text(t, campaign, action)
+            yield Shown(f"🐦 Post · day {action.day} · {len(post)} / {TWEET_LIMIT} characters",
+                        messages.Reply(html.escape(post)), [action.tweet], TWEET_LIMIT)
         if action.letter:
-            yield ("", messages.letter_message(t, action),
-                   [action.letter.to, action.letter.send, action.letter.text])
+            letter = messages.letter_message(t, campaign, action)
+            length = len(parse_html(letter.text).text)
+            yield Shown(f"✉️ Letter · day {action.day} · {length} / {MESSAGE_LIMIT} characters",
+                        letter, [action.letter.to, action.letter.send, action.letter.text],
+                        MESSAGE_LIMIT)
     for entry in campaign.faq:
-        yield (f"/{entry.command}", messages.faq_answer(t, campaign, entry),
-               [entry.question, entry.answer])
+        yield Shown(f"/{entry.command}", messages.faq_answer(t, campaign, entry),
+                    [entry.question, entry.answer], MESSAGE_LIMIT)
 
 
 def _bubble(label: str, reply: messages.Reply, found: list[Flag]) -> str:
@@ -72,10 +87,10 @@ def render_page(campaign: Campaign, i18n: I18n, bot_username: str = "your_bot") 
     for t in i18n:
         name = i18n.languages[t.code]
         bubbles, flagged = [], 0
-        for label, reply, sources in _day_messages(t, campaign, bot_username):
-            found = flags(t, campaign, reply, sources)
+        for shown in _day_messages(t, campaign, bot_username):
+            found = flags(t, shown)
             flagged += bool(found)
-            bubbles.append(_bubble(label, reply, found))
+            bubbles.append(_bubble(shown.label, shown.reply, found))
         direction = "rtl" if t.rtl else "ltr"
         nav.append(f"<a href='#{t.code}'>{html.escape(name)}</a>")
         sections.append(

@@ -528,7 +528,7 @@ class Store:
             query, params = query + " AND language = ?", (language,)
         return (await self._db.fetch(query, params))[0][0]
 
-    async def start_announcement(self, announcement_id: int, *, now: float | None = None,
+    async def start_announcement(self, announcement_id: int, *, now: float,
                                  lifetime: float = 86400.0,
                                  status: tuple[int, int, str] | None = None) -> int:
         """Draft -> sending: one outbox row per subscribed chat, in one transaction, each
@@ -536,8 +536,7 @@ class Store:
         organiser's message (chat id, message id, language) the sender keeps up to date.
 
         Pressing Send twice (or on a cancelled draft) queues nothing more; returns the rows
-        added."""
-        now = time.time() if now is None else now
+        added. `now` is the bot's clock (a UTC timestamp), which the lifetime counts from."""
         chat_id, message_id, language = status or (None, None, None)
         async with self._db.transaction() as tx:
             rows = await tx.fetch(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 
@@ -19,28 +20,40 @@ Edit = Callable[[], Awaitable[object]]
 
 
 class ThrottledEdits:
-    """Per message: edit now if the last edit is old enough, else once when it is."""
+    """Per message: edit now if the last edit is old enough, else once when it is.
+
+    The interval counts from the moment the last edit was answered, so the next one reaches
+    Telegram at least `interval` after it, however slowly either request travels."""
 
     def __init__(self, interval: float = 3.0) -> None:
         self.interval = interval
         self._last: dict[tuple[int, int], float] = {}
         self._pending: dict[tuple[int, int], Edit] = {}
+        self._running: set[tuple[int, int]] = set()
 
     async def submit(self, key: tuple[int, int], edit: Edit) -> None:
-        """Ask for `edit` of message `key` (chat id, message id); a newer one replaces it."""
-        waiting = key in self._pending
+        """Ask for `edit` of message `key` (chat id, message id); a newer one replaces it.
+
+        The first caller for a message makes its edits, one after another, while later
+        callers only leave theirs to be made."""
         self._pending[key] = edit
-        if waiting:
+        if key in self._running:
             return
-        delay = self._last.get(key, 0.0) + self.interval - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        await self._run(key)
+        self._running.add(key)
+        try:
+            while key in self._pending:
+                delay = self._last.get(key, -math.inf) + self.interval - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                await self._run(key)
+        finally:
+            self._running.discard(key)
 
     async def _run(self, key: tuple[int, int]) -> None:
         edit = self._pending.pop(key)
-        self._last[key] = time.monotonic()
         try:
             await edit()
         except TelegramError as error:  # "not modified" or the message is gone: nothing to do
             log.debug("counter edit skipped: %s", error)
+        finally:
+            self._last[key] = time.monotonic()

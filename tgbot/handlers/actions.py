@@ -159,7 +159,7 @@ async def letter_press(update: Update, context: BotContext) -> None:
         await answer_press(update, context.tr.gettext("This button is from an earlier campaign."))
         return
     await answer_press(update)
-    await reply(update, context, messages.letter_message(context.tr, action))
+    await reply(update, context, messages.letter_message(context.tr, context.campaign, action))
 
 
 async def progress_command(update: Update, context: BotContext) -> None:

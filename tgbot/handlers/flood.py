@@ -1,4 +1,7 @@
-"""Throttle one person who floods the bot; everyone else is served as usual (group -1)."""
+"""Throttle one person who floods the bot; everyone else is served as usual (group -2).
+
+The gate runs first of all, before the chat's language is read from the database: a flood
+of a thousand presses costs no reads, only the one notice resolves a language."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from tgbot.context import BotContext
+from tgbot.handlers.locale import resolve_locale
 
 
 async def flood_control(update: Update, context: BotContext) -> None:
@@ -19,6 +23,7 @@ async def flood_control(update: Update, context: BotContext) -> None:
     if verdict == "serve":
         return
     if verdict == "notice" and update.effective_chat is not None:
+        await resolve_locale(update, context)
         await context.bot.send_message(update.effective_chat.id, context.tr.gettext(
             "⏳ That was a lot at once. Please wait a few seconds, then try again."))
     raise ApplicationHandlerStop

@@ -1,4 +1,5 @@
-"""Resolve the chat's language once per update, before any other handler runs (group -1)."""
+"""Resolve the chat's language once per update, before the feature handlers run (group -1,
+after the flood gate)."""
 
 from __future__ import annotations
 

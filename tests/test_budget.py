@@ -1,0 +1,103 @@
+"""The shared budget: a window that no late event loop can overrun, replies before the
+broadcast, broadcast sends spaced, and the leases that keep several instances within it."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+
+import pytest
+
+from tgbot.budget import BURST, LEASE_GRACE, LEASE_MIN, Priority, ReplyLease, SlidingWindow
+from tgbot.config import ConfigError, Settings
+
+WINDOW = 0.2  # a short window keeps the tests quick; the rule is the same at 1 s
+
+
+def most_in_a_window(times: list[float], window: float) -> int:
+    times, most, first = sorted(times), 0, 0
+    for last, at in enumerate(times):
+        while at - times[first] >= window:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
+async def test_no_window_sees_more_than_capacity_when_the_loop_runs_late() -> None:
+    """Requests arrive at a random moment between start and answer; the event loop is
+    blocked again and again (a loaded machine): the server still never counts more."""
+    window, arrivals = SlidingWindow(10, WINDOW), []
+    rng = random.Random(7)
+
+    async def request() -> None:
+        await asyncio.sleep(rng.uniform(0, 0.03))
+        arrivals.append(time.monotonic())  # the server counts it now
+        await asyncio.sleep(rng.uniform(0, 0.03))
+
+    async def stalls() -> None:
+        for _ in range(20):
+            await asyncio.sleep(rng.uniform(0.01, 0.05))
+            time.sleep(rng.uniform(0.02, 0.08))  # noqa: ASYNC251 - the loop stalls meanwhile
+
+    await asyncio.gather(stalls(), *(window.run(rng.choice(list(Priority)), request)
+                                     for _ in range(150)))
+    assert len(arrivals) == 150
+    assert most_in_a_window(arrivals, WINDOW) <= 10
+
+
+async def test_a_waiting_reply_gets_the_next_slot_before_the_broadcast() -> None:
+    window, order = SlidingWindow(2, WINDOW), []
+
+    def request(name: str):  # noqa: ANN202
+        async def send() -> None:
+            order.append(name)
+        return send
+
+    broadcast = [asyncio.create_task(window.run(Priority.BROADCAST, request(f"b{i}")))
+                 for i in range(6)]
+    await asyncio.sleep(0.01)
+    reply = asyncio.create_task(window.run(Priority.REPLY, request("reply")))
+    await asyncio.gather(reply, *broadcast)
+    assert order.index("reply") <= 2  # after at most the two broadcast sends in the slots
+
+
+async def test_broadcast_sends_are_spaced_not_bursty() -> None:
+    """A broadcast of 40 over a window of 20: starts spread over the window, so slots come
+    free one by one, not all at once."""
+    window, starts = SlidingWindow(20, WINDOW), []
+
+    async def send() -> None:
+        starts.append(time.monotonic())
+
+    began = time.monotonic()
+    await asyncio.gather(*(window.run(Priority.BROADCAST, send) for _ in range(40)))
+    early = [at for at in starts if at - began < WINDOW / 2]
+    assert len(early) <= 20 * (0.5 + BURST) + 1  # not the whole window's worth at once
+    assert most_in_a_window(starts, WINDOW) <= 20
+
+
+def test_a_larger_lease_waits_for_the_sender_and_a_smaller_one_does_not() -> None:
+    now = [0.0]
+    lease = ReplyLease(clock=lambda: now[0])
+    assert lease.beat() == LEASE_MIN and lease.current == LEASE_MIN
+    for i in range(5):  # five replies within one window
+        now[0] = 1.0 + i * 0.01
+        lease.count()
+    asked = lease.beat()
+    assert asked == 6 and lease.current == LEASE_MIN  # recorded now, used later
+    now[0] += LEASE_GRACE + 0.1
+    assert lease.beat() >= 6 and lease.current == 6
+    now[0] += 20.0  # quiet again
+    assert lease.beat() == LEASE_MIN and lease.current == LEASE_MIN
+
+
+@pytest.mark.parametrize("env", [{"TGBOT_RATE": "100"}, {"TGBOT_RATE": "2000",
+                                                        "TGBOT_PAID_BROADCAST": "1"}])
+def test_a_rate_above_telegrams_limits_is_refused(env: dict[str, str]) -> None:
+    with pytest.raises(ConfigError, match="TGBOT_RATE"):
+        Settings.from_env(env).check_rate()
+
+
+def test_paid_broadcasts_allow_up_to_1000() -> None:
+    Settings.from_env({"TGBOT_RATE": "1000", "TGBOT_PAID_BROADCAST": "1"}).check_rate()
