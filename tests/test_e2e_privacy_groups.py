@@ -79,7 +79,7 @@ async def test_mydata_shows_group_presses_titles_and_the_default_push_time(
     await say(fake, MEMBER, "/subscribe")
     store = bot.bot_data.store
     announcement = await store.create_announcement("Vigil tonight", None, dt.date(2027, 11, 5))
-    await store.start_announcement(announcement)
+    await store.start_announcement(announcement, now=bot.bot_data.clock().timestamp())
     data = await say(fake, MEMBER, "/mydata")
     assert "Announcements sent to you: 1" in data["text"]
     title = CAMPAIGN.action_for_day(5).title
