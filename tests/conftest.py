@@ -32,6 +32,16 @@ def postgres_server() -> Iterator[str]:
         server.stop()
 
 
+@pytest.fixture
+def own_postgres() -> Iterator[postgres.ThrowawayPostgres]:
+    """A PostgreSQL server of this test's own, which it stops and starts."""
+    server = postgres.ThrowawayPostgres().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """TGBOT_DB for one test: a new SQLite file, or a new database on the PostgreSQL server.

@@ -12,6 +12,7 @@ import time
 import zoneinfo
 from pathlib import Path
 
+import pytest
 from telegram.ext import Application
 
 from tests.conftest import ALICE, BRUNO
@@ -27,7 +28,7 @@ from tests.helpers.harness import (
     sent_to,
     subscribe_all,
 )
-from tgbot import schedule
+from tgbot import metrics, schedule
 from tgbot.campaign import load_campaign
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.store import Due, Store
@@ -206,9 +207,13 @@ async def test_a_paid_push_goes_past_the_free_limit(fake: FakeBotAPI, tmp_path: 
     30 a second would; a reply meanwhile is a free message; /stats shows the Stars."""
     chat_ids = await subscribers(fake, database, 85_000, 300)
     fake.set_rate_limits(per_second=30, per_chat_per_second=1, per_group_per_minute=20)
+    sample = metrics.REGISTRY.get_sample_value
+    sent_before = sample("tgbot_delivered_total", {"kind": "push", "outcome": "sent"})
+    stars_before = sample("tgbot_stars_spent_total")
     async with running_bot(fake, tmp_path, clock, db=database, rate=1000.0,
                            paid_broadcast=True) as bot:
         await push_round(bot)
+        assert sample("tgbot_sender") == 1
         answer = await say(fake, ALICE, "/why")
         refused = fake.rate_limited
         stats = await say(fake, ORGANISER, "/stats")
@@ -220,6 +225,9 @@ async def test_a_paid_push_goes_past_the_free_limit(fake: FakeBotAPI, tmp_path: 
     reply = next(c for c in fake.calls_to("sendMessage") if c.result == answer)
     assert "allow_paid_broadcast" not in reply.params
     assert "Stars spent on the last push: 30" in stats["text"]
+    assert sample("tgbot_delivered_total", {"kind": "push", "outcome": "sent"}) \
+        == sent_before + 300
+    assert sample("tgbot_stars_spent_total") == pytest.approx(stars_before + 30)
 
 
 def test_a_rate_above_30_needs_paid_broadcasts(tmp_path: Path) -> None:

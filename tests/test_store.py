@@ -16,7 +16,7 @@ import pytest
 
 from tests.helpers import postgres
 from tgbot.migrations import SQLITE, migrations
-from tgbot.store import TABLES, Store
+from tgbot.store import TABLES, Due, Store
 
 DATA = Path(__file__).resolve().parent / "data"
 TODAY = dt.date(2027, 11, 5)
@@ -62,6 +62,9 @@ async def test_old_database_file_is_upgraded_with_its_data(tmp_path: Path) -> No
         assert await store.enqueue(2027, [(1001, 5)]) == 1  # the new outbox table works
         # 0005: a subscriber of the old release is looked at by the scheduler at once
         assert [c.chat_id for c in await store.due_chats(0, 10)] == [1001]
+        # 0007: the tables of several instances work on an old file too
+        assert await store.first_sight(7, 1.0) is True
+        assert await store.publish_campaign("v1", "campaign: {}", 1.0) is True
     finally:
         await store.close()
     reopened = await Store.open(path)  # a second start applies nothing
@@ -221,3 +224,51 @@ def test_the_plain_install_needs_no_asyncpg(tmp_path: Path) -> None:
                             timeout=60)
     assert result.returncode == 0, result.stderr
     assert "pip install 'tgbot[postgres]'" in result.stdout
+
+
+async def test_an_update_id_is_first_seen_once_and_forgotten_after_a_while(store: Store) -> None:
+    assert await store.first_sight(100, 1_000.0) is True
+    assert await store.first_sight(100, 1_001.0) is False  # a repeat, from any instance
+    firsts = await asyncio.gather(*(store.first_sight(101, 1_002.0) for _ in range(5)))
+    assert firsts.count(True) == 1
+    assert await store.forget_updates(1_001.5) == 1  # only 100 is old enough
+    assert await store.first_sight(100, 1_003.0) is True
+    assert await store.first_sight(101, 1_003.0) is False
+
+
+async def test_a_start_does_not_bring_back_a_superseded_campaign(store: Store) -> None:
+    assert await store.published_campaign() is None
+    assert await store.publish_campaign("v1", "one", 1.0, unless_superseded=True) is True
+    assert await store.publish_campaign("v1", "one", 2.0, unless_superseded=True) is True
+    assert await store.publish_campaign("v2", "two", 3.0) is True  # a /reload
+    # a machine restarting with the old file: v2 stays
+    assert await store.publish_campaign("v1", "one", 4.0, unless_superseded=True) is False
+    assert await store.published_campaign() == ("v2", "two")
+    # a file edited before a restart is new: it is published
+    assert await store.publish_campaign("v3", "three", 5.0, unless_superseded=True) is True
+    assert await store.campaign_version() == "v3"
+    # an organiser's /reload may go back on purpose
+    assert await store.publish_campaign("v1", "one", 6.0) is True
+    assert await store.published_campaign() == ("v1", "one")
+
+
+async def test_outbox_depth_oldest_waiting_and_incidents(store: Store) -> None:
+    for chat in (1, 2):
+        await store.set_subscribed(chat, "private", True, TODAY)
+    assert await store.oldest_waiting() is None
+    await store.enqueue(2027, [Due(1, 5, None, 500.0), Due(2, 5, None, 300.0)])
+    announcement = await store.create_announcement("Vigil", None, TODAY)
+    await store.start_announcement(announcement, now=400.0)
+    assert await store.outbox_depth() == {("push", "pending"): 2,
+                                          ("announcement", "pending"): 2}
+    assert await store.oldest_waiting() == (300.0, "push:2027:5")  # chat 2's row, due first
+    claimed = await store.claim(10, owner="a")
+    assert {(d.chat_id, d.announcement_id) for d in claimed} >= {(1, 0), (2, 0)}
+    for delivery in claimed:
+        if not delivery.announcement_id:
+            await store.finish(delivery, "sent", TODAY, 9)
+    assert (await store.outbox_depth())[("push", "sent")] == 2
+    # what still waits (pending or in flight) is the announcement
+    assert await store.oldest_waiting() == (400.0, f"announcement:{announcement}")
+    assert await store.first_notice("lag:push:2027:5") is True
+    assert await store.first_notice("lag:push:2027:5") is False

@@ -28,7 +28,10 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter
+
+from tgbot import metrics
 
 # A window a little longer than Telegram's second: the answer's arrival is measured on our
 # clock, Telegram's window on its own.
@@ -200,6 +203,7 @@ class Budget(AIORateLimiter):
             self, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any,
             kwargs: dict[str, Any], endpoint: str, data: dict[str, Any],
             rate_limit_args: Priority | None) -> Any:
+        callback = _counting_429s(callback)
         if not endpoint.startswith(_SENDING):
             return await super().process_request(callback, args, kwargs, endpoint, data, None)
         if data.get("allow_paid_broadcast") and self.paid_window is not None:
@@ -215,3 +219,16 @@ class Budget(AIORateLimiter):
             return await self.window.run(priority, lambda: callback(*call_args, **call_kwargs))
 
         return await super().process_request(in_a_slot, args, kwargs, endpoint, data, None)
+
+
+def _counting_429s(callback: Callable[..., Coroutine[Any, Any, Any]]
+                   ) -> Callable[..., Coroutine[Any, Any, Any]]:
+    """The request, with every 429 counted in the metrics (PTB retries replies itself)."""
+    async def request(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await callback(*args, **kwargs)
+        except RetryAfter:
+            metrics.rate_limited()
+            raise
+
+    return request

@@ -321,6 +321,12 @@ def load_campaign(path: str | Path) -> Campaign:
         line = raw[:error.start].count(b"\n") + 1
         raise CampaignError([f"{path}:{line}: not UTF-8 text (byte 0x{raw[error.start]:02x}); "
                              "save the file as UTF-8"]) from None
+    return parse_campaign(source, path)
+
+
+def parse_campaign(source: str, path: Path) -> Campaign:
+    """Check a campaign's text as if read from `path` (problems name it; images are found
+    beside it); raise CampaignError listing every problem."""
     try:
         node = yaml.compose(source, Loader=yaml.SafeLoader)
         data = _located(node, yaml.SafeLoader("")) if node is not None else None

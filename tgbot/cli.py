@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import ExtBot
 
-from tgbot import __version__, messages, stats
+from tgbot import __version__, messages, operations, stats
 from tgbot.backends import DatabaseError, is_postgres_url, redact_url
 from tgbot.bot import build_bot
 from tgbot.campaign import CampaignError, load_campaign
@@ -74,6 +74,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="webhook listen port (default %(default)s)")
     run.add_argument("--secret", help="webhook secret token (TGBOT_WEBHOOK_SECRET; required "
                                       "with --webhook)")
+    run.add_argument("--status-port", type=int, help="serve /healthz, /readyz and /metrics on "
+                                                     "this port (TGBOT_STATUS_PORT; default off)")
+    run.add_argument("--status-listen", help="the status port's address (TGBOT_STATUS_LISTEN; "
+                                             "default 127.0.0.1)")
 
     check = commands.add_parser("check", help="check a campaign file; exit 0 when valid")
     check.add_argument("file", nargs="?", help="campaign file (default TGBOT_CAMPAIGN)")
@@ -107,6 +111,10 @@ def _parser() -> argparse.ArgumentParser:
     copy.add_argument("source", help="the database to copy (stop the bot first)")
     copy.add_argument("target", help="an empty database of either kind")
 
+    status = commands.add_parser("status", help="the running instances: who sends, the "
+                                                "outbox backlog, the last push, heartbeats")
+    settings_flags(status, token=False)
+
     add_demo_parser(commands)
 
     catalogs = commands.add_parser("catalogs", help="check translations; exit 1 if incomplete")
@@ -118,7 +126,8 @@ def _parser() -> argparse.ArgumentParser:
 def _settings(args: argparse.Namespace) -> Settings:
     settings = Settings.from_env()
     for flag, attribute in (("token", "token"), ("api_url", "api_url"), ("db", "db"),
-                            ("log_level", "log_level")):
+                            ("log_level", "log_level"), ("status_port", "status_port"),
+                            ("status_listen", "status_listen"), ("webhook", "webhook_url")):
         value = getattr(args, flag, None)
         if value:
             setattr(settings, attribute, value.rstrip("/") if flag == "api_url" else value)
@@ -181,7 +190,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     secret = args.secret or settings.webhook_secret
     if args.webhook:
         check_webhook(args.webhook, secret, settings.api_url)
-    setup_logging(settings.log_level, settings.token)
+    setup_logging(settings.log_level, settings.token, settings.log_format)
     campaign = load_campaign(settings.campaign)
     asyncio.run(wait_for_api(settings))
     application = build_application(settings, campaign)
@@ -255,7 +264,7 @@ def cmd_push(args: argparse.Namespace) -> int:
         setup_logging(settings.log_level, settings.token)
         return asyncio.run(_count_only(settings, args.date))
     settings.check_token()
-    setup_logging(settings.log_level, settings.token)
+    setup_logging(settings.log_level, settings.token, settings.log_format)
     return asyncio.run(_push(settings, args.date, args.dry_run))
 
 
@@ -394,6 +403,24 @@ def new_file(path: Path) -> Path:
     return path
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    print(asyncio.run(_status(settings)))
+    return 0
+
+
+async def _status(settings: Settings) -> str:
+    campaign = load_campaign(settings.campaign)
+    store = await Store.open(settings.db)
+    now = dt.datetime.now(dt.UTC).timestamp()
+    try:
+        return operations.status_report(
+            campaign, await store.instances(), await store.outbox_depth(),
+            await store.last_push(campaign.edition, now), await store.campaign_version(), now)
+    finally:
+        await store.close()
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     settings = _settings(args)
     figures = asyncio.run(_collect(settings))
@@ -472,7 +499,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 COMMANDS = {
     "run": cmd_run, "demo": cmd_demo, "check": cmd_check, "push": cmd_push,
     "preview": cmd_preview, "stats": cmd_stats, "export": cmd_export, "backup": cmd_backup,
-    "catalogs": cmd_catalogs, "copy-db": cmd_copy_db,
+    "catalogs": cmd_catalogs, "copy-db": cmd_copy_db, "status": cmd_status,
 }
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ class Settings:
     admins: frozenset[int] = field(default_factory=frozenset)
     log_level: str = "INFO"
     webhook_secret: str = ""
+    webhook_url: str = ""  # `tgbot run --webhook URL`; empty: long polling
     locales: Path = field(default_factory=shipped_locales)
     # Telegram's budget (messages per second, all chats together): 30, or up to 1000 with
     # paid broadcasts (0.1 Star a message, from the bot's balance), which must be asked for.
@@ -47,6 +48,12 @@ class Settings:
     paid_broadcast: bool = False
     # Seconds an announcement stays worth sending; later, its rows expire.
     announcement_lifetime: float = 86400.0
+    # The operators' port (/healthz, /readyz, /metrics); None: off.
+    status_port: int | None = None
+    status_listen: str = "127.0.0.1"
+    log_format: str = "text"  # or "json": one object per line, for log collectors
+    # Organisers are told when a message due this many seconds ago is still waiting.
+    alert_lag: float = 900.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -63,6 +70,10 @@ class Settings:
         settings.paid_broadcast = _flag(env, "TGBOT_PAID_BROADCAST")
         settings.announcement_lifetime = parse_lifetime(
             env.get("TGBOT_ANNOUNCEMENT_LIFETIME", "24h"), "TGBOT_ANNOUNCEMENT_LIFETIME")
+        settings.status_port = parse_port(env.get("TGBOT_STATUS_PORT", ""))
+        settings.status_listen = env.get("TGBOT_STATUS_LISTEN", settings.status_listen)
+        settings.log_format = parse_log_format(env.get("TGBOT_LOG_FORMAT", "text"))
+        settings.alert_lag = _number(env, "TGBOT_ALERT_LAG", settings.alert_lag)
         if "TGBOT_LOCALES" in env:
             settings.locales = Path(env["TGBOT_LOCALES"])
         return settings
@@ -125,3 +136,19 @@ def parse_admins(value: str) -> frozenset[int]:
                               f"not {part!r}")
         admins.add(int(part))
     return frozenset(admins)
+
+
+def parse_port(value: str) -> int | None:
+    """A TCP port from "9090"; "" is None (off)."""
+    if not value.strip():
+        return None
+    if not value.strip().isdigit() or not 0 < int(value) < 65536:
+        raise ConfigError(f"TGBOT_STATUS_PORT must be a port number (1-65535), not {value!r}")
+    return int(value)
+
+
+def parse_log_format(value: str) -> str:
+    value = value.strip().lower() or "text"
+    if value not in ("text", "json"):
+        raise ConfigError(f"TGBOT_LOG_FORMAT must be text or json, not {value!r}")
+    return value

@@ -7,6 +7,7 @@ update, so no handler looks up strings in dictionaries or resolves a language it
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from tgbot.throttle import ThrottledEdits
 
 if TYPE_CHECKING:
     from tgbot.delivery import Deliverer
+    from tgbot.status import StatusServer
 
 
 @dataclass
@@ -43,11 +45,17 @@ class Services:
     flood: FloodGate = field(default_factory=FloodGate)
     admins: AdminCache = field(default_factory=AdminCache)
     edits: ThrottledEdits = field(default_factory=ThrottledEdits)
+    status: StatusServer | None = None
+    beat: asyncio.Lock = field(default_factory=asyncio.Lock)  # one operations beat at a time
+    # the published version of `campaign` (tgbot.campaign_sync), and one this instance refused
+    campaign_version: str = ""
+    refused_version: str = ""
     _matchers: dict[str, FaqMatcher] = field(default_factory=dict)
 
-    def set_campaign(self, campaign: Campaign) -> None:
+    def set_campaign(self, campaign: Campaign, version: str = "") -> None:
         """Swap in a (re)loaded campaign; FAQ matchers are rebuilt on demand."""
         self.campaign = campaign
+        self.campaign_version = version
         self._matchers.clear()
 
     def matcher(self, t: Translator) -> FaqMatcher:

@@ -36,7 +36,7 @@ from telegram.error import (
     TelegramError,
 )
 
-from tgbot import __version__, messages, schedule
+from tgbot import __version__, messages, metrics, schedule
 from tgbot.bot import CampaignBot
 from tgbot.budget import LEASE_GRACE, Budget, Priority
 from tgbot.campaign import Campaign
@@ -55,6 +55,9 @@ PLAN_PER_TICK = 10_000  # chats looked at per beat: a million due at once take a
 LOCK_CHECK_EVERY = 5.0  # seconds between checks that this process still holds the sender lock
 ALIVE = 15.0  # seconds without a heartbeat after which an instance counts as gone
 STARS_PER_PAID_MESSAGE = 0.1
+# a closed row's state as the metrics name its outcome
+OUTCOME = {"sent": "sent", "pending": "retried", "gone": "blocked", "expired": "expired",
+           "failed": "failed", "skipped": "skipped"}
 # one first upload per image at a time (locks belong to one event loop)
 _UPLOADS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = \
     weakref.WeakKeyDictionary()
@@ -205,6 +208,10 @@ class _Recorder:
             await self.services.store.close_rows(rows, self.services.today())
             for closed in rows:
                 self.summary.add(closed)
+                kind = "announcement" if closed.delivery.announcement_id else "push"
+                metrics.delivered(kind, OUTCOME[closed.state])
+                if closed.paid:
+                    metrics.stars_spent(STARS_PER_PAID_MESSAGE)
             if self.report:
                 self.report(self.summary.total)
 
@@ -231,7 +238,7 @@ class Deliverer:
         self._round = asyncio.Lock()
         self._planning = asyncio.Lock()
         self._checking = asyncio.Lock()
-        # this sender's name in the outbox: a new sender puts back every other's rows
+        # this instance's name among the instances (heartbeats)
         self.owner = uuid.uuid4().hex
         self.started_at = time.time()
         self._lock = services.store.sender_lock()
@@ -256,13 +263,12 @@ class Deliverer:
             if self.budget is not None and self._sending != was_sending:
                 self.budget.sending = self._sending
                 self.budget.share(self._others)
+            metrics.set_sender(self._sending)
             if self._sending and not was_sending:
-                released = await self.services.store.release_claims(self.owner)
                 # the sender before may have sent its last message a moment ago: one window
                 # apart, the two together stay within Telegram's messages per second
                 await asyncio.sleep(HANDOVER_PAUSE)
-                log.info("this process sends the daily push and announcements now "
-                         "(%d rows taken back from a sender that stopped)", released)
+                log.info("this process sends the daily push and announcements now")
             elif was_sending and not self._sending:
                 log.warning("this process lost the sender lock; it stops sending")
             return self._sending
@@ -423,17 +429,22 @@ class Deliverer:
         summary = Summary()
         recorder = _Recorder(self.services, summary, report)
         jobs: asyncio.Queue[_Job | None] = asyncio.Queue(maxsize=self.batch)
+        store = self.services.store
+        # this drain's name in the outbox: rows in flight under any other name were left by a
+        # sender that stopped (another process, or a drain of this one that the database's
+        # going away cut short), and go back to the outbox
+        claims = uuid.uuid4().hex
+        if released := await store.release_claims(claims):
+            log.info("%d rows left in flight by a sender that stopped go back to the outbox",
+                     released)
 
         async def claimer() -> None:
-            try:
-                while not self._stopping and await self.is_sender() and (
-                        claimed := await self.services.store.claim(self.batch,
-                                                                   owner=self.owner)):
-                    for job in await self._prepare(claimed, recorder):
-                        await jobs.put(job)
-            finally:
-                for _ in range(self.concurrency):
-                    await jobs.put(None)
+            while not self._stopping and await self.is_sender() and (
+                    claimed := await store.claim(self.batch, owner=claims)):
+                for job in await self._prepare(claimed, recorder):
+                    await jobs.put(job)
+            for _ in range(self.concurrency):
+                await jobs.put(None)
 
         async def sender() -> None:
             while (job := await jobs.get()) is not None:
@@ -442,7 +453,11 @@ class Deliverer:
                     continue
                 await recorder.record(await self._send_safely(job))
 
-        await asyncio.gather(claimer(), *(sender() for _ in range(self.concurrency)))
+        # one failing (the database gone) stops the others: their rows stay in flight
+        async with asyncio.TaskGroup() as group:
+            group.create_task(claimer())
+            for _ in range(self.concurrency):
+                group.create_task(sender())
         await recorder.flush()
         return summary
 
@@ -525,6 +540,8 @@ class Deliverer:
             error = exc
         result = outcome(error, delivery.attempts)
         if result.state == "sent":
+            if delivery.due_at:
+                metrics.push_lag(self.services.clock().timestamp() - delivery.due_at)
             return Closed(delivery, "sent", message_id, paid=self.paid)
         log.info("delivery %s: %s (%s)", "announcement" if delivery.announcement_id
                  else f"of day {delivery.day}", result.state, type(error).__name__)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import re
 
+from pythonjsonlogger.json import JsonFormatter
+
 # Anything shaped like a token, in case a line carries one we were not told about.
 _TOKEN_SHAPE = re.compile(r"\d{5,12}:[A-Za-z0-9_-]{30,50}")
 REDACTED = "<token>"
@@ -38,10 +40,20 @@ class RedactToken(logging.Filter):
         return True
 
 
-def setup_logging(level: str, token: str) -> None:
-    """Log to stderr at `level`, with the token filter on the handler (so it sees every logger)."""
+def setup_logging(level: str, token: str, log_format: str = "text") -> None:
+    """Log to stderr at `level`, with the token filter on the handler (so it sees every logger).
+
+    `log_format` "json" writes one JSON object per line (python-json-logger) for log
+    collectors: time, level, logger, message, and the traceback when there is one."""
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if log_format == "json":
+        handler.setFormatter(JsonFormatter("%(levelname)s %(name)s %(message)s",
+                                           timestamp="time",  # ISO 8601, in UTC
+                                           rename_fields={"levelname": "level",
+                                                          "name": "logger"}))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: "
+                                               "%(message)s"))
     handler.addFilter(RedactToken(token))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -155,6 +155,33 @@ SQLITE: list[tuple[str, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        "0007_operations",
+        """
+        -- Updates already acted on, shared by every instance: Telegram re-sends an update
+        -- when a webhook answers late, and behind a load balancer the repeat can reach another
+        -- instance. Only the id and when it came; kept for a day, then deleted at the beat.
+        CREATE TABLE handled_updates (
+            update_id INTEGER PRIMARY KEY,
+            handled_at REAL NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX handled_updates_age ON handled_updates (handled_at);
+        -- The campaign every instance runs: the last valid actions.yaml an instance started
+        -- with or reloaded, and its version (a hash of the text), checked by all at the beat.
+        CREATE TABLE published_campaign (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            version TEXT NOT NULL,
+            source TEXT NOT NULL,
+            published_at REAL NOT NULL
+        );
+        -- Every version ever published: an instance restarting with a file that was
+        -- superseded since runs the published campaign instead of bringing the old one back.
+        CREATE TABLE campaign_versions (
+            version TEXT PRIMARY KEY,
+            published_at REAL NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ),
 ]
 
 POSTGRES: dict[str, str] = {
@@ -262,6 +289,23 @@ POSTGRES: dict[str, str] = {
             sending INTEGER NOT NULL DEFAULT 0,
             reply_lease INTEGER NOT NULL DEFAULT 0,
             version TEXT
+        );
+        """,
+    "0007_operations": """
+        CREATE TABLE handled_updates (
+            update_id BIGINT PRIMARY KEY,
+            handled_at DOUBLE PRECISION NOT NULL
+        );
+        CREATE INDEX handled_updates_age ON handled_updates (handled_at);
+        CREATE TABLE published_campaign (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            version TEXT NOT NULL,
+            source TEXT NOT NULL,
+            published_at DOUBLE PRECISION NOT NULL
+        );
+        CREATE TABLE campaign_versions (
+            version TEXT PRIMARY KEY,
+            published_at DOUBLE PRECISION NOT NULL
         );
         """,
 }

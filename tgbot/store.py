@@ -26,7 +26,8 @@ TABLES = {"meta": "key", "chats": "chat_id", "completions": "user_id, edition, a
           "group_presses": "chat_id, edition, day, user_id", "announcements": "id",
           "deliveries": "chat_id, edition, day",
           "announcement_deliveries": "announcement_id, chat_id"}
-# (`instances` is not copied: it holds the running processes of the database it is in.)
+# (`instances` and `handled_updates` are not copied: they belong to the processes running on
+# the database they are in; the campaign tables are published again by the next start.)
 # Two instances starting at once on one PostgreSQL database apply each migration once.
 _MIGRATION_LOCK = {"postgresql": "SELECT pg_advisory_xact_lock(7467626)"}
 
@@ -605,6 +606,85 @@ class Store:
                                     "reply_lease, version FROM instances "
                                     "ORDER BY heartbeat_at DESC")
         return [(r[0], r[1], r[2], bool(r[3]), r[4], r[5]) for r in rows]
+
+    # --- operations: repeated updates, the shared campaign, health ------------------------
+
+    async def first_sight(self, update_id: int, now: float) -> bool:
+        """Record an update as handled; False when any instance recorded it already."""
+        async with self._db.transaction() as tx:
+            return await tx.execute("INSERT INTO handled_updates VALUES (?, ?) "
+                                    "ON CONFLICT DO NOTHING", (update_id, now)) > 0
+
+    async def forget_updates(self, before: float) -> int:
+        """Delete the record of updates handled before a time; return how many."""
+        async with self._db.transaction() as tx:
+            return await tx.execute("DELETE FROM handled_updates WHERE handled_at < ?",
+                                    (before,))
+
+    async def publish_campaign(self, version: str, source: str, now: float, *,
+                               unless_superseded: bool = False) -> bool:
+        """Make a checked campaign text the one every instance runs; return whether it is.
+
+        `unless_superseded` (a start): a version published before and replaced since stays
+        replaced."""
+        async with self._db.transaction() as tx:
+            current = await tx.fetch("SELECT version FROM published_campaign WHERE id = 1")
+            if current and current[0][0] == version:
+                return True
+            if unless_superseded and await tx.fetch(
+                    "SELECT 1 FROM campaign_versions WHERE version = ?", (version,)):
+                return False
+            await tx.execute("INSERT INTO published_campaign VALUES (1, ?, ?, ?) "
+                             "ON CONFLICT (id) DO UPDATE SET version = excluded.version, "
+                             "source = excluded.source, published_at = excluded.published_at",
+                             (version, source, now))
+            await tx.execute("INSERT INTO campaign_versions VALUES (?, ?) "
+                             "ON CONFLICT DO NOTHING", (version, now))
+            return True
+
+    async def campaign_version(self) -> str | None:
+        row = await self._db.fetchone("SELECT version FROM published_campaign WHERE id = 1")
+        return row[0] if row else None
+
+    async def published_campaign(self) -> tuple[str, str] | None:
+        """(version, source) of the campaign every instance runs, if one was published."""
+        row = await self._db.fetchone("SELECT version, source FROM published_campaign "
+                                      "WHERE id = 1")
+        return (row[0], row[1]) if row else None
+
+    async def ping(self) -> None:
+        """A round trip to the database; raises when it cannot be reached."""
+        await self._db.fetch("SELECT 1")
+
+    async def outbox_depth(self) -> dict[tuple[str, str], int]:
+        """Rows of each outbox by state: {("push" | "announcement", state): count}."""
+        depth = {}
+        for kind, table in (("push", "deliveries"), ("announcement", "announcement_deliveries")):
+            for state, count in await self._db.fetch(f"SELECT state, COUNT(*) FROM {table} "
+                                                     "GROUP BY state"):
+                depth[(kind, state)] = count
+        return depth
+
+    async def oldest_waiting(self) -> tuple[float, str] | None:
+        """The due time of the longest-waiting outbox row still to send, and what it belongs
+        to ("push:EDITION:DAY" or "announcement:ID"); None when nothing waits."""
+        waiting = "WHERE state IN ('pending', 'sending') AND due_at IS NOT NULL " \
+                  "ORDER BY due_at LIMIT 1"
+        found = []
+        row = await self._db.fetchone(f"SELECT due_at, edition, day FROM deliveries {waiting}")
+        if row:
+            found.append((row[0], f"push:{row[1]}:{row[2]}"))
+        row = await self._db.fetchone("SELECT due_at, announcement_id FROM "
+                                      f"announcement_deliveries {waiting}")
+        if row:
+            found.append((row[0], f"announcement:{row[1]}"))
+        return min(found) if found else None
+
+    async def first_notice(self, incident: str) -> bool:
+        """Mark an incident as told to the organisers; False when some instance told it."""
+        async with self._db.transaction() as tx:
+            return await tx.execute("INSERT INTO meta VALUES (?, 'told') ON CONFLICT DO NOTHING",
+                                    (f"incident:{incident}",)) > 0
 
     # --- statistics (aggregates only) -------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.error import BadRequest
 
+from tgbot import metrics
 from tgbot.context import BotContext
 from tgbot.delivery import send_reply
 from tgbot.messages import Reply
@@ -21,10 +22,12 @@ async def reply(update: Update, context: BotContext, message: Reply, *,
         except BadRequest as error:
             if "not modified" not in error.message.lower():
                 raise
+        metrics.replied()
         return
     chat = update.effective_chat
     assert chat is not None
     await send_reply(context.bot, context.store, chat.id, message, topic_of(update))
+    metrics.replied()
 
 
 def topic_of(update: Update) -> int | None:

@@ -6,8 +6,11 @@ import logging
 
 from telegram import Update
 from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop
 
+from tgbot import metrics
 from tgbot.context import BotContext
+from tgbot.i18n import Translator
 
 log = logging.getLogger(__name__)
 
@@ -18,9 +21,19 @@ async def on_error(update: object, context: BotContext) -> None:
     log.error("error while handling %s", kind, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
-    t = context.t or context.bot_data.i18n.get(None)
+    t = context.t or _language_of(update, context)
     try:
         await context.bot.send_message(update.effective_chat.id, t.gettext(
             "😔 Sorry, something went wrong on my side. Please try again in a moment."))
+        metrics.replied()
     except TelegramError:
         log.warning("could not send the apology either")
+    raise ApplicationHandlerStop  # the later groups would fail the same way: one apology
+
+
+def _language_of(update: Update, context: BotContext) -> Translator:
+    """The language Telegram says the person uses: with the database down, their stored
+    choice cannot be read, and an apology in a language they do not read is silence."""
+    i18n = context.bot_data.i18n
+    user = update.effective_user
+    return i18n.get(i18n.negotiate(user.language_code if user else None))

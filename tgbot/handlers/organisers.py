@@ -13,8 +13,7 @@ import re
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from tgbot import callbacks, messages
-from tgbot.campaign import CampaignError, load_campaign
+from tgbot import callbacks, campaign_sync, messages
 from tgbot.chart import chart_png
 from tgbot.config import parse_lifetime
 from tgbot.context import BotContext, Services
@@ -137,24 +136,16 @@ async def announce_press(update: Update, context: BotContext) -> None:
 
 
 async def reload_command(update: Update, context: BotContext) -> None:
-    """Re-read actions.yaml; a file with problems is refused and the campaign stays as it was."""
+    """Re-read actions.yaml for every instance; a file with problems is refused and the
+    campaign stays as it was, everywhere."""
     t = context.tr
-    problems = reload_campaign(context.services)
+    problems = await campaign_sync.reload(context.services)
     if problems:
         await reply(update, context, Reply(
             t.gettext("❌ The campaign file has problems; the running campaign is unchanged:")
             + "\n<pre>" + html.escape("\n".join(problems[:20])) + "</pre>"))
     else:
         await reply(update, context, Reply(t.gettext("✅ Campaign reloaded.")))
-
-
-def reload_campaign(services: Services) -> list[str]:
-    """Load the campaign file again; return its problems, or [] after swapping it in."""
-    try:
-        services.set_campaign(load_campaign(services.settings.campaign))
-    except CampaignError as error:
-        return error.problems
-    return []
 
 
 def handlers(services: Services) -> list:

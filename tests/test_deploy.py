@@ -1,0 +1,50 @@
+"""The systemd unit in deploy/ as systemd itself reads it (`systemd-analyze verify`), and the
+promises the README makes about it."""
+
+from __future__ import annotations
+
+import configparser
+import shutil
+import subprocess
+import sysconfig
+from pathlib import Path
+
+from tests.helpers.harness import ROOT
+from tgbot.delivery import STOP_TIMEOUT
+
+UNIT = ROOT / "deploy" / "tgbot.service"
+
+
+def unit() -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]  # keys are case-sensitive
+    parser.read_string(UNIT.read_text(encoding="utf-8"))
+    return parser
+
+
+def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
+    """Verified with this machine's install of tgbot in place of /opt/tgbot/bin: systemd
+    checks that the commands exist, so the unit names the programs the package installs."""
+    analyze = shutil.which("systemd-analyze")
+    assert analyze, "systemd-analyze is missing: apt-get install systemd (.ci/run does)"
+    installed = Path(sysconfig.get_path("scripts"))  # where pip put the `tgbot` command
+    assert (installed / "tgbot").exists(), f"no tgbot in {installed}: pip install -e ."
+    copy = tmp_path / "tgbot.service"
+    copy.write_text(UNIT.read_text(encoding="utf-8").replace("/opt/tgbot/bin/",
+                                                             f"{installed}/"), encoding="utf-8")
+    result = subprocess.run([analyze, "verify", str(copy)], capture_output=True, text=True,
+                            timeout=60)
+    # systemd only warns about an unknown key or a bad value: any output is a failure here
+    assert (result.returncode, result.stdout + result.stderr) == (0, "")
+
+
+def test_the_unit_restarts_on_failure_as_its_own_user_and_stops_gracefully() -> None:
+    service = unit()["Service"]
+    assert service["Restart"] == "on-failure"
+    assert service["User"] not in ("", "root") and service["Group"] == service["User"]
+    assert service["ExecReload"] == "/bin/kill -HUP $MAINPID"
+    assert service["ExecStart"].endswith("tgbot run")
+    assert service["KillSignal"] == "SIGTERM"
+    # the rows in flight get STOP_TIMEOUT seconds, then the lock goes and the database closes
+    assert int(service["TimeoutStopSec"]) >= STOP_TIMEOUT + 10
+    assert service["RestartPreventExitStatus"] == "2"  # a setting to fix is not retried

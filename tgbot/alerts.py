@@ -1,0 +1,60 @@
+"""Tell the organisers (TGBOT_ADMINS) in Telegram when sending falls behind or a push fails.
+
+Looked at on every beat by every instance; each incident is claimed in the database first,
+so it is told once, whichever instance sees it and however long it lasts: a lagging push is
+one incident per campaign day (per announcement), a failed push one per day.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from telegram import Bot
+from telegram.error import TelegramError
+
+from tgbot.context import Services
+from tgbot.i18n import Translator
+from tgbot.messages import fill
+
+log = logging.getLogger(__name__)
+
+
+async def check(services: Services, bot: Bot) -> None:
+    store, campaign = services.store, services.campaign
+    now = services.clock().timestamp()
+    waiting = await store.oldest_waiting()
+    if waiting is not None:
+        due_at, incident = waiting
+        lag = now - due_at
+        if lag > services.settings.alert_lag and await store.first_notice(f"lag:{incident}"):
+            minutes = max(1, round(lag / 60))
+            await _tell(services, bot, lambda t: fill(t.ngettext(
+                "⚠️ Sending is behind: a message due {minutes} minute ago is still waiting. "
+                "The operators' dashboard shows why (429s, the sender lock).",
+                "⚠️ Sending is behind: a message due {minutes} minutes ago is still waiting. "
+                "The operators' dashboard shows why (429s, the sender lock).", minutes),
+                {"minutes": t.number(minutes)}))
+    last = await store.last_push(campaign.edition, now)
+    if last is None:
+        return
+    day, states = last
+    failed = states.get("failed", 0)
+    still_open = states.get("pending", 0) + states.get("sending", 0)
+    if failed and not still_open and not states.get("sent", 0) \
+            and await store.first_notice(f"failed:push:{campaign.edition}:{day}"):
+        await _tell(services, bot, lambda t: fill(t.ngettext(
+            "❌ The push of day {day} failed: its {count} message could not be sent.",
+            "❌ The push of day {day} failed: none of its {count} messages could be sent.",
+            failed), {"day": t.number(day), "count": t.number(failed)}))
+
+
+async def _tell(services: Services, bot: Bot, text: Callable[[Translator], str]) -> None:
+    """Each organiser in their own language; one who never opened the bot is skipped."""
+    for admin in sorted(services.settings.admins):
+        chat = await services.store.chat(admin)
+        t = services.i18n.get(chat.language if chat else None)
+        try:
+            await bot.send_message(admin, text(t))
+        except TelegramError as error:
+            log.warning("could not alert an organiser: %s", error)

@@ -1,0 +1,84 @@
+"""One campaign for every instance on a database: publish on start and /reload, follow at the
+beat.
+
+/reload and SIGHUP always publish (an organiser may go back to an earlier text on purpose);
+a start publishes its file unless that version was published before and replaced since, so
+a machine restarting with an old file does not bring the old campaign back everywhere, while
+a file edited before a restart is taken as the new campaign.
+
+The campaign's text itself is stored in the database, not only a version stamp: instances on
+other machines may have an older actions.yaml on disk, and a stamp would make each re-read
+its own file. An instance publishes only a text that passed validation; one that cannot take
+in a published text (an older release, a missing image) keeps its last good campaign and
+says why in its log, once per version. Images are read beside each instance's own file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from tgbot import metrics
+from tgbot.campaign import CampaignError, parse_campaign
+from tgbot.context import Services
+
+log = logging.getLogger(__name__)
+
+
+def version_of(source: str) -> str:
+    return hashlib.sha256(source.encode()).hexdigest()[:16]
+
+
+async def reload(services: Services) -> list[str]:
+    """Read actions.yaml again and make it every instance's campaign; return its problems
+    (the running campaign stays, here and everywhere) or []."""
+    return await _publish(services, start=False)
+
+
+async def start(services: Services) -> list[str]:
+    """At start: publish this instance's actions.yaml, unless it is a version that was
+    replaced since (a machine restarting with an old file); then run the published one."""
+    return await _publish(services, start=True)
+
+
+async def _publish(services: Services, *, start: bool) -> list[str]:
+    path = services.settings.campaign
+    try:
+        source = path.read_text(encoding="utf-8")
+    except OSError as error:
+        return [f"{path}: cannot read the file: {error.strerror}"]
+    version = version_of(source)
+    try:
+        campaign = parse_campaign(source, path)
+    except CampaignError as error:
+        return error.problems
+    services.set_campaign(campaign, version)
+    metrics.campaign_taken()
+    if not await services.store.publish_campaign(version, source, services.clock().timestamp(),
+                                                 unless_superseded=start):
+        log.warning("%s is an older campaign (version %s) than the one published since; "
+                    "this instance runs the published one", path, version)
+        await follow(services)
+    return []
+
+
+async def follow(services: Services) -> None:
+    """At the beat: take in a campaign another instance published since we looked."""
+    version = await services.store.campaign_version()
+    if version is None or version in (services.campaign_version, services.refused_version):
+        return
+    published = await services.store.published_campaign()
+    if published is None:
+        return
+    version, source = published
+    try:
+        campaign = parse_campaign(source, services.settings.campaign)
+    except CampaignError as error:
+        services.refused_version = version
+        log.error("the campaign another instance published (version %s) is refused here; "
+                  "this instance keeps its own: %s", version, "; ".join(error.problems[:5]))
+        return
+    services.set_campaign(campaign, version)
+    metrics.campaign_taken()
+    log.info("campaign %s %s (version %s) taken in from the database", campaign.name,
+             campaign.edition, version)

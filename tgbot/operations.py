@@ -1,0 +1,43 @@
+"""What `tgbot status` prints: the instances on a database as their heartbeats tell it, who
+sends, the outbox backlog and the last push. Plain text for an operator's terminal."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tgbot.campaign import Campaign
+
+# An instance whose heartbeat is older than this has probably stopped (the beat is 2 s).
+STALE_AFTER = 30.0
+Instance = tuple[str, float, float, bool, int, "str | None"]
+
+
+def status_report(campaign: Campaign, instances: list[Instance],
+                  depth: dict[tuple[str, str], int],
+                  last_push: tuple[int, dict[str, int]] | None, version: str | None,
+                  now: float) -> str:
+    lines = [f"campaign: {campaign.name} {campaign.edition} ({campaign.start_date} to "
+             f"{campaign.end_date}), published version {version or '-'}"]
+    senders = [i for i in instances if i[3] and now - i[2] <= STALE_AFTER]
+    lines.append("sender lock: " + (", ".join(f"held by {i[0]}" for i in senders)
+                                    or "no running instance holds it"))
+    for kind in ("push", "announcement"):
+        states = {state: n for (k, state), n in sorted(depth.items()) if k == kind}
+        backlog = states.get("pending", 0) + states.get("sending", 0)
+        lines.append(f"outbox ({kind}): backlog {backlog}"
+                     + "".join(f", {state} {n}" for state, n in states.items()))
+    if last_push is None:
+        lines.append("last push: none yet")
+    else:
+        day, states = last_push
+        lines.append(f"last push: day {day}, "
+                     + ", ".join(f"{state} {n}" for state, n in sorted(states.items())))
+    lines.append(f"instances: {len(instances)}")
+    for instance_id, started_at, heartbeat_at, sending, _lease, release in instances:
+        age = now - heartbeat_at
+        started = dt.datetime.fromtimestamp(started_at, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+        lines.append(f"  {instance_id}  tgbot {release or '?'}  started {started} UTC  "
+                     f"last heartbeat {age:.0f} s ago  "
+                     f"{'sends' if sending else 'standby'}"
+                     f"{'  (stale: stopped?)' if age > STALE_AFTER else ''}")
+    return "\n".join(lines)

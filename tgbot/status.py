@@ -1,0 +1,98 @@
+"""The operators' port: /healthz, /readyz and /metrics, beside the bot in both modes.
+
+Tornado serves it (python-telegram-bot's webhook server is Tornado already) on the bot's own
+event loop, so /healthz answering proves that loop is turning. Off unless TGBOT_STATUS_PORT
+(or --status-port) is set; 127.0.0.1 unless --status-listen says otherwise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from tornado.httpserver import HTTPServer
+from tornado.web import Application, RequestHandler
+
+from tgbot import metrics
+from tgbot.config import ConfigError
+from tgbot.context import Services
+
+log = logging.getLogger(__name__)
+
+PING_TIMEOUT = 3.0  # seconds a readiness check waits for the database
+
+
+async def not_ready(services: Services) -> str | None:
+    """Why this instance cannot serve now (one line), or None when it can."""
+    if services.store is None:
+        return "starting: the database is not open yet"
+    if services.campaign is None:
+        return "no campaign loaded"
+    try:
+        await asyncio.wait_for(services.store.ping(), PING_TIMEOUT)
+    except Exception as error:  # noqa: BLE001 - any driver's failure is "unreachable"
+        return f"database unreachable: {type(error).__name__}"
+    return None
+
+
+class _Health(RequestHandler):
+    def get(self) -> None:
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.write("ok\n")
+
+
+class _Ready(RequestHandler):
+    def initialize(self, services: Services) -> None:
+        self.services = services
+
+    async def get(self) -> None:
+        reason = await not_ready(self.services)
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        if reason is not None:
+            self.set_status(503)
+        self.write(f"{reason or 'ready'}\n")
+
+
+class _Metrics(RequestHandler):
+    def initialize(self, services: Services) -> None:
+        self.services = services
+
+    async def get(self) -> None:
+        try:
+            body = await metrics.exposition(self.services.store.outbox_depth)
+        except Exception as error:  # noqa: BLE001 - the database is down: say so, no traceback
+            self.set_status(503)
+            self.write(f"database unreachable: {type(error).__name__}\n")
+            return
+        self.set_header("Content-Type", metrics.CONTENT_TYPE)
+        self.write(body)
+
+
+class StatusServer:
+    """Started in post_init, stopped in post_shutdown."""
+
+    def __init__(self, services: Services, listen: str, port: int) -> None:
+        self.address, self.port = listen, port
+        routes = [("/healthz", _Health), ("/readyz", _Ready, {"services": services}),
+                  ("/metrics", _Metrics, {"services": services})]
+        self._server = HTTPServer(Application(routes, log_function=_quiet))
+
+    def start(self) -> None:
+        try:
+            self._server.listen(self.port, self.address)
+        except OSError as error:
+            raise ConfigError(f"cannot serve the status port on {self.address}:{self.port}: "
+                              f"{error.strerror} (TGBOT_STATUS_PORT, --status-listen)") from None
+        log.info("status port: http://%s:%d/ (healthz, readyz, metrics)", self.address,
+                 self.port)
+
+    async def stop(self) -> None:
+        self._server.stop()
+        await self._server.close_all_connections()
+
+
+def _quiet(handler: RequestHandler) -> None:
+    """Tornado logs every request; a scrape every few seconds is not news, errors are."""
+    if handler.get_status() >= 500 and handler.request.path != "/readyz":
+        log.warning("%s %s: %d", handler.request.method, handler.request.path,
+                    handler.get_status())
