@@ -69,6 +69,13 @@ async def test_mydata_and_forget_in_a_group_point_to_the_private_chat(
     assert await bot.bot_data.store.chat(MEMBER) is not None  # nothing deleted
 
 
+async def answer(fake: FakeBotAPI, user: int, text: str, contains: str) -> dict:
+    """The bot's answer to `text`, which the day's push or an announcement may precede."""
+    mark = fake.mark()
+    fake.send_message(user, text)
+    return await fake.async_wait_for_message(user, after=mark, text_contains=contains)
+
+
 async def test_mydata_shows_group_presses_titles_and_the_default_push_time(
         fake: FakeBotAPI, bot: Application) -> None:
     add_group(fake)
@@ -80,15 +87,15 @@ async def test_mydata_shows_group_presses_titles_and_the_default_push_time(
     store = bot.bot_data.store
     announcement = await store.create_announcement("Vigil tonight", None, dt.date(2027, 11, 5))
     await store.start_announcement(announcement, now=bot.bot_data.clock().timestamp())
-    data = await say(fake, MEMBER, "/mydata")
+    data = await answer(fake, MEMBER, "/mydata", "What I store")
     assert "Announcements sent to you: 1" in data["text"]
     title = CAMPAIGN.action_for_day(5).title
     assert f"2027: {title} (2027-11-05)" in data["text"]
     assert f'"I did it" in groups (1):\n2027: {title} (group {GROUP})' in data["text"]
     assert CAMPAIGN.action_for_day(5).id not in data["text"]
     assert "Daily message: 09:00 America/Toronto (the campaign's default)" in data["text"]
-    confirm = await say(fake, MEMBER, "/forget")
+    confirm = await answer(fake, MEMBER, "/forget", "Delete everything")
     await press(fake, MEMBER, confirm, button_data(confirm, "Yes, delete everything"),
                 expect="editMessageText")
-    after = await say(fake, MEMBER, "/mydata")
+    after = await answer(fake, MEMBER, "/mydata", "What I store")
     assert "in groups" not in after["text"] and title not in after["text"]
