@@ -565,3 +565,48 @@ def test_throughput_is_not_the_bottleneck(fake: FakeBotAPI, api: httpx.Client) -
         assert api.post("sendMessage", data={"chat_id": USER, "text": f"<b>{index}</b>",
                                              "parse_mode": "HTML"}).status_code == 200
     assert time.monotonic() - started < 3  # ~0.3 s on the 2-core CI machine
+
+
+def _article(result_id: str, text: str = "<b>Day 5</b>", **extra: Any) -> dict[str, Any]:
+    return {"type": "article", "id": result_id, "title": "Today",
+            "input_message_content": {"message_text": text, "parse_mode": "HTML"}, **extra}
+
+
+def test_inline_queries_and_answer_inline_query_rules(fake: FakeBotAPI,
+                                                      api: httpx.Client) -> None:
+    stranger = fake.inline_query(555, "who", language_code="fa")["inline_query"]
+    assert stranger["from"]["language_code"] == "fa" and stranger["query"] == "who"
+    updates = api.post("getUpdates").json()["result"]
+    assert updates[-1]["inline_query"]["id"] == stranger["id"]
+
+    def answer(results: list[Any], **params: Any) -> tuple[int, str] | None:
+        response = api.post("answerInlineQuery", json={
+            "inline_query_id": stranger["id"], "results": results, **params})
+        return None if response.json()["ok"] else error_of(response)
+
+    bad = {
+        "RESULTS_TOO_MUCH": [_article(str(i)) for i in range(51)],
+        "RESULT_ID_INVALID": [_article("x" * 65)],
+        "RESULT_ID_DUPLICATE": [_article("a"), _article("a")],
+        "can't parse entities": [_article("a", "<b>open")],
+        "message is too long": [_article("a", "é" * 4097)],
+        "message text is empty": [_article("a", "")],
+        "field \"title\"": [{**_article("a"), "title": " "}],
+        "unknown field": [_article("a", colour="red")],
+        "BUTTON_DATA_INVALID": [_article("a", reply_markup={"inline_keyboard": [[
+            {"text": "x", "callback_data": "d" * 65}]]})],
+        "not implemented": [{"type": "photo", "id": "p", "photo_url": "https://x.org/a.png",
+                             "thumbnail_url": "https://x.org/a.png"}],
+    }
+    for expected, results in bad.items():
+        error = answer(results)
+        assert error is not None and error[0] == 400 and expected in error[1], (expected, error)
+    assert fake.inline_answer(stranger["id"]) is None  # refused answers are not answers
+    multibyte_id = "é" * 32  # 64 bytes: the limit is in bytes
+    assert answer([_article(str(i)) for i in range(49)] + [_article(multibyte_id)],
+                  cache_time=60, is_personal=True) is None
+    recorded = fake.inline_answer(stranger["id"])
+    assert recorded is not None and len(recorded["results"]) == 50
+    assert recorded["is_personal"] is True
+    error = answer([_article("late")])  # answered once: the query is gone
+    assert error is not None and "query is too old" in error[1]

@@ -146,3 +146,17 @@ def test_token_redaction() -> None:
     assert "<token>" in redact(f"url /bot{token}/x")
     # a token-shaped string we were not told about is caught too
     assert "9876543:" not in redact("9876543:ZZFakeTokenForLoopbackTestsOnly_9999")
+
+
+def test_typed_times_and_places() -> None:
+    from tgbot.zones import find_zone, parse_time
+    assert [parse_time(x) for x in ("21:30", "9.05", "7h00", " 23:59 ")] == \
+        ["21:30", "09:05", "07:00", "23:59"]
+    assert [parse_time(x) for x in ("24:00", "21:3", "noon", "")] == [None] * 4
+    assert find_zone("asia/MANILA", "en") == "Asia/Manila"
+    assert find_zone("Manilla", "en") == "Asia/Manila"  # a typo
+    assert find_zone("Manille", "fr") == "Asia/Manila"  # the city in the person's language
+    assert find_zone("buenos aires", "es") == "America/Argentina/Buenos_Aires"
+    assert find_zone("Kyiv", "en") == "Europe/Kyiv"
+    assert find_zone("تهران", "fa") == "Asia/Tehran"
+    assert find_zone("Atlantis", "en") is None and find_zone("", "en") is None

@@ -178,6 +178,9 @@ async def fill(store: Store) -> None:
     await store.finish(delivery, "sent", TODAY, 42)
     announcement = await store.create_announcement("<b>Hi</b>", None, TODAY)
     await store.start_announcement(announcement, now=0.0)
+    await store.set_reminder(5_000_000_001, "21:00", 0.0)
+    await store.plan_reminders(2027, [Due(5_000_000_001, 5, 2e9, 1e9)],
+                               {5_000_000_001: 1.5e9}, 1e9)
 
 
 async def test_copy_db_moves_everything_between_backends_and_back(

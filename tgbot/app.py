@@ -35,10 +35,12 @@ from tgbot.handlers import (
     faq,
     flood,
     groups,
+    inline,
     language,
     locale,
     organisers,
     privacy,
+    reminders,
     repeats,
     start,
     subscription,
@@ -53,7 +55,7 @@ log = logging.getLogger(__name__)
 # standby instance, tries to take over from a sender that stopped.
 PUSH_INTERVAL = 2.0
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER,
-                   Update.CHANNEL_POST]
+                   Update.CHANNEL_POST, Update.INLINE_QUERY]
 # How long the record of a handled update_id is kept: Telegram keeps an unconfirmed update
 # for 24 hours, so no repeat comes later than that.
 REPEATS_KEPT = 24 * 3600.0
@@ -96,8 +98,8 @@ def build_application(settings: Settings, campaign: Campaign) -> Application:
         -2: repeats.HANDLERS,
         -1: locale.HANDLERS,
         0: [*groups.HANDLERS, *start.HANDLERS, *actions.HANDLERS, *subscription.HANDLERS,
-            *language.HANDLERS, *privacy.HANDLERS, *organisers.handlers(services),
-            *faq.handlers(services),
+            *reminders.HANDLERS, *language.HANDLERS, *privacy.HANDLERS,
+            *organisers.handlers(services), *faq.handlers(services), *inline.HANDLERS,
             CallbackQueryHandler(start.unknown_press)],  # last: any button nobody handled
     })
     application.add_error_handler(errors.on_error)
@@ -109,6 +111,7 @@ def bot_commands(t: Translator, campaign: Campaign) -> list[BotCommand]:
     own = [("today", t.gettext("Today's action")), ("actions", t.gettext("All actions")),
            ("progress", t.gettext("Your progress")), ("subscribe", t.gettext("Daily action")),
            ("settings", t.gettext("Time of the daily action")),
+           ("remind", t.gettext("A reminder in the evening")),
            ("language", t.gettext("Change language")), ("faq", t.gettext("Questions"))]
     own += [(e.command, t.gettext(e.description)) for e in campaign.faq]
     return [BotCommand(command, description) for command, description in own]
@@ -124,6 +127,9 @@ async def _post_init(application: Application) -> None:
         log.error("campaign not published: %s", "; ".join(problems[:5]))
     me = await application.bot.get_me()
     services.bot_username = me.username or ""
+    if not me.supports_inline_queries:
+        log.warning("inline mode is off, so nobody can share cards by typing @%s in a chat: "
+                    "send /setinline to @BotFather to turn it on", services.bot_username)
     for t in services.i18n:
         code = None if t.code == DEFAULT_LANGUAGE else telegram_code(t.code)
         if code is None and t.code != DEFAULT_LANGUAGE:

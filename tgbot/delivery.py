@@ -375,14 +375,30 @@ class Deliverer:
         added = looked = 0
         while (limit is None or looked < limit) and (
                 chats := await store.due_chats(now.timestamp(), DUE_BATCH)):
-            due = [Due(chat.chat_id, day,
-                       schedule.day_ends_at(schedule.chat_zone(chat, campaign), campaign, day),
-                       schedule.due_since(chat, campaign, now))
-                   for chat in chats if (day := schedule.due_day(chat, campaign, now))]
-            next_push = {chat.chat_id: schedule.next_push(chat, campaign, now) for chat in chats}
+            due, next_push = self._plan_rows([(chat, None) for chat in chats], now)
             added += await store.plan(campaign.edition, due, next_push, now.timestamp())
             looked += len(chats)
+        # reminders after the push: the same budget, and the same lookups by an indexed time
+        while (limit is None or looked < limit) and (
+                reminders := await store.due_reminders(now.timestamp(), DUE_BATCH)):
+            due, next_at = self._plan_rows([(chat, schedule.clock_time(at))
+                                            for chat, at in reminders], now)
+            added += await store.plan_reminders(campaign.edition, due, next_at,
+                                                now.timestamp())
+            looked += len(reminders)
         return added
+
+    def _plan_rows(self, chats: list[tuple[Chat, dt.time | None]], now: dt.datetime
+                   ) -> tuple[list[Due], dict[int, float | None]]:
+        """For chats due at their push time (None) or a reminder's time: the rows due now,
+        and each chat's next time."""
+        campaign = self.services.campaign
+        due = [Due(chat.chat_id, day,
+                   schedule.day_ends_at(schedule.chat_zone(chat, campaign), campaign, day),
+                   schedule.due_since(chat, campaign, now, at))
+               for chat, at in chats if (day := schedule.due_day(chat, campaign, now, at))]
+        return due, {chat.chat_id: schedule.next_push(chat, campaign, now, at)
+                     for chat, at in chats}
 
     async def enqueue_day(self, day: int) -> int:
         """One campaign day for every subscriber (`tgbot push --date`), for that day only."""
@@ -466,22 +482,28 @@ class Deliverer:
         campaign, store = self.services.campaign, self.services.store
         chats = await store.chats([d.chat_id for d in claimed])
         done = await self._done_by(claimed, chats)
+        # "N people have done this": counted once per batch, at send time
+        actions = {d.day: a for d in claimed if (a := campaign.action_for_day(d.day))}
+        taken = await store.action_takers(campaign.edition, {a.id for a in actions.values()})
         rendered: dict[tuple, tuple[Reply, dict[str, object] | None] | None] = {}
         jobs = []
         for delivery in claimed:
             chat = chats.get(delivery.chat_id)
-            if chat is None or not chat.subscribed:
+            did_it = (delivery.chat_id, delivery.day) in done
+            # a reminder needs no subscription, but is not sent once the action is done
+            if chat is None or (not chat.subscribed and not delivery.reminder) or (
+                    delivery.reminder and did_it):
                 recorder.add(Closed(delivery, "skipped"))
                 continue
             if delivery.announcement_id:
                 key: tuple = ("announcement", delivery.announcement_id)
                 expires_at = delivery.expires_at
             else:
-                key = (chat.language, delivery.day, chat.kind, chat.chat_id in done)
+                key = (chat.language, delivery.day, chat.kind, did_it, delivery.reminder)
                 expires_at = delivery.expires_at or schedule.day_ends_at(
                     schedule.chat_zone(chat, campaign), campaign, delivery.day)
             if key not in rendered:
-                reply = await self._render(delivery, chat, chat.chat_id in done)
+                reply = await self._render(delivery, chat, did_it, taken)
                 rendered[key] = (reply, broadcast_fields(reply, self.paid)) if reply else None
             message = rendered[key]
             if message is None:
@@ -490,19 +512,21 @@ class Deliverer:
                 jobs.append(_Job(delivery, chat, *message, expires_at))
         return jobs
 
-    async def _done_by(self, claimed: list[Delivery], chats: dict[int, Chat]) -> set[int]:
-        """The people among these private chats who already did the action of their row."""
+    async def _done_by(self, claimed: list[Delivery],
+                       chats: dict[int, Chat]) -> set[tuple[int, int]]:
+        """(chat, day) of the people among these private chats who already did the action
+        of their row (their push shows Undo; their reminder is not sent)."""
         campaign, by_day = self.services.campaign, defaultdict(list)
         for d in claimed:
             chat = chats.get(d.chat_id)
             if not d.announcement_id and chat is not None and chat.kind == "private":
                 by_day[d.day].append(d.chat_id)
-        done: set[int] = set()
+        done: set[tuple[int, int]] = set()
         for day, user_ids in by_day.items():
             action = campaign.action_for_day(day)
             if action is not None:
-                done |= await self.services.store.completed_by(campaign.edition, action.id,
-                                                               user_ids)
+                done |= {(user_id, day) for user_id in await self.services.store.completed_by(
+                    campaign.edition, action.id, user_ids)}
         return done
 
     async def _send_safely(self, job: _Job) -> Closed:
@@ -544,7 +568,8 @@ class Deliverer:
                 metrics.push_lag(self.services.clock().timestamp() - delivery.due_at)
             return Closed(delivery, "sent", message_id, paid=self.paid)
         log.info("delivery %s: %s (%s)", "announcement" if delivery.announcement_id
-                 else f"of day {delivery.day}", result.state, type(error).__name__)
+                 else f"{'reminder ' if delivery.reminder else ''}of day {delivery.day}",
+                 result.state, type(error).__name__)
         if result.state == "migrated" and result.new_chat_id is not None:
             await self.services.store.migrate_chat(delivery.chat_id, result.new_chat_id)
             return Closed(replace(delivery, chat_id=result.new_chat_id), "pending")
@@ -552,8 +577,10 @@ class Deliverer:
             return Closed(delivery, "pending", not_before=time.time() + result.delay)
         return Closed(delivery, result.state)
 
-    async def _render(self, delivery: Delivery, chat: Chat, done: bool) -> Reply | None:
-        """The message for a row, in the chat's language; None if there is nothing to send."""
+    async def _render(self, delivery: Delivery, chat: Chat, done: bool,
+                      taken: dict[str, int]) -> Reply | None:
+        """The message for a row, in the chat's language; None if there is nothing to send.
+        `taken`: how many people did each action so far."""
         services, campaign = self.services, self.services.campaign
         if delivery.announcement_id:
             announcement = await services.store.announcement(delivery.announcement_id)
@@ -561,6 +588,9 @@ class Deliverer:
         action = campaign.action_for_day(delivery.day)
         if action is None or delivery.edition != campaign.edition:
             return None
+        if delivery.reminder:
+            return messages.reminder(services.i18n.get(chat.language), campaign, action,
+                                     bot_username=services.bot_username)
         return messages.action_message(services.i18n.get(chat.language), campaign, action,
                                        bot_username=services.bot_username, chat_kind=chat.kind,
-                                       done=done)
+                                       done=done, taken=taken.get(action.id, 0))

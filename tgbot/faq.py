@@ -65,6 +65,15 @@ class FaqMatcher:
         close = difflib.get_close_matches(word, self.weights, n=1, cutoff=TYPO_SIMILARITY)
         return close[0] if close else None
 
+    def rank(self, query: str) -> list[str]:
+        """Every entry that shares a word with `query` (typos allowed), best first and in
+        their own order on a tie: for inline search, where a short list beats one guess."""
+        known = [k for k in (self._known(w) for w in words(query)) if k]
+        scores = {entry: sum(self.weights[k] for k in known if k in entry_words)
+                  for entry, entry_words in self.vocabulary.items()}
+        return sorted((entry for entry, score in scores.items() if score > 0),
+                      key=lambda entry: -scores[entry])
+
     def match(self, question: str) -> str | None:
         """The id of the best entry for `question`, or None when nothing fits well enough."""
         known = [k for k in (self._known(w) for w in words(question)) if k]

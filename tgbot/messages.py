@@ -27,6 +27,11 @@ Row = list[InlineKeyboardButton]
 # where naming officials or signing with one's address can bring reprisals.
 # TRANSLATORS: read by people for whom the campaign can be dangerous: keep it short and plain.
 SAFETY_LINE = N_("🛡 Do only what is safe where you live: skip or adapt any day.")
+# The kind of "chat" of a card shared through inline mode, and the deep-link source of its
+# button: it reaches chats the bot is not in, so it has no per-person buttons.
+INLINE = "inline"
+# "⏰ Remind me tonight": the reminder's time, in the chat's zone.
+REMIND_TONIGHT = "20:00"
 
 
 @dataclass(frozen=True)
@@ -60,10 +65,21 @@ def campaign_values(t: Translator, campaign: Campaign) -> dict[str, str]:
             "organiser": campaign.organiser}
 
 
+def open_bot_button(t: Translator, bot_username: str, source: str) -> InlineKeyboardButton:
+    """A link that opens the bot through a deep link whose source /start counts."""
+    return InlineKeyboardButton(t.gettext("▶️ Open in the bot"),
+                                url=f"https://t.me/{bot_username}?start={source}")
+
+
 def share_url(bot_username: str, source: str, text: str) -> str:
     """A t.me/share link inviting friends to the bot through a deep link we can count."""
-    invite = f"https://t.me/{bot_username}?start={source}"
-    return "https://t.me/share/url?" + urlencode({"url": invite, "text": text}, quote_via=quote)
+    return telegram_share(f"https://t.me/{bot_username}?start={source}", text)
+
+
+def telegram_share(url: str, text: str) -> str:
+    """Telegram's own share link: the person picks chats to send `text` and `url` to."""
+    return "https://t.me/share/url?" + urlencode({"url": url, "text": text}, quote_via=quote)
+
 
 
 # --- start and FAQ ---------------------------------------------------------------------------
@@ -100,6 +116,7 @@ def help_text(t: Translator, campaign: Campaign) -> Reply:
              t.gettext("/progress – what you have done"),
              t.gettext("/subscribe – get each day's action"),
              t.gettext("/settings – time of the daily message"),
+             t.gettext("/remind – a reminder if the day's action is not done yet"),
              t.gettext("/language – change language"),
              t.gettext("/faq – questions about the campaign"),
              t.gettext("/mydata – what I store about you")]
@@ -139,12 +156,14 @@ def no_match(t: Translator, campaign: Campaign) -> Reply:
 
 def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_username: str,
                    done: bool = False, chat_kind: str = "private",
-                   counter: int = 0) -> Reply:
+                   counter: int = 0, taken: int = 0, offer_reminder: bool = True) -> Reply:
     """The day's action with its buttons.
 
     In a private chat the button shows the person's own state (`done`); in a group everyone
-    shares one message, so it has both buttons and a counter of people who did it; a channel
-    has no per-person buttons, only a link to open the action in the bot.
+    shares one message, so it has both buttons and a counter of people who did it; a channel,
+    and a card shared through inline mode (`INLINE`), have no per-person buttons, only a link
+    to open the bot. `taken` is how many people everywhere have done it so far (a count,
+    never who). A private chat that has not done it is offered a reminder tonight.
     """
     date = campaign.date_of(action.day)
     values = campaign_values(t, campaign)
@@ -161,6 +180,8 @@ def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_use
     if action.letter is not None:
         parts.append(fill(t.gettext("✉️ <b>To:</b> {to}"),
                           {"to": html.escape(t.gettext(action.letter.to))}))
+    if taken:
+        parts.append(takers_line(t, taken))
     if counter:
         parts.append(fill(t.ngettext("👥 {count} person here did it.",
                                      "👥 {count} people here did it.", counter),
@@ -171,25 +192,89 @@ def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_use
     done_button = button(t.gettext("✅ I did it"), "done", action.id, campaign.edition)
     undo_button = button(t.gettext("↩️ Undo"), "undo", action.id, campaign.edition)
     if chat_kind == "channel":
-        rows.append([InlineKeyboardButton(
-            t.gettext("▶️ Open in the bot"),
-            url=f"https://t.me/{bot_username}?start=day{action.day}")])
+        rows.append([open_bot_button(t, bot_username, f"day{action.day}")])
+    elif chat_kind == INLINE:
+        rows.append([open_bot_button(t, bot_username, INLINE)])
     elif chat_kind == "private":
         rows.append([undo_button if done else done_button])
+        if offer_reminder and not done:
+            rows.append([button(t.gettext("⏰ Remind me tonight"), "remind", REMIND_TONIGHT)])
     else:
         rows.append([done_button, undo_button])
-    if action.letter is not None and chat_kind != "channel":
+    if action.letter is not None and chat_kind not in ("channel", INLINE):
         rows.append([button(t.gettext("✉️ Show the letter"), "letter", action.id,
                             campaign.edition)])
     if action.tweet:
-        composer = "https://twitter.com/intent/tweet?" + urlencode(
-            {"text": post_text(t, campaign, action)}, quote_via=quote)
-        rows.append([InlineKeyboardButton(t.gettext("🐦 Post it"), url=composer)])
+        rows += post_buttons(t, campaign, action, bot_username=bot_username,
+                             copy=chat_kind == "private")
     rows += [[InlineKeyboardButton(t.gettext(link.label), url=link.url)] for link in action.links]
     invite = t.gettext("Join me: one action a day to end impunity for crimes against journalists.")
     rows.append([InlineKeyboardButton(t.gettext("📣 Share"),
                                       url=share_url(bot_username, "share", invite))])
     return Reply(t.direct("\n\n".join(parts)), rows, photo=action.image)
+
+
+def takers_line(t: Translator, taken: int) -> str:
+    """ "You are not alone": how many people have done an action so far."""
+    return fill(t.ngettext("🌍 {count} person has done this so far.",
+                           "🌍 {count} people have done this so far.", taken),
+                {"count": t.number(taken)})
+
+
+def post_buttons(t: Translator, campaign: Campaign, action: Action, *, bot_username: str,
+                 copy: bool) -> list[Row]:
+    """A post for any platform: the text to copy (`copy`: a button that sends it, in private
+    chats, where nobody else sees the answer), Telegram's share link, and X's composer as one
+    option among them (X is blocked where many readers live)."""
+    post = post_text(t, campaign, action)
+    link = campaign.website or f"https://t.me/{bot_username}?start=post"
+    x = "https://x.com/intent/post?" + urlencode({"text": post}, quote_via=quote)
+    row = [InlineKeyboardButton(t.gettext("✈️ Share on Telegram"),
+                                url=telegram_share(link, post)),
+           InlineKeyboardButton(t.gettext("𝕏 Post on X"), url=x)]
+    return ([[button(t.gettext("📋 Copy the post"), "post", action.id, campaign.edition)]]
+            if copy else []) + [row]
+
+
+def post_message(t: Translator, campaign: Campaign, action: Action) -> Reply:
+    """The post ready to copy: Telegram copies a <code> text with one tap."""
+    text = "\n\n".join([t.gettext("📋 <b>Your post</b>: tap it to copy, then paste it on any "
+                                   "platform (Facebook, Instagram, WhatsApp, VK, Bluesky, X…)."),
+                         f"<code>{html.escape(post_text(t, campaign, action))}</code>"])
+    return Reply(t.direct(text))
+
+
+def reminder(t: Translator, campaign: Campaign, action: Action, *, bot_username: str) -> Reply:
+    """The short evening reminder of a day's action not done yet, with the action's buttons."""
+    text = fill(t.gettext("⏰ Today's action is still waiting for you: <b>{title}</b>\n"
+                          "/today shows it in full."),
+                {"title": html.escape(t.gettext(action.title))})
+    rows = action_message(t, campaign, action, bot_username=bot_username,
+                          offer_reminder=False).buttons
+    return Reply(t.direct(text), rows)
+
+
+def reminder_set(t: Translator, time: str, zone: str) -> Reply:
+    return Reply(fill(t.gettext("⏰ Reminder set for {time} ({zone}): if today's action is not "
+                                "done by then, I will remind you. /remind off stops it."),
+                      {"time": t.digits(time), "zone": zone}))
+
+
+def reminder_off(t: Translator, time: str | None, zone: str) -> Reply:
+    if time is None:
+        return Reply(t.gettext("You have no reminder. /remind 21:00 sets one."))
+    return Reply(fill(t.gettext("🔕 Reminder at {time} ({zone}) stopped."),
+                      {"time": t.digits(time), "zone": zone}))
+
+
+def reminder_usage(t: Translator, time: str | None, zone: str) -> Reply:
+    """/remind without a valid time: how to use it, and the reminder set now, if any."""
+    lines = [t.gettext("Send /remind with a time, for example /remind 21:00: if today's action "
+                       "is not done by then, I will remind you.")]
+    if time is not None:
+        lines.append(fill(t.gettext("Your reminder now: {time} ({zone}). /remind off stops "
+                                    "it."), {"time": t.digits(time), "zone": zone}))
+    return Reply("\n\n".join(lines))
 
 
 def post_text(t: Translator, campaign: Campaign, action: Action) -> str:
@@ -259,7 +344,9 @@ def actions_list(t: Translator, campaign: Campaign, completed: set[str],
     return Reply(t.direct("\n".join(lines)), rows)
 
 
-def progress_message(t: Translator, campaign: Campaign, result: Progress) -> Reply:
+def progress_message(t: Translator, campaign: Campaign, result: Progress,
+                     everyone: int = 0) -> Reply:
+    """The person's progress; `everyone` is the campaign's completions by all together."""
     lines = [fill(t.ngettext("📊 You have completed <b>{count}</b> action of {total}.",
                              "📊 You have completed <b>{count}</b> actions of {total}.",
                              result.done),
@@ -278,6 +365,11 @@ def progress_message(t: Translator, campaign: Campaign, result: Progress) -> Rep
         lines.append(t.gettext("You are all caught up. Thank you!"))
     else:
         lines.append(t.gettext("Your first action is one tap away: /today"))
+    if everyone:
+        lines.append(fill(t.ngettext(
+            "🌍 Together, supporters have taken {count} action in this campaign.",
+            "🌍 Together, supporters have taken {count} actions in this campaign.", everyone),
+            {"count": t.number(everyone)}))
     return Reply(t.direct("\n".join(lines)), [[button(t.gettext("📋 All actions"), "actions")]])
 
 
@@ -297,3 +389,62 @@ def announcement_progress(t: Translator, sent: int, total: int, finished: bool) 
         text += "\n" + fill(t.gettext("Finished. Not delivered: {failed}."),
                             {"failed": t.number(total - sent)})
     return text
+
+
+# --- inline mode: cards to share in any chat -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Card:
+    """One inline result: what the sharer sees (title, description), the message it sends,
+    and the phrases a query is matched against."""
+
+    id: str
+    title: str
+    description: str
+    reply: Reply
+    phrases: tuple[str, ...]
+
+
+def inline_cards(t: Translator, campaign: Campaign, today: dt.date, action: Action | None, *,
+                 taken: int, bot_username: str) -> list[Card]:
+    """Today's action (before the campaign, the countdown), the invitation, then every FAQ
+    answer; each opens the bot through the `inline` deep link."""
+    open_bot = [[open_bot_button(t, bot_username, INLINE)]]
+    cards = []
+    if action is not None:
+        reply = action_message(t, campaign, action, bot_username=bot_username,
+                               chat_kind=INLINE, taken=taken)
+        title = fill(t.gettext("📅 Today's action: {title}"),
+                     {"title": t.gettext(action.title)})
+        cards.append(Card("today", title, takers_line(t, taken) if taken
+                          else t.day_month(campaign.date_of(action.day)),
+                          Reply(reply.text, reply.buttons),
+                          (t.gettext("Today's action"), t.gettext(action.title))))
+    elif campaign.phase(today) == "before":
+        cards.append(Card("countdown", t.gettext("⏳ The campaign is coming"),
+                          t.date(campaign.start_date),
+                          Reply(countdown(t, campaign, today).text, open_bot),
+                          (t.gettext("Today's action"), t.gettext(campaign.name))))
+    invite = t.gettext("Join me: one action a day to end impunity for crimes against "
+                       "journalists.")
+    values = campaign_values(t, campaign)
+    parts = [fill(t.gettext("📣 <b>{name}</b>"), {"name": html.escape(t.gettext(campaign.name))}),
+             html.escape(invite),
+             fill(t.gettext("From {start_date} to {end_date}, I bring you one simple action a "
+                            "day, answer your questions about the campaign and keep track of "
+                            "what you have done."), values)]
+    if campaign.hashtag:
+        parts.append(html.escape(campaign.hashtag))
+    cards.append(Card("invite", t.gettext("📣 Invite someone to the campaign"), invite,
+                      Reply(t.direct("\n\n".join(parts)), open_bot),
+                      (t.gettext("📣 Invite someone to the campaign"), t.gettext(campaign.name),
+                       invite)))
+    for entry in campaign.faq:
+        answer = faq_answer(t, campaign, entry)
+        cards.append(Card(f"faq-{entry.id}", t.gettext(entry.question),
+                          t.gettext("❓ Questions about the campaign"),
+                          Reply(answer.text, open_bot),
+                          (t.gettext(entry.question), t.gettext(entry.button),
+                           *map(t.gettext, entry.also))))
+    return cards

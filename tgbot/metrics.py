@@ -40,7 +40,7 @@ _OUTBOX = Gauge("tgbot_outbox_rows", "Outbox rows by kind and state (read from t
 _CAMPAIGN = Counter("tgbot_campaign_loads", "Campaigns taken in since start (from the file or "
                     "from another instance)", registry=REGISTRY)
 
-KINDS = ("push", "announcement")
+KINDS = ("push", "announcement", "reminder")
 OUTCOMES = ("sent", "retried", "blocked", "expired", "failed", "skipped")
 for _kind in KINDS:  # every series exists from the start, at 0: rate() needs a first sample
     for _outcome in OUTCOMES:

@@ -182,6 +182,38 @@ SQLITE: list[tuple[str, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        "0008_reminders",
+        """
+        -- "N people have done this": counted per action at every push batch, from an index.
+        CREATE INDEX completions_by_action ON completions (edition, action_id);
+        -- Opt-in reminders, private chats only: a time of day in the chat's zone, and when
+        -- the scheduler looks at it next (NULL: the campaign has no day left).
+        CREATE TABLE reminders (
+            chat_id INTEGER PRIMARY KEY,
+            remind_at TEXT NOT NULL,         -- HH:MM local
+            next_at REAL
+        );
+        CREATE INDEX reminders_next ON reminders (next_at);
+        -- The reminders' outbox: one row per (chat, day), with the push's lifecycle.
+        CREATE TABLE reminder_deliveries (
+            chat_id INTEGER NOT NULL,
+            edition INTEGER NOT NULL,
+            day INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            message_id INTEGER,
+            claimed_at REAL,
+            claimed_by TEXT,
+            not_before REAL NOT NULL DEFAULT 0,
+            expires_at REAL,
+            due_at REAL,
+            paid INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (chat_id, edition, day)
+        ) WITHOUT ROWID;
+        CREATE INDEX reminder_deliveries_todo ON reminder_deliveries (state, not_before);
+        """,
+    ),
 ]
 
 POSTGRES: dict[str, str] = {
@@ -307,6 +339,31 @@ POSTGRES: dict[str, str] = {
             version TEXT PRIMARY KEY,
             published_at DOUBLE PRECISION NOT NULL
         );
+        """,
+    "0008_reminders": """
+        CREATE INDEX completions_by_action ON completions (edition, action_id);
+        CREATE TABLE reminders (
+            chat_id BIGINT PRIMARY KEY,
+            remind_at TEXT NOT NULL,
+            next_at DOUBLE PRECISION
+        );
+        CREATE INDEX reminders_next ON reminders (next_at);
+        CREATE TABLE reminder_deliveries (
+            chat_id BIGINT NOT NULL,
+            edition INTEGER NOT NULL,
+            day INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            message_id BIGINT,
+            claimed_at DOUBLE PRECISION,
+            claimed_by TEXT,
+            not_before DOUBLE PRECISION NOT NULL DEFAULT 0,
+            expires_at DOUBLE PRECISION,
+            due_at DOUBLE PRECISION,
+            paid INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (chat_id, edition, day)
+        );
+        CREATE INDEX reminder_deliveries_todo ON reminder_deliveries (state, not_before);
         """,
 }
 

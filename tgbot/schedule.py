@@ -26,31 +26,38 @@ def zone_named(name: str | None, campaign: Campaign) -> zoneinfo.ZoneInfo:
 
 
 def push_time(chat: Chat | None, campaign: Campaign) -> dt.time:
-    if chat and chat.push_time:
-        hours, minutes = chat.push_time.split(":")
-        return dt.time(int(hours), int(minutes))
-    return campaign.push_time
+    return clock_time(chat.push_time) if chat and chat.push_time else campaign.push_time
+
+
+def clock_time(text: str) -> dt.time:
+    """A stored HH:MM."""
+    hours, minutes = text.split(":")
+    return dt.time(int(hours), int(minutes))
 
 
 def local_now(chat: Chat | None, campaign: Campaign, now: dt.datetime) -> dt.datetime:
     return now.astimezone(chat_zone(chat, campaign))
 
 
-def due_day(chat: Chat, campaign: Campaign, now: dt.datetime) -> int | None:
-    """The campaign day due to a chat now: today's, once its local push time has passed.
+def due_day(chat: Chat, campaign: Campaign, now: dt.datetime,
+            at: dt.time | None = None) -> int | None:
+    """The campaign day due to a chat now: today's, once its local push time (or the time
+    `at`, a reminder's) has passed.
 
     Only today's day is ever due: after downtime a chat gets today's action, not the days
     it missed while the bot was down.
     """
     local = local_now(chat, campaign, now)
     day = campaign.day_of(local.date())
-    return day if day is not None and local.time() >= push_time(chat, campaign) else None
+    return day if day is not None and local.time() >= (at or push_time(chat, campaign)) \
+        else None
 
 
-def next_push(chat: Chat, campaign: Campaign, now: dt.datetime) -> float | None:
-    """The first push time after `now` (a UTC timestamp) on a campaign day, in the chat's
-    zone; None when the campaign has no day left."""
-    zone, at = chat_zone(chat, campaign), push_time(chat, campaign)
+def next_push(chat: Chat, campaign: Campaign, now: dt.datetime,
+              at: dt.time | None = None) -> float | None:
+    """The first push time (or time `at`) after `now`, as a UTC timestamp, on a campaign
+    day in the chat's zone; None when the campaign has no day left."""
+    zone, at = chat_zone(chat, campaign), at or push_time(chat, campaign)
     date = max(local_now(chat, campaign, now).date(), campaign.start_date)
     while date <= campaign.end_date:
         moment = dt.datetime.combine(date, at, tzinfo=zone)
@@ -73,9 +80,10 @@ def day_ends_at(zone: dt.tzinfo, campaign: Campaign, day: int) -> float:
     return dt.datetime.combine(date, dt.time(0), tzinfo=zone).timestamp()
 
 
-def due_since(chat: Chat, campaign: Campaign, now: dt.datetime) -> float:
-    """When today's push became due for a chat (its push time today): the push lag's start."""
+def due_since(chat: Chat, campaign: Campaign, now: dt.datetime,
+              at: dt.time | None = None) -> float:
+    """When today's push (or a reminder at `at`) became due for a chat: the lag's start."""
     local = local_now(chat, campaign, now)
-    moment = dt.datetime.combine(local.date(), push_time(chat, campaign),
+    moment = dt.datetime.combine(local.date(), at or push_time(chat, campaign),
                                  tzinfo=chat_zone(chat, campaign))
     return min(moment.timestamp(), now.timestamp())

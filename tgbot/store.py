@@ -25,7 +25,10 @@ TABLES = {"meta": "key", "chats": "chat_id", "completions": "user_id, edition, a
           "start_sources": "source", "media": "key",
           "group_presses": "chat_id, edition, day, user_id", "announcements": "id",
           "deliveries": "chat_id, edition, day",
-          "announcement_deliveries": "announcement_id, chat_id"}
+          "announcement_deliveries": "announcement_id, chat_id", "reminders": "chat_id",
+          "reminder_deliveries": "chat_id, edition, day"}
+# The outbox tables, in the order a claim takes them: the push, announcements, reminders.
+OUTBOX = ("deliveries", "announcement_deliveries", "reminder_deliveries")
 # (`instances` and `handled_updates` are not copied: they belong to the processes running on
 # the database they are in; the campaign tables are published again by the next start.)
 # Two instances starting at once on one PostgreSQL database apply each migration once.
@@ -61,6 +64,7 @@ class Delivery:
     announcement_id: int = 0
     expires_at: float | None = None
     due_at: float | None = None
+    reminder: bool = False  # a reminder of the day's action, not the action itself
 
     @property
     def _where(self) -> tuple[str, str, tuple[int, ...]]:
@@ -68,8 +72,8 @@ class Delivery:
         if self.announcement_id:
             return ("announcement_deliveries", "announcement_id = ? AND chat_id = ?",
                     (self.announcement_id, self.chat_id))
-        return ("deliveries", "chat_id = ? AND edition = ? AND day = ?",
-                (self.chat_id, self.edition, self.day))
+        return ("reminder_deliveries" if self.reminder else "deliveries",
+                "chat_id = ? AND edition = ? AND day = ?", (self.chat_id, self.edition, self.day))
 
 
 class Due(NamedTuple):
@@ -259,7 +263,8 @@ class Store:
         return {"chat": await self.chat(user_id), "completions": completions,
                 "group_presses": group_presses,
                 "deliveries": deliveries[0] if deliveries else 0,
-                "announcements": announcements[0] if announcements else 0}
+                "announcements": announcements[0] if announcements else 0,
+                "reminder": await self.reminder(user_id)}
 
     async def forget_user(self, user_id: int) -> None:
         """Delete every row about one person, in one transaction."""
@@ -268,6 +273,8 @@ class Store:
             await tx.execute("DELETE FROM group_presses WHERE user_id = ?", (user_id,))
             await tx.execute("DELETE FROM deliveries WHERE chat_id = ?", (user_id,))
             await tx.execute("DELETE FROM announcement_deliveries WHERE chat_id = ?", (user_id,))
+            await tx.execute("DELETE FROM reminder_deliveries WHERE chat_id = ?", (user_id,))
+            await tx.execute("DELETE FROM reminders WHERE chat_id = ?", (user_id,))
             await tx.execute("DELETE FROM chats WHERE chat_id = ?", (user_id,))
 
     # --- deep-link sources ------------------------------------------------------------------
@@ -300,6 +307,22 @@ class Store:
         rows = await self._db.fetch("SELECT action_id FROM completions "
                                     "WHERE user_id = ? AND edition = ?", (user_id, edition))
         return {row[0] for row in rows}
+
+    async def action_takers(self, edition: int, action_ids: Iterable[str]) -> dict[str, int]:
+        """How many people did each of these actions: a count, never who ("you are not
+        alone")."""
+        ids = list(action_ids)
+        if not ids:
+            return {}
+        rows = await self._db.fetch("SELECT action_id, COUNT(*) FROM completions WHERE "
+                                    f"edition = ? AND action_id IN ({_marks(ids)}) GROUP BY 1",
+                                    (edition, *ids))
+        return {action_id: 0 for action_id in ids} | dict(rows)
+
+    async def completions_total(self, edition: int) -> int:
+        """Every completion of an edition, by everyone together."""
+        return (await self._db.fetch("SELECT COUNT(*) FROM completions WHERE edition = ?",
+                                     (edition,)))[0][0]
 
     # --- uploaded media ---------------------------------------------------------------------
 
@@ -353,9 +376,60 @@ class Store:
             if planned and planned[0][0] == timing:
                 return False
             await tx.execute("UPDATE chats SET next_push_at = 0 WHERE subscribed = 1")
+            await tx.execute("UPDATE reminders SET next_at = 0")
             await tx.execute("INSERT INTO meta VALUES ('schedule', ?) ON CONFLICT (key) "
                              "DO UPDATE SET value = excluded.value", (timing,))
             return True
+
+    # --- reminders ------------------------------------------------------------------------
+
+    async def set_reminder(self, chat_id: int, remind_at: str | None,
+                           next_at: float | None = None) -> None:
+        """Set a private chat's daily reminder (HH:MM local), first looked at `next_at`; None
+        stops it, and drops its reminders not sent yet."""
+        async with self._db.transaction() as tx:
+            if remind_at is None:
+                await tx.execute("DELETE FROM reminders WHERE chat_id = ?", (chat_id,))
+                await tx.execute("DELETE FROM reminder_deliveries WHERE chat_id = ? AND "
+                                 "state = 'pending'", (chat_id,))
+                return
+            await tx.execute("INSERT INTO reminders VALUES (?, ?, ?) ON CONFLICT (chat_id) DO "
+                             "UPDATE SET remind_at = excluded.remind_at, "
+                             "next_at = excluded.next_at", (chat_id, remind_at, next_at))
+
+    async def reminder(self, chat_id: int) -> str | None:
+        row = await self._db.fetchone("SELECT remind_at FROM reminders WHERE chat_id = ?",
+                                      (chat_id,))
+        return row[0] if row else None
+
+    async def due_reminders(self, now: float, limit: int) -> list[tuple[Chat, str]]:
+        """Reminders whose time has come, with their chats (an index range, like the push)."""
+        rows = await self._db.fetch(
+            f"SELECT {', '.join('c.' + c for c in _CHAT_COLUMNS.split(', '))}, r.remind_at "
+            "FROM reminders r JOIN chats c ON c.chat_id = r.chat_id WHERE r.next_at <= ? "
+            "ORDER BY r.next_at LIMIT ?", (now, limit))
+        return [(_chat(row), row[-1]) for row in rows]
+
+    async def plan_reminders(self, edition: int, due: Iterable[Due],
+                             next_at: Mapping[int, float | None], now: float) -> int:
+        """Queue the reminders that are due and move each looked-at reminder to its next
+        time, in one transaction; return the rows added. Like `plan`: a chat's reminders of
+        earlier days still pending expire; a reminder changed meanwhile keeps its new time."""
+        async with self._db.transaction() as tx:
+            added = 0
+            for row in due:
+                await tx.execute("UPDATE reminder_deliveries SET state = 'expired' WHERE "
+                                 "state = 'pending' AND chat_id = ? AND edition = ? AND day < ?",
+                                 (row.chat_id, edition, row.day))
+                added += await tx.execute(
+                    "INSERT INTO reminder_deliveries (chat_id, edition, day, state, expires_at, "
+                    f"due_at) SELECT chat_id, CAST(? AS INTEGER), CAST(? AS INTEGER), 'pending', "
+                    f"{_TIME}, {_TIME} FROM reminders WHERE chat_id = ? ON CONFLICT DO NOTHING",
+                    (edition, row.day, row.expires_at, row.due_at, row.chat_id))
+            for chat_id, at in next_at.items():
+                await tx.execute("UPDATE reminders SET next_at = ? WHERE chat_id = ? AND "
+                                 "next_at <= ?", (at, chat_id, now))
+        return added
 
     # --- deliveries (the outbox) ------------------------------------------------------------
 
@@ -411,7 +485,8 @@ class Store:
         """Take up to `limit` pending rows to send. Only the holder of the sender lock claims;
         on PostgreSQL, SKIP LOCKED also keeps any two claims apart.
 
-        The daily push goes first; announcements fill what is left of the batch.
+        The daily push goes first; announcements, then reminders, fill what is left of the
+        batch.
         """
         now = time.time()
         skip_locked = " FOR UPDATE SKIP LOCKED" if self.dialect == "postgresql" else ""
@@ -419,13 +494,17 @@ class Store:
         # in the order of the (state, not_before) index: a range that stops at the limit
         ready = "WHERE state = 'pending' AND not_before <= ? ORDER BY not_before"
         async with self._db.transaction() as tx:
-            rows = await tx.fetch(
-                f"UPDATE deliveries {claim} WHERE (chat_id, edition, day) IN (SELECT chat_id, "
-                f"edition, day FROM deliveries {ready} LIMIT ?{skip_locked}) "
-                "RETURNING chat_id, edition, day, attempts, expires_at, due_at",
-                (now, owner, now, limit))
-            claimed = [Delivery(chat, edition, day, attempts, 0, expires, due)
-                       for chat, edition, day, attempts, expires, due in rows]
+            async def days(table: str, room: int, reminder: bool) -> list[Delivery]:
+                """Rows of a (chat, edition, day) outbox: the push's, or the reminders'."""
+                rows = await tx.fetch(
+                    f"UPDATE {table} {claim} WHERE (chat_id, edition, day) IN (SELECT chat_id, "
+                    f"edition, day FROM {table} {ready} LIMIT ?{skip_locked}) "
+                    "RETURNING chat_id, edition, day, attempts, expires_at, due_at",
+                    (now, owner, now, room))
+                return [Delivery(chat, edition, day, attempts, 0, expires, due, reminder)
+                        for chat, edition, day, attempts, expires, due in rows]
+
+            claimed = await days("deliveries", limit, reminder=False)
             if len(claimed) < limit:
                 rows = await tx.fetch(
                     f"UPDATE announcement_deliveries {claim} WHERE (announcement_id, chat_id) "
@@ -434,6 +513,9 @@ class Store:
                     "expires_at, due_at", (now, owner, now, limit - len(claimed)))
                 claimed += [Delivery(chat, 0, 0, attempts, announcement, expires, due)
                             for chat, attempts, announcement, expires, due in rows]
+            if len(claimed) < limit:
+                claimed += await days("reminder_deliveries", limit - len(claimed),
+                                      reminder=True)
         return claimed
 
     async def chats(self, chat_ids: list[int]) -> dict[int, Chat]:
@@ -461,7 +543,7 @@ class Store:
         async with self._db.transaction() as tx:
             return sum([await tx.execute(f"UPDATE {table} SET state = 'pending' WHERE "
                                          "state = 'sending' AND claimed_by != ?", (owner,))
-                        for table in ("deliveries", "announcement_deliveries")])
+                        for table in OUTBOX])
 
     async def finish(self, delivery: Delivery, state: str, today: dt.date,
                      message_id: int | None = None) -> None:
@@ -481,11 +563,13 @@ class Store:
                                  f"not_before = ? WHERE {where}",
                                  (closed.state, closed.message_id, int(closed.paid),
                                   closed.not_before, *params))
-                if closed.state == "gone":
+                if closed.state == "gone":  # blocked or deleted: no push, no reminder
                     await tx.execute("UPDATE chats SET subscribed = 0, unsubscribed_on = ?, "
                                      "next_push_at = NULL WHERE chat_id = ?",
                                      ((today or dt.datetime.now(dt.UTC).date()).isoformat(),
                                       closed.delivery.chat_id))
+                    await tx.execute("DELETE FROM reminders WHERE chat_id = ?",
+                                     (closed.delivery.chat_id,))
 
     async def delivery_states(self, edition: int, day: int | None = None,
                               now: float | None = None) -> dict[str, int]:
@@ -657,9 +741,10 @@ class Store:
         await self._db.fetch("SELECT 1")
 
     async def outbox_depth(self) -> dict[tuple[str, str], int]:
-        """Rows of each outbox by state: {("push" | "announcement", state): count}."""
+        """Rows of each outbox by state: {("push" | "announcement" | "reminder", state):
+        count}."""
         depth = {}
-        for kind, table in (("push", "deliveries"), ("announcement", "announcement_deliveries")):
+        for kind, table in zip(("push", "announcement", "reminder"), OUTBOX, strict=True):
             for state, count in await self._db.fetch(f"SELECT state, COUNT(*) FROM {table} "
                                                      "GROUP BY state"):
                 depth[(kind, state)] = count
@@ -667,13 +752,15 @@ class Store:
 
     async def oldest_waiting(self) -> tuple[float, str] | None:
         """The due time of the longest-waiting outbox row still to send, and what it belongs
-        to ("push:EDITION:DAY" or "announcement:ID"); None when nothing waits."""
+        to ("push:EDITION:DAY", "reminder:EDITION:DAY" or "announcement:ID"); None when
+        nothing waits."""
         waiting = "WHERE state IN ('pending', 'sending') AND due_at IS NOT NULL " \
                   "ORDER BY due_at LIMIT 1"
         found = []
-        row = await self._db.fetchone(f"SELECT due_at, edition, day FROM deliveries {waiting}")
-        if row:
-            found.append((row[0], f"push:{row[1]}:{row[2]}"))
+        for kind, table in (("push", "deliveries"), ("reminder", "reminder_deliveries")):
+            row = await self._db.fetchone(f"SELECT due_at, edition, day FROM {table} {waiting}")
+            if row:
+                found.append((row[0], f"{kind}:{row[1]}:{row[2]}"))
         row = await self._db.fetchone("SELECT due_at, announcement_id FROM "
                                       f"announcement_deliveries {waiting}")
         if row:

@@ -1,7 +1,16 @@
-"""The time zones offered by /settings, by region: buttons, never typed zone names."""
+"""Time zones for /settings: the ones offered by region as buttons, a suggestion from the
+language, and what people type instead (`21:30`, `Asia/Manila`, a city such as `Lagos`)."""
 
 from __future__ import annotations
 
+import difflib
+import functools
+import re
+import zoneinfo
+
+from babel.dates import get_timezone_location
+
+from tgbot.faq import words
 from tgbot.i18n import N_
 
 # Cities people in the campaign's networks live in; one per common offset at least.
@@ -22,3 +31,51 @@ REGIONS: list[tuple[str, list[str]]] = [
 ]
 ZONES: list[str] = [zone for _, zones in REGIONS for zone in zones]
 PUSH_TIMES = ("07:00", "08:00", "09:00", "12:00", "18:00", "20:00")
+
+# Languages spoken mostly in one time zone: their speakers are offered it in one tap. Others
+# (English, French, Arabic, ...) span many zones, so they get the list.
+SUGGESTED_ZONES = {"fil": "Asia/Manila", "uk": "Europe/Kyiv", "fa": "Asia/Tehran"}
+_TIME = re.compile(r"([01]?\d|2[0-3])\s*[:.hH]\s*([0-5]\d)")
+# How alike a typed city must be to a known one (difflib ratio): "Manilla", "Lagso".
+CITY_SIMILARITY = 0.8
+
+
+def parse_time(text: str) -> str | None:
+    """A time of day as people type it ("21:30", "9.05", "7h00") as HH:MM, else None."""
+    match = _TIME.fullmatch(text.strip())
+    return f"{int(match[1]):02d}:{match[2]}" if match else None
+
+
+def find_zone(text: str, language: str) -> str | None:
+    """The IANA zone someone means: a zone name in any case ("asia/manila"), or a city in
+    English or in their language ("Lagos", "Manille", "Київ"), a small typo allowed."""
+    typed = text.strip().replace(" ", "_")
+    exact = {zone.casefold(): zone for zone in _all_zones()}.get(typed.casefold())
+    if exact:
+        return exact
+    cities = _cities(language)
+    key = " ".join(words(text))
+    if key in cities:
+        return cities[key]
+    close = difflib.get_close_matches(key, cities, n=1, cutoff=CITY_SIMILARITY) if key else []
+    return cities[close[0]] if close else None
+
+
+@functools.cache
+def _all_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+@functools.cache
+def _cities(language: str) -> dict[str, str]:
+    """Each zone's city, in English and in `language`, as typed words -> the zone. Names
+    from the zone database come first, so "Kyiv" is Europe/Kyiv rather than its old alias."""
+    zones = [zone for zone in sorted(_all_zones()) if zone.rpartition("/")[0] not in
+             ("", "Etc", "SystemV", "US", "Canada", "Brazil", "Mexico", "Chile")]
+    cities: dict[str, str] = {}
+    for zone in zones:
+        cities.setdefault(" ".join(words(zone.rpartition("/")[2].replace("_", " "))), zone)
+    for zone in zones:
+        name = get_timezone_location(zone, locale=language, return_city=True)
+        cities.setdefault(" ".join(words(name)), zone)
+    return cities

@@ -9,7 +9,7 @@ import time
 from typing import Any
 from urllib.parse import unquote
 
-from . import methods_bot, methods_messages  # noqa: F401  (registers the handlers)
+from . import methods_bot, methods_inline, methods_messages  # noqa: F401  (registers the handlers)
 from .errors import ApiError, DropConnection, bad_request
 from .recording import Call
 from .spec import decode_params, load_spec

@@ -7,7 +7,14 @@ import time
 from typing import Any
 
 from .formatting import utf16_len
-from .state import ANONYMOUS_ADMIN, CHANNEL_BOT, CallbackState, ChatState, State
+from .state import (
+    ANONYMOUS_ADMIN,
+    CHANNEL_BOT,
+    CallbackState,
+    ChatState,
+    InlineQueryState,
+    State,
+)
 
 _COMMAND = re.compile(r"/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?")
 _MENTION = re.compile(r"(?<![A-Za-z0-9_@])@[A-Za-z0-9_]{4,32}")
@@ -90,6 +97,21 @@ def button_press(state: State, user_id: int, chat_id: int, message_id: int,
         return state.push_update({"callback_query": {
             "id": query_id, "from": user, "message": message,
             "chat_instance": str(-(10**15) - abs(chat.id)), "data": data}})
+
+
+def inline_query(state: State, user: dict[str, Any], query: str,
+                 chat_type: str) -> dict[str, Any]:
+    """An `inline_query` update: someone typed "@bot query" in a chat of `chat_type`. Like
+    Telegram, only a bot with inline mode on (BotFather's /setinline) gets them."""
+    with state.lock:
+        if not state.me.get("supports_inline_queries"):
+            raise ValueError("inline mode is off for this bot (BotFather's /setinline): "
+                             "Telegram sends it no inline queries")
+        query_id = str(5_000_000_000_000_000 + state.next_serial())
+        state.inline_queries[query_id] = InlineQueryState(dict(user), query)
+        return state.push_update({"inline_query": {
+            "id": query_id, "from": user, "query": query, "offset": "",
+            "chat_type": chat_type}})
 
 
 def my_chat_member(state: State, chat_id: int, *, by_user_id: int, new_status: str,

@@ -43,7 +43,7 @@ class FakeBotAPI:
 
     def __init__(self, token: str = DEFAULT_TOKEN, *, bot_username: str = "tgbot_demo_bot",
                  bot_id: int = 1234567, port: int = 0, host: str = "127.0.0.1",
-                 bot_name: str = "Campaign Bot") -> None:
+                 bot_name: str = "Campaign Bot", inline_mode: bool = True) -> None:
         if not TOKEN.fullmatch(token):
             raise ValueError("token must look like <digits>:<letters, digits, _ or ->")
         self.token = token
@@ -54,6 +54,7 @@ class FakeBotAPI:
         for field in self._spec.types["User"]["fields"]:  # the flags only getMe returns
             if "getMe" in field["description"] and field["types"] == ["Boolean"]:
                 me[field["name"]] = field["name"] == "can_join_groups"
+        me["supports_inline_queries"] = inline_mode  # BotFather's /setinline
         self._state = State(self._spec, bot_user, me)
         self._listener = Listener(functools.partial(answer, self._state, token), host, port)
         self._sender = WebhookSender(self._state)
@@ -191,6 +192,24 @@ class FakeBotAPI:
             if not isinstance(given, int) or given < self._state.updates.next_id:
                 update.pop("update_id", None)
             return self._state.push_update(update)
+
+    def inline_query(self, user_id: int, query: str = "", *, language_code: str | None = None,
+                     chat_type: str = "private") -> dict[str, Any]:
+        """Someone types "@bot `query`" in a chat; a user the fake does not know is a
+        stranger who never started the bot. Returns the update."""
+        with self._state.lock:
+            user = self._state.users.get(user_id) or {"id": user_id, "is_bot": False,
+                                                      "first_name": "Stranger"}
+        if language_code is not None:
+            user = {**user, "language_code": language_code}
+        return inject.inline_query(self._state, user, query, chat_type)
+
+    def inline_answer(self, query_id: str) -> dict[str, Any] | None:
+        """answerInlineQuery's parameters for a query inline_query issued, None if
+        unanswered."""
+        with self._state.lock:
+            query = self._state.inline_queries.get(query_id)
+            return dict(query.answer) if query and query.answer is not None else None
 
     def callback_answer(self, query_id: str) -> dict[str, Any] | None:
         """answerCallbackQuery's parameters for a query press_button issued, None if unanswered."""

@@ -80,6 +80,15 @@ class CallbackState:
     answer: dict[str, Any] | None = None
 
 
+@dataclass
+class InlineQueryState:
+    """An inline query the fake issued, so answerInlineQuery can be checked and read back."""
+
+    user: dict[str, Any]  # the sender: maybe someone who never started the bot
+    query: str
+    answer: dict[str, Any] | None = None  # answerInlineQuery's parameters, once answered
+
+
 class State:
     """Everything mutable. Handlers run with `lock` held; Conditions share that lock."""
 
@@ -97,6 +106,7 @@ class State:
         self.bot_messages: list[tuple[int, int]] = []  # (chat_id, message_id) in send order
         self.files: dict[str, dict[str, Any]] = {}  # file_id -> {"object", "url"?, "upload"?}
         self.callbacks: dict[str, CallbackState] = {}
+        self.inline_queries: dict[str, InlineQueryState] = {}
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self.bot_texts: dict[tuple[str, str], str] = {}  # ("name"|"description"|..., lang)
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}

@@ -31,11 +31,12 @@ async def _completed(update: Update, context: BotContext) -> set[str]:
 
 async def show_action(update: Update, context: BotContext, action: Action) -> None:
     """One action, with the buttons that fit the chat (private, group or channel)."""
-    chat = update.effective_chat
+    chat, campaign = update.effective_chat, context.campaign
     done = action.id in await _completed(update, context)
+    taken = await context.store.action_takers(campaign.edition, [action.id])
     await reply(update, context, messages.action_message(
-        context.tr, context.campaign, action, bot_username=context.services.bot_username,
-        done=done, chat_kind=chat.type if chat else "private"))
+        context.tr, campaign, action, bot_username=context.services.bot_username,
+        done=done, chat_kind=chat.type if chat else "private", taken=taken[action.id]))
 
 
 async def today(update: Update, context: BotContext) -> None:
@@ -139,8 +140,9 @@ async def _edit_counter(context: BotContext, message: MaybeInaccessibleMessage,
     press that asked for this edit was committed)."""
     campaign = context.campaign
     people = await context.store.group_count(message.chat.id, campaign.edition, action.day)
+    taken = await context.store.action_takers(campaign.edition, [action.id])
     rendered = messages.action_message(context.tr, campaign, action, chat_kind=message.chat.type,
-                                       counter=people,
+                                       counter=people, taken=taken[action.id],
                                        bot_username=context.services.bot_username)
     if rendered.photo is not None:
         await context.bot.edit_message_caption(message.chat.id, message.message_id,
@@ -152,14 +154,17 @@ async def _edit_counter(context: BotContext, message: MaybeInaccessibleMessage,
 
 
 async def letter_press(update: Update, context: BotContext) -> None:
+    """ "Show the letter" and "Copy the post": the text ready to copy, in this chat."""
     press = callbacks.parse(update.callback_query.data)
     action = context.campaign.action_by_id(press.arg) if press else None
     if press is None or press.edition != context.campaign.edition or action is None \
-            or action.letter is None:
+            or (action.letter if press.verb == "letter" else action.tweet) is None:
         await answer_press(update, context.tr.gettext("This button is from an earlier campaign."))
         return
     await answer_press(update)
-    await reply(update, context, messages.letter_message(context.tr, context.campaign, action))
+    await reply(update, context, messages.letter_message(context.tr, context.campaign, action)
+                if press.verb == "letter" else
+                messages.post_message(context.tr, context.campaign, action))
 
 
 async def progress_command(update: Update, context: BotContext) -> None:
@@ -168,7 +173,9 @@ async def progress_command(update: Update, context: BotContext) -> None:
     completed = await _completed(update, context)
     date, reached = _reached(context)
     result = progress(campaign, completed, reached or None, campaign.phase(date))
-    await reply(update, context, messages.progress_message(context.tr, campaign, result))
+    everyone = await context.store.completions_total(campaign.edition)
+    await reply(update, context, messages.progress_message(context.tr, campaign, result,
+                                                           everyone))
 
 
 HANDLERS = [
@@ -181,5 +188,5 @@ HANDLERS = [
     CallbackQueryHandler(progress_command, pattern=r"^progress$"),
     CallbackQueryHandler(action_press, pattern=r"^act:"),
     CallbackQueryHandler(completion_press, pattern=r"^(done|undo):"),
-    CallbackQueryHandler(letter_press, pattern=r"^letter:"),
+    CallbackQueryHandler(letter_press, pattern=r"^(letter|post):"),
 ]

@@ -10,9 +10,16 @@ from tgbot.context import BotContext
 
 
 async def resolve_locale(update: Update, context: BotContext) -> None:
-    """The stored choice of the chat; at first contact, Telegram's hint, negotiated and stored."""
+    """The stored choice of the chat; at first contact, Telegram's hint, negotiated and stored.
+    Updates without a chat (inline queries) store nothing: their sender may be a stranger."""
     services = context.services
     chat, user = update.effective_chat, update.effective_user
+    if chat is None and user is not None:  # an inline query: read the person's choice only
+        record = await context.store.chat(user.id)
+        context.chat_record = record
+        context.t = services.i18n.get(record.language if record and record.language
+                                      else services.i18n.negotiate(user.language_code))
+        return
     record = await context.store.chat(chat.id) if chat else None
     if chat is not None and (record is None or record.language is None):
         code = services.i18n.negotiate(user.language_code if user else None)

@@ -50,6 +50,8 @@ async def my_data(update: Update, context: BotContext) -> None:
                           or chat.timezone
                           else t.gettext("Daily message: {time} {zone} (the campaign's "
                                          "default)"), when))
+    if data["reminder"]:
+        lines.append(fill(t.gettext("Reminder: {time}"), {"time": data["reminder"]}))
     done = [f"{edition}: {_title(t, campaign, edition, action_id=action)} ({on})"
             for edition, action, on in data["completions"]]
     lines.append(fill(t.ngettext("Completed actions ({count}):", "Completed actions ({count}):",

@@ -1,4 +1,5 @@
-"""/subscribe, /unsubscribe and /settings (push time and time zone, chosen with buttons)."""
+"""/subscribe, /unsubscribe and /settings (push time and time zone: buttons, a one-tap
+suggestion of the local zone, or typed: `/settings 21:30`, `/settings Manila`)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from tgbot.handlers.common import answer_press, may_manage, reply, topic_of
 from tgbot.i18n import Translator
 from tgbot.messages import Reply, button
 from tgbot.store import Chat, Due
-from tgbot.zones import PUSH_TIMES, REGIONS, ZONES
+from tgbot.zones import PUSH_TIMES, REGIONS, SUGGESTED_ZONES, ZONES, find_zone, parse_time
 
 
 def zone_name(t: Translator, zone: str) -> str:
@@ -48,8 +49,14 @@ async def subscribe(update: Update, context: BotContext) -> None:
     text = t.gettext("🔔 Subscribed! You will get each day's action at {time} ({zone}).") \
         if changed else t.gettext("You are already subscribed: each day's action comes at "
                                   "{time} ({zone}).")
-    await reply(update, context, Reply(messages.fill(text, _when(t, context, record)),
-                                       [[button(t.gettext("⚙️ Settings"), "settings")]]))
+    rows = [[button(t.gettext("⚙️ Settings"), "settings")]]
+    if chat.type == "private" and record is not None and record.timezone is None:
+        # everyone starts in the campaign's zone: offer theirs in one tap
+        text += "\n\n" + t.gettext("Not your time zone? Tap below, or send your city, for "
+                                    "example: /settings Lagos")
+        rows = _zone_suggestion(t, context) + [[button(t.gettext("🌍 Another time zone"),
+                                                       "settings")]]
+    await reply(update, context, Reply(messages.fill(text, _when(t, context, record)), rows))
     campaign = context.campaign
     day = campaign.day_of(today)
     if day is not None and await store.enqueue(campaign.edition, [Due(
@@ -57,6 +64,15 @@ async def subscribe(update: Update, context: BotContext) -> None:
                                                day), context.services.clock().timestamp())]):
         # in the background: the outbox may also hold a broadcast this handler must not wait for
         context.services.deliverer.wake()
+
+
+def _zone_suggestion(t: Translator, context: BotContext) -> list[list]:
+    """A button for the zone the person's language suggests, unless it is the campaign's."""
+    zone = SUGGESTED_ZONES.get(t.code)
+    if zone is None or zone == context.campaign.timezone:
+        return []
+    return [[button(messages.fill(t.gettext("🕘 Use {zone} time"), {"zone": zone_name(t, zone)}),
+                    "tz", ZONES.index(zone))]]
 
 
 async def subscribe_channel(update: Update, context: BotContext, target: str) -> None:
@@ -99,22 +115,56 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
     await reply(update, context, Reply(text))
 
 
-def _settings_reply(t: Translator, context: BotContext, chat: Chat | None) -> Reply:
+def _settings_reply(t: Translator, context: BotContext, chat: Chat | None,
+                    reminder: str | None) -> Reply:
+    """The menu; a private chat also gets its reminder's button (set tonight, or stop)."""
     text = messages.fill(t.gettext("⚙️ <b>Settings</b>\nDaily action at <b>{time}</b>, "
                                    "time zone <b>{zone}</b>.\nChoose a time, or change the "
                                    "time zone:"), _when(t, context, chat))
+    text += "\n" + t.gettext("Or type it: /settings 21:30, /settings Manila")
     rows = [[button(t.digits(p), "time", p) for p in PUSH_TIMES[i:i + 3]] for i in (0, 3)]
     rows += [[button(t.gettext(name), "region", i) for i, (name, _) in
               enumerate(REGIONS[j:j + 3], start=j)] for j in (0, 3)]
+    if chat is not None and chat.kind == "private":
+        rows.append([button(messages.fill(t.gettext("🔕 Stop the reminder at {time}"),
+                                          {"time": t.digits(reminder)}), "remind", "off")
+                     if reminder else
+                     button(t.gettext("⏰ Remind me tonight"), "remind", messages.REMIND_TONIGHT)])
     return Reply(t.direct(text), rows)
 
 
 async def settings(update: Update, context: BotContext) -> None:
+    """The settings menu; with an argument, a time or a place typed instead of pressed."""
     if not await may_manage(update, context):
         return
     await answer_press(update)
-    await reply(update, context, _settings_reply(context.tr, context, context.chat_record),
-                edit=True)
+    if context.args:
+        await _typed_setting(update, context, " ".join(context.args))
+        return
+    reminder = await context.store.reminder(update.effective_chat.id)
+    await reply(update, context, _settings_reply(context.tr, context, context.chat_record,
+                                                 reminder), edit=True)
+
+
+async def _typed_setting(update: Update, context: BotContext, typed: str) -> None:
+    """/settings 21:30, /settings Asia/Manila, /settings Manila: saved and confirmed."""
+    t, chat, record = context.tr, update.effective_chat, context.chat_record
+    push_time = record.push_time if record else None
+    zone = record.timezone if record else None
+    if (time := parse_time(typed)) is not None:
+        push_time = time
+    elif (found := find_zone(typed, t.code)) is not None:
+        zone = found
+    else:
+        await reply(update, context, Reply(t.gettext(
+            "I don't know that time or place. Send a time, a time zone or a city, for "
+            "example: /settings 21:30, /settings Asia/Manila, /settings Lagos")))
+        return
+    await context.store.set_push_settings(chat.id, push_time=push_time, timezone=zone)
+    record = await context.store.chat(chat.id)
+    await reply(update, context, Reply(messages.fill(
+        t.gettext("✅ Saved: each day's action comes at {time} ({zone})."),
+        _when(t, context, record))))
 
 
 async def settings_press(update: Update, context: BotContext) -> None:
@@ -147,7 +197,8 @@ async def settings_press(update: Update, context: BotContext) -> None:
     await store.set_push_settings(chat.id, push_time=push_time, timezone=zone)
     record = await store.chat(chat.id)
     await answer_press(update, t.gettext("Saved."))
-    await reply(update, context, _settings_reply(t, context, record), edit=True)
+    await reply(update, context, _settings_reply(t, context, record,
+                                                 await store.reminder(chat.id)), edit=True)
 
 
 HANDLERS = [

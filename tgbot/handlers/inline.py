@@ -1,0 +1,40 @@
+"""Inline mode: "@bot words" in any chat offers cards to share (today's action, the
+invitation, the FAQ answers), in the sharer's language. The sharer may never have started
+the bot: nothing about them is stored."""
+
+from __future__ import annotations
+
+from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
+from telegram.constants import InlineQueryLimit
+from telegram.ext import InlineQueryHandler
+
+from tgbot import messages
+from tgbot.context import BotContext
+from tgbot.faq import FaqMatcher
+
+# Results depend on the sharer's language and on the day's counts: cached for this person
+# only, and not for long.
+CACHE_SECONDS = 120
+
+
+async def inline_query(update: Update, context: BotContext) -> None:
+    query, campaign, t = update.inline_query, context.campaign, context.tr
+    today = context.services.campaign_today(context.chat_record)
+    day = campaign.day_of(today)
+    action = campaign.action_for_day(day) if day else None
+    taken = (await context.store.action_takers(campaign.edition, [action.id]))[action.id] \
+        if action else 0
+    cards = messages.inline_cards(t, campaign, today, action, taken=taken,
+                                  bot_username=context.services.bot_username)
+    if query.query.strip():
+        order = FaqMatcher.build({card.id: card.phrases for card in cards}).rank(query.query)
+        by_id = {card.id: card for card in cards}
+        cards = [by_id[card_id] for card_id in order]
+    await query.answer([InlineQueryResultArticle(
+        card.id, card.title, InputTextMessageContent(card.reply.text),
+        reply_markup=card.reply.markup, description=card.description)
+        for card in cards[:InlineQueryLimit.RESULTS]],
+        cache_time=CACHE_SECONDS, is_personal=True)
+
+
+HANDLERS = [InlineQueryHandler(inline_query)]
