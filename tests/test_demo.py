@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import select
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 
 class Terminal:
@@ -46,11 +48,18 @@ class Terminal:
 def test_demo_start_press_a_button_and_switch_language() -> None:
     terminal = Terminal(sys.executable, "-m", "tgbot.cli", "demo", "--date", "2027-11-05")
     try:
-        terminal.expect("a number presses that button")
+        terminal.expect("/quit leaves.\r\nyou › ")  # the prompt: the terminal echoes after it
         terminal.type("/start")
-        terminal.expect("[2] 📅 Today's action")
+        screen = terminal.expect("[5] ⚙️ Settings")
+        # As the README shows it: your line after "you ›", the bot's after "bot ›", indented.
+        assert "you › /start\r\n" in screen
+        assert "bot › 👋 Welcome! 23 November is the International Day" in screen
+        assert re.search(r"\r\n {6}From 1 November 2027 to 23 November 2027", screen), screen
+        assert "\r\n   [1] ❓ Questions   [2] 📅 Today's action\r\n" in screen
         terminal.type("2")
         terminal.expect("Day 5 of 23")
+        terminal.type("1")
+        assert re.search(r"\r {6}\(✅ Thank you! 1 action done\.\)", terminal.expect("done.)"))
         terminal.type("/language")
         terminal.expect("[2] Français")
         terminal.type("2")
@@ -60,3 +69,24 @@ def test_demo_start_press_a_button_and_switch_language() -> None:
     finally:
         if terminal.process.poll() is None:
             terminal.process.kill()
+            terminal.process.wait()
+
+
+def test_demo_without_a_date_starts_on_a_campaign_day_and_says_so() -> None:
+    terminal = Terminal(sys.executable, "-m", "tgbot.cli", "demo")
+    try:
+        screen = terminal.expect("a number presses that button")
+        first = screen.splitlines()[0]
+        found = re.search(r"today is \d{4}-\d\d-\d\d, day (\d+) of the campaign", first)
+        assert found, first
+        database = Path(re.search(r"Database: (\S+) \(thrown away when you quit", screen)[1])
+        assert database.is_file()
+        terminal.type("/today")
+        terminal.expect(f"Day {found[1]} of 23")
+        terminal.type("/quit")
+        assert terminal.close() == 0
+        assert not database.exists()
+    finally:
+        if terminal.process.poll() is None:
+            terminal.process.kill()
+            terminal.process.wait()

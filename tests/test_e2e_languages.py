@@ -8,10 +8,11 @@ from telegram.ext import Application
 from tests.helpers.harness import ROOT, button_data, press, say
 from tgbot.campaign import load_campaign
 from tgbot.fakeapi import FakeBotAPI
-from tgbot.i18n import LANGUAGES, TELEGRAM_CODES, I18n
+from tgbot.i18n import TELEGRAM_CODES, I18n
 from tgbot.telegram_html import parse_html
 
 I18N = I18n(ROOT / "locales")
+LANGUAGES = list(I18N.languages)
 CAMPAIGN = load_campaign(ROOT / "actions.yaml")
 # What Telegram clients report: a region tag for some, Tagalog's code for Filipino.
 CLIENT_CODES = {"pt": "pt-BR", "es": "es-419", **TELEGRAM_CODES}

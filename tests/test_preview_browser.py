@@ -15,9 +15,11 @@ import pytest
 
 from tests.helpers.harness import ROOT
 from tgbot.campaign import load_campaign
-from tgbot.i18n import LANGUAGES, RTL_LANGUAGES
+from tgbot.i18n import I18n
 
 CAMPAIGN = load_campaign(ROOT / "actions.yaml")
+I18N = I18n(ROOT / "locales")
+LANGUAGES = list(I18N.languages)
 PER_LANGUAGE = (len(CAMPAIGN.actions) + sum(1 for a in CAMPAIGN.actions if a.letter)
                 + sum(1 for a in CAMPAIGN.actions if a.tweet) + len(CAMPAIGN.faq))
 CHROMIUM = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -49,7 +51,7 @@ def test_page_renders_every_day_in_every_language(page: Path, tmp_path: Path) ->
     rendered = json.loads(html.unescape(re.search(r'data-rendered="([^"]*)"', body[1])[1]))
     assert rendered == {code: PER_LANGUAGE for code in LANGUAGES}
     for code in LANGUAGES:
-        direction = "rtl" if code in RTL_LANGUAGES else "ltr"
+        direction = "rtl" if I18N.get(code).rtl else "ltr"
         assert f"id=\"{code}\" lang=\"{code}\" dir=\"{direction}\"" in dom
     # every language complete, nothing near the limits
     assert dom.count('data-flagged="0"') == len(LANGUAGES)

@@ -45,7 +45,7 @@ from tgbot.handlers import (
     start,
     subscription,
 )
-from tgbot.i18n import DEFAULT_LANGUAGE, TELEGRAM_CODES, I18n, Translator
+from tgbot.i18n import DEFAULT_LANGUAGE, I18n, Translator, telegram_code
 from tgbot.status import StatusServer
 from tgbot.store import Store
 
@@ -131,7 +131,9 @@ async def _post_init(application: Application) -> None:
         log.warning("inline mode is off, so nobody can share cards by typing @%s in a chat: "
                     "send /setinline to @BotFather to turn it on", services.bot_username)
     for t in services.i18n:
-        code = None if t.code == DEFAULT_LANGUAGE else TELEGRAM_CODES.get(t.code, t.code)
+        code = None if t.code == DEFAULT_LANGUAGE else telegram_code(t.code)
+        if code is None and t.code != DEFAULT_LANGUAGE:
+            continue
         await application.bot.set_my_commands(bot_commands(t, services.campaign),
                                               scope=BotCommandScopeDefault(), language_code=code)
     services.deliverer = Deliverer(services, application.bot)

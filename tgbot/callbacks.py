@@ -25,7 +25,7 @@ _SHAPES: dict[str, re.Pattern[str]] = {
     "sub": re.compile(r""),
     "unsub": re.compile(r""),
     "languages": re.compile(r""),
-    "lang": re.compile(r"(?P<arg>[a-z]{2,3})"),
+    "lang": re.compile(r"(?P<arg>[a-z]{2,3}(?:_[A-Za-z0-9]{2,8}){0,2})"),  # fr, pt_BR, sr_Latn
     "settings": re.compile(r""),
     "time": re.compile(r"(?P<arg>\d{2}:\d{2})"),
     "region": re.compile(r"(?P<arg>\d{1,2})"),

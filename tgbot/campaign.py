@@ -7,6 +7,7 @@ bot refuses to start on a file with problems. Everything here is plain Python: n
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import zoneinfo
 from dataclasses import dataclass
@@ -138,10 +139,12 @@ class Campaign:
 
 
 class _Map(dict):
-    """A YAML mapping that remembers the line of itself and of each key."""
+    """A YAML mapping that remembers the line of itself and of each key, and where in the
+    file each value is (character offsets), to point at a problem inside a long text."""
 
     line: int
     key_lines: dict[str, int]
+    spans: dict[str, tuple[int, int]]
 
 
 class _Seq(list):
@@ -151,30 +154,54 @@ class _Seq(list):
     item_lines: list[int]
 
 
+class _BadValue(Exception):
+    """A value YAML can read but not construct, such as the date 2027-11-31."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+
+
 def _located(node: yaml.Node, constructor: yaml.constructor.SafeConstructor) -> Any:
     if isinstance(node, yaml.MappingNode):
         result = _Map()
-        result.line, result.key_lines = node.start_mark.line + 1, {}
+        result.line, result.key_lines, result.spans = node.start_mark.line + 1, {}, {}
         for key_node, value_node in node.value:
             key = str(constructor.construct_object(key_node, deep=True))
             result[key] = _located(value_node, constructor)
             result.key_lines[key] = key_node.start_mark.line + 1
+            result.spans[key] = (value_node.start_mark.index, value_node.end_mark.index)
         return result
     if isinstance(node, yaml.SequenceNode):
         seq = _Seq(_located(item, constructor) for item in node.value)
         seq.line = node.start_mark.line + 1
         seq.item_lines = [item.start_mark.line + 1 for item in node.value]
         return seq
-    return constructor.construct_object(node, deep=True)
+    try:
+        return constructor.construct_object(node, deep=True)
+    except ValueError as error:  # the YAML timestamp resolver matched, datetime refused
+        raise _BadValue(node.start_mark.line + 1,
+                        f"'{node.value}' is not a real date ({error}); write an existing "
+                        "day as YYYY-MM-DD") from None
 
 
 class _Checker:
     """Collects problems with their line numbers while turning YAML into dataclasses."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, source: str = "") -> None:
         self.path = path
+        self.source = source
         self.problems: list[tuple[int, str]] = []
         self.placeholders: dict[str, int] = {}  # placeholder -> first line using it
+
+    def line_of(self, data: _Map, key: str, snippet: str) -> int:
+        """The file line where `snippet` first appears in the value of `key` (a block of text
+        spans many lines); the key's line when it cannot be found as written."""
+        start, end = data.spans.get(key, (0, 0))
+        found = self.source.find(snippet, start, end) if snippet else -1
+        if found < 0:
+            return data.key_lines.get(key, data.line)
+        return self.source.count("\n", 0, found) + 1
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append((line, message))
@@ -211,27 +238,65 @@ class _Checker:
         if not isinstance(value, str) or not value.strip():
             self.problem(line, f"'{key}' in {where} must be non-empty text")
             return None
-        for match in PLACEHOLDER_RE.finditer(value):
-            name = match[1]
-            # A block scalar (|) starts on the line after its key and keeps its line breaks.
-            at = line + 1 + value[:match.start()].count("\n") if "\n" in value else line
-            if not filled or name not in PLACEHOLDERS:
-                known = ", ".join("{" + p + "}" for p in PLACEHOLDERS) if filled else "none"
-                self.problem(at, f"unknown placeholder {{{name}}} in '{key}' of {where} "
-                                 f"(known here: {known})")
-            self.placeholders.setdefault(name, at)
         value = value.strip()
         visible = value
+        self.check_placeholders(data, key, where, value, filled=filled)
         if html:
             try:
+                parse_html(value)
                 visible = parse_html(_fill_sample_placeholders(value)).text
             except HtmlError as error:
-                self.problem(line, f"'{key}' in {where} is not valid Telegram HTML: {error}")
+                reason, snippet = _html_problem(str(error), value)
+                self.problem(self.line_of(data, key, snippet),
+                             f"'{key}' in {where} is not valid Telegram HTML: {reason}")
                 return value
         if len(visible) > limit:
             self.problem(line, f"'{key}' in {where} is {len(visible)} characters; "
                                f"the limit is {limit}")
         return value
+
+    def check_placeholders(self, data: _Map, key: str, where: str, value: str, *,
+                           filled: bool) -> None:
+        """Every {placeholder} is one the bot fills in here (`filled` texts only), spelt right
+        and closed; each is reported at its own line."""
+        for match in PLACEHOLDER_RE.finditer(value):
+            name, line = match[1], self.line_of(data, key, match[0])
+            if name in PLACEHOLDERS:
+                self.placeholders.setdefault(name, line)
+            if not filled:
+                self.problem(line, f"unknown placeholder {match[0]} in '{key}' of {where} "
+                                   "(known here: none; placeholders are filled in only in "
+                                   "bodies, answers, letters, posts and safer ways)")
+            elif name not in PLACEHOLDERS:
+                close = difflib.get_close_matches(name, PLACEHOLDERS, n=1)
+                hint = f"did you mean {{{close[0]}}}? " if close else ""
+                known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+                self.problem(line, f"unknown placeholder {match[0]} in '{key}' of {where} "
+                                   f"({hint}known: {known})")
+        blanked = PLACEHOLDER_RE.sub(lambda m: " " * len(m[0]), value)
+        for match in re.finditer(r"[{}]", blanked):
+            if match[0] == "{":
+                snippet = re.match(r"\{[^\s{}]*", value[match.start():])[0]
+            else:
+                snippet = re.search(r"\S*\}$", value[:match.end()])[0]
+            self.problem(self.line_of(data, key, snippet),
+                         f"'{key}' in {where}: '{snippet}' is not a placeholder; write one as "
+                         "{name}, with both braces (e.g. {edition})")
+
+
+def _html_problem(error: str, value: str) -> tuple[str, str]:
+    """TDLib's complaint without its byte offset, and the text where the problem starts."""
+    reason = error.removeprefix("Can't parse entities: ")
+    offset = re.search(r" at byte offset (\d+)", reason)
+    reason = re.sub(r" at byte offset \d+", "", reason)
+    if offset:
+        start = len(value.encode("utf-8")[:int(offset[1])].decode("utf-8", "ignore"))
+    else:
+        tag = re.search(r'start tag "([^"]+)"', reason)
+        start = value.lower().rfind("<" + tag[1].lower()) if tag else -1
+    if start < 0:
+        return reason, ""
+    return reason, value[start:].split("\n", 1)[0][:40]
 
 
 def _fill_sample_placeholders(text: str) -> str:
@@ -247,9 +312,15 @@ def load_campaign(path: str | Path) -> Campaign:
     """Read and check a campaign file; raise CampaignError listing every problem."""
     path = Path(path)
     try:
-        source = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as error:
         raise CampaignError([f"{path}: cannot read the file: {error.strerror}"]) from None
+    try:
+        source = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[:error.start].count(b"\n") + 1
+        raise CampaignError([f"{path}:{line}: not UTF-8 text (byte 0x{raw[error.start]:02x}); "
+                             "save the file as UTF-8"]) from None
     return parse_campaign(source, path)
 
 
@@ -260,11 +331,11 @@ def parse_campaign(source: str, path: Path) -> Campaign:
         node = yaml.compose(source, Loader=yaml.SafeLoader)
         data = _located(node, yaml.SafeLoader("")) if node is not None else None
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        reason = getattr(error, "problem", None) or str(error)
-        raise CampaignError([f"{path}:{line}: YAML syntax error: {reason}"]) from None
-    checker = _Checker(path)
+        line, reason = yaml_problem(error, source)
+        raise CampaignError([f"{path}:{line}: {reason}"]) from None
+    except _BadValue as error:
+        raise CampaignError([f"{path}:{error.line}: {error}"]) from None
+    checker = _Checker(path, source)
     campaign = _build(checker, data, path)
     if checker.problems or campaign is None:
         lines = sorted(checker.problems or [(1, "the file is empty")])
@@ -272,7 +343,69 @@ def parse_campaign(source: str, path: Path) -> Campaign:
     return campaign
 
 
+# PyYAML's complaints, in the words of someone editing the file (the first match wins).
+_YAML_PROBLEMS = (
+    ("found character '\\t'", "a tab character: indent with spaces only"),
+    ("mapping values are not allowed", "a ': ' inside a value: put that text in quotes "
+                                       "(\"...\"), or use a block (key: |) on its own lines"),
+    ("found unexpected end of stream", "a quote or bracket opened here is never closed"),
+    ("could not find expected ':'", "this line is neither 'key: value' nor a list item "
+                                    "('- ...'): check its indentation and colon"),
+    ("expected <block end>", "the indentation does not match the lines around it"),
+    ("did not find expected key", "the indentation does not match the lines around it"),
+    ("did not find expected '-' indicator", "a list item must start with '- ' at the same "
+                                            "indentation as the items before it"),
+    ("expected ',' or ']'", "a list in [brackets] opened here is not closed with ]"),
+    ("expected ',' or '}'", "a mapping in {braces} opened here is not closed with }"),
+    ("found undefined alias", "'*' starts a YAML alias: put text starting with * in quotes"),
+    ("found character '@'", "a value cannot start with @ or `: put it in quotes"),
+    ("found character '`'", "a value cannot start with @ or `: put it in quotes"),
+)
+
+
+_OPENED_EARLIER = ("found unexpected end of stream", "expected ',' or ']'", "expected ',' or '}'")
+
+
+def yaml_problem(error: yaml.YAMLError, source: str) -> tuple[int, str]:
+    """The line and a plain explanation of a YAML syntax error (PyYAML's words in brackets)."""
+    problem = str(getattr(error, "problem", None) or error)
+    context = str(getattr(error, "context", None) or "")
+    mark = getattr(error, "problem_mark", None)
+    words = f"{context} {problem}".strip()
+    if mark is not None:
+        # A quote left open swallows the next lines, and PyYAML complains further down.
+        first = getattr(getattr(error, "context_mark", None), "line", mark.line)
+        lines = source.split("\n")
+        for number in range(first, min(mark.line + 1, len(lines))):
+            line = lines[number].split(" #")[0]
+            if line.count('"') % 2 and not line.lstrip().startswith("#"):
+                return number + 1, ("YAML syntax error: a quote opened on this line is never "
+                                    f"closed ({problem})")
+    for pattern, plain in _YAML_PROBLEMS:
+        if pattern in words:
+            if pattern in _OPENED_EARLIER:  # PyYAML notices at the end: name where it opened
+                mark = getattr(error, "context_mark", None) or mark
+            return (mark.line + 1 if mark else 1), f"YAML syntax error: {plain} ({problem})"
+    return (mark.line + 1 if mark else 1), f"YAML syntax error: {problem}"
+
+
+def _zone_suggestions(zone: str) -> list[str]:
+    """IANA names close to what was written: "Toronto" -> America/Toronto."""
+    names = sorted(zoneinfo.available_timezones())
+    wanted = zone.strip().replace(" ", "_").lower()
+    same_city = [n for n in names if n.lower().rsplit("/", 1)[-1] == wanted]
+    if same_city:
+        return same_city[:3]
+    cities = {n.lower().rsplit("/", 1)[-1]: n for n in names}
+    close = difflib.get_close_matches(wanted, list(cities), n=3, cutoff=0.7)
+    close_names = difflib.get_close_matches(zone, names, n=3, cutoff=0.8)
+    return list(dict.fromkeys([cities[c] for c in close] + close_names))[:3]
+
+
 def _build(checker: _Checker, data: Any, path: Path) -> Campaign | None:
+    if data is None:
+        checker.problem(1, "the file is empty: it needs the campaign, faq and actions sections")
+        return None
     top = checker.fields(data, 1, "the campaign file", ("campaign", "faq", "actions"))
     if top is None:
         return None
@@ -314,14 +447,24 @@ def _campaign_settings(checker: _Checker, data: Any, line: int) -> dict | None:
     try:
         zoneinfo.ZoneInfo(str(zone))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        nearest = _zone_suggestions(str(zone))
+        hint = (f"did you mean {' or '.join(nearest)}?" if nearest
+                else "use an IANA name such as Europe/Paris")
         checker.problem(lines.get("timezone", section.line),
-                        f"unknown time zone '{zone}' (use an IANA name such as Europe/Paris)")
+                        f"unknown time zone '{zone}' ({hint})")
         zone = None
     push = section.get("push_time")
     match = TIME_RE.match(str(push)) if isinstance(push, str) else None
-    if match is None:
+    if isinstance(push, int) and not isinstance(push, bool) and 0 <= push < 24 * 60:
+        hours, minutes = divmod(push, 60)
+        checker.problem(lines["push_time"],
+                        f"'push_time: {hours}:{minutes:02d}' without quotes is a number to "
+                        f"YAML ({push}, minutes in base 60); write it in quotes: "
+                        f"push_time: \"{hours:02d}:{minutes:02d}\"")
+    elif match is None:
         checker.problem(lines.get("push_time", section.line),
-                        f"'push_time' must be a time written HH:MM in quotes, not {push!r}")
+                        f"'push_time' must be a time written HH:MM in quotes "
+                        f"(e.g. \"09:00\"), not {push!r}")
     for key in ("website",):
         url = section.get(key)
         if url is not None and not (isinstance(url, str) and URL_RE.match(url)):

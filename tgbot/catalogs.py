@@ -1,32 +1,31 @@
-"""Check translation catalogs: complete, same placeholders and tags, valid Telegram HTML.
+"""Check translation catalogs: complete, up to date, same placeholders and tags, valid HTML.
 
-`tgbot catalogs` runs this and fails on the first incomplete or broken catalog, so a language
-is "done" only when every message is translated and safe to send.
+`tgbot catalogs` runs this: a language is "done" only when every message the code and the
+campaign use now is translated and safe to send, and no catalog holds messages nobody uses.
+The reference is a fresh extraction (the package's Python files and the campaign file), so a
+template someone forgot to refresh is caught too.
 """
 
 from __future__ import annotations
 
-import re
-from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
-from tgbot.i18n import DEFAULT_LANGUAGE, DOMAIN, LANGUAGES
-from tgbot.telegram_html import HtmlError, parse_html
+from tgbot.extract import extract_campaign
+from tgbot.i18n import (
+    DEFAULT_LANGUAGE,
+    DOMAIN,
+    catalog_path,
+    discover_languages,
+    translation_problems,
+)
 
-_PLACEHOLDER = re.compile(r"\{(\w*)\}")
-_TAG = re.compile(r"</?([a-zA-Z][\w-]*)")
-
-
-def placeholders(text: str) -> Counter[str]:
-    return Counter(_PLACEHOLDER.findall(text))
-
-
-def tags(text: str) -> Counter[str]:
-    """HTML tag names, opening and closing, counted ("b", "/b", "a", "/a")."""
-    return Counter(m[0].replace("<", "").lower() for m in _TAG.finditer(text))
+REFRESH = "run pybabel extract, then pybabel update; see README, For translators"
 
 
 def read_catalog(path: Path, locale: str | None = None) -> Catalog:
@@ -34,60 +33,88 @@ def read_catalog(path: Path, locale: str | None = None) -> Catalog:
         return read_po(handle, locale=locale)
 
 
-def check_catalog(po_path: Path, template: Catalog) -> list[str]:
-    """Every problem of one language's catalog, as `FILE:LINE: message` lines."""
+def _msgid(message_id: str | tuple[str, ...]) -> str:
+    return message_id if isinstance(message_id, str) else message_id[0]
+
+
+def fresh_messages(campaign: Path) -> dict[str, str]:
+    """Every message the code and the campaign use now, with where it is used (FILE:LINE)."""
+    package = Path(__file__).resolve().parent
+    found: dict[str, str] = {}
+    keywords = {**DEFAULT_KEYWORDS, "N_": None}
+    for filename, line, message, _, _ in extract_from_dir(package, [("**.py", "python")],
+                                                          keywords=keywords):
+        found.setdefault(_msgid(message), f"tgbot/{filename}:{line}")
+    with campaign.open("rb") as handle:
+        for line, _, message, _ in extract_campaign(handle, None, None, {}):
+            found.setdefault(message, f"{campaign}:{line}")
+    return found
+
+
+@dataclass
+class Report:
+    """What `tgbot catalogs` prints: the problems, and each language's completeness."""
+
+    problems: list[str] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)
+
+
+def check_template(template_path: Path, fresh: dict[str, str]) -> list[str]:
+    """The template holds exactly the messages in use."""
+    template = read_catalog(template_path)
+    problems = [f"{where}: {message[:60]!r} is not in {template_path} ({REFRESH})"
+                for message, where in fresh.items() if template.get(message) is None]
+    problems += _stale(template_path, template, fresh)
+    return problems
+
+
+def _stale(path: Path, catalog: Catalog, fresh: dict[str, str]) -> list[str]:
+    return [f"{path}:{m.lineno}: stale: {_msgid(m.id)[:60]!r} is no longer in the code or "
+            f"the campaign ({REFRESH})" for m in catalog if m.id and _msgid(m.id) not in fresh]
+
+
+def check_catalog(po_path: Path, fresh: dict[str, str]) -> tuple[list[str], int]:
+    """Every problem of one language's catalog as `FILE:LINE: message`, and how many of the
+    messages in use it translates."""
     code = po_path.parent.parent.name
     catalog = read_catalog(po_path, code)
-    problems = []
-    for source in template:
-        if not source.id:
-            continue
-        message = catalog.get(source.id, context=source.context)
-        line = message.lineno if message is not None else 0
-        where = f"{po_path}:{line}"
-        ids = source.id if isinstance(source.id, tuple) else (source.id,)
+    problems, translated = [], 0
+    for message_id, where in fresh.items():
+        message = catalog.get(message_id)
         if message is None:
-            problems.append(f"{po_path}: missing message {ids[0][:60]!r} "
-                            f"(run pybabel update)")
+            problems.append(f"{po_path}: missing {message_id[:60]!r} (used at {where}; "
+                            f"{REFRESH})")
             continue
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         if message.fuzzy or not all(s and s.strip() for s in strings):
-            problems.append(f"{where}: not translated{' (fuzzy)' if message.fuzzy else ''}: "
-                            f"{ids[0][:60]!r}")
+            problems.append(f"{po_path}:{message.lineno}: not translated"
+                            f"{' (fuzzy)' if message.fuzzy else ''}: {message_id[:60]!r}")
             continue
-        for translated in strings:
-            problems += _compare(where, ids[-1], translated)
-    return problems
+        translated += 1
+        source = message.id[-1] if isinstance(message.id, tuple) else message.id
+        for string in strings:
+            problems += [f"{po_path}:{message.lineno}: {problem}"
+                         for problem in translation_problems(source, string)]
+    return problems + _stale(po_path, catalog, fresh), translated
 
 
-def _compare(where: str, source: str, translated: str) -> list[str]:
-    """Placeholders and tags must match the source's; HTML must be what Telegram accepts."""
-    problems = []
-    if set(placeholders(translated)) != set(placeholders(source)):
-        problems.append(f"{where}: placeholders {sorted(placeholders(translated))} differ from "
-                        f"the source's {sorted(placeholders(source))}")
-    if tags(translated) != tags(source):
-        problems.append(f"{where}: HTML tags {dict(tags(translated))} differ from the "
-                        f"source's {dict(tags(source))}")
-    try:
-        parse_html(_PLACEHOLDER.sub("x", source))
-    except HtmlError:
-        return problems  # the source is not HTML (a letter, a tweet): nothing more to judge
-    try:
-        parse_html(_PLACEHOLDER.sub("x", translated))
-    except HtmlError as error:
-        problems.append(f"{where}: not valid Telegram HTML: {error}")
-    return problems
-
-
-def check_all(locales_dir: Path, languages: list[str] | None = None) -> list[str]:
-    template_path = locales_dir / f"{DOMAIN}.pot"
-    template = read_catalog(template_path)
-    problems = []
-    for code in languages or [c for c in LANGUAGES if c != DEFAULT_LANGUAGE]:
-        po_path = locales_dir / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+def check_all(locales_dir: Path, campaign: Path,
+              languages: Iterable[str] | None = None) -> Report:
+    found = discover_languages(locales_dir)
+    fresh = fresh_messages(campaign)
+    template = locales_dir / f"{DOMAIN}.pot"
+    report = Report(problems=check_template(template, fresh) if template.exists()
+                    else [f"{template}: no template ({REFRESH})"])
+    codes = list(languages) if languages else [c for c in found if c != DEFAULT_LANGUAGE]
+    for code in codes:
+        po_path = catalog_path(locales_dir, code)
         if not po_path.exists():
-            problems.append(f"{po_path}: no catalog (run pybabel init -l {code})")
+            report.problems.append(f"{po_path}: no catalog for '{code}' (run pybabel init -l "
+                                   f"{code}; see README, For translators)")
+            report.summary.append(f"{code}: no catalog")
             continue
-        problems += check_catalog(po_path, template)
-    return problems
+        problems, translated = check_catalog(po_path, fresh)
+        report.problems += problems
+        report.summary.append(f"{code}: {translated} of {len(fresh)} translated"
+                              + (f", {len(problems)} problem(s)" if problems else ""))
+    return report

@@ -16,19 +16,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlparse
 
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import ExtBot
 
-from tgbot import messages, operations, stats
-from tgbot.backends import DatabaseError, redact_url
+from tgbot import __version__, messages, operations, stats
+from tgbot.backends import DatabaseError, is_postgres_url, redact_url
 from tgbot.bot import build_bot
 from tgbot.campaign import CampaignError, load_campaign
 from tgbot.catalogs import check_all
-from tgbot.config import SECRET_RE, ConfigError, Settings, parse_admins
+from tgbot.config import PUBLIC_API_URL, SECRET_RE, ConfigError, Settings, parse_admins
 from tgbot.context import Services
 from tgbot.delivery import STARS_PER_PAID_MESSAGE, Deliverer, senders_for
 from tgbot.demo import add_demo_parser, run_demo
-from tgbot.i18n import I18n
+from tgbot.extract import extract_campaign
+from tgbot.i18n import DEFAULT_LANGUAGE, I18n
 from tgbot.logsafe import RedactToken, setup_logging
 from tgbot.preview import render_page
 from tgbot.store import Store
@@ -41,16 +42,23 @@ log = logging.getLogger("tgbot")
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tgbot", description="A Telegram bot for the campaign in actions.yaml.")
+    parser.add_argument("--version", action="version", version=f"tgbot {__version__}")
+    defaults = Settings()
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def settings_flags(sub: argparse.ArgumentParser, *, token: bool = True) -> None:
         if token:
-            sub.add_argument("--token", help="bot token (TGBOT_TOKEN)")
-            sub.add_argument("--api-url", help="Bot API root (TGBOT_API_URL)")
-        sub.add_argument("--db", help="SQLite file or postgresql:// URL (TGBOT_DB)")
-        sub.add_argument("--campaign", help="campaign file (TGBOT_CAMPAIGN)")
-        sub.add_argument("--admins", help="organiser user ids, comma-separated (TGBOT_ADMINS)")
-        sub.add_argument("--log-level", help="DEBUG, INFO, WARNING... (TGBOT_LOG_LEVEL)")
+            sub.add_argument("--token", help="bot token (TGBOT_TOKEN; required)")
+            sub.add_argument("--api-url", help=f"Bot API root (TGBOT_API_URL; default "
+                                               f"{PUBLIC_API_URL})")
+        sub.add_argument("--db", help=f"SQLite file or postgresql:// URL (TGBOT_DB; default "
+                                      f"{defaults.db})")
+        sub.add_argument("--campaign", help=f"campaign file (TGBOT_CAMPAIGN; default "
+                                            f"{defaults.campaign})")
+        sub.add_argument("--admins", help="organiser user ids, comma-separated (TGBOT_ADMINS; "
+                                          "default none)")
+        sub.add_argument("--log-level", help=f"DEBUG, INFO, WARNING... (TGBOT_LOG_LEVEL; "
+                                             f"default {defaults.log_level})")
         if token:
             sub.add_argument("--paid-broadcast", action="store_true", default=None,
                              help="send the push and announcements as paid broadcasts, up to "
@@ -60,13 +68,16 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the bot (long polling, or --webhook)")
     settings_flags(run)
     run.add_argument("--webhook", metavar="URL", help="public HTTPS URL Telegram posts to")
-    run.add_argument("--listen", default="127.0.0.1", help="webhook listen address")
-    run.add_argument("--port", type=int, default=8443, help="webhook listen port")
-    run.add_argument("--secret", help="webhook secret token (TGBOT_WEBHOOK_SECRET)")
+    run.add_argument("--listen", default="127.0.0.1",
+                     help="webhook listen address (default %(default)s)")
+    run.add_argument("--port", type=int, default=8443,
+                     help="webhook listen port (default %(default)s)")
+    run.add_argument("--secret", help="webhook secret token (TGBOT_WEBHOOK_SECRET; required "
+                                      "with --webhook)")
     run.add_argument("--status-port", type=int, help="serve /healthz, /readyz and /metrics on "
-                                                     "this port (TGBOT_STATUS_PORT; off)")
+                                                     "this port (TGBOT_STATUS_PORT; default off)")
     run.add_argument("--status-listen", help="the status port's address (TGBOT_STATUS_LISTEN; "
-                                             "127.0.0.1)")
+                                             "default 127.0.0.1)")
 
     check = commands.add_parser("check", help="check a campaign file; exit 0 when valid")
     check.add_argument("file", nargs="?", help="campaign file (default TGBOT_CAMPAIGN)")
@@ -108,6 +119,7 @@ def _parser() -> argparse.ArgumentParser:
 
     catalogs = commands.add_parser("catalogs", help="check translations; exit 1 if incomplete")
     catalogs.add_argument("--lang", action="append", help="only this language (repeatable)")
+    catalogs.add_argument("--campaign", help="campaign file (TGBOT_CAMPAIGN)")
     return parser
 
 
@@ -146,11 +158,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    path = Path(args.file) if args.file else Settings.from_env().campaign
+    settings = Settings.from_env()
+    path = Path(args.file) if args.file else settings.campaign
     campaign = load_campaign(path)
+    for warning in untranslated(path, I18n(settings.locales)):
+        print(warning, file=sys.stderr)
     print(f"{path}: OK ({campaign.name} {campaign.edition}, {len(campaign.actions)} actions, "
           f"{len(campaign.faq)} questions)")
     return 0
+
+
+def untranslated(path: Path, i18n: I18n) -> list[str]:
+    """A warning for each campaign text some language has no translation of yet."""
+    warnings = []
+    with path.open("rb") as handle:
+        texts = list(extract_campaign(handle, None, None, {}))
+    for line, _, text, _ in texts:
+        missing = [t.code for t in i18n if t.code != DEFAULT_LANGUAGE and not t.translated(text)]
+        if missing:
+            warnings.append(f"{path}:{line}: warning: no translation in {', '.join(missing)} "
+                            f"for {text[:50]!r} (English is shown; see README, For "
+                            "translators)")
+    return warnings
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -158,16 +187,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     settings.check_token()
+    secret = args.secret or settings.webhook_secret
+    if args.webhook:
+        check_webhook(args.webhook, secret, settings.api_url)
     setup_logging(settings.log_level, settings.token, settings.log_format)
     campaign = load_campaign(settings.campaign)
     asyncio.run(wait_for_api(settings))
     application = build_application(settings, campaign)
     try:
         if args.webhook:
-            secret = args.secret or settings.webhook_secret
-            if not secret or not SECRET_RE.match(secret):
-                raise ConfigError("webhook mode needs --secret (or TGBOT_WEBHOOK_SECRET): "
-                                  "1-256 characters of A-Z a-z 0-9 _ -")
             application.run_webhook(listen=args.listen, port=args.port,
                                     url_path=urlparse(args.webhook).path.lstrip("/"),
                                     webhook_url=args.webhook, secret_token=secret,
@@ -176,7 +204,26 @@ def cmd_run(args: argparse.Namespace) -> int:
             application.run_polling(allowed_updates=ALLOWED_UPDATES)
     except InvalidToken:
         raise ConfigError("the Bot API rejected the token: check TGBOT_TOKEN") from None
+    except TelegramError as error:
+        if not args.webhook:
+            raise
+        raise ConfigError(f"Telegram refused the webhook {args.webhook}: {error.message} "
+                          "(check that the URL is public HTTPS with a valid certificate)"
+                          ) from None
     return 0
+
+
+def check_webhook(url: str, secret: str, api_url: str) -> None:
+    """Telegram posts updates only to an https:// URL (a local Bot API server, as tests and
+    some deployments use, also to http://), with the secret we check."""
+    parsed = urlparse(url)
+    schemes = ("https",) if api_url == PUBLIC_API_URL else ("https", "http")
+    if parsed.scheme not in schemes or not parsed.hostname:
+        raise ConfigError(f"--webhook must be a public https:// URL (Telegram requires "
+                          f"HTTPS), not {url!r}")
+    if not secret or not SECRET_RE.match(secret):
+        raise ConfigError("webhook mode needs --secret (or TGBOT_WEBHOOK_SECRET): "
+                          "1-256 characters of A-Z a-z 0-9 _ -")
 
 
 async def wait_for_api(settings: Settings) -> None:
@@ -213,9 +260,23 @@ async def open_services(settings: Settings, bot: ExtBot) -> Services:
 
 def cmd_push(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    if args.dry_run:  # counts from the database only: no token, no Bot API
+        setup_logging(settings.log_level, settings.token)
+        return asyncio.run(_count_only(settings, args.date))
     settings.check_token()
     setup_logging(settings.log_level, settings.token, settings.log_format)
     return asyncio.run(_push(settings, args.date, args.dry_run))
+
+
+async def _count_only(settings: Settings, date: dt.date | None) -> int:
+    """`push --dry-run`: the counts from the database, with no token and no Bot API."""
+    services = Services(settings=settings, i18n=I18n(settings.locales))
+    services.set_campaign(load_campaign(settings.campaign))
+    services.store = await Store.open(existing_database(settings.db))
+    try:
+        return await _push_round(services, date, dry_run=True)
+    finally:
+        await services.store.close()
 
 
 async def _push(settings: Settings, date: dt.date | None, dry_run: bool) -> int:
@@ -312,14 +373,34 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 
 def cmd_catalogs(args: argparse.Namespace) -> int:
-    locales = Settings.from_env().locales
-    problems = check_all(locales, args.lang)
-    for problem in problems:
+    settings = _settings(args)
+    load_campaign(settings.campaign)  # its texts are part of every catalog
+    report = check_all(settings.locales, settings.campaign, args.lang)
+    for problem in report.problems:
         print(problem)
+    for line in report.summary:
+        print(line, file=sys.stderr)
     checked = ", ".join(args.lang) if args.lang else "every language"
-    print(f"{len(problems)} problem(s) in {checked}" if problems else f"OK: {checked}",
-          file=sys.stderr)
-    return 1 if problems else 0
+    print(f"{len(report.problems)} problem(s) in {checked}" if report.problems
+          else f"OK: {checked}", file=sys.stderr)
+    return 1 if report.problems else 0
+
+
+def existing_database(db: str) -> str:
+    """Commands that read a database refuse a missing SQLite file: a mistyped path must not
+    become a new, empty database reporting no subscribers."""
+    if not is_postgres_url(db) and not Path(db).is_file():
+        raise ConfigError(f"no database at {db}: check --db or TGBOT_DB")
+    return db
+
+
+def new_file(path: Path) -> Path:
+    """Where a command writes a file: never over an existing one, in a folder that exists."""
+    if path.exists():
+        raise ConfigError(f"{path} exists already; choose a new file name")
+    if not path.parent.is_dir():
+        raise ConfigError(f"cannot write {path}: the folder {path.parent} does not exist")
+    return path
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -349,15 +430,16 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    target = new_file(Path(args.csv))
     figures = asyncio.run(_collect(settings))
-    rows = stats.write_csv(figures, Path(args.csv))
+    rows = stats.write_csv(figures, target)
     print(f"{args.csv}: {rows} rows")
     return 0
 
 
 async def _collect(settings: Settings) -> stats.Stats:
     campaign = load_campaign(settings.campaign)
-    store = await Store.open(settings.db)
+    store = await Store.open(existing_database(settings.db))
     try:
         return await stats.collect(store, campaign, dt.datetime.now(dt.UTC).date())
     finally:
@@ -365,9 +447,7 @@ async def _collect(settings: Settings) -> stats.Stats:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    target = Path(args.file)
-    if target.exists():
-        raise ConfigError(f"{target} exists already; choose a new file name")
+    target = new_file(Path(args.file))
     settings = _settings(args)
     asyncio.run(_backup(settings, target))
     print(f"{target}: backup of {settings.db} written")
@@ -375,7 +455,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 async def _backup(settings: Settings, target: Path) -> None:
-    store = await Store.open(settings.db)
+    store = await Store.open(existing_database(settings.db))
     try:
         await store.backup(target)
     except ValueError as error:
@@ -393,7 +473,7 @@ def cmd_copy_db(args: argparse.Namespace) -> int:
 
 async def _copy_db(source_db: str, target_db: str) -> dict[str, int]:
     """Copy, then compare every table's row count; refuse a target that holds a campaign."""
-    source = await Store.open(source_db)
+    source = await Store.open(existing_database(source_db))
     try:
         target = await Store.open(target_db)
         try:

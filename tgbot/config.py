@@ -24,6 +24,13 @@ class ConfigError(Exception):
     """A setting is missing or malformed; the message says which and how to fix it."""
 
 
+def shipped_locales() -> Path:
+    """The catalogs: inside the installed package (a wheel), or beside it in a checkout."""
+    package = Path(__file__).resolve().parent
+    installed = package / "locales"
+    return installed if installed.is_dir() else package.parent / "locales"
+
+
 @dataclass
 class Settings:
     token: str = ""
@@ -34,7 +41,7 @@ class Settings:
     log_level: str = "INFO"
     webhook_secret: str = ""
     webhook_url: str = ""  # `tgbot run --webhook URL`; empty: long polling
-    locales: Path = Path(__file__).resolve().parent.parent / "locales"
+    locales: Path = field(default_factory=shipped_locales)
     # Telegram's budget (messages per second, all chats together): 30, or up to 1000 with
     # paid broadcasts (0.1 Star a message, from the bot's balance), which must be asked for.
     rate: float = 30.0

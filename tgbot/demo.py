@@ -2,23 +2,27 @@
 
 Nothing is faked but Telegram itself: the Application, handlers, database and scheduler run as
 in `tgbot run`, talking HTTP to the loopback Bot API on 127.0.0.1. You type as a Telegram user
-would; the bot's messages are printed with their buttons numbered, and typing a number
-presses one.
+would (your lines are marked `you ›`); the bot's messages are printed after `bot ›`, indented,
+with their buttons numbered, and typing a number presses one. Without `--date` the demo
+starts on a campaign day, so /today has an action to show.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import logging
+import shutil
 import sys
 import tempfile
+import textwrap
 from pathlib import Path
 from typing import Any
 
 from tgbot.app import ALLOWED_UPDATES, build_application
-from tgbot.campaign import load_campaign
+from tgbot.campaign import Campaign, load_campaign
 from tgbot.config import Settings
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.i18n import TELEGRAM_CODES
@@ -27,6 +31,8 @@ USER_ID = 1000001
 GROUP_ID = -1001000001
 HELP = ("Type messages and /commands as in Telegram; a number presses that button; "
         "/quit leaves.")
+YOU, BOT = "you › ", "bot › "
+INDENT = " " * len(BOT)
 
 
 def add_demo_parser(commands: Any) -> None:
@@ -34,7 +40,8 @@ def add_demo_parser(commands: Any) -> None:
                                             "no token or network needed")
     demo.add_argument("--lang", default="en", help="your Telegram language (e.g. fr, pt-BR)")
     demo.add_argument("--date", type=dt.date.fromisoformat,
-                      help="pretend today is this date (e.g. 2027-11-05)")
+                      help="pretend today is this date (e.g. 2027-11-05; default: today if "
+                           "the campaign is running, else its first day)")
     demo.add_argument("--group", action="store_true", help="chat in a group, as its admin")
     demo.add_argument("--db", help="keep the database in this file (default: throwaway)")
     demo.add_argument("--campaign", help="campaign file (default TGBOT_CAMPAIGN)")
@@ -68,6 +75,7 @@ async def _demo(args: argparse.Namespace, scratch: Path) -> int:
     if args.campaign:
         settings.campaign = Path(args.campaign)
     campaign = load_campaign(settings.campaign)
+    today = args.date or demo_day(campaign, dt.datetime.now(campaign.tz).date())
     language = TELEGRAM_CODES.get(args.lang, args.lang)
     with FakeBotAPI() as api:
         api.add_user(USER_ID, first_name="You", language_code=language)
@@ -78,17 +86,23 @@ async def _demo(args: argparse.Namespace, scratch: Path) -> int:
         settings.token, settings.api_url = api.token, api.root_url
         settings.admins = frozenset({USER_ID})
         application = build_application(settings, campaign)
-        application.bot_data.clock = DemoClock(args.date, campaign.tz)
+        application.bot_data.clock = DemoClock(today, campaign.tz)
         await application.initialize()
         await application.post_init(application)
         await application.updater.start_polling(poll_interval=0.0, timeout=1,
                                                 allowed_updates=ALLOWED_UPDATES)
         await application.start()
         where = "a group you administer" if args.group else "a private chat"
-        print(f"tgbot demo: the real bot in {where}, language {args.lang}, "
-              f"today is {application.bot_data.campaign_today(None)}.\n{HELP}", flush=True)
+        day = campaign.day_of(today)
+        when = (f"day {day} of the campaign" if day else f"{campaign.phase(today)} the campaign")
+        kept = "kept" if args.db else "thrown away when you quit; --db FILE keeps one"
+        print(f"tgbot demo: the real bot in {where}, language {args.lang}; today is {today}, "
+              f"{when} (--date picks another day).\nDatabase: {settings.db} ({kept}).\n{HELP}",
+              flush=True)
+        if args.group:  # as in Telegram, the bot answers only questions addressed to it
+            print(f"In a group, start a question with @{api.bot_user['username']}.", flush=True)
         try:
-            await Chat(api, chat_id).talk()
+            await Chat(api, chat_id, interactive=sys.stdin.isatty()).talk()
         finally:
             await application.updater.stop()
             await application.stop()
@@ -97,22 +111,43 @@ async def _demo(args: argparse.Namespace, scratch: Path) -> int:
     return 0
 
 
-class Chat:
-    """The terminal side: prints what the bot sends to the chat and sends what you type."""
+def demo_day(campaign: Campaign, today: dt.date) -> dt.date:
+    """Today while the campaign runs; otherwise its first day, so /today shows an action."""
+    return today if campaign.day_of(today) else campaign.start_date
 
-    def __init__(self, api: FakeBotAPI, chat_id: int) -> None:
+
+class Chat:
+    """The terminal side: prints what the bot sends to the chat and sends what you type.
+
+    On a terminal (`interactive`) your line is typed after a `you ›` prompt; from a pipe it is
+    printed after `you ›` once read, so a transcript reads the same either way.
+    """
+
+    def __init__(self, api: FakeBotAPI, chat_id: int, *, interactive: bool = False) -> None:
         self.api, self.chat_id = api, chat_id
+        self.interactive = interactive
         self.seen = 0
         self.buttons: list[tuple[int, dict]] = []  # (message id, button) of the last keyboard
+        self.answered = asyncio.Event()
+
+    def prompt(self) -> None:
+        if self.interactive:
+            print(YOU, end="", flush=True)
 
     async def talk(self) -> None:
         printer = asyncio.create_task(self.print_bot())
         try:
             while True:
+                self.prompt()
                 line = await asyncio.to_thread(sys.stdin.readline)
+                if line and not self.interactive:
+                    print(YOU + line.strip(), flush=True)
                 if not line or line.strip() in ("/quit", "/exit"):
                     break
+                self.answered.clear()
                 self.send(line.strip())
+                if not self.interactive:  # a script: read on once the bot has answered
+                    await self.settle()
         finally:
             await asyncio.sleep(0.3)
             printer.cancel()
@@ -135,32 +170,42 @@ class Chat:
         self.api.send_message(USER_ID, text, chat_id=None if self.chat_id == USER_ID
                               else self.chat_id)
 
+    async def settle(self) -> None:
+        """Wait for the bot's answer (at most 5 s), then until it has been quiet a moment."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.answered.wait(), timeout=5)
+        while self.answered.is_set():
+            self.answered.clear()
+            await asyncio.sleep(0.3)
+
     async def print_bot(self) -> None:
         while True:
             calls = self.api.calls[self.seen:]
             self.seen += len(calls)
-            for call in calls:
-                self.show(call)
+            shown = [call for call in calls if self.show(call)]
+            if shown:
+                self.answered.set()
+                self.prompt()
             await asyncio.sleep(0.05)
 
-    def show(self, call: Any) -> None:
-        """Print one of the bot's messages (or a toast) in this chat."""
+    def show(self, call: Any) -> bool:
+        """Print one of the bot's messages (or a toast) in this chat; whether it did."""
         if not call.ok:
-            return
+            return False
+        start = "\r" if self.interactive else ""  # over the waiting prompt
         if call.method == "answerCallbackQuery" and call.params.get("text"):
-            print(f"  ({call.params['text']})", flush=True)
-            return
+            print(f"{start}{INDENT}({call.params['text']})", flush=True)
+            return True
         if call.method not in ("sendMessage", "sendPhoto", "editMessageText",
                                "editMessageReplyMarkup", "editMessageCaption"):
-            return
+            return False
         message = call.result
         if not isinstance(message, dict) or message.get("chat", {}).get("id") != self.chat_id:
-            return
-        label = "bot (edited)" if call.method.startswith("edit") else "bot"
-        if call.method == "sendPhoto":
-            label = "bot [photo]"
-        text = message.get("text") or message.get("caption") or ""
-        print(f"\n{label} › {text.replace(chr(0x200F), '')}", flush=True)
+            return False
+        note = {"sendPhoto": "[photo] "}.get(call.method, "(edited) " if
+                                              call.method.startswith("edit") else "")
+        text = note + (message.get("text") or message.get("caption") or "")
+        print(start + BOT + f"\n{INDENT}".join(wrap(text.replace(chr(0x200F), ""))), flush=True)
         keyboard = (message.get("reply_markup") or {}).get("inline_keyboard", [])
         if keyboard:
             self.buttons = [(message["message_id"], b) for row in keyboard for b in row]
@@ -171,4 +216,12 @@ class Chat:
                     number += 1
                     cells.append(f"[{number}] {button['text']}")
                 print("   " + "   ".join(cells), flush=True)
+        return True
+
+
+def wrap(text: str) -> list[str]:
+    """The bot's text as lines that fit the terminal beside the `bot ›` margin."""
+    width = max(40, shutil.get_terminal_size((100, 24)).columns - len(INDENT) - 1)
+    return [part for line in text.split("\n") if line.strip()
+            for part in textwrap.wrap(line, width) or [""]]
 

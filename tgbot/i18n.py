@@ -1,8 +1,10 @@
 """Languages: gettext catalogs from `locales/`, locale negotiation, and locale-aware formatting.
 
-Catalogs are read straight from the `.po` files (compiled in memory with Babel), so a
-translator's edit can never be hidden behind a stale `.mo`. A string missing from a catalog
-falls back to the English source for that string only.
+The languages are the catalogs found under `locales/` (adding a language is adding its
+catalog). Catalogs are read straight from the `.po` files (compiled in memory with Babel), so
+a translator's edit can never be hidden behind a stale `.mo`. A string missing from a catalog,
+or whose translation would break the reply (placeholders or tags that differ from the source,
+HTML Telegram refuses), falls back to the English source for that string only.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import gettext
 import io
+import logging
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,21 +25,15 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
+from tgbot.config import ConfigError
+from tgbot.telegram_html import HtmlError, parse_html
+
+log = logging.getLogger(__name__)
+
 DOMAIN = "tgbot"
 DEFAULT_LANGUAGE = "en"
-# Each language in its own name, as the /language buttons show it.
-LANGUAGES: dict[str, str] = {
-    "en": "English",
-    "fr": "Français",
-    "es": "Español",
-    "pt": "Português",
-    "ru": "Русский",
-    "uk": "Українська",
-    "ar": "العربية",
-    "fa": "فارسی",
-    "fil": "Filipino",
-}
-RTL_LANGUAGES = frozenset({"ar", "fa"})
+# The campaign's languages come first in menus, in this order; any other catalog follows.
+MENU_ORDER = ("en", "fr", "es", "pt", "ru", "uk", "ar", "fa", "fil")
 # Telegram's language_code for setMyCommands is two lowercase letters; Filipino has none, and
 # Telegram clients report Tagalog ("tl") for it.
 TELEGRAM_CODES = {"fil": "tl"}
@@ -47,6 +45,14 @@ FIRST_OF_MONTH = {"fr": "1er"}
 _DAY_ONE = re.compile(r"(?<!\d)1(?!\d)")
 _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 _RLM = "\u200f"
+
+
+def telegram_code(code: str) -> str | None:
+    """The language_code Telegram takes for a command menu: two lowercase letters (Filipino
+    as Tagalog); None for a catalog it has no such code for (pt_BR), whose users get the
+    default menu."""
+    mapped = TELEGRAM_CODES.get(code, code)
+    return mapped if re.fullmatch(r"[a-z]{2}", mapped) else None
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
@@ -71,7 +77,13 @@ class Translator:
 
     @property
     def rtl(self) -> bool:
-        return self.code in RTL_LANGUAGES
+        return self.locale.character_order == "right-to-left"
+
+    @property
+    def name(self) -> str:
+        """The language in its own name, as the /language buttons show it ("Français")."""
+        name = self.locale.get_display_name(self.code) or self.code
+        return name[:1].upper() + name[1:]
 
     def gettext(self, message: str) -> str:
         return self.translations.gettext(message)
@@ -126,16 +138,18 @@ class Translator:
 class I18n:
     """All catalogs of the bot, loaded once at start-up."""
 
-    def __init__(self, locales_dir: Path, languages: dict[str, str] = LANGUAGES) -> None:
-        self.languages = languages
+    def __init__(self, locales_dir: Path) -> None:
         self._translators = {code: Translator(code, _load(locales_dir, code))
-                             for code in languages}
+                             for code in discover_languages(locales_dir)}
+        # Each language in its own name, in menu order.
+        self.languages: dict[str, str] = {code: t.name for code, t in self._translators.items()}
 
     def get(self, code: str | None) -> Translator:
         return self._translators.get(code or "", self._translators[DEFAULT_LANGUAGE])
 
     def negotiate(self, language_code: str | None) -> str:
-        """Pick our language for a Telegram `language_code` (IETF tag): pt-BR -> pt, tl -> fil."""
+        """Pick our language for a Telegram `language_code` (IETF tag): pt-BR -> pt (or pt_BR
+        when there is a catalog for it), tl -> fil."""
         if not language_code:
             return DEFAULT_LANGUAGE
         tag = language_code.replace("_", "-")
@@ -143,7 +157,8 @@ class I18n:
         if primary in ALIASES:
             return ALIASES[primary]
         try:
-            chosen = Locale.negotiate([tag], list(self.languages), sep="-")
+            chosen = Locale.negotiate([tag], [c.replace("_", "-") for c in self.languages],
+                                      sep="-")
         except (UnknownLocaleError, ValueError):
             chosen = None
         return str(chosen) if chosen is not None else DEFAULT_LANGUAGE
@@ -152,15 +167,81 @@ class I18n:
         return iter(self._translators.values())
 
 
+def catalog_path(locales_dir: Path, code: str) -> Path:
+    return locales_dir / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def discover_languages(locales_dir: Path) -> list[str]:
+    """English, and every language with a catalog under `locales_dir`, in menu order."""
+    if not locales_dir.is_dir():  # a mistyped TGBOT_LOCALES must not silently mean English
+        raise ConfigError(f"no catalogs folder at {locales_dir}: check TGBOT_LOCALES")
+    found = {path.parent.parent.name for path in locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")}
+    known = []
+    for code in found:
+        try:
+            Locale.parse(code)
+            known.append(code)
+        except (UnknownLocaleError, ValueError):
+            log.warning("%s: not a language Babel knows; ignored", catalog_path(locales_dir, code))
+    rank = {code: n for n, code in enumerate(MENU_ORDER)}
+    return sorted({DEFAULT_LANGUAGE, *known}, key=lambda c: (rank.get(c, len(rank)), c))
+
+
+_PLACEHOLDER = re.compile(r"\{(\w*)\}")
+_TAG = re.compile(r"</?([a-zA-Z][\w-]*)")
+
+
+def placeholders(text: str) -> Counter[str]:
+    return Counter(_PLACEHOLDER.findall(text))
+
+
+def tags(text: str) -> Counter[str]:
+    """HTML tag names, opening and closing, counted ("b", "/b", "a", "/a")."""
+    return Counter(m[0].replace("<", "").lower() for m in _TAG.finditer(text))
+
+
+def translation_problems(source: str, translated: str) -> list[str]:
+    """Why a translation would break its reply: placeholders or tags other than the source's,
+    or HTML Telegram refuses. Empty when it is safe to send."""
+    problems = []
+    if set(placeholders(translated)) != set(placeholders(source)):
+        problems.append(f"placeholders {sorted(placeholders(translated))} differ from "
+                        f"the source's {sorted(placeholders(source))}")
+    if tags(translated) != tags(source):
+        problems.append(f"HTML tags {dict(tags(translated))} differ from the "
+                        f"source's {dict(tags(source))}")
+    try:
+        parse_html(_PLACEHOLDER.sub("x", source))
+    except HtmlError:
+        return problems  # the source is not HTML (a letter, a tweet): nothing more to judge
+    try:
+        parse_html(_PLACEHOLDER.sub("x", translated))
+    except HtmlError as error:
+        problems.append(f"not valid Telegram HTML: {error}")
+    return problems
+
+
 def _load(locales_dir: Path, code: str) -> gettext.NullTranslations:
-    """Compile `locales/<code>/LC_MESSAGES/tgbot.po` in memory; English needs no catalog."""
-    po_path = locales_dir / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+    """Compile `locales/<code>/LC_MESSAGES/tgbot.po` in memory; English needs no catalog.
+
+    A translation that would break its reply is left out (with one warning naming its
+    line), so that string alone falls back to English.
+    """
+    po_path = catalog_path(locales_dir, code)
     if not po_path.exists():
-        if code == DEFAULT_LANGUAGE:
-            return gettext.NullTranslations()
-        raise FileNotFoundError(f"no catalog for language '{code}': {po_path}")
+        return gettext.NullTranslations()
     with po_path.open("rb") as handle:
         catalog = read_po(handle, locale=code)
+    for message in list(catalog):
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        if not message.id or not any(strings):
+            continue
+        problems = [p for s in strings if s for p in translation_problems(ids[-1], s)]
+        if problems:
+            log.warning("%s:%s: %s; English is used for this message instead",
+                        po_path, message.lineno, "; ".join(dict.fromkeys(problems)))
+            catalog.delete(message.id, context=message.context)
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)

@@ -15,10 +15,11 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.helpers import create_deep_linked_url
 
 from tgbot import callbacks
 from tgbot.campaign import CAMPAIGN_DAYS, Action, Campaign, FaqEntry
-from tgbot.i18n import LANGUAGES, N_, Translator
+from tgbot.i18n import N_, Translator
 from tgbot.progress import Progress
 
 Row = list[InlineKeyboardButton]
@@ -135,6 +136,13 @@ def faq_answer(t: Translator, campaign: Campaign, entry: FaqEntry) -> Reply:
     answer = fill(t.gettext(entry.answer), campaign_values(t, campaign))
     return Reply(t.direct(f"<b>{question}</b>\n\n{answer}"),
                  [[button(t.gettext("⬅️ All questions"), "faq")]])
+
+
+def private_chat_pointer(t: Translator, text: str, bot_username: str) -> Reply:
+    """One line for a group, with a button that opens the private chat with the bot."""
+    return Reply(t.direct(text), [[InlineKeyboardButton(t.gettext("💬 Open a private chat"),
+                                                        url=create_deep_linked_url(
+                                                            bot_username))]])
 
 
 def no_match(t: Translator, campaign: Campaign) -> Reply:
@@ -365,8 +373,9 @@ def progress_message(t: Translator, campaign: Campaign, result: Progress,
     return Reply(t.direct("\n".join(lines)), [[button(t.gettext("📋 All actions"), "actions")]])
 
 
-def language_menu(t: Translator) -> Reply:
-    names = list(LANGUAGES.items())
+def language_menu(t: Translator, languages: dict[str, str]) -> Reply:
+    """One button per language (`languages`: code -> the language's own name)."""
+    names = list(languages.items())
     rows = [[button(name, "lang", code) for code, name in names[i:i + 3]]
             for i in range(0, len(names), 3)]
     return Reply(t.direct(t.gettext("🌐 Choose your language:")), rows)

@@ -258,14 +258,23 @@ class Store:
     # --- privacy ----------------------------------------------------------------------------
 
     async def user_data(self, user_id: int) -> dict[str, object]:
-        """Everything stored about one person: their private chat's row and their completions."""
+        """Everything stored about one person (exactly what /forget deletes): their private
+        chat's row, their completions, their "I did it" presses in groups, and how many daily
+        messages and announcements the outbox holds for them."""
         completions = await self._db.fetch("SELECT edition, action_id, completed_on FROM "
                                            "completions WHERE user_id = ? "
                                            "ORDER BY edition, completed_on", (user_id,))
+        group_presses = await self._db.fetch("SELECT edition, day, chat_id FROM group_presses "
+                                             "WHERE user_id = ? ORDER BY edition, day, chat_id",
+                                             (user_id,))
         deliveries = await self._db.fetchone("SELECT COUNT(*) FROM deliveries WHERE chat_id = ?",
                                              (user_id,))
+        announcements = await self._db.fetchone("SELECT COUNT(*) FROM announcement_deliveries "
+                                                "WHERE chat_id = ?", (user_id,))
         return {"chat": await self.chat(user_id), "completions": completions,
+                "group_presses": group_presses,
                 "deliveries": deliveries[0] if deliveries else 0,
+                "announcements": announcements[0] if announcements else 0,
                 "reminder": await self.reminder(user_id)}
 
     async def forget_user(self, user_id: int) -> None:

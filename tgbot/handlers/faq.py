@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from telegram import Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -56,21 +58,49 @@ async def faq_command(update: Update, context: BotContext) -> None:
     await reply(update, context, messages.faq_answer(context.tr, context.campaign, entry))
 
 
+class AddressedToUs(filters.MessageFilter):
+    """Text meant for the bot: anything in a private chat; in a group only a reply to one of
+    the bot's own messages or a mention of the bot itself, never talk between members."""
+
+    def __init__(self, services: Services) -> None:
+        super().__init__(name="AddressedToUs")
+        self.services = services
+
+    def filter(self, message: Message) -> bool:
+        if message.chat.type == "private":
+            return True
+        ours = self.services.bot_username.lower()
+        replied = message.reply_to_message
+        if replied is not None and replied.from_user is not None \
+                and (replied.from_user.username or "").lower() == ours:
+            return True
+        return any(mention.lower() == f"@{ours}"
+                   for mention in message.parse_entities(["mention"]).values())
+
+
 async def question(update: Update, context: BotContext) -> None:
-    """Free text: the FAQ entry it asks about, or the list of what the bot can answer."""
-    text = update.effective_message.text if update.effective_message else None
-    entry_id = context.services.matcher(context.tr).match(text or "")
+    """Free text: the FAQ entry it asks about, or the list of what the bot can answer (in a
+    group, one line pointing to the private chat instead of the list)."""
+    message = update.effective_message
+    text = (message.text or "") if message else ""
+    mention = f"@{context.services.bot_username}"
+    text = re.sub(re.escape(mention), " ", text, flags=re.IGNORECASE)
+    entry_id = context.services.matcher(context.tr).match(text)
     entry = context.campaign.faq_by_id(entry_id) if entry_id else None
-    if entry is None:
+    if entry is not None:
+        await reply(update, context, messages.faq_answer(context.tr, context.campaign, entry))
+    elif update.effective_chat and update.effective_chat.type != "private":
+        await reply(update, context, messages.private_chat_pointer(
+            context.tr, context.tr.gettext("💬 Ask me in a private chat: I answer every "
+                                           "question about the campaign there."),
+            context.services.bot_username))
+    else:
         await reply(update, context, messages.no_match(context.tr, context.campaign))
-        return
-    await reply(update, context, messages.faq_answer(context.tr, context.campaign, entry))
 
 
 def handlers(services: Services) -> list:
     """The FAQ handlers; the commands themselves come from the campaign file in force."""
-    # In groups, only text that mentions or replies to the bot is a question to it.
-    addressed = filters.ChatType.PRIVATE | filters.Entity("mention") | filters.REPLY
+    addressed = AddressedToUs(services)
     return [
         CommandHandler("faq", faq_menu),
         MessageHandler(FaqCommand(services), faq_command),

@@ -14,7 +14,8 @@ async def language_menu(update: Update, context: BotContext) -> None:
     if not await may_manage(update, context):
         return
     await answer_press(update)
-    await reply(update, context, messages.language_menu(context.tr), edit=True)
+    menu = messages.language_menu(context.tr, context.services.i18n.languages)
+    await reply(update, context, menu, edit=True)
 
 
 async def choose(update: Update, context: BotContext) -> None:

@@ -1,4 +1,7 @@
-"""/mydata shows everything stored about the user; /forget deletes it after a confirmation."""
+"""/mydata shows everything stored about the user; /forget deletes it after a confirmation.
+
+Both work only in a private chat: in a group they get one line pointing there.
+"""
 
 from __future__ import annotations
 
@@ -7,38 +10,68 @@ import html
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
+from tgbot.campaign import Campaign
 from tgbot.context import BotContext
 from tgbot.handlers.common import answer_press, reply
-from tgbot.i18n import LANGUAGES
-from tgbot.messages import Reply, button, fill
+from tgbot.i18n import Translator
+from tgbot.messages import Reply, button, fill, private_chat_pointer
 
 PRIVATE = filters.ChatType.PRIVATE
 
 
+def _title(t: Translator, campaign: Campaign, edition: int, *, action_id: str | None = None,
+           day: int | None = None) -> str:
+    """An action's title in this language; its id (or day) if it is from another edition."""
+    action = None
+    if edition == campaign.edition:
+        action = (campaign.action_by_id(action_id) if action_id is not None
+                  else campaign.action_for_day(day or 0))
+    if action is not None:
+        return html.escape(t.gettext(action.title))
+    if action_id is not None:
+        return html.escape(action_id)
+    return fill(t.gettext("day {day}"), {"day": t.number(day or 0)})
+
+
 async def my_data(update: Update, context: BotContext) -> None:
-    t, user = context.tr, update.effective_user
+    t, user, campaign = context.tr, update.effective_user, context.campaign
     data = await context.store.user_data(user.id)
-    chat = data["chat"]
+    chat, names = data["chat"], context.services.i18n.languages
     lines = [t.gettext("🔐 <b>What I store about you</b>"),
              fill(t.gettext("Your Telegram user id: {id}"), {"id": str(user.id)})]
     if chat is not None:
         lines.append(fill(t.gettext("Language: {language}"),
-                          {"language": LANGUAGES.get(chat.language or "", "–")}))
+                          {"language": names.get(chat.language or "", "–")}))
         lines.append(t.gettext("Subscribed: yes") if chat.subscribed
                      else t.gettext("Subscribed: no"))
-        if chat.push_time or chat.timezone:
-            lines.append(fill(t.gettext("Daily message: {time} {zone}"),
-                              {"time": chat.push_time or "", "zone": chat.timezone or ""}))
+        when = {"time": chat.push_time or campaign.push_time.strftime("%H:%M"),
+                "zone": chat.timezone or campaign.timezone}
+        lines.append(fill(t.gettext("Daily message: {time} {zone}") if chat.push_time
+                          or chat.timezone
+                          else t.gettext("Daily message: {time} {zone} (the campaign's "
+                                         "default)"), when))
     if data["reminder"]:
         lines.append(fill(t.gettext("Reminder: {time}"), {"time": data["reminder"]}))
-    done = [f"{edition}: {html.escape(action)} ({on})"
+    done = [f"{edition}: {_title(t, campaign, edition, action_id=action)} ({on})"
             for edition, action, on in data["completions"]]
     lines.append(fill(t.ngettext("Completed actions ({count}):", "Completed actions ({count}):",
                                  len(done)), {"count": t.number(len(done))}))
     lines += done or ["–"]
+    presses = [fill(t.gettext("{edition}: {action} (group {group})"),
+                    {"edition": str(edition), "action": _title(t, campaign, edition, day=day),
+                     "group": str(group)})
+               for edition, day, group in data["group_presses"]]
+    if presses:
+        lines.append(fill(t.ngettext("\"I did it\" in groups ({count}):",
+                                     "\"I did it\" in groups ({count}):", len(presses)),
+                          {"count": t.number(len(presses))}))
+        lines += presses
     lines.append(fill(t.ngettext("Daily messages sent to you: {count}",
                                  "Daily messages sent to you: {count}", data["deliveries"]),
                       {"count": t.number(data["deliveries"])}))
+    lines.append(fill(t.ngettext("Announcements sent to you: {count}",
+                                 "Announcements sent to you: {count}", data["announcements"]),
+                      {"count": t.number(data["announcements"])}))
     lines.append(t.gettext("I never store your name, username, phone number or what you "
                            "write. /forget deletes all of the above."))
     await reply(update, context, Reply(t.direct("\n".join(lines))))
@@ -62,8 +95,16 @@ async def forget_confirmed(update: Update, context: BotContext) -> None:
         "treat you as a new user.")), edit=True)
 
 
+async def in_group(update: Update, context: BotContext) -> None:
+    """/mydata and /forget in a group: personal data is never shown there."""
+    await reply(update, context, private_chat_pointer(
+        context.tr, context.tr.gettext("🔐 I show and delete your data only in a private "
+                                       "chat with me."), context.services.bot_username))
+
+
 HANDLERS = [
     CommandHandler("mydata", my_data, filters=PRIVATE),
     CommandHandler("forget", forget, filters=PRIVATE),
+    CommandHandler(["mydata", "forget"], in_group, filters=filters.ChatType.GROUPS),
     CallbackQueryHandler(forget_confirmed, pattern=r"^forget$"),
 ]
