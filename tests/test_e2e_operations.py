@@ -302,7 +302,7 @@ def test_a_bad_or_busy_status_port_is_one_clear_line(tmp_path: Path) -> None:
 
 
 def test_json_logs_keep_the_token_out_of_messages_and_tracebacks() -> None:
-    token = "123456789:AAEabcdefghijklmnopqrstuvwxyz0123456"
+    token = "1234567:AAEabcdefghijklmnopqrstuvwxyz0123456"  # a test token: 7-digit id
     program = (
         "import logging\n"
         "from tgbot.logsafe import setup_logging\n"
