@@ -238,8 +238,8 @@ class Deliverer:
         self._round = asyncio.Lock()
         self._planning = asyncio.Lock()
         self._checking = asyncio.Lock()
-        # this instance's name among the instances (heartbeats)
-        self.owner = uuid.uuid4().hex
+        # this instance's name in the instances table (its heartbeat)
+        self.instance_id = uuid.uuid4().hex
         self.started_at = time.time()
         self._lock = services.store.sender_lock()
         self._sending = False
@@ -278,10 +278,10 @@ class Deliverer:
         budget less every other live instance's lease."""
         store, now = self.services.store, time.time()
         lease = self.budget.lease.beat() if self.budget else 0
-        await store.heartbeat(self.owner, started_at=self.started_at, sending=self._sending,
+        await store.heartbeat(self.instance_id, started_at=self.started_at, sending=self._sending,
                               reply_lease=lease, version=__version__, now=now)
         self._others = sum(instance[4] for instance in await store.instances()
-                           if instance[0] != self.owner and instance[2] > now - ALIVE)
+                           if instance[0] != self.instance_id and instance[2] > now - ALIVE)
         if self.budget is not None:
             self.budget.sending = self._sending
             self.budget.share(self._others)
@@ -294,7 +294,7 @@ class Deliverer:
             self.budget.sending = False
         await self.heartbeat()
         others = [i for i in await self.services.store.instances()
-                  if i[0] != self.owner and i[2] > time.time() - ALIVE]
+                  if i[0] != self.instance_id and i[2] > time.time() - ALIVE]
         if others and self.budget is not None:
             log.info("waiting %.0f s for the sender to leave room for this instance's replies",
                      LEASE_GRACE)
@@ -362,7 +362,7 @@ class Deliverer:
         await self._lock.release()
         self._sending = False
         with contextlib.suppress(Exception):  # the database may be gone already
-            await self.services.store.leave(self.owner)
+            await self.services.store.leave(self.instance_id)
 
     async def enqueue_due(self, now: dt.datetime, limit: int | None = None) -> int:
         """Queue the chats due now, a batch at a time, looking at up to `limit` chats (all
