@@ -32,13 +32,13 @@ from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter
 
 from tgbot import metrics
+from tgbot.config import FREE_RATE
 
 # A window a little longer than Telegram's second: the answer's arrival is measured on our
 # clock, Telegram's window on its own.
 WINDOW = 1.005
 # Methods that put a message in a chat: what Telegram's broadcast limit counts.
 _SENDING = ("send", "copyMessage", "forwardMessage")
-FREE_RATE = 30  # Telegram's free messages a second, beside paid broadcasts
 BURST = 0.1  # of a window: how early a broadcast send may go (its share of slots at once)
 LEASE_MIN = 2  # slots each instance keeps for its replies (a person chatting: 1 a second)
 LEASE_HISTORY = 10.0  # seconds of replies a lease is sized from

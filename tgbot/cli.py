@@ -24,9 +24,16 @@ from tgbot.backends import DatabaseError, is_postgres_url, redact_url
 from tgbot.bot import build_bot
 from tgbot.campaign import CampaignError, load_campaign
 from tgbot.catalogs import check_all
-from tgbot.config import PUBLIC_API_URL, SECRET_RE, ConfigError, Settings, parse_admins
+from tgbot.config import (
+    PUBLIC_API_URL,
+    SECRET_RE,
+    ConfigError,
+    Settings,
+    parse_admins,
+    stars_for,
+)
 from tgbot.context import Services
-from tgbot.delivery import STARS_PER_PAID_MESSAGE, Deliverer, senders_for
+from tgbot.delivery import Deliverer, senders_for
 from tgbot.demo import add_demo_parser, run_demo
 from tgbot.extract import extract_campaign
 from tgbot.i18n import DEFAULT_LANGUAGE, I18n
@@ -336,7 +343,7 @@ async def _dry_run(services: Services, day: int | None) -> str:
         would = subscribers - queued + pending
         lines = [f"would send: {subscribers - queued}, already sent or queued: {queued}, "
                  f"subscribers: {subscribers}"]
-    cost = (f"{would * STARS_PER_PAID_MESSAGE:g} Stars as paid broadcasts"
+    cost = (f"{stars_for(would):g} Stars as paid broadcasts"
             if services.settings.paid_broadcast else "free (paid broadcasts are off)")
     lines += [f"messages at most: {would}; cost: {cost}",
               f"outbox{'' if day is None else f' (day {day})'}: sent {states.get('sent', 0)}, "

@@ -16,6 +16,7 @@ TOKEN_RE = re.compile(r"^\d{5,12}:[A-Za-z0-9_-]{30,50}$")
 SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 FREE_RATE = 30  # Telegram's messages a second, all chats together
 PAID_RATE = 1000  # with allow_paid_broadcast
+STARS_PER_PAID_MESSAGE = 0.1  # what Telegram takes from the bot's balance
 LIFETIME_RE = re.compile(r"(\d+(?:\.\d+)?)([smhd]?)")
 LIFETIME_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -98,6 +99,11 @@ class Settings:
         if self.rate > PAID_RATE:
             raise ConfigError(f"TGBOT_RATE={self.rate:g} is above Telegram's {PAID_RATE} "
                               "messages a second for paid broadcasts")
+
+
+def stars_for(messages: int) -> float:
+    """Stars that many paid-broadcast messages cost."""
+    return round(messages * STARS_PER_PAID_MESSAGE, 1)
 
 
 def _flag(env: dict[str, str], name: str) -> bool:

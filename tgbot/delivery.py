@@ -40,6 +40,7 @@ from tgbot import __version__, messages, metrics, schedule
 from tgbot.bot import CampaignBot
 from tgbot.budget import LEASE_GRACE, Budget, Priority
 from tgbot.campaign import Campaign
+from tgbot.config import stars_for
 from tgbot.context import Services
 from tgbot.messages import Reply
 from tgbot.store import Chat, Closed, Delivery, Due, Store
@@ -54,7 +55,6 @@ STOP_TIMEOUT = 10.0  # seconds the rows in flight get to finish when the bot sto
 PLAN_PER_TICK = 10_000  # chats looked at per beat: a million due at once take a few minutes
 LOCK_CHECK_EVERY = 5.0  # seconds between checks that this process still holds the sender lock
 ALIVE = 15.0  # seconds without a heartbeat after which an instance counts as gone
-STARS_PER_PAID_MESSAGE = 0.1
 # a closed row's state as the metrics name its outcome
 OUTCOME = {"sent": "sent", "pending": "retried", "gone": "blocked", "expired": "expired",
            "failed": "failed", "skipped": "skipped"}
@@ -150,7 +150,7 @@ class Summary:
 
     @property
     def stars(self) -> float:
-        return round(self.paid * STARS_PER_PAID_MESSAGE, 1)
+        return stars_for(self.paid)
 
 
 @dataclass(frozen=True)
@@ -211,7 +211,7 @@ class _Recorder:
                 kind = "announcement" if closed.delivery.announcement_id else "push"
                 metrics.delivered(kind, OUTCOME[closed.state])
                 if closed.paid:
-                    metrics.stars_spent(STARS_PER_PAID_MESSAGE)
+                    metrics.stars_spent(stars_for(1))
             if self.report:
                 self.report(self.summary.total)
 

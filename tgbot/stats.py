@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tgbot.campaign import Campaign
+from tgbot.config import stars_for
 from tgbot.store import Store
 
 
@@ -58,8 +59,8 @@ async def collect(store: Store, campaign: Campaign, today: dt.date,
 
 
 def stars_spent(states: dict[str, int]) -> float:
-    """Stars a push cost: 0.1 for each message sent as a paid broadcast."""
-    return round(states.get("paid", 0) * 0.1, 1)
+    """Stars a push cost, from its messages sent as paid broadcasts."""
+    return stars_for(states.get("paid", 0))
 
 
 def write_csv(stats: Stats, path: Path) -> int:

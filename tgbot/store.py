@@ -562,9 +562,6 @@ class Store:
         """Close one claimed row (see `close_rows`)."""
         await self.close_rows([Closed(delivery, state, message_id)], today)
 
-    async def retry_later(self, delivery: Delivery, delay: float) -> None:
-        await self.close_rows([Closed(delivery, "pending", not_before=time.time() + delay)])
-
     async def close_rows(self, results: Iterable[Closed], today: dt.date | None = None) -> None:
         """Close claimed rows in one transaction: 'sent', 'failed' (gave up), 'gone' (chat
         blocked or deleted: it is unsubscribed), 'expired', 'skipped', or 'pending' again."""
