@@ -1,6 +1,6 @@
 """Draw images/day22-maguindanao.png: 58 people, 32 of them journalists (no words to translate).
 
-    python images/make_maguindanao.py
+python images/make_maguindanao.py
 """
 
 from pathlib import Path

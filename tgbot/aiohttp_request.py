@@ -92,7 +92,8 @@ class AiohttpRequest(BaseRequest):
 
     def _form(self, fields: dict[str, str]) -> str:
         """The URL-encoded form; a long value (the same text to thousands of chats) is
-        encoded once."""
+        encoded once.
+        """
         if len(self._encoded) > 256:
             self._encoded.clear()
         parts = []

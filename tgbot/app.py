@@ -165,7 +165,8 @@ def startup_line(services: Services, mode: str, sends: bool) -> str:
 
 async def _beat(context: BotContext) -> None:
     """The scheduler's beat (heartbeat, push, takeover; then what every instance looks at),
-    in the background; the job itself returns at once."""
+    in the background; the job itself returns at once.
+    """
     context.services.deliverer.beat()
     if not context.services.beat.locked():  # a slow database: beats do not pile up
         context.application.create_task(_operations(context.services, context.bot),
@@ -174,7 +175,8 @@ async def _beat(context: BotContext) -> None:
 
 async def _operations(services: Services, bot: Any) -> None:
     """What every instance looks at on each beat: a campaign another instance published,
-    sending that fell behind, old update records."""
+    sending that fell behind, old update records.
+    """
     async with services.beat:
         try:
             await campaign_sync.follow(services)

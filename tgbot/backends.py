@@ -68,7 +68,8 @@ class SenderLock(ABC):
     @property
     def held(self) -> bool:
         """Still held as far as this process can tell without asking (False once the
-        connection that holds it is gone): checked before every claim."""
+        connection that holds it is gone): checked before every claim.
+        """
         return True
 
 
@@ -189,7 +190,8 @@ class SQLiteDatabase(Database):
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         """BEGIN IMMEDIATE takes the write lock up front, so a second process (`tgbot push`
-        beside `tgbot run`) waits on busy_timeout instead of failing."""
+        beside `tgbot run`) waits on busy_timeout instead of failing.
+        """
         async with self._writer:
             await self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -255,7 +257,8 @@ class _PostgresTransaction:
 
 class _AdvisoryLock(SenderLock):
     """A session-level advisory lock on a connection of its own: the server releases it
-    when the connection ends, including when the process holding it is killed."""
+    when the connection ends, including when the process holding it is killed.
+    """
 
     def __init__(self, url: str) -> None:
         self._url = url
@@ -288,7 +291,8 @@ class _AdvisoryLock(SenderLock):
 
     async def release(self) -> None:
         """Unlock and close, so another process can take the lock at once; a connection that
-        is already broken is dropped (the server frees the lock with the session)."""
+        is already broken is dropped (the server frees the lock with the session).
+        """
         import asyncpg
 
         if self._connection is None:

@@ -1,5 +1,6 @@
 """The bot's connection to the Bot API: PTB's ExtBot with the project's request, limiter and
-defaults, built in one place for `tgbot run` and `tgbot push`."""
+defaults, built in one place for `tgbot run` and `tgbot push`.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ class CampaignBot(ExtBot[Priority]):
 
     async def send_fields(self, fields: dict[str, Any], *,
                           rate_limit_args: Priority | None = None) -> dict[str, Any]:
-        """sendMessage with `fields` as they go to the API; returns the raw answer.
+        """SendMessage with `fields` as they go to the API; returns the raw answer.
 
         A broadcast reads only the new message's id, and building PTB's Message object for
         each of thousands of answers costs more CPU than sending them. `_post` is the step
@@ -36,7 +37,8 @@ class CampaignBot(ExtBot[Priority]):
 
 def build_bot(settings: Settings, *, senders: int, polling: bool = False) -> CampaignBot:
     """The bot for these settings: `senders` requests in flight for broadcasts, beside
-    replies; `polling` adds the long-polling connection."""
+    replies; `polling` adds the long-polling connection.
+    """
     return CampaignBot(
         settings.token, base_url=f"{settings.api_url}/bot",
         base_file_url=f"{settings.api_url}/file/bot", defaults=DEFAULTS,

@@ -58,7 +58,8 @@ class SlidingWindow:
     Broadcast sends are also spaced evenly, one every WINDOW / capacity seconds on average
     (a tenth of a window of them may go at once, so an event loop running late catches up):
     slots taken in a burst would all come free in a burst a window later, and a reply
-    arriving in between would wait for up to a second."""
+    arriving in between would wait for up to a second.
+    """
 
     def __init__(self, capacity: int, window: float = WINDOW) -> None:
         self.capacity = capacity
@@ -105,7 +106,8 @@ class SlidingWindow:
 
     def _grant(self) -> None:
         """Hand free slots to waiters: every waiting reply before any broadcast send, and
-        broadcast sends no closer together than their spacing."""
+        broadcast sends no closer together than their spacing.
+        """
         loop = asyncio.get_running_loop()
         replies, broadcast = self._waiting[Priority.REPLY], self._waiting[Priority.BROADCAST]
         while replies and self._busy < self.capacity:
@@ -134,7 +136,8 @@ class SlidingWindow:
 
 class ReplyLease:
     """How many slots this instance's replies need: the most replies it sent in any one
-    window over the last few seconds, plus one, at least LEASE_MIN."""
+    window over the last few seconds, plus one, at least LEASE_MIN.
+    """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
@@ -193,7 +196,8 @@ class Budget(AIORateLimiter):
 
     def share(self, others: int) -> None:
         """Set this instance's free slots: the budget less the other instances' leases (the
-        sender), or its own lease (an instance that only replies)."""
+        sender), or its own lease (an instance that only replies).
+        """
         if self.sending:
             self.window.resize(self.rate - others)
         else:

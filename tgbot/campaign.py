@@ -140,7 +140,8 @@ class Campaign:
 
 class _Map(dict):
     """A YAML mapping that remembers the line of itself and of each key, and where in the
-    file each value is (character offsets), to point at a problem inside a long text."""
+    file each value is (character offsets), to point at a problem inside a long text.
+    """
 
     line: int
     key_lines: dict[str, int]
@@ -196,7 +197,8 @@ class _Checker:
 
     def line_of(self, data: _Map, key: str, snippet: str) -> int:
         """The file line where `snippet` first appears in the value of `key` (a block of text
-        spans many lines); the key's line when it cannot be found as written."""
+        spans many lines); the key's line when it cannot be found as written.
+        """
         start, end = data.spans.get(key, (0, 0))
         found = self.source.find(snippet, start, end) if snippet else -1
         if found < 0:
@@ -258,7 +260,8 @@ class _Checker:
     def check_placeholders(self, data: _Map, key: str, where: str, value: str, *,
                            filled: bool) -> None:
         """Every {placeholder} is one the bot fills in here (`filled` texts only), spelt right
-        and closed; each is reported at its own line."""
+        and closed; each is reported at its own line.
+        """
         for match in PLACEHOLDER_RE.finditer(value):
             name, line = match[1], self.line_of(data, key, match[0])
             if name in PLACEHOLDERS:
@@ -326,7 +329,8 @@ def load_campaign(path: str | Path) -> Campaign:
 
 def parse_campaign(source: str, path: Path) -> Campaign:
     """Check a campaign's text as if read from `path` (problems name it; images are found
-    beside it); raise CampaignError listing every problem."""
+    beside it); raise CampaignError listing every problem.
+    """
     try:
         node = yaml.compose(source, Loader=yaml.SafeLoader)
         data = _located(node, yaml.SafeLoader("")) if node is not None else None

@@ -31,13 +31,15 @@ def version_of(source: str) -> str:
 
 async def reload(services: Services) -> list[str]:
     """Read actions.yaml again and make it every instance's campaign; return its problems
-    (the running campaign stays, here and everywhere) or []."""
+    (the running campaign stays, here and everywhere) or [].
+    """
     return await _publish(services, start=False)
 
 
 async def start(services: Services) -> list[str]:
     """At start: publish this instance's actions.yaml, unless it is a version that was
-    replaced since (a machine restarting with an old file); then run the published one."""
+    replaced since (a machine restarting with an old file); then run the published one.
+    """
     return await _publish(services, start=True)
 
 

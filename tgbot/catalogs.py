@@ -75,7 +75,8 @@ def _stale(path: Path, catalog: Catalog, fresh: dict[str, str]) -> list[str]:
 
 def check_catalog(po_path: Path, fresh: dict[str, str]) -> tuple[list[str], int]:
     """Every problem of one language's catalog as `FILE:LINE: message`, and how many of the
-    messages in use it translates."""
+    messages in use it translates.
+    """
     code = po_path.parent.parent.name
     catalog = read_catalog(po_path, code)
     problems, translated = [], 0

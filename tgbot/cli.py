@@ -222,7 +222,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def check_webhook(url: str, secret: str, api_url: str) -> None:
     """Telegram posts updates only to an https:// URL (a local Bot API server, as tests and
-    some deployments use, also to http://), with the secret we check."""
+    some deployments use, also to http://), with the secret we check.
+    """
     parsed = urlparse(url)
     schemes = ("https",) if api_url == PUBLIC_API_URL else ("https", "http")
     if parsed.scheme not in schemes or not parsed.hostname:
@@ -395,7 +396,8 @@ def cmd_catalogs(args: argparse.Namespace) -> int:
 
 def existing_database(db: str) -> str:
     """Commands that read a database refuse a missing SQLite file: a mistyped path must not
-    become a new, empty database reporting no subscribers."""
+    become a new, empty database reporting no subscribers.
+    """
     if not is_postgres_url(db) and not Path(db).is_file():
         raise ConfigError(f"no database at {db}: check --db or TGBOT_DB")
     return db

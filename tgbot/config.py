@@ -90,7 +90,8 @@ class Settings:
 
     def check_rate(self) -> None:
         """Above Telegram's free 30 messages a second only with paid broadcasts, which cost
-        Stars and so are turned on explicitly."""
+        Stars and so are turned on explicitly.
+        """
         if self.rate > FREE_RATE and not self.paid_broadcast:
             raise ConfigError(f"TGBOT_RATE={self.rate:g} is above Telegram's free {FREE_RATE} "
                               "messages a second: set TGBOT_PAID_BROADCAST=1 (or "

@@ -100,7 +100,8 @@ async def send_reply(bot: Bot, store: Store, chat_id: int, reply: Reply,
     """Send a rendered reply; an image is uploaded once, then re-sent by its file_id.
 
     `broadcast` holds what a broadcast send adds: `rate_limit_args` (its priority) and
-    `allow_paid_broadcast`."""
+    `allow_paid_broadcast`.
+    """
     if reply.photo is None:
         return await bot.send_message(chat_id, reply.text, reply_markup=reply.markup,
                                       message_thread_id=thread_id, **broadcast)
@@ -125,7 +126,8 @@ async def send_reply(bot: Bot, store: Store, chat_id: int, reply: Reply,
 def senders_for(rate: float) -> int:
     """Sends in flight at once: enough to fill the budget at a few milliseconds each (8 at
     Telegram's free 30 a second, up to 64 for paid broadcasts). It is also how many messages
-    a crash can send twice: each sender has at most one sent and not yet recorded."""
+    a crash can send twice: each sender has at most one sent and not yet recorded.
+    """
     return min(64, max(8, int(rate // 16)))
 
 
@@ -157,7 +159,8 @@ class Summary:
 class _Job:
     """A claimed row ready to send: its chat, its message (and, for a text, the request's
     fields, encoded once for every chat that gets the same message), until when it is worth
-    sending."""
+    sending.
+    """
 
     delivery: Delivery
     chat: Chat
@@ -167,7 +170,7 @@ class _Job:
 
 
 def broadcast_fields(reply: Reply, paid: bool) -> dict[str, object] | None:
-    """sendMessage's fields for a text message, JSON already encoded; None for a photo."""
+    """SendMessage's fields for a text message, JSON already encoded; None for a photo."""
     if reply.photo is not None:
         return None
     fields: dict[str, object] = {"text": reply.text, "parse_mode": ParseMode.HTML.value,
@@ -183,7 +186,8 @@ class _Recorder:
     """Closed rows, recorded together: a sender that closed a row waits for the next
     transaction, which records every row closed meanwhile (a group commit). A broadcast costs
     one transaction per batch instead of one per message, and at any moment each sender has
-    at most one row sent but not yet recorded: all that a crash can send twice."""
+    at most one row sent but not yet recorded: all that a crash can send twice.
+    """
 
     def __init__(self, services: Services, summary: Summary,
                  report: Callable[[int], None] | None) -> None:
@@ -251,7 +255,8 @@ class Deliverer:
 
     async def is_sender(self) -> bool:
         """Hold (or take over) the sender lock; checked at most every few seconds, by one
-        worker at a time (the lock's connection runs one query at a time)."""
+        worker at a time (the lock's connection runs one query at a time).
+        """
         if self._sending and not self._lock.held:  # its connection is gone: stop at once
             self._sending = False
             log.warning("this process lost the sender lock; it stops sending")
@@ -275,7 +280,8 @@ class Deliverer:
 
     async def heartbeat(self) -> None:
         """Record this instance as alive with its replies' lease; the sender then takes the
-        budget less every other live instance's lease."""
+        budget less every other live instance's lease.
+        """
         store, now = self.services.store, time.time()
         lease = self.budget.lease.beat() if self.budget else 0
         await store.heartbeat(self.instance_id, started_at=self.started_at, sending=self._sending,
@@ -289,7 +295,8 @@ class Deliverer:
     async def join(self) -> None:
         """Enter the shared budget before answering anyone: record this instance's lease,
         and if other instances run, wait until the sender has read it (a new instance's
-        first replies must not come on top of a broadcast using every slot)."""
+        first replies must not come on top of a broadcast using every slot).
+        """
         if self.budget is not None:
             self.budget.sending = False
         await self.heartbeat()
@@ -303,7 +310,8 @@ class Deliverer:
 
     def beat(self) -> None:
         """The scheduler's beat (PTB's JobQueue, every few seconds): heartbeat, then a tick,
-        in the background."""
+        in the background.
+        """
         self.spawn(self._beat())
 
     async def _beat(self) -> None:
@@ -314,7 +322,8 @@ class Deliverer:
 
     async def report_announcements(self) -> None:
         """Keep each organiser's status message up to date while their announcement goes
-        out (edited only when the figure changed), and say when it is finished."""
+        out (edited only when the figure changed), and say when it is finished.
+        """
         store = self.services.store
         for announcement, chat_id, message_id, language, shown in \
                 await store.announcements_to_report():
@@ -337,7 +346,8 @@ class Deliverer:
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Run delivery work as a task of this Deliverer: PTB's `Application.stop()` waits
-        for its own tasks, and a stop must not wait for a whole broadcast."""
+        for its own tasks, and a stop must not wait for a whole broadcast.
+        """
         if self._stopping:
             work.close()
             return
@@ -352,7 +362,8 @@ class Deliverer:
 
     async def stop(self) -> None:
         """Stop claiming, let the rows in flight finish (at most STOP_TIMEOUT seconds), then
-        give up the sender lock and this instance's lease so another takes over at once."""
+        give up the sender lock and this instance's lease so another takes over at once.
+        """
         self._stopping = True
         if self._tasks:
             _, late = await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT)
@@ -366,7 +377,8 @@ class Deliverer:
 
     async def enqueue_due(self, now: dt.datetime, limit: int | None = None) -> int:
         """Queue the chats due now, a batch at a time, looking at up to `limit` chats (all
-        if None); return the outbox rows added."""
+        if None); return the outbox rows added.
+        """
         store, campaign = self.services.store, self.services.campaign
         if self._checked_timing is not campaign:  # started, or the campaign was reloaded
             if await store.reschedule(schedule.timing(campaign)):
@@ -392,7 +404,8 @@ class Deliverer:
     def _plan_rows(self, chats: list[tuple[Chat, dt.time | None]], now: dt.datetime
                    ) -> tuple[list[Due], dict[int, float | None]]:
         """For chats due at their push time (None) or a reminder's time: the rows due now,
-        and each chat's next time."""
+        and each chat's next time.
+        """
         campaign = self.services.campaign
         due = [Due(chat.chat_id, day,
                    schedule.day_ends_at(schedule.chat_zone(chat, campaign), campaign, day),
@@ -411,7 +424,8 @@ class Deliverer:
 
     async def tick(self) -> None:
         """Start a round; while a long broadcast drains, keep queueing the chats whose push
-        time comes meanwhile."""
+        time comes meanwhile.
+        """
         if not self._round.locked():
             await self.run_round()
         elif self._sending and not self._planning.locked():
@@ -419,7 +433,8 @@ class Deliverer:
 
     async def run_round(self) -> Summary | None:
         """One round; None at once if another round of this process is running, or another
-        process is the sender."""
+        process is the sender.
+        """
         if self._round.locked():
             return None
         async with self._round:
@@ -516,7 +531,8 @@ class Deliverer:
     async def _done_by(self, claimed: list[Delivery],
                        chats: dict[int, Chat]) -> set[tuple[int, int]]:
         """(chat, day) of the people among these private chats who already did the action
-        of their row (their push shows Undo; their reminder is not sent)."""
+        of their row (their push shows Undo; their reminder is not sent).
+        """
         campaign, by_day = self.services.campaign, defaultdict(list)
         for d in claimed:
             chat = chats.get(d.chat_id)
@@ -532,7 +548,8 @@ class Deliverer:
 
     async def _send_safely(self, job: _Job) -> Closed:
         """`_send`, but a bug on one row (not a Telegram answer) fails that row alone
-        instead of stopping the round with the row held as in flight."""
+        instead of stopping the round with the row held as in flight.
+        """
         try:
             return await self._send(job)
         except Exception:
@@ -581,7 +598,8 @@ class Deliverer:
     async def _render(self, delivery: Delivery, chat: Chat, done: bool,
                       taken: dict[str, int]) -> Reply | None:
         """The message for a row, in the chat's language; None if there is nothing to send.
-        `taken`: how many people did each action so far."""
+        `taken`: how many people did each action so far.
+        """
         services, campaign = self.services, self.services.campaign
         if delivery.announcement_id:
             announcement = await services.store.announcement(delivery.announcement_id)

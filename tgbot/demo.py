@@ -49,7 +49,8 @@ def add_demo_parser(commands: Any) -> None:
 
 class DemoClock:
     """Now, or the same time of day on `--date` in the campaign's zone (so `--date` is the
-    campaign's date, whatever the hour in UTC), moving forward as the demo runs."""
+    campaign's date, whatever the hour in UTC), moving forward as the demo runs.
+    """
 
     def __init__(self, date: dt.date | None, zone: dt.tzinfo) -> None:
         real = dt.datetime.now(dt.UTC)

@@ -67,7 +67,8 @@ class FaqMatcher:
 
     def rank(self, query: str) -> list[str]:
         """Every entry that shares a word with `query` (typos allowed), best first and in
-        their own order on a tie: for inline search, where a short list beats one guess."""
+        their own order on a tie: for inline search, where a short list beats one guess.
+        """
         known = [k for k in (self._known(w) for w in words(query)) if k]
         scores = {entry: sum(self.weights[k] for k in known if k in entry_words)
                   for entry, entry_words in self.vocabulary.items()}

@@ -50,7 +50,8 @@ _RLM = "\u200f"
 def telegram_code(code: str) -> str | None:
     """The language_code Telegram takes for a command menu: two lowercase letters (Filipino
     as Tagalog); None for a catalog it has no such code for (pt_BR), whose users get the
-    default menu."""
+    default menu.
+    """
     mapped = TELEGRAM_CODES.get(code, code)
     return mapped if re.fullmatch(r"[a-z]{2}", mapped) else None
 
@@ -149,7 +150,8 @@ class I18n:
 
     def negotiate(self, language_code: str | None) -> str:
         """Pick our language for a Telegram `language_code` (IETF tag): pt-BR -> pt (or pt_BR
-        when there is a catalog for it), tl -> fil."""
+        when there is a catalog for it), tl -> fil.
+        """
         if not language_code:
             return DEFAULT_LANGUAGE
         tag = language_code.replace("_", "-")
@@ -202,7 +204,8 @@ def tags(text: str) -> Counter[str]:
 
 def translation_problems(source: str, translated: str) -> list[str]:
     """Why a translation would break its reply: placeholders or tags other than the source's,
-    or HTML Telegram refuses. Empty when it is safe to send."""
+    or HTML Telegram refuses. Empty when it is safe to send.
+    """
     problems = []
     if set(placeholders(translated)) != set(placeholders(source)):
         problems.append(f"placeholders {sorted(placeholders(translated))} differ from "

@@ -44,7 +44,8 @@ def setup_logging(level: str, token: str, log_format: str = "text") -> None:
     """Log to stderr at `level`, with the token filter on the handler (so it sees every logger).
 
     `log_format` "json" writes one JSON object per line (python-json-logger) for log
-    collectors: time, level, logger, message, and the traceback when there is one."""
+    collectors: time, level, logger, message, and the traceback when there is one.
+    """
     handler = logging.StreamHandler()
     if log_format == "json":
         handler.setFormatter(JsonFormatter("%(levelname)s %(name)s %(message)s",

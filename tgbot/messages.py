@@ -225,7 +225,8 @@ def post_buttons(t: Translator, campaign: Campaign, action: Action, *, bot_usern
                  copy: bool) -> list[Row]:
     """A post for any platform: the text to copy (`copy`: a button that sends it, in private
     chats, where nobody else sees the answer), Telegram's share link, and X's composer as one
-    option among them (X is blocked where many readers live)."""
+    option among them (X is blocked where many readers live).
+    """
     post = post_text(t, campaign, action)
     link = campaign.website or f"https://t.me/{bot_username}?start=post"
     x = "https://x.com/intent/post?" + urlencode({"text": post}, quote_via=quote)
@@ -397,7 +398,8 @@ def announcement_progress(t: Translator, sent: int, total: int, finished: bool) 
 @dataclass(frozen=True)
 class Card:
     """One inline result: what the sharer sees (title, description), the message it sends,
-    and the phrases a query is matched against."""
+    and the phrases a query is matched against.
+    """
 
     id: str
     title: str
@@ -409,7 +411,8 @@ class Card:
 def inline_cards(t: Translator, campaign: Campaign, today: dt.date, action: Action | None, *,
                  taken: int, bot_username: str) -> list[Card]:
     """Today's action (before the campaign, the countdown), the invitation, then every FAQ
-    answer; each opens the bot through the `inline` deep link."""
+    answer; each opens the bot through the `inline` deep link.
+    """
     open_bot = [[open_bot_button(t, bot_username, INLINE)]]
     cards = []
     if action is not None:

@@ -66,7 +66,8 @@ def handling() -> object:
 
 def delivered(kind: str, outcome: str) -> None:
     """One outbox row done: kind push|announcement, outcome sent|retried|blocked|expired|
-    failed."""
+    failed.
+    """
     _DELIVERED.labels(kind, outcome).inc()
 
 

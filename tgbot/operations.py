@@ -1,5 +1,6 @@
 """What `tgbot status` prints: the instances on a database as their heartbeats tell it, who
-sends, the outbox backlog and the last push. Plain text for an operator's terminal."""
+sends, the outbox backlog and the last push. Plain text for an operator's terminal.
+"""
 
 from __future__ import annotations
 

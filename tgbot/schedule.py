@@ -56,7 +56,8 @@ def due_day(chat: Chat, campaign: Campaign, now: dt.datetime,
 def next_push(chat: Chat, campaign: Campaign, now: dt.datetime,
               at: dt.time | None = None) -> float | None:
     """The first push time (or time `at`) after `now`, as a UTC timestamp, on a campaign
-    day in the chat's zone; None when the campaign has no day left."""
+    day in the chat's zone; None when the campaign has no day left.
+    """
     zone, at = chat_zone(chat, campaign), at or push_time(chat, campaign)
     date = max(local_now(chat, campaign, now).date(), campaign.start_date)
     while date <= campaign.end_date:
@@ -75,7 +76,8 @@ def timing(campaign: Campaign) -> str:
 
 def day_ends_at(zone: dt.tzinfo, campaign: Campaign, day: int) -> float:
     """When a campaign day is over in a zone (a UTC timestamp): its action is for that day
-    only, so an outbox row of it expires then."""
+    only, so an outbox row of it expires then.
+    """
     date = campaign.date_of(day) + dt.timedelta(days=1)
     return dt.datetime.combine(date, dt.time(0), tzinfo=zone).timestamp()
 

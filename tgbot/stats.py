@@ -38,7 +38,8 @@ class Stats:
 async def collect(store: Store, campaign: Campaign, today: dt.date,
                   now: float | None = None) -> Stats:
     """The figures on `today`; `now` (a UTC timestamp, default the real time) tells which
-    pending rows of the last push have expired."""
+    pending rows of the last push have expired.
+    """
     stats = Stats()
     for kind, language, count in await store.subscribers():
         stats.subscribers[kind] += count

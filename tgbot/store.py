@@ -91,7 +91,8 @@ class Due(NamedTuple):
 @dataclass(frozen=True)
 class Closed:
     """What became of a claimed row: sent, failed, gone (chat blocked or deleted), expired,
-    skipped, or pending again (a retry, not before `not_before`)."""
+    skipped, or pending again (a retry, not before `not_before`).
+    """
 
     delivery: Delivery
     state: str
@@ -116,7 +117,8 @@ def _chat(row: tuple) -> Chat:
 def look_now() -> float:
     """A chat's next_push_at that says "look at it at once": negative, so it is due whatever
     the clock says, and different at each change, so a planner that read the chat before the
-    change cannot write over it."""
+    change cannot write over it.
+    """
     return -time.time()
 
 
@@ -192,7 +194,8 @@ class Store:
                              thread_id: int | None = None) -> bool:
         """Subscribe or unsubscribe; return False when the chat already was in that state.
 
-        A new subscription is looked at by the scheduler at once (`look_now`)."""
+        A new subscription is looked at by the scheduler at once (`look_now`).
+        """
         async with self._db.transaction() as tx:
             await tx.execute("INSERT INTO chats (chat_id, kind, created_on) VALUES (?, ?, ?) "
                              "ON CONFLICT (chat_id) DO NOTHING",
@@ -251,7 +254,8 @@ class Store:
 
     async def group_count(self, chat_id: int, edition: int, day: int) -> int:
         """How many people did a day's action in a group. Read when the counter is drawn, not
-        inside each press: presses committing at once could each miss the other."""
+        inside each press: presses committing at once could each miss the other.
+        """
         return (await self._db.fetch("SELECT COUNT(*) FROM group_presses WHERE chat_id = ? "
                                      "AND edition = ? AND day = ?", (chat_id, edition, day)))[0][0]
 
@@ -260,7 +264,8 @@ class Store:
     async def user_data(self, user_id: int) -> dict[str, object]:
         """Everything stored about one person (exactly what /forget deletes): their private
         chat's row, their completions, their "I did it" presses in groups, and how many daily
-        messages and announcements the outbox holds for them."""
+        messages and announcements the outbox holds for them.
+        """
         completions = await self._db.fetch("SELECT edition, action_id, completed_on FROM "
                                            "completions WHERE user_id = ? "
                                            "ORDER BY edition, completed_on", (user_id,))
@@ -321,7 +326,8 @@ class Store:
 
     async def action_takers(self, edition: int, action_ids: Iterable[str]) -> dict[str, int]:
         """How many people did each of these actions: a count, never who ("you are not
-        alone")."""
+        alone").
+        """
         ids = list(action_ids)
         if not ids:
             return {}
@@ -350,7 +356,8 @@ class Store:
 
     async def due_chats(self, now: float, limit: int) -> list[Chat]:
         """Subscribed chats the scheduler should look at now (an index range, however many
-        subscribers there are)."""
+        subscribers there are).
+        """
         rows = await self._db.fetch(f"SELECT {_CHAT_COLUMNS} FROM chats WHERE next_push_at <= ? "
                                     "ORDER BY next_push_at LIMIT ?", (now, limit))
         return [_chat(row) for row in rows]
@@ -366,7 +373,8 @@ class Store:
 
         A chat's rows of earlier days still pending are closed as expired: a day's action is
         for its day only. A chat whose settings changed since it was read (its next_push_at
-        is another now) keeps its new one."""
+        is another now) keeps its new one.
+        """
         by_time: dict[tuple[float | None, float | None], list[int]] = defaultdict(list)
         for chat_id, (read, at) in next_push.items():
             by_time[read, at].append(chat_id)
@@ -381,7 +389,8 @@ class Store:
 
     async def reschedule(self, timing: str) -> bool:
         """Look at every subscribed chat again if the push times were planned for another
-        campaign `timing` (dates, zone, time); return whether they were."""
+        campaign `timing` (dates, zone, time); return whether they were.
+        """
         async with self._db.transaction() as tx:
             planned = await tx.fetch("SELECT value FROM meta WHERE key = 'schedule'")
             if planned and planned[0][0] == timing:
@@ -398,7 +407,8 @@ class Store:
     async def set_reminder(self, chat_id: int, remind_at: str | None,
                            next_at: float | None = None) -> None:
         """Set a private chat's daily reminder (HH:MM local), first looked at `next_at`; None
-        stops it, and drops its reminders not sent yet."""
+        stops it, and drops its reminders not sent yet.
+        """
         async with self._db.transaction() as tx:
             if remind_at is None:
                 await tx.execute("DELETE FROM reminders WHERE chat_id = ?", (chat_id,))
@@ -426,7 +436,8 @@ class Store:
                              next_at: Mapping[int, float | None], now: float) -> int:
         """Queue the reminders that are due and move each looked-at reminder to its next
         time, in one transaction; return the rows added. Like `plan`: a chat's reminders of
-        earlier days still pending expire; a reminder changed meanwhile keeps its new time."""
+        earlier days still pending expire; a reminder changed meanwhile keeps its new time.
+        """
         async with self._db.transaction() as tx:
             added = 0
             for row in due:
@@ -481,7 +492,8 @@ class Store:
     async def enqueue_day(self, edition: int, day: int,
                           expires_at: Mapping[str | None, float], now: float) -> int:
         """One campaign day for every subscribed chat (`tgbot push --date`), each row
-        expiring at `expires_at[the chat's zone]`."""
+        expiring at `expires_at[the chat's zone]`.
+        """
         async with self._db.transaction() as tx:
             added = 0
             for zone, expiry in expires_at.items():
@@ -551,7 +563,8 @@ class Store:
 
     async def release_claims(self, owner: str) -> int:
         """Put back rows other senders left in flight (they died: the new holder of the
-        sender lock is the only sender); return how many."""
+        sender lock is the only sender); return how many.
+        """
         async with self._db.transaction() as tx:
             return sum([await tx.execute(f"UPDATE {table} SET state = 'pending' WHERE "
                                          "state = 'sending' AND claimed_by != ?", (owner,))
@@ -564,7 +577,8 @@ class Store:
 
     async def close_rows(self, results: Iterable[Closed], today: dt.date | None = None) -> None:
         """Close claimed rows in one transaction: 'sent', 'failed' (gave up), 'gone' (chat
-        blocked or deleted: it is unsubscribed), 'expired', 'skipped', or 'pending' again."""
+        blocked or deleted: it is unsubscribed), 'expired', 'skipped', or 'pending' again.
+        """
         async with self._db.transaction() as tx:
             for closed in results:
                 table, where, params = closed.delivery._where
@@ -630,7 +644,8 @@ class Store:
         organiser's message (chat id, message id, language) the sender keeps up to date.
 
         Pressing Send twice (or on a cancelled draft) queues nothing more; returns the rows
-        added. `now` is the bot's clock (a UTC timestamp), which the lifetime counts from."""
+        added. `now` is the bot's clock (a UTC timestamp), which the lifetime counts from.
+        """
         chat_id, message_id, language = status or (None, None, None)
         async with self._db.transaction() as tx:
             rows = await tx.fetch(
@@ -656,7 +671,8 @@ class Store:
 
     async def announcements_to_report(self) -> list[tuple[int, int, int, str | None, int | None]]:
         """(id, status chat, status message, language, sent when last reported) of each
-        announcement being sent whose organiser follows it."""
+        announcement being sent whose organiser follows it.
+        """
         return await self._db.fetch(
             "SELECT id, status_chat_id, status_message_id, status_language, reported FROM "
             "announcements WHERE state = 'sending' AND status_message_id IS NOT NULL ORDER BY id")
@@ -694,7 +710,8 @@ class Store:
 
     async def instances(self) -> list[tuple[str, float, float, bool, int, str | None]]:
         """(instance_id, started_at, heartbeat_at, sending, reply_lease, version), newest
-        heartbeat first."""
+        heartbeat first.
+        """
         rows = await self._db.fetch("SELECT instance_id, started_at, heartbeat_at, sending, "
                                     "reply_lease, version FROM instances "
                                     "ORDER BY heartbeat_at DESC")
@@ -719,7 +736,8 @@ class Store:
         """Make a checked campaign text the one every instance runs; return whether it is.
 
         `unless_superseded` (a start): a version published before and replaced since stays
-        replaced."""
+        replaced.
+        """
         async with self._db.transaction() as tx:
             current = await tx.fetch("SELECT version FROM published_campaign WHERE id = 1")
             if current and current[0][0] == version:
@@ -751,7 +769,8 @@ class Store:
 
     async def outbox_depth(self) -> dict[tuple[str, str], int]:
         """Rows of each outbox by state: {("push" | "announcement" | "reminder", state):
-        count}."""
+        count}.
+        """
         depth = {}
         for kind, table in zip(("push", "announcement", "reminder"), OUTBOX, strict=True):
             for state, count in await self._db.fetch(f"SELECT state, COUNT(*) FROM {table} "
@@ -762,7 +781,8 @@ class Store:
     async def oldest_waiting(self) -> tuple[float, str] | None:
         """The due time of the longest-waiting outbox row still to send, and what it belongs
         to ("push:EDITION:DAY", "reminder:EDITION:DAY" or "announcement:ID"); None when
-        nothing waits."""
+        nothing waits.
+        """
         waiting = "WHERE state IN ('pending', 'sending') AND due_at IS NOT NULL " \
                   "ORDER BY due_at LIMIT 1"
         found = []
@@ -812,7 +832,8 @@ class Store:
 
     async def last_push(self, edition: int, now: float) -> tuple[int, dict[str, int]] | None:
         """The latest campaign day with outbox rows, and its states ('paid': how many were
-        sent as paid broadcasts)."""
+        sent as paid broadcasts).
+        """
         row = await self._db.fetchone("SELECT MAX(day) FROM deliveries WHERE edition = ?",
                                       (edition,))
         day = row[0] if row else None
@@ -837,7 +858,8 @@ class Store:
 
     async def copy_to(self, target: Store, report: Callable[[int], None]) -> None:
         """Copy every row into an empty database of either kind; `report(rows)` hears the
-        progress. The caller compares `row_counts()` of both at the end."""
+        progress. The caller compares `row_counts()` of both at the end.
+        """
         copied = 0
         for table, order in TABLES.items():
             columns = await target._db.columns(table)

@@ -23,7 +23,8 @@ class ThrottledEdits:
     """Per message: edit now if the last edit is old enough, else once when it is.
 
     The interval counts from the moment the last edit was answered, so the next one reaches
-    Telegram at least `interval` after it, however slowly either request travels."""
+    Telegram at least `interval` after it, however slowly either request travels.
+    """
 
     def __init__(self, interval: float = 3.0) -> None:
         self.interval = interval
@@ -35,7 +36,8 @@ class ThrottledEdits:
         """Ask for `edit` of message `key` (chat id, message id); a newer one replaces it.
 
         The first caller for a message makes its edits, one after another, while later
-        callers only leave theirs to be made."""
+        callers only leave theirs to be made.
+        """
         self._pending[key] = edit
         if key in self._running:
             return

@@ -155,7 +155,7 @@ def check_language_code(code: str | None) -> str:
 
 
 def check_commands(commands: list[Any]) -> list[dict[str, str]]:
-    """setMyCommands' list: 1-32 chars of [a-z0-9_], descriptions 1-256 chars, at most 100."""
+    """SetMyCommands' list: 1-32 chars of [a-z0-9_], descriptions 1-256 chars, at most 100."""
     if len(commands) > 100:
         raise bad_request("too many commands specified")
     result = []

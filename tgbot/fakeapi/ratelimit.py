@@ -46,7 +46,8 @@ class RateLimiter:
 
         A paid broadcast (allow_paid_broadcast) "ignores broadcast limits" for 0.1 Star: up to
         PAID_PER_SECOND sends of any kind in a second; free sends stay within `per_second`
-        free sends (paid ones do not use up the free budget)."""
+        free sends (paid ones do not use up the free budget).
+        """
         if not self.active:
             return None
         chat_window = self._per_chat.setdefault(chat_id, deque())

@@ -196,7 +196,8 @@ class FakeBotAPI:
     def inline_query(self, user_id: int, query: str = "", *, language_code: str | None = None,
                      chat_type: str = "private") -> dict[str, Any]:
         """Someone types "@bot `query`" in a chat; a user the fake does not know is a
-        stranger who never started the bot. Returns the update."""
+        stranger who never started the bot. Returns the update.
+        """
         with self._state.lock:
             user = self._state.users.get(user_id) or {"id": user_id, "is_bot": False,
                                                       "first_name": "Stranger"}
@@ -205,14 +206,15 @@ class FakeBotAPI:
         return inject.inline_query(self._state, user, query, chat_type)
 
     def inline_answer(self, query_id: str) -> dict[str, Any] | None:
-        """answerInlineQuery's parameters for a query inline_query issued, None if
-        unanswered."""
+        """AnswerInlineQuery's parameters for a query inline_query issued, None if
+        unanswered.
+        """
         with self._state.lock:
             query = self._state.inline_queries.get(query_id)
             return dict(query.answer) if query and query.answer is not None else None
 
     def callback_answer(self, query_id: str) -> dict[str, Any] | None:
-        """answerCallbackQuery's parameters for a query press_button issued, None if unanswered."""
+        """AnswerCallbackQuery's parameters for a query press_button issued, None if unanswered."""
         with self._state.lock:
             query = self._state.callbacks.get(query_id)
             return dict(query.answer) if query and query.answer is not None else None

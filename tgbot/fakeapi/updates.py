@@ -99,7 +99,7 @@ class UpdateQueue:
 
 
 def get_updates(state: State, params: dict[str, Any]) -> list[dict[str, Any]]:
-    """getUpdates as the server does it; called with the state lock held (waits release it)."""
+    """GetUpdates as the server does it; called with the state lock held (waits release it)."""
     queue = state.updates
     if state.webhook is not None:
         raise ApiError(409, CONFLICT_WEBHOOK_ACTIVE)

@@ -137,7 +137,8 @@ async def completion_press(update: Update, context: BotContext) -> None:
 async def _edit_counter(context: BotContext, message: MaybeInaccessibleMessage,
                         action: Action) -> None:
     """Redraw a shared action message with the group's counter, counted now (after every
-    press that asked for this edit was committed)."""
+    press that asked for this edit was committed).
+    """
     campaign = context.campaign
     people = await context.store.group_count(message.chat.id, campaign.edition, action.day)
     taken = await context.store.action_takers(campaign.edition, [action.id])

@@ -33,7 +33,8 @@ async def on_error(update: object, context: BotContext) -> None:
 
 def _language_of(update: Update, context: BotContext) -> Translator:
     """The language Telegram says the person uses: with the database down, their stored
-    choice cannot be read, and an apology in a language they do not read is silence."""
+    choice cannot be read, and an apology in a language they do not read is silence.
+    """
     i18n = context.bot_data.i18n
     user = update.effective_user
     return i18n.get(i18n.negotiate(user.language_code if user else None))

@@ -60,7 +60,8 @@ async def faq_command(update: Update, context: BotContext) -> None:
 
 class AddressedToUs(filters.MessageFilter):
     """Text meant for the bot: anything in a private chat; in a group only a reply to one of
-    the bot's own messages or a mention of the bot itself, never talk between members."""
+    the bot's own messages or a mention of the bot itself, never talk between members.
+    """
 
     def __init__(self, services: Services) -> None:
         super().__init__(name="AddressedToUs")
@@ -80,7 +81,8 @@ class AddressedToUs(filters.MessageFilter):
 
 async def question(update: Update, context: BotContext) -> None:
     """Free text: the FAQ entry it asks about, or the list of what the bot can answer (in a
-    group, one line pointing to the private chat instead of the list)."""
+    group, one line pointing to the private chat instead of the list).
+    """
     message = update.effective_message
     text = (message.text or "") if message else ""
     mention = f"@{context.services.bot_username}"

@@ -1,7 +1,8 @@
 """Throttle one person who floods the bot; everyone else is served as usual (group -2).
 
 The gate runs first of all, before the chat's language is read from the database: a flood
-of a thousand presses costs no reads, only the one notice resolves a language."""
+of a thousand presses costs no reads, only the one notice resolves a language.
+"""
 
 from __future__ import annotations
 

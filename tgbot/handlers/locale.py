@@ -1,5 +1,6 @@
 """Resolve the chat's language once per update, before the feature handlers run (group -1,
-after the flood gate)."""
+after the flood gate).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from tgbot.context import BotContext
 
 async def resolve_locale(update: Update, context: BotContext) -> None:
     """The stored choice of the chat; at first contact, Telegram's hint, negotiated and stored.
-    Updates without a chat (inline queries) store nothing: their sender may be a stranger."""
+    Updates without a chat (inline queries) store nothing: their sender may be a stranger.
+    """
     services = context.services
     chat, user = update.effective_chat, update.effective_user
     if chat is None and user is not None:  # an inline query: read the person's choice only

@@ -73,7 +73,8 @@ async def stats(update: Update, context: BotContext) -> None:
 async def announce(update: Update, context: BotContext) -> None:
     """/announce [xx] [12h] TEXT: preview exactly as subscribers will see it, with Send /
     Cancel. `xx` reaches one language only; `12h` (or 90m, 2d) is how long the announcement
-    stays worth sending, instead of TGBOT_ANNOUNCEMENT_LIFETIME."""
+    stays worth sending, instead of TGBOT_ANNOUNCEMENT_LIFETIME.
+    """
     t, message, services = context.tr, update.effective_message, context.services
     text = message.text_html.split(maxsplit=1)[1] if len((message.text or "").split()) > 1 \
         else ""
@@ -137,7 +138,8 @@ async def announce_press(update: Update, context: BotContext) -> None:
 
 async def reload_command(update: Update, context: BotContext) -> None:
     """Re-read actions.yaml for every instance; a file with problems is refused and the
-    campaign stays as it was, everywhere."""
+    campaign stays as it was, everywhere.
+    """
     t = context.tr
     problems = await campaign_sync.reload(context.services)
     if problems:

@@ -1,5 +1,6 @@
 """/remind HH:MM, /remind off and "⏰ Remind me tonight": an opt-in daily reminder, in
-private chats only. The scheduler queues it in the outbox like the push (delivery.py)."""
+private chats only. The scheduler queues it in the outbox like the push (delivery.py).
+"""
 
 from __future__ import annotations
 

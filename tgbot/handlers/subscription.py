@@ -1,5 +1,6 @@
 """/subscribe, /unsubscribe and /settings (push time and time zone: buttons, a one-tap
-suggestion of the local zone, or typed: `/settings 21:30`, `/settings Manila`)."""
+suggestion of the local zone, or typed: `/settings 21:30`, `/settings Manila`).
+"""
 
 from __future__ import annotations
 
