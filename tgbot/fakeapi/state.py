@@ -61,10 +61,12 @@ class ChatState:
 
     @property
     def id(self) -> int:
+        """The chat's id."""
         return int(self.chat["id"])
 
     @property
     def type(self) -> str:
+        """The chat's type: private, group, supergroup or channel."""
         return str(self.chat["type"])
 
 
@@ -191,6 +193,7 @@ class State:
         return {"sender": self.bot_user}
 
     def user(self, user_id: int) -> dict[str, Any]:
+        """A user the test added; a clear KeyError for one it forgot to add."""
         try:
             return self.users[user_id]
         except KeyError:

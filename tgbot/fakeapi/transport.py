@@ -265,12 +265,15 @@ class Listener:
 
     @property
     def is_up(self) -> bool:
+        """Whether the fake listens (False between down() and up())."""
         return self._server is not None
 
     def track(self, sock: socket.socket) -> None:
+        """Remember an open connection, so down() can cut it."""
         with self._lock:
             self._connections.add(sock)
 
     def untrack(self, sock: socket.socket) -> None:
+        """Forget a connection that has closed."""
         with self._lock:
             self._connections.discard(sock)
