@@ -43,7 +43,7 @@ def _context(state: State, chat: ChatState, params: dict[str, Any]) -> dict[str,
     reply = params.get("reply_parameters")
     if reply:
         target = chat if reply.get("chat_id") in (None, chat.id) else state.chat(reply["chat_id"])
-        stored = target.messages.get(reply.get("message_id"))  # type: ignore[arg-type]
+        stored = target.messages.get(reply.get("message_id"))
         if stored is not None and not stored.deleted:
             content["reply_to_message"] = {k: v for k, v in stored.message.items()
                                            if k != "reply_to_message"}

@@ -139,10 +139,10 @@ class State:
                 if str(state.chat.get("username", "")).lower() == name and name:
                     return state
             raise bad_request("chat not found")
-        state = self.chats.get(chat_id)
-        if state is None:
+        found = self.chats.get(chat_id)
+        if found is None:
             raise bad_request("chat not found")
-        return state
+        return found
 
     def writable_chat(self, chat_id: int | str) -> ChatState:
         """A chat the bot may post in, else the server's 400/403 for that situation."""
