@@ -30,7 +30,7 @@ from tgbot.campaign import (
 )
 from tgbot.telegram_html import HtmlError, parse_html
 
-# Our own limits, chosen so every rendered message and button fits Telegram's with room to spare.
+# The shapes ids, commands, times, links and placeholders must have.
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
 FAQ_ID_RE = re.compile(r"^[a-z0-9_]{1,24}$")
 COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
@@ -38,7 +38,8 @@ TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 URL_RE = re.compile(r"^https://[^\s<>\"]+$")
 PLACEHOLDER_RE = re.compile(r"\{(\w+)\}")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
-IMAGE_MAX_BYTES = 10 * 1024 * 1024
+IMAGE_MAX_BYTES = 10 * 1024 * 1024  # Telegram's limit for a photo
+# Our own limits, chosen so every rendered message and button fits Telegram's with room to spare.
 BODY_LIMIT = 2000
 TITLE_LIMIT = 80
 LABEL_LIMIT = 40
@@ -96,6 +97,7 @@ def located_yaml(source: str) -> Any:
 
 
 def _located(node: yaml.Node, constructor: yaml.constructor.SafeConstructor) -> Any:
+    """Construct `node` as PyYAML would, keeping each mapping's and sequence's lines."""
     if isinstance(node, yaml.MappingNode):
         result = LocatedMap()
         result.line, result.key_lines, result.spans = node.start_mark.line + 1, {}, {}
@@ -139,6 +141,7 @@ class _Checker:
         return self.source.count("\n", 0, found) + 1
 
     def problem(self, line: int, message: str) -> None:
+        """Note a problem; all of them are reported together, sorted by line."""
         self.problems.append((line, message))
 
     def fields(self, data: Any, line: int, where: str, required: tuple[str, ...],
@@ -357,6 +360,7 @@ def _zone_suggestions(zone: str) -> list[str]:
 
 
 def _build(checker: _Checker, data: Any, path: Path) -> Campaign | None:
+    """The Campaign, or None when its settings are unusable (the problems say why)."""
     if data is None:
         checker.problem(1, "the file is empty: it needs the campaign, faq and actions sections")
         return None
@@ -376,6 +380,7 @@ def _build(checker: _Checker, data: Any, path: Path) -> Campaign | None:
 
 
 def _campaign_settings(checker: _Checker, data: Any, line: int) -> dict[str, Any] | None:
+    """The `campaign` section as Campaign's keyword arguments, or None if it has problems."""
     where = "campaign"
     section = checker.fields(data, line, where,
                              ("name", "edition", "start_date", "timezone", "push_time"),
@@ -435,6 +440,7 @@ def _campaign_settings(checker: _Checker, data: Any, line: int) -> dict[str, Any
 
 
 def _faq(checker: _Checker, data: Any, line: int) -> tuple[FaqEntry, ...]:
+    """The FAQ entries without problems; ids and commands must be unique and not the bot's."""
     if not isinstance(data, LocatedList) or not data:
         checker.problem(line, "'faq' must be a list of questions")
         return ()
@@ -478,6 +484,7 @@ def _faq(checker: _Checker, data: Any, line: int) -> tuple[FaqEntry, ...]:
 
 
 def _actions(checker: _Checker, data: Any, line: int, folder: Path) -> tuple[Action, ...]:
+    """The actions in day order; a day or an id twice, or a day missing, is a problem."""
     if not isinstance(data, LocatedList):
         checker.problem(line, "'actions' must be a list of the campaign's daily actions")
         return ()
@@ -501,6 +508,7 @@ def _actions(checker: _Checker, data: Any, line: int, folder: Path) -> tuple[Act
 
 
 def _action(checker: _Checker, data: Any, line: int, folder: Path) -> Action | None:
+    """One day's action, or None when a required part of it has problems."""
     where = f"action at line {line}"
     item = checker.fields(data, line, where, ("day", "id", "kind", "title", "body"),
                           ("links", "tweet", "letter", "image", "safer"))
@@ -536,6 +544,7 @@ def _action(checker: _Checker, data: Any, line: int, folder: Path) -> Action | N
 
 
 def _links(checker: _Checker, data: Any, line: int, where: str) -> tuple[Link, ...]:
+    """An action's link buttons, each with a label and an https:// URL."""
     if data is None:
         return ()
     if not isinstance(data, LocatedList):
@@ -557,6 +566,7 @@ def _links(checker: _Checker, data: Any, line: int, where: str) -> tuple[Link, .
 
 
 def _letter(checker: _Checker, data: Any, line: int, where: str) -> Letter | None:
+    """An action's letter (to, send, text), or None if it has none or it has problems."""
     if data is None:
         return None
     letter = checker.fields(data, line, f"letter in {where}", ("to", "send", "text"))
@@ -571,6 +581,7 @@ def _letter(checker: _Checker, data: Any, line: int, where: str) -> Letter | Non
 
 
 def _image(checker: _Checker, value: Any, line: int, folder: Path) -> Path | None:
+    """An action's image beside the file: a PNG or JPEG that Telegram accepts as a photo."""
     if value is None:
         return None
     path = folder / str(value)
