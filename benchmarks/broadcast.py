@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 from tests.helpers import postgres  # noqa: E402
 from tests.helpers.harness import WEBHOOK_SECRET, free_port  # noqa: E402
 from tgbot import messages  # noqa: E402
-from tgbot.campaign import load_campaign  # noqa: E402
+from tgbot.campaign_file import load_campaign  # noqa: E402
 from tgbot.fakeapi import FakeBotAPI  # noqa: E402
 from tgbot.i18n import I18n  # noqa: E402
 from tgbot.store import Store  # noqa: E402

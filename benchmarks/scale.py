@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.helpers import postgres  # noqa: E402
 from tgbot import schedule  # noqa: E402
-from tgbot.campaign import load_campaign  # noqa: E402
+from tgbot.campaign_file import load_campaign  # noqa: E402
 from tgbot.config import Settings  # noqa: E402
 from tgbot.context import Services  # noqa: E402
 from tgbot.delivery import Deliverer  # noqa: E402

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tgbot.campaign import CampaignError, load_campaign
+from tgbot.campaign_file import CampaignError, load_campaign
 from tgbot.telegram_html import parse_html
 
 ROOT = Path(__file__).resolve().parent.parent

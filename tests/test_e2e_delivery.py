@@ -29,7 +29,7 @@ from tests.helpers.harness import (
     subscribe_all,
 )
 from tgbot import metrics, schedule
-from tgbot.campaign import load_campaign
+from tgbot.campaign_file import load_campaign
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.store import Due, Store
 

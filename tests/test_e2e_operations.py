@@ -35,7 +35,7 @@ from tests.helpers.harness import (
     subscribe_all,
 )
 from tgbot import campaign_sync
-from tgbot.campaign import load_campaign
+from tgbot.campaign_file import load_campaign
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.i18n import I18n
 from tgbot.store import Store

@@ -27,7 +27,7 @@ from tests.helpers.harness import (
     sent_to,
     subscribe_all,
 )
-from tgbot.campaign import load_campaign
+from tgbot.campaign_file import load_campaign
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.stats import collect
 from tgbot.store import Store

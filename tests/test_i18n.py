@@ -12,7 +12,8 @@ from babel.dates import format_date, format_skeleton
 from babel.lists import format_list
 
 from tgbot import messages
-from tgbot.campaign import CAPTION_LIMIT, MESSAGE_LIMIT, load_campaign
+from tgbot.campaign import CAPTION_LIMIT, MESSAGE_LIMIT
+from tgbot.campaign_file import load_campaign
 from tgbot.catalogs import check_all
 from tgbot.extract import extract_campaign
 from tgbot.i18n import DEFAULT_LANGUAGE, I18n
@@ -80,7 +81,8 @@ def test_every_message_of_the_edition_is_valid_and_within_limits(code: str) -> N
         if action.letter:
             replies.append(messages.letter_message(t, CAMPAIGN, action))
     done = {a.id for a in CAMPAIGN.actions[:5]}
-    replies.append(messages.progress_message(t, CAMPAIGN, progress(CAMPAIGN, done, 7, "running")))
+    seventh = progress(CAMPAIGN, done, CAMPAIGN.date_of(7))
+    replies.append(messages.progress_message(t, CAMPAIGN, seventh))
     for reply in replies:
         visible = parse_html(reply.text).text
         assert 0 < len(visible) <= (CAPTION_LIMIT if reply.photo else MESSAGE_LIMIT), reply.text
@@ -148,7 +150,7 @@ def test_lists_and_their_plurals_follow_babel(code: str) -> None:
         items = [t.number(n) for n in range(1, count + 1)]
         assert t.join(items) == t.digits(format_list(items, locale=t.format_locale))
     for done in (set(), {a.id for a in CAMPAIGN.actions[1:]}, {CAMPAIGN.actions[0].id}):
-        result = progress(CAMPAIGN, done, 4, "running")
+        result = progress(CAMPAIGN, done, CAMPAIGN.date_of(4))
         text = messages.progress_message(t, CAMPAIGN, result).text
         left = [t.number(a.day) for a in result.left]
         line = messages.fill(t.ngettext("Still open: day {days}.", "Still open: days {days}.",
@@ -157,10 +159,10 @@ def test_lists_and_their_plurals_follow_babel(code: str) -> None:
         assert t.digits(format_list(left, locale=t.format_locale)) in line
     english = I18N.get("en")
     one = messages.progress_message(english, CAMPAIGN, progress(CAMPAIGN, set(CAMPAIGN.actions[
-        i].id for i in (1, 2)), 3, "running")).text
+        i].id for i in (1, 2)), CAMPAIGN.date_of(3))).text
     assert "Still open: day 1." in one
     assert "Still open: days 1, 2, 3 and 4." in messages.progress_message(
-        english, CAMPAIGN, progress(CAMPAIGN, set(), 4, "running")).text
+        english, CAMPAIGN, progress(CAMPAIGN, set(), CAMPAIGN.date_of(4))).text
 
 
 def test_persian_counter_is_right_for_every_number() -> None:

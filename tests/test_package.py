@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.harness import ACTIONS, ROOT, campaign_copy
-from tgbot.campaign import load_campaign
+from tgbot.campaign_file import load_campaign
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.i18n import I18n
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.harness import ROOT
-from tgbot.campaign import load_campaign
+from tgbot.campaign_file import load_campaign
 from tgbot.i18n import I18n
 
 CAMPAIGN = load_campaign(ROOT / "actions.yaml")

@@ -10,7 +10,7 @@ import pytest
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from tgbot import callbacks
-from tgbot.campaign import load_campaign
+from tgbot.campaign_file import load_campaign
 from tgbot.delivery import MAX_ATTEMPTS, outcome
 from tgbot.faq import FaqMatcher
 from tgbot.logsafe import RedactToken
@@ -74,10 +74,10 @@ def test_streak() -> None:
 
 def test_progress_counts_left_only_reached_days() -> None:
     ids = {a.day: a.id for a in CAMPAIGN.actions}
-    result = progress(CAMPAIGN, {ids[1], ids[2], ids[4]}, 5, "running")
+    result = progress(CAMPAIGN, {ids[1], ids[2], ids[4]}, CAMPAIGN.date_of(5))
     assert (result.done, result.total, result.streak) == (3, 23, 1)
     assert [a.day for a in result.left] == [3, 5]
-    after = progress(CAMPAIGN, {ids[1]}, None, "after")
+    after = progress(CAMPAIGN, {ids[1]}, CAMPAIGN.end_date + dt.timedelta(days=1))
     assert len(after.left) == 22
 
 

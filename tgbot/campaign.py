@@ -1,64 +1,38 @@
-"""The campaign file (`actions.yaml`): load it, check it, and answer which action is due when.
+"""The campaign model: its days, actions and FAQ, and what the bot asks of them.
 
-Organisers edit only this file, so every problem is reported as `FILE:LINE: message` and the
-bot refuses to start on a file with problems. Everything here is plain Python: no Telegram.
+Everything here is plain Python (no Telegram, no YAML): `campaign_file.load_campaign` builds a
+`Campaign` from `actions.yaml` after checking it, and the bot only ever reads these objects.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import re
 import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
-
-from tgbot.telegram_html import HtmlError, parse_html
 
 CAMPAIGN_DAYS = 23
 ACTION_KINDS = ("letter", "tweet", "share", "event", "learn")
-# What the bot fills into bodies, answers, letters, posts and safer ways (messages.fill).
-PLACEHOLDERS = ("edition", "start_date", "end_date", "website", "hashtag", "organiser")
 
 # Telegram's own limits (see the Bot API docs): text and captions in code points after parsing.
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
-# Our own limits, chosen so every rendered message and button fits Telegram's with room to spare.
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
-FAQ_ID_RE = re.compile(r"^[a-z0-9_]{1,24}$")
-COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
-TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-URL_RE = re.compile(r"^https://[^\s<>\"]+$")
-PLACEHOLDER_RE = re.compile(r"\{(\w+)\}")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
-IMAGE_MAX_BYTES = 10 * 1024 * 1024
-BODY_LIMIT = 2000
-TITLE_LIMIT = 80
-LABEL_LIMIT = 40
+# X's limit for a post, which the share button pre-fills.
 TWEET_LIMIT = 280
-LETTER_LIMIT = 3000
-SAFER_LIMIT = 400
-
-
-class CampaignError(Exception):
-    """The campaign file has problems; `problems` holds every `FILE:LINE: message` line."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
 class Link:
+    """A button under an action that opens a web page."""
+
     label: str
     url: str
 
 
 @dataclass(frozen=True)
 class Letter:
+    """A letter the supporter copies and sends: to whom, how to send it, and its text."""
+
     to: str
     send: str
     text: str
@@ -66,6 +40,8 @@ class Letter:
 
 @dataclass(frozen=True)
 class Action:
+    """One day's action; the optional parts add a post, a letter, an image or a safer way."""
+
     day: int
     id: str
     kind: str
@@ -80,6 +56,8 @@ class Action:
 
 @dataclass(frozen=True)
 class FaqEntry:
+    """A question with its own command and button; `also` lists more ways people ask it."""
+
     id: str
     command: str
     button: str
@@ -91,6 +69,8 @@ class FaqEntry:
 
 @dataclass(frozen=True)
 class Campaign:
+    """One edition of the campaign: its settings, FAQ and the action of each of its days."""
+
     name: str
     edition: int
     start_date: dt.date
@@ -105,16 +85,25 @@ class Campaign:
 
     @property
     def end_date(self) -> dt.date:
+        """The last day of the campaign."""
         return self.start_date + dt.timedelta(days=CAMPAIGN_DAYS - 1)
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
+        """The campaign's own time zone, for chats that have not chosen one."""
         return zoneinfo.ZoneInfo(self.timezone)
 
     def day_of(self, date: dt.date) -> int | None:
         """The campaign day (1..23) that `date` is, or None outside the campaign."""
         day = (date - self.start_date).days + 1
         return day if 1 <= day <= CAMPAIGN_DAYS else None
+
+    def reached(self, date: dt.date) -> int:
+        """The last campaign day open on `date`: 0 before the campaign, 23 once it is over.
+
+        Actions up to this day can be opened and done; later ones are not out yet.
+        """
+        return max(0, min((date - self.start_date).days + 1, CAMPAIGN_DAYS))
 
     def phase(self, date: dt.date) -> str:
         """"before", "running" or "after" the campaign on `date`."""
@@ -123,408 +112,30 @@ class Campaign:
         return "running" if date <= self.end_date else "after"
 
     def date_of(self, day: int) -> dt.date:
+        """The date of campaign day `day` (1 is the start date)."""
         return self.start_date + dt.timedelta(days=day - 1)
 
     def action_for_day(self, day: int) -> Action | None:
+        """The action of campaign day `day`, or None for a day without one."""
         return next((a for a in self.actions if a.day == day), None)
 
     def action_by_id(self, action_id: str) -> Action | None:
+        """The action named `action_id` (from a button press), or None if there is none."""
         return next((a for a in self.actions if a.id == action_id), None)
 
     def faq_by_id(self, faq_id: str) -> FaqEntry | None:
+        """The FAQ entry named `faq_id` (from a button press), or None if there is none."""
         return next((f for f in self.faq if f.id == faq_id), None)
 
+    def placeholders(self) -> dict[str, str | int | dt.date]:
+        """The raw value of every {placeholder} a campaign text may use, by name.
 
-# --- reading YAML with line numbers -------------------------------------------------------
-
-
-class _Map(dict):
-    """A YAML mapping that remembers the line of itself and of each key, and where in the
-    file each value is (character offsets), to point at a problem inside a long text.
-    """
-
-    line: int
-    key_lines: dict[str, int]
-    spans: dict[str, tuple[int, int]]
-
-
-class _Seq(list):
-    """A YAML sequence that remembers the line of itself and of each item."""
-
-    line: int
-    item_lines: list[int]
-
-
-class _BadValue(Exception):
-    """A value YAML can read but not construct, such as the date 2027-11-31."""
-
-    def __init__(self, line: int, message: str) -> None:
-        super().__init__(message)
-        self.line = line
-
-
-def _located(node: yaml.Node, constructor: yaml.constructor.SafeConstructor) -> Any:
-    if isinstance(node, yaml.MappingNode):
-        result = _Map()
-        result.line, result.key_lines, result.spans = node.start_mark.line + 1, {}, {}
-        for key_node, value_node in node.value:
-            key = str(constructor.construct_object(key_node, deep=True))
-            result[key] = _located(value_node, constructor)
-            result.key_lines[key] = key_node.start_mark.line + 1
-            result.spans[key] = (value_node.start_mark.index, value_node.end_mark.index)
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        seq = _Seq(_located(item, constructor) for item in node.value)
-        seq.line = node.start_mark.line + 1
-        seq.item_lines = [item.start_mark.line + 1 for item in node.value]
-        return seq
-    try:
-        return constructor.construct_object(node, deep=True)
-    except ValueError as error:  # the YAML timestamp resolver matched, datetime refused
-        raise _BadValue(node.start_mark.line + 1,
-                        f"'{node.value}' is not a real date ({error}); write an existing "
-                        "day as YYYY-MM-DD") from None
-
-
-class _Checker:
-    """Collects problems with their line numbers while turning YAML into dataclasses."""
-
-    def __init__(self, path: Path, source: str = "") -> None:
-        self.path = path
-        self.source = source
-        self.problems: list[tuple[int, str]] = []
-        self.placeholders: dict[str, int] = {}  # placeholder -> first line using it
-
-    def line_of(self, data: _Map, key: str, snippet: str) -> int:
-        """The file line where `snippet` first appears in the value of `key` (a block of text
-        spans many lines); the key's line when it cannot be found as written.
+        The one list of placeholders: the file checker accepts exactly these names, and the
+        replies format each value for the reader's language.
         """
-        start, end = data.spans.get(key, (0, 0))
-        found = self.source.find(snippet, start, end) if snippet else -1
-        if found < 0:
-            return data.key_lines.get(key, data.line)
-        return self.source.count("\n", 0, found) + 1
-
-    def problem(self, line: int, message: str) -> None:
-        self.problems.append((line, message))
-
-    def fields(self, data: Any, line: int, where: str, required: tuple[str, ...],
-               optional: tuple[str, ...] = ()) -> _Map | None:
-        """Check that `data` is a mapping with exactly the known keys; report the rest."""
-        if not isinstance(data, _Map):
-            self.problem(line, f"{where} must be a mapping")
-            return None
-        for key in data:
-            if key not in required and key not in optional:
-                known = ", ".join(required + optional)
-                self.problem(data.key_lines[key], f"unknown field '{key}' in {where} "
-                                                  f"(known fields: {known})")
-        for key in required:
-            if key not in data:
-                self.problem(data.line, f"missing field '{key}' in {where}")
-        return data
-
-    def text(self, data: _Map, key: str, where: str, *, limit: int, html: bool = False,
-             required: bool = True, filled: bool = False) -> str | None:
-        """A string field: present, non-empty, within `limit` visible characters, valid HTML.
-
-        Only `filled` texts may use {placeholders}; anywhere else they would reach users as
-        written.
-        """
-        line = data.key_lines.get(key, data.line)
-        value = data.get(key)
-        if value is None:
-            if required and key in data:
-                self.problem(line, f"'{key}' in {where} must not be empty")
-            return None
-        if not isinstance(value, str) or not value.strip():
-            self.problem(line, f"'{key}' in {where} must be non-empty text")
-            return None
-        value = value.strip()
-        visible = value
-        self.check_placeholders(data, key, where, value, filled=filled)
-        if html:
-            try:
-                parse_html(value)
-                visible = parse_html(_fill_sample_placeholders(value)).text
-            except HtmlError as error:
-                reason, snippet = _html_problem(str(error), value)
-                self.problem(self.line_of(data, key, snippet),
-                             f"'{key}' in {where} is not valid Telegram HTML: {reason}")
-                return value
-        if len(visible) > limit:
-            self.problem(line, f"'{key}' in {where} is {len(visible)} characters; "
-                               f"the limit is {limit}")
-        return value
-
-    def check_placeholders(self, data: _Map, key: str, where: str, value: str, *,
-                           filled: bool) -> None:
-        """Every {placeholder} is one the bot fills in here (`filled` texts only), spelt right
-        and closed; each is reported at its own line.
-        """
-        for match in PLACEHOLDER_RE.finditer(value):
-            name, line = match[1], self.line_of(data, key, match[0])
-            if name in PLACEHOLDERS:
-                self.placeholders.setdefault(name, line)
-            if not filled:
-                self.problem(line, f"unknown placeholder {match[0]} in '{key}' of {where} "
-                                   "(known here: none; placeholders are filled in only in "
-                                   "bodies, answers, letters, posts and safer ways)")
-            elif name not in PLACEHOLDERS:
-                close = difflib.get_close_matches(name, PLACEHOLDERS, n=1)
-                hint = f"did you mean {{{close[0]}}}? " if close else ""
-                known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
-                self.problem(line, f"unknown placeholder {match[0]} in '{key}' of {where} "
-                                   f"({hint}known: {known})")
-        blanked = PLACEHOLDER_RE.sub(lambda m: " " * len(m[0]), value)
-        for match in re.finditer(r"[{}]", blanked):
-            if match[0] == "{":
-                snippet = re.match(r"\{[^\s{}]*", value[match.start():])[0]
-            else:
-                snippet = re.search(r"\S*\}$", value[:match.end()])[0]
-            self.problem(self.line_of(data, key, snippet),
-                         f"'{key}' in {where}: '{snippet}' is not a placeholder; write one as "
-                         "{name}, with both braces (e.g. {edition})")
-
-
-def _html_problem(error: str, value: str) -> tuple[str, str]:
-    """TDLib's complaint without its byte offset, and the text where the problem starts."""
-    reason = error.removeprefix("Can't parse entities: ")
-    offset = re.search(r" at byte offset (\d+)", reason)
-    reason = re.sub(r" at byte offset \d+", "", reason)
-    if offset:
-        start = len(value.encode("utf-8")[:int(offset[1])].decode("utf-8", "ignore"))
-    else:
-        tag = re.search(r'start tag "([^"]+)"', reason)
-        start = value.lower().rfind("<" + tag[1].lower()) if tag else -1
-    if start < 0:
-        return reason, ""
-    return reason, value[start:].split("\n", 1)[0][:40]
-
-
-def _fill_sample_placeholders(text: str) -> str:
-    """Put sample values in the placeholders so the HTML and length can be judged."""
-    sample = {"edition": "2027", "start_date": "1 November 2027", "end_date": "23 November 2027",
-              "website": "https://example.org/", "hashtag": "#NoImpunity", "organiser": "IFEX"}
-    for name, value in sample.items():
-        text = text.replace("{" + name + "}", value)
-    return text
-
-
-def load_campaign(path: str | Path) -> Campaign:
-    """Read and check a campaign file; raise CampaignError listing every problem."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise CampaignError([f"{path}: cannot read the file: {error.strerror}"]) from None
-    try:
-        source = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw[:error.start].count(b"\n") + 1
-        raise CampaignError([f"{path}:{line}: not UTF-8 text (byte 0x{raw[error.start]:02x}); "
-                             "save the file as UTF-8"]) from None
-    return parse_campaign(source, path)
-
-
-def parse_campaign(source: str, path: Path) -> Campaign:
-    """Check a campaign's text as if read from `path` (problems name it; images are found
-    beside it); raise CampaignError listing every problem.
-    """
-    try:
-        node = yaml.compose(source, Loader=yaml.SafeLoader)
-        data = _located(node, yaml.SafeLoader("")) if node is not None else None
-    except yaml.YAMLError as error:
-        line, reason = yaml_problem(error, source)
-        raise CampaignError([f"{path}:{line}: {reason}"]) from None
-    except _BadValue as error:
-        raise CampaignError([f"{path}:{error.line}: {error}"]) from None
-    checker = _Checker(path, source)
-    campaign = _build(checker, data, path)
-    if checker.problems or campaign is None:
-        lines = sorted(checker.problems or [(1, "the file is empty")])
-        raise CampaignError([f"{path}:{line}: {message}" for line, message in lines])
-    return campaign
-
-
-# PyYAML's complaints, in the words of someone editing the file (the first match wins).
-_YAML_PROBLEMS = (
-    ("found character '\\t'", "a tab character: indent with spaces only"),
-    ("mapping values are not allowed", "a ': ' inside a value: put that text in quotes "
-                                       "(\"...\"), or use a block (key: |) on its own lines"),
-    ("found unexpected end of stream", "a quote or bracket opened here is never closed"),
-    ("could not find expected ':'", "this line is neither 'key: value' nor a list item "
-                                    "('- ...'): check its indentation and colon"),
-    ("expected <block end>", "the indentation does not match the lines around it"),
-    ("did not find expected key", "the indentation does not match the lines around it"),
-    ("did not find expected '-' indicator", "a list item must start with '- ' at the same "
-                                            "indentation as the items before it"),
-    ("expected ',' or ']'", "a list in [brackets] opened here is not closed with ]"),
-    ("expected ',' or '}'", "a mapping in {braces} opened here is not closed with }"),
-    ("found undefined alias", "'*' starts a YAML alias: put text starting with * in quotes"),
-    ("found character '@'", "a value cannot start with @ or `: put it in quotes"),
-    ("found character '`'", "a value cannot start with @ or `: put it in quotes"),
-)
-
-
-_OPENED_EARLIER = ("found unexpected end of stream", "expected ',' or ']'", "expected ',' or '}'")
-
-
-def yaml_problem(error: yaml.YAMLError, source: str) -> tuple[int, str]:
-    """The line and a plain explanation of a YAML syntax error (PyYAML's words in brackets)."""
-    problem = str(getattr(error, "problem", None) or error)
-    context = str(getattr(error, "context", None) or "")
-    mark = getattr(error, "problem_mark", None)
-    words = f"{context} {problem}".strip()
-    if mark is not None:
-        # A quote left open swallows the next lines, and PyYAML complains further down.
-        first = getattr(getattr(error, "context_mark", None), "line", mark.line)
-        lines = source.split("\n")
-        for number in range(first, min(mark.line + 1, len(lines))):
-            line = lines[number].split(" #")[0]
-            if line.count('"') % 2 and not line.lstrip().startswith("#"):
-                return number + 1, ("YAML syntax error: a quote opened on this line is never "
-                                    f"closed ({problem})")
-    for pattern, plain in _YAML_PROBLEMS:
-        if pattern in words:
-            if pattern in _OPENED_EARLIER:  # PyYAML notices at the end: name where it opened
-                mark = getattr(error, "context_mark", None) or mark
-            return (mark.line + 1 if mark else 1), f"YAML syntax error: {plain} ({problem})"
-    return (mark.line + 1 if mark else 1), f"YAML syntax error: {problem}"
-
-
-def _zone_suggestions(zone: str) -> list[str]:
-    """IANA names close to what was written: "Toronto" -> America/Toronto."""
-    names = sorted(zoneinfo.available_timezones())
-    wanted = zone.strip().replace(" ", "_").lower()
-    same_city = [n for n in names if n.lower().rsplit("/", 1)[-1] == wanted]
-    if same_city:
-        return same_city[:3]
-    cities = {n.lower().rsplit("/", 1)[-1]: n for n in names}
-    close = difflib.get_close_matches(wanted, list(cities), n=3, cutoff=0.7)
-    close_names = difflib.get_close_matches(zone, names, n=3, cutoff=0.8)
-    return list(dict.fromkeys([cities[c] for c in close] + close_names))[:3]
-
-
-def _build(checker: _Checker, data: Any, path: Path) -> Campaign | None:
-    if data is None:
-        checker.problem(1, "the file is empty: it needs the campaign, faq and actions sections")
-        return None
-    top = checker.fields(data, 1, "the campaign file", ("campaign", "faq", "actions"))
-    if top is None:
-        return None
-    settings = _campaign_settings(checker, top.get("campaign"), top.key_lines.get("campaign", 1))
-    faq = _faq(checker, top.get("faq"), top.key_lines.get("faq", 1))
-    actions = _actions(checker, top.get("actions"), top.key_lines.get("actions", 1),
-                       path.parent)
-    if settings is None:
-        return None
-    if "organiser" in checker.placeholders and not settings["organiser"]:
-        checker.problem(checker.placeholders["organiser"], "{organiser} is used, but the "
-                        "'campaign' section names no 'organiser'")
-    return Campaign(faq=faq, actions=actions, source=path, **settings)
-
-
-def _campaign_settings(checker: _Checker, data: Any, line: int) -> dict | None:
-    where = "campaign"
-    section = checker.fields(data, line, where,
-                             ("name", "edition", "start_date", "timezone", "push_time"),
-                             ("website", "hashtag", "organiser"))
-    if section is None:
-        return None
-    lines = section.key_lines
-    edition = section.get("edition")
-    if not isinstance(edition, int) or not 2000 <= edition <= 2100:
-        checker.problem(lines.get("edition", section.line), "'edition' must be a year, e.g. 2027")
-        edition = None
-    start = section.get("start_date")
-    if not isinstance(start, dt.date) or isinstance(start, dt.datetime):
-        checker.problem(lines.get("start_date", section.line),
-                        "'start_date' must be a date written YYYY-MM-DD")
-        start = None
-    elif edition is not None:
-        end = start + dt.timedelta(days=CAMPAIGN_DAYS - 1)
-        if start.year != edition or end.year != edition:
-            checker.problem(lines["start_date"], f"the campaign ({start} to {end}) must fall "
-                                                 f"within the edition year {edition}")
-    zone = section.get("timezone")
-    try:
-        zoneinfo.ZoneInfo(str(zone))
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        nearest = _zone_suggestions(str(zone))
-        hint = (f"did you mean {' or '.join(nearest)}?" if nearest
-                else "use an IANA name such as Europe/Paris")
-        checker.problem(lines.get("timezone", section.line),
-                        f"unknown time zone '{zone}' ({hint})")
-        zone = None
-    push = section.get("push_time")
-    match = TIME_RE.match(str(push)) if isinstance(push, str) else None
-    if isinstance(push, int) and not isinstance(push, bool) and 0 <= push < 24 * 60:
-        hours, minutes = divmod(push, 60)
-        checker.problem(lines["push_time"],
-                        f"'push_time: {hours}:{minutes:02d}' without quotes is a number to "
-                        f"YAML ({push}, minutes in base 60); write it in quotes: "
-                        f"push_time: \"{hours:02d}:{minutes:02d}\"")
-    elif match is None:
-        checker.problem(lines.get("push_time", section.line),
-                        f"'push_time' must be a time written HH:MM in quotes "
-                        f"(e.g. \"09:00\"), not {push!r}")
-    for key in ("website",):
-        url = section.get(key)
-        if url is not None and not (isinstance(url, str) and URL_RE.match(url)):
-            checker.problem(lines[key], f"'{key}' must be an https:// URL")
-    hashtag = section.get("hashtag", "")
-    if hashtag and not re.match(r"^#\w+$", str(hashtag)):
-        checker.problem(lines["hashtag"], "'hashtag' must look like #Word")
-    name = checker.text(section, "name", where, limit=TITLE_LIMIT)
-    if None in (edition, start, zone, match, name):
-        return None
-    return {"name": name, "edition": edition, "start_date": start, "timezone": zone,
-            "push_time": dt.time(int(match[1]), int(match[2])),
-            "website": section.get("website", ""), "hashtag": hashtag or "",
-            "organiser": str(section.get("organiser", ""))}
-
-
-def _faq(checker: _Checker, data: Any, line: int) -> tuple[FaqEntry, ...]:
-    if not isinstance(data, _Seq) or not data:
-        checker.problem(line, "'faq' must be a list of questions")
-        return ()
-    entries, seen_ids, seen_commands = [], set(), set()
-    for item, item_line in zip(data, data.item_lines, strict=True):
-        where = f"faq entry at line {item_line}"
-        entry = checker.fields(item, item_line, where,
-                               ("id", "command", "button", "question", "description", "answer"),
-                               ("also",))
-        if entry is None:
-            continue
-        lines = entry.key_lines
-        faq_id, command = str(entry.get("id", "")), str(entry.get("command", ""))
-        if not FAQ_ID_RE.match(faq_id):
-            checker.problem(lines.get("id", item_line),
-                            f"faq id '{faq_id}' must be 1-24 of a-z 0-9 _")
-        elif faq_id in seen_ids:
-            checker.problem(lines["id"], f"duplicate faq id '{faq_id}'")
-        if not COMMAND_RE.match(command):
-            checker.problem(lines.get("command", item_line),
-                            f"command '{command}' must be 1-32 of a-z 0-9 _ (Telegram's rule)")
-        elif command in seen_commands or command in RESERVED_COMMANDS:
-            checker.problem(lines["command"], f"command /{command} is already taken")
-        seen_ids.add(faq_id)
-        seen_commands.add(command)
-        also = entry.get("also", [])
-        if not isinstance(also, list) or not all(isinstance(a, str) and a for a in also):
-            checker.problem(lines.get("also", item_line), "'also' must be a list of phrases")
-            also = []
-        texts = {
-            "button": checker.text(entry, "button", where, limit=LABEL_LIMIT),
-            "question": checker.text(entry, "question", where, limit=200),
-            "description": checker.text(entry, "description", where, limit=256),
-            "answer": checker.text(entry, "answer", where, limit=MESSAGE_LIMIT - 200, html=True,
-                                   filled=True),
-        }
-        if None not in texts.values():
-            entries.append(FaqEntry(id=faq_id, command=command, also=tuple(also), **texts))
-    return tuple(entries)
+        return {"edition": self.edition, "start_date": self.start_date,
+                "end_date": self.end_date, "website": self.website, "hashtag": self.hashtag,
+                "organiser": self.organiser}
 
 
 # Commands the bot itself owns; a FAQ entry cannot take them.
@@ -532,112 +143,3 @@ RESERVED_COMMANDS = frozenset({
     "start", "help", "faq", "today", "actions", "action", "progress", "subscribe",
     "unsubscribe", "settings", "language", "mydata", "forget", "stats", "announce", "reload",
 })
-
-
-def _actions(checker: _Checker, data: Any, line: int, folder: Path) -> tuple[Action, ...]:
-    if not isinstance(data, _Seq):
-        checker.problem(line, "'actions' must be a list of the campaign's daily actions")
-        return ()
-    actions: dict[int, Action] = {}
-    seen_ids: set[str] = set()
-    for item, item_line in zip(data, data.item_lines, strict=True):
-        action = _action(checker, item, item_line, folder)
-        if action is None:
-            continue
-        if action.day in actions:
-            checker.problem(item_line, f"day {action.day} appears twice")
-        if action.id in seen_ids:
-            checker.problem(item_line, f"duplicate action id '{action.id}'")
-        actions[action.day] = action
-        seen_ids.add(action.id)
-    missing = [str(d) for d in range(1, CAMPAIGN_DAYS + 1) if d not in actions]
-    if missing and len(actions) == len(data):
-        checker.problem(line, f"no action for day {', '.join(missing)} "
-                              f"(the campaign has {CAMPAIGN_DAYS} days)")
-    return tuple(actions[d] for d in sorted(actions))
-
-
-def _action(checker: _Checker, data: Any, line: int, folder: Path) -> Action | None:
-    where = f"action at line {line}"
-    item = checker.fields(data, line, where, ("day", "id", "kind", "title", "body"),
-                          ("links", "tweet", "letter", "image", "safer"))
-    if item is None:
-        return None
-    lines = item.key_lines
-    day, action_id, kind = item.get("day"), str(item.get("id", "")), item.get("kind")
-    ok = True
-    if not isinstance(day, int) or not 1 <= day <= CAMPAIGN_DAYS:
-        checker.problem(lines.get("day", line),
-                        f"'day' must be a number from 1 to {CAMPAIGN_DAYS}")
-        ok = False
-    if not ID_RE.match(action_id):
-        checker.problem(lines.get("id", line),
-                        f"action id '{action_id}' must be 1-24 of a-z 0-9 - (starting a-z 0-9)")
-        ok = False
-    if kind not in ACTION_KINDS:
-        checker.problem(lines.get("kind", line),
-                        f"unknown kind '{kind}' (one of: {', '.join(ACTION_KINDS)})")
-        ok = False
-    title = checker.text(item, "title", where, limit=TITLE_LIMIT)
-    body = checker.text(item, "body", where, limit=BODY_LIMIT, html=True, filled=True)
-    tweet = checker.text(item, "tweet", where, limit=TWEET_LIMIT, required=False, filled=True)
-    safer = checker.text(item, "safer", where, limit=SAFER_LIMIT, required=False, filled=True)
-    links = _links(checker, item.get("links"), lines.get("links", line), where)
-    letter = _letter(checker, item.get("letter"), lines.get("letter", line), where)
-    if kind == "letter" and "letter" not in item:
-        checker.problem(line, f"{where}: a letter action needs a 'letter' with to, send and text")
-    image = _image(checker, item.get("image"), lines.get("image", line), folder)
-    if not ok or title is None or body is None:
-        return None
-    return Action(day=day, id=action_id, kind=kind, title=title, body=body, links=links,
-                  tweet=tweet, letter=letter, image=image, safer=safer)
-
-
-def _links(checker: _Checker, data: Any, line: int, where: str) -> tuple[Link, ...]:
-    if data is None:
-        return ()
-    if not isinstance(data, _Seq):
-        checker.problem(line, f"'links' in {where} must be a list")
-        return ()
-    links = []
-    for item, item_line in zip(data, data.item_lines, strict=True):
-        link = checker.fields(item, item_line, f"link in {where}", ("label", "url"))
-        if link is None:
-            continue
-        label = checker.text(link, "label", f"link in {where}", limit=LABEL_LIMIT)
-        url = link.get("url")
-        if not isinstance(url, str) or not URL_RE.match(url):
-            checker.problem(link.key_lines.get("url", item_line),
-                            f"'{url}' is not an https:// URL")
-        elif label:
-            links.append(Link(label=label, url=url))
-    return tuple(links)
-
-
-def _letter(checker: _Checker, data: Any, line: int, where: str) -> Letter | None:
-    if data is None:
-        return None
-    letter = checker.fields(data, line, f"letter in {where}", ("to", "send", "text"))
-    if letter is None:
-        return None
-    to = checker.text(letter, "to", f"letter in {where}", limit=200)
-    send = checker.text(letter, "send", f"letter in {where}", limit=300)
-    text = checker.text(letter, "text", f"letter in {where}", limit=LETTER_LIMIT, filled=True)
-    if to is None or send is None or text is None:
-        return None
-    return Letter(to=to, send=send, text=text)
-
-
-def _image(checker: _Checker, value: Any, line: int, folder: Path) -> Path | None:
-    if value is None:
-        return None
-    path = folder / str(value)
-    if path.suffix.lower() not in IMAGE_SUFFIXES:
-        checker.problem(line, f"image '{value}' must be a PNG or JPEG file")
-    elif not path.is_file():
-        checker.problem(line, f"image '{value}' not found (looked for {path})")
-    elif path.stat().st_size > IMAGE_MAX_BYTES:
-        checker.problem(line, f"image '{value}' is over Telegram's 10 MB photo limit")
-    else:
-        return path
-    return None

@@ -19,7 +19,7 @@ import hashlib
 import logging
 
 from tgbot import metrics
-from tgbot.campaign import CampaignError, parse_campaign
+from tgbot.campaign_file import CampaignError, parse_campaign
 from tgbot.context import Services
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ template someone forgot to refresh is caught too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,11 +29,13 @@ REFRESH = "run pybabel extract, then pybabel update; see README, For translators
 
 
 def read_catalog(path: Path, locale: str | None = None) -> Catalog:
+    """Read one `.po` or `.pot` file (`locale` makes Babel know its plural forms)."""
     with path.open("rb") as handle:
         return read_po(handle, locale=locale)
 
 
-def _msgid(message_id: str | tuple[str, ...]) -> str:
+def _msgid(message_id: str | Sequence[str]) -> str:
+    """The msgid a message is looked up by: the singular of a plural message."""
     return message_id if isinstance(message_id, str) else message_id[0]
 
 
@@ -74,8 +76,9 @@ def _stale(path: Path, catalog: Catalog, fresh: dict[str, str]) -> list[str]:
 
 
 def check_catalog(po_path: Path, fresh: dict[str, str]) -> tuple[list[str], int]:
-    """Every problem of one language's catalog as `FILE:LINE: message`, and how many of the
-    messages in use it translates.
+    """Check one language's catalog against the messages in use.
+
+    Returns every problem as `FILE:LINE: message`, and how many of those messages it translates.
     """
     code = po_path.parent.parent.name
     catalog = read_catalog(po_path, code)
@@ -86,13 +89,14 @@ def check_catalog(po_path: Path, fresh: dict[str, str]) -> tuple[list[str], int]
             problems.append(f"{po_path}: missing {message_id[:60]!r} (used at {where}; "
                             f"{REFRESH})")
             continue
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        string = message.string  # one translation, or one per plural form
+        strings = (string,) if isinstance(string, str) else tuple(string or ("",))
         if message.fuzzy or not all(s and s.strip() for s in strings):
             problems.append(f"{po_path}:{message.lineno}: not translated"
                             f"{' (fuzzy)' if message.fuzzy else ''}: {message_id[:60]!r}")
             continue
         translated += 1
-        source = message.id[-1] if isinstance(message.id, tuple) else message.id
+        source = message.id if isinstance(message.id, str) else message.id[-1]
         for string in strings:
             problems += [f"{po_path}:{message.lineno}: {problem}"
                          for problem in translation_problems(source, string)]
@@ -101,6 +105,7 @@ def check_catalog(po_path: Path, fresh: dict[str, str]) -> tuple[list[str], int]
 
 def check_all(locales_dir: Path, campaign: Path,
               languages: Iterable[str] | None = None) -> Report:
+    """Check the template and every language's catalog (or only `languages`)."""
     found = discover_languages(locales_dir)
     fresh = fresh_messages(campaign)
     template = locales_dir / f"{DOMAIN}.pot"

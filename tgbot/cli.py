@@ -22,7 +22,7 @@ from telegram.ext import ExtBot
 from tgbot import __version__, messages, operations, stats
 from tgbot.backends import DatabaseError, is_postgres_url, redact_url
 from tgbot.bot import build_bot
-from tgbot.campaign import CampaignError, load_campaign
+from tgbot.campaign_file import CampaignError, load_campaign
 from tgbot.catalogs import check_all
 from tgbot.config import (
     PUBLIC_API_URL,

@@ -34,6 +34,8 @@ def shipped_locales() -> Path:
 
 @dataclass
 class Settings:
+    """Everything the bot is configured with: environment variables, then command-line flags."""
+
     token: str = ""
     api_url: str = PUBLIC_API_URL
     db: str = "./tgbot.sqlite3"
@@ -58,6 +60,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Settings from the TGBOT_* variables of `env` (the process's environment if None)."""
         env = dict(os.environ if env is None else env)
         settings = cls()
         settings.token = env.get("TGBOT_TOKEN", "").strip()
@@ -80,6 +83,7 @@ class Settings:
         return settings
 
     def check_token(self) -> None:
+        """Refuse to start without a token that looks like BotFather's, before any request."""
         if not self.token:
             raise ConfigError("no bot token: set TGBOT_TOKEN (or --token) to the token "
                               "BotFather gave you")
@@ -89,8 +93,10 @@ class Settings:
 
 
     def check_rate(self) -> None:
-        """Above Telegram's free 30 messages a second only with paid broadcasts, which cost
-        Stars and so are turned on explicitly.
+        """Refuse a rate Telegram would not allow.
+
+        Above Telegram's free 30 messages a second only with paid broadcasts, which cost Stars
+        and so are turned on explicitly.
         """
         if self.rate > FREE_RATE and not self.paid_broadcast:
             raise ConfigError(f"TGBOT_RATE={self.rate:g} is above Telegram's free {FREE_RATE} "
@@ -155,6 +161,7 @@ def parse_port(value: str) -> int | None:
 
 
 def parse_log_format(value: str) -> str:
+    """TGBOT_LOG_FORMAT as "text" (the default) or "json"; anything else is refused."""
     value = value.strip().lower() or "text"
     if value not in ("text", "json"):
         raise ConfigError(f"TGBOT_LOG_FORMAT must be text or json, not {value!r}")

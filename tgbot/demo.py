@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from tgbot.app import ALLOWED_UPDATES, build_application
-from tgbot.campaign import Campaign, load_campaign
+from tgbot.campaign import Campaign
+from tgbot.campaign_file import load_campaign
 from tgbot.config import Settings
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.i18n import TELEGRAM_CODES

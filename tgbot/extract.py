@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO, Any
 
-import yaml
-
-from tgbot.campaign import _located
+from tgbot.campaign_file import LocatedMap, located_yaml
 
 # What is translatable, per section: the keys whose values reach users.
 FAQ_TEXTS = ("button", "question", "description", "also", "answer")
@@ -22,10 +20,11 @@ LETTER_TEXTS = ("to", "send", "text")
 def extract_campaign(fileobj: IO[bytes], keywords: Any, comment_tags: Any,
                      options: dict[str, Any]) -> Iterator[tuple[int, str, str, list[str]]]:
     """Yield (line, funcname, message, comments) for every user-visible text of the campaign."""
-    node = yaml.compose(fileobj.read().decode("utf-8"), Loader=yaml.SafeLoader)
-    data = _located(node, yaml.SafeLoader("")) if node is not None else {}
-    campaign = data.get("campaign") or {}
-    if isinstance(campaign.get("name"), str):
+    data = located_yaml(fileobj.read().decode("utf-8"))
+    if data is None:  # an empty file has nothing to translate
+        return
+    campaign = data.get("campaign")
+    if isinstance(campaign, LocatedMap) and isinstance(campaign.get("name"), str):
         yield campaign.key_lines["name"], "gettext", campaign["name"], ["campaign name"]
     for entry in data.get("faq") or []:
         where = f"faq /{entry.get('command', '?')}"
@@ -45,7 +44,8 @@ def extract_campaign(fileobj: IO[bytes], keywords: Any, comment_tags: Any,
 
 def _texts(mapping: Any, keys: tuple[str, ...], where: str) -> \
         Iterator[tuple[int, str, str, list[str]]]:
-    if not isinstance(mapping, dict):
+    """The translatable `keys` of one FAQ entry, action or letter, each with its line."""
+    if not isinstance(mapping, LocatedMap):
         return
     for key in (k for k in keys if k in mapping):
         value = mapping[key]

@@ -45,6 +45,10 @@ class FaqMatcher:
 
     @classmethod
     def build(cls, phrasings: dict[str, Iterable[str]]) -> FaqMatcher:
+        """A matcher for one language from each entry's phrasings (question, button, also).
+
+        A word shared by fewer entries weighs more (inverse document frequency).
+        """
         vocabulary = {entry: {w for phrase in phrases for w in words(phrase)}
                       for entry, phrases in phrasings.items()}
         count = len(vocabulary)
@@ -66,8 +70,10 @@ class FaqMatcher:
         return close[0] if close else None
 
     def rank(self, query: str) -> list[str]:
-        """Every entry that shares a word with `query` (typos allowed), best first and in
-        their own order on a tie: for inline search, where a short list beats one guess.
+        """Every entry that shares a word with `query` (typos allowed), best first.
+
+        Entries keep their own order on a tie. For inline search, where a short list beats
+        one guess.
         """
         known = [k for k in (self._known(w) for w in words(query)) if k]
         scores = {entry: sum(self.weights[k] for k in known if k in entry_words)

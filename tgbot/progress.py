@@ -5,23 +5,25 @@ Pure functions of the campaign, the completed action ids and the day, so tests n
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from tgbot.campaign import CAMPAIGN_DAYS, Action, Campaign
+from tgbot.campaign import Action, Campaign
 
 
 @dataclass(frozen=True)
 class Progress:
+    """What /progress shows: actions done of the total, the streak, and the days still open."""
+
     done: int
     total: int
     streak: int
     left: tuple[Action, ...]  # reached days not yet done, oldest first
 
 
-def progress(campaign: Campaign, completed: set[str], today_day: int | None,
-             phase: str) -> Progress:
-    """Progress on `today_day` (None before or after the campaign; `phase` tells which)."""
-    reached = CAMPAIGN_DAYS if phase == "after" else (today_day or 0)
+def progress(campaign: Campaign, completed: set[str], date: dt.date) -> Progress:
+    """Progress on `date` (the chat's today) of someone who completed the `completed` ids."""
+    reached = campaign.reached(date)
     done_days = {a.day for a in campaign.actions if a.id in completed}
     left = tuple(a for a in campaign.actions if a.day <= reached and a.day not in done_days)
     return Progress(done=len(done_days), total=len(campaign.actions),

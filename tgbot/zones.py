@@ -1,5 +1,7 @@
-"""Time zones for /settings: the ones offered by region as buttons, a suggestion from the
-language, and what people type instead (`21:30`, `Asia/Manila`, a city such as `Lagos`).
+"""Time zones for /settings: the zones offered as buttons, and reading what people type.
+
+The zones are offered by region, one is suggested from the language, and people may type
+instead (`21:30`, `Asia/Manila`, a city such as `Lagos`).
 """
 
 from __future__ import annotations
@@ -48,8 +50,10 @@ def parse_time(text: str) -> str | None:
 
 
 def find_zone(text: str, language: str) -> str | None:
-    """The IANA zone someone means: a zone name in any case ("asia/manila"), or a city in
-    English or in their language ("Lagos", "Manille", "Київ"), a small typo allowed.
+    """The IANA zone someone means, or None.
+
+    A zone name in any case ("asia/manila"), or a city in English or in their language
+    ("Lagos", "Manille", "Київ"), a small typo allowed.
     """
     typed = text.strip().replace(" ", "_")
     exact = {zone.casefold(): zone for zone in _all_zones()}.get(typed.casefold())
@@ -70,8 +74,10 @@ def _all_zones() -> frozenset[str]:
 
 @functools.cache
 def _cities(language: str) -> dict[str, str]:
-    """Each zone's city, in English and in `language`, as typed words -> the zone. Names
-    from the zone database come first, so "Kyiv" is Europe/Kyiv rather than its old alias.
+    """Each zone's city, in English and in `language`, as typed words -> the zone.
+
+    Names from the zone database come first, so "Kyiv" is Europe/Kyiv rather than its old
+    alias.
     """
     zones = [zone for zone in sorted(_all_zones()) if zone.rpartition("/")[0] not in
              ("", "Etc", "SystemV", "US", "Canada", "Brazil", "Mexico", "Chile")]

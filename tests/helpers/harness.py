@@ -22,7 +22,7 @@ from telegram.ext import Application
 
 from tgbot.app import ALLOWED_UPDATES, build_application
 from tgbot.backends import is_postgres_url
-from tgbot.campaign import load_campaign
+from tgbot.campaign_file import load_campaign
 from tgbot.config import Settings
 from tgbot.context import Services
 from tgbot.fakeapi import FakeBotAPI

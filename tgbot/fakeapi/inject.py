@@ -101,8 +101,9 @@ def button_press(state: State, user_id: int, chat_id: int, message_id: int,
 
 def inline_query(state: State, user: dict[str, Any], query: str,
                  chat_type: str) -> dict[str, Any]:
-    """An `inline_query` update: someone typed "@bot query" in a chat of `chat_type`. Like
-    Telegram, only a bot with inline mode on (BotFather's /setinline) gets them.
+    """An `inline_query` update: someone typed "@bot query" in a chat of `chat_type`.
+
+    Like Telegram, only a bot with inline mode on (BotFather's /setinline) gets them.
     """
     with state.lock:
         if not state.me.get("supports_inline_queries"):

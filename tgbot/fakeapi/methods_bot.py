@@ -24,11 +24,13 @@ def scope_key(scope: dict[str, Any] | None) -> str:
 
 @handles("getMe")
 def get_me(state: State, params: dict[str, Any]) -> dict[str, Any]:
+    """The bot's own User, with the flags only getMe returns."""
     return dict(state.me)
 
 
 @handles("getUpdates")
 def get_updates_handler(state: State, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Long polling, refused with 409 while a webhook is set (see updates.py)."""
     return get_updates(state, params)
 
 
@@ -76,6 +78,7 @@ def set_webhook(state: State, params: dict[str, Any]) -> bool:
 
 @handles("deleteWebhook")
 def delete_webhook(state: State, params: dict[str, Any]) -> bool:
+    """Back to getUpdates; pending updates are kept unless asked to drop them."""
     if params.get("drop_pending_updates"):
         state.updates.clear()
     state.webhook = None
@@ -85,6 +88,7 @@ def delete_webhook(state: State, params: dict[str, Any]) -> bool:
 
 @handles("getWebhookInfo")
 def get_webhook_info(state: State, params: dict[str, Any]) -> dict[str, Any]:
+    """The webhook as set, with optional fields only when they have a value."""
     hook = state.webhook
     info: dict[str, Any] = {
         "url": hook["url"] if hook else "",
@@ -101,6 +105,7 @@ def get_webhook_info(state: State, params: dict[str, Any]) -> dict[str, Any]:
 
 @handles("answerCallbackQuery")
 def answer_callback_query(state: State, params: dict[str, Any]) -> bool:
+    """Answer a button press once; a second answer is refused as too old."""
     query = state.callbacks.get(params["callback_query_id"])
     if query is None or query.answered:
         raise bad_request("query is too old and response timeout expired or query ID is invalid")
@@ -113,6 +118,7 @@ def answer_callback_query(state: State, params: dict[str, Any]) -> bool:
 
 @handles("setMyCommands")
 def set_my_commands(state: State, params: dict[str, Any]) -> bool:
+    """Store a command menu per scope and language; an empty list deletes it."""
     language = check_language_code(params.get("language_code"))
     commands = check_commands(params["commands"])
     key = (scope_key(params.get("scope")), language)
@@ -125,12 +131,14 @@ def set_my_commands(state: State, params: dict[str, Any]) -> bool:
 
 @handles("getMyCommands")
 def get_my_commands(state: State, params: dict[str, Any]) -> list[dict[str, str]]:
+    """The menu for exactly this scope and language (no fallback, like Telegram)."""
     language = check_language_code(params.get("language_code"))
     return list(state.commands.get((scope_key(params.get("scope")), language), []))
 
 
 @handles("deleteMyCommands")
 def delete_my_commands(state: State, params: dict[str, Any]) -> bool:
+    """Drop the menu of this scope and language."""
     language = check_language_code(params.get("language_code"))
     state.commands.pop((scope_key(params.get("scope")), language), None)
     return True
@@ -168,12 +176,14 @@ _bot_text_handlers("short_description", "setMyShortDescription", "getMyShortDesc
 
 @handles("getChat")
 def get_chat(state: State, params: dict[str, Any]) -> dict[str, Any]:
+    """The chat as ChatFullInfo, its required fields filled with neutral values."""
     chat = state.chat(params["chat_id"])
     return state.spec.skeleton("ChatFullInfo", max_reaction_count=11, **chat.chat)
 
 
 @handles("getChatMember")
 def get_chat_member(state: State, params: dict[str, Any]) -> dict[str, Any]:
+    """A member's status in the chat; an unknown user is refused."""
     chat = state.chat(params["chat_id"])
     user_id = params["user_id"]
     user = state.bot_user if user_id == state.bot_user["id"] else state.users.get(user_id)
@@ -184,6 +194,7 @@ def get_chat_member(state: State, params: dict[str, Any]) -> dict[str, Any]:
 
 @handles("getChatAdministrators")
 def get_chat_administrators(state: State, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """The chat's administrators, the bot last when it is one."""
     chat = state.chat(params["chat_id"])
     if chat.type == "private":
         raise bad_request("there are no administrators in the private chat")
@@ -196,6 +207,7 @@ def get_chat_administrators(state: State, params: dict[str, Any]) -> list[dict[s
 
 @handles("getChatMemberCount")
 def get_chat_member_count(state: State, params: dict[str, Any]) -> int:
+    """Members, the bot included while it is in the chat (2 in a private one)."""
     chat = state.chat(params["chat_id"])
     if chat.type == "private":
         return 2
@@ -205,6 +217,7 @@ def get_chat_member_count(state: State, params: dict[str, Any]) -> int:
 
 @handles("leaveChat")
 def leave_chat(state: State, params: dict[str, Any]) -> bool:
+    """The bot leaves a group or channel (a private chat is left as it is)."""
     chat = state.chat(params["chat_id"])
     if chat.type != "private":
         chat.bot_status = "left"
@@ -213,6 +226,7 @@ def leave_chat(state: State, params: dict[str, Any]) -> bool:
 
 @handles("setChatMenuButton")
 def set_chat_menu_button(state: State, params: dict[str, Any]) -> bool:
+    """The menu button of one chat, or the default one without chat_id."""
     chat_id = params.get("chat_id")
     if chat_id is not None:
         chat_id = state.chat(chat_id).id
@@ -222,6 +236,7 @@ def set_chat_menu_button(state: State, params: dict[str, Any]) -> bool:
 
 @handles("getChatMenuButton")
 def get_chat_menu_button(state: State, params: dict[str, Any]) -> dict[str, Any]:
+    """The chat's own menu button, else the default one."""
     chat_id = params.get("chat_id")
     if chat_id is not None:
         chat_id = state.chat(chat_id).id
@@ -232,6 +247,7 @@ def get_chat_menu_button(state: State, params: dict[str, Any]) -> dict[str, Any]
 
 @handles("setMyDefaultAdministratorRights")
 def set_default_admin_rights(state: State, params: dict[str, Any]) -> bool:
+    """The rights the bot asks for when added, for groups or channels."""
     rights = params.get("rights")
     for_channels = bool(params.get("for_channels"))
     if rights:
@@ -243,12 +259,14 @@ def set_default_admin_rights(state: State, params: dict[str, Any]) -> bool:
 
 @handles("getMyDefaultAdministratorRights")
 def get_default_admin_rights(state: State, params: dict[str, Any]) -> dict[str, Any]:
+    """The rights stored for groups or channels, else every right false."""
     rights = state.admin_rights.get(bool(params.get("for_channels")))
     return rights or state.spec.skeleton("ChatAdministratorRights")
 
 
 @handles("getFile")
 def get_file(state: State, params: dict[str, Any]) -> dict[str, Any]:
+    """A File for a file_id this fake handed out; its path is under files/."""
     record = state.files.get(params["file_id"])
     if record is None:
         raise bad_request("invalid file_id")

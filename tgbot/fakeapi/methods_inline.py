@@ -21,6 +21,7 @@ MAX_OFFSET_BYTES = 64
 
 @handles("answerInlineQuery")
 def answer_inline_query(state: State, params: dict[str, Any]) -> bool:
+    """Answer an inline query once, with Telegram's limits on the results."""
     query = state.inline_queries.get(params["inline_query_id"])
     if query is None or query.answer is not None:
         raise bad_request("query is too old and response timeout expired or query ID is invalid")

@@ -43,7 +43,7 @@ def _context(state: State, chat: ChatState, params: dict[str, Any]) -> dict[str,
     reply = params.get("reply_parameters")
     if reply:
         target = chat if reply.get("chat_id") in (None, chat.id) else state.chat(reply["chat_id"])
-        stored = target.messages.get(reply.get("message_id"))  # type: ignore[arg-type]
+        stored = target.messages.get(reply.get("message_id"))
         if stored is not None and not stored.deleted:
             content["reply_to_message"] = {k: v for k, v in stored.message.items()
                                            if k != "reply_to_message"}
@@ -66,6 +66,7 @@ def _store(state: State, chat: ChatState, params: dict[str, Any],
 
 @handles("sendMessage")
 def send_message(state: State, params: dict[str, Any]) -> dict[str, Any]:
+    """A text message, its formatting parsed into entities as Telegram does."""
     text, entities = format_text(params.get("text"), params.get("parse_mode"),
                                  params.get("entities"), caption=False, users=state.users)
     check_reply_markup(params.get("reply_markup"))
@@ -159,6 +160,7 @@ def _source(state: State, params: dict[str, Any], what: str) -> StoredMessage:
 
 @handles("copyMessage")
 def copy_message(state: State, params: dict[str, Any]) -> dict[str, Any]:
+    """A copy without a link to the original; only its MessageId is returned."""
     source = _source(state, params, "copy").message
     content = {k: source[k] for k in CONTENT_KEYS if k in source}
     if not content:
@@ -175,6 +177,7 @@ def copy_message(state: State, params: dict[str, Any]) -> dict[str, Any]:
 
 @handles("forwardMessage")
 def forward_message(state: State, params: dict[str, Any]) -> dict[str, Any]:
+    """A forward with its forward_origin (user, chat or channel)."""
     source = _source(state, params, "forward").message
     content = {k: source[k] for k in CONTENT_KEYS if k in source}
     if not content:
@@ -227,6 +230,7 @@ def _apply_edit(stored: StoredMessage, changes: dict[str, Any], markup: dict[str
 
 @handles("editMessageText")
 def edit_message_text(state: State, params: dict[str, Any]) -> dict[str, Any]:
+    """New text for a text message; the same content again is refused."""
     text, entities = format_text(params.get("text"), params.get("parse_mode"),
                                  params.get("entities"), caption=False, users=state.users)
     markup = params.get("reply_markup")
@@ -240,6 +244,7 @@ def edit_message_text(state: State, params: dict[str, Any]) -> dict[str, Any]:
 
 @handles("editMessageCaption")
 def edit_message_caption(state: State, params: dict[str, Any]) -> dict[str, Any]:
+    """A new caption for a media message; the same content is refused."""
     changes: dict[str, Any] = {}
     _caption(state, params, changes)
     markup = params.get("reply_markup")
@@ -253,6 +258,7 @@ def edit_message_caption(state: State, params: dict[str, Any]) -> dict[str, Any]
 
 @handles("editMessageReplyMarkup")
 def edit_message_reply_markup(state: State, params: dict[str, Any]) -> dict[str, Any]:
+    """New buttons only; the same buttons again are refused."""
     markup = params.get("reply_markup")
     check_reply_markup(markup)
     _, stored = _editable(state, params)
@@ -261,6 +267,7 @@ def edit_message_reply_markup(state: State, params: dict[str, Any]) -> dict[str,
 
 @handles("deleteMessage")
 def delete_message(state: State, params: dict[str, Any]) -> bool:
+    """Delete one message; one already gone is refused."""
     chat = state.chat(params["chat_id"])
     stored = chat.messages.get(params["message_id"])
     if stored is None or stored.deleted:
@@ -271,6 +278,7 @@ def delete_message(state: State, params: dict[str, Any]) -> bool:
 
 @handles("deleteMessages")
 def delete_messages(state: State, params: dict[str, Any]) -> bool:
+    """Delete several; ids that are not found are skipped, as Telegram does."""
     chat = state.chat(params["chat_id"])
     for message_id in params["message_ids"]:
         stored = chat.messages.get(message_id)
@@ -281,5 +289,6 @@ def delete_messages(state: State, params: dict[str, Any]) -> bool:
 
 @handles("sendChatAction")
 def send_chat_action(state: State, params: dict[str, Any]) -> bool:
+    """A typing indicator: only checks that the bot may write to the chat."""
     state.writable_chat(params["chat_id"])
     return True

@@ -38,6 +38,7 @@ class RateLimiter:
 
     @property
     def active(self) -> bool:
+        """Whether any limit is set; with none, every send is admitted."""
         return (self.per_second is not None or self.per_chat_per_second is not None
                 or self.per_group_per_minute is not None)
 

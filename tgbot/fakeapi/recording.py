@@ -41,6 +41,7 @@ class Recorder:
         self.changed = threading.Condition(lock)
 
     def record(self, call: Call) -> None:
+        """Append a call and wake everyone waiting in wait_for."""
         with self.changed:
             self.calls.append(call)
             self.changed.notify_all()

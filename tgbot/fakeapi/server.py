@@ -2,11 +2,13 @@
 
 It speaks the real wire protocol (`{root}/bot<token>/<method>`, GET/POST, form, JSON and
 multipart bodies, the `{"ok": ...}` envelope with HTTP status = error_code) and answers with
-the official server's exact error texts (see /work/shared/botapi/limits.md).  It is stricter
-than Telegram in one deliberate way: a parameter the method does not have is refused with
-`400 "Bad Request: unknown parameter <name>"` (Telegram ignores it), and values are type
-checked against api.min.json.  Methods without a handler here answer `true` if they return
-Boolean, else `400 "Bad Request: method <name> is not implemented by the fake Bot API"`.
+the official server's exact error texts, as the open-source server
+https://github.com/tdlib/telegram-bot-api writes them (`Client.cpp`, `fail_query_with_error`;
+errors.py has its prefixes). It is stricter than Telegram in one deliberate way: a parameter
+the method does not have is refused with `400 "Bad Request: unknown parameter <name>"`
+(Telegram ignores it), and values are type checked against api.min.json (beside this file).
+Methods without a handler here answer `true` if they return Boolean, else
+`400 "Bad Request: method <name> is not implemented by the fake Bot API"`.
 Nothing is printed; DEBUG logs go to "tgbot.fakeapi" and never contain the token.
 """
 
@@ -88,6 +90,7 @@ class FakeBotAPI:
 
     @property
     def root_url(self) -> str:
+        """The fake's http://host:port, where /bot<token>/<method> is served."""
         return f"http://{self._listener.host}:{self._listener.port}"
 
     @property
@@ -195,8 +198,9 @@ class FakeBotAPI:
 
     def inline_query(self, user_id: int, query: str = "", *, language_code: str | None = None,
                      chat_type: str = "private") -> dict[str, Any]:
-        """Someone types "@bot `query`" in a chat; a user the fake does not know is a
-        stranger who never started the bot. Returns the update.
+        """Someone types "@bot `query`" in a chat; returns the update.
+
+        A user the fake does not know is a stranger who never started the bot.
         """
         with self._state.lock:
             user = self._state.users.get(user_id) or {"id": user_id, "is_bot": False,
@@ -206,9 +210,7 @@ class FakeBotAPI:
         return inject.inline_query(self._state, user, query, chat_type)
 
     def inline_answer(self, query_id: str) -> dict[str, Any] | None:
-        """AnswerInlineQuery's parameters for a query inline_query issued, None if
-        unanswered.
-        """
+        """AnswerInlineQuery's parameters for a query inline_query issued, None if unanswered."""
         with self._state.lock:
             query = self._state.inline_queries.get(query_id)
             return dict(query.answer) if query and query.answer is not None else None
@@ -226,6 +228,7 @@ class FakeBotAPI:
             self._state.chat(user_id).blocked = True
 
     def unblock(self, user_id: int) -> None:
+        """The user unblocks the bot: sends to them succeed again."""
         with self._state.lock:
             self._state.chat(user_id).blocked = False
 
@@ -279,6 +282,7 @@ class FakeBotAPI:
         return self._state.recorder.calls
 
     def calls_to(self, method: str) -> list[Call]:
+        """Every recorded call of `method` (any case), oldest first."""
         wanted = method.lower()
         with self._state.lock:
             return [call for call in self.calls if call.method.lower() == wanted]
@@ -339,6 +343,7 @@ class FakeBotAPI:
     async def async_wait_for_message(self, chat_id: int, *, timeout: float = 5.0,  # noqa: ASYNC109
                                      after: int = 0,
                                      text_contains: str | None = None) -> dict[str, Any]:
+        """wait_for_message without blocking the event loop that runs the bot."""
         return await asyncio.to_thread(self.wait_for_message, chat_id, timeout=timeout,
                                        after=after, text_contains=text_contains)
 
@@ -356,6 +361,7 @@ class FakeBotAPI:
 
     @property
     def webhook(self) -> dict[str, Any] | None:
+        """The webhook as setWebhook stored it (a copy), or None for long polling."""
         with self._state.lock:
             return dict(self._state.webhook) if self._state.webhook else None
 

@@ -119,10 +119,10 @@ def decode_params(method: MethodSpec, raw: dict[str, Any],
     if "chat_id" in method.params and method.params["chat_id"].required \
             and "chat_id" not in merged:
         raise bad_request("chat_id is empty")
-    for param in method.params.values():
-        if param.required and param.name not in merged \
-                and (method.name, param.name) not in _HANDLER_CHECKS_PRESENCE:
-            raise bad_request(f'parameter "{param.name}" is required')
+    for expected in method.params.values():
+        if expected.required and expected.name not in merged \
+                and (method.name, expected.name) not in _HANDLER_CHECKS_PRESENCE:
+            raise bad_request(f'parameter "{expected.name}" is required')
     out: dict[str, Any] = {}
     for name, value in merged.items():
         param = method.params.get(name)

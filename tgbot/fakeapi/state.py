@@ -61,10 +61,12 @@ class ChatState:
 
     @property
     def id(self) -> int:
+        """The chat's id."""
         return int(self.chat["id"])
 
     @property
     def type(self) -> str:
+        """The chat's type: private, group, supergroup or channel."""
         return str(self.chat["type"])
 
 
@@ -137,10 +139,10 @@ class State:
                 if str(state.chat.get("username", "")).lower() == name and name:
                     return state
             raise bad_request("chat not found")
-        state = self.chats.get(chat_id)
-        if state is None:
+        found = self.chats.get(chat_id)
+        if found is None:
             raise bad_request("chat not found")
-        return state
+        return found
 
     def writable_chat(self, chat_id: int | str) -> ChatState:
         """A chat the bot may post in, else the server's 400/403 for that situation."""
@@ -191,6 +193,7 @@ class State:
         return {"sender": self.bot_user}
 
     def user(self, user_id: int) -> dict[str, Any]:
+        """A user the test added; a clear KeyError for one it forgot to add."""
         try:
             return self.users[user_id]
         except KeyError:

@@ -106,6 +106,8 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
     server: _Server
+    raw_requestline: bytes  # read by the stdlib's handle_one_request
+    request_headers: dict[str, str]  # parse_request's, in place of the stdlib's `headers`
 
     def setup(self) -> None:
         super().setup()
@@ -120,8 +122,8 @@ class _Handler(BaseHTTPRequestHandler):
     def parse_request(self) -> bool:
         """Lean replacement of the stdlib's, which runs the email parser on every request.
 
-        Sets command, path, request_version, headers (a dict with lowercased names) and
-        close_connection; answers 400 itself on a malformed request line.
+        Sets command, path, request_version, request_headers (a dict with lowercased names)
+        and close_connection; answers 400 itself on a malformed request line.
         """
         line = str(self.raw_requestline, "latin-1").rstrip("\r\n")
         self.requestline = line
@@ -140,7 +142,7 @@ class _Handler(BaseHTTPRequestHandler):
             name, sep, value = str(raw, "latin-1").partition(":")
             if sep:
                 headers[name.strip().lower()] = value.strip()
-        self.headers = headers  # type: ignore[assignment]
+        self.request_headers = headers
         connection = headers.get("connection", "").lower()
         if self.request_version == "HTTP/1.1":
             self.close_connection = connection == "close"
@@ -166,7 +168,7 @@ class _Handler(BaseHTTPRequestHandler):
         CLIENT_GONE.set(self._client_gone)
         try:
             status, payload = self.server.listener.app(self.command, self.path,
-                                                       self.headers, body)
+                                                       self.request_headers, body)
         except DropConnection:
             self.close_connection = True
             _shutdown(self.connection)
@@ -195,8 +197,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _read_body(self) -> bytes | None:
         """Content-Length or chunked body; None when the client went away."""
         try:
-            if "chunked" in self.headers.get("transfer-encoding", "").lower():
-                parts = []
+            if "chunked" in self.request_headers.get("transfer-encoding", "").lower():
+                parts: list[bytes] = []
                 while True:
                     size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                     if size == 0:
@@ -205,7 +207,7 @@ class _Handler(BaseHTTPRequestHandler):
                         return b"".join(parts)
                     parts.append(self.rfile.read(size))
                     self.rfile.readline()
-            length = int(self.headers.get("content-length") or 0)
+            length = int(self.request_headers.get("content-length") or 0)
             data = self.rfile.read(length) if length > 0 else b""
             return data if len(data) == length else None
         except (OSError, ValueError):
@@ -265,12 +267,15 @@ class Listener:
 
     @property
     def is_up(self) -> bool:
+        """Whether the fake listens (False between down() and up())."""
         return self._server is not None
 
     def track(self, sock: socket.socket) -> None:
+        """Remember an open connection, so down() can cut it."""
         with self._lock:
             self._connections.add(sock)
 
     def untrack(self, sock: socket.socket) -> None:
+        """Forget a connection that has closed."""
         with self._lock:
             self._connections.discard(sock)

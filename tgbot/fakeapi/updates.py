@@ -57,6 +57,7 @@ class UpdateQueue:
         self.allowed = frozenset(kinds) if kinds else None
 
     def allows(self, update: dict[str, Any]) -> bool:
+        """Whether `update` passes allowed_updates (or the default, without chat_member)."""
         kind = update_kind(update)
         if self.allowed is None:
             return kind not in DEFAULT_EXCLUDED
@@ -89,12 +90,14 @@ class UpdateQueue:
         return batch
 
     def remove(self, update_id: int) -> None:
+        """Forget one update, once the webhook delivered or gave it up."""
         if self.pending and self.pending[0]["update_id"] == update_id:
             self.pending.popleft()
         else:
             self.pending = deque(u for u in self.pending if u["update_id"] != update_id)
 
     def clear(self) -> None:
+        """Drop every pending update (drop_pending_updates)."""
         self.pending.clear()
 
 
@@ -153,9 +156,11 @@ class WebhookSender:
         self._thread = threading.Thread(target=self._run, name="fakeapi-webhook", daemon=True)
 
     def start(self) -> None:
+        """Start delivering in the background thread."""
         self._thread.start()
 
     def join(self, timeout: float) -> None:
+        """Wait up to `timeout` seconds for the delivery thread to end."""
         if self._thread.is_alive():
             self._thread.join(timeout)
 
