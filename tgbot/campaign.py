@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from tgbot.commands import RESERVED
 from tgbot.telegram_html import HtmlError, parse_html
 
 CAMPAIGN_DAYS = 23
@@ -469,10 +470,9 @@ def _campaign_settings(checker: _Checker, data: Any, line: int) -> dict | None:
         checker.problem(lines.get("push_time", section.line),
                         f"'push_time' must be a time written HH:MM in quotes "
                         f"(e.g. \"09:00\"), not {push!r}")
-    for key in ("website",):
-        url = section.get(key)
-        if url is not None and not (isinstance(url, str) and URL_RE.match(url)):
-            checker.problem(lines[key], f"'{key}' must be an https:// URL")
+    website = section.get("website")
+    if website is not None and not (isinstance(website, str) and URL_RE.match(website)):
+        checker.problem(lines["website"], "'website' must be an https:// URL")
     hashtag = section.get("hashtag", "")
     if hashtag and not re.match(r"^#\w+$", str(hashtag)):
         checker.problem(lines["hashtag"], "'hashtag' must look like #Word")
@@ -507,7 +507,7 @@ def _faq(checker: _Checker, data: Any, line: int) -> tuple[FaqEntry, ...]:
         if not COMMAND_RE.match(command):
             checker.problem(lines.get("command", item_line),
                             f"command '{command}' must be 1-32 of a-z 0-9 _ (Telegram's rule)")
-        elif command in seen_commands or command in RESERVED_COMMANDS:
+        elif command in seen_commands or command in RESERVED:
             checker.problem(lines["command"], f"command /{command} is already taken")
         seen_ids.add(faq_id)
         seen_commands.add(command)
@@ -525,13 +525,6 @@ def _faq(checker: _Checker, data: Any, line: int) -> tuple[FaqEntry, ...]:
         if None not in texts.values():
             entries.append(FaqEntry(id=faq_id, command=command, also=tuple(also), **texts))
     return tuple(entries)
-
-
-# Commands the bot itself owns; a FAQ entry cannot take them.
-RESERVED_COMMANDS = frozenset({
-    "start", "help", "faq", "today", "actions", "action", "progress", "subscribe",
-    "unsubscribe", "settings", "language", "mydata", "forget", "stats", "announce", "reload",
-})
 
 
 def _actions(checker: _Checker, data: Any, line: int, folder: Path) -> tuple[Action, ...]:

@@ -11,6 +11,7 @@ from telegram.ext import ApplicationHandlerStop
 from tgbot import metrics
 from tgbot.context import BotContext
 from tgbot.i18n import Translator
+from tgbot.messages.errors import apology
 
 log = logging.getLogger(__name__)
 
@@ -21,10 +22,9 @@ async def on_error(update: object, context: BotContext) -> None:
     log.error("error while handling %s", kind, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
-    t = context.t or _language_of(update, context)
+    t = context.t if context.has_language else _language_of(update, context)
     try:
-        await context.bot.send_message(update.effective_chat.id, t.gettext(
-            "😔 Sorry, something went wrong on my side. Please try again in a moment."))
+        await context.bot.send_message(update.effective_chat.id, apology(t))
         metrics.replied()
     except TelegramError:
         log.warning("could not send the apology either")
