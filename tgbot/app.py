@@ -41,6 +41,7 @@ from tgbot.handlers import (
     locale,
     organisers,
     privacy,
+    push_settings,
     reminders,
     repeats,
     start,
@@ -99,8 +100,8 @@ def build_application(settings: Settings, campaign: Campaign) -> Application:
         -2: repeats.HANDLERS,
         -1: locale.HANDLERS,
         0: [*groups.HANDLERS, *start.HANDLERS, *actions.HANDLERS, *action_buttons.HANDLERS,
-            *subscription.HANDLERS,
-            *reminders.HANDLERS, *language.HANDLERS, *privacy.HANDLERS,
+            *subscription.HANDLERS, *push_settings.HANDLERS, *reminders.HANDLERS,
+            *language.HANDLERS, *privacy.HANDLERS,
             *organisers.handlers(services), *faq.handlers(services), *inline.HANDLERS,
             CallbackQueryHandler(start.unknown_press)],  # last: any button nobody handled
     })

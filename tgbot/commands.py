@@ -1,8 +1,9 @@
-"""The bot's own commands, named once: the command menu, /help, the names a FAQ entry cannot
-take and the handlers' registration all read this list.
+"""The bot's own commands, named once for the menu, /help, the checker and the handlers.
 
-The menu and /help show the commands in the order listed here; a command without a menu
-description or a /help line is still the bot's (organisers' commands, /forget, /action).
+The command menu, the /help text, the names a FAQ entry cannot take and the handlers'
+registration all read this list. The menu and /help show the commands in the order listed
+here; a command without a menu description or a /help line is still the bot's (organisers'
+commands, /forget, /action).
 """
 
 from __future__ import annotations

@@ -22,6 +22,8 @@ NEAR_LIMIT = 0.9  # flag texts over 90% of Telegram's limit
 
 @dataclass(frozen=True)
 class Flag:
+    """Something a reviewer should look at in one bubble."""
+
     kind: str  # "untranslated" | "near-limit"
     text: str
 

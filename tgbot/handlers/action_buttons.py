@@ -1,5 +1,6 @@
-"""The buttons under an action: "I did it" and "Undo" (with a group's shared counter),
-"Show the letter" and "Copy the post".
+"""The buttons under an action: I did it, Undo, Show the letter, Copy the post.
+
+In a group, I did it and Undo also redraw the message's shared counter.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from tgbot.messages.common import stale_button
 
 
 async def completion_press(update: Update, context: BotContext) -> None:
-    """ "I did it" / "Undo": recorded for the person who pressed, whichever chat it is in."""
+    """I did it / Undo: recorded for the person who pressed, whichever chat it is in."""
     t, campaign, query = context.t, context.campaign, press_of(update)
     press = callbacks.parse(query.data)
     user = update.effective_user
@@ -52,8 +53,9 @@ async def completion_press(update: Update, context: BotContext) -> None:
 
 async def _edit_counter(context: BotContext, message: MaybeInaccessibleMessage,
                         action: Action) -> None:
-    """Redraw a shared action message with the group's counter, counted now (after every
-    press that asked for this edit was committed).
+    """Redraw a shared action message with the group's counter, counted now.
+
+    Counted after every press that asked for this edit was committed.
     """
     campaign = context.campaign
     people = await context.store.group_count(message.chat.id, campaign.edition, action.day)
@@ -72,7 +74,7 @@ async def _edit_counter(context: BotContext, message: MaybeInaccessibleMessage,
 
 
 async def letter_press(update: Update, context: BotContext) -> None:
-    """ "Show the letter" and "Copy the post": the text ready to copy, in this chat."""
+    """Show the letter and Copy the post: the text ready to copy, in this chat."""
     press = callbacks.parse(press_of(update).data)
     action = context.campaign.action_by_id(press.arg) if press else None
     if press is None or press.edition != context.campaign.edition or action is None \

@@ -32,8 +32,10 @@ async def on_error(update: object, context: BotContext) -> None:
 
 
 def _language_of(update: Update, context: BotContext) -> Translator:
-    """The language Telegram says the person uses: with the database down, their stored
-    choice cannot be read, and an apology in a language they do not read is silence.
+    """The language Telegram says the person uses, for an apology before the resolver ran.
+
+    With the database down, their stored choice cannot be read, and an apology in a
+    language they do not read is silence.
     """
     i18n = context.bot_data.i18n
     user = update.effective_user

@@ -49,6 +49,7 @@ class FaqCommand(filters.MessageFilter):
         self.services = services
 
     def filter(self, message: Message) -> bool:
+        """Whether the message is a command of one of the campaign's FAQ entries."""
         command = _command(message, self.services.bot_username)
         return any(e.command == command for e in self.services.campaign.faq)
 
@@ -61,8 +62,10 @@ async def faq_command(update: Update, context: BotContext) -> None:
 
 
 class AddressedToUs(filters.MessageFilter):
-    """Text meant for the bot: anything in a private chat; in a group only a reply to one of
-    the bot's own messages or a mention of the bot itself, never talk between members.
+    """Text meant for the bot, never talk between members.
+
+    Anything in a private chat; in a group only a reply to one of the bot's own messages or
+    a mention of the bot itself.
     """
 
     def __init__(self, services: Services) -> None:
@@ -70,6 +73,7 @@ class AddressedToUs(filters.MessageFilter):
         self.services = services
 
     def filter(self, message: Message) -> bool:
+        """Whether the message is addressed to the bot (see the class)."""
         if message.chat.type == "private":
             return True
         ours = self.services.bot_username.lower()
@@ -82,8 +86,9 @@ class AddressedToUs(filters.MessageFilter):
 
 
 async def question(update: Update, context: BotContext) -> None:
-    """Free text: the FAQ entry it asks about, or the list of what the bot can answer (in a
-    group, one line pointing to the private chat instead of the list).
+    """Free text: the FAQ entry it asks about, or the list of what the bot can answer.
+
+    In a group, one line pointing to the private chat instead of the list.
     """
     message = update.effective_message
     text = (message.text or "") if message else ""

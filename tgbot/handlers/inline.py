@@ -1,6 +1,7 @@
-"""Inline mode: "@bot words" in any chat offers cards to share (today's action, the
-invitation, the FAQ answers), in the sharer's language. The sharer may never have started
-the bot: nothing about them is stored.
+"""Inline mode: "@bot words" in any chat offers cards to share, in the sharer's language.
+
+The cards are today's action, the invitation and the FAQ answers. The sharer may never have
+started the bot: nothing about them is stored.
 """
 
 from __future__ import annotations

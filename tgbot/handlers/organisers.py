@@ -41,8 +41,9 @@ async def stats(update: Update, context: BotContext) -> None:
 
 
 async def announce(update: Update, context: BotContext) -> None:
-    """/announce [xx] [12h] TEXT: preview exactly as subscribers will see it, with Send /
-    Cancel. `xx` reaches one language only; `12h` (or 90m, 2d) is how long the announcement
+    """/announce [xx] [12h] TEXT: preview exactly as subscribers will see it, then Send/Cancel.
+
+    `xx` reaches one language only; `12h` (or 90m, 2d) is how long the announcement
     stays worth sending, instead of TGBOT_ANNOUNCEMENT_LIFETIME.
     """
     t, message, services = context.t, message_of(update), context.services
@@ -97,8 +98,9 @@ async def announce_press(update: Update, context: BotContext) -> None:
 
 
 async def reload_command(update: Update, context: BotContext) -> None:
-    """Re-read actions.yaml for every instance; a file with problems is refused and the
-    campaign stays as it was, everywhere.
+    """Re-read actions.yaml for every instance.
+
+    A file with problems is refused and the campaign stays as it was, everywhere.
     """
     problems = await campaign_sync.reload(context.services)
     await reply(update, context, replies.reload_result(context.t, problems))

@@ -1,5 +1,6 @@
-"""/remind HH:MM, /remind off and "⏰ Remind me tonight": an opt-in daily reminder, in
-private chats only. The scheduler queues it in the outbox like the push (delivery.py).
+"""/remind HH:MM, /remind off and "⏰ Remind me tonight": an opt-in daily reminder.
+
+It exists in private chats only. The scheduler queues it in the outbox like the push (delivery.py).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ async def remind(update: Update, context: BotContext) -> None:
 
 
 async def remind_press(update: Update, context: BotContext) -> None:
-    """ "⏰ Remind me tonight" under today's action (and in /settings)."""
+    """⏰ Remind me tonight under today's action, and its buttons in /settings."""
     press = callbacks.parse(press_of(update).data)
     if press is None or update.effective_chat is None or \
             update.effective_chat.type != "private":

@@ -87,7 +87,7 @@ def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_use
 
 
 def takers_line(t: Translator, taken: int) -> str:
-    """ "You are not alone": how many people have done an action so far."""
+    """You are not alone: how many people have done an action so far."""
     return fill(t.ngettext("🌍 {count} person has done this so far.",
                            "🌍 {count} people have done this so far.", taken),
                 {"count": t.number(taken)})

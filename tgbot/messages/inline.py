@@ -15,8 +15,9 @@ from tgbot.messages.faq import faq_answer
 
 @dataclass(frozen=True)
 class Card:
-    """One inline result: what the sharer sees (title, description), the message it sends,
-    and the phrases a query is matched against.
+    """One inline result: what the sharer sees, the message it sends, what a query matches.
+
+    The sharer sees a title and a description; the phrases are what a query is ranked by.
     """
 
     id: str
@@ -28,8 +29,9 @@ class Card:
 
 def inline_cards(t: Translator, campaign: Campaign, today: dt.date, action: Action | None, *,
                  taken: int, bot_username: str) -> list[Card]:
-    """Today's action (before the campaign, the countdown), the invitation, then every FAQ
-    answer; each opens the bot through the `inline` deep link.
+    """Today's action (before the campaign, the countdown), the invitation, every answer.
+
+    Each opens the bot through the `inline` deep link.
     """
     open_bot = [[open_bot_button(t, bot_username, INLINE)]]
     cards = []

@@ -57,9 +57,7 @@ def announce_usage(t: Translator) -> Reply:
 
 def announce_question(t: Translator, announcement: int, audience: int,
                       lasts: dt.timedelta) -> Reply:
-    """Under the preview: how many chats it reaches, for how long it is worth sending, and
-    Send / Cancel.
-    """
+    """Under the preview: how many chats it reaches, how long it is worth sending, Send/Cancel."""
     return Reply(
         fill(t.ngettext("☝️ This goes to {count} subscribed chat. Send it?",
                         "☝️ This goes to {count} subscribed chats. Send it?", audience),
