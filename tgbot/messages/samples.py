@@ -1,8 +1,8 @@
 """Every reply the bot sends beside the campaign's days, rendered with sample data.
 
 `tgbot preview` shows them after the days, and the limit tests check them in every
-language, without a bot. Adding a reply to `tgbot.messages` means adding it here, so reviewers see it and the tests
-hold it to Telegram's limits.
+language, without a bot. Adding a reply to `tgbot.messages` means adding it here, so
+reviewers see it and the tests hold it to Telegram's limits.
 """
 
 from __future__ import annotations
