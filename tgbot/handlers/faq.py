@@ -11,13 +11,13 @@ from tgbot import callbacks
 from tgbot.commands import FAQ
 from tgbot.context import BotContext, Services
 from tgbot.handlers.common import answer_press, message_of, reply
-from tgbot.messages.faq import ask_in_private, faq_answer, faq_menu, no_match
+from tgbot.messages import faq as replies
 
 
 async def menu(update: Update, context: BotContext) -> None:
     """/faq and the Questions button: the menu of questions (in place of a menu pressed)."""
     await answer_press(update)
-    await reply(update, context, faq_menu(context.t, context.campaign), edit=True)
+    await reply(update, context, replies.faq_menu(context.t, context.campaign), edit=True)
 
 
 async def faq_press(update: Update, context: BotContext) -> None:
@@ -28,7 +28,7 @@ async def faq_press(update: Update, context: BotContext) -> None:
         await menu(update, context)
         return
     await answer_press(update)
-    await reply(update, context, faq_answer(context.t, context.campaign, entry), edit=True)
+    await reply(update, context, replies.faq_answer(context.t, context.campaign, entry), edit=True)
 
 
 def _command(message: Message, bot_username: str) -> str | None:
@@ -58,7 +58,7 @@ async def faq_command(update: Update, context: BotContext) -> None:
     """/about, /why, ...: the answer of the FAQ entry with that command."""
     command = _command(message_of(update), context.services.bot_username)
     entry = next(e for e in context.campaign.faq if e.command == command)
-    await reply(update, context, faq_answer(context.t, context.campaign, entry))
+    await reply(update, context, replies.faq_answer(context.t, context.campaign, entry))
 
 
 class AddressedToUs(filters.MessageFilter):
@@ -97,11 +97,12 @@ async def question(update: Update, context: BotContext) -> None:
     entry_id = context.services.matcher(context.t).match(text)
     entry = context.campaign.faq_by_id(entry_id) if entry_id else None
     if entry is not None:
-        await reply(update, context, faq_answer(context.t, context.campaign, entry))
+        await reply(update, context, replies.faq_answer(context.t, context.campaign, entry))
     elif update.effective_chat and update.effective_chat.type != "private":
-        await reply(update, context, ask_in_private(context.t, context.services.bot_username))
+        await reply(update, context,
+                    replies.ask_in_private(context.t, context.services.bot_username))
     else:
-        await reply(update, context, no_match(context.t, context.campaign))
+        await reply(update, context, replies.no_match(context.t, context.campaign))
 
 
 def handlers(services: Services) -> list:

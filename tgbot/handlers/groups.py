@@ -8,7 +8,7 @@ from telegram.ext import ChatMemberHandler, MessageHandler, filters
 from tgbot.context import BotContext
 from tgbot.groups import membership_change
 from tgbot.handlers.common import chat_of, message_of, reply
-from tgbot.messages.groups import channel_greeting, group_greeting
+from tgbot.messages import groups as replies
 
 
 async def bot_membership(update: Update, context: BotContext) -> None:
@@ -21,9 +21,9 @@ async def bot_membership(update: Update, context: BotContext) -> None:
         await context.store.set_subscribed(chat.id, chat.type, False,
                                            context.services.today())
     elif what == "added" and chat.type != "channel":
-        await reply(update, context, group_greeting(context.t))
+        await reply(update, context, replies.group_greeting(context.t))
     elif what == "added":
-        await reply(update, context, channel_greeting(context.t))
+        await reply(update, context, replies.channel_greeting(context.t))
 
 
 async def migrated(update: Update, context: BotContext) -> None:

@@ -12,7 +12,7 @@ from telegram.ext import InlineQueryHandler
 
 from tgbot.context import BotContext
 from tgbot.faq import FaqMatcher
-from tgbot.messages.inline import inline_cards
+from tgbot.messages import inline as replies
 
 # Results depend on the sharer's language and on the day's counts: cached for this person
 # only, and not for long.
@@ -28,7 +28,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
     action = campaign.action_for_day(day) if day else None
     taken = (await context.store.action_takers(campaign.edition, [action.id]))[action.id] \
         if action else 0
-    cards = inline_cards(t, campaign, today, action, taken=taken,
+    cards = replies.inline_cards(t, campaign, today, action, taken=taken,
                                   bot_username=context.services.bot_username)
     if query.query.strip():
         order = FaqMatcher.build({card.id: card.phrases for card in cards}).rank(query.query)

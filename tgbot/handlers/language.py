@@ -9,7 +9,7 @@ from tgbot import callbacks
 from tgbot.commands import LANGUAGE
 from tgbot.context import BotContext
 from tgbot.handlers.common import answer_press, chat_of, may_manage, press_of, reply
-from tgbot.messages.language import language_menu, language_saved
+from tgbot.messages import language as replies
 from tgbot.messages.start import welcome
 
 
@@ -18,8 +18,8 @@ async def menu(update: Update, context: BotContext) -> None:
     if not await may_manage(update, context):
         return
     await answer_press(update)
-    await reply(update, context, language_menu(context.t, context.services.i18n.languages),
-                edit=True)
+    languages = replies.language_menu(context.t, context.services.i18n.languages)
+    await reply(update, context, languages, edit=True)
 
 
 async def choose(update: Update, context: BotContext) -> None:
@@ -35,7 +35,7 @@ async def choose(update: Update, context: BotContext) -> None:
     await context.store.set_language(chat.id, chat.type, press.arg,
                                       context.services.today())
     t = context.t = i18n.get(press.arg)
-    await answer_press(update, language_saved(t))
+    await answer_press(update, replies.language_saved(t))
     subscribed = bool(context.chat_record and context.chat_record.subscribed)
     await reply(update, context, welcome(t, context.campaign, subscribed), edit=True)
 

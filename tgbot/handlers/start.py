@@ -11,8 +11,8 @@ from tgbot.commands import HELP, START
 from tgbot.context import BotContext
 from tgbot.handlers import actions
 from tgbot.handlers.common import answer_press, reply
+from tgbot.messages import start as replies
 from tgbot.messages.common import stale_button
-from tgbot.messages.start import help_text, welcome
 
 # Telegram's rule for a deep-link payload: up to 64 of A-Z a-z 0-9 _ -
 DEEP_LINK_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -30,19 +30,20 @@ async def start(update: Update, context: BotContext) -> None:
         await actions.open_day(update, context, int(day[1]))
         return
     subscribed = bool(context.chat_record and context.chat_record.subscribed)
-    await reply(update, context, welcome(context.t, context.campaign, subscribed))
+    await reply(update, context, replies.welcome(context.t, context.campaign, subscribed))
 
 
 async def help_command(update: Update, context: BotContext) -> None:
     """/help: the bot's commands, the campaign's FAQ commands, and the safety line."""
-    await reply(update, context, help_text(context.t, context.campaign))
+    await reply(update, context, replies.help_text(context.t, context.campaign))
 
 
 async def menu(update: Update, context: BotContext) -> None:
     """The "Back" button: the welcome message with the main menu, in place."""
     await answer_press(update)
     subscribed = bool(context.chat_record and context.chat_record.subscribed)
-    await reply(update, context, welcome(context.t, context.campaign, subscribed), edit=True)
+    await reply(update, context, replies.welcome(context.t, context.campaign, subscribed),
+                edit=True)
 
 
 async def unknown_press(update: Update, context: BotContext) -> None:
