@@ -6,6 +6,8 @@ narrowed once here instead of checked for None in every handler.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from telegram import CallbackQuery, Chat, Message, Update, User
 from telegram.error import BadRequest
 
@@ -14,33 +16,32 @@ from tgbot.context import BotContext
 from tgbot.delivery import send_reply
 from tgbot.messages.common import Reply, admins_only
 
+T = TypeVar("T")
+
+
+def _present(part: T | None, what: str) -> T:
+    assert part is not None, f"a handler registered for updates with {what}"
+    return part
+
 
 def chat_of(update: Update) -> Chat:
     """The chat of an update from a chat (a message, a press, a membership change)."""
-    chat = update.effective_chat
-    assert chat is not None, "registered for updates that come from a chat"
-    return chat
+    return _present(update.effective_chat, "a chat")
 
 
 def user_of(update: Update) -> User:
     """The person behind an update sent by someone (a private message, a press, a query)."""
-    user = update.effective_user
-    assert user is not None, "registered for updates that have a sender"
-    return user
+    return _present(update.effective_user, "a sender")
 
 
 def message_of(update: Update) -> Message:
     """The message of a message update (a command, a text, a service message)."""
-    message = update.effective_message
-    assert message is not None, "registered for message updates"
-    return message
+    return _present(update.effective_message, "a message")
 
 
 def press_of(update: Update) -> CallbackQuery:
     """The button press of a CallbackQueryHandler's update."""
-    query = update.callback_query
-    assert query is not None, "registered for button presses"
-    return query
+    return _present(update.callback_query, "a button press")
 
 
 async def reply(update: Update, context: BotContext, message: Reply, *,
