@@ -17,6 +17,7 @@ from tgbot.campaign_file import load_campaign
 from tgbot.catalogs import check_all
 from tgbot.extract import extract_campaign
 from tgbot.i18n import DEFAULT_LANGUAGE, I18n
+from tgbot.messages.samples import samples
 from tgbot.progress import progress
 from tgbot.telegram_html import parse_html
 
@@ -83,9 +84,13 @@ def test_every_message_of_the_edition_is_valid_and_within_limits(code: str) -> N
     done = {a.id for a in CAMPAIGN.actions[:5]}
     seventh = progress(CAMPAIGN, done, CAMPAIGN.date_of(7))
     replies.append(messages.progress_message(t, CAMPAIGN, seventh))
-    for reply in replies:
+    checked = [(reply, CAPTION_LIMIT if reply.photo else MESSAGE_LIMIT) for reply in replies]
+    # every other reply of the bot, with the sample data the preview shows
+    checked += [(sample.reply, sample.limit)
+                for sample in samples(t, CAMPAIGN, I18N.languages, "your_bot")]
+    for reply, limit in checked:
         visible = parse_html(reply.text).text
-        assert 0 < len(visible) <= (CAPTION_LIMIT if reply.photo else MESSAGE_LIMIT), reply.text
+        assert 0 < len(visible) <= limit, reply.text
         assert "{" not in visible, f"unfilled placeholder in {code}: {visible[:80]}"
         for row in reply.buttons:
             assert len(row) <= 8

@@ -16,12 +16,15 @@ import pytest
 from tests.helpers.harness import ROOT
 from tgbot.campaign_file import load_campaign
 from tgbot.i18n import I18n
+from tgbot.messages.samples import samples
 
 CAMPAIGN = load_campaign(ROOT / "actions.yaml")
 I18N = I18n(ROOT / "locales")
 LANGUAGES = list(I18N.languages)
+# the days (each with its letter and post), the FAQ answers, then every other reply
 PER_LANGUAGE = (len(CAMPAIGN.actions) + sum(1 for a in CAMPAIGN.actions if a.letter)
-                + sum(1 for a in CAMPAIGN.actions if a.tweet) + len(CAMPAIGN.faq))
+                + sum(1 for a in CAMPAIGN.actions if a.tweet) + len(CAMPAIGN.faq)
+                + len(list(samples(I18N.get("en"), CAMPAIGN, I18N.languages, "your_bot"))))
 CHROMIUM = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
             "--hide-scrollbars", "--virtual-time-budget=5000"]

@@ -160,3 +160,21 @@ def test_typed_times_and_places() -> None:
     assert find_zone("Kyiv", "en") == "Europe/Kyiv"
     assert find_zone("تهران", "fa") == "Asia/Tehran"
     assert find_zone("Atlantis", "en") is None and find_zone("", "en") is None
+
+
+def test_the_commands_the_bot_registers_are_the_ones_named_in_commands() -> None:
+    """One list: what the handlers register, what /help and the menu show, what FAQ entries
+    cannot take (tgbot.commands).
+    """
+    from telegram.ext import CommandHandler
+
+    from tgbot import commands
+    from tgbot.app import build_application
+    from tgbot.config import Settings
+
+    application = build_application(Settings(token="1234567:" + "A" * 35), CAMPAIGN)
+    registered = {name for group in application.handlers.values() for handler in group
+                  if isinstance(handler, CommandHandler) for name in handler.commands}
+    assert registered == commands.RESERVED
+    assert [c.name for c in commands.COMMANDS if c.menu] == [
+        "today", "actions", "progress", "subscribe", "settings", "remind", "language", "faq"]

@@ -22,7 +22,7 @@ from telegram.ext import (
     ContextTypes,
 )
 
-from tgbot import __version__, alerts, campaign_sync, metrics
+from tgbot import __version__, alerts, campaign_sync, commands, metrics
 from tgbot.backends import redact_url
 from tgbot.bot import build_bot
 from tgbot.campaign import Campaign
@@ -30,6 +30,7 @@ from tgbot.config import Settings
 from tgbot.context import BotContext, Services
 from tgbot.delivery import Deliverer, senders_for
 from tgbot.handlers import (
+    action_buttons,
     actions,
     errors,
     faq,
@@ -40,6 +41,7 @@ from tgbot.handlers import (
     locale,
     organisers,
     privacy,
+    push_settings,
     reminders,
     repeats,
     start,
@@ -97,8 +99,9 @@ def build_application(settings: Settings, campaign: Campaign) -> Application:
         -3: flood.HANDLERS,
         -2: repeats.HANDLERS,
         -1: locale.HANDLERS,
-        0: [*groups.HANDLERS, *start.HANDLERS, *actions.HANDLERS, *subscription.HANDLERS,
-            *reminders.HANDLERS, *language.HANDLERS, *privacy.HANDLERS,
+        0: [*groups.HANDLERS, *start.HANDLERS, *actions.HANDLERS, *action_buttons.HANDLERS,
+            *subscription.HANDLERS, *push_settings.HANDLERS, *reminders.HANDLERS,
+            *language.HANDLERS, *privacy.HANDLERS,
             *organisers.handlers(services), *faq.handlers(services), *inline.HANDLERS,
             CallbackQueryHandler(start.unknown_press)],  # last: any button nobody handled
     })
@@ -108,11 +111,7 @@ def build_application(settings: Settings, campaign: Campaign) -> Application:
 
 def bot_commands(t: Translator, campaign: Campaign) -> list[BotCommand]:
     """The command menu in one language."""
-    own = [("today", t.gettext("Today's action")), ("actions", t.gettext("All actions")),
-           ("progress", t.gettext("Your progress")), ("subscribe", t.gettext("Daily action")),
-           ("settings", t.gettext("Time of the daily action")),
-           ("remind", t.gettext("A reminder in the evening")),
-           ("language", t.gettext("Change language")), ("faq", t.gettext("Questions"))]
+    own = [(c.name, t.gettext(c.menu)) for c in commands.COMMANDS if c.menu]
     own += [(e.command, t.gettext(e.description)) for e in campaign.faq]
     return [BotCommand(command, description) for command, description in own]
 

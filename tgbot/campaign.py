@@ -136,10 +136,3 @@ class Campaign:
         return {"edition": self.edition, "start_date": self.start_date,
                 "end_date": self.end_date, "website": self.website, "hashtag": self.hashtag,
                 "organiser": self.organiser}
-
-
-# Commands the bot itself owns; a FAQ entry cannot take them.
-RESERVED_COMMANDS = frozenset({
-    "start", "help", "faq", "today", "actions", "action", "progress", "subscribe",
-    "unsubscribe", "settings", "language", "mydata", "forget", "stats", "announce", "reload",
-})

@@ -20,7 +20,6 @@ from tgbot.campaign import (
     ACTION_KINDS,
     CAMPAIGN_DAYS,
     MESSAGE_LIMIT,
-    RESERVED_COMMANDS,
     TWEET_LIMIT,
     Action,
     Campaign,
@@ -28,6 +27,7 @@ from tgbot.campaign import (
     Letter,
     Link,
 )
+from tgbot.commands import RESERVED
 from tgbot.telegram_html import HtmlError, parse_html
 
 # The shapes ids, commands, times, links and placeholders must have.
@@ -462,7 +462,7 @@ def _faq(checker: _Checker, data: Any, line: int) -> tuple[FaqEntry, ...]:
         if not COMMAND_RE.match(command):
             checker.problem(lines.get("command", item_line),
                             f"command '{command}' must be 1-32 of a-z 0-9 _ (Telegram's rule)")
-        elif command in seen_commands or command in RESERVED_COMMANDS:
+        elif command in seen_commands or command in RESERVED:
             checker.problem(lines["command"], f"command /{command} is already taken")
         seen_ids.add(faq_id)
         seen_commands.add(command)

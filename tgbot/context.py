@@ -81,23 +81,37 @@ class BotContext(CallbackContext[ExtBot, dict, dict, Services]):
     def __init__(self, application: Application, chat_id: int | None = None,
                  user_id: int | None = None) -> None:
         super().__init__(application, chat_id=chat_id, user_id=user_id)
-        self.t: Translator | None = None
+        self._t: Translator | None = None
         self.chat_record: Chat | None = None
 
     @property
     def services(self) -> Services:
+        """The bot's long-lived services (`application.bot_data`), typed."""
         return self.bot_data
 
     @property
     def store(self) -> Store:
+        """The database, through the domain methods of `tgbot.store`."""
         return self.bot_data.store
 
     @property
     def campaign(self) -> Campaign:
+        """The campaign in force now (a /reload swaps it between updates)."""
         return self.bot_data.campaign
 
     @property
-    def tr(self) -> Translator:
-        """The Translator for this update (resolved once, before the handlers ran)."""
-        assert self.t is not None, "the locale resolver runs first (group -2)"
-        return self.t
+    def t(self) -> Translator:
+        """The Translator for this update, picked once by the locale resolver (group -1)."""
+        if self._t is None:
+            raise RuntimeError("no language for this update yet: the locale resolver "
+                               "(tgbot.handlers.locale, group -1) has not run")
+        return self._t
+
+    @t.setter
+    def t(self, translator: Translator) -> None:
+        self._t = translator
+
+    @property
+    def has_language(self) -> bool:
+        """Whether this update's language is resolved; the error handler may run before."""
+        return self._t is not None

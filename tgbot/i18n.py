@@ -15,6 +15,7 @@ import io
 import logging
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,9 +49,10 @@ _RLM = "\u200f"
 
 
 def telegram_code(code: str) -> str | None:
-    """The language_code Telegram takes for a command menu: two lowercase letters (Filipino
-    as Tagalog); None for a catalog it has no such code for (pt_BR), whose users get the
-    default menu.
+    """The language_code Telegram takes for a command menu, or None.
+
+    Two lowercase letters (Filipino as Tagalog); None for a catalog it has no such code for
+    (pt_BR), whose users get the default menu.
     """
     mapped = TELEGRAM_CODES.get(code, code)
     return mapped if re.fullmatch(r"[a-z]{2}", mapped) else None
@@ -69,24 +71,23 @@ class Translator:
     translations: gettext.NullTranslations
 
     @property
-    def locale(self) -> Locale:
-        return Locale.parse(self.code)
-
-    @property
     def format_locale(self) -> str:
+        """The locale Babel formats with: the language's, or the variant the campaign writes."""
         return FORMAT_LOCALES.get(self.code, self.code)
 
     @property
     def rtl(self) -> bool:
-        return self.locale.character_order == "right-to-left"
+        """Whether the language is written right to left (Arabic, Persian)."""
+        return Locale.parse(self.code).character_order == "right-to-left"
 
     @property
     def name(self) -> str:
         """The language in its own name, as the /language buttons show it ("Français")."""
-        name = self.locale.get_display_name(self.code) or self.code
+        name = Locale.parse(self.code).get_display_name(self.code) or self.code
         return name[:1].upper() + name[1:]
 
     def gettext(self, message: str) -> str:
+        """The message in this language; the English source where none is safe to send."""
         return self.translations.gettext(message)
 
     def translated(self, message: str) -> bool:
@@ -95,9 +96,11 @@ class Translator:
         return message in getattr(self.translations, "_catalog", {})
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """The form of a counted message this language uses for `n` (its plural rule)."""
         return self.translations.ngettext(singular, plural, n)
 
     def number(self, n: float) -> str:
+        """A number with this language's separators and digits: "1 234", "۱۲"."""
         return self.digits(format_decimal(n, locale=self.format_locale))
 
     def date(self, date: dt.date, format: str = "long") -> str:
@@ -146,11 +149,13 @@ class I18n:
         self.languages: dict[str, str] = {code: t.name for code, t in self._translators.items()}
 
     def get(self, code: str | None) -> Translator:
+        """The Translator for a language code; English for an unknown or missing one."""
         return self._translators.get(code or "", self._translators[DEFAULT_LANGUAGE])
 
     def negotiate(self, language_code: str | None) -> str:
-        """Pick our language for a Telegram `language_code` (IETF tag): pt-BR -> pt (or pt_BR
-        when there is a catalog for it), tl -> fil.
+        """Pick our language for a Telegram `language_code` (IETF tag).
+
+        pt-BR -> pt (or pt_BR when there is a catalog for it), tl -> fil.
         """
         if not language_code:
             return DEFAULT_LANGUAGE
@@ -165,11 +170,13 @@ class I18n:
             chosen = None
         return str(chosen) if chosen is not None else DEFAULT_LANGUAGE
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Translator]:
+        """Every language, in menu order."""
         return iter(self._translators.values())
 
 
 def catalog_path(locales_dir: Path, code: str) -> Path:
+    """Where a language's catalog is: `locales/<code>/LC_MESSAGES/tgbot.po`."""
     return locales_dir / code / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
@@ -194,6 +201,7 @@ _TAG = re.compile(r"</?([a-zA-Z][\w-]*)")
 
 
 def placeholders(text: str) -> Counter[str]:
+    """The {placeholders} of a text, counted: a translation must keep the same ones."""
     return Counter(_PLACEHOLDER.findall(text))
 
 
@@ -203,8 +211,9 @@ def tags(text: str) -> Counter[str]:
 
 
 def translation_problems(source: str, translated: str) -> list[str]:
-    """Why a translation would break its reply: placeholders or tags other than the source's,
-    or HTML Telegram refuses. Empty when it is safe to send.
+    """Why a translation would break its reply; empty when it is safe to send.
+
+    Placeholders or tags other than the source's, or HTML Telegram refuses.
     """
     problems = []
     if set(placeholders(translated)) != set(placeholders(source)):
@@ -236,8 +245,9 @@ def _load(locales_dir: Path, code: str) -> gettext.NullTranslations:
     with po_path.open("rb") as handle:
         catalog = read_po(handle, locale=code)
     for message in list(catalog):
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = tuple(message.string) if isinstance(message.string, tuple | list) \
+            else (message.string,)
+        ids = (message.id,) if isinstance(message.id, str) else tuple(message.id)
         if not message.id or not any(strings):
             continue
         problems = [p for s in strings if s for p in translation_problems(ids[-1], s)]

@@ -25,11 +25,13 @@ class RedactToken(logging.Filter):
         self.token = token
 
     def redact(self, text: str) -> str:
+        """The text with the token, and anything shaped like a token, replaced."""
         if self.token:
             text = text.replace(self.token, REDACTED)
         return _TOKEN_SHAPE.sub(REDACTED, text)
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Redact the record in place (message, arguments, traceback); never drop it."""
         record.msg = self.redact(record.getMessage())
         record.args = None
         if record.exc_info:

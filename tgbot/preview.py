@@ -2,8 +2,10 @@
 
 Organisers and translators review it before 1 November. Messages are drawn as Telegram chat
 bubbles with their buttons; each pre-written post is shown in full with its length against the
-280-character limit, each letter with its length; right-to-left languages run right to left; a
-text still in English where a translation is expected, or close to a limit, is flagged.
+280-character limit, each letter with its length; after the days come every other reply of
+the bot, with sample data (`tgbot.messages.samples`). Right-to-left languages run right to
+left; a campaign text still in English where a translation is expected, or any text close to
+a limit, is flagged.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from tgbot import messages
 from tgbot.campaign import CAPTION_LIMIT, MESSAGE_LIMIT, TWEET_LIMIT, Campaign
 from tgbot.i18n import DEFAULT_LANGUAGE, I18n, Translator
+from tgbot.messages.samples import samples
 from tgbot.telegram_html import parse_html
 
 NEAR_LIMIT = 0.9  # flag texts over 90% of Telegram's limit
@@ -22,6 +25,8 @@ NEAR_LIMIT = 0.9  # flag texts over 90% of Telegram's limit
 
 @dataclass(frozen=True)
 class Flag:
+    """Something a reviewer should look at in one bubble."""
+
     kind: str  # "untranslated" | "near-limit"
     text: str
 
@@ -69,6 +74,13 @@ def _day_messages(t: Translator, campaign: Campaign, bot_username: str) -> Itera
                     [entry.question, entry.answer], MESSAGE_LIMIT)
 
 
+def _other_replies(t: Translator, campaign: Campaign, languages: dict[str, str],
+                   bot_username: str) -> Iterator[Shown]:
+    """The bot's own replies; their strings are the catalogs' (`tgbot catalogs` checks them)."""
+    for sample in samples(t, campaign, languages, bot_username):
+        yield Shown(sample.label, sample.reply, [], sample.limit)
+
+
 def _bubble(label: str, reply: messages.Reply, found: list[Flag]) -> str:
     rows = "".join(
         "<div class='row'>" + "".join(
@@ -87,7 +99,8 @@ def render_page(campaign: Campaign, i18n: I18n, bot_username: str = "your_bot") 
     for t in i18n:
         name = i18n.languages[t.code]
         bubbles, flagged = [], 0
-        for shown in _day_messages(t, campaign, bot_username):
+        for shown in [*_day_messages(t, campaign, bot_username),
+                      *_other_replies(t, campaign, i18n.languages, bot_username)]:
             found = flags(t, shown)
             flagged += bool(found)
             bubbles.append(_bubble(shown.label, shown.reply, found))

@@ -15,6 +15,7 @@ class ProgressReport:
         self._last_tenth = -1
 
     def update(self, done: int) -> None:
+        """Report `done` of the total: redraw the bar, or write a line at each new tenth."""
         share = min(done / self.total, 1.0)
         if self.tty:
             bar = "#" * int(share * 30)

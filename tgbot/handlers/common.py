@@ -1,22 +1,55 @@
-"""What every handler does to reply: send or edit a rendered message, and answer presses."""
+"""What every handler does to reply: send or edit a rendered message, and answer presses.
+
+Also the update's parts a handler's filter guarantees (its chat, its sender, its press),
+narrowed once here instead of checked for None in every handler.
+"""
 
 from __future__ import annotations
 
-from telegram import Update
+from typing import TypeVar
+
+from telegram import CallbackQuery, Chat, Message, Update, User
 from telegram.error import BadRequest
 
 from tgbot import metrics
 from tgbot.context import BotContext
 from tgbot.delivery import send_reply
-from tgbot.messages import Reply
+from tgbot.messages.common import Reply, admins_only
+
+T = TypeVar("T")
+
+
+def _present(part: T | None, what: str) -> T:
+    assert part is not None, f"a handler registered for updates with {what}"
+    return part
+
+
+def chat_of(update: Update) -> Chat:
+    """The chat of an update from a chat (a message, a press, a membership change)."""
+    return _present(update.effective_chat, "a chat")
+
+
+def user_of(update: Update) -> User:
+    """The person behind an update sent by someone (a private message, a press, a query)."""
+    return _present(update.effective_user, "a sender")
+
+
+def message_of(update: Update) -> Message:
+    """The message of a message update (a command, a text, a service message)."""
+    return _present(update.effective_message, "a message")
+
+
+def press_of(update: Update) -> CallbackQuery:
+    """The button press of a CallbackQueryHandler's update."""
+    return _present(update.callback_query, "a button press")
 
 
 async def reply(update: Update, context: BotContext, message: Reply, *,
                 edit: bool = False) -> None:
     """Answer in the update's chat (and topic); `edit` replaces a menu in place after a press."""
     query = update.callback_query
-    if edit and query and query.message and query.message.text is not None \
-            and message.photo is None:
+    if edit and query and isinstance(query.message, Message) \
+            and query.message.text is not None and message.photo is None:
         try:
             await query.edit_message_text(message.text, reply_markup=message.markup)
         except BadRequest as error:
@@ -24,9 +57,7 @@ async def reply(update: Update, context: BotContext, message: Reply, *,
                 raise
         metrics.replied()
         return
-    chat = update.effective_chat
-    assert chat is not None
-    await send_reply(context.bot, context.store, chat.id, message, topic_of(update))
+    await send_reply(context.bot, context.store, chat_of(update).id, message, topic_of(update))
     metrics.replied()
 
 
@@ -60,7 +91,7 @@ async def may_manage(update: Update, context: BotContext) -> bool:
 
         if await context.services.admins.is_admin(chat.id, user.id, status):
             return True
-    refusal = context.tr.gettext("Only the group's admins can change this.")
+    refusal = admins_only(context.t)
     if update.callback_query:
         await update.callback_query.answer(refusal, show_alert=True)
     else:

@@ -11,6 +11,7 @@ from telegram.ext import ApplicationHandlerStop
 from tgbot import metrics
 from tgbot.context import BotContext
 from tgbot.i18n import Translator
+from tgbot.messages.errors import apology
 
 log = logging.getLogger(__name__)
 
@@ -21,10 +22,9 @@ async def on_error(update: object, context: BotContext) -> None:
     log.error("error while handling %s", kind, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
-    t = context.t or _language_of(update, context)
+    t = context.t if context.has_language else _language_of(update, context)
     try:
-        await context.bot.send_message(update.effective_chat.id, t.gettext(
-            "😔 Sorry, something went wrong on my side. Please try again in a moment."))
+        await context.bot.send_message(update.effective_chat.id, apology(t))
         metrics.replied()
     except TelegramError:
         log.warning("could not send the apology either")
@@ -32,8 +32,10 @@ async def on_error(update: object, context: BotContext) -> None:
 
 
 def _language_of(update: Update, context: BotContext) -> Translator:
-    """The language Telegram says the person uses: with the database down, their stored
-    choice cannot be read, and an apology in a language they do not read is silence.
+    """The language Telegram says the person uses, for an apology before the resolver ran.
+
+    With the database down, their stored choice cannot be read, and an apology in a
+    language they do not read is silence.
     """
     i18n = context.bot_data.i18n
     user = update.effective_user

@@ -7,14 +7,17 @@ import re
 from telegram import Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from tgbot import callbacks, messages
+from tgbot import callbacks
+from tgbot.commands import FAQ
 from tgbot.context import BotContext, Services
-from tgbot.handlers.common import answer_press, reply
+from tgbot.handlers.common import answer_press, message_of, reply
+from tgbot.messages import faq as replies
 
 
-async def faq_menu(update: Update, context: BotContext) -> None:
+async def menu(update: Update, context: BotContext) -> None:
+    """/faq and the Questions button: the menu of questions (in place of a menu pressed)."""
     await answer_press(update)
-    await reply(update, context, messages.faq_menu(context.tr, context.campaign), edit=True)
+    await reply(update, context, replies.faq_menu(context.t, context.campaign), edit=True)
 
 
 async def faq_press(update: Update, context: BotContext) -> None:
@@ -22,11 +25,10 @@ async def faq_press(update: Update, context: BotContext) -> None:
     press = callbacks.parse(update.callback_query.data if update.callback_query else None)
     entry = context.campaign.faq_by_id(press.arg) if press and press.arg else None
     if entry is None:
-        await faq_menu(update, context)
+        await menu(update, context)
         return
     await answer_press(update)
-    await reply(update, context, messages.faq_answer(context.tr, context.campaign, entry),
-                edit=True)
+    await reply(update, context, replies.faq_answer(context.t, context.campaign, entry), edit=True)
 
 
 def _command(message: Message, bot_username: str) -> str | None:
@@ -47,20 +49,23 @@ class FaqCommand(filters.MessageFilter):
         self.services = services
 
     def filter(self, message: Message) -> bool:
+        """Whether the message is a command of one of the campaign's FAQ entries."""
         command = _command(message, self.services.bot_username)
         return any(e.command == command for e in self.services.campaign.faq)
 
 
 async def faq_command(update: Update, context: BotContext) -> None:
     """/about, /why, ...: the answer of the FAQ entry with that command."""
-    command = _command(update.effective_message, context.services.bot_username)
+    command = _command(message_of(update), context.services.bot_username)
     entry = next(e for e in context.campaign.faq if e.command == command)
-    await reply(update, context, messages.faq_answer(context.tr, context.campaign, entry))
+    await reply(update, context, replies.faq_answer(context.t, context.campaign, entry))
 
 
 class AddressedToUs(filters.MessageFilter):
-    """Text meant for the bot: anything in a private chat; in a group only a reply to one of
-    the bot's own messages or a mention of the bot itself, never talk between members.
+    """Text meant for the bot, never talk between members.
+
+    Anything in a private chat; in a group only a reply to one of the bot's own messages or
+    a mention of the bot itself.
     """
 
     def __init__(self, services: Services) -> None:
@@ -68,6 +73,7 @@ class AddressedToUs(filters.MessageFilter):
         self.services = services
 
     def filter(self, message: Message) -> bool:
+        """Whether the message is addressed to the bot (see the class)."""
         if message.chat.type == "private":
             return True
         ours = self.services.bot_username.lower()
@@ -80,31 +86,30 @@ class AddressedToUs(filters.MessageFilter):
 
 
 async def question(update: Update, context: BotContext) -> None:
-    """Free text: the FAQ entry it asks about, or the list of what the bot can answer (in a
-    group, one line pointing to the private chat instead of the list).
+    """Free text: the FAQ entry it asks about, or the list of what the bot can answer.
+
+    In a group, one line pointing to the private chat instead of the list.
     """
     message = update.effective_message
     text = (message.text or "") if message else ""
     mention = f"@{context.services.bot_username}"
     text = re.sub(re.escape(mention), " ", text, flags=re.IGNORECASE)
-    entry_id = context.services.matcher(context.tr).match(text)
+    entry_id = context.services.matcher(context.t).match(text)
     entry = context.campaign.faq_by_id(entry_id) if entry_id else None
     if entry is not None:
-        await reply(update, context, messages.faq_answer(context.tr, context.campaign, entry))
+        await reply(update, context, replies.faq_answer(context.t, context.campaign, entry))
     elif update.effective_chat and update.effective_chat.type != "private":
-        await reply(update, context, messages.private_chat_pointer(
-            context.tr, context.tr.gettext("💬 Ask me in a private chat: I answer every "
-                                           "question about the campaign there."),
-            context.services.bot_username))
+        await reply(update, context,
+                    replies.ask_in_private(context.t, context.services.bot_username))
     else:
-        await reply(update, context, messages.no_match(context.tr, context.campaign))
+        await reply(update, context, replies.no_match(context.t, context.campaign))
 
 
 def handlers(services: Services) -> list:
     """The FAQ handlers; the commands themselves come from the campaign file in force."""
     addressed = AddressedToUs(services)
     return [
-        CommandHandler("faq", faq_menu),
+        CommandHandler(FAQ.name, menu),
         MessageHandler(FaqCommand(services), faq_command),
         CallbackQueryHandler(faq_press, pattern=r"^faq(:|$)"),
         MessageHandler(filters.TEXT & ~filters.COMMAND & addressed, question),

@@ -1,4 +1,4 @@
-"""Throttle one person who floods the bot; everyone else is served as usual (group -2).
+"""Throttle one person who floods the bot; everyone else is served as usual (group -3).
 
 The gate runs first of all, before the chat's language is read from the database: a flood
 of a thousand presses costs no reads, only the one notice resolves a language.
@@ -13,6 +13,7 @@ from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from tgbot.context import BotContext
 from tgbot.handlers.locale import resolve_locale
+from tgbot.messages.flood import flood_notice
 
 
 async def flood_control(update: Update, context: BotContext) -> None:
@@ -25,8 +26,7 @@ async def flood_control(update: Update, context: BotContext) -> None:
         return
     if verdict == "notice" and update.effective_chat is not None:
         await resolve_locale(update, context)
-        await context.bot.send_message(update.effective_chat.id, context.tr.gettext(
-            "⏳ That was a lot at once. Please wait a few seconds, then try again."))
+        await context.bot.send_message(update.effective_chat.id, flood_notice(context.t))
     raise ApplicationHandlerStop
 
 

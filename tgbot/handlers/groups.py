@@ -7,37 +7,28 @@ from telegram.ext import ChatMemberHandler, MessageHandler, filters
 
 from tgbot.context import BotContext
 from tgbot.groups import membership_change
-from tgbot.handlers.common import reply
-from tgbot.messages import Reply
+from tgbot.handlers.common import chat_of, message_of, reply
+from tgbot.messages import groups as replies
 
 
 async def bot_membership(update: Update, context: BotContext) -> None:
     """Added: introduce the bot once. Removed or kicked: unsubscribe, send nothing more."""
     change = update.my_chat_member
-    chat = update.effective_chat
+    assert change is not None, "a ChatMemberHandler for MY_CHAT_MEMBER"
+    chat = chat_of(update)
     what = membership_change(change.old_chat_member.status, change.new_chat_member.status)
     if what == "removed":
         await context.store.set_subscribed(chat.id, chat.type, False,
                                            context.services.today())
     elif what == "added" and chat.type != "channel":
-        t = context.tr
-        await reply(update, context, Reply(t.direct("\n\n".join([
-            t.gettext("👋 Hello! I bring one simple action a day for the International Day "
-                      "to End Impunity, and answer questions about the campaign."),
-            t.gettext("An admin can send /subscribe to get each day's action here, "
-                      "/settings to choose the time and /language to choose the language. "
-                      "Everyone can press \"I did it\" under an action."),
-        ]))))
+        await reply(update, context, replies.group_greeting(context.t))
     elif what == "added":
-        t = context.tr
-        await reply(update, context, Reply(t.gettext(
-            "Thank you for adding me. Post /subscribe in the channel (or send me "
-            "/subscribe @channelname in a private chat) to get each day's action here.")))
+        await reply(update, context, replies.channel_greeting(context.t))
 
 
 async def migrated(update: Update, context: BotContext) -> None:
     """A group became a supergroup: its subscription, language and settings move with it."""
-    message = update.effective_message
+    message = message_of(update)
     if message.migrate_to_chat_id:
         await context.store.migrate_chat(message.chat.id, message.migrate_to_chat_id)
 

@@ -1,6 +1,7 @@
-"""Inline mode: "@bot words" in any chat offers cards to share (today's action, the
-invitation, the FAQ answers), in the sharer's language. The sharer may never have started
-the bot: nothing about them is stored.
+"""Inline mode: "@bot words" in any chat offers cards to share, in the sharer's language.
+
+The cards are today's action, the invitation and the FAQ answers. The sharer may never have
+started the bot: nothing about them is stored.
 """
 
 from __future__ import annotations
@@ -9,9 +10,9 @@ from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.constants import InlineQueryLimit
 from telegram.ext import InlineQueryHandler
 
-from tgbot import messages
 from tgbot.context import BotContext
 from tgbot.faq import FaqMatcher
+from tgbot.messages import inline as replies
 
 # Results depend on the sharer's language and on the day's counts: cached for this person
 # only, and not for long.
@@ -19,13 +20,15 @@ CACHE_SECONDS = 120
 
 
 async def inline_query(update: Update, context: BotContext) -> None:
-    query, campaign, t = update.inline_query, context.campaign, context.tr
+    """The cards in the sharer's language, best match for the typed words first."""
+    query, campaign, t = update.inline_query, context.campaign, context.t
+    assert query is not None, "an InlineQueryHandler's update"
     today = context.services.campaign_today(context.chat_record)
     day = campaign.day_of(today)
     action = campaign.action_for_day(day) if day else None
     taken = (await context.store.action_takers(campaign.edition, [action.id]))[action.id] \
         if action else 0
-    cards = messages.inline_cards(t, campaign, today, action, taken=taken,
+    cards = replies.inline_cards(t, campaign, today, action, taken=taken,
                                   bot_username=context.services.bot_username)
     if query.query.strip():
         order = FaqMatcher.build({card.id: card.phrases for card in cards}).rank(query.query)

@@ -1,5 +1,7 @@
-"""Resolve the chat's language once per update, before the feature handlers run (group -1,
-after the flood gate).
+"""Resolve the chat's language once per update, before the feature handlers run.
+
+It runs in group -1, after the flood gate (-3) and the repeat filter (-2): a flood or a
+repeat costs no read of the chat (the flood gate calls it for its one notice only).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from tgbot.context import BotContext
 
 async def resolve_locale(update: Update, context: BotContext) -> None:
     """The stored choice of the chat; at first contact, Telegram's hint, negotiated and stored.
+
     Updates without a chat (inline queries) store nothing: their sender may be a stranger.
     """
     services = context.services

@@ -7,19 +7,20 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import html
 import re
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from tgbot import callbacks, campaign_sync, messages
+from tgbot import callbacks, campaign_sync
 from tgbot.chart import chart_png
+from tgbot.commands import ANNOUNCE, RELOAD, STATS
 from tgbot.config import parse_lifetime
 from tgbot.context import BotContext, Services
-from tgbot.handlers.common import answer_press, reply
-from tgbot.messages import Reply, button, fill
-from tgbot.stats import collect, stars_spent
+from tgbot.handlers.common import answer_press, chat_of, message_of, press_of, reply, user_of
+from tgbot.messages import organisers as replies
+from tgbot.messages.common import Reply
+from tgbot.stats import collect
 
 LIFETIME = re.compile(r"\d+[mhd]")  # "/announce 12h ...": how long it stays worth sending
 
@@ -30,52 +31,22 @@ def organisers(services: Services) -> filters.BaseFilter:
 
 
 async def stats(update: Update, context: BotContext) -> None:
-    t, campaign = context.tr, context.campaign
+    """/stats: the campaign's figures as text, then the completions chart."""
+    campaign = context.campaign
     figures = await collect(context.store, campaign, context.services.today(),
                             context.services.clock().timestamp())
-    lines = [fill(t.gettext("📊 <b>{name} {edition}</b>"),
-                  {"name": html.escape(t.gettext(campaign.name)),
-                   "edition": str(campaign.edition)}),
-             fill(t.gettext("Subscribers: {total} (private {private}, groups {groups}, "
-                            "channels {channels})"),
-                  {"total": t.number(figures.total_subscribers),
-                   "private": t.number(figures.subscribers["private"]),
-                   "groups": t.number(figures.subscribers["group"]
-                                      + figures.subscribers["supergroup"]),
-                   "channels": t.number(figures.subscribers["channel"])}),
-             fill(t.gettext("This week: {new} new, {lost} lost"),
-                  {"new": t.number(figures.new_this_week),
-                   "lost": t.number(figures.lost_this_week)}),
-             t.gettext("By language:") + " " + ", ".join(
-                 f"{code} {count}" for code, count in sorted(figures.by_language.items())),
-             t.gettext("Starts by source:") + " " + (", ".join(
-                 f"{html.escape(s)} {n}" for s, n in figures.sources.items()) or "–"),
-             t.gettext("Completions per day:") + " " + (", ".join(
-                 f"{day}: {n}" for day, n in sorted(figures.per_action.items())) or "–")]
-    if figures.last_push:
-        day, states = figures.last_push
-        lines.append(fill(t.gettext("Last push (day {day}): sent {sent}, pending {pending}, "
-                                    "expired {expired}, failed {failed}, blocked {gone}"),
-                          {"day": str(day), "sent": t.number(states.get("sent", 0)),
-                           "pending": t.number(states.get("pending", 0)
-                                               + states.get("sending", 0)),
-                           "expired": t.number(states.get("expired", 0)),
-                           "failed": t.number(states.get("failed", 0)),
-                           "gone": t.number(states.get("gone", 0))}))
-        if states.get("paid"):
-            lines.append(fill(t.gettext("Stars spent on the last push: {stars}"),
-                              {"stars": t.number(stars_spent(states))}))
-    await reply(update, context, Reply("\n".join(lines)))
+    await reply(update, context, replies.stats_message(context.t, campaign, figures))
     png = await asyncio.to_thread(chart_png, figures, f"{campaign.name} {campaign.edition}")
-    await context.bot.send_photo(update.effective_chat.id, png)
+    await context.bot.send_photo(chat_of(update).id, png)
 
 
 async def announce(update: Update, context: BotContext) -> None:
-    """/announce [xx] [12h] TEXT: preview exactly as subscribers will see it, with Send /
-    Cancel. `xx` reaches one language only; `12h` (or 90m, 2d) is how long the announcement
+    """/announce [xx] [12h] TEXT: preview exactly as subscribers will see it, then Send/Cancel.
+
+    `xx` reaches one language only; `12h` (or 90m, 2d) is how long the announcement
     stays worth sending, instead of TGBOT_ANNOUNCEMENT_LIFETIME.
     """
-    t, message, services = context.tr, update.effective_message, context.services
+    t, message, services = context.t, message_of(update), context.services
     text = message.text_html.split(maxsplit=1)[1] if len((message.text or "").split()) > 1 \
         else ""
     language, lifetime = None, None
@@ -88,73 +59,59 @@ async def announce(update: Update, context: BotContext) -> None:
         elif LIFETIME.fullmatch(first) and lifetime is None:
             lifetime, text = parse_lifetime(first, "the lifetime"), rest.strip()
     if not text:
-        await reply(update, context, Reply(t.gettext(
-            "Write the announcement after the command: /announce Your text. To reach only "
-            "one language, start with its code: /announce fr Votre texte.")))
+        await reply(update, context, replies.announce_usage(t))
         return
     announcement = await context.store.create_announcement(text, language, services.today(),
                                                            lifetime)
     audience = await context.store.audience(language)
     await reply(update, context, Reply(text))
     lasts = dt.timedelta(seconds=lifetime or services.settings.announcement_lifetime)
-    await reply(update, context, Reply(
-        fill(t.ngettext("☝️ This goes to {count} subscribed chat. Send it?",
-                        "☝️ This goes to {count} subscribed chats. Send it?", audience),
-             {"count": t.number(audience)}) + "\n"
-        + fill(t.gettext("⏳ Chats it has not reached within {duration} will not get it."),
-               {"duration": t.duration(lasts)}),
-        [[button(t.gettext("📣 Send"), "annsend", announcement),
-          button(t.gettext("Cancel"), "anncancel", announcement)]]))
+    await reply(update, context, replies.announce_question(t, announcement, audience, lasts))
 
 
 async def announce_press(update: Update, context: BotContext) -> None:
-    t, store = context.tr, context.store
-    press = callbacks.parse(update.callback_query.data)
-    if press is None or update.effective_user.id not in context.services.settings.admins:
+    """Send or Cancel under a preview; only organisers' presses count."""
+    t, store, query = context.t, context.store, press_of(update)
+    press = callbacks.parse(query.data)
+    if press is None or user_of(update).id not in context.services.settings.admins:
         await answer_press(update)
         return
     announcement = int(press.arg)
     if press.verb == "anncancel":
         await store.cancel_announcement(announcement)
         await answer_press(update)
-        await reply(update, context, Reply(t.gettext("Cancelled: nothing was sent.")),
-                    edit=True)
+        await reply(update, context, replies.announcement_cancelled(t), edit=True)
         return
-    status = update.callback_query.message
+    status = query.message
     total = await store.start_announcement(
         announcement, now=context.services.clock().timestamp(),
         lifetime=context.services.settings.announcement_lifetime,
         status=(status.chat.id, status.message_id, t.code) if status else None)
     await answer_press(update)
     if not total:
-        await reply(update, context, Reply(t.gettext("This announcement was already sent or "
-                                                     "cancelled.")), edit=True)
+        await reply(update, context, replies.announcement_gone(t), edit=True)
         return
     # the sender edits the status message with the progress at each beat (delivery.py)
-    await reply(update, context, Reply(messages.announcement_progress(t, 0, total, False)),
+    await reply(update, context, Reply(replies.announcement_progress(t, 0, total, False)),
                 edit=True)
     context.services.deliverer.wake()
 
 
 async def reload_command(update: Update, context: BotContext) -> None:
-    """Re-read actions.yaml for every instance; a file with problems is refused and the
-    campaign stays as it was, everywhere.
+    """Re-read actions.yaml for every instance.
+
+    A file with problems is refused and the campaign stays as it was, everywhere.
     """
-    t = context.tr
     problems = await campaign_sync.reload(context.services)
-    if problems:
-        await reply(update, context, Reply(
-            t.gettext("❌ The campaign file has problems; the running campaign is unchanged:")
-            + "\n<pre>" + html.escape("\n".join(problems[:20])) + "</pre>"))
-    else:
-        await reply(update, context, Reply(t.gettext("✅ Campaign reloaded.")))
+    await reply(update, context, replies.reload_result(context.t, problems))
 
 
-def handlers(services: Services) -> list:
+def handlers(services: Services) -> list[BaseHandler]:
+    """The organisers' handlers; their filter needs the admins of this bot's settings."""
     only = organisers(services)
     return [
-        CommandHandler("stats", stats, filters=only),
-        CommandHandler("announce", announce, filters=only),
-        CommandHandler("reload", reload_command, filters=only),
+        CommandHandler(STATS.name, stats, filters=only),
+        CommandHandler(ANNOUNCE.name, announce, filters=only),
+        CommandHandler(RELOAD.name, reload_command, filters=only),
         CallbackQueryHandler(announce_press, pattern=r"^ann(send|cancel):"),
     ]

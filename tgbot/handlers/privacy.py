@@ -5,106 +5,46 @@ Both work only in a private chat: in a group they get one line pointing there.
 
 from __future__ import annotations
 
-import html
-
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from tgbot.campaign import Campaign
+from tgbot.commands import FORGET, MYDATA
 from tgbot.context import BotContext
-from tgbot.handlers.common import answer_press, reply
-from tgbot.i18n import Translator
-from tgbot.messages import Reply, button, fill, private_chat_pointer
+from tgbot.handlers.common import answer_press, reply, user_of
+from tgbot.messages import privacy as replies
 
 PRIVATE = filters.ChatType.PRIVATE
 
 
-def _title(t: Translator, campaign: Campaign, edition: int, *, action_id: str | None = None,
-           day: int | None = None) -> str:
-    """An action's title in this language; its id (or day) if it is from another edition."""
-    action = None
-    if edition == campaign.edition:
-        action = (campaign.action_by_id(action_id) if action_id is not None
-                  else campaign.action_for_day(day or 0))
-    if action is not None:
-        return html.escape(t.gettext(action.title))
-    if action_id is not None:
-        return html.escape(action_id)
-    return fill(t.gettext("day {day}"), {"day": t.number(day or 0)})
-
-
 async def my_data(update: Update, context: BotContext) -> None:
-    t, user, campaign = context.tr, update.effective_user, context.campaign
+    """/mydata: every row about the person, read now, in their language."""
+    user = user_of(update)
     data = await context.store.user_data(user.id)
-    chat, names = data["chat"], context.services.i18n.languages
-    lines = [t.gettext("🔐 <b>What I store about you</b>"),
-             fill(t.gettext("Your Telegram user id: {id}"), {"id": str(user.id)})]
-    if chat is not None:
-        lines.append(fill(t.gettext("Language: {language}"),
-                          {"language": names.get(chat.language or "", "–")}))
-        lines.append(t.gettext("Subscribed: yes") if chat.subscribed
-                     else t.gettext("Subscribed: no"))
-        when = {"time": chat.push_time or campaign.push_time.strftime("%H:%M"),
-                "zone": chat.timezone or campaign.timezone}
-        lines.append(fill(t.gettext("Daily message: {time} {zone}") if chat.push_time
-                          or chat.timezone
-                          else t.gettext("Daily message: {time} {zone} (the campaign's "
-                                         "default)"), when))
-    if data["reminder"]:
-        lines.append(fill(t.gettext("Reminder: {time}"), {"time": data["reminder"]}))
-    done = [f"{edition}: {_title(t, campaign, edition, action_id=action)} ({on})"
-            for edition, action, on in data["completions"]]
-    lines.append(fill(t.ngettext("Completed actions ({count}):", "Completed actions ({count}):",
-                                 len(done)), {"count": t.number(len(done))}))
-    lines += done or ["–"]
-    presses = [fill(t.gettext("{edition}: {action} (group {group})"),
-                    {"edition": str(edition), "action": _title(t, campaign, edition, day=day),
-                     "group": str(group)})
-               for edition, day, group in data["group_presses"]]
-    if presses:
-        lines.append(fill(t.ngettext("\"I did it\" in groups ({count}):",
-                                     "\"I did it\" in groups ({count}):", len(presses)),
-                          {"count": t.number(len(presses))}))
-        lines += presses
-    lines.append(fill(t.ngettext("Daily messages sent to you: {count}",
-                                 "Daily messages sent to you: {count}", data["deliveries"]),
-                      {"count": t.number(data["deliveries"])}))
-    lines.append(fill(t.ngettext("Announcements sent to you: {count}",
-                                 "Announcements sent to you: {count}", data["announcements"]),
-                      {"count": t.number(data["announcements"])}))
-    lines.append(t.gettext("I never store your name, username, phone number or what you "
-                           "write. /forget deletes all of the above."))
-    await reply(update, context, Reply(t.direct("\n".join(lines))))
+    await reply(update, context, replies.my_data(context.t, context.campaign, user.id, data,
+                                                 context.services.i18n.languages))
 
 
 async def forget(update: Update, context: BotContext) -> None:
-    t = context.tr
-    await reply(update, context, Reply(
-        t.gettext("Delete everything I store about you (language, subscription, completed "
-                  "actions)? This cannot be undone."),
-        [[button(t.gettext("🗑 Yes, delete everything"), "forget"),
-          button(t.gettext("Cancel"), "menu")]]))
+    """/forget: ask first; nothing is deleted before the confirmation press."""
+    await reply(update, context, replies.forget_question(context.t))
 
 
 async def forget_confirmed(update: Update, context: BotContext) -> None:
-    t = context.tr
-    await context.store.forget_user(update.effective_user.id)
+    """The confirmation press: every row about the person goes, in one transaction."""
+    await context.store.forget_user(user_of(update).id)
     await answer_press(update)
-    await reply(update, context, Reply(t.gettext(
-        "Done: I have deleted everything I stored about you. If you write again, I will "
-        "treat you as a new user.")), edit=True)
+    await reply(update, context, replies.forgotten(context.t), edit=True)
 
 
 async def in_group(update: Update, context: BotContext) -> None:
     """/mydata and /forget in a group: personal data is never shown there."""
-    await reply(update, context, private_chat_pointer(
-        context.tr, context.tr.gettext("🔐 I show and delete your data only in a private "
-                                       "chat with me."), context.services.bot_username))
+    await reply(update, context, replies.data_in_private(context.t,
+                                                         context.services.bot_username))
 
 
 HANDLERS = [
-    CommandHandler("mydata", my_data, filters=PRIVATE),
-    CommandHandler("forget", forget, filters=PRIVATE),
-    CommandHandler(["mydata", "forget"], in_group, filters=filters.ChatType.GROUPS),
+    CommandHandler(MYDATA.name, my_data, filters=PRIVATE),
+    CommandHandler(FORGET.name, forget, filters=PRIVATE),
+    CommandHandler([MYDATA.name, FORGET.name], in_group, filters=filters.ChatType.GROUPS),
     CallbackQueryHandler(forget_confirmed, pattern=r"^forget$"),
 ]

@@ -1,5 +1,6 @@
-"""/remind HH:MM, /remind off and "⏰ Remind me tonight": an opt-in daily reminder, in
-private chats only. The scheduler queues it in the outbox like the push (delivery.py).
+"""/remind HH:MM, /remind off and "⏰ Remind me tonight": an opt-in daily reminder.
+
+It exists in private chats only. The scheduler queues it in the outbox like the push (delivery.py).
 """
 
 from __future__ import annotations
@@ -7,20 +8,20 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from tgbot import callbacks, messages, schedule
+from tgbot import callbacks, schedule
+from tgbot.commands import REMIND
 from tgbot.context import BotContext
-from tgbot.handlers.common import answer_press, reply
-from tgbot.handlers.subscription import zone_name
-from tgbot.messages import Reply
+from tgbot.handlers.common import answer_press, chat_of, press_of, reply
+from tgbot.messages import reminders as replies
+from tgbot.messages.common import zone_name
 from tgbot.zones import parse_time
 
 
 async def remind(update: Update, context: BotContext) -> None:
     """/remind 21:00 sets the reminder, /remind off stops it; anything else says how."""
-    t = context.tr
-    if update.effective_chat.type != "private":
-        await reply(update, context, Reply(t.gettext(
-            "⏰ Reminders are personal: send me /remind 21:00 in our private chat.")))
+    t = context.t
+    if chat_of(update).type != "private":
+        await reply(update, context, replies.reminders_are_private(t))
         return
     typed = " ".join(context.args or []).strip().lower()
     if typed == "off":
@@ -28,13 +29,13 @@ async def remind(update: Update, context: BotContext) -> None:
     elif (at := parse_time(typed)) is not None:
         await _set(update, context, at)
     else:
-        current = await context.store.reminder(update.effective_chat.id)
-        await reply(update, context, messages.reminder_usage(t, current, _zone(context)))
+        current = await context.store.reminder(chat_of(update).id)
+        await reply(update, context, replies.reminder_usage(t, current, _zone(context)))
 
 
 async def remind_press(update: Update, context: BotContext) -> None:
-    """ "⏰ Remind me tonight" under today's action (and in /settings)."""
-    press = callbacks.parse(update.callback_query.data)
+    """⏰ Remind me tonight under today's action, and its buttons in /settings."""
+    press = callbacks.parse(press_of(update).data)
     if press is None or update.effective_chat is None or \
             update.effective_chat.type != "private":
         await answer_press(update)
@@ -52,21 +53,22 @@ async def _set(update: Update, context: BotContext, at: str) -> None:
     first = schedule.next_push(chat, context.campaign, context.services.clock(),
                                schedule.clock_time(at))
     await context.store.set_reminder(chat.chat_id, at, first)
-    await reply(update, context, messages.reminder_set(context.tr, at, _zone(context)))
+    await reply(update, context, replies.reminder_set(context.t, at, _zone(context)))
 
 
 async def _stop(update: Update, context: BotContext) -> None:
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     current = await context.store.reminder(chat_id)
     await context.store.set_reminder(chat_id, None)
-    await reply(update, context, messages.reminder_off(context.tr, current, _zone(context)))
+    await reply(update, context, replies.reminder_off(context.t, current, _zone(context)))
 
 
 def _zone(context: BotContext) -> str:
-    return zone_name(context.tr, schedule.chat_zone(context.chat_record, context.campaign).key)
+    """The chat's zone as its city, for the confirmations."""
+    return zone_name(context.t, schedule.chat_zone(context.chat_record, context.campaign).key)
 
 
 HANDLERS = [
-    CommandHandler("remind", remind),
+    CommandHandler(REMIND.name, remind),
     CallbackQueryHandler(remind_press, pattern=r"^remind:"),
 ]

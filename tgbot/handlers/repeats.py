@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 
 async def drop_repeats(update: Update, context: BotContext) -> None:
+    """Stop an update whose id some instance recorded already; record a new one."""
     if not await context.store.first_sight(update.update_id,
                                            context.services.clock().timestamp()):
         metrics.repeated_update()

@@ -7,10 +7,12 @@ import re
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from tgbot import messages
+from tgbot.commands import HELP, START
 from tgbot.context import BotContext
 from tgbot.handlers import actions
 from tgbot.handlers.common import answer_press, reply
+from tgbot.messages import start as replies
+from tgbot.messages.common import stale_button
 
 # Telegram's rule for a deep-link payload: up to 64 of A-Z a-z 0-9 _ -
 DEEP_LINK_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -28,28 +30,29 @@ async def start(update: Update, context: BotContext) -> None:
         await actions.open_day(update, context, int(day[1]))
         return
     subscribed = bool(context.chat_record and context.chat_record.subscribed)
-    await reply(update, context, messages.welcome(context.tr, context.campaign, subscribed))
+    await reply(update, context, replies.welcome(context.t, context.campaign, subscribed))
 
 
 async def help_command(update: Update, context: BotContext) -> None:
-    await reply(update, context, messages.help_text(context.tr, context.campaign))
+    """/help: the bot's commands, the campaign's FAQ commands, and the safety line."""
+    await reply(update, context, replies.help_text(context.t, context.campaign))
 
 
 async def menu(update: Update, context: BotContext) -> None:
     """The "Back" button: the welcome message with the main menu, in place."""
     await answer_press(update)
     subscribed = bool(context.chat_record and context.chat_record.subscribed)
-    await reply(update, context, messages.welcome(context.tr, context.campaign, subscribed),
+    await reply(update, context, replies.welcome(context.t, context.campaign, subscribed),
                 edit=True)
 
 
 async def unknown_press(update: Update, context: BotContext) -> None:
     """A button no handler knows (stale or forged): stop its spinner politely, change nothing."""
-    await answer_press(update, context.tr.gettext("This button is from an earlier campaign."))
+    await answer_press(update, stale_button(context.t))
 
 
 HANDLERS = [
-    CommandHandler("start", start),
-    CommandHandler("help", help_command),
+    CommandHandler(START.name, start),
+    CommandHandler(HELP.name, help_command),
     CallbackQueryHandler(menu, pattern=r"^menu$"),
 ]

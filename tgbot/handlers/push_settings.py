@@ -1,0 +1,83 @@
+"""/settings: the daily action's time and time zone, and the reminder's button.
+
+Set by buttons (a time, a region, then a zone) or typed: `/settings 21:30`,
+`/settings Manila`.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from tgbot import callbacks
+from tgbot.commands import SETTINGS
+from tgbot.context import BotContext
+from tgbot.handlers.common import answer_press, chat_of, may_manage, press_of, reply
+from tgbot.messages import push_settings as replies
+from tgbot.zones import PUSH_TIMES, REGIONS, ZONES, find_zone, parse_time
+
+
+async def settings(update: Update, context: BotContext) -> None:
+    """The settings menu; with an argument, a time or a place typed instead of pressed."""
+    if not await may_manage(update, context):
+        return
+    await answer_press(update)
+    if context.args:
+        await _typed_setting(update, context, " ".join(context.args))
+        return
+    reminder = await context.store.reminder(chat_of(update).id)
+    await reply(update, context, replies.settings_menu(context.t, context.campaign,
+                                                       context.chat_record, reminder), edit=True)
+
+
+async def _typed_setting(update: Update, context: BotContext, typed: str) -> None:
+    """/settings 21:30, /settings Asia/Manila, /settings Manila: saved and confirmed."""
+    t, chat, record = context.t, chat_of(update), context.chat_record
+    push_time = record.push_time if record else None
+    zone = record.timezone if record else None
+    if (time := parse_time(typed)) is not None:
+        push_time = time
+    elif (found := find_zone(typed, t.code)) is not None:
+        zone = found
+    else:
+        await reply(update, context, replies.unknown_setting(t))
+        return
+    await context.store.set_push_settings(chat.id, push_time=push_time, timezone=zone)
+    record = await context.store.chat(chat.id)
+    await reply(update, context, replies.setting_saved(t, context.campaign, record))
+
+
+async def settings_press(update: Update, context: BotContext) -> None:
+    """A time, a region (shows its zones) or a zone."""
+    t, store, chat = context.t, context.store, chat_of(update)
+    if not await may_manage(update, context):
+        return
+    press = callbacks.parse(press_of(update).data)
+    record = context.chat_record
+    if press is None or record is None:
+        await answer_press(update)
+        return
+    if press.verb == "region" and int(press.arg) < len(REGIONS):
+        await answer_press(update)
+        await reply(update, context, replies.zone_menu(t, int(press.arg)), edit=True)
+        return
+    push_time, zone = record.push_time, record.timezone
+    if press.verb == "time" and press.arg in PUSH_TIMES:
+        push_time = press.arg
+    elif press.verb == "tz" and int(press.arg) < len(ZONES):
+        zone = ZONES[int(press.arg)]
+    else:
+        await answer_press(update)
+        return
+    await store.set_push_settings(chat.id, push_time=push_time, timezone=zone)
+    record = await store.chat(chat.id)
+    await answer_press(update, replies.saved(t))
+    await reply(update, context, replies.settings_menu(t, context.campaign, record,
+                                                       await store.reminder(chat.id)), edit=True)
+
+
+HANDLERS = [
+    CommandHandler(SETTINGS.name, settings),
+    CallbackQueryHandler(settings, pattern=r"^settings$"),
+    CallbackQueryHandler(settings_press, pattern=r"^(time|region|tz):"),
+]

@@ -1,0 +1,37 @@
+"""The campaign FAQ: the menu of questions, an answer, and what a typed question gets."""
+
+from __future__ import annotations
+
+import html
+
+from tgbot.campaign import Campaign, FaqEntry
+from tgbot.i18n import Translator
+from tgbot.messages.common import Reply, button, campaign_values, fill, private_chat_pointer
+
+
+def faq_menu(t: Translator, campaign: Campaign) -> Reply:
+    """/faq: a button per question, and Back to the main menu."""
+    rows = [[button(t.gettext(e.button), "faq", e.id)] for e in campaign.faq]
+    rows.append([button(t.gettext("⬅️ Back"), "menu")])
+    return Reply(t.direct(t.gettext("❓ <b>Questions about the campaign</b>\nChoose one:")), rows)
+
+
+def faq_answer(t: Translator, campaign: Campaign, entry: FaqEntry) -> Reply:
+    """One question and its answer, with the way back to all questions."""
+    question = html.escape(t.gettext(entry.question))
+    answer = fill(t.gettext(entry.answer), campaign_values(t, campaign))
+    return Reply(t.direct(f"<b>{question}</b>\n\n{answer}"),
+                 [[button(t.gettext("⬅️ All questions"), "faq")]])
+
+
+def no_match(t: Translator, campaign: Campaign) -> Reply:
+    """A typed question no entry matches: the questions the bot can answer, by command."""
+    lines = [t.gettext("I'm not sure what you mean. I can answer these questions:")]
+    lines += [f"• /{e.command} – {html.escape(t.gettext(e.question))}" for e in campaign.faq]
+    return Reply(t.direct("\n".join(lines)), [[button(t.gettext("❓ Questions"), "faq")]])
+
+
+def ask_in_private(t: Translator, bot_username: str) -> Reply:
+    """An unmatched question in a group: one line to the private chat, not the whole list."""
+    return private_chat_pointer(t, t.gettext("💬 Ask me in a private chat: I answer every "
+                                             "question about the campaign there."), bot_username)

@@ -1,0 +1,96 @@
+"""What organisers read: /stats, the /announce preview and progress, and /reload's verdict."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+from tgbot.campaign import Campaign
+from tgbot.i18n import Translator
+from tgbot.messages.common import Reply, button, fill
+from tgbot.stats import Stats, stars_spent
+
+
+def stats_message(t: Translator, campaign: Campaign, figures: Stats) -> Reply:
+    """/stats: subscribers, the week's changes, languages, sources, completions, last push."""
+    lines = [fill(t.gettext("📊 <b>{name} {edition}</b>"),
+                  {"name": html.escape(t.gettext(campaign.name)),
+                   "edition": str(campaign.edition)}),
+             fill(t.gettext("Subscribers: {total} (private {private}, groups {groups}, "
+                            "channels {channels})"),
+                  {"total": t.number(figures.total_subscribers),
+                   "private": t.number(figures.subscribers["private"]),
+                   "groups": t.number(figures.subscribers["group"]
+                                      + figures.subscribers["supergroup"]),
+                   "channels": t.number(figures.subscribers["channel"])}),
+             fill(t.gettext("This week: {new} new, {lost} lost"),
+                  {"new": t.number(figures.new_this_week),
+                   "lost": t.number(figures.lost_this_week)}),
+             t.gettext("By language:") + " " + ", ".join(
+                 f"{code} {count}" for code, count in sorted(figures.by_language.items())),
+             t.gettext("Starts by source:") + " " + (", ".join(
+                 f"{html.escape(s)} {n}" for s, n in figures.sources.items()) or "–"),
+             t.gettext("Completions per day:") + " " + (", ".join(
+                 f"{day}: {n}" for day, n in sorted(figures.per_action.items())) or "–")]
+    if figures.last_push:
+        day, states = figures.last_push
+        lines.append(fill(t.gettext("Last push (day {day}): sent {sent}, pending {pending}, "
+                                    "expired {expired}, failed {failed}, blocked {gone}"),
+                          {"day": str(day), "sent": t.number(states.get("sent", 0)),
+                           "pending": t.number(states.get("pending", 0)
+                                               + states.get("sending", 0)),
+                           "expired": t.number(states.get("expired", 0)),
+                           "failed": t.number(states.get("failed", 0)),
+                           "gone": t.number(states.get("gone", 0))}))
+        if states.get("paid"):
+            lines.append(fill(t.gettext("Stars spent on the last push: {stars}"),
+                              {"stars": t.number(stars_spent(states))}))
+    return Reply("\n".join(lines))
+
+
+def announce_usage(t: Translator) -> Reply:
+    """/announce without a text: how to write one, and how to reach one language only."""
+    return Reply(t.gettext(
+        "Write the announcement after the command: /announce Your text. To reach only "
+        "one language, start with its code: /announce fr Votre texte."))
+
+
+def announce_question(t: Translator, announcement: int, audience: int,
+                      lasts: dt.timedelta) -> Reply:
+    """Under the preview: how many chats it reaches, how long it is worth sending, Send/Cancel."""
+    return Reply(
+        fill(t.ngettext("☝️ This goes to {count} subscribed chat. Send it?",
+                        "☝️ This goes to {count} subscribed chats. Send it?", audience),
+             {"count": t.number(audience)}) + "\n"
+        + fill(t.gettext("⏳ Chats it has not reached within {duration} will not get it."),
+               {"duration": t.duration(lasts)}),
+        [[button(t.gettext("📣 Send"), "annsend", announcement),
+          button(t.gettext("Cancel"), "anncancel", announcement)]])
+
+
+def announcement_cancelled(t: Translator) -> Reply:
+    """Cancel pressed under an announcement's preview."""
+    return Reply(t.gettext("Cancelled: nothing was sent."))
+
+
+def announcement_gone(t: Translator) -> Reply:
+    """Send pressed twice, or after Cancel: nothing goes out again."""
+    return Reply(t.gettext("This announcement was already sent or cancelled."))
+
+
+def announcement_progress(t: Translator, sent: int, total: int, finished: bool) -> str:
+    """The organiser's status message while an announcement goes out, and at the end."""
+    text = fill(t.gettext("📣 {sent} of {total} sent"),
+                {"sent": t.number(sent), "total": t.number(total)})
+    if finished:
+        text += "\n" + fill(t.gettext("Finished. Not delivered: {failed}."),
+                            {"failed": t.number(total - sent)})
+    return text
+
+
+def reload_result(t: Translator, problems: list[str]) -> Reply:
+    """/reload: done, or the file's first problems (the running campaign stays as it was)."""
+    if not problems:
+        return Reply(t.gettext("✅ Campaign reloaded."))
+    return Reply(t.gettext("❌ The campaign file has problems; the running campaign is unchanged:")
+                 + "\n<pre>" + html.escape("\n".join(problems[:20])) + "</pre>")

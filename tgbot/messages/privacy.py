@@ -1,0 +1,91 @@
+"""/mydata and /forget: everything stored about a person, and its deletion."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from typing import Any
+
+from tgbot.campaign import Campaign
+from tgbot.i18n import Translator
+from tgbot.messages.common import Reply, button, fill, private_chat_pointer
+
+
+def _title(t: Translator, campaign: Campaign, edition: int, *, action_id: str | None = None,
+           day: int | None = None) -> str:
+    """An action's title in this language; its id (or day) if it is from another edition."""
+    action = None
+    if edition == campaign.edition:
+        action = (campaign.action_by_id(action_id) if action_id is not None
+                  else campaign.action_for_day(day or 0))
+    if action is not None:
+        return html.escape(t.gettext(action.title))
+    if action_id is not None:
+        return html.escape(action_id)
+    return fill(t.gettext("day {day}"), {"day": t.number(day or 0)})
+
+
+def my_data(t: Translator, campaign: Campaign, user_id: int, data: Mapping[str, Any],
+            languages: dict[str, str]) -> Reply:
+    """/mydata: every row `Store.user_data` holds about the person, in words, and /forget."""
+    chat = data["chat"]
+    lines = [t.gettext("🔐 <b>What I store about you</b>"),
+             fill(t.gettext("Your Telegram user id: {id}"), {"id": str(user_id)})]
+    if chat is not None:
+        lines.append(fill(t.gettext("Language: {language}"),
+                          {"language": languages.get(chat.language or "", "–")}))
+        lines.append(t.gettext("Subscribed: yes") if chat.subscribed
+                     else t.gettext("Subscribed: no"))
+        when = {"time": chat.push_time or campaign.push_time.strftime("%H:%M"),
+                "zone": chat.timezone or campaign.timezone}
+        lines.append(fill(t.gettext("Daily message: {time} {zone}") if chat.push_time
+                          or chat.timezone
+                          else t.gettext("Daily message: {time} {zone} (the campaign's "
+                                         "default)"), when))
+    if data["reminder"]:
+        lines.append(fill(t.gettext("Reminder: {time}"), {"time": data["reminder"]}))
+    done = [f"{edition}: {_title(t, campaign, edition, action_id=action)} ({on})"
+            for edition, action, on in data["completions"]]
+    lines.append(fill(t.ngettext("Completed actions ({count}):", "Completed actions ({count}):",
+                                 len(done)), {"count": t.number(len(done))}))
+    lines += done or ["–"]
+    presses = [fill(t.gettext("{edition}: {action} (group {group})"),
+                    {"edition": str(edition), "action": _title(t, campaign, edition, day=day),
+                     "group": str(group)})
+               for edition, day, group in data["group_presses"]]
+    if presses:
+        lines.append(fill(t.ngettext("\"I did it\" in groups ({count}):",
+                                     "\"I did it\" in groups ({count}):", len(presses)),
+                          {"count": t.number(len(presses))}))
+        lines += presses
+    lines.append(fill(t.ngettext("Daily messages sent to you: {count}",
+                                 "Daily messages sent to you: {count}", data["deliveries"]),
+                      {"count": t.number(data["deliveries"])}))
+    lines.append(fill(t.ngettext("Announcements sent to you: {count}",
+                                 "Announcements sent to you: {count}", data["announcements"]),
+                      {"count": t.number(data["announcements"])}))
+    lines.append(t.gettext("I never store your name, username, phone number or what you "
+                           "write. /forget deletes all of the above."))
+    return Reply(t.direct("\n".join(lines)))
+
+
+def forget_question(t: Translator) -> Reply:
+    """/forget: what goes, that it cannot be undone, and a button to confirm."""
+    return Reply(
+        t.gettext("Delete everything I store about you (language, subscription, completed "
+                  "actions)? This cannot be undone."),
+        [[button(t.gettext("🗑 Yes, delete everything"), "forget"),
+          button(t.gettext("Cancel"), "menu")]])
+
+
+def forgotten(t: Translator) -> Reply:
+    """/forget confirmed: everything is gone, and a new message starts from scratch."""
+    return Reply(t.gettext(
+        "Done: I have deleted everything I stored about you. If you write again, I will "
+        "treat you as a new user."))
+
+
+def data_in_private(t: Translator, bot_username: str) -> Reply:
+    """/mydata and /forget in a group: personal data is never shown there."""
+    return private_chat_pointer(t, t.gettext("🔐 I show and delete your data only in a private "
+                                             "chat with me."), bot_username)

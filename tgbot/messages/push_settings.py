@@ -1,0 +1,54 @@
+"""/settings: the menu of times and regions, a region's zones, and the confirmations."""
+
+from __future__ import annotations
+
+from tgbot.campaign import Campaign
+from tgbot.i18n import Translator
+from tgbot.messages.common import REMIND_TONIGHT, Reply, button, fill, push_when, zone_name
+from tgbot.store import Chat
+from tgbot.zones import PUSH_TIMES, REGIONS, ZONES
+
+
+def settings_menu(t: Translator, campaign: Campaign, chat: Chat | None,
+                  reminder: str | None) -> Reply:
+    """The menu; a private chat also gets its reminder's button (set tonight, or stop)."""
+    text = fill(t.gettext("⚙️ <b>Settings</b>\nDaily action at <b>{time}</b>, "
+                          "time zone <b>{zone}</b>.\nChoose a time, or change the "
+                          "time zone:"), push_when(t, chat, campaign))
+    text += "\n" + t.gettext("Or type it: /settings 21:30, /settings Manila")
+    rows = [[button(t.digits(p), "time", p) for p in PUSH_TIMES[i:i + 3]] for i in (0, 3)]
+    rows += [[button(t.gettext(name), "region", i) for i, (name, _) in
+              enumerate(REGIONS[j:j + 3], start=j)] for j in (0, 3)]
+    if chat is not None and chat.kind == "private":
+        rows.append([button(fill(t.gettext("🔕 Stop the reminder at {time}"),
+                                 {"time": t.digits(reminder)}), "remind", "off")
+                     if reminder else
+                     button(t.gettext("⏰ Remind me tonight"), "remind", REMIND_TONIGHT)])
+    return Reply(t.direct(text), rows)
+
+
+def zone_menu(t: Translator, region: int) -> Reply:
+    """A region's zones, each named by its city in this language, and Back to the settings."""
+    zones = REGIONS[region][1]
+    rows = [[button(zone_name(t, z), "tz", ZONES.index(z)) for z in zones[i:i + 3]]
+            for i in range(0, len(zones), 3)]
+    rows.append([button(t.gettext("⬅️ Back"), "settings")])
+    return Reply(t.gettext("🌍 Choose your time zone:"), rows)
+
+
+def unknown_setting(t: Translator) -> Reply:
+    """/settings with text that is neither a time nor a place the bot knows."""
+    return Reply(t.gettext("I don't know that time or place. Send a time, a time zone or a "
+                           "city, for example: /settings 21:30, /settings Asia/Manila, "
+                           "/settings Lagos"))
+
+
+def setting_saved(t: Translator, campaign: Campaign, chat: Chat | None) -> Reply:
+    """A typed setting saved: the time and zone now in force."""
+    return Reply(fill(t.gettext("✅ Saved: each day's action comes at {time} ({zone})."),
+                      push_when(t, chat, campaign)))
+
+
+def saved(t: Translator) -> str:
+    """The toast of a pressed time or zone (the menu itself shows the new value)."""
+    return t.gettext("Saved.")

@@ -1,0 +1,149 @@
+"""Every reply the bot sends beside the campaign's days, rendered with sample data.
+
+`tgbot preview` shows them after the days, and the limit tests check them in every
+language, without a bot. Adding a reply to `tgbot.messages` means adding it here, so
+reviewers see it and the tests hold it to Telegram's limits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from telegram.constants import CallbackQueryLimit
+
+from tgbot.campaign import CAPTION_LIMIT, MESSAGE_LIMIT, Campaign
+from tgbot.i18n import Translator
+from tgbot.messages import (
+    actions,
+    common,
+    errors,
+    faq,
+    flood,
+    groups,
+    inline,
+    language,
+    organisers,
+    privacy,
+    push_settings,
+    reminders,
+    start,
+    subscription,
+)
+from tgbot.progress import progress
+from tgbot.stats import Stats
+from tgbot.store import Chat
+from tgbot.zones import REGIONS
+
+TOAST_LIMIT = CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH  # a press's toast
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One reply as a person would get it, and the limit Telegram holds its text to."""
+
+    label: str
+    reply: common.Reply
+    limit: int
+
+
+def _sample_stats() -> Stats:
+    """Figures of a busy campaign: every line of /stats, the paid push included."""
+    return Stats(subscribers=Counter(private=1200, group=30, supergroup=12, channel=4),
+                 by_language=Counter(en=700, fr=300, ar=246), new_this_week=85,
+                 lost_this_week=7, sources={"share": 310, "inline": 95, "day5": 20},
+                 per_action=Counter({1: 800, 2: 640, 3: 512}),
+                 last_push=(3, {"sent": 1180, "pending": 4, "expired": 2, "failed": 1,
+                                "gone": 9, "paid": 40}))
+
+
+def samples(t: Translator, campaign: Campaign, languages: dict[str, str],
+            bot_username: str) -> Iterator[Sample]:
+    """The replies outside the campaign's days, in one language.
+
+    `languages` maps each code to the language's own name, as the /language menu shows them.
+    """
+    def message(label: str, reply: common.Reply) -> Sample:
+        return Sample(label, reply, CAPTION_LIMIT if reply.photo else MESSAGE_LIMIT)
+
+    def toast(label: str, text: str) -> Sample:
+        return Sample(label, common.Reply(text), TOAST_LIMIT)
+
+    first = campaign.actions[0]
+    zone = common.zone_name(t, campaign.timezone)
+    chat = Chat(chat_id=1, kind="private", language=t.code, subscribed=True, push_time="21:30",
+                timezone=campaign.timezone, thread_id=None)
+    done = {a.id for a in campaign.actions[:5]}
+    yield message("/start", start.welcome(t, campaign, False))
+    yield message("/help", start.help_text(t, campaign))
+    yield message("/faq", faq.faq_menu(t, campaign))
+    yield message("a question not understood", faq.no_match(t, campaign))
+    yield message("a question in a group", faq.ask_in_private(t, bot_username))
+    yield message("/today before the campaign",
+                  actions.countdown(t, campaign, campaign.start_date - dt.timedelta(days=22)))
+    yield message("/today after the campaign", actions.campaign_over(t, campaign, 21))
+    yield message("/actions", actions.actions_list(t, campaign, done, 12))
+    yield message("/action 23 before its day", actions.day_not_open(t, campaign, 23))
+    yield message("/action without a day", actions.action_usage(t))
+    yield message("/progress", actions.progress_message(
+        t, campaign, progress(campaign, done, campaign.date_of(7)), everyone=4321))
+    if first.tweet:
+        yield message("📋 Copy the post", actions.post_message(t, campaign, first))
+    yield message("the evening reminder", reminders.reminder(t, campaign, first,
+                                                             bot_username=bot_username))
+    yield message("/remind 21:00", reminders.reminder_set(t, "21:00", zone))
+    yield message("/remind off", reminders.reminder_off(t, "21:00", zone))
+    yield message("/remind off without a reminder", reminders.reminder_off(t, None, zone))
+    yield message("/remind without a time", reminders.reminder_usage(t, "21:00", zone))
+    yield message("/remind in a group", reminders.reminders_are_private(t))
+    yield message("/language", language.language_menu(t, languages))
+    yield message("/subscribe", subscription.subscribed(t, campaign, None, changed=True,
+                                                        offer_zones=True))
+    yield message("/subscribe again", subscription.subscribed(t, campaign, chat, changed=False,
+                                                              offer_zones=False))
+    yield message("/unsubscribe", subscription.unsubscribed(t, True))
+    yield message("/unsubscribe again", subscription.unsubscribed(t, False))
+    yield message("/subscribe @unknown", subscription.channel_not_found(t))
+    yield message("/subscribe @group", subscription.not_a_channel(t))
+    yield message("/subscribe @channel, not admins", subscription.channel_admins_only(t))
+    yield message("/subscribe @channel", subscription.channel_subscribed(t, "IFEX"))
+    yield message("/settings", push_settings.settings_menu(t, campaign, chat, "21:00"))
+    yield message("/settings without a reminder",
+                  push_settings.settings_menu(t, campaign, chat, None))
+    for region in range(len(REGIONS)):
+        yield message(f"/settings, region {region + 1}", push_settings.zone_menu(t, region))
+    yield message("/settings Atlantis", push_settings.unknown_setting(t))
+    yield message("/settings 21:30", push_settings.setting_saved(t, campaign, chat))
+    yield message("/mydata", privacy.my_data(
+        t, campaign, 1, {"chat": chat, "reminder": "21:00",
+                         "completions": [(campaign.edition, a, "2027-11-02") for a in done],
+                         "group_presses": [(campaign.edition, 3, -100)], "deliveries": 12,
+                         "announcements": 1}, languages))
+    yield message("/forget", privacy.forget_question(t))
+    yield message("/forget confirmed", privacy.forgotten(t))
+    yield message("/mydata in a group", privacy.data_in_private(t, bot_username))
+    yield message("added to a group", groups.group_greeting(t))
+    yield message("added to a channel", groups.channel_greeting(t))
+    yield message("/stats", organisers.stats_message(t, campaign, _sample_stats()))
+    yield message("/announce without a text", organisers.announce_usage(t))
+    yield message("/announce", organisers.announce_question(t, 1, 1234, dt.timedelta(hours=12)))
+    yield message("announcement cancelled", organisers.announcement_cancelled(t))
+    yield message("announcement pressed twice", organisers.announcement_gone(t))
+    yield message("announcement sending", common.Reply(
+        organisers.announcement_progress(t, 1200, 1246, True)))
+    yield message("/reload", organisers.reload_result(t, []))
+    yield message("/reload refused", organisers.reload_result(t, ["actions.yaml:3: a problem"]))
+    yield message("a failure", common.Reply(errors.apology(t)))
+    yield message("a flood", common.Reply(flood.flood_notice(t)))
+    for card in inline.inline_cards(t, campaign, campaign.start_date, first, taken=321,
+                                    bot_username=bot_username):
+        yield message(f"inline card: {card.id}", card.reply)
+    yield toast("an old button", common.stale_button(t))
+    yield toast("a member's press in a group", common.admins_only(t))
+    yield toast("I did it, before the day", actions.not_open_yet(t))
+    yield toast("I did it", actions.completion_toast(t, True, 5))
+    yield toast("Undo", actions.completion_toast(t, False, 4))
+    yield toast("a language chosen", language.language_saved(t))
+    yield toast("a time chosen", push_settings.saved(t))

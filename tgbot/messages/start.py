@@ -1,0 +1,45 @@
+"""/start, /help and the main menu."""
+
+from __future__ import annotations
+
+import html
+
+from tgbot.campaign import Campaign
+from tgbot.commands import COMMANDS
+from tgbot.i18n import Translator
+from tgbot.messages.common import SAFETY_LINE, Reply, Row, button, campaign_values, fill
+
+
+def main_menu(t: Translator, subscribed: bool) -> list[Row]:
+    """The welcome's buttons; Subscribe turns into Unsubscribe once the chat is subscribed."""
+    sub = (button(t.gettext("🔕 Unsubscribe"), "unsub") if subscribed
+           else button(t.gettext("🔔 Subscribe"), "sub"))
+    return [[button(t.gettext("❓ Questions"), "faq"),
+             button(t.gettext("📅 Today's action"), "today")],
+            [sub, button(t.gettext("🌐 Language"), "languages")],
+            [button(t.gettext("⚙️ Settings"), "settings"), button(t.gettext("📊 My progress"),
+                                                                "progress")]]
+
+
+def welcome(t: Translator, campaign: Campaign, subscribed: bool) -> Reply:
+    """/start and the Back button: what the campaign is, when, and the main menu."""
+    values = campaign_values(t, campaign)
+    text = "\n\n".join([
+        t.gettext("👋 <b>Welcome!</b> 23 November is the International Day to End Impunity: "
+                  "a day to demand justice for people targeted for exercising their right to "
+                  "freedom of expression."),
+        fill(t.gettext("From {start_date} to {end_date}, I bring you one simple action a day, "
+                       "answer your questions about the campaign and keep track of what you "
+                       "have done."), values),
+        t.gettext(SAFETY_LINE),
+    ])
+    return Reply(t.direct(text), main_menu(t, subscribed))
+
+
+def help_text(t: Translator, campaign: Campaign) -> Reply:
+    """/help: the bot's own commands (tgbot.commands), then the campaign's FAQ commands."""
+    lines = [t.gettext("<b>What I can do</b>")]
+    lines += [t.gettext(c.help) for c in COMMANDS if c.help]
+    lines += [f"/{e.command} – {html.escape(t.gettext(e.description))}" for e in campaign.faq]
+    lines += [t.gettext("You can also just type a question."), "", t.gettext(SAFETY_LINE)]
+    return Reply(t.direct("\n".join(lines)), [[button(t.gettext("❓ Questions"), "faq")]])
