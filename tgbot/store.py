@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from tgbot.backends import Database, SenderLock, SQLiteDatabase, Transaction, open_database
-from tgbot.migrations import migrations
+from tgbot import migrations
+from tgbot.backends import Database, SenderLock, Transaction, open_database
 
 # Telegram ids per statement in an IN (...) list: far below both databases' parameter limits.
 CHUNK = 500
@@ -31,8 +31,8 @@ TABLES = {"meta": "key", "chats": "chat_id", "completions": "user_id, edition, a
 OUTBOX = ("deliveries", "announcement_deliveries", "reminder_deliveries")
 # (`instances` and `handled_updates` are not copied: they belong to the processes running on
 # the database they are in; the campaign tables are published again by the next start.)
-# Two instances starting at once on one PostgreSQL database apply each migration once.
-_MIGRATION_LOCK = {"postgresql": "SELECT pg_advisory_xact_lock(7467626)"}
+# Ids the database generates, which must continue after copied ones (table, column).
+SERIAL_IDS = (("announcements", "id"),)
 
 
 @dataclass(frozen=True)
@@ -156,25 +156,11 @@ class Store:
 
     async def migrate(self) -> list[str]:
         """Apply the migrations this database has not had yet; return their names."""
-        new = []
-        for name, sql in migrations(self.dialect):
-            async with self._db.transaction() as tx:
-                if self.dialect in _MIGRATION_LOCK:
-                    await tx.fetch(_MIGRATION_LOCK[self.dialect])
-                await tx.execute("CREATE TABLE IF NOT EXISTS _migrations "
-                                 "(name TEXT PRIMARY KEY, applied_at TEXT)")
-                if await tx.fetch("SELECT 1 FROM _migrations WHERE name = ?", (name,)):
-                    continue
-                for statement in _statements(sql):
-                    await tx.execute(statement)
-                await tx.execute("INSERT INTO _migrations VALUES (?, ?)",
-                                 (name, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
-            new.append(name)
-        return new
+        return await migrations.apply(self._db)
 
     async def applied_migrations(self) -> list[str]:
-        return [row[0] for row in await self._db.fetch("SELECT name FROM _migrations "
-                                                       "ORDER BY name")]
+        """The names of the migrations this database has had, in order."""
+        return await migrations.applied(self._db)
 
     # --- chats ------------------------------------------------------------------------------
 
@@ -513,7 +499,7 @@ class Store:
         batch.
         """
         now = time.time()
-        skip_locked = " FOR UPDATE SKIP LOCKED" if self.dialect == "postgresql" else ""
+        skip_locked = self._db.skip_locked
         claim = "SET state = 'sending', claimed_at = ?, claimed_by = ?, attempts = attempts + 1"
         # in the order of the (state, not_before) index: a range that stops at the limit
         ready = "WHERE state = 'pending' AND not_before <= ? ORDER BY not_before"
@@ -846,10 +832,7 @@ class Store:
     # --- whole-database operations ----------------------------------------------------------
 
     async def backup(self, target: Path) -> None:
-        """A consistent copy of the live SQLite file (PostgreSQL has pg_dump)."""
-        if not isinstance(self._db, SQLiteDatabase):
-            raise ValueError("backup copies a SQLite file; back up PostgreSQL with pg_dump, "
-                             "or copy it into a SQLite file with `tgbot copy-db`")
+        """A consistent copy of the live SQLite file; ValueError on PostgreSQL (pg_dump)."""
         await self._db.backup(str(target))
 
     async def row_counts(self) -> dict[str, int]:
@@ -867,13 +850,4 @@ class Store:
                 await target._db.insert_rows(table, columns, rows)
                 copied += len(rows)
                 report(copied)
-        if target.dialect == "postgresql":  # new announcements continue after the copied ids
-            await target._db.fetch("SELECT setval(pg_get_serial_sequence('announcements', "
-                                   "'id'), COALESCE(MAX(id), 0) + 1, false) FROM announcements")
-            await target._db.fetch("ANALYZE")  # the planner's figures, for the bulk just loaded
-
-
-def _statements(sql: str) -> list[str]:
-    """Split a migration script into statements (our migrations hold no ';' in strings)."""
-    lines = [line.split("--")[0] for line in sql.splitlines()]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+        await target._db.after_bulk_load(SERIAL_IDS)  # new announcements follow copied ids
