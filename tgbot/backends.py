@@ -234,7 +234,7 @@ class SQLiteDatabase(Database):
         except BaseException:
             await db.close()
             raise
-        await reader.execute("PRAGMA query_only = ON")  # a write here would be a bug
+        await (await reader.execute("PRAGMA query_only = ON")).close()  # writes: a bug
         return cls(db, reader, path)
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
@@ -306,7 +306,7 @@ async def _connect(path: str) -> aiosqlite.Connection:
     """A connection in autocommit mode (transactions are explicit) that waits for locks."""
     db = await aiosqlite.connect(path, isolation_level=None)
     try:
-        await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await (await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")).close()
     except BaseException:
         await db.close()
         raise

@@ -394,10 +394,10 @@ class Deliverer:
         # reminders after the push: the same budget, and the same lookups by an indexed time
         while (limit is None or looked < limit) and (
                 reminders := await store.due_reminders(now.timestamp(), DUE_BATCH)):
-            due, next_at = self._plan_rows([(chat, schedule.clock_time(at))
-                                            for chat, at in reminders], now)
-            added += await store.plan_reminders(campaign.edition, due, next_at,
-                                                now.timestamp())
+            due, next_at = self._plan_rows([(r.chat, schedule.clock_time(r.remind_at))
+                                            for r in reminders], now)
+            added += await store.plan_reminders(campaign.edition, due, {
+                r.chat.chat_id: (r.next_at, next_at[r.chat.chat_id]) for r in reminders})
             looked += len(reminders)
         return added
 

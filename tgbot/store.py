@@ -79,6 +79,14 @@ class Delivery:
                 "chat_id = ? AND edition = ? AND day = ?", (self.chat_id, self.edition, self.day))
 
 
+class Reminder(NamedTuple):
+    """A due reminder: its chat, its time of day (HH:MM local), the next_at it was read with."""
+
+    chat: Chat
+    remind_at: str
+    next_at: float
+
+
 class Due(NamedTuple):
     """A daily-action row to queue: which chat and day, until when, due since when."""
 
@@ -383,7 +391,7 @@ class Store:
                 return False
             await tx.execute("UPDATE chats SET next_push_at = ? WHERE subscribed = 1",
                              (look_now(),))
-            await tx.execute("UPDATE reminders SET next_at = 0")
+            await tx.execute("UPDATE reminders SET next_at = ?", (look_now(),))
             await tx.execute("INSERT INTO meta VALUES ('schedule', ?) ON CONFLICT (key) "
                              "DO UPDATE SET value = excluded.value", (timing,))
             return True
@@ -410,19 +418,22 @@ class Store:
                                       (chat_id,))
         return row[0] if row else None
 
-    async def due_reminders(self, now: float, limit: int) -> list[tuple[Chat, str]]:
+    async def due_reminders(self, now: float, limit: int) -> list[Reminder]:
         """Reminders whose time has come, with their chats (an index range, like the push)."""
         rows = await self._db.fetch(
-            f"SELECT {', '.join('c.' + c for c in _CHAT_COLUMNS.split(', '))}, r.remind_at "
-            "FROM reminders r JOIN chats c ON c.chat_id = r.chat_id WHERE r.next_at <= ? "
-            "ORDER BY r.next_at LIMIT ?", (now, limit))
-        return [(_chat(row), row[-1]) for row in rows]
+            f"SELECT {', '.join('c.' + c for c in _CHAT_COLUMNS.split(', '))}, r.remind_at, "
+            "r.next_at FROM reminders r JOIN chats c ON c.chat_id = r.chat_id "
+            "WHERE r.next_at <= ? ORDER BY r.next_at LIMIT ?", (now, limit))
+        return [Reminder(_chat(row), row[-2], row[-1]) for row in rows]
 
     async def plan_reminders(self, edition: int, due: Iterable[Due],
-                             next_at: Mapping[int, float | None], now: float) -> int:
-        """Queue the reminders that are due and move each looked-at reminder to its next
-        time, in one transaction; return the rows added. Like `plan`: a chat's reminders of
-        earlier days still pending expire; a reminder changed meanwhile keeps its new time.
+                             next_at: Mapping[int, tuple[float | None, float | None]]) -> int:
+        """Queue the reminders that are due and move each looked-at reminder from the next_at
+        it was read with to its next time, in one transaction; return the rows added.
+
+        Like `plan`: a chat's reminders of earlier days still pending expire; a reminder
+        changed since it was read (set again, or planned anew by `reschedule`) keeps its new
+        time.
         """
         async with self._db.transaction() as tx:
             added = 0
@@ -435,9 +446,9 @@ class Store:
                     f"due_at) SELECT chat_id, CAST(? AS INTEGER), CAST(? AS INTEGER), 'pending', "
                     f"{_TIME}, {_TIME} FROM reminders WHERE chat_id = ? ON CONFLICT DO NOTHING",
                     (edition, row.day, row.expires_at, row.due_at, row.chat_id))
-            for chat_id, at in next_at.items():
+            for chat_id, (read, at) in next_at.items():
                 await tx.execute("UPDATE reminders SET next_at = ? WHERE chat_id = ? AND "
-                                 "next_at <= ?", (at, chat_id, now))
+                                 "next_at = ?", (at, chat_id, read))
         return added
 
     # --- deliveries (the outbox) ------------------------------------------------------------
