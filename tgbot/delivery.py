@@ -25,7 +25,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
 from typing import Any
 
-from telegram import Bot, Message
+from telegram import Message
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -35,6 +35,7 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
+from telegram.ext import ExtBot
 
 from tgbot import __version__, messages, metrics, schedule
 from tgbot.bot import CampaignBot
@@ -95,16 +96,21 @@ def _seconds(value: int | dt.timedelta) -> float:
     return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
-async def send_reply(bot: Bot, store: Store, chat_id: int, reply: Reply,
-                     thread_id: int | None = None, **broadcast: object) -> Message:
+async def send_reply(bot: ExtBot[Priority], store: Store, chat_id: int, reply: Reply,
+                     thread_id: int | None = None, *, broadcast: bool = False,
+                     paid: bool = False) -> Message:
     """Send a rendered reply; an image is uploaded once, then re-sent by its file_id.
 
-    `broadcast` holds what a broadcast send adds: `rate_limit_args` (its priority) and
-    `allow_paid_broadcast`.
+    A `broadcast` send (the push, announcements, reminders) waits behind replies in the
+    budget; a `paid` one goes as a paid broadcast.
     """
+    # None leaves a parameter out of the request, as for any reply
+    priority, paid_broadcast = (Priority.BROADCAST if broadcast else None), (paid or None)
     if reply.photo is None:
         return await bot.send_message(chat_id, reply.text, reply_markup=reply.markup,
-                                      message_thread_id=thread_id, **broadcast)
+                                      message_thread_id=thread_id,
+                                      allow_paid_broadcast=paid_broadcast,
+                                      rate_limit_args=priority)
     content = reply.photo.read_bytes()
     key = f"{reply.photo.name}:{hashlib.sha256(content).hexdigest()[:16]}"
     file_id = await store.media_file_id(key)
@@ -116,11 +122,14 @@ async def send_reply(bot: Bot, store: Store, chat_id: int, reply: Reply,
             if file_id is None:
                 message = await bot.send_photo(chat_id, content, caption=reply.text,
                                                reply_markup=reply.markup,
-                                               message_thread_id=thread_id, **broadcast)
+                                               message_thread_id=thread_id,
+                                               allow_paid_broadcast=paid_broadcast,
+                                               rate_limit_args=priority)
                 await store.remember_media(key, message.photo[-1].file_id)
                 return message
     return await bot.send_photo(chat_id, file_id, caption=reply.text, reply_markup=reply.markup,
-                                message_thread_id=thread_id, **broadcast)
+                                message_thread_id=thread_id,
+                                allow_paid_broadcast=paid_broadcast, rate_limit_args=priority)
 
 
 def senders_for(rate: float) -> int:
@@ -572,11 +581,9 @@ class Deliverer:
                 answer = await self.bot.send_fields(fields, rate_limit_args=Priority.BROADCAST)
                 message_id = answer["message_id"]
             else:
-                extra: dict[str, object] = {"rate_limit_args": Priority.BROADCAST}
-                if self.paid:
-                    extra["allow_paid_broadcast"] = True
                 message = await send_reply(self.bot, self.services.store, chat.chat_id,
-                                           job.reply, chat.thread_id, **extra)
+                                           job.reply, chat.thread_id, broadcast=True,
+                                           paid=self.paid)
                 message_id = message.message_id
         except TelegramError as exc:
             error = exc
