@@ -105,7 +105,8 @@ class Database(ABC):
     def schema_transaction(self) -> contextlib.AbstractAsyncContextManager[Transaction]:
         """A write transaction that no other process's migration runs beside.
 
-        SQLite's transactions take the write lock up front already.
+        A backend whose write transactions exclude each other already (SQLite's BEGIN
+        IMMEDIATE) needs nothing more.
         """
         return self.transaction()
 
@@ -238,9 +239,13 @@ class SQLiteDatabase(Database):
         return cls(db, reader, path)
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        """On the read connection: it sees the last commit, whatever the writer is doing."""
-        async with self._reader.execute(sql, params) as cursor:
-            return [tuple(row) for row in await cursor.fetchall()]
+        """On the read connection: it sees the last commit, whatever the writer is doing.
+
+        The statement runs to its end in one call, so it is a read of its own: sharing one
+        still open (another coroutine's) would hide the commits made since that one began,
+        even this coroutine's own.
+        """
+        return [tuple(row) for row in await self._reader.execute_fetchall(sql, params)]
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
@@ -268,7 +273,10 @@ class SQLiteDatabase(Database):
 
     async def read_table(self, table: str, columns: list[str], order: str
                          ) -> AsyncIterator[list[Row]]:
-        """One read on the read connection: every chunk comes from the same snapshot."""
+        """One read on the read connection: every chunk comes from the same snapshot.
+
+        (Reads beside it on that connection share its snapshot: only `tgbot copy-db` uses it.)
+        """
         async with self._reader.execute(f"SELECT {', '.join(columns)} FROM {table} "
                                         f"ORDER BY {order}") as cursor:
             while rows := await cursor.fetchmany(COPY_CHUNK):
