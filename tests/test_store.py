@@ -1,5 +1,6 @@
 """Storage on both backends (a real SQLite file, a real PostgreSQL server): migrations (also
-from an old file), transactions, the outbox, the push schedule, the sender lock, copying."""
+from an old file), transactions and what reads see of them, the outbox, the push schedule,
+the sender lock, copying and backups."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import postgres
-from tgbot.migrations import SQLITE, migrations
+from tgbot.backends import Database, open_database
+from tgbot.migrations import SQLITE, applied, apply, migrations, pending
 from tgbot.store import TABLES, Due, Store
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -72,6 +74,79 @@ async def test_old_database_file_is_upgraded_with_its_data(tmp_path: Path) -> No
         assert await reopened.migrate() == []
     finally:
         await reopened.close()
+
+
+async def test_pending_migrations_are_applied_once_and_recorded(database: str) -> None:
+    db = await open_database(database)
+    try:
+        names = [name for name, _ in migrations(db.dialect)]
+        assert await applied(db) == [] and await pending(db) == names  # a new database
+        assert await apply(db) == names
+        assert await applied(db) == names and await pending(db) == []
+        assert await apply(db) == []
+    finally:
+        await db.close()
+
+
+async def test_an_old_database_file_has_only_the_later_migrations_pending(
+        tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    shutil.copy(DATA / "v1.sqlite3", path)
+    db = await open_database(str(path))
+    try:
+        names = [name for name, _ in SQLITE]
+        assert await applied(db) == ["0001_initial"]
+        assert await pending(db) == names[1:]
+        assert await apply(db) == names[1:]
+        assert await applied(db) == names and await pending(db) == []
+    finally:
+        await db.close()
+    with sqlite3.connect(path) as old:  # recorded where the first release recorded it
+        assert [row[0] for row in old.execute("SELECT name FROM _migrations "
+                                              "ORDER BY name")] == names
+
+
+async def _insert_chat_and_wait(db: Database, chat_id: int, written: asyncio.Event,
+                                commit: asyncio.Event) -> None:
+    """A write transaction that inserts a chat, then waits before committing."""
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO chats (chat_id, kind, created_on) VALUES (?, ?, ?)",
+                         (chat_id, "private", TODAY.isoformat()))
+        written.set()
+        await commit.wait()
+
+
+async def test_a_read_outside_a_write_sees_committed_rows_only(database: str) -> None:
+    """Another coroutine's transaction in progress is invisible to a read until it commits."""
+    store = await Store.open(database)
+    try:
+        written, commit = asyncio.Event(), asyncio.Event()
+        writer = asyncio.create_task(_insert_chat_and_wait(store._db, 1, written, commit))
+        await written.wait()
+        assert await store.chat(1) is None
+        assert await store.subscribers() == []
+        commit.set()
+        await writer
+        chat = await store.chat(1)
+        assert chat is not None and chat.kind == "private"
+    finally:
+        await store.close()
+
+
+async def test_a_backup_during_a_write_copies_the_last_commit(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "bot.sqlite3")
+    try:
+        await store.set_subscribed(1, "private", True, TODAY)
+        written, commit = asyncio.Event(), asyncio.Event()
+        writer = asyncio.create_task(_insert_chat_and_wait(store._db, 2, written, commit))
+        await written.wait()
+        await store.backup(tmp_path / "copy.sqlite3")
+        commit.set()
+        await writer
+    finally:
+        await store.close()
+    with sqlite3.connect(tmp_path / "copy.sqlite3") as copy:
+        assert [row[0] for row in copy.execute("SELECT chat_id FROM chats")] == [1]
 
 
 async def test_completion_is_once_per_action_and_undo_removes_it(store: Store) -> None:
@@ -151,6 +226,23 @@ async def test_a_setting_changed_while_the_planner_runs_is_not_written_over(
     assert again.timezone == "Asia/Manila" and again.next_push_at != read.next_push_at
 
 
+async def test_a_reminder_planned_anew_while_the_planner_runs_is_not_written_over(
+        store: Store) -> None:
+    """The planner read a due reminder, then the campaign's timing changed: the planner's
+    next time (for the old timing) does not replace the change, which is due at once."""
+    await store.set_subscribed(1, "private", True, TODAY)
+    await store.set_reminder(1, "21:00", 500.0)
+    [read] = await store.due_reminders(1000.0, 10)
+    assert read.remind_at == "21:00" and read.next_at == 500.0
+    assert await store.reschedule("2027 2027-11-01 UTC 09:00") is True
+    await store.plan_reminders(2027, [], {1: (read.next_at, 5000.0)})
+    [again] = await store.due_reminders(1000.0, 10)
+    assert again.chat.chat_id == 1 and again.next_at != read.next_at
+    await store.plan_reminders(2027, [], {1: (again.next_at, 5000.0)})  # nothing changed
+    assert await store.due_reminders(4999.0, 10) == []
+    assert [r.chat.chat_id for r in await store.due_reminders(5000.0, 10)] == [1]
+
+
 async def test_group_migration_moves_settings_and_outbox(store: Store) -> None:
     await store.set_language(-5, "group", "es", TODAY)
     await store.set_subscribed(-5, "group", True, TODAY)
@@ -196,7 +288,7 @@ async def fill(store: Store) -> None:
     await store.start_announcement(announcement, now=0.0)
     await store.set_reminder(5_000_000_001, "21:00", 0.0)
     await store.plan_reminders(2027, [Due(5_000_000_001, 5, 2e9, 1e9)],
-                               {5_000_000_001: 1.5e9}, 1e9)
+                               {5_000_000_001: (0.0, 1.5e9)})
 
 
 async def test_copy_db_moves_everything_between_backends_and_back(

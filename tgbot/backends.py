@@ -3,7 +3,8 @@
 SQLite (a file path: the embedded default) and PostgreSQL (a `postgresql://` URL: several
 instances on one database). `tgbot.store` writes every domain query once, with `?`
 placeholders and syntax both accept; this module runs it and keeps what cannot be shared:
-connecting, placeholders, row counts, the sender lock and bulk copying.
+connecting, placeholders, row counts, committed-only reads, the sender lock, the lock that
+keeps migrations apart, claims that skip locked rows, bulk copying and backups.
 """
 
 from __future__ import annotations
@@ -26,12 +27,15 @@ BUSY_TIMEOUT_MS = 30_000
 WAL_TRIES = 100  # a tenth of a second apart
 # The PostgreSQL advisory lock key of the sender ("tgbot" in ASCII); one campaign per database.
 SENDER_LOCK_KEY = 0x7467626F74
+# The PostgreSQL transaction-level advisory lock key that keeps two runners of migrations apart.
+MIGRATION_LOCK_KEY = 7467626
 COPY_CHUNK = 5_000
 
 Row = tuple[Any, ...]
 
 
 def is_postgres_url(target: str) -> bool:
+    """Whether a TGBOT_DB value names a PostgreSQL server rather than a SQLite file."""
     return target.startswith(("postgresql://", "postgres://"))
 
 
@@ -45,10 +49,13 @@ class DatabaseError(Exception):
 
 
 class Transaction(Protocol):
+    """The statements of one write transaction: its reads see its own writes."""
+
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one statement; return how many rows it changed."""
 
-    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Run one statement (a SELECT, or a write with RETURNING); return its rows."""
 
 
 class SenderLock(ABC):
@@ -63,23 +70,31 @@ class SenderLock(ABC):
         """Try once, without waiting; True while this process holds the lock."""
 
     @abstractmethod
-    async def release(self) -> None: ...
+    async def release(self) -> None:
+        """Let go at once, so another process can take over without waiting."""
 
     @property
     def held(self) -> bool:
-        """Still held as far as this process can tell without asking (False once the
-        connection that holds it is gone): checked before every claim.
+        """Still held as far as this process can tell without asking.
+
+        False once the connection that holds it is gone: checked before every claim.
         """
         return True
 
 
 class Database(ABC):
+    """What the store needs from a database; each backend implements what differs."""
+
     dialect: str
+    # appended to the subquery that picks outbox rows to claim: keeps concurrent claims apart
+    skip_locked = ""
 
     @abstractmethod
-    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Rows of a read outside any write: they see committed data only."""
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """The first row of a read (see `fetch`), or None."""
         rows = await self.fetch(sql, params)
         return rows[0] if rows else None
 
@@ -87,11 +102,21 @@ class Database(ABC):
     def transaction(self) -> contextlib.AbstractAsyncContextManager[Transaction]:
         """One write transaction: committed at the end of the block, rolled back on error."""
 
-    @abstractmethod
-    def sender_lock(self) -> SenderLock: ...
+    def schema_transaction(self) -> contextlib.AbstractAsyncContextManager[Transaction]:
+        """A write transaction that no other process's migration runs beside.
+
+        A backend whose write transactions exclude each other already (SQLite's BEGIN
+        IMMEDIATE) needs nothing more.
+        """
+        return self.transaction()
 
     @abstractmethod
-    async def columns(self, table: str) -> list[str]: ...
+    def sender_lock(self) -> SenderLock:
+        """The lock of the one sender on this database (not yet acquired)."""
+
+    @abstractmethod
+    async def columns(self, table: str) -> list[str]:
+        """A table's column names in order ([] when there is no such table)."""
 
     @abstractmethod
     def read_table(self, table: str, columns: list[str], order: str
@@ -99,13 +124,28 @@ class Database(ABC):
         """Every row of a table, in chunks."""
 
     @abstractmethod
-    async def insert_rows(self, table: str, columns: list[str], rows: list[Row]) -> None: ...
+    async def insert_rows(self, table: str, columns: list[str], rows: list[Row]) -> None:
+        """Bulk-insert rows copied from another database."""
 
     @abstractmethod
-    async def close(self) -> None: ...
+    async def after_bulk_load(self, serial_ids: Sequence[tuple[str, str]]) -> None:
+        """Make a database that was just filled by `insert_rows` ready for use.
+
+        `serial_ids` are the (table, column) of generated ids, which must continue after the
+        copied ones.
+        """
+
+    @abstractmethod
+    async def backup(self, target: str) -> None:
+        """A consistent copy of the live database in a new SQLite file, or ValueError."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Close every connection of this database."""
 
 
 async def open_database(target: str) -> Database:
+    """A SQLite file (created if new) or a PostgreSQL URL, opened; DatabaseError if not."""
     try:
         if is_postgres_url(target):
             return await PostgresDatabase.connect(target)
@@ -121,6 +161,8 @@ async def open_database(target: str) -> Database:
 
 
 class _SQLiteTransaction:
+    """The statements of a transaction on the write connection."""
+
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
 
@@ -159,37 +201,57 @@ class _FileLock(SenderLock):
 
 
 class SQLiteDatabase(Database):
-    """One aiosqlite connection in WAL mode; writes take turns (one writer)."""
+    """Two aiosqlite connections to a file in WAL mode: one writes, one reads.
+
+    Writes take turns on the write connection (one writer). Reads outside a write go to the
+    read connection, so they see the last commit and never another coroutine's transaction
+    in progress on the write connection; WAL lets them run beside a write.
+    """
 
     dialect = "sqlite"
 
-    def __init__(self, db: aiosqlite.Connection, path: str) -> None:
+    def __init__(self, db: aiosqlite.Connection, reader: aiosqlite.Connection,
+                 path: str) -> None:
         self._db = db
+        self._reader = reader
         self._path = path
-        self._writer = asyncio.Lock()  # one transaction at a time on the shared connection
+        self._writer = asyncio.Lock()  # one transaction at a time on the write connection
 
     @classmethod
     async def connect(cls, path: str) -> SQLiteDatabase:
-        db = await aiosqlite.connect(path, isolation_level=None)
-        await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        for attempt in range(WAL_TRIES):  # another process switching a new file at once
-            try:
-                await db.execute("PRAGMA journal_mode = WAL")
-                break
-            except sqlite3.OperationalError as error:  # busy_timeout does not cover this
-                if "locked" not in str(error) or attempt == WAL_TRIES - 1:
-                    raise
-                await asyncio.sleep(0.1)
-        await db.execute("PRAGMA synchronous = NORMAL")
-        return cls(db, path)
+        """Open the file (created if new) in WAL mode, with its write and read connections."""
+        db = await _connect(path)
+        try:
+            for attempt in range(WAL_TRIES):  # another process switching a new file at once
+                try:
+                    await db.execute("PRAGMA journal_mode = WAL")
+                    break
+                except sqlite3.OperationalError as error:  # busy_timeout does not cover this
+                    if "locked" not in str(error) or attempt == WAL_TRIES - 1:
+                        raise
+                    await asyncio.sleep(0.1)
+            await db.execute("PRAGMA synchronous = NORMAL")
+            reader = await _connect(path)
+        except BaseException:
+            await db.close()
+            raise
+        await (await reader.execute("PRAGMA query_only = ON")).close()  # writes: a bug
+        return cls(db, reader, path)
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        async with self._db.execute(sql, params) as cursor:
-            return [tuple(row) for row in await cursor.fetchall()]
+        """On the read connection: it sees the last commit, whatever the writer is doing.
+
+        The statement runs to its end in one call, so it is a read of its own: sharing one
+        still open (another coroutine's) would hide the commits made since that one began,
+        even this coroutine's own.
+        """
+        return [tuple(row) for row in await self._reader.execute_fetchall(sql, params)]
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        """BEGIN IMMEDIATE takes the write lock up front, so a second process (`tgbot push`
+        """A transaction on the write connection, begun with BEGIN IMMEDIATE.
+
+        BEGIN IMMEDIATE takes the write lock up front, so a second process (`tgbot push`
         beside `tgbot run`) waits on busy_timeout instead of failing.
         """
         async with self._writer:
@@ -202,30 +264,61 @@ class SQLiteDatabase(Database):
             await self._db.execute("COMMIT")
 
     def sender_lock(self) -> SenderLock:
+        """A lock file beside the database file."""
         return _FileLock(f"{self._path}.sender")
 
     async def columns(self, table: str) -> list[str]:
+        """The columns `PRAGMA table_info` lists."""
         return [row[1] for row in await self.fetch(f"PRAGMA table_info({table})")]
 
     async def read_table(self, table: str, columns: list[str], order: str
                          ) -> AsyncIterator[list[Row]]:
-        async with self._db.execute(f"SELECT {', '.join(columns)} FROM {table} "
-                                    f"ORDER BY {order}") as cursor:
+        """One read on the read connection: every chunk comes from the same snapshot.
+
+        (Reads beside it on that connection share its snapshot: only `tgbot copy-db` uses it.)
+        """
+        async with self._reader.execute(f"SELECT {', '.join(columns)} FROM {table} "
+                                        f"ORDER BY {order}") as cursor:
             while rows := await cursor.fetchmany(COPY_CHUNK):
                 yield [tuple(row) for row in rows]
 
     async def insert_rows(self, table: str, columns: list[str], rows: list[Row]) -> None:
+        """All of them in one transaction (`executemany`)."""
         marks = ", ".join("?" * len(columns))
         async with self.transaction():
             await self._db.executemany(
                 f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
+    async def after_bulk_load(self, serial_ids: Sequence[tuple[str, str]]) -> None:
+        """Nothing to do: an INTEGER PRIMARY KEY continues after the largest id there is."""
+
     async def backup(self, target: str) -> None:
-        """A consistent copy of the live file (VACUUM INTO is safe during writes)."""
-        await self._db.execute("VACUUM INTO ?", (target,))
+        """VACUUM INTO on a connection of its own: a consistent copy of the last commit.
+
+        Neither of the other two can run it: the read connection is read-only, and the write
+        connection may be inside a transaction, where SQLite refuses VACUUM.
+        """
+        db = await _connect(self._path)
+        try:
+            await db.execute("VACUUM INTO ?", (target,))
+        finally:
+            await db.close()
 
     async def close(self) -> None:
+        """Close the read connection, then the write connection."""
+        await self._reader.close()
         await self._db.close()
+
+
+async def _connect(path: str) -> aiosqlite.Connection:
+    """A connection in autocommit mode (transactions are explicit) that waits for locks."""
+    db = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        await (await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")).close()
+    except BaseException:
+        await db.close()
+        raise
+    return db
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------
@@ -245,6 +338,8 @@ def _changed(status: str) -> int:
 
 
 class _PostgresTransaction:
+    """The statements of a transaction on one pooled connection."""
+
     def __init__(self, connection: Any) -> None:
         self._connection = connection
 
@@ -256,8 +351,10 @@ class _PostgresTransaction:
 
 
 class _AdvisoryLock(SenderLock):
-    """A session-level advisory lock on a connection of its own: the server releases it
-    when the connection ends, including when the process holding it is killed.
+    """A session-level advisory lock on a connection of its own.
+
+    The server releases it when the connection ends, including when the process holding it
+    is killed.
     """
 
     def __init__(self, url: str) -> None:
@@ -290,8 +387,10 @@ class _AdvisoryLock(SenderLock):
         return self._held and self._connection is not None and not self._connection.is_closed()
 
     async def release(self) -> None:
-        """Unlock and close, so another process can take the lock at once; a connection that
-        is already broken is dropped (the server frees the lock with the session).
+        """Unlock and close, so another process can take the lock at once.
+
+        A connection that is already broken is dropped (the server frees the lock with the
+        session).
         """
         import asyncpg
 
@@ -309,9 +408,14 @@ class _AdvisoryLock(SenderLock):
 
 
 class PostgresDatabase(Database):
-    """A pool of asyncpg connections; each transaction runs on one of them."""
+    """A pool of asyncpg connections; each transaction, and each read, runs on one of them.
+
+    A read outside a transaction takes a connection of its own in autocommit mode, so it sees
+    committed data only.
+    """
 
     dialect = "postgresql"
+    skip_locked = " FOR UPDATE SKIP LOCKED"
 
     def __init__(self, pool: Any, url: str) -> None:
         self._pool = pool
@@ -319,6 +423,7 @@ class PostgresDatabase(Database):
 
     @classmethod
     async def connect(cls, url: str) -> PostgresDatabase:
+        """A pool on the server at `url`; DatabaseError if asyncpg is not installed."""
         try:
             import asyncpg
         except ImportError:
@@ -328,17 +433,28 @@ class PostgresDatabase(Database):
         return cls(pool, url)
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """On a pooled connection of its own (the pool's `fetch`), outside any transaction."""
         return [tuple(row) for row in await self._pool.fetch(_numbered(sql), *params)]
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
+        """A transaction on a pooled connection, given back to the pool at the end."""
         async with self._pool.acquire() as connection, connection.transaction():
             yield _PostgresTransaction(connection)
 
+    @asynccontextmanager
+    async def schema_transaction(self) -> AsyncIterator[Transaction]:
+        """A transaction-level advisory lock, freed at its end, keeps runners apart."""
+        async with self.transaction() as tx:
+            await tx.fetch(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
+            yield tx
+
     def sender_lock(self) -> SenderLock:
+        """A session-level advisory lock on a connection of its own."""
         return _AdvisoryLock(self._url)
 
     async def columns(self, table: str) -> list[str]:
+        """The columns the information schema lists for the current schema."""
         rows = await self.fetch("SELECT column_name FROM information_schema.columns "
                                 "WHERE table_schema = current_schema() AND table_name = ? "
                                 "ORDER BY ordinal_position", (table,))
@@ -346,6 +462,7 @@ class PostgresDatabase(Database):
 
     async def read_table(self, table: str, columns: list[str], order: str
                          ) -> AsyncIterator[list[Row]]:
+        """A read-only repeatable-read transaction: every chunk comes from one snapshot."""
         async with self._pool.acquire() as connection, connection.transaction(
                 isolation="repeatable_read", readonly=True):
             cursor = connection.cursor(f"SELECT {', '.join(columns)} FROM {table} "
@@ -360,8 +477,25 @@ class PostgresDatabase(Database):
                 yield chunk
 
     async def insert_rows(self, table: str, columns: list[str], rows: list[Row]) -> None:
+        """COPY, the fastest way in."""
         async with self._pool.acquire() as connection:
             await connection.copy_records_to_table(table, records=rows, columns=columns)
 
+    async def after_bulk_load(self, serial_ids: Sequence[tuple[str, str]]) -> None:
+        """Move each id sequence past the copied ids, then ANALYZE.
+
+        Without ANALYZE the planner would work from the figures of the empty tables.
+        """
+        for table, column in serial_ids:
+            await self.fetch(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
+                             f"COALESCE(MAX({column}), 0) + 1, false) FROM {table}")
+        await self.fetch("ANALYZE")
+
+    async def backup(self, target: str) -> None:
+        """Not here: PostgreSQL has its own tools."""
+        raise ValueError("backup copies a SQLite file; back up PostgreSQL with pg_dump, "
+                         "or copy it into a SQLite file with `tgbot copy-db`")
+
     async def close(self) -> None:
+        """Close the pool (the sender lock has a connection of its own)."""
         await self._pool.close()

@@ -105,8 +105,10 @@ class SlidingWindow:
         self._grant()
 
     def _grant(self) -> None:
-        """Hand free slots to waiters: every waiting reply before any broadcast send, and
-        broadcast sends no closer together than their spacing.
+        """Hand free slots to waiters, replies first.
+
+        Every waiting reply goes before any broadcast send, and broadcast sends go no closer
+        together than their spacing.
         """
         loop = asyncio.get_running_loop()
         replies, broadcast = self._waiting[Priority.REPLY], self._waiting[Priority.BROADCAST]
@@ -135,8 +137,10 @@ class SlidingWindow:
 
 
 class ReplyLease:
-    """How many slots this instance's replies need: the most replies it sent in any one
-    window over the last few seconds, plus one, at least LEASE_MIN.
+    """How many slots this instance's replies need.
+
+    The most replies it sent in any one window over the last few seconds, plus one, at least
+    LEASE_MIN.
     """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
@@ -195,8 +199,10 @@ class Budget(AIORateLimiter):
         self.sending = True  # the sender uses what the others leave; a standby its lease
 
     def share(self, others: int) -> None:
-        """Set this instance's free slots: the budget less the other instances' leases (the
-        sender), or its own lease (an instance that only replies).
+        """Set this instance's free slots.
+
+        The sender gets the budget less the other instances' leases; an instance that only
+        replies gets its own lease.
         """
         if self.sending:
             self.window.resize(self.rate - others)
@@ -207,6 +213,10 @@ class Budget(AIORateLimiter):
             self, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any,
             kwargs: dict[str, Any], endpoint: str, data: dict[str, Any],
             rate_limit_args: Priority | None) -> Any:
+        """Wait for a slot of the right priority before a sending request; others go at once.
+
+        Paid broadcasts take the paid window, when there is one; every 429 is counted.
+        """
         callback = _counting_429s(callback)
         if not endpoint.startswith(_SENDING):
             return await super().process_request(callback, args, kwargs, endpoint, data, None)

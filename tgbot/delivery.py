@@ -25,7 +25,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
 from typing import Any
 
-from telegram import Bot, Message
+from telegram import Message
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -35,6 +35,7 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
+from telegram.ext import ExtBot
 
 from tgbot import __version__, messages, metrics, schedule
 from tgbot.bot import CampaignBot
@@ -95,16 +96,21 @@ def _seconds(value: int | dt.timedelta) -> float:
     return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
-async def send_reply(bot: Bot, store: Store, chat_id: int, reply: Reply,
-                     thread_id: int | None = None, **broadcast: object) -> Message:
+async def send_reply(bot: ExtBot[Priority], store: Store, chat_id: int, reply: Reply,
+                     thread_id: int | None = None, *, broadcast: bool = False,
+                     paid: bool = False) -> Message:
     """Send a rendered reply; an image is uploaded once, then re-sent by its file_id.
 
-    `broadcast` holds what a broadcast send adds: `rate_limit_args` (its priority) and
-    `allow_paid_broadcast`.
+    A `broadcast` send (the push, announcements, reminders) waits behind replies in the
+    budget; a `paid` one goes as a paid broadcast.
     """
+    # None leaves a parameter out of the request, as for any reply
+    priority, paid_broadcast = (Priority.BROADCAST if broadcast else None), (paid or None)
     if reply.photo is None:
         return await bot.send_message(chat_id, reply.text, reply_markup=reply.markup,
-                                      message_thread_id=thread_id, **broadcast)
+                                      message_thread_id=thread_id,
+                                      allow_paid_broadcast=paid_broadcast,
+                                      rate_limit_args=priority)
     content = reply.photo.read_bytes()
     key = f"{reply.photo.name}:{hashlib.sha256(content).hexdigest()[:16]}"
     file_id = await store.media_file_id(key)
@@ -116,23 +122,29 @@ async def send_reply(bot: Bot, store: Store, chat_id: int, reply: Reply,
             if file_id is None:
                 message = await bot.send_photo(chat_id, content, caption=reply.text,
                                                reply_markup=reply.markup,
-                                               message_thread_id=thread_id, **broadcast)
+                                               message_thread_id=thread_id,
+                                               allow_paid_broadcast=paid_broadcast,
+                                               rate_limit_args=priority)
                 await store.remember_media(key, message.photo[-1].file_id)
                 return message
     return await bot.send_photo(chat_id, file_id, caption=reply.text, reply_markup=reply.markup,
-                                message_thread_id=thread_id, **broadcast)
+                                message_thread_id=thread_id,
+                                allow_paid_broadcast=paid_broadcast, rate_limit_args=priority)
 
 
 def senders_for(rate: float) -> int:
-    """Sends in flight at once: enough to fill the budget at a few milliseconds each (8 at
-    Telegram's free 30 a second, up to 64 for paid broadcasts). It is also how many messages
-    a crash can send twice: each sender has at most one sent and not yet recorded.
+    """Sends in flight at once: enough to fill the budget at a few milliseconds each.
+
+    8 at Telegram's free 30 a second, up to 64 for paid broadcasts. It is also how many
+    messages a crash can send twice: each sender has at most one sent and not yet recorded.
     """
     return min(64, max(8, int(rate // 16)))
 
 
 @dataclass
 class Summary:
+    """What a drain did with the rows it closed, for the log, `tgbot push` and metrics."""
+
     sent: int = 0
     retried: int = 0
     gone: int = 0
@@ -142,24 +154,28 @@ class Summary:
     paid: int = 0  # of the sent ones, as paid broadcasts
 
     def add(self, closed: Closed) -> None:
+        """Count one closed row under its state (a row pending again was retried)."""
         state = {"pending": "retried"}.get(closed.state, closed.state)
         setattr(self, state, getattr(self, state) + 1)
         self.paid += closed.paid
 
     @property
     def total(self) -> int:
+        """Every row closed, whatever became of it."""
         return self.sent + self.retried + self.gone + self.failed + self.skipped + self.expired
 
     @property
     def stars(self) -> float:
+        """What the paid broadcasts cost."""
         return stars_for(self.paid)
 
 
 @dataclass(frozen=True)
 class _Job:
-    """A claimed row ready to send: its chat, its message (and, for a text, the request's
-    fields, encoded once for every chat that gets the same message), until when it is worth
-    sending.
+    """A claimed row ready to send: its chat, its message, until when it is worth sending.
+
+    For a text, also the request's fields, encoded once for every chat that gets the same
+    message.
     """
 
     delivery: Delivery
@@ -183,10 +199,12 @@ def broadcast_fields(reply: Reply, paid: bool) -> dict[str, object] | None:
 
 
 class _Recorder:
-    """Closed rows, recorded together: a sender that closed a row waits for the next
-    transaction, which records every row closed meanwhile (a group commit). A broadcast costs
-    one transaction per batch instead of one per message, and at any moment each sender has
-    at most one row sent but not yet recorded: all that a crash can send twice.
+    """Closed rows, recorded together (a group commit).
+
+    A sender that closed a row waits for the next transaction, which records every row
+    closed meanwhile. A broadcast costs one transaction per batch instead of one per
+    message, and at any moment each sender has at most one row sent but not yet recorded:
+    all that a crash can send twice.
     """
 
     def __init__(self, services: Services, summary: Summary,
@@ -254,8 +272,10 @@ class Deliverer:
         self._tasks: set[asyncio.Task] = set()
 
     async def is_sender(self) -> bool:
-        """Hold (or take over) the sender lock; checked at most every few seconds, by one
-        worker at a time (the lock's connection runs one query at a time).
+        """Hold (or take over) the sender lock; whether this process sends.
+
+        Checked at most every few seconds, by one worker at a time (the lock's connection runs
+        one query at a time).
         """
         if self._sending and not self._lock.held:  # its connection is gone: stop at once
             self._sending = False
@@ -279,8 +299,9 @@ class Deliverer:
             return self._sending
 
     async def heartbeat(self) -> None:
-        """Record this instance as alive with its replies' lease; the sender then takes the
-        budget less every other live instance's lease.
+        """Record this instance as alive with its replies' lease.
+
+        The sender then takes the budget less every other live instance's lease.
         """
         store, now = self.services.store, time.time()
         lease = self.budget.lease.beat() if self.budget else 0
@@ -293,9 +314,11 @@ class Deliverer:
             self.budget.share(self._others)
 
     async def join(self) -> None:
-        """Enter the shared budget before answering anyone: record this instance's lease,
-        and if other instances run, wait until the sender has read it (a new instance's
-        first replies must not come on top of a broadcast using every slot).
+        """Enter the shared budget before answering anyone.
+
+        Record this instance's lease, and if other instances run, wait until the sender has
+        read it: a new instance's first replies must not come on top of a broadcast using
+        every slot.
         """
         if self.budget is not None:
             self.budget.sending = False
@@ -309,8 +332,9 @@ class Deliverer:
             await self.heartbeat()
 
     def beat(self) -> None:
-        """The scheduler's beat (PTB's JobQueue, every few seconds): heartbeat, then a tick,
-        in the background.
+        """The scheduler's beat (PTB's JobQueue, every few seconds).
+
+        A heartbeat, then a tick in the background.
         """
         self.spawn(self._beat())
 
@@ -321,8 +345,9 @@ class Deliverer:
         await self.tick()
 
     async def report_announcements(self) -> None:
-        """Keep each organiser's status message up to date while their announcement goes
-        out (edited only when the figure changed), and say when it is finished.
+        """Keep each organiser's status message up to date while their announcement goes out.
+
+        Edited only when the figure changed; the last edit says it is finished.
         """
         store = self.services.store
         for announcement, chat_id, message_id, language, shown in \
@@ -345,8 +370,10 @@ class Deliverer:
         self.spawn(self.tick())
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        """Run delivery work as a task of this Deliverer: PTB's `Application.stop()` waits
-        for its own tasks, and a stop must not wait for a whole broadcast.
+        """Run delivery work as a task of this Deliverer, not of PTB's application.
+
+        PTB's `Application.stop()` waits for its own tasks, and a stop must not wait for a
+        whole broadcast.
         """
         if self._stopping:
             work.close()
@@ -361,8 +388,9 @@ class Deliverer:
             log.error("delivery round failed", exc_info=task.exception())
 
     async def stop(self) -> None:
-        """Stop claiming, let the rows in flight finish (at most STOP_TIMEOUT seconds), then
-        give up the sender lock and this instance's lease so another takes over at once.
+        """Stop claiming, and let the rows in flight finish (at most STOP_TIMEOUT seconds).
+
+        Then give up the sender lock and this instance's lease, so another takes over at once.
         """
         self._stopping = True
         if self._tasks:
@@ -376,8 +404,9 @@ class Deliverer:
             await self.services.store.leave(self.instance_id)
 
     async def enqueue_due(self, now: dt.datetime, limit: int | None = None) -> int:
-        """Queue the chats due now, a batch at a time, looking at up to `limit` chats (all
-        if None); return the outbox rows added.
+        """Queue the chats due now, a batch at a time; return the outbox rows added.
+
+        Looks at up to `limit` chats (all if None), push times first, then reminders.
         """
         store, campaign = self.services.store, self.services.campaign
         if self._checked_timing is not campaign:  # started, or the campaign was reloaded
@@ -394,17 +423,18 @@ class Deliverer:
         # reminders after the push: the same budget, and the same lookups by an indexed time
         while (limit is None or looked < limit) and (
                 reminders := await store.due_reminders(now.timestamp(), DUE_BATCH)):
-            due, next_at = self._plan_rows([(chat, schedule.clock_time(at))
-                                            for chat, at in reminders], now)
-            added += await store.plan_reminders(campaign.edition, due, next_at,
-                                                now.timestamp())
+            due, next_at = self._plan_rows([(r.chat, schedule.clock_time(r.remind_at))
+                                            for r in reminders], now)
+            added += await store.plan_reminders(campaign.edition, due, {
+                r.chat.chat_id: (r.next_at, next_at[r.chat.chat_id]) for r in reminders})
             looked += len(reminders)
         return added
 
     def _plan_rows(self, chats: list[tuple[Chat, dt.time | None]], now: dt.datetime
                    ) -> tuple[list[Due], dict[int, float | None]]:
-        """For chats due at their push time (None) or a reminder's time: the rows due now,
-        and each chat's next time.
+        """The rows due now, and each chat's next time.
+
+        For chats due at their push time (None) or a reminder's time.
         """
         campaign = self.services.campaign
         due = [Due(chat.chat_id, day,
@@ -423,8 +453,9 @@ class Deliverer:
                                        self.services.clock().timestamp())
 
     async def tick(self) -> None:
-        """Start a round; while a long broadcast drains, keep queueing the chats whose push
-        time comes meanwhile.
+        """Start a round, or queue what came due while a long broadcast drains.
+
+        The chats whose push time comes during a broadcast are planned beside it.
         """
         if not self._round.locked():
             await self.run_round()
@@ -432,8 +463,10 @@ class Deliverer:
             await self._plan_slice()
 
     async def run_round(self) -> Summary | None:
-        """One round; None at once if another round of this process is running, or another
-        process is the sender.
+        """One round: plan, then drain; its summary.
+
+        None at once if another round of this process is running, or another process is the
+        sender.
         """
         if self._round.locked():
             return None
@@ -530,8 +563,9 @@ class Deliverer:
 
     async def _done_by(self, claimed: list[Delivery],
                        chats: dict[int, Chat]) -> set[tuple[int, int]]:
-        """(chat, day) of the people among these private chats who already did the action
-        of their row (their push shows Undo; their reminder is not sent).
+        """(chat, day) of the people among these private chats who did their row's action.
+
+        Their push shows Undo; their reminder is not sent.
         """
         campaign, by_day = self.services.campaign, defaultdict(list)
         for d in claimed:
@@ -547,8 +581,9 @@ class Deliverer:
         return done
 
     async def _send_safely(self, job: _Job) -> Closed:
-        """`_send`, but a bug on one row (not a Telegram answer) fails that row alone
-        instead of stopping the round with the row held as in flight.
+        """`_send`, but a bug on one row (not a Telegram answer) fails that row alone.
+
+        Otherwise the round would stop with the row held as in flight.
         """
         try:
             return await self._send(job)
@@ -572,11 +607,9 @@ class Deliverer:
                 answer = await self.bot.send_fields(fields, rate_limit_args=Priority.BROADCAST)
                 message_id = answer["message_id"]
             else:
-                extra: dict[str, object] = {"rate_limit_args": Priority.BROADCAST}
-                if self.paid:
-                    extra["allow_paid_broadcast"] = True
                 message = await send_reply(self.bot, self.services.store, chat.chat_id,
-                                           job.reply, chat.thread_id, **extra)
+                                           job.reply, chat.thread_id, broadcast=True,
+                                           paid=self.paid)
                 message_id = message.message_id
         except TelegramError as exc:
             error = exc
@@ -598,6 +631,7 @@ class Deliverer:
     async def _render(self, delivery: Delivery, chat: Chat, done: bool,
                       taken: dict[str, int]) -> Reply | None:
         """The message for a row, in the chat's language; None if there is nothing to send.
+
         `taken`: how many people did each action so far.
         """
         services, campaign = self.services, self.services.campaign

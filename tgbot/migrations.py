@@ -1,12 +1,20 @@
-"""Numbered schema migrations, applied in order at start-up and recorded in `_migrations`.
+"""Numbered schema migrations and their runner: `applied()`, `pending()` and `apply()`.
 
-Never edit a migration that has shipped: add the next number. Each runs in its own
-transaction together with the row that records it, so a crash leaves it applied or not.
-SQLite and PostgreSQL share the numbers and names; their SQL differs where the types do
-(PostgreSQL needs BIGINT for Telegram ids and has no rowid), in `POSTGRES` below.
+Never edit a migration that has shipped: add the next number. `apply()` runs each in its own
+transaction together with the row that records it in `_migrations`, so a crash leaves it
+applied or not. SQLite and PostgreSQL share the numbers and names; their SQL differs where the
+types do (PostgreSQL needs BIGINT for Telegram ids and has no rowid), in `POSTGRES` below.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+
+from tgbot.backends import Database
+
+# The table that records applied migrations: its name and rows are what an existing database
+# already has, so keep both.
+RECORD = "_migrations"
 
 SQLITE: list[tuple[str, str]] = [
     (
@@ -373,3 +381,43 @@ def migrations(dialect: str) -> list[tuple[str, str]]:
     if dialect == "sqlite":
         return SQLITE
     return [(name, POSTGRES[name]) for name, _ in SQLITE]
+
+
+async def applied(db: Database) -> list[str]:
+    """The names of the migrations this database has had, in order ([] for a new one)."""
+    if not await db.columns(RECORD):  # a new database: not even the record yet
+        return []
+    return [row[0] for row in await db.fetch(f"SELECT name FROM {RECORD} ORDER BY name")]
+
+
+async def pending(db: Database) -> list[str]:
+    """The names of the migrations `apply()` would run, in order."""
+    done = set(await applied(db))
+    return [name for name, _ in migrations(db.dialect) if name not in done]
+
+
+async def apply(db: Database) -> list[str]:
+    """Apply the pending migrations in order; return their names.
+
+    Each is checked again inside its own transaction, which keeps other processes' runners
+    out (`Database.schema_transaction`): instances starting at once apply it once.
+    """
+    new = []
+    for name, sql in migrations(db.dialect):
+        async with db.schema_transaction() as tx:
+            await tx.execute(f"CREATE TABLE IF NOT EXISTS {RECORD} "
+                             "(name TEXT PRIMARY KEY, applied_at TEXT)")
+            if await tx.fetch(f"SELECT 1 FROM {RECORD} WHERE name = ?", (name,)):
+                continue
+            for statement in _statements(sql):
+                await tx.execute(statement)
+            await tx.execute(f"INSERT INTO {RECORD} VALUES (?, ?)",
+                             (name, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
+        new.append(name)
+    return new
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration script into statements (our migrations hold no ';' in strings)."""
+    lines = [line.split("--")[0] for line in sql.splitlines()]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]

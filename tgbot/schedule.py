@@ -14,6 +14,7 @@ from tgbot.store import Chat
 
 
 def chat_zone(chat: Chat | None, campaign: Campaign) -> zoneinfo.ZoneInfo:
+    """The chat's own zone, or the campaign's (also for a chat never stored)."""
     return zone_named(chat.timezone if chat else None, campaign)
 
 
@@ -26,6 +27,7 @@ def zone_named(name: str | None, campaign: Campaign) -> zoneinfo.ZoneInfo:
 
 
 def push_time(chat: Chat | None, campaign: Campaign) -> dt.time:
+    """The chat's own push time, or the campaign's."""
     return clock_time(chat.push_time) if chat and chat.push_time else campaign.push_time
 
 
@@ -36,13 +38,15 @@ def clock_time(text: str) -> dt.time:
 
 
 def local_now(chat: Chat | None, campaign: Campaign, now: dt.datetime) -> dt.datetime:
+    """`now` on the chat's clock."""
     return now.astimezone(chat_zone(chat, campaign))
 
 
 def due_day(chat: Chat, campaign: Campaign, now: dt.datetime,
             at: dt.time | None = None) -> int | None:
-    """The campaign day due to a chat now: today's, once its local push time (or the time
-    `at`, a reminder's) has passed.
+    """The campaign day due to a chat now, if any.
+
+    Today's, once its local push time (or the time `at`, a reminder's) has passed.
 
     Only today's day is ever due: after downtime a chat gets today's action, not the days
     it missed while the bot was down.
@@ -55,8 +59,9 @@ def due_day(chat: Chat, campaign: Campaign, now: dt.datetime,
 
 def next_push(chat: Chat, campaign: Campaign, now: dt.datetime,
               at: dt.time | None = None) -> float | None:
-    """The first push time (or time `at`) after `now`, as a UTC timestamp, on a campaign
-    day in the chat's zone; None when the campaign has no day left.
+    """The first push time (or time `at`) after `now` on a campaign day, as a UTC timestamp.
+
+    In the chat's zone; None when the campaign has no day left.
     """
     zone, at = chat_zone(chat, campaign), at or push_time(chat, campaign)
     date = max(local_now(chat, campaign, now).date(), campaign.start_date)
@@ -75,8 +80,9 @@ def timing(campaign: Campaign) -> str:
 
 
 def day_ends_at(zone: dt.tzinfo, campaign: Campaign, day: int) -> float:
-    """When a campaign day is over in a zone (a UTC timestamp): its action is for that day
-    only, so an outbox row of it expires then.
+    """When a campaign day is over in a zone (a UTC timestamp).
+
+    Its action is for that day only, so an outbox row of it expires then.
     """
     date = campaign.date_of(day) + dt.timedelta(days=1)
     return dt.datetime.combine(date, dt.time(0), tzinfo=zone).timestamp()

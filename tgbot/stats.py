@@ -19,6 +19,8 @@ from tgbot.store import Store
 
 @dataclass
 class Stats:
+    """The aggregate figures of /stats, `tgbot stats` and `tgbot export`: counts, never who."""
+
     subscribers: Counter[str] = field(default_factory=Counter)  # by kind
     by_language: Counter[str] = field(default_factory=Counter)
     new_this_week: int = 0
@@ -32,13 +34,16 @@ class Stats:
 
     @property
     def total_subscribers(self) -> int:
+        """Subscribed chats of every kind."""
         return sum(self.subscribers.values())
 
 
 async def collect(store: Store, campaign: Campaign, today: dt.date,
                   now: float | None = None) -> Stats:
-    """The figures on `today`; `now` (a UTC timestamp, default the real time) tells which
-    pending rows of the last push have expired.
+    """The figures on `today`, aggregates only.
+
+    `now` (a UTC timestamp, default the real time) tells which pending rows of the last
+    push have expired.
     """
     stats = Stats()
     for kind, language, count in await store.subscribers():

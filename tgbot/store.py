@@ -1,5 +1,4 @@
-"""All domain SQL lives here, written once for SQLite and PostgreSQL; each domain write is
-one transaction.
+"""All domain SQL, written once for SQLite and PostgreSQL; each domain write is one transaction.
 
 The domain calls methods named after what it means ("subscribe", "claim", "finish"); no other
 module writes domain SQL. `tgbot.backends` runs it on a SQLite file or a PostgreSQL server.
@@ -15,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from tgbot.backends import Database, SenderLock, SQLiteDatabase, Transaction, open_database
-from tgbot.migrations import migrations
+from tgbot import migrations
+from tgbot.backends import Database, SenderLock, Transaction, open_database
 
 # Telegram ids per statement in an IN (...) list: far below both databases' parameter limits.
 CHUNK = 500
@@ -31,8 +30,8 @@ TABLES = {"meta": "key", "chats": "chat_id", "completions": "user_id, edition, a
 OUTBOX = ("deliveries", "announcement_deliveries", "reminder_deliveries")
 # (`instances` and `handled_updates` are not copied: they belong to the processes running on
 # the database they are in; the campaign tables are published again by the next start.)
-# Two instances starting at once on one PostgreSQL database apply each migration once.
-_MIGRATION_LOCK = {"postgresql": "SELECT pg_advisory_xact_lock(7467626)"}
+# Ids the database generates, which must continue after copied ones (table, column).
+SERIAL_IDS = (("announcements", "id"),)
 
 
 @dataclass(frozen=True)
@@ -79,6 +78,14 @@ class Delivery:
                 "chat_id = ? AND edition = ? AND day = ?", (self.chat_id, self.edition, self.day))
 
 
+class Reminder(NamedTuple):
+    """A due reminder: its chat, its time of day (HH:MM local), the next_at it was read with."""
+
+    chat: Chat
+    remind_at: str
+    next_at: float
+
+
 class Due(NamedTuple):
     """A daily-action row to queue: which chat and day, until when, due since when."""
 
@@ -90,8 +97,10 @@ class Due(NamedTuple):
 
 @dataclass(frozen=True)
 class Closed:
-    """What became of a claimed row: sent, failed, gone (chat blocked or deleted), expired,
-    skipped, or pending again (a retry, not before `not_before`).
+    """What became of a claimed row, to record in the outbox.
+
+    Sent, failed, gone (chat blocked or deleted), expired, skipped, or pending again (a
+    retry, not before `not_before`).
     """
 
     delivery: Delivery
@@ -115,9 +124,10 @@ def _chat(row: tuple) -> Chat:
 
 
 def look_now() -> float:
-    """A chat's next_push_at that says "look at it at once": negative, so it is due whatever
-    the clock says, and different at each change, so a planner that read the chat before the
-    change cannot write over it.
+    """A next_push_at (or a reminder's next_at) that says "look at it at once".
+
+    Negative, so it is due whatever the clock says, and different at each change, so a
+    planner that read the chat before the change cannot write over it.
     """
     return -time.time()
 
@@ -138,52 +148,44 @@ class Store:
 
     @classmethod
     async def open(cls, target: str | Path) -> Store:
+        """Open a SQLite file or PostgreSQL URL and apply the migrations it lacks."""
         store = cls(await open_database(str(target)))
         await store.migrate()
         return store
 
     @property
     def dialect(self) -> str:
+        """The SQL dialect, "sqlite" or "postgresql" (their migrations' SQL differs)."""
         return self._db.dialect
 
     async def close(self) -> None:
+        """Close the database's connections."""
         await self._db.close()
 
     def sender_lock(self) -> SenderLock:
+        """The lock the one sending process holds (see `backends.SenderLock`)."""
         return self._db.sender_lock()
 
     # --- schema -----------------------------------------------------------------------------
 
     async def migrate(self) -> list[str]:
         """Apply the migrations this database has not had yet; return their names."""
-        new = []
-        for name, sql in migrations(self.dialect):
-            async with self._db.transaction() as tx:
-                if self.dialect in _MIGRATION_LOCK:
-                    await tx.fetch(_MIGRATION_LOCK[self.dialect])
-                await tx.execute("CREATE TABLE IF NOT EXISTS _migrations "
-                                 "(name TEXT PRIMARY KEY, applied_at TEXT)")
-                if await tx.fetch("SELECT 1 FROM _migrations WHERE name = ?", (name,)):
-                    continue
-                for statement in _statements(sql):
-                    await tx.execute(statement)
-                await tx.execute("INSERT INTO _migrations VALUES (?, ?)",
-                                 (name, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
-            new.append(name)
-        return new
+        return await migrations.apply(self._db)
 
     async def applied_migrations(self) -> list[str]:
-        return [row[0] for row in await self._db.fetch("SELECT name FROM _migrations "
-                                                       "ORDER BY name")]
+        """The names of the migrations this database has had, in order."""
+        return await migrations.applied(self._db)
 
     # --- chats ------------------------------------------------------------------------------
 
     async def chat(self, chat_id: int) -> Chat | None:
+        """A chat as stored, or None if it never talked to the bot."""
         row = await self._db.fetchone(f"SELECT {_CHAT_COLUMNS} FROM chats WHERE chat_id = ?",
                                       (chat_id,))
         return _chat(row) if row else None
 
     async def set_language(self, chat_id: int, kind: str, language: str, today: dt.date) -> None:
+        """Store a chat's chosen language (the chat is recorded if new)."""
         async with self._db.transaction() as tx:
             await tx.execute(
                 "INSERT INTO chats (chat_id, kind, language, created_on) VALUES (?, ?, ?, ?) "
@@ -209,6 +211,7 @@ class Store:
 
     async def set_push_settings(self, chat_id: int, *, push_time: str | None,
                                 timezone: str | None) -> None:
+        """A chat's own push time and zone (None: the campaign's); the scheduler looks again."""
         async with self._db.transaction() as tx:
             await tx.execute("UPDATE chats SET push_time = ?, timezone = ?, next_push_at = "
                              "CASE WHEN subscribed = 1 THEN CAST(? AS DOUBLE PRECISION) END "
@@ -253,8 +256,10 @@ class Store:
                                  "AND day = ? AND user_id = ?", (chat_id, edition, day, user_id))
 
     async def group_count(self, chat_id: int, edition: int, day: int) -> int:
-        """How many people did a day's action in a group. Read when the counter is drawn, not
-        inside each press: presses committing at once could each miss the other.
+        """How many people did a day's action in a group.
+
+        Read when the counter is drawn, not inside each press: presses committing at once
+        could each miss the other.
         """
         return (await self._db.fetch("SELECT COUNT(*) FROM group_presses WHERE chat_id = ? "
                                      "AND edition = ? AND day = ?", (chat_id, edition, day)))[0][0]
@@ -262,9 +267,10 @@ class Store:
     # --- privacy ----------------------------------------------------------------------------
 
     async def user_data(self, user_id: int) -> dict[str, object]:
-        """Everything stored about one person (exactly what /forget deletes): their private
-        chat's row, their completions, their "I did it" presses in groups, and how many daily
-        messages and announcements the outbox holds for them.
+        """Everything stored about one person: exactly what /forget deletes.
+
+        Their private chat's row, their completions, their "I did it" presses in groups, and
+        how many daily messages and announcements the outbox holds for them.
         """
         completions = await self._db.fetch("SELECT edition, action_id, completed_on FROM "
                                            "completions WHERE user_id = ? "
@@ -296,11 +302,13 @@ class Store:
     # --- deep-link sources ------------------------------------------------------------------
 
     async def count_start(self, source: str) -> None:
+        """Count one /start from a deep-link source (how many, never who)."""
         async with self._db.transaction() as tx:
             await tx.execute("INSERT INTO start_sources VALUES (?, 1) ON CONFLICT (source) "
                              "DO UPDATE SET starts = start_sources.starts + 1", (source,))
 
     async def start_sources(self) -> dict[str, int]:
+        """Starts per deep-link source."""
         rows = await self._db.fetch("SELECT source, starts FROM start_sources "
                                     "ORDER BY starts DESC, source")
         return {source: starts for source, starts in rows}
@@ -320,14 +328,13 @@ class Store:
                 (user_id, edition, action_id)) > 0
 
     async def completed(self, user_id: int, edition: int) -> set[str]:
+        """The actions a person has done in an edition."""
         rows = await self._db.fetch("SELECT action_id FROM completions "
                                     "WHERE user_id = ? AND edition = ?", (user_id, edition))
         return {row[0] for row in rows}
 
     async def action_takers(self, edition: int, action_ids: Iterable[str]) -> dict[str, int]:
-        """How many people did each of these actions: a count, never who ("you are not
-        alone").
-        """
+        """How many people did each of these actions: a count, never who ("you are not alone")."""
         ids = list(action_ids)
         if not ids:
             return {}
@@ -344,10 +351,12 @@ class Store:
     # --- uploaded media ---------------------------------------------------------------------
 
     async def media_file_id(self, key: str) -> str | None:
+        """Telegram's file_id of an uploaded file, so it is sent by id next time."""
         row = await self._db.fetchone("SELECT file_id FROM media WHERE key = ?", (key,))
         return row[0] if row else None
 
     async def remember_media(self, key: str, file_id: str) -> None:
+        """Keep the file_id Telegram gave an uploaded file."""
         async with self._db.transaction() as tx:
             await tx.execute("INSERT INTO media VALUES (?, ?) ON CONFLICT (key) "
                              "DO UPDATE SET file_id = excluded.file_id", (key, file_id))
@@ -355,25 +364,27 @@ class Store:
     # --- the push schedule ------------------------------------------------------------------
 
     async def due_chats(self, now: float, limit: int) -> list[Chat]:
-        """Subscribed chats the scheduler should look at now (an index range, however many
-        subscribers there are).
+        """Subscribed chats the scheduler should look at now.
+
+        An index range, however many subscribers there are.
         """
         rows = await self._db.fetch(f"SELECT {_CHAT_COLUMNS} FROM chats WHERE next_push_at <= ? "
                                     "ORDER BY next_push_at LIMIT ?", (now, limit))
         return [_chat(row) for row in rows]
 
     async def count_due(self, now: float) -> int:
+        """How many chats the scheduler has still to look at now."""
         return (await self._db.fetch("SELECT COUNT(*) FROM chats WHERE next_push_at <= ?",
                                      (now,)))[0][0]
 
     async def plan(self, edition: int, due: Iterable[Due],
                    next_push: Mapping[int, tuple[float | None, float | None]]) -> int:
-        """Queue the rows that are due and move each looked-at chat from the next_push_at it
-        was read with to its next push time, in one transaction; return the outbox rows added.
+        """Queue the rows that are due and move each looked-at chat to its next push time.
 
-        A chat's rows of earlier days still pending are closed as expired: a day's action is
-        for its day only. A chat whose settings changed since it was read (its next_push_at
-        is another now) keeps its new one.
+        One transaction; returns the outbox rows added. A chat's rows of earlier days still
+        pending are closed as expired: a day's action is for its day only. A chat moves from
+        the next_push_at it was read with: one whose settings changed since it was read (its
+        next_push_at is another now) keeps its new one.
         """
         by_time: dict[tuple[float | None, float | None], list[int]] = defaultdict(list)
         for chat_id, (read, at) in next_push.items():
@@ -388,8 +399,10 @@ class Store:
         return added
 
     async def reschedule(self, timing: str) -> bool:
-        """Look at every subscribed chat again if the push times were planned for another
-        campaign `timing` (dates, zone, time); return whether they were.
+        """Look at every subscribed chat again if the push times were planned another way.
+
+        `timing` is what they depend on (dates, zone, time): when it differs from the one
+        they were planned for, chats and reminders are due at once. Returns whether they were.
         """
         async with self._db.transaction() as tx:
             planned = await tx.fetch("SELECT value FROM meta WHERE key = 'schedule'")
@@ -397,7 +410,7 @@ class Store:
                 return False
             await tx.execute("UPDATE chats SET next_push_at = ? WHERE subscribed = 1",
                              (look_now(),))
-            await tx.execute("UPDATE reminders SET next_at = 0")
+            await tx.execute("UPDATE reminders SET next_at = ?", (look_now(),))
             await tx.execute("INSERT INTO meta VALUES ('schedule', ?) ON CONFLICT (key) "
                              "DO UPDATE SET value = excluded.value", (timing,))
             return True
@@ -406,8 +419,9 @@ class Store:
 
     async def set_reminder(self, chat_id: int, remind_at: str | None,
                            next_at: float | None = None) -> None:
-        """Set a private chat's daily reminder (HH:MM local), first looked at `next_at`; None
-        stops it, and drops its reminders not sent yet.
+        """Set a private chat's daily reminder (HH:MM local), first looked at `next_at`.
+
+        None stops it, and drops its reminders not sent yet.
         """
         async with self._db.transaction() as tx:
             if remind_at is None:
@@ -420,23 +434,26 @@ class Store:
                              "next_at = excluded.next_at", (chat_id, remind_at, next_at))
 
     async def reminder(self, chat_id: int) -> str | None:
+        """A chat's reminder time (HH:MM local), or None."""
         row = await self._db.fetchone("SELECT remind_at FROM reminders WHERE chat_id = ?",
                                       (chat_id,))
         return row[0] if row else None
 
-    async def due_reminders(self, now: float, limit: int) -> list[tuple[Chat, str]]:
+    async def due_reminders(self, now: float, limit: int) -> list[Reminder]:
         """Reminders whose time has come, with their chats (an index range, like the push)."""
         rows = await self._db.fetch(
-            f"SELECT {', '.join('c.' + c for c in _CHAT_COLUMNS.split(', '))}, r.remind_at "
-            "FROM reminders r JOIN chats c ON c.chat_id = r.chat_id WHERE r.next_at <= ? "
-            "ORDER BY r.next_at LIMIT ?", (now, limit))
-        return [(_chat(row), row[-1]) for row in rows]
+            f"SELECT {', '.join('c.' + c for c in _CHAT_COLUMNS.split(', '))}, r.remind_at, "
+            "r.next_at FROM reminders r JOIN chats c ON c.chat_id = r.chat_id "
+            "WHERE r.next_at <= ? ORDER BY r.next_at LIMIT ?", (now, limit))
+        return [Reminder(_chat(row), row[-2], row[-1]) for row in rows]
 
     async def plan_reminders(self, edition: int, due: Iterable[Due],
-                             next_at: Mapping[int, float | None], now: float) -> int:
-        """Queue the reminders that are due and move each looked-at reminder to its next
-        time, in one transaction; return the rows added. Like `plan`: a chat's reminders of
-        earlier days still pending expire; a reminder changed meanwhile keeps its new time.
+                             next_at: Mapping[int, tuple[float | None, float | None]]) -> int:
+        """Queue the reminders that are due and move each looked-at reminder to its next time.
+
+        One transaction; returns the rows added. Like `plan`: a chat's reminders of earlier
+        days still pending expire, and a reminder moves from the next_at it was read with, so
+        one changed since (set again, or planned anew by `reschedule`) keeps its new time.
         """
         async with self._db.transaction() as tx:
             added = 0
@@ -449,9 +466,9 @@ class Store:
                     f"due_at) SELECT chat_id, CAST(? AS INTEGER), CAST(? AS INTEGER), 'pending', "
                     f"{_TIME}, {_TIME} FROM reminders WHERE chat_id = ? ON CONFLICT DO NOTHING",
                     (edition, row.day, row.expires_at, row.due_at, row.chat_id))
-            for chat_id, at in next_at.items():
+            for chat_id, (read, at) in next_at.items():
                 await tx.execute("UPDATE reminders SET next_at = ? WHERE chat_id = ? AND "
-                                 "next_at <= ?", (at, chat_id, now))
+                                 "next_at = ?", (at, chat_id, read))
         return added
 
     # --- deliveries (the outbox) ------------------------------------------------------------
@@ -491,8 +508,9 @@ class Store:
 
     async def enqueue_day(self, edition: int, day: int,
                           expires_at: Mapping[str | None, float], now: float) -> int:
-        """One campaign day for every subscribed chat (`tgbot push --date`), each row
-        expiring at `expires_at[the chat's zone]`.
+        """One campaign day for every subscribed chat (`tgbot push --date`).
+
+        Each row expires at `expires_at[the chat's zone]`.
         """
         async with self._db.transaction() as tx:
             added = 0
@@ -506,14 +524,16 @@ class Store:
             return added
 
     async def claim(self, limit: int, *, owner: str) -> list[Delivery]:
-        """Take up to `limit` pending rows to send. Only the holder of the sender lock claims;
-        on PostgreSQL, SKIP LOCKED also keeps any two claims apart.
+        """Take up to `limit` pending rows to send.
+
+        Only the holder of the sender lock claims; on PostgreSQL, SKIP LOCKED also keeps any
+        two claims apart.
 
         The daily push goes first; announcements, then reminders, fill what is left of the
         batch.
         """
         now = time.time()
-        skip_locked = " FOR UPDATE SKIP LOCKED" if self.dialect == "postgresql" else ""
+        skip_locked = self._db.skip_locked
         claim = "SET state = 'sending', claimed_at = ?, claimed_by = ?, attempts = attempts + 1"
         # in the order of the (state, not_before) index: a range that stops at the limit
         ready = "WHERE state = 'pending' AND not_before <= ? ORDER BY not_before"
@@ -562,8 +582,9 @@ class Store:
         return done
 
     async def release_claims(self, owner: str) -> int:
-        """Put back rows other senders left in flight (they died: the new holder of the
-        sender lock is the only sender); return how many.
+        """Put back rows other senders left in flight; return how many.
+
+        They died: the new holder of the sender lock is the only sender.
         """
         async with self._db.transaction() as tx:
             return sum([await tx.execute(f"UPDATE {table} SET state = 'pending' WHERE "
@@ -576,8 +597,10 @@ class Store:
         await self.close_rows([Closed(delivery, state, message_id)], today)
 
     async def close_rows(self, results: Iterable[Closed], today: dt.date | None = None) -> None:
-        """Close claimed rows in one transaction: 'sent', 'failed' (gave up), 'gone' (chat
-        blocked or deleted: it is unsubscribed), 'expired', 'skipped', or 'pending' again.
+        """Close claimed rows in one transaction.
+
+        'sent', 'failed' (gave up), 'gone' (chat blocked or deleted: it is unsubscribed),
+        'expired', 'skipped', or 'pending' again.
         """
         async with self._db.transaction() as tx:
             for closed in results:
@@ -639,8 +662,9 @@ class Store:
     async def start_announcement(self, announcement_id: int, *, now: float,
                                  lifetime: float = 86400.0,
                                  status: tuple[int, int, str] | None = None) -> int:
-        """Draft -> sending: one outbox row per subscribed chat, in one transaction, each
-        expiring after the announcement's lifetime (or `lifetime` seconds). `status` is the
+        """Draft -> sending: one outbox row per subscribed chat, in one transaction.
+
+        Each row expires after the announcement's lifetime (or `lifetime` seconds). `status` is the
         organiser's message (chat id, message id, language) the sender keeps up to date.
 
         Pressing Send twice (or on a cancelled draft) queues nothing more; returns the rows
@@ -665,13 +689,15 @@ class Store:
                 else (announcement_id, expires_at, now))
 
     async def cancel_announcement(self, announcement_id: int) -> bool:
+        """Cancel a draft; False if it was sent or cancelled already."""
         async with self._db.transaction() as tx:
             return await tx.execute("UPDATE announcements SET state = 'cancelled' "
                                     "WHERE id = ? AND state = 'draft'", (announcement_id,)) > 0
 
     async def announcements_to_report(self) -> list[tuple[int, int, int, str | None, int | None]]:
-        """(id, status chat, status message, language, sent when last reported) of each
-        announcement being sent whose organiser follows it.
+        """Announcements being sent whose organiser follows their progress.
+
+        Each as (id, status chat, status message, language, sent when last reported).
         """
         return await self._db.fetch(
             "SELECT id, status_chat_id, status_message_id, status_language, reported FROM "
@@ -685,6 +711,7 @@ class Store:
                              (sent, finished, announcement_id))
 
     async def announcement_states(self, announcement_id: int) -> dict[str, int]:
+        """An announcement's outbox rows by state."""
         return dict(await self._db.fetch("SELECT state, COUNT(*) FROM announcement_deliveries "
                                          "WHERE announcement_id = ? GROUP BY state",
                                          (announcement_id,)))
@@ -709,8 +736,9 @@ class Store:
             await tx.execute("DELETE FROM instances WHERE instance_id = ?", (instance_id,))
 
     async def instances(self) -> list[tuple[str, float, float, bool, int, str | None]]:
-        """(instance_id, started_at, heartbeat_at, sending, reply_lease, version), newest
-        heartbeat first.
+        """The instances alive lately, newest heartbeat first.
+
+        Each as (instance_id, started_at, heartbeat_at, sending, reply_lease, version).
         """
         rows = await self._db.fetch("SELECT instance_id, started_at, heartbeat_at, sending, "
                                     "reply_lease, version FROM instances "
@@ -754,6 +782,7 @@ class Store:
             return True
 
     async def campaign_version(self) -> str | None:
+        """The version of the campaign every instance runs, if one was published."""
         row = await self._db.fetchone("SELECT version FROM published_campaign WHERE id = 1")
         return row[0] if row else None
 
@@ -768,9 +797,7 @@ class Store:
         await self._db.fetch("SELECT 1")
 
     async def outbox_depth(self) -> dict[tuple[str, str], int]:
-        """Rows of each outbox by state: {("push" | "announcement" | "reminder", state):
-        count}.
-        """
+        """Rows of each outbox by state: {("push" | "announcement" | "reminder", state): n}."""
         depth = {}
         for kind, table in zip(("push", "announcement", "reminder"), OUTBOX, strict=True):
             for state, count in await self._db.fetch(f"SELECT state, COUNT(*) FROM {table} "
@@ -779,9 +806,10 @@ class Store:
         return depth
 
     async def oldest_waiting(self) -> tuple[float, str] | None:
-        """The due time of the longest-waiting outbox row still to send, and what it belongs
-        to ("push:EDITION:DAY", "reminder:EDITION:DAY" or "announcement:ID"); None when
-        nothing waits.
+        """The due time of the longest-waiting outbox row still to send, and what it is.
+
+        What it belongs to: "push:EDITION:DAY", "reminder:EDITION:DAY" or "announcement:ID".
+        None when nothing waits.
         """
         waiting = "WHERE state IN ('pending', 'sending') AND due_at IS NOT NULL " \
                   "ORDER BY due_at LIMIT 1"
@@ -831,8 +859,9 @@ class Store:
             "WHERE c.edition = ? GROUP BY 1, 2, 3 ORDER BY 2, 1, 3", (edition,))
 
     async def last_push(self, edition: int, now: float) -> tuple[int, dict[str, int]] | None:
-        """The latest campaign day with outbox rows, and its states ('paid': how many were
-        sent as paid broadcasts).
+        """The latest campaign day with outbox rows, and its states.
+
+        Beside the states, 'paid' counts the rows sent as paid broadcasts.
         """
         row = await self._db.fetchone("SELECT MAX(day) FROM deliveries WHERE edition = ?",
                                       (edition,))
@@ -846,19 +875,19 @@ class Store:
     # --- whole-database operations ----------------------------------------------------------
 
     async def backup(self, target: Path) -> None:
-        """A consistent copy of the live SQLite file (PostgreSQL has pg_dump)."""
-        if not isinstance(self._db, SQLiteDatabase):
-            raise ValueError("backup copies a SQLite file; back up PostgreSQL with pg_dump, "
-                             "or copy it into a SQLite file with `tgbot copy-db`")
+        """A consistent copy of the live SQLite file; ValueError on PostgreSQL (pg_dump)."""
         await self._db.backup(str(target))
 
     async def row_counts(self) -> dict[str, int]:
+        """Rows per copied table, to compare a copy with its source."""
         return {table: (await self._db.fetch(f"SELECT COUNT(*) FROM {table}"))[0][0]
                 for table in TABLES}
 
     async def copy_to(self, target: Store, report: Callable[[int], None]) -> None:
-        """Copy every row into an empty database of either kind; `report(rows)` hears the
-        progress. The caller compares `row_counts()` of both at the end.
+        """Copy every row into an empty database of either kind.
+
+        `report(rows)` hears the progress. The caller compares `row_counts()` of both at the
+        end.
         """
         copied = 0
         for table, order in TABLES.items():
@@ -867,13 +896,4 @@ class Store:
                 await target._db.insert_rows(table, columns, rows)
                 copied += len(rows)
                 report(copied)
-        if target.dialect == "postgresql":  # new announcements continue after the copied ids
-            await target._db.fetch("SELECT setval(pg_get_serial_sequence('announcements', "
-                                   "'id'), COALESCE(MAX(id), 0) + 1, false) FROM announcements")
-            await target._db.fetch("ANALYZE")  # the planner's figures, for the bulk just loaded
-
-
-def _statements(sql: str) -> list[str]:
-    """Split a migration script into statements (our migrations hold no ';' in strings)."""
-    lines = [line.split("--")[0] for line in sql.splitlines()]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+        await target._db.after_bulk_load(SERIAL_IDS)  # new announcements follow copied ids
