@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import postgres
-from tgbot.backends import Database, open_database
+from tgbot.backends import Database, DatabaseError, open_database
 from tgbot.migrations import SQLITE, applied, apply, migrations, pending
 from tgbot.store import TABLES, Due, Store
 
@@ -383,3 +383,12 @@ async def test_outbox_depth_oldest_waiting_and_incidents(store: Store) -> None:
     assert await store.oldest_waiting() == (400.0, f"announcement:{announcement}")
     assert await store.first_notice("lag:push:2027:5") is True
     assert await store.first_notice("lag:push:2027:5") is False
+
+
+@pytest.mark.parametrize("target", [":memory:", "", "file::memory:?cache=shared"])
+async def test_an_in_memory_database_is_refused_with_the_reason(target: str) -> None:
+    with pytest.raises(DatabaseError) as raised:
+        await open_database(target)
+    assert str(raised.value) == (
+        f"the database must be a file or a postgresql:// URL, not {target!r}: an in-memory "
+        "database is lost when the bot stops")

@@ -149,6 +149,11 @@ async def open_database(target: str) -> Database:
     try:
         if is_postgres_url(target):
             return await PostgresDatabase.connect(target)
+        if target in ("", ":memory:") or target.startswith("file::memory:"):
+            # It would lose every subscriber at stop, and reads go through a connection of
+            # their own, which would see another, empty database.
+            raise DatabaseError(f"the database must be a file or a postgresql:// URL, not "
+                                f"{target!r}: an in-memory database is lost when the bot stops")
         return await SQLiteDatabase.connect(target)
     except DatabaseError:
         raise
@@ -428,7 +433,7 @@ class PostgresDatabase(Database):
             import asyncpg
         except ImportError:
             raise DatabaseError("a postgresql:// database needs asyncpg: "
-                                "pip install 'tgbot[postgres]'") from None
+                                "pip install 'endimpunity-tgbot[postgres]'") from None
         pool = await asyncpg.create_pool(url, min_size=1, max_size=10)
         return cls(pool, url)
 
