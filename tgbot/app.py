@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import signal
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
+from urllib.parse import urlparse
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -28,7 +34,7 @@ from tgbot.bot import build_bot
 from tgbot.campaign import Campaign
 from tgbot.config import Settings
 from tgbot.context import BotContext, Services
-from tgbot.delivery import Deliverer, senders_for
+from tgbot.delivery import senders_for
 from tgbot.handlers import (
     actions,
     errors,
@@ -45,9 +51,8 @@ from tgbot.handlers import (
     start,
     subscription,
 )
-from tgbot.i18n import DEFAULT_LANGUAGE, I18n, Translator, telegram_code
+from tgbot.i18n import DEFAULT_LANGUAGE, Translator, telegram_code
 from tgbot.status import StatusServer
-from tgbot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -76,22 +81,20 @@ class MeasuredApplication(Application):
 
 
 def build_application(settings: Settings, campaign: Campaign) -> Application:
-    """The bot, ready for `run_polling`, `run_webhook` or `async with`."""
+    """The bot, ready for `running` (its services open in `post_init`)."""
+    services = Services(settings, campaign)
     application = (
         ApplicationBuilder()
         .application_class(MeasuredApplication)
         .bot(build_bot(settings, senders=senders_for(settings.rate), polling=True))
-        .context_types(ContextTypes(context=BotContext, bot_data=Services))
+        .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(8)
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build()
     )
-    services: Services = application.bot_data
-    services.settings = settings
-    services.set_campaign(campaign)
-    services.i18n = I18n(settings.locales)
+    application.bot_data = services  # built here, with its arguments, not by PTB
 
     application.add_handlers({
         -3: flood.HANDLERS,
@@ -118,16 +121,14 @@ def bot_commands(t: Translator, campaign: Campaign) -> list[BotCommand]:
 
 
 async def _post_init(application: Application) -> None:
-    """Open the database, learn our username, register commands, start the daily push."""
+    """Open the services, publish the campaign, register commands, start the daily push."""
     services: Services = application.bot_data
     settings = services.settings
-    services.store = await Store.open(settings.db)
+    await services.open(application.bot)
     problems = await campaign_sync.start(services)  # this start's file, for every instance
     if problems:  # the file changed since `tgbot run` checked it: keep what was checked
         log.error("campaign not published: %s", "; ".join(problems[:5]))
-    me = await application.bot.get_me()
-    services.bot_username = me.username or ""
-    if not me.supports_inline_queries:
+    if not application.bot.bot.supports_inline_queries:  # getMe's answer, from initialize
         log.warning("inline mode is off, so nobody can share cards by typing @%s in a chat: "
                     "send /setinline to @BotFather to turn it on", services.bot_username)
     for t in services.i18n:
@@ -136,7 +137,6 @@ async def _post_init(application: Application) -> None:
             continue
         await application.bot.set_my_commands(bot_commands(t, services.campaign),
                                               scope=BotCommandScopeDefault(), language_code=code)
-    services.deliverer = Deliverer(services, application.bot)
     await services.deliverer.join()
     if settings.status_port is not None:
         services.status = StatusServer(services, settings.status_listen, settings.status_port)
@@ -202,16 +202,66 @@ async def _reload_and_log(services: Services) -> None:
 
 async def _post_stop(application: Application) -> None:
     """Before the HTTP client closes: let the rows in flight finish, hand over the sending."""
-    services: Services = application.bot_data
-    if services.deliverer is not None:
-        await services.deliverer.stop()
+    await application.bot_data.deliverer.stop()
 
 
 async def _post_shutdown(application: Application) -> None:
+    """After the HTTP client closed: the SIGHUP handler, the status port, the database."""
     with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
         asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
-    services: Services = application.bot_data
-    if services.status is not None:
-        await services.status.stop()
-    if services.store is not None:
-        await services.store.close()
+    await application.bot_data.close()
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Where Telegram posts updates (`tgbot run --webhook`) and where the bot listens."""
+
+    url: str
+    secret: str
+    listen: str = "127.0.0.1"
+    port: int = 8443
+
+
+@contextlib.asynccontextmanager
+async def running(application: Application, *, webhook: Webhook | None = None,
+                  poll_timeout: dt.timedelta = dt.timedelta(seconds=10)
+                  ) -> AsyncIterator[Application]:
+    """The application running inside the block, started and stopped as `run_polling` and
+    `run_webhook` do, so `tgbot run`, `tgbot demo` and the tests run the same bot.
+
+    Start: initialize, post_init, the updater (long polling, or the webhook), start. Stop,
+    also when a step of the start failed: the updater, stop and post_stop (only if it had
+    started), shutdown, post_shutdown.
+    """
+    updater = application.updater
+    assert updater is not None, "build_application gives every application an updater"
+    try:
+        await application.initialize()
+        if application.post_init is not None:
+            await application.post_init(application)
+        if webhook is not None:
+            await updater.start_webhook(
+                listen=webhook.listen, port=webhook.port,
+                url_path=urlparse(webhook.url).path.lstrip("/"), webhook_url=webhook.url,
+                secret_token=webhook.secret, allowed_updates=ALLOWED_UPDATES)
+        else:
+            await updater.start_polling(poll_interval=0.0, timeout=poll_timeout,
+                                        allowed_updates=ALLOWED_UPDATES,
+                                        error_callback=partial(_polling_error, application))
+        await application.start()
+        yield application
+    finally:
+        if updater.running:
+            await updater.stop()
+        if application.running:
+            await application.stop()
+            if application.post_stop is not None:
+                await application.post_stop(application)
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
+
+
+def _polling_error(application: Application, error: TelegramError) -> None:
+    """A failed getUpdates goes to the error handler, as under `run_polling`."""
+    application.create_task(application.process_error(update=None, error=error))

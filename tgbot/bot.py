@@ -18,8 +18,11 @@ DEFAULTS = Defaults(parse_mode=ParseMode.HTML,
                     link_preview_options=LinkPreviewOptions(is_disabled=True))
 
 
-class CampaignBot(ExtBot[Priority]):
-    """ExtBot, plus a send for broadcasts that skips building a Message for each answer."""
+class CampaignBot(ExtBot[int]):
+    """ExtBot, plus a send for broadcasts that skips building a Message for each answer.
+
+    Its rate limiter's argument is a `Priority` (an int, as AIORateLimiter's type says).
+    """
 
     async def send_fields(self, fields: dict[str, Any], *,
                           rate_limit_args: Priority | None = None) -> dict[str, Any]:

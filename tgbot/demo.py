@@ -21,7 +21,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from tgbot.app import ALLOWED_UPDATES, build_application
+from tgbot.app import build_application, running
 from tgbot.campaign import Campaign, load_campaign
 from tgbot.config import Settings
 from tgbot.fakeapi import FakeBotAPI
@@ -88,28 +88,25 @@ async def _demo(args: argparse.Namespace, scratch: Path) -> int:
         settings.admins = frozenset({USER_ID})
         application = build_application(settings, campaign)
         application.bot_data.clock = DemoClock(today, campaign.tz)
-        await application.initialize()
-        await application.post_init(application)
-        await application.updater.start_polling(poll_interval=0.0, timeout=1,
-                                                allowed_updates=ALLOWED_UPDATES)
-        await application.start()
-        where = "a group you administer" if args.group else "a private chat"
-        day = campaign.day_of(today)
-        when = (f"day {day} of the campaign" if day else f"{campaign.phase(today)} the campaign")
-        kept = "kept" if args.db else "thrown away when you quit; --db FILE keeps one"
-        print(f"tgbot demo: the real bot in {where}, language {args.lang}; today is {today}, "
-              f"{when} (--date picks another day).\nDatabase: {settings.db} ({kept}).\n{HELP}",
-              flush=True)
-        if args.group:  # as in Telegram, the bot answers only questions addressed to it
-            print(f"In a group, start a question with @{api.bot_user['username']}.", flush=True)
-        try:
-            await Chat(api, chat_id, interactive=sys.stdin.isatty()).talk()
-        finally:
-            await application.updater.stop()
-            await application.stop()
-            await application.post_shutdown(application)
-            await application.shutdown()
+        async with running(application, poll_timeout=dt.timedelta(seconds=1)):
+            print(welcome(args, campaign, today, settings.db, api.bot_user["username"]),
+                  flush=True)
+            await TerminalChat(api, chat_id, interactive=sys.stdin.isatty()).talk()
     return 0
+
+
+def welcome(args: argparse.Namespace, campaign: Campaign, today: dt.date, db: str,
+            bot_username: str) -> str:
+    """The first lines: where you chat, which day it is, where the database is, how to use it."""
+    where = "a group you administer" if args.group else "a private chat"
+    day = campaign.day_of(today)
+    when = f"day {day} of the campaign" if day else f"{campaign.phase(today)} the campaign"
+    kept = "kept" if args.db else "thrown away when you quit; --db FILE keeps one"
+    text = (f"tgbot demo: the real bot in {where}, language {args.lang}; today is {today}, "
+            f"{when} (--date picks another day).\nDatabase: {db} ({kept}).\n{HELP}")
+    if args.group:  # as in Telegram, the bot answers only questions addressed to it
+        text += f"\nIn a group, start a question with @{bot_username}."
+    return text
 
 
 def demo_day(campaign: Campaign, today: dt.date) -> dt.date:
@@ -117,7 +114,7 @@ def demo_day(campaign: Campaign, today: dt.date) -> dt.date:
     return today if campaign.day_of(today) else campaign.start_date
 
 
-class Chat:
+class TerminalChat:
     """The terminal side: prints what the bot sends to the chat and sends what you type.
 
     On a terminal (`interactive`) your line is typed after a `you ›` prompt; from a pipe it is

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.context_managers import Timer
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -59,7 +60,7 @@ def replied() -> None:
     _REPLIES.inc()
 
 
-def handling() -> object:
+def handling() -> Timer:
     """A context manager timing one update's handlers."""
     return _HANDLING.time()
 
