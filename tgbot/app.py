@@ -70,6 +70,7 @@ class MeasuredApplication(Application):
     """The Application, counting updates by kind and timing their handlers (metrics)."""
 
     async def process_update(self, update: object) -> None:
+        """Count the update by its kind and time its handlers, then handle it as PTB does."""
         if isinstance(update, Update):
             kind = next((k for k in Update.ALL_TYPES if getattr(update, k, None) is not None),
                         "other")
@@ -164,8 +165,9 @@ def startup_line(services: Services, mode: str, sends: bool) -> str:
 
 
 async def _beat(context: BotContext) -> None:
-    """The scheduler's beat (heartbeat, push, takeover; then what every instance looks at),
-    in the background; the job itself returns at once.
+    """The scheduler's beat, run in the background so the job returns at once.
+
+    The deliverer's heartbeat, push and takeover first; then what every instance looks at.
     """
     context.services.deliverer.beat()
     if not context.services.beat.locked():  # a slow database: beats do not pile up
@@ -174,8 +176,9 @@ async def _beat(context: BotContext) -> None:
 
 
 async def _operations(services: Services, bot: Any) -> None:
-    """What every instance looks at on each beat: a campaign another instance published,
-    sending that fell behind, old update records.
+    """What every instance looks at on each beat.
+
+    A campaign another instance published, sending that fell behind, old update records.
     """
     async with services.beat:
         try:
@@ -226,9 +229,9 @@ class Webhook:
 async def running(application: Application, *, webhook: Webhook | None = None,
                   poll_timeout: dt.timedelta = dt.timedelta(seconds=10)
                   ) -> AsyncIterator[Application]:
-    """The application running inside the block, started and stopped as `run_polling` and
-    `run_webhook` do, so `tgbot run`, `tgbot demo` and the tests run the same bot.
+    """The application running inside the block, started and stopped as by `run_polling`.
 
+    (Or `run_webhook`.) `tgbot run`, `tgbot demo` and the tests run the same bot this way.
     Start: initialize, post_init, the updater (long polling, or the webhook), start. Stop,
     also when a step of the start failed: the updater, stop and post_stop (only if it had
     started), shutdown, post_shutdown.

@@ -1,5 +1,6 @@
-"""The bot's connection to the Bot API: PTB's ExtBot with the project's request, limiter and
-defaults, built in one place for `tgbot run` and `tgbot push`.
+"""The bot's connection to the Bot API, built in one place for `tgbot run` and `tgbot push`.
+
+PTB's ExtBot with the project's request (aiohttp), rate limiter (the budget) and defaults.
 """
 
 from __future__ import annotations
@@ -39,8 +40,10 @@ class CampaignBot(ExtBot[int]):
 
 
 def build_bot(settings: Settings, *, senders: int, polling: bool = False) -> CampaignBot:
-    """The bot for these settings: `senders` requests in flight for broadcasts, beside
-    replies; `polling` adds the long-polling connection.
+    """The bot for these settings.
+
+    `senders` requests in flight for broadcasts, beside replies; `polling` adds the
+    long-polling connection.
     """
     return CampaignBot(
         settings.token, base_url=f"{settings.api_url}/bot",

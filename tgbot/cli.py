@@ -153,6 +153,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; its exit status: 2 for a setting to fix, 1 for a bug, 130 on ^C."""
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
@@ -169,6 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """`tgbot check`: validate a campaign file, and warn of texts without a translation."""
     settings = Settings.from_env()
     path = Path(args.file) if args.file else settings.campaign
     campaign = load_campaign(path)
@@ -207,7 +209,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         asyncio.run(_run(settings, campaign, webhook))
     except TelegramError as error:
-        if webhook is None or isinstance(error, InvalidToken):
+        if webhook is None:
             raise
         raise ConfigError(f"Telegram refused the webhook {webhook.url}: {error.message} "
                           "(check that the URL is public HTTPS with a valid certificate)"
@@ -216,8 +218,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 async def _run(settings: Settings, campaign: Campaign, webhook: Webhook | None) -> None:
-    """Wait for the Bot API, then run the bot until a stop signal ends its start or its run,
-    as under `run_polling`.
+    """Wait for the Bot API, then run the bot until a stop signal, as under `run_polling`.
+
+    A stop signal during the start ends the start; the bot then stops all the same.
     """
     await wait_for_api(settings)
     application = build_application(settings, campaign)
@@ -245,7 +248,9 @@ def rejected_token() -> Iterator[None]:
 
 
 def check_webhook(url: str, secret: str, api_url: str) -> None:
-    """Telegram posts updates only to an https:// URL (a local Bot API server, as tests and
+    """Refuse a webhook Telegram would not post to, or one without a usable secret.
+
+    Telegram posts updates only to an https:// URL (a local Bot API server, as tests and
     some deployments use, also to http://), with the secret we check.
     """
     parsed = urlparse(url)
@@ -282,6 +287,7 @@ async def wait_for_api(settings: Settings) -> None:
 
 
 def cmd_push(args: argparse.Namespace) -> int:
+    """`tgbot push`: one delivery round from the command line (cron), or its counts only."""
     settings = _settings(args)
     if args.dry_run:  # counts from the database only: no token, no Bot API
         setup_logging(settings.log_level, settings.token)
@@ -375,6 +381,7 @@ async def _dry_run(services: Services, day: int | None) -> str:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
+    """`tgbot preview`: one day's message as plain text, or every day as an HTML page."""
     settings = _settings(args)
     campaign = load_campaign(settings.campaign)
     i18n = I18n(settings.locales)
@@ -399,6 +406,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 
 def cmd_catalogs(args: argparse.Namespace) -> int:
+    """`tgbot catalogs`: each translation problem listed; exit status 1 if there is one."""
     settings = _settings(args)
     load_campaign(settings.campaign)  # its texts are part of every catalog
     report = check_all(settings.locales, settings.campaign, args.lang)
@@ -413,8 +421,9 @@ def cmd_catalogs(args: argparse.Namespace) -> int:
 
 
 def existing_database(db: str) -> str:
-    """Commands that read a database refuse a missing SQLite file: a mistyped path must not
-    become a new, empty database reporting no subscribers.
+    """`db`, if it exists: commands that read a database refuse a missing SQLite file.
+
+    A mistyped path must not become a new, empty database reporting no subscribers.
     """
     if not is_postgres_url(db) and not Path(db).is_file():
         raise ConfigError(f"no database at {db}: check --db or TGBOT_DB")
@@ -431,6 +440,7 @@ def new_file(path: Path) -> Path:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    """`tgbot status`: the instances on the database, who sends, the backlog, the last push."""
     settings = _settings(args)
     print(asyncio.run(_status(settings)))
     return 0
@@ -449,6 +459,7 @@ async def _status(settings: Settings) -> str:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
+    """`tgbot stats`: the campaign's figures as a table."""
     settings = _settings(args)
     figures = asyncio.run(_collect(settings))
     print(stats.table(figures))
@@ -456,6 +467,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    """`tgbot export`: completions per action, day and language, to a new CSV file."""
     settings = _settings(args)
     target = new_file(Path(args.csv))
     figures = asyncio.run(_collect(settings))
@@ -474,6 +486,7 @@ async def _collect(settings: Settings) -> stats.Stats:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    """`tgbot backup`: a consistent copy of the live database, to a new file."""
     target = new_file(Path(args.file))
     settings = _settings(args)
     asyncio.run(_backup(settings, target))
@@ -492,6 +505,7 @@ async def _backup(settings: Settings, target: Path) -> None:
 
 
 def cmd_copy_db(args: argparse.Namespace) -> int:
+    """`tgbot copy-db`: every table into a new, empty database (SQLite or PostgreSQL)."""
     counts = asyncio.run(_copy_db(args.source, args.target))
     print(f"copied {sum(counts.values())} rows: "
           + ", ".join(f"{table} {rows}" for table, rows in counts.items()))
@@ -520,6 +534,7 @@ async def _copy_db(source_db: str, target_db: str) -> dict[str, int]:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """`tgbot demo`: the real bot against the loopback Bot API, in this terminal."""
     return run_demo(args)
 
 

@@ -36,6 +36,7 @@ INDENT = " " * len(BOT)
 
 
 def add_demo_parser(commands: Any) -> None:
+    """The `demo` command's flags, beside `tgbot`'s other commands."""
     demo = commands.add_parser("demo", help="chat with the real bot in this terminal, "
                                             "no token or network needed")
     demo.add_argument("--lang", default="en", help="your Telegram language (e.g. fr, pt-BR)")
@@ -48,8 +49,9 @@ def add_demo_parser(commands: Any) -> None:
 
 
 class DemoClock:
-    """Now, or the same time of day on `--date` in the campaign's zone (so `--date` is the
-    campaign's date, whatever the hour in UTC), moving forward as the demo runs.
+    """Now, or the same time of day on `--date`, moving forward as the demo runs.
+
+    `--date` is a date in the campaign's zone, whatever the hour in UTC.
     """
 
     def __init__(self, date: dt.date | None, zone: dt.tzinfo) -> None:
@@ -60,10 +62,12 @@ class DemoClock:
             self.offset = dt.datetime.combine(date, local.time(), zone) - real
 
     def __call__(self) -> dt.datetime:
+        """The demo's now, in UTC like the real clock."""
         return dt.datetime.now(dt.UTC) + self.offset
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    """The demo, in a scratch folder removed on quit (the database too, unless --db)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="tgbot-demo-") as scratch:
@@ -129,10 +133,12 @@ class TerminalChat:
         self.answered = asyncio.Event()
 
     def prompt(self) -> None:
+        """Show `you ›` again after the bot spoke (on a terminal only)."""
         if self.interactive:
             print(YOU, end="", flush=True)
 
     async def talk(self) -> None:
+        """Send each line you type until /quit or the end of input, printing the bot's answers."""
         printer = asyncio.create_task(self.print_bot())
         try:
             while True:
@@ -151,6 +157,7 @@ class TerminalChat:
             printer.cancel()
 
     def send(self, text: str) -> None:
+        """Your line as Telegram sends it; a number presses that button of the last keyboard."""
         if not text:
             return
         if text.isdigit() and self.buttons:
@@ -177,6 +184,7 @@ class TerminalChat:
             await asyncio.sleep(0.3)
 
     async def print_bot(self) -> None:
+        """Print the bot's messages in this chat as they arrive, for as long as the chat lasts."""
         while True:
             calls = self.api.calls[self.seen:]
             self.seen += len(calls)

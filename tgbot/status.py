@@ -69,8 +69,9 @@ class _Metrics(RequestHandler):
 
 
 class StatusServer:
-    """/healthz, /readyz and /metrics for a load balancer and Prometheus; started in
-    post_init, stopped with the services.
+    """/healthz, /readyz and /metrics, for a load balancer and Prometheus.
+
+    Started in post_init, stopped with the services.
     """
 
     def __init__(self, services: Services, listen: str, port: int) -> None:
