@@ -84,7 +84,7 @@ class MeasuredApplication(Application):
 def build_application(settings: Settings, campaign: Campaign) -> Application:
     """The bot, ready for `running` (its services open in `post_init`)."""
     services = Services(settings, campaign)
-    application = (
+    application: Application = (  # bare: its bot_data is `services`, not PTB's dict
         ApplicationBuilder()
         .application_class(MeasuredApplication)
         .bot(build_bot(settings, senders=senders_for(settings.rate), polling=True))
@@ -95,7 +95,7 @@ def build_application(settings: Settings, campaign: Campaign) -> Application:
         .post_shutdown(_post_shutdown)
         .build()
     )
-    application.bot_data = services  # built here, with its arguments, not by PTB
+    application.bot_data = services  # built here with its arguments, not by PTB
 
     application.add_handlers({
         -3: flood.HANDLERS,
