@@ -5,6 +5,7 @@ PTB's ExtBot with the project's request (aiohttp), rate limiter (the budget) and
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from telegram import LinkPreviewOptions
@@ -15,8 +16,11 @@ from tgbot.aiohttp_request import AiohttpRequest
 from tgbot.budget import Budget, Priority
 from tgbot.config import Settings
 
-DEFAULTS = Defaults(parse_mode=ParseMode.HTML,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True))
+_NO_PREVIEWS = LinkPreviewOptions(is_disabled=True)
+DEFAULTS = Defaults(parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEWS)
+# DEFAULTS as SendMessage's fields, for `send_fields` (PTB applies DEFAULTS in its own methods)
+DEFAULT_FIELDS = {"parse_mode": ParseMode.HTML.value,
+                  "link_preview_options": json.dumps(_NO_PREVIEWS.to_dict())}
 
 
 class CampaignBot(ExtBot[int]):
@@ -27,7 +31,7 @@ class CampaignBot(ExtBot[int]):
 
     async def send_fields(self, fields: dict[str, Any], *,
                           rate_limit_args: Priority | None = None) -> dict[str, Any]:
-        """SendMessage with `fields` as they go to the API; returns the raw answer.
+        """SendMessage with `fields` as they go to the API, over DEFAULTS; the raw answer.
 
         A broadcast reads only the new message's id, and building PTB's Message object for
         each of thousands of answers costs more CPU than sending them. `_post` is the step
@@ -35,7 +39,7 @@ class CampaignBot(ExtBot[int]):
         request and PTB's error handling stay the same.
         """
         return await self._post("sendMessage",
-                                api_kwargs=self._merge_api_rl_kwargs(dict(fields),
+                                api_kwargs=self._merge_api_rl_kwargs({**DEFAULT_FIELDS, **fields},
                                                                      rate_limit_args))
 
 

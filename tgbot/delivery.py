@@ -26,7 +26,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import Bot, Message
-from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -173,8 +172,7 @@ def broadcast_fields(reply: Reply, paid: bool) -> dict[str, object] | None:
     """SendMessage's fields for a text message, JSON already encoded; None for a photo."""
     if reply.photo is not None:
         return None
-    fields: dict[str, object] = {"text": reply.text, "parse_mode": ParseMode.HTML.value,
-                                 "link_preview_options": '{"is_disabled": true}'}
+    fields: dict[str, object] = {"text": reply.text}  # parse mode, previews: the bot's DEFAULTS
     if reply.markup is not None:
         fields["reply_markup"] = json.dumps(reply.markup.to_dict())
     if paid:
