@@ -229,12 +229,12 @@ class Webhook:
 async def running(application: Application, *, webhook: Webhook | None = None,
                   poll_timeout: dt.timedelta = dt.timedelta(seconds=10)
                   ) -> AsyncIterator[Application]:
-    """The application running inside the block, started and stopped as by `run_polling`.
+    """Run the application inside the block, started and stopped as `run_polling` does.
 
-    (Or `run_webhook`.) `tgbot run`, `tgbot demo` and the tests run the same bot this way.
-    Start: initialize, post_init, the updater (long polling, or the webhook), start. Stop,
-    also when a step of the start failed: the updater, stop and post_stop (only if it had
-    started), shutdown, post_shutdown.
+    With `webhook`, as `run_webhook` does. `tgbot run`, `tgbot demo` and the tests all run
+    the bot this way, so they start and stop it alike. Start: initialize, post_init, the
+    updater (long polling, or the webhook), start. Stop, also when a step of the start
+    failed: the updater, stop and post_stop (only if it had started), shutdown, post_shutdown.
     """
     updater = application.updater
     assert updater is not None, "build_application gives every application an updater"

@@ -397,8 +397,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     action = campaign.action_for_day(campaign_day(campaign, args.date))
     assert action is not None, "campaign_day gives a day of the campaign"
     t = i18n.get(args.lang)
-    reply = messages.action_message(t, campaign, action,
-                                    bot_username="your_bot")
+    reply = messages.action_message(t, campaign, action, bot_username="your_bot")
     print(parse_html(reply.text).text)
     for row in reply.buttons:
         print("  ".join(f"[{b.text}]" for b in row))
