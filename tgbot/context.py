@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 
 class NotOpenError(RuntimeError):
-    """A part of `Services` that exists only after `Services.open` was asked for before."""
+    """The database or the deliverer asked for before `Services.open` (or after `close`)."""
 
 
 @dataclass
