@@ -235,6 +235,7 @@ async def running(application: Application, *, webhook: Webhook | None = None,
     the bot this way, so they start and stop it alike. Start: initialize, post_init, the
     updater (long polling, or the webhook), start. Stop, also when a step of the start
     failed: the updater, stop and post_stop (only if it had started), shutdown, post_shutdown.
+    `poll_timeout` is how long one getUpdates may wait for an update (run_polling's default).
     """
     updater = application.updater
     assert updater is not None, "build_application gives every application an updater"
