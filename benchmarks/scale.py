@@ -189,9 +189,8 @@ def _status(pid: int, field: str) -> int:
 
 async def plan_everyone(db: str, count: int) -> None:
     """Tomorrow at 09:00:30 every default-timed subscriber is due: plan them all."""
-    services = Services(settings=Settings(db=db))
-    services.store = await Store.open(db)
-    services.set_campaign(CAMPAIGN)
+    services = Services(Settings(db=db), CAMPAIGN)
+    await services.open()
     deliverer = Deliverer(services, bot=None)  # type: ignore[arg-type]  # plans, sends nothing
     try:
         now = local(CAMPAIGN.date_of(TODAY + 1), "09:00:30").astimezone(dt.UTC)
@@ -199,7 +198,7 @@ async def plan_everyone(db: str, count: int) -> None:
         added = await deliverer.enqueue_due(now)
         spent = time.perf_counter() - started
     finally:
-        await services.store.close()
+        await services.close()
     print(f"  plan the push of day {TODAY + 1}: {added:,} queued in {spent:.1f} s "
           f"({added / spent:,.0f} chats/s)")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import pty
 import re
@@ -10,6 +11,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
+
+from tgbot.cli import _parser
+from tgbot.demo import _demo
+from tgbot.store import Store
 
 
 class Terminal:
@@ -90,3 +97,20 @@ def test_demo_without_a_date_starts_on_a_campaign_day_and_says_so() -> None:
         if terminal.process.poll() is None:
             terminal.process.kill()
             terminal.process.wait()
+
+
+async def test_quitting_the_demo_hands_over_the_sender_lock_at_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo stops as `tgbot run` does: a bot started next on its database sends at once."""
+    db = tmp_path / "demo.sqlite3"
+    monkeypatch.setattr(sys, "stdin", io.StringIO("/today\n/quit\n"))
+    args = _parser().parse_args(["demo", "--date", "2027-11-05", "--db", str(db)])
+    assert await _demo(args, tmp_path) == 0
+    store = await Store.open(str(db))
+    lock = store.sender_lock()
+    try:
+        assert await lock.acquire()
+        assert await store.instances() == []  # and its heartbeat is gone: nobody waits for it
+    finally:
+        await lock.release()
+        await store.close()

@@ -243,8 +243,8 @@ def test_startup_line_hides_the_database_password() -> None:
     from tgbot.config import Settings
     from tgbot.context import Services
 
-    services = Services(settings=Settings(db="postgresql://tgbot:hunter2@db.example/tgbot"))
-    services.set_campaign(CAMPAIGN, "abc123")
+    services = Services(Settings(db="postgresql://tgbot:hunter2@db.example/tgbot"), CAMPAIGN,
+                        campaign_version="abc123")
     services.bot_username = "ifex_bot"
     line = startup_line(services, "webhook", False)
     assert "hunter2" not in line and "postgresql://tgbot:***@db.example/tgbot" in line

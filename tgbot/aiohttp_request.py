@@ -42,15 +42,18 @@ class AiohttpRequest(BaseRequest):
 
     @property
     def read_timeout(self) -> float | None:
+        """The default read timeout: PTB adds a long poll's own timeout to it."""
         return self._read_timeout
 
     async def initialize(self) -> None:
+        """Open the session (again, after a shutdown: a bot may be initialised twice)."""
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
                 headers={"User-Agent": self.USER_AGENT})
 
     async def shutdown(self) -> None:
+        """Close the session and its connections."""
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None
@@ -61,6 +64,11 @@ class AiohttpRequest(BaseRequest):
             write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
             connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
             pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE) -> tuple[int, bytes]:
+        """One HTTP request: PTB's timeouts as aiohttp's, aiohttp's errors as PTB's.
+
+        A form-encoded body for plain fields (cheaper than JSON for thousands of sends),
+        multipart when there are files; the token never appears in an error's text.
+        """
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
         files = request_data.multipart_data if request_data else None
@@ -91,8 +99,9 @@ class AiohttpRequest(BaseRequest):
 
 
     def _form(self, fields: dict[str, str]) -> str:
-        """The URL-encoded form; a long value (the same text to thousands of chats) is
-        encoded once.
+        """The URL-encoded form.
+
+        A long value (the same text to thousands of chats) is encoded once.
         """
         if len(self._encoded) > 256:
             self._encoded.clear()

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 
 async def check(services: Services, bot: Bot) -> None:
+    """Tell the organisers of a lagging outbox or a push none of whose messages went out."""
     store, campaign = services.store, services.campaign
     now = services.clock().timestamp()
     waiting = await store.oldest_waiting()

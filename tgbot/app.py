@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import signal
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
+from urllib.parse import urlparse
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -28,7 +34,7 @@ from tgbot.bot import build_bot
 from tgbot.campaign import Campaign
 from tgbot.config import Settings
 from tgbot.context import BotContext, Services
-from tgbot.delivery import Deliverer, senders_for
+from tgbot.delivery import senders_for
 from tgbot.handlers import (
     action_buttons,
     actions,
@@ -47,9 +53,8 @@ from tgbot.handlers import (
     start,
     subscription,
 )
-from tgbot.i18n import DEFAULT_LANGUAGE, I18n, Translator, telegram_code
+from tgbot.i18n import DEFAULT_LANGUAGE, Translator, telegram_code
 from tgbot.status import StatusServer
-from tgbot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +72,7 @@ class MeasuredApplication(Application):
     """The Application, counting updates by kind and timing their handlers (metrics)."""
 
     async def process_update(self, update: object) -> None:
+        """Count the update by its kind and time its handlers, then handle it as PTB does."""
         if isinstance(update, Update):
             kind = next((k for k in Update.ALL_TYPES if getattr(update, k, None) is not None),
                         "other")
@@ -78,22 +84,20 @@ class MeasuredApplication(Application):
 
 
 def build_application(settings: Settings, campaign: Campaign) -> Application:
-    """The bot, ready for `run_polling`, `run_webhook` or `async with`."""
-    application = (
+    """The bot, ready for `running` (its services open in `post_init`)."""
+    services = Services(settings, campaign)
+    application: Application = (  # bare: its bot_data is `services`, not PTB's dict
         ApplicationBuilder()
         .application_class(MeasuredApplication)
         .bot(build_bot(settings, senders=senders_for(settings.rate), polling=True))
-        .context_types(ContextTypes(context=BotContext, bot_data=Services))
+        .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(8)
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build()
     )
-    services: Services = application.bot_data
-    services.settings = settings
-    services.set_campaign(campaign)
-    services.i18n = I18n(settings.locales)
+    application.bot_data = services  # built here with its arguments, not by PTB
 
     application.add_handlers({
         -3: flood.HANDLERS,
@@ -117,16 +121,14 @@ def bot_commands(t: Translator, campaign: Campaign) -> list[BotCommand]:
 
 
 async def _post_init(application: Application) -> None:
-    """Open the database, learn our username, register commands, start the daily push."""
+    """Open the services, publish the campaign, register commands, start the daily push."""
     services: Services = application.bot_data
     settings = services.settings
-    services.store = await Store.open(settings.db)
+    await services.open(application.bot)
     problems = await campaign_sync.start(services)  # this start's file, for every instance
     if problems:  # the file changed since `tgbot run` checked it: keep what was checked
         log.error("campaign not published: %s", "; ".join(problems[:5]))
-    me = await application.bot.get_me()
-    services.bot_username = me.username or ""
-    if not me.supports_inline_queries:
+    if not application.bot.bot.supports_inline_queries:  # getMe's answer, from initialize
         log.warning("inline mode is off, so nobody can share cards by typing @%s in a chat: "
                     "send /setinline to @BotFather to turn it on", services.bot_username)
     for t in services.i18n:
@@ -135,7 +137,6 @@ async def _post_init(application: Application) -> None:
             continue
         await application.bot.set_my_commands(bot_commands(t, services.campaign),
                                               scope=BotCommandScopeDefault(), language_code=code)
-    services.deliverer = Deliverer(services, application.bot)
     await services.deliverer.join()
     if settings.status_port is not None:
         services.status = StatusServer(services, settings.status_listen, settings.status_port)
@@ -163,8 +164,9 @@ def startup_line(services: Services, mode: str, sends: bool) -> str:
 
 
 async def _beat(context: BotContext) -> None:
-    """The scheduler's beat (heartbeat, push, takeover; then what every instance looks at),
-    in the background; the job itself returns at once.
+    """The scheduler's beat, run in the background so the job returns at once.
+
+    The deliverer's heartbeat, push and takeover first; then what every instance looks at.
     """
     context.services.deliverer.beat()
     if not context.services.beat.locked():  # a slow database: beats do not pile up
@@ -173,8 +175,9 @@ async def _beat(context: BotContext) -> None:
 
 
 async def _operations(services: Services, bot: Any) -> None:
-    """What every instance looks at on each beat: a campaign another instance published,
-    sending that fell behind, old update records.
+    """What every instance looks at on each beat.
+
+    A campaign another instance published, sending that fell behind, old update records.
     """
     async with services.beat:
         try:
@@ -201,16 +204,67 @@ async def _reload_and_log(services: Services) -> None:
 
 async def _post_stop(application: Application) -> None:
     """Before the HTTP client closes: let the rows in flight finish, hand over the sending."""
-    services: Services = application.bot_data
-    if services.deliverer is not None:
-        await services.deliverer.stop()
+    await application.bot_data.deliverer.stop()
 
 
 async def _post_shutdown(application: Application) -> None:
+    """After the HTTP client closed: the SIGHUP handler, the status port, the database."""
     with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
         asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
-    services: Services = application.bot_data
-    if services.status is not None:
-        await services.status.stop()
-    if services.store is not None:
-        await services.store.close()
+    await application.bot_data.close()
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Where Telegram posts updates (`tgbot run --webhook`) and where the bot listens."""
+
+    url: str
+    secret: str
+    listen: str = "127.0.0.1"
+    port: int = 8443
+
+
+@contextlib.asynccontextmanager
+async def running(application: Application, *, webhook: Webhook | None = None,
+                  poll_timeout: dt.timedelta = dt.timedelta(seconds=10)
+                  ) -> AsyncIterator[Application]:
+    """Run the application inside the block, started and stopped as `run_polling` does.
+
+    With `webhook`, as `run_webhook` does. `tgbot run`, `tgbot demo` and the tests all run
+    the bot this way, so they start and stop it alike. Start: initialize, post_init, the
+    updater (long polling, or the webhook), start. Stop, also when a step of the start
+    failed: the updater, stop and post_stop (only if it had started), shutdown, post_shutdown.
+    `poll_timeout` is how long one getUpdates may wait for an update (run_polling's default).
+    """
+    updater = application.updater
+    assert updater is not None, "build_application gives every application an updater"
+    try:
+        await application.initialize()
+        if application.post_init is not None:
+            await application.post_init(application)
+        if webhook is not None:
+            await updater.start_webhook(
+                listen=webhook.listen, port=webhook.port,
+                url_path=urlparse(webhook.url).path.lstrip("/"), webhook_url=webhook.url,
+                secret_token=webhook.secret, allowed_updates=ALLOWED_UPDATES)
+        else:
+            await updater.start_polling(poll_interval=0.0, timeout=poll_timeout,
+                                        allowed_updates=ALLOWED_UPDATES,
+                                        error_callback=partial(_polling_error, application))
+        await application.start()
+        yield application
+    finally:
+        if updater.running:
+            await updater.stop()
+        if application.running:
+            await application.stop()
+            if application.post_stop is not None:
+                await application.post_stop(application)
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
+
+
+def _polling_error(application: Application, error: TelegramError) -> None:
+    """A failed getUpdates goes to the error handler, as under `run_polling`."""
+    application.create_task(application.process_error(update=None, error=error))

@@ -1,9 +1,11 @@
-"""The bot's connection to the Bot API: PTB's ExtBot with the project's request, limiter and
-defaults, built in one place for `tgbot run` and `tgbot push`.
+"""The bot's connection to the Bot API, built in one place for `tgbot run` and `tgbot push`.
+
+PTB's ExtBot with the project's request (aiohttp), rate limiter (the budget) and defaults.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from telegram import LinkPreviewOptions
@@ -14,16 +16,22 @@ from tgbot.aiohttp_request import AiohttpRequest
 from tgbot.budget import Budget, Priority
 from tgbot.config import Settings
 
-DEFAULTS = Defaults(parse_mode=ParseMode.HTML,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True))
+_NO_PREVIEWS = LinkPreviewOptions(is_disabled=True)
+DEFAULTS = Defaults(parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEWS)
+# DEFAULTS as SendMessage's fields, for `send_fields` (PTB applies DEFAULTS in its own methods)
+DEFAULT_FIELDS = {"parse_mode": ParseMode.HTML.value,
+                  "link_preview_options": json.dumps(_NO_PREVIEWS.to_dict())}
 
 
-class CampaignBot(ExtBot[Priority]):
-    """ExtBot, plus a send for broadcasts that skips building a Message for each answer."""
+class CampaignBot(ExtBot[int]):
+    """ExtBot, plus a send for broadcasts that skips building a Message for each answer.
+
+    Its rate limiter's argument is a `Priority` (an int, as AIORateLimiter's type says).
+    """
 
     async def send_fields(self, fields: dict[str, Any], *,
                           rate_limit_args: Priority | None = None) -> dict[str, Any]:
-        """SendMessage with `fields` as they go to the API; returns the raw answer.
+        """SendMessage with `fields` as they go to the API, over DEFAULTS; the raw answer.
 
         A broadcast reads only the new message's id, and building PTB's Message object for
         each of thousands of answers costs more CPU than sending them. `_post` is the step
@@ -31,13 +39,15 @@ class CampaignBot(ExtBot[Priority]):
         request and PTB's error handling stay the same.
         """
         return await self._post("sendMessage",
-                                api_kwargs=self._merge_api_rl_kwargs(dict(fields),
+                                api_kwargs=self._merge_api_rl_kwargs({**DEFAULT_FIELDS, **fields},
                                                                      rate_limit_args))
 
 
 def build_bot(settings: Settings, *, senders: int, polling: bool = False) -> CampaignBot:
-    """The bot for these settings: `senders` requests in flight for broadcasts, beside
-    replies; `polling` adds the long-polling connection.
+    """The bot for these settings.
+
+    `senders` requests in flight for broadcasts, beside replies; `polling` adds the
+    long-polling connection.
     """
     return CampaignBot(
         settings.token, base_url=f"{settings.api_url}/bot",

@@ -1,5 +1,4 @@
-"""One campaign for every instance on a database: publish on start and /reload, follow at the
-beat.
+"""One campaign for every instance on a database: publish on start and /reload, follow it.
 
 /reload and SIGHUP always publish (an organiser may go back to an earlier text on purpose);
 a start publishes its file unless that version was published before and replaced since, so
@@ -26,19 +25,23 @@ log = logging.getLogger(__name__)
 
 
 def version_of(source: str) -> str:
+    """A campaign text's version: short, and the same on every machine for the same text."""
     return hashlib.sha256(source.encode()).hexdigest()[:16]
 
 
 async def reload(services: Services) -> list[str]:
-    """Read actions.yaml again and make it every instance's campaign; return its problems
-    (the running campaign stays, here and everywhere) or [].
+    """Read actions.yaml again and make it every instance's campaign (/reload, SIGHUP).
+
+    Returns its problems (the running campaign then stays, here and everywhere), or [].
     """
     return await _publish(services, start=False)
 
 
 async def start(services: Services) -> list[str]:
-    """At start: publish this instance's actions.yaml, unless it is a version that was
-    replaced since (a machine restarting with an old file); then run the published one.
+    """At start: publish this instance's actions.yaml, then run the published campaign.
+
+    Not a version that was replaced since: a machine restarting with an old file runs the
+    newer campaign instead.
     """
     return await _publish(services, start=True)
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import logging
+import signal
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -20,8 +22,10 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import ExtBot
 
 from tgbot import __version__, messages, operations, stats
+from tgbot.app import Webhook, build_application, running
 from tgbot.backends import DatabaseError, is_postgres_url, redact_url
 from tgbot.bot import build_bot
+from tgbot.campaign import Campaign
 from tgbot.campaign_file import CampaignError, load_campaign
 from tgbot.catalogs import check_all
 from tgbot.config import (
@@ -33,7 +37,7 @@ from tgbot.config import (
     stars_for,
 )
 from tgbot.context import Services
-from tgbot.delivery import Deliverer, senders_for
+from tgbot.delivery import senders_for
 from tgbot.demo import add_demo_parser, run_demo
 from tgbot.extract import extract_campaign
 from tgbot.i18n import DEFAULT_LANGUAGE, I18n
@@ -44,6 +48,7 @@ from tgbot.telegram_html import parse_html
 from tgbot.terminal import ProgressReport
 
 log = logging.getLogger("tgbot")
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGABRT)  # run_polling's
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -149,6 +154,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; its exit status: 2 for a setting to fix, 1 for a bug, 130 on ^C."""
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
@@ -165,6 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """`tgbot check`: validate a campaign file, and warn of texts without a translation."""
     settings = Settings.from_env()
     path = Path(args.file) if args.file else settings.campaign
     campaign = load_campaign(path)
@@ -190,38 +197,61 @@ def untranslated(path: Path, i18n: I18n) -> list[str]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from tgbot.app import ALLOWED_UPDATES, build_application
-
+    """`tgbot run`: the bot, until SIGINT, SIGTERM or SIGABRT (SIGHUP reloads the campaign)."""
     settings = _settings(args)
     settings.check_token()
-    secret = args.secret or settings.webhook_secret
+    webhook = None
     if args.webhook:
-        check_webhook(args.webhook, secret, settings.api_url)
+        webhook = Webhook(args.webhook, args.secret or settings.webhook_secret, args.listen,
+                          args.port)
+        check_webhook(webhook.url, webhook.secret, settings.api_url)
     setup_logging(settings.log_level, settings.token, settings.log_format)
     campaign = load_campaign(settings.campaign)
-    asyncio.run(wait_for_api(settings))
-    application = build_application(settings, campaign)
     try:
-        if args.webhook:
-            application.run_webhook(listen=args.listen, port=args.port,
-                                    url_path=urlparse(args.webhook).path.lstrip("/"),
-                                    webhook_url=args.webhook, secret_token=secret,
-                                    allowed_updates=ALLOWED_UPDATES)
-        else:
-            application.run_polling(allowed_updates=ALLOWED_UPDATES)
-    except InvalidToken:
-        raise ConfigError("the Bot API rejected the token: check TGBOT_TOKEN") from None
+        asyncio.run(_run(settings, campaign, webhook))
     except TelegramError as error:
-        if not args.webhook:
+        if webhook is None:
             raise
-        raise ConfigError(f"Telegram refused the webhook {args.webhook}: {error.message} "
+        raise ConfigError(f"Telegram refused the webhook {webhook.url}: {error.message} "
                           "(check that the URL is public HTTPS with a valid certificate)"
                           ) from None
     return 0
 
 
+async def _run(settings: Settings, campaign: Campaign, webhook: Webhook | None) -> None:
+    """Wait for the Bot API, then run the bot until a stop signal, as under `run_polling`.
+
+    A stop signal during the start ends the start; the bot then stops all the same.
+    """
+    await wait_for_api(settings)
+    application = build_application(settings, campaign)
+    serving = asyncio.current_task()
+    assert serving is not None, "asyncio.run runs this in a task"
+    loop = asyncio.get_running_loop()
+    for stop in STOP_SIGNALS:
+        loop.add_signal_handler(stop, serving.cancel)
+    try:
+        with rejected_token(), contextlib.suppress(asyncio.CancelledError):
+            async with running(application, webhook=webhook):
+                await asyncio.Event().wait()  # until a stop signal cancels this task
+    finally:
+        for stop in STOP_SIGNALS:
+            loop.remove_signal_handler(stop)
+
+
+@contextlib.contextmanager
+def rejected_token() -> Iterator[None]:
+    """The Bot API's InvalidToken as the one line an operator can act on."""
+    try:
+        yield
+    except InvalidToken:
+        raise ConfigError("the Bot API rejected the token: check TGBOT_TOKEN") from None
+
+
 def check_webhook(url: str, secret: str, api_url: str) -> None:
-    """Telegram posts updates only to an https:// URL (a local Bot API server, as tests and
+    """Refuse a webhook Telegram would not post to, or one without a usable secret.
+
+    Telegram posts updates only to an https:// URL (a local Bot API server, as tests and
     some deployments use, also to http://), with the secret we check.
     """
     parsed = urlparse(url)
@@ -242,77 +272,65 @@ async def wait_for_api(settings: Settings) -> None:
     """
     delay = 1.0
     bot = ExtBot(settings.token, base_url=f"{settings.api_url}/bot")
-    while True:
-        try:
-            await bot.get_me()
-            return
-        except InvalidToken:
-            raise ConfigError("the Bot API rejected the token: check TGBOT_TOKEN") from None
-        except NetworkError as error:
-            log.warning("the Bot API is unreachable (%s); trying again in %.0f s", error, delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 60.0)
-        finally:
-            await bot.shutdown()
-
-
-async def open_services(settings: Settings, bot: ExtBot) -> Services:
-    """The bot's services outside `tgbot run` (for `tgbot push`)."""
-    services = Services(settings=settings, i18n=I18n(settings.locales))
-    services.set_campaign(load_campaign(settings.campaign))
-    services.store = await Store.open(settings.db)
-    services.bot_username = (await bot.get_me()).username or ""
-    services.deliverer = Deliverer(services, bot)
-    return services
+    try:
+        with rejected_token():
+            while True:
+                try:
+                    await bot.initialize()  # its getMe checks the token
+                    return
+                except NetworkError as error:
+                    log.warning("the Bot API is unreachable (%s); trying again in %.0f s",
+                                error, delay)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 60.0)
+    finally:
+        await bot.shutdown()  # closes the HTTP client, which `initialize` opened
 
 
 def cmd_push(args: argparse.Namespace) -> int:
+    """`tgbot push`: one delivery round from the command line (cron), or its counts only."""
     settings = _settings(args)
     if args.dry_run:  # counts from the database only: no token, no Bot API
         setup_logging(settings.log_level, settings.token)
         return asyncio.run(_count_only(settings, args.date))
     settings.check_token()
     setup_logging(settings.log_level, settings.token, settings.log_format)
-    return asyncio.run(_push(settings, args.date, args.dry_run))
+    return asyncio.run(_push(settings, args.date))
 
 
 async def _count_only(settings: Settings, date: dt.date | None) -> int:
     """`push --dry-run`: the counts from the database, with no token and no Bot API."""
-    services = Services(settings=settings, i18n=I18n(settings.locales))
-    services.set_campaign(load_campaign(settings.campaign))
-    services.store = await Store.open(existing_database(settings.db))
+    existing_database(settings.db)
+    services = Services(settings, load_campaign(settings.campaign))
+    await services.open()
     try:
-        return await _push_round(services, date, dry_run=True)
+        day = None if date is None else campaign_day(services.campaign, date)
+        print(await _dry_run(services, day))
+        return 0
     finally:
-        await services.store.close()
+        await services.close()
 
 
-async def _push(settings: Settings, date: dt.date | None, dry_run: bool) -> int:
+async def _push(settings: Settings, date: dt.date | None) -> int:
+    """One delivery round, sent by this process if it can take the sender lock."""
+    services = Services(settings, load_campaign(settings.campaign))
+    day = None if date is None else campaign_day(services.campaign, date)
     bot = build_bot(settings, senders=senders_for(settings.rate))
     try:
-        async with bot:
-            services = await open_services(settings, bot)
-            try:
-                return await _push_round(services, date, dry_run)
-            finally:
-                await services.store.close()
-    except InvalidToken:
-        raise ConfigError("the Bot API rejected the token: check TGBOT_TOKEN") from None
+        with rejected_token():
+            async with bot:
+                await services.open(bot)
+                try:
+                    return await _push_round(services, day)
+                finally:
+                    await services.close()
     except NetworkError as error:
         raise ConfigError(f"cannot reach the Bot API at {settings.api_url}: {error}") from None
 
 
-async def _push_round(services: Services, date: dt.date | None, dry_run: bool) -> int:
-    campaign, deliverer = services.campaign, services.deliverer
-    day = None
-    if date is not None:
-        day = campaign.day_of(date)
-        if day is None:
-            raise ConfigError(f"{date} is not a day of the {campaign.edition} campaign "
-                              f"({campaign.start_date} to {campaign.end_date})")
-    if dry_run:
-        print(await _dry_run(services, day))
-        return 0
+async def _push_round(services: Services, day: int | None) -> int:
+    """Queue the day (or whoever is due now), then send the queue if we hold the lock."""
+    deliverer = services.deliverer
     await deliverer.join()
     sender = await deliverer.is_sender()
     queued = (await deliverer.enqueue_day(day) if day is not None
@@ -327,6 +345,15 @@ async def _push_round(services: Services, date: dt.date | None, dry_run: bool) -
           f"to retry: {summary.retried}"
           + (f", Stars spent: {summary.stars:g}" if summary.paid else ""))
     return 0
+
+
+def campaign_day(campaign: Campaign, date: dt.date) -> int:
+    """The campaign day of `--date`; a date outside the campaign is an error."""
+    day = campaign.day_of(date)
+    if day is None:
+        raise ConfigError(f"{date} is not a day of the {campaign.edition} campaign "
+                          f"({campaign.start_date} to {campaign.end_date})")
+    return day
 
 
 async def _dry_run(services: Services, day: int | None) -> str:
@@ -355,6 +382,7 @@ async def _dry_run(services: Services, day: int | None) -> str:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
+    """`tgbot preview`: one day's message as plain text, or every day as an HTML page."""
     settings = _settings(args)
     campaign = load_campaign(settings.campaign)
     i18n = I18n(settings.locales)
@@ -367,13 +395,10 @@ def cmd_preview(args: argparse.Namespace) -> int:
         return 0
     if args.date is None:
         raise ConfigError("preview needs --date YYYY-MM-DD (one day) or --html FILE (all)")
-    day = campaign.day_of(args.date)
-    if day is None:
-        raise ConfigError(f"{args.date} is not a day of the {campaign.edition} campaign "
-                          f"({campaign.start_date} to {campaign.end_date})")
+    action = campaign.action_for_day(campaign_day(campaign, args.date))
+    assert action is not None, "campaign_day gives a day of the campaign"
     t = i18n.get(args.lang)
-    reply = messages.action_message(t, campaign, campaign.action_for_day(day),
-                                    bot_username="your_bot")
+    reply = messages.action_message(t, campaign, action, bot_username="your_bot")
     print(parse_html(reply.text).text)
     for row in reply.buttons:
         print("  ".join(f"[{b.text}]" for b in row))
@@ -381,6 +406,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 
 def cmd_catalogs(args: argparse.Namespace) -> int:
+    """`tgbot catalogs`: each translation problem listed; exit status 1 if there is one."""
     settings = _settings(args)
     load_campaign(settings.campaign)  # its texts are part of every catalog
     report = check_all(settings.locales, settings.campaign, args.lang)
@@ -395,8 +421,9 @@ def cmd_catalogs(args: argparse.Namespace) -> int:
 
 
 def existing_database(db: str) -> str:
-    """Commands that read a database refuse a missing SQLite file: a mistyped path must not
-    become a new, empty database reporting no subscribers.
+    """`db`, if it exists: commands that read a database refuse a missing SQLite file.
+
+    A mistyped path must not become a new, empty database reporting no subscribers.
     """
     if not is_postgres_url(db) and not Path(db).is_file():
         raise ConfigError(f"no database at {db}: check --db or TGBOT_DB")
@@ -413,6 +440,7 @@ def new_file(path: Path) -> Path:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    """`tgbot status`: the instances on the database, who sends, the backlog, the last push."""
     settings = _settings(args)
     print(asyncio.run(_status(settings)))
     return 0
@@ -431,6 +459,7 @@ async def _status(settings: Settings) -> str:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
+    """`tgbot stats`: the campaign's figures as a table."""
     settings = _settings(args)
     figures = asyncio.run(_collect(settings))
     print(stats.table(figures))
@@ -438,6 +467,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    """`tgbot export`: completions per action, day and language, to a new CSV file."""
     settings = _settings(args)
     target = new_file(Path(args.csv))
     figures = asyncio.run(_collect(settings))
@@ -456,6 +486,7 @@ async def _collect(settings: Settings) -> stats.Stats:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    """`tgbot backup`: a consistent copy of the live database, to a new file."""
     target = new_file(Path(args.file))
     settings = _settings(args)
     asyncio.run(_backup(settings, target))
@@ -474,6 +505,7 @@ async def _backup(settings: Settings, target: Path) -> None:
 
 
 def cmd_copy_db(args: argparse.Namespace) -> int:
+    """`tgbot copy-db`: every table into a new, empty database (SQLite or PostgreSQL)."""
     counts = asyncio.run(_copy_db(args.source, args.target))
     print(f"copied {sum(counts.values())} rows: "
           + ", ".join(f"{table} {rows}" for table, rows in counts.items()))
@@ -502,6 +534,7 @@ async def _copy_db(source_db: str, target_db: str) -> dict[str, int]:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """`tgbot demo`: the real bot against the loopback Bot API, in this terminal."""
     return run_demo(args)
 
 

@@ -1,15 +1,16 @@
 """What every handler can reach: the services of the running bot and the update's language.
 
-`Services` lives in `application.bot_data` (filled in `post_init`); `BotContext` exposes it
-as typed properties and carries the Translator that the locale resolver picked for this
-update, so no handler looks up strings in dictionaries or resolves a language itself.
+`Services` lives in `application.bot_data` (built with the application, opened in
+`post_init`); `BotContext` exposes it as typed properties and carries the Translator that the
+locale resolver picked for this update, so no handler looks up strings in dictionaries or
+resolves a language itself.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -26,31 +27,79 @@ from tgbot.store import Chat, Store
 from tgbot.throttle import ThrottledEdits
 
 if TYPE_CHECKING:
+    from tgbot.bot import CampaignBot
     from tgbot.delivery import Deliverer
     from tgbot.status import StatusServer
 
 
+class NotOpenError(RuntimeError):
+    """The database or the deliverer asked for before `Services.open` (or after `close`)."""
+
+
 @dataclass
 class Services:
-    """The long-lived parts of the bot, created at start-up, shared by all handlers."""
+    """The long-lived parts of the bot, shared by all handlers.
 
-    settings: Settings = field(default_factory=Settings)
-    store: Store = None  # type: ignore[assignment]  # set in post_init
-    campaign: Campaign = None  # type: ignore[assignment]
-    i18n: I18n = None  # type: ignore[assignment]
-    bot_username: str = ""
-    deliverer: Deliverer = None  # type: ignore[assignment]
+    Built with the settings and the campaign (the handlers' filters need both before the bot
+    starts); the database and the deliverer come with `open`, in `post_init` or `tgbot push`,
+    and go with `close`.
+    """
+
+    settings: Settings
+    campaign: Campaign
+    # the published version of `campaign` (tgbot.campaign_sync), and one this instance refused
+    campaign_version: str = ""
+    refused_version: str = ""
     # The current time; tests and `tgbot demo --date` move it, nothing else reads the clock.
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
     flood: FloodGate = field(default_factory=FloodGate)
     admins: AdminCache = field(default_factory=AdminCache)
     edits: ThrottledEdits = field(default_factory=ThrottledEdits)
-    status: StatusServer | None = None
     beat: asyncio.Lock = field(default_factory=asyncio.Lock)  # one operations beat at a time
-    # the published version of `campaign` (tgbot.campaign_sync), and one this instance refused
-    campaign_version: str = ""
-    refused_version: str = ""
-    _matchers: dict[str, FaqMatcher] = field(default_factory=dict)
+    bot_username: str = ""  # the bot's own @name, learned in `open`
+    status: StatusServer | None = None  # the status port, when TGBOT_STATUS_PORT asks for it
+    i18n: I18n = field(init=False)  # every language in settings.locales
+    _store: Store | None = field(default=None, init=False, repr=False)
+    _deliverer: Deliverer | None = field(default=None, init=False, repr=False)
+    _matchers: dict[str, FaqMatcher] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.i18n = I18n(self.settings.locales)
+
+    async def open(self, bot: CampaignBot | None = None) -> None:
+        """Open the database and, given the (initialised) bot, the deliverer that sends with it.
+
+        Without a bot (`push --dry-run`, a benchmark) only the database opens.
+        """
+        from tgbot.delivery import Deliverer  # delivery imports this module
+
+        self._store = await Store.open(self.settings.db)
+        if bot is not None:
+            self.bot_username = bot.bot.username or ""
+            self._deliverer = Deliverer(self, bot)
+
+    async def close(self) -> None:
+        """Stop the status port and close the database, whichever of them is open."""
+        if self.status is not None:
+            await self.status.stop()
+            self.status = None
+        if self._store is not None:
+            await self._store.close()
+            self._store = None
+
+    @property
+    def store(self) -> Store:
+        """The open database."""
+        if self._store is None:
+            raise NotOpenError("the database is not open: await Services.open() first")
+        return self._store
+
+    @property
+    def deliverer(self) -> Deliverer:
+        """The push, announcements and reminders, sent with the bot given to `open`."""
+        if self._deliverer is None:
+            raise NotOpenError("no deliverer: await Services.open(bot) first")
+        return self._deliverer
 
     def set_campaign(self, campaign: Campaign, version: str = "") -> None:
         """Swap in a (re)loaded campaign; FAQ matchers are rebuilt on demand."""
@@ -61,8 +110,9 @@ class Services:
     def matcher(self, t: Translator) -> FaqMatcher:
         """The FAQ matcher for one language, built from that language's phrasings."""
         if t.code not in self._matchers:
-            phrasings = {e.id: [t.gettext(p) for p in (e.question, e.button, *e.also)]
-                         for e in self.campaign.faq}
+            phrasings: dict[str, Iterable[str]] = {
+                e.id: [t.gettext(p) for p in (e.question, e.button, *e.also)]
+                for e in self.campaign.faq}
             self._matchers[t.code] = FaqMatcher.build(phrasings)
         return self._matchers[t.code]
 

@@ -26,7 +26,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import Message
-from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -96,7 +95,7 @@ def _seconds(value: int | dt.timedelta) -> float:
     return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
-async def send_reply(bot: ExtBot[Priority], store: Store, chat_id: int, reply: Reply,
+async def send_reply(bot: ExtBot[int], store: Store, chat_id: int, reply: Reply,
                      thread_id: int | None = None, *, broadcast: bool = False,
                      paid: bool = False) -> Message:
     """Send a rendered reply; an image is uploaded once, then re-sent by its file_id.
@@ -189,8 +188,7 @@ def broadcast_fields(reply: Reply, paid: bool) -> dict[str, object] | None:
     """SendMessage's fields for a text message, JSON already encoded; None for a photo."""
     if reply.photo is not None:
         return None
-    fields: dict[str, object] = {"text": reply.text, "parse_mode": ParseMode.HTML.value,
-                                 "link_preview_options": '{"is_disabled": true}'}
+    fields: dict[str, object] = {"text": reply.text}  # parse mode, previews: the bot's DEFAULTS
     if reply.markup is not None:
         fields["reply_markup"] = json.dumps(reply.markup.to_dict())
     if paid:

@@ -21,7 +21,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from tgbot.app import ALLOWED_UPDATES, build_application
+from tgbot.app import build_application, running
 from tgbot.campaign import Campaign
 from tgbot.campaign_file import load_campaign
 from tgbot.config import Settings
@@ -37,6 +37,7 @@ INDENT = " " * len(BOT)
 
 
 def add_demo_parser(commands: Any) -> None:
+    """The `demo` command's flags, beside `tgbot`'s other commands."""
     demo = commands.add_parser("demo", help="chat with the real bot in this terminal, "
                                             "no token or network needed")
     demo.add_argument("--lang", default="en", help="your Telegram language (e.g. fr, pt-BR)")
@@ -49,8 +50,9 @@ def add_demo_parser(commands: Any) -> None:
 
 
 class DemoClock:
-    """Now, or the same time of day on `--date` in the campaign's zone (so `--date` is the
-    campaign's date, whatever the hour in UTC), moving forward as the demo runs.
+    """Now, or the same time of day on `--date`, moving forward as the demo runs.
+
+    `--date` is a date in the campaign's zone, whatever the hour in UTC.
     """
 
     def __init__(self, date: dt.date | None, zone: dt.tzinfo) -> None:
@@ -61,10 +63,12 @@ class DemoClock:
             self.offset = dt.datetime.combine(date, local.time(), zone) - real
 
     def __call__(self) -> dt.datetime:
+        """The demo's now, in UTC like the real clock."""
         return dt.datetime.now(dt.UTC) + self.offset
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    """The demo, in a scratch folder removed on quit (the database too, unless --db)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="tgbot-demo-") as scratch:
@@ -89,28 +93,25 @@ async def _demo(args: argparse.Namespace, scratch: Path) -> int:
         settings.admins = frozenset({USER_ID})
         application = build_application(settings, campaign)
         application.bot_data.clock = DemoClock(today, campaign.tz)
-        await application.initialize()
-        await application.post_init(application)
-        await application.updater.start_polling(poll_interval=0.0, timeout=1,
-                                                allowed_updates=ALLOWED_UPDATES)
-        await application.start()
-        where = "a group you administer" if args.group else "a private chat"
-        day = campaign.day_of(today)
-        when = (f"day {day} of the campaign" if day else f"{campaign.phase(today)} the campaign")
-        kept = "kept" if args.db else "thrown away when you quit; --db FILE keeps one"
-        print(f"tgbot demo: the real bot in {where}, language {args.lang}; today is {today}, "
-              f"{when} (--date picks another day).\nDatabase: {settings.db} ({kept}).\n{HELP}",
-              flush=True)
-        if args.group:  # as in Telegram, the bot answers only questions addressed to it
-            print(f"In a group, start a question with @{api.bot_user['username']}.", flush=True)
-        try:
-            await Chat(api, chat_id, interactive=sys.stdin.isatty()).talk()
-        finally:
-            await application.updater.stop()
-            await application.stop()
-            await application.post_shutdown(application)
-            await application.shutdown()
+        async with running(application, poll_timeout=dt.timedelta(seconds=1)):
+            print(welcome(args, campaign, today, settings.db, api.bot_user["username"]),
+                  flush=True)
+            await TerminalChat(api, chat_id, interactive=sys.stdin.isatty()).talk()
     return 0
+
+
+def welcome(args: argparse.Namespace, campaign: Campaign, today: dt.date, db: str,
+            bot_username: str) -> str:
+    """The first lines: where you chat, which day it is, where the database is, how to use it."""
+    where = "a group you administer" if args.group else "a private chat"
+    day = campaign.day_of(today)
+    when = f"day {day} of the campaign" if day else f"{campaign.phase(today)} the campaign"
+    kept = "kept" if args.db else "thrown away when you quit; --db FILE keeps one"
+    text = (f"tgbot demo: the real bot in {where}, language {args.lang}; today is {today}, "
+            f"{when} (--date picks another day).\nDatabase: {db} ({kept}).\n{HELP}")
+    if args.group:  # as in Telegram, the bot answers only questions addressed to it
+        text += f"\nIn a group, start a question with @{bot_username}."
+    return text
 
 
 def demo_day(campaign: Campaign, today: dt.date) -> dt.date:
@@ -118,7 +119,7 @@ def demo_day(campaign: Campaign, today: dt.date) -> dt.date:
     return today if campaign.day_of(today) else campaign.start_date
 
 
-class Chat:
+class TerminalChat:
     """The terminal side: prints what the bot sends to the chat and sends what you type.
 
     On a terminal (`interactive`) your line is typed after a `you ›` prompt; from a pipe it is
@@ -133,10 +134,12 @@ class Chat:
         self.answered = asyncio.Event()
 
     def prompt(self) -> None:
+        """Show `you ›` again after the bot spoke (on a terminal only)."""
         if self.interactive:
             print(YOU, end="", flush=True)
 
     async def talk(self) -> None:
+        """Send each line you type until /quit or the end of input, printing the bot's answers."""
         printer = asyncio.create_task(self.print_bot())
         try:
             while True:
@@ -155,6 +158,7 @@ class Chat:
             printer.cancel()
 
     def send(self, text: str) -> None:
+        """Your line as Telegram sends it; a number presses that button of the last keyboard."""
         if not text:
             return
         if text.isdigit() and self.buttons:
@@ -181,6 +185,7 @@ class Chat:
             await asyncio.sleep(0.3)
 
     async def print_bot(self) -> None:
+        """Print the bot's messages in this chat as they arrive, for as long as the chat lasts."""
         while True:
             calls = self.api.calls[self.seen:]
             self.seen += len(calls)

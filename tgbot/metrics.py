@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.context_managers import Timer
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -48,46 +49,55 @@ for _kind in KINDS:  # every series exists from the start, at 0: rate() needs a 
 
 
 def update(kind: str) -> None:
+    """One update arrived (`kind`: message, callback_query...)."""
     _UPDATES.labels(kind).inc()
 
 
 def repeated_update() -> None:
+    """An update dropped: an instance had handled its update_id already."""
     _REPEATS.inc()
 
 
 def replied() -> None:
+    """A message sent in answer to an update."""
     _REPLIES.inc()
 
 
-def handling() -> object:
+def handling() -> Timer:
     """A context manager timing one update's handlers."""
     return _HANDLING.time()
 
 
 def delivered(kind: str, outcome: str) -> None:
-    """One outbox row done: kind push|announcement, outcome sent|retried|blocked|expired|
-    failed.
+    """One outbox row done.
+
+    `kind` push|announcement|reminder, `outcome` sent|retried|blocked|expired|failed|skipped.
     """
     _DELIVERED.labels(kind, outcome).inc()
 
 
 def rate_limited() -> None:
+    """A 429 Too Many Requests from the Bot API."""
     _RATE_LIMITED.inc()
 
 
 def push_lag(seconds: float) -> None:
+    """How late one message went out after its chat's due time (never below 0)."""
     _PUSH_LAG.observe(max(seconds, 0.0))
 
 
 def stars_spent(stars: float) -> None:
+    """Telegram Stars a paid broadcast cost."""
     _STARS.inc(stars)
 
 
 def set_sender(holds: bool) -> None:
+    """Whether this instance holds the sender lock now."""
     _SENDER.set(1 if holds else 0)
 
 
 def campaign_taken() -> None:
+    """A campaign taken in, from the file or from another instance."""
     _CAMPAIGN.inc()
 
 

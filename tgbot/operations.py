@@ -1,5 +1,7 @@
-"""What `tgbot status` prints: the instances on a database as their heartbeats tell it, who
-sends, the outbox backlog and the last push. Plain text for an operator's terminal.
+"""What `tgbot status` prints, as plain text for an operator's terminal.
+
+The instances on a database as their heartbeats tell it, who sends, the outbox backlog and
+the last push.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ def status_report(campaign: Campaign, instances: list[Instance],
                   depth: dict[tuple[str, str], int],
                   last_push: tuple[int, dict[str, int]] | None, version: str | None,
                   now: float) -> str:
+    """The report from what the database holds; `now` dates the heartbeats."""
     lines = [f"campaign: {campaign.name} {campaign.edition} ({campaign.start_date} to "
              f"{campaign.end_date}), published version {version or '-'}"]
     senders = [i for i in instances if i[3] and now - i[2] <= STALE_AFTER]

@@ -23,11 +23,11 @@ PING_TIMEOUT = 3.0  # seconds a readiness check waits for the database
 
 
 async def not_ready(services: Services) -> str | None:
-    """Why this instance cannot serve now (one line), or None when it can."""
-    if services.store is None:
-        return "starting: the database is not open yet"
-    if services.campaign is None:
-        return "no campaign loaded"
+    """Why this instance cannot serve now (one line), or None when it can.
+
+    The status port opens after the services and closes before them, so only a database
+    that went away can make it not ready.
+    """
     try:
         await asyncio.wait_for(services.store.ping(), PING_TIMEOUT)
     except Exception as error:  # noqa: BLE001 - any driver's failure is "unreachable"
@@ -69,15 +69,19 @@ class _Metrics(RequestHandler):
 
 
 class StatusServer:
-    """Started in post_init, stopped in post_shutdown."""
+    """/healthz, /readyz and /metrics, for a load balancer and Prometheus.
+
+    Started in post_init, stopped with the services.
+    """
 
     def __init__(self, services: Services, listen: str, port: int) -> None:
         self.address, self.port = listen, port
-        routes = [("/healthz", _Health), ("/readyz", _Ready, {"services": services}),
-                  ("/metrics", _Metrics, {"services": services})]
-        self._server = HTTPServer(Application(routes, log_function=_quiet))
+        self._server = HTTPServer(Application(
+            [("/healthz", _Health), ("/readyz", _Ready, {"services": services}),
+             ("/metrics", _Metrics, {"services": services})], log_function=_quiet))
 
     def start(self) -> None:
+        """Listen now: a port taken by something else is a setting to fix, not a crash."""
         try:
             self._server.listen(self.port, self.address)
         except OSError as error:
@@ -87,6 +91,7 @@ class StatusServer:
                  self.port)
 
     async def stop(self) -> None:
+        """Stop listening and close the connections of scrapers still attached."""
         self._server.stop()
         await self._server.close_all_connections()
 

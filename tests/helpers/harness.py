@@ -20,7 +20,7 @@ from pathlib import Path
 
 from telegram.ext import Application
 
-from tgbot.app import ALLOWED_UPDATES, build_application
+from tgbot.app import Webhook, build_application, running
 from tgbot.backends import is_postgres_url
 from tgbot.campaign_file import load_campaign
 from tgbot.config import Settings
@@ -69,26 +69,12 @@ async def running_bot(fake: FakeBotAPI, tmp_path: Path, clock: Clock, *, webhook
     application = build_application(settings, load_campaign(settings.campaign))
     services: Services = application.bot_data
     services.clock = clock
-    await application.initialize()
-    await application.post_init(application)
+    hook = None
     if webhook:
         port = free_port()
-        await application.updater.start_webhook(
-            listen="127.0.0.1", port=port, url_path="hook",
-            webhook_url=f"http://127.0.0.1:{port}/hook", secret_token=WEBHOOK_SECRET,
-            allowed_updates=ALLOWED_UPDATES)
-    else:
-        await application.updater.start_polling(poll_interval=0.0, timeout=1,
-                                                allowed_updates=ALLOWED_UPDATES)
-    await application.start()
-    try:
+        hook = Webhook(f"http://127.0.0.1:{port}/hook", WEBHOOK_SECRET, "127.0.0.1", port)
+    async with running(application, webhook=hook, poll_timeout=dt.timedelta(seconds=1)):
         yield application
-    finally:
-        await application.updater.stop()
-        await application.stop()
-        await application.post_stop(application)
-        await application.post_shutdown(application)
-        await application.shutdown()
 
 
 async def say(fake: FakeBotAPI, user_id: int, text: str, *, chat_id: int | None = None,
