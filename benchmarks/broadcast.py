@@ -42,10 +42,10 @@ sys.path.insert(0, str(ROOT))
 from tests.helpers import postgres  # noqa: E402
 from tests.helpers.harness import WEBHOOK_SECRET, free_port  # noqa: E402
 from tgbot import messages  # noqa: E402
-from tgbot.campaign_file import load_campaign  # noqa: E402
+from tgbot.domain.campaign_file import load_campaign  # noqa: E402
 from tgbot.fakeapi import FakeBotAPI  # noqa: E402
-from tgbot.i18n import I18n  # noqa: E402
-from tgbot.store import Store  # noqa: E402
+from tgbot.i18n.translator import I18n  # noqa: E402
+from tgbot.storage.store import Store  # noqa: E402
 
 CHATTER = 1  # the supporter who asks a question every second during the broadcast
 FIRST = 100_000  # the first subscriber's chat id
@@ -86,7 +86,7 @@ def start(fake: FakeBotAPI, db: str, campaign: Path, *args: str, log: Path,
                    "TGBOT_LOCALES": str(ROOT / "locales"), "TGBOT_LOG_LEVEL": "WARNING",
                    "TGBOT_WEBHOOK_SECRET": WEBHOOK_SECRET, **env}
     with log.open("ab") as stream:
-        return subprocess.Popen([sys.executable, "-m", "tgbot.cli", *args], env=environment,
+        return subprocess.Popen([sys.executable, "-m", "tgbot", *args], env=environment,
                                 stdout=stream, stderr=subprocess.STDOUT)
 
 

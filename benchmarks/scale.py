@@ -38,13 +38,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.helpers import postgres  # noqa: E402
-from tgbot import schedule  # noqa: E402
-from tgbot.campaign_file import load_campaign  # noqa: E402
 from tgbot.config import Settings  # noqa: E402
 from tgbot.context import Services  # noqa: E402
-from tgbot.delivery import Deliverer  # noqa: E402
+from tgbot.delivery.deliverer import Deliverer  # noqa: E402
+from tgbot.domain import schedule  # noqa: E402
+from tgbot.domain.campaign_file import load_campaign  # noqa: E402
 from tgbot.fakeapi import FakeBotAPI  # noqa: E402
-from tgbot.store import Chat, Store  # noqa: E402
+from tgbot.storage.store import Chat, Store  # noqa: E402
 
 CAMPAIGN = load_campaign(ROOT / "actions.yaml")
 TODAY = 5  # campaign day the database is built for
@@ -161,7 +161,7 @@ def run_memory(db: str) -> None:
         env = {**os.environ, "TGBOT_TOKEN": fake.token, "TGBOT_API_URL": fake.root_url,
                "TGBOT_DB": db, "TGBOT_CAMPAIGN": str(ROOT / "actions.yaml"),
                "TGBOT_LOCALES": str(ROOT / "locales"), "TGBOT_LOG_LEVEL": "WARNING"}
-        process = subprocess.Popen([sys.executable, "-m", "tgbot.cli", "run"], env=env)
+        process = subprocess.Popen([sys.executable, "-m", "tgbot", "run"], env=env)
         started, rss = time.monotonic(), 0
         try:
             first = fake.wait_for(lambda c: c.method == "sendMessage", timeout=120)
@@ -231,7 +231,7 @@ def main() -> None:
                 server = None if args.postgres else postgres.ThrowawayPostgres().start()
                 url = postgres.create_database(args.postgres or server.url)  # type: ignore
                 started = time.perf_counter()
-                subprocess.run([sys.executable, "-m", "tgbot.cli", "copy-db", str(path), url],
+                subprocess.run([sys.executable, "-m", "tgbot", "copy-db", str(path), url],
                                check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 print(f"tgbot copy-db into PostgreSQL: {time.perf_counter() - started:.0f} s")
             if args.backend in ("sqlite", "both"):

@@ -22,7 +22,7 @@ TEXT = ACTIONS.read_text(encoding="utf-8")
 def tgbot(*args: str, cwd: Path | None = None, input: str | None = None,
           **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("TGBOT_")}
-    return subprocess.run([sys.executable, "-m", "tgbot.cli", *args], cwd=cwd, input=input,
+    return subprocess.run([sys.executable, "-m", "tgbot", *args], cwd=cwd, input=input,
                           env={**clean, **env}, capture_output=True, text=True, timeout=60)
 
 

@@ -9,8 +9,15 @@ import time
 
 import pytest
 
-from tgbot.budget import BURST, LEASE_GRACE, LEASE_MIN, Priority, ReplyLease, SlidingWindow
 from tgbot.config import ConfigError, Settings
+from tgbot.delivery.budget import (
+    BURST,
+    LEASE_GRACE,
+    LEASE_MIN,
+    Priority,
+    ReplyLease,
+    SlidingWindow,
+)
 
 WINDOW = 0.2  # a short window keeps the tests quick; the rule is the same at 1 s
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tgbot.campaign_file import CampaignError, load_campaign
+from tgbot.domain.campaign_file import CampaignError, load_campaign
 from tgbot.telegram_html import parse_html
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,14 +130,14 @@ def test_every_text_is_valid_telegram_html() -> None:
 
 
 def test_check_command(tmp_path: Path) -> None:
-    ok = subprocess.run([sys.executable, "-m", "tgbot.cli", "check", str(ACTIONS)],
+    ok = subprocess.run([sys.executable, "-m", "tgbot", "check", str(ACTIONS)],
                         capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     assert "OK" in ok.stdout
     bad = tmp_path / "actions.yaml"
     bad.write_text(ACTIONS.read_text(encoding="utf-8").replace('push_time: "09:00"',
                                                                'push_time: "25:00"'))
-    result = subprocess.run([sys.executable, "-m", "tgbot.cli", "check", str(bad)],
+    result = subprocess.run([sys.executable, "-m", "tgbot", "check", str(bad)],
                             capture_output=True, text=True)
     assert result.returncode == 2
     assert f"{bad}:{line_of('push_time')}: 'push_time' must be a time" in result.stderr

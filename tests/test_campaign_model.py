@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tgbot.campaign import CAMPAIGN_DAYS
-from tgbot.campaign_file import CampaignError, load_campaign
+from tgbot.domain.campaign import CAMPAIGN_DAYS
+from tgbot.domain.campaign_file import CampaignError, load_campaign
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTIONS = ROOT / "actions.yaml"

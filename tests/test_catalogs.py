@@ -27,7 +27,7 @@ from tests.helpers.harness import (
     say,
 )
 from tgbot.fakeapi import FakeBotAPI
-from tgbot.i18n import I18n
+from tgbot.i18n.translator import I18n
 
 LOCALES = ROOT / "locales"
 FRENCH_USER = 9101
@@ -43,7 +43,7 @@ def pybabel(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def tgbot(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("TGBOT_")}
-    return subprocess.run([sys.executable, "-m", "tgbot.cli", *args], env={**clean, **env},
+    return subprocess.run([sys.executable, "-m", "tgbot", *args], env={**clean, **env},
                           capture_output=True, text=True, timeout=120)
 
 
@@ -89,7 +89,7 @@ def test_broken_translations_fall_back_to_english_with_one_warning(
                                  "<b>Ce que je peux faire</i>")
     placeholder_line = break_translation(locales, "fr", "Your Telegram user id: {id}",
                                          "Votre identifiant Telegram : {idd}")
-    with caplog.at_level(logging.WARNING, logger="tgbot.i18n"):
+    with caplog.at_level(logging.WARNING, logger="tgbot.i18n.translator"):
         french = I18n(locales).get("fr")
     warnings = [r.getMessage() for r in caplog.records]
     # logged in the catalog's order, which follows the source files' layout: the tag's first

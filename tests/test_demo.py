@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tgbot.cli import _parser
-from tgbot.demo import _demo
-from tgbot.store import Store
+from tgbot.cli.demo import _demo
+from tgbot.cli.main import _parser
+from tgbot.storage.store import Store
 
 
 class Terminal:
@@ -53,7 +53,7 @@ class Terminal:
 
 
 def test_demo_start_press_a_button_and_switch_language() -> None:
-    terminal = Terminal(sys.executable, "-m", "tgbot.cli", "demo", "--date", "2027-11-05")
+    terminal = Terminal(sys.executable, "-m", "tgbot", "demo", "--date", "2027-11-05")
     try:
         terminal.expect("/quit leaves.\r\nyou › ")  # the prompt: the terminal echoes after it
         terminal.type("/start")
@@ -80,7 +80,7 @@ def test_demo_start_press_a_button_and_switch_language() -> None:
 
 
 def test_demo_without_a_date_starts_on_a_campaign_day_and_says_so() -> None:
-    terminal = Terminal(sys.executable, "-m", "tgbot.cli", "demo")
+    terminal = Terminal(sys.executable, "-m", "tgbot", "demo")
     try:
         screen = terminal.expect("a number presses that button")
         first = screen.splitlines()[0]

@@ -10,7 +10,7 @@ import sysconfig
 from pathlib import Path
 
 from tests.helpers.harness import ROOT
-from tgbot.delivery import STOP_TIMEOUT
+from tgbot.delivery.deliverer import STOP_TIMEOUT
 
 UNIT = ROOT / "deploy" / "tgbot.service"
 

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.harness import ACTIONS, ROOT, campaign_copy, subscribe_all
-from tgbot.delivery import senders_for
+from tgbot.delivery.deliverer import senders_for
 from tgbot.fakeapi import FakeBotAPI
-from tgbot.store import Store
+from tgbot.storage.store import Store
 
 SUBSCRIBERS = 150
 IN_FLIGHT = 8  # the Deliverer's concurrency: at most this many can be sent twice
@@ -40,7 +40,7 @@ def push(fake: FakeBotAPI, db: str, *args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "TGBOT_TOKEN": fake.token, "TGBOT_API_URL": fake.root_url,
            "TGBOT_DB": db, "TGBOT_CAMPAIGN": str(ACTIONS),
            "TGBOT_LOCALES": str(ROOT / "locales")}
-    return subprocess.Popen([sys.executable, "-m", "tgbot.cli", "push", *args],
+    return subprocess.Popen([sys.executable, "-m", "tgbot", "push", *args],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -84,7 +84,7 @@ def test_kill_9_mid_broadcast_then_restart(database: str, what: str) -> None:
 
 WRITER = """
 import asyncio, datetime as dt, sys
-from tgbot.store import Store
+from tgbot.storage.store import Store
 
 async def main():
     store = await Store.open(sys.argv[1])
@@ -155,7 +155,7 @@ def bot_process(fake: FakeBotAPI, db: str, campaign: Path, *args: str) -> subpro
     env = {**os.environ, "TGBOT_TOKEN": fake.token, "TGBOT_API_URL": fake.root_url,
            "TGBOT_DB": db, "TGBOT_CAMPAIGN": str(campaign),
            "TGBOT_LOCALES": str(ROOT / "locales")}
-    return subprocess.Popen([sys.executable, "-m", "tgbot.cli", *args], env=env,
+    return subprocess.Popen([sys.executable, "-m", "tgbot", *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 

@@ -28,10 +28,11 @@ from tests.helpers.harness import (
     sent_to,
     subscribe_all,
 )
-from tgbot import metrics, schedule
-from tgbot.campaign_file import load_campaign
+from tgbot.domain import schedule
+from tgbot.domain.campaign_file import load_campaign
 from tgbot.fakeapi import FakeBotAPI
-from tgbot.store import Due, Store
+from tgbot.ops import metrics
+from tgbot.storage.store import Due, Store
 
 CAMPAIGN = load_campaign(ACTIONS)
 KIRITIMATI = "Pacific/Kiritimati"  # UTC+14: a day ends 19 hours before Toronto's does
@@ -233,7 +234,7 @@ async def test_a_paid_push_goes_past_the_free_limit(fake: FakeBotAPI, tmp_path: 
 def test_a_rate_above_30_needs_paid_broadcasts(tmp_path: Path) -> None:
     env = {**os.environ, "TGBOT_TOKEN": "1234567:" + "A" * 35, "TGBOT_RATE": "100",
            "TGBOT_DB": str(tmp_path / "bot.sqlite3")}
-    result = subprocess.run([sys.executable, "-m", "tgbot.cli", "run"], env=env,
+    result = subprocess.run([sys.executable, "-m", "tgbot", "run"], env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "TGBOT_PAID_BROADCAST=1" in result.stderr and "Traceback" not in result.stderr

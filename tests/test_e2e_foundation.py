@@ -21,7 +21,7 @@ from tests.helpers.harness import (
     running_bot,
     say,
 )
-from tgbot.campaign_file import load_campaign
+from tgbot.domain.campaign_file import load_campaign
 from tgbot.fakeapi import FakeBotAPI
 
 CAMPAIGN = load_campaign(ACTIONS)
@@ -105,7 +105,7 @@ async def test_webhook_mode_serves_updates_and_checks_the_secret(
 
 
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tgbot.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "tgbot", *args], capture_output=True,
                           text=True, timeout=60, env={**os.environ, **env})
 
 

@@ -19,7 +19,7 @@ from tests.helpers.harness import (
     sent_to,
 )
 from tgbot.fakeapi import FakeBotAPI
-from tgbot.i18n import I18n
+from tgbot.i18n.translator import I18n
 
 GROUP, ADMIN, MEMBER = -1001234, 3001, 3002
 I18N = I18n(ROOT / "locales")

@@ -32,7 +32,7 @@ from tests.helpers.harness import (
 )
 from tests.test_e2e_scale import broadcast, campaign_running_today
 from tgbot.fakeapi import FakeBotAPI
-from tgbot.i18n import I18n
+from tgbot.i18n.translator import I18n
 
 ALICE, ORGANISER = 1001, 4242
 ABOUT = "takes place every year"  # in the /about answer of actions.yaml
@@ -61,7 +61,7 @@ class Instance:
                "TGBOT_ADMINS": str(ORGANISER)}
         with self.log.open("wb") as stream:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "tgbot.cli", "run", "--port", str(self.port),
+                [sys.executable, "-m", "tgbot", "run", "--port", str(self.port),
                  "--webhook", f"http://127.0.0.1:{balancer_port}/hook",
                  "--status-port", str(self.status_port)],
                 env=env, stdout=stream, stderr=subprocess.STDOUT)
@@ -185,7 +185,7 @@ def test_two_instances_behind_a_balancer_act_once_and_share_a_reload(
 
                 # §4 `tgbot status` from the heartbeats: two instances, one of them sends
                 status = subprocess.run(
-                    [sys.executable, "-m", "tgbot.cli", "status"], capture_output=True,
+                    [sys.executable, "-m", "tgbot", "status"], capture_output=True,
                     text=True, timeout=60, env={**os.environ, "TGBOT_DB": pg_database,
                                                 "TGBOT_CAMPAIGN": str(second.campaign)})
                 assert status.returncode == 0, status.stderr

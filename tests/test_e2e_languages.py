@@ -6,9 +6,9 @@ import pytest
 from telegram.ext import Application
 
 from tests.helpers.harness import ROOT, button_data, press, say
-from tgbot.campaign_file import load_campaign
+from tgbot.domain.campaign_file import load_campaign
 from tgbot.fakeapi import FakeBotAPI
-from tgbot.i18n import TELEGRAM_CODES, I18n
+from tgbot.i18n.translator import TELEGRAM_CODES, I18n
 from tgbot.telegram_html import parse_html
 
 I18N = I18n(ROOT / "locales")

@@ -34,11 +34,11 @@ from tests.helpers.harness import (
     say,
     subscribe_all,
 )
-from tgbot import campaign_sync
-from tgbot.campaign_file import load_campaign
+from tgbot.domain.campaign_file import load_campaign
 from tgbot.fakeapi import FakeBotAPI
-from tgbot.i18n import I18n
-from tgbot.store import Store
+from tgbot.i18n.translator import I18n
+from tgbot.ops import campaign_sync
+from tgbot.storage.store import Store
 
 CAMPAIGN = load_campaign(ACTIONS)
 ORGANISER = 4242
@@ -211,7 +211,7 @@ def run_json_logged(fake: FakeBotAPI, tmp_path: Path, db: str) -> subprocess.Pop
     env = {**os.environ, "TGBOT_TOKEN": fake.token, "TGBOT_API_URL": fake.root_url,
            "TGBOT_DB": db, "TGBOT_CAMPAIGN": str(ACTIONS), "TGBOT_LOCALES": str(ROOT / "locales"),
            "TGBOT_LOG_FORMAT": "json"}
-    return subprocess.Popen([sys.executable, "-m", "tgbot.cli", "run"], env=env,
+    return subprocess.Popen([sys.executable, "-m", "tgbot", "run"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -270,7 +270,7 @@ def test_status_report_after_heartbeats(tmp_path: Path) -> None:
 
     asyncio.run(prepare())
     env = {**os.environ, "TGBOT_DB": db, "TGBOT_CAMPAIGN": str(ACTIONS)}
-    result = subprocess.run([sys.executable, "-m", "tgbot.cli", "status"], env=env,
+    result = subprocess.run([sys.executable, "-m", "tgbot", "status"], env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -294,7 +294,7 @@ def test_a_bad_or_busy_status_port_is_one_clear_line(tmp_path: Path) -> None:
             env = {**os.environ, "TGBOT_TOKEN": fake.token, "TGBOT_API_URL": fake.root_url,
                    "TGBOT_DB": str(tmp_path / "bot.sqlite3"), "TGBOT_CAMPAIGN": str(ACTIONS),
                    "TGBOT_LOCALES": str(ROOT / "locales"), "TGBOT_STATUS_PORT": port}
-            result = subprocess.run([sys.executable, "-m", "tgbot.cli", "run"], env=env,
+            result = subprocess.run([sys.executable, "-m", "tgbot", "run"], env=env,
                                     capture_output=True, text=True, timeout=60)
             assert result.returncode == 2, result.stderr[-2000:]
             assert result.stderr.splitlines()[-1].startswith(f"tgbot: {expected}")
@@ -305,7 +305,7 @@ def test_json_logs_keep_the_token_out_of_messages_and_tracebacks() -> None:
     token = "1234567:AAEabcdefghijklmnopqrstuvwxyz0123456"  # a test token: 7-digit id
     program = (
         "import logging\n"
-        "from tgbot.logsafe import setup_logging\n"
+        "from tgbot.ops.logsafe import setup_logging\n"
         f"setup_logging('INFO', {token!r}, 'json')\n"
         "try:\n"
         f"    raise ValueError('refused: ' + {token!r})\n"

@@ -27,10 +27,10 @@ from tests.helpers.harness import (
     sent_to,
     subscribe_all,
 )
-from tgbot.campaign_file import load_campaign
+from tgbot.domain.campaign_file import load_campaign
+from tgbot.domain.stats import collect
 from tgbot.fakeapi import FakeBotAPI
-from tgbot.stats import collect
-from tgbot.store import Store
+from tgbot.storage.store import Store
 
 ORGANISER = 4242  # in TGBOT_ADMINS of the test settings
 CAMPAIGN = load_campaign(ACTIONS)
@@ -177,7 +177,7 @@ async def test_stats_figures_and_chart(fake: FakeBotAPI, bot: Application) -> No
 
 
 def cli(*args: str, db: Path | str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tgbot.cli", *args, "--db", str(db),
+    return subprocess.run([sys.executable, "-m", "tgbot", *args, "--db", str(db),
                            "--campaign", str(ACTIONS)], capture_output=True, text=True,
                           timeout=60)
 
@@ -219,7 +219,7 @@ async def test_cli_stats_export_and_backup_during_writes(tmp_path: Path) -> None
 
 
 def copy_db(source: str, target: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tgbot.cli", "copy-db", source, target],
+    return subprocess.run([sys.executable, "-m", "tgbot", "copy-db", source, target],
                           capture_output=True, text=True, timeout=120)
 
 

@@ -10,7 +10,7 @@ from telegram.ext import Application
 
 from tests.conftest import ALICE
 from tests.helpers.harness import ACTIONS, button_data, buttons, press, say
-from tgbot.campaign_file import load_campaign
+from tgbot.domain.campaign_file import load_campaign
 from tgbot.fakeapi import FakeBotAPI
 
 GROUP, ADMIN, MEMBER = -1007001, 3101, 3102

@@ -15,7 +15,7 @@ from tests.helpers.harness import (
     push_round,
     say,
 )
-from tgbot.campaign_file import load_campaign
+from tgbot.domain.campaign_file import load_campaign
 from tgbot.fakeapi import FakeBotAPI
 
 CAMPAIGN = load_campaign(ACTIONS)

@@ -32,9 +32,9 @@ from tests.helpers.harness import (
     say,
     sent_to,
 )
+from tgbot.domain.flood import FloodGate
 from tgbot.fakeapi import FakeBotAPI
-from tgbot.flood import FloodGate
-from tgbot.logsafe import setup_logging
+from tgbot.ops.logsafe import setup_logging
 
 
 async def test_mydata_shows_and_forget_deletes_everything(fake: FakeBotAPI,

@@ -58,7 +58,7 @@ def start_instance(fake: FakeBotAPI, db: str, campaign: Path, log: Path
            "TGBOT_LOCALES": str(ROOT / "locales"), "TGBOT_WEBHOOK_SECRET": WEBHOOK_SECRET}
     with log.open("wb") as stream:
         return subprocess.Popen(
-            [sys.executable, "-m", "tgbot.cli", "run", "--listen", "127.0.0.1", "--port",
+            [sys.executable, "-m", "tgbot", "run", "--listen", "127.0.0.1", "--port",
              str(port), "--webhook", f"http://127.0.0.1:{port}/hook"],
             env=env, stdout=stream, stderr=subprocess.STDOUT)
 

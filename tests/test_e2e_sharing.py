@@ -22,7 +22,7 @@ from tests.helpers.harness import (
     say,
     sent_to,
 )
-from tgbot.campaign_file import load_campaign
+from tgbot.domain.campaign_file import load_campaign
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.telegram_html import parse_html
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.harness import ACTIONS, ROOT, campaign_copy
-from tgbot.campaign_file import load_campaign
+from tgbot.domain.campaign_file import load_campaign
 from tgbot.fakeapi import FakeBotAPI
-from tgbot.i18n import I18n
+from tgbot.i18n.translator import I18n
 
 USER = 7001
 
@@ -127,7 +127,7 @@ def test_installed_bot_answers_in_french_from_an_empty_folder(installed: Path,
 
 
 def test_run_help_shows_the_defaults() -> None:
-    shown = subprocess.run([sys.executable, "-m", "tgbot.cli", "run", "--help"],
+    shown = subprocess.run([sys.executable, "-m", "tgbot", "run", "--help"],
                            capture_output=True, text=True, check=True,
                            env={**clean_env(), "COLUMNS": "200"}).stdout
     for default in ("TGBOT_API_URL; default https://api.telegram.org",

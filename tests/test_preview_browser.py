@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.harness import ROOT
-from tgbot.campaign_file import load_campaign
-from tgbot.i18n import I18n
+from tgbot.domain.campaign_file import load_campaign
+from tgbot.i18n.translator import I18n
 from tgbot.messages.samples import samples
 
 CAMPAIGN = load_campaign(ROOT / "actions.yaml")
@@ -33,7 +33,7 @@ CHROMIUM = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--
 @pytest.fixture(scope="module")
 def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("preview") / "preview.html"
-    result = subprocess.run([sys.executable, "-m", "tgbot.cli", "preview", "--html", str(path)],
+    result = subprocess.run([sys.executable, "-m", "tgbot", "preview", "--html", str(path)],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     return path
@@ -63,7 +63,7 @@ def test_page_renders_every_day_in_every_language(page: Path, tmp_path: Path) ->
 def test_posts_and_letters_are_shown_in_every_language_with_their_length(page: Path) -> None:
     """Reviewers read the words people will send, not just a "Post it" button."""
     from tgbot import messages
-    from tgbot.i18n import I18n
+    from tgbot.i18n.translator import I18n
 
     text = page.read_text(encoding="utf-8")
     i18n = I18n(ROOT / "locales")
@@ -99,7 +99,7 @@ def test_missing_translation_is_flagged(tmp_path: Path) -> None:
     end = text.index("\n\n", start)
     po.write_text(text[:start] + f'msgid "{title}"\nmsgstr ""' + text[end:], encoding="utf-8")
     out = tmp_path / "preview.html"
-    result = subprocess.run([sys.executable, "-m", "tgbot.cli", "preview", "--html", str(out)],
+    result = subprocess.run([sys.executable, "-m", "tgbot", "preview", "--html", str(out)],
                             capture_output=True, text=True, timeout=120,
                             env={**os.environ, "TGBOT_LOCALES": str(locales)})
     assert result.returncode == 0, result.stderr

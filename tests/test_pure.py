@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from tgbot import callbacks
-from tgbot.campaign_file import load_campaign
-from tgbot.delivery import MAX_ATTEMPTS, outcome
-from tgbot.faq import FaqMatcher
-from tgbot.logsafe import RedactToken
-from tgbot.progress import progress, streak
-from tgbot.schedule import due_day, next_push
-from tgbot.store import Chat
+from tgbot.delivery.deliverer import MAX_ATTEMPTS, outcome
+from tgbot.domain.campaign_file import load_campaign
+from tgbot.domain.faq import FaqMatcher
+from tgbot.domain.progress import progress, streak
+from tgbot.domain.schedule import due_day, next_push
+from tgbot.messages import callbacks
+from tgbot.ops.logsafe import RedactToken
+from tgbot.storage.store import Chat
 
 ROOT = Path(__file__).resolve().parent.parent
 CAMPAIGN = load_campaign(ROOT / "actions.yaml")
@@ -149,7 +149,7 @@ def test_token_redaction() -> None:
 
 
 def test_typed_times_and_places() -> None:
-    from tgbot.zones import find_zone, parse_time
+    from tgbot.domain.zones import find_zone, parse_time
     assert [parse_time(x) for x in ("21:30", "9.05", "7h00", " 23:59 ")] == \
         ["21:30", "09:05", "07:00", "23:59"]
     assert [parse_time(x) for x in ("24:00", "21:3", "noon", "")] == [None] * 4
@@ -164,13 +164,13 @@ def test_typed_times_and_places() -> None:
 
 def test_the_commands_the_bot_registers_are_the_ones_named_in_commands() -> None:
     """One list: what the handlers register, what /help and the menu show, what FAQ entries
-    cannot take (tgbot.commands).
+    cannot take (tgbot.domain.commands).
     """
     from telegram.ext import CommandHandler
 
-    from tgbot import commands
     from tgbot.app import build_application
     from tgbot.config import Settings
+    from tgbot.domain import commands
 
     application = build_application(Settings(token="1234567:" + "A" * 35), CAMPAIGN)
     registered = {name for group in application.handlers.values() for handler in group

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import postgres
-from tgbot.backends import Database, DatabaseError, open_database
-from tgbot.migrations import SQLITE, applied, apply, migrations, pending
-from tgbot.store import TABLES, Due, Store
+from tgbot.storage.backends import Database, DatabaseError, open_database
+from tgbot.storage.migrations import SQLITE, applied, apply, migrations, pending
+from tgbot.storage.store import TABLES, Due, Store
 
 DATA = Path(__file__).resolve().parent / "data"
 TODAY = dt.date(2027, 11, 5)
@@ -321,9 +321,9 @@ def test_the_plain_install_needs_no_asyncpg(tmp_path: Path) -> None:
     script = (
         "import asyncio, sys\n"
         "sys.modules['asyncpg'] = None  # as if it were not installed\n"
-        "from tgbot.backends import DatabaseError\n"
-        "from tgbot.store import Store\n"
-        "import tgbot.app, tgbot.cli\n"
+        "from tgbot.storage.backends import DatabaseError\n"
+        "from tgbot.storage.store import Store\n"
+        "import tgbot.app, tgbot.cli.main\n"
         "async def main():\n"
         f"    await (await Store.open({str(tmp_path / 'bot.sqlite3')!r})).close()\n"
         "    try:\n"

@@ -28,13 +28,13 @@ from telegram.ext import (
     ContextTypes,
 )
 
-from tgbot import __version__, alerts, campaign_sync, commands, metrics
-from tgbot.backends import redact_url
-from tgbot.bot import build_bot
-from tgbot.campaign import Campaign
+from tgbot import __version__
 from tgbot.config import Settings
 from tgbot.context import BotContext, Services
-from tgbot.delivery import senders_for
+from tgbot.delivery.bot import build_bot
+from tgbot.delivery.deliverer import senders_for
+from tgbot.domain import commands
+from tgbot.domain.campaign import Campaign
 from tgbot.handlers import (
     action_buttons,
     actions,
@@ -53,8 +53,10 @@ from tgbot.handlers import (
     start,
     subscription,
 )
-from tgbot.i18n import DEFAULT_LANGUAGE, Translator, telegram_code
-from tgbot.status import StatusServer
+from tgbot.i18n.translator import DEFAULT_LANGUAGE, Translator, telegram_code
+from tgbot.ops import alerts, campaign_sync, metrics
+from tgbot.ops.status import StatusServer
+from tgbot.storage.backends import redact_url
 
 log = logging.getLogger(__name__)
 

@@ -16,20 +16,20 @@ from typing import TYPE_CHECKING
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from tgbot.campaign import Campaign
 from tgbot.config import Settings
-from tgbot.faq import FaqMatcher
-from tgbot.flood import FloodGate
-from tgbot.groups import AdminCache
-from tgbot.i18n import I18n, Translator
-from tgbot.schedule import local_now
-from tgbot.store import Chat, Store
-from tgbot.throttle import ThrottledEdits
+from tgbot.delivery.throttle import ThrottledEdits
+from tgbot.domain.campaign import Campaign
+from tgbot.domain.faq import FaqMatcher
+from tgbot.domain.flood import FloodGate
+from tgbot.domain.groups import AdminCache
+from tgbot.domain.schedule import local_now
+from tgbot.i18n.translator import I18n, Translator
+from tgbot.storage.store import Chat, Store
 
 if TYPE_CHECKING:
-    from tgbot.bot import CampaignBot
-    from tgbot.delivery import Deliverer
-    from tgbot.status import StatusServer
+    from tgbot.delivery.bot import CampaignBot
+    from tgbot.delivery.deliverer import Deliverer
+    from tgbot.ops.status import StatusServer
 
 
 class NotOpenError(RuntimeError):
@@ -47,7 +47,7 @@ class Services:
 
     settings: Settings
     campaign: Campaign
-    # the published version of `campaign` (tgbot.campaign_sync), and one this instance refused
+    # the published version of `campaign` (tgbot.ops.campaign_sync), and one this instance refused
     campaign_version: str = ""
     refused_version: str = ""
     # The current time; tests and `tgbot demo --date` move it, nothing else reads the clock.
@@ -71,7 +71,7 @@ class Services:
 
         Without a bot (`push --dry-run`, a benchmark) only the database opens.
         """
-        from tgbot.delivery import Deliverer  # delivery imports this module
+        from tgbot.delivery.deliverer import Deliverer  # delivery imports this module
 
         self._store = await Store.open(self.settings.db)
         if bot is not None:
@@ -141,7 +141,7 @@ class BotContext(CallbackContext[ExtBot, dict, dict, Services]):
 
     @property
     def store(self) -> Store:
-        """The database, through the domain methods of `tgbot.store`."""
+        """The database, through the domain methods of `tgbot.storage.store`."""
         return self.bot_data.store
 
     @property

@@ -21,12 +21,12 @@ from pathlib import Path
 from telegram.ext import Application
 
 from tgbot.app import Webhook, build_application, running
-from tgbot.backends import is_postgres_url
-from tgbot.campaign_file import load_campaign
 from tgbot.config import Settings
 from tgbot.context import Services
+from tgbot.domain.campaign_file import load_campaign
 from tgbot.fakeapi import FakeBotAPI
-from tgbot.store import Store
+from tgbot.storage.backends import is_postgres_url
+from tgbot.storage.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 ACTIONS = ROOT / "actions.yaml"

@@ -8,12 +8,12 @@ from __future__ import annotations
 from telegram import MaybeInaccessibleMessage, Update
 from telegram.ext import CallbackQueryHandler
 
-from tgbot import callbacks
-from tgbot.campaign import Action
 from tgbot.context import BotContext
+from tgbot.domain.campaign import Action
 from tgbot.handlers.actions import _reached
 from tgbot.handlers.common import answer_press, press_of, reply
 from tgbot.messages import actions as replies
+from tgbot.messages import callbacks
 from tgbot.messages.common import stale_button
 
 

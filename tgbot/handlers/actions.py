@@ -7,14 +7,14 @@ import datetime as dt
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from tgbot import callbacks
-from tgbot.campaign import CAMPAIGN_DAYS, Action
-from tgbot.commands import ACTION, ACTIONS, PROGRESS, TODAY
 from tgbot.context import BotContext
+from tgbot.domain.campaign import CAMPAIGN_DAYS, Action
+from tgbot.domain.commands import ACTION, ACTIONS, PROGRESS, TODAY
+from tgbot.domain.progress import progress
 from tgbot.handlers.common import answer_press, press_of, reply
 from tgbot.messages import actions as replies
+from tgbot.messages import callbacks
 from tgbot.messages.common import stale_button
-from tgbot.progress import progress
 
 
 def _reached(context: BotContext) -> tuple[dt.date, int]:

@@ -11,10 +11,10 @@ from typing import TypeVar
 from telegram import CallbackQuery, Chat, Message, Update, User
 from telegram.error import BadRequest
 
-from tgbot import metrics
 from tgbot.context import BotContext
-from tgbot.delivery import send_reply
+from tgbot.delivery.deliverer import send_reply
 from tgbot.messages.common import Reply, admins_only
+from tgbot.ops import metrics
 
 T = TypeVar("T")
 

@@ -8,10 +8,10 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from tgbot import metrics
 from tgbot.context import BotContext
-from tgbot.i18n import Translator
+from tgbot.i18n.translator import Translator
 from tgbot.messages.errors import apology
+from tgbot.ops import metrics
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,10 @@ import re
 from telegram import Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from tgbot import callbacks
-from tgbot.commands import FAQ
 from tgbot.context import BotContext, Services
+from tgbot.domain.commands import FAQ
 from tgbot.handlers.common import answer_press, message_of, reply
+from tgbot.messages import callbacks
 from tgbot.messages import faq as replies
 
 

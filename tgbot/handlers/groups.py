@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import ChatMemberHandler, MessageHandler, filters
 
 from tgbot.context import BotContext
-from tgbot.groups import membership_change
+from tgbot.domain.groups import membership_change
 from tgbot.handlers.common import chat_of, message_of, reply
 from tgbot.messages import groups as replies
 

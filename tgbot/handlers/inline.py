@@ -11,7 +11,7 @@ from telegram.constants import InlineQueryLimit
 from telegram.ext import InlineQueryHandler
 
 from tgbot.context import BotContext
-from tgbot.faq import FaqMatcher
+from tgbot.domain.faq import FaqMatcher
 from tgbot.messages import inline as replies
 
 # Results depend on the sharer's language and on the day's counts: cached for this person

@@ -5,10 +5,10 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from tgbot import callbacks
-from tgbot.commands import LANGUAGE
 from tgbot.context import BotContext
+from tgbot.domain.commands import LANGUAGE
 from tgbot.handlers.common import answer_press, chat_of, may_manage, press_of, reply
+from tgbot.messages import callbacks
 from tgbot.messages import language as replies
 from tgbot.messages.start import welcome
 

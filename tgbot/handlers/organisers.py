@@ -12,15 +12,16 @@ import re
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from tgbot import callbacks, campaign_sync
-from tgbot.chart import chart_png
-from tgbot.commands import ANNOUNCE, RELOAD, STATS
 from tgbot.config import parse_lifetime
 from tgbot.context import BotContext, Services
+from tgbot.domain.commands import ANNOUNCE, RELOAD, STATS
+from tgbot.domain.stats import collect
 from tgbot.handlers.common import answer_press, chat_of, message_of, press_of, reply, user_of
+from tgbot.messages import callbacks
 from tgbot.messages import organisers as replies
+from tgbot.messages.chart import chart_png
 from tgbot.messages.common import Reply
-from tgbot.stats import collect
+from tgbot.ops import campaign_sync
 
 LIFETIME = re.compile(r"\d+[mhd]")  # "/announce 12h ...": how long it stays worth sending
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from tgbot.commands import FORGET, MYDATA
 from tgbot.context import BotContext
+from tgbot.domain.commands import FORGET, MYDATA
 from tgbot.handlers.common import answer_press, reply, user_of
 from tgbot.messages import privacy as replies
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from tgbot import callbacks
-from tgbot.commands import SETTINGS
 from tgbot.context import BotContext
+from tgbot.domain.commands import SETTINGS
+from tgbot.domain.zones import PUSH_TIMES, REGIONS, ZONES, find_zone, parse_time
 from tgbot.handlers.common import answer_press, chat_of, may_manage, press_of, reply
+from tgbot.messages import callbacks
 from tgbot.messages import push_settings as replies
-from tgbot.zones import PUSH_TIMES, REGIONS, ZONES, find_zone, parse_time
 
 
 async def settings(update: Update, context: BotContext) -> None:

@@ -8,13 +8,14 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from tgbot import callbacks, schedule
-from tgbot.commands import REMIND
 from tgbot.context import BotContext
+from tgbot.domain import schedule
+from tgbot.domain.commands import REMIND
+from tgbot.domain.zones import parse_time
 from tgbot.handlers.common import answer_press, chat_of, press_of, reply
+from tgbot.messages import callbacks
 from tgbot.messages import reminders as replies
 from tgbot.messages.common import zone_name
-from tgbot.zones import parse_time
 
 
 async def remind(update: Update, context: BotContext) -> None:

@@ -13,8 +13,8 @@ import logging
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
-from tgbot import metrics
 from tgbot.context import BotContext
+from tgbot.ops import metrics
 
 log = logging.getLogger(__name__)
 

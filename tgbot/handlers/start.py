@@ -7,8 +7,8 @@ import re
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from tgbot.commands import HELP, START
 from tgbot.context import BotContext
+from tgbot.domain.commands import HELP, START
 from tgbot.handlers import actions
 from tgbot.handlers.common import answer_press, reply
 from tgbot.messages import start as replies

@@ -9,13 +9,13 @@ from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from tgbot import schedule
-from tgbot.commands import SUBSCRIBE, UNSUBSCRIBE
 from tgbot.context import BotContext
-from tgbot.groups import ADMIN_STATUSES
+from tgbot.domain import schedule
+from tgbot.domain.commands import SUBSCRIBE, UNSUBSCRIBE
+from tgbot.domain.groups import ADMIN_STATUSES
 from tgbot.handlers.common import answer_press, chat_of, may_manage, reply, topic_of, user_of
 from tgbot.messages import subscription as replies
-from tgbot.store import Due
+from tgbot.storage.store import Due
 
 
 async def subscribe(update: Update, context: BotContext) -> None:

@@ -8,8 +8,9 @@ from urllib.parse import quote, urlencode
 
 from telegram import InlineKeyboardButton
 
-from tgbot.campaign import CAMPAIGN_DAYS, Action, Campaign
-from tgbot.i18n import Translator
+from tgbot.domain.campaign import CAMPAIGN_DAYS, Action, Campaign
+from tgbot.domain.progress import Progress
+from tgbot.i18n.translator import Translator
 from tgbot.messages.common import (
     INLINE,
     REMIND_TONIGHT,
@@ -23,7 +24,6 @@ from tgbot.messages.common import (
     share_url,
     telegram_share,
 )
-from tgbot.progress import Progress
 
 
 def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_username: str,

@@ -17,10 +17,11 @@ from babel.dates import get_timezone_location
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.helpers import create_deep_linked_url
 
-from tgbot import callbacks, schedule
-from tgbot.campaign import Campaign
-from tgbot.i18n import N_, Translator
-from tgbot.store import Chat
+from tgbot.domain import schedule
+from tgbot.domain.campaign import Campaign
+from tgbot.i18n.translator import N_, Translator
+from tgbot.messages import callbacks
+from tgbot.storage.store import Chat
 
 Row = list[InlineKeyboardButton]
 # Shown on /start, /help and every day that asks for a letter or a post: some supporters live

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import html
 
-from tgbot.campaign import Campaign, FaqEntry
-from tgbot.i18n import Translator
+from tgbot.domain.campaign import Campaign, FaqEntry
+from tgbot.i18n.translator import Translator
 from tgbot.messages.common import Reply, button, campaign_values, fill, private_chat_pointer
 
 

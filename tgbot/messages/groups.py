@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tgbot.i18n import Translator
+from tgbot.i18n.translator import Translator
 from tgbot.messages.common import Reply
 
 

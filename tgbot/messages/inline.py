@@ -6,8 +6,8 @@ import datetime as dt
 import html
 from dataclasses import dataclass
 
-from tgbot.campaign import Action, Campaign
-from tgbot.i18n import Translator
+from tgbot.domain.campaign import Action, Campaign
+from tgbot.i18n.translator import Translator
 from tgbot.messages.actions import action_message, countdown, takers_line
 from tgbot.messages.common import INLINE, Reply, campaign_values, fill, open_bot_button
 from tgbot.messages.faq import faq_answer

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import html
 
-from tgbot.campaign import Campaign
-from tgbot.i18n import Translator
+from tgbot.domain.campaign import Campaign
+from tgbot.domain.stats import Stats, stars_spent
+from tgbot.i18n.translator import Translator
 from tgbot.messages.common import Reply, button, fill
-from tgbot.stats import Stats, stars_spent
 
 
 def stats_message(t: Translator, campaign: Campaign, figures: Stats) -> Reply:

@@ -6,8 +6,8 @@ import html
 from collections.abc import Mapping
 from typing import Any
 
-from tgbot.campaign import Campaign
-from tgbot.i18n import Translator
+from tgbot.domain.campaign import Campaign
+from tgbot.i18n.translator import Translator
 from tgbot.messages.common import Reply, button, fill, private_chat_pointer
 
 

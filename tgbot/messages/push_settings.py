@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from tgbot.campaign import Campaign
-from tgbot.i18n import Translator
+from tgbot.domain.campaign import Campaign
+from tgbot.domain.zones import PUSH_TIMES, REGIONS, ZONES
+from tgbot.i18n.translator import Translator
 from tgbot.messages.common import REMIND_TONIGHT, Reply, button, fill, push_when, zone_name
-from tgbot.store import Chat
-from tgbot.zones import PUSH_TIMES, REGIONS, ZONES
+from tgbot.storage.store import Chat
 
 
 def settings_menu(t: Translator, campaign: Campaign, chat: Chat | None,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import html
 
-from tgbot.campaign import Action, Campaign
-from tgbot.i18n import Translator
+from tgbot.domain.campaign import Action, Campaign
+from tgbot.i18n.translator import Translator
 from tgbot.messages.actions import action_message
 from tgbot.messages.common import Reply, fill
 

@@ -14,8 +14,11 @@ from dataclasses import dataclass
 
 from telegram.constants import CallbackQueryLimit
 
-from tgbot.campaign import CAPTION_LIMIT, MESSAGE_LIMIT, Campaign
-from tgbot.i18n import Translator
+from tgbot.domain.campaign import CAPTION_LIMIT, MESSAGE_LIMIT, Campaign
+from tgbot.domain.progress import progress
+from tgbot.domain.stats import Stats
+from tgbot.domain.zones import REGIONS
+from tgbot.i18n.translator import Translator
 from tgbot.messages import (
     actions,
     common,
@@ -32,10 +35,7 @@ from tgbot.messages import (
     start,
     subscription,
 )
-from tgbot.progress import progress
-from tgbot.stats import Stats
-from tgbot.store import Chat
-from tgbot.zones import REGIONS
+from tgbot.storage.store import Chat
 
 TOAST_LIMIT = CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH  # a press's toast
 

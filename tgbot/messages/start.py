@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import html
 
-from tgbot.campaign import Campaign
-from tgbot.commands import COMMANDS
-from tgbot.i18n import Translator
+from tgbot.domain.campaign import Campaign
+from tgbot.domain.commands import COMMANDS
+from tgbot.i18n.translator import Translator
 from tgbot.messages.common import SAFETY_LINE, Reply, Row, button, campaign_values, fill
 
 
@@ -37,7 +37,7 @@ def welcome(t: Translator, campaign: Campaign, subscribed: bool) -> Reply:
 
 
 def help_text(t: Translator, campaign: Campaign) -> Reply:
-    """/help: the bot's own commands (tgbot.commands), then the campaign's FAQ commands."""
+    """/help: the bot's own commands (tgbot.domain.commands), then the campaign's FAQ commands."""
     lines = [t.gettext("<b>What I can do</b>")]
     lines += [t.gettext(c.help) for c in COMMANDS if c.help]
     lines += [f"/{e.command} – {html.escape(t.gettext(e.description))}" for e in campaign.faq]

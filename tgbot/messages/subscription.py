@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import html
 
-from tgbot.campaign import Campaign
-from tgbot.i18n import Translator
+from tgbot.domain.campaign import Campaign
+from tgbot.domain.zones import SUGGESTED_ZONES, ZONES
+from tgbot.i18n.translator import Translator
 from tgbot.messages.common import Reply, Row, button, fill, push_when, zone_name
-from tgbot.store import Chat
-from tgbot.zones import SUGGESTED_ZONES, ZONES
+from tgbot.storage.store import Chat
 
 
 def subscribed(t: Translator, campaign: Campaign, chat: Chat | None, *, changed: bool,

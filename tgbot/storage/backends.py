@@ -1,7 +1,7 @@
 """The two databases the store runs on, behind one small interface.
 
 SQLite (a file path: the embedded default) and PostgreSQL (a `postgresql://` URL: several
-instances on one database). `tgbot.store` writes every domain query once, with `?`
+instances on one database). `tgbot.storage.store` writes every domain query once, with `?`
 placeholders and syntax both accept; this module runs it and keeps what cannot be shared:
 connecting, placeholders, row counts, committed-only reads, the sender lock, the lock that
 keeps migrations apart, claims that skip locked rows, bulk copying and backups.

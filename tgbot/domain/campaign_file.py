@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from babel.dates import format_date
 
-from tgbot.campaign import (
+from tgbot.domain.campaign import (
     ACTION_KINDS,
     CAMPAIGN_DAYS,
     MESSAGE_LIMIT,
@@ -27,7 +27,7 @@ from tgbot.campaign import (
     Letter,
     Link,
 )
-from tgbot.commands import RESERVED
+from tgbot.domain.commands import RESERVED
 from tgbot.telegram_html import HtmlError, parse_html
 
 # The shapes ids, commands, times, links and placeholders must have.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tgbot.backends import Database
+from tgbot.storage.backends import Database
 
 # The table that records applied migrations: its name and rows are what an existing database
 # already has, so keep both.

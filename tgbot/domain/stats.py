@@ -12,9 +12,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tgbot.campaign import Campaign
 from tgbot.config import stars_for
-from tgbot.store import Store
+from tgbot.domain.campaign import Campaign
+from tgbot.storage.store import Store
 
 
 @dataclass

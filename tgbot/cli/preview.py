@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tgbot import messages
-from tgbot.campaign import CAPTION_LIMIT, MESSAGE_LIMIT, TWEET_LIMIT, Campaign
-from tgbot.i18n import DEFAULT_LANGUAGE, I18n, Translator
+from tgbot.domain.campaign import CAPTION_LIMIT, MESSAGE_LIMIT, TWEET_LIMIT, Campaign
+from tgbot.i18n.translator import DEFAULT_LANGUAGE, I18n, Translator
 from tgbot.messages.samples import samples
 from tgbot.telegram_html import parse_html
 

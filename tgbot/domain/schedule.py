@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
-from tgbot.campaign import Campaign
-from tgbot.store import Chat
+from tgbot.domain.campaign import Campaign
+from tgbot.storage.store import Chat
 
 
 def chat_zone(chat: Chat | None, campaign: Campaign) -> zoneinfo.ZoneInfo:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import itertools
 
-from tgbot.campaign import CAMPAIGN_DAYS
-from tgbot.stats import Stats
+from tgbot.domain.campaign import CAMPAIGN_DAYS
+from tgbot.domain.stats import Stats
 
 
 def chart_png(stats: Stats, title: str) -> bytes:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tgbot.campaign import Campaign
+from tgbot.domain.campaign import Campaign
 
 # An instance whose heartbeat is older than this has probably stopped (the beat is 2 s).
 STALE_AFTER = 30.0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tgbot.i18n import N_
+from tgbot.i18n.translator import N_
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,8 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter
 
-from tgbot import metrics
 from tgbot.config import FREE_RATE
+from tgbot.ops import metrics
 
 # A window a little longer than Telegram's second: the answer's arrival is measured on our
 # clock, Telegram's window on its own.

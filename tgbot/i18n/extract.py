@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO, Any
 
-from tgbot.campaign_file import LocatedMap, located_yaml
+from tgbot.domain.campaign_file import LocatedMap, located_yaml
 
 # What is translatable, per section: the keys whose values reach users.
 FAQ_TEXTS = ("button", "question", "description", "also", "answer")

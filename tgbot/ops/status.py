@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 from tornado.httpserver import HTTPServer
 from tornado.web import Application, RequestHandler
 
-from tgbot import metrics
 from tgbot.config import ConfigError
-from tgbot.context import Services
+from tgbot.ops import metrics
+
+if TYPE_CHECKING:  # the services hold this module's objects: no import at run time
+    from tgbot.context import Services
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ import weakref
 from collections import defaultdict
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Message
 from telegram.error import (
@@ -36,14 +36,18 @@ from telegram.error import (
 )
 from telegram.ext import ExtBot
 
-from tgbot import __version__, messages, metrics, schedule
-from tgbot.bot import CampaignBot
-from tgbot.budget import LEASE_GRACE, Budget, Priority
-from tgbot.campaign import Campaign
+from tgbot import __version__, messages
 from tgbot.config import stars_for
-from tgbot.context import Services
+from tgbot.delivery.bot import CampaignBot
+from tgbot.delivery.budget import LEASE_GRACE, Budget, Priority
+from tgbot.domain import schedule
+from tgbot.domain.campaign import Campaign
 from tgbot.messages import Reply
-from tgbot.store import Chat, Closed, Delivery, Due, Store
+from tgbot.ops import metrics
+from tgbot.storage.store import Chat, Closed, Delivery, Due, Store
+
+if TYPE_CHECKING:  # the services hold this module's objects: no import at run time
+    from tgbot.context import Services
 
 log = logging.getLogger(__name__)
 

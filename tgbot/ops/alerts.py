@@ -14,7 +14,7 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from tgbot.context import Services
-from tgbot.i18n import Translator
+from tgbot.i18n.translator import Translator
 from tgbot.messages import fill
 
 log = logging.getLogger(__name__)

@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from tgbot.app import build_application, running
-from tgbot.campaign import Campaign
-from tgbot.campaign_file import load_campaign
 from tgbot.config import Settings
+from tgbot.domain.campaign import Campaign
+from tgbot.domain.campaign_file import load_campaign
 from tgbot.fakeapi import FakeBotAPI
-from tgbot.i18n import TELEGRAM_CODES
+from tgbot.i18n.translator import TELEGRAM_CODES
 
 USER_ID = 1000001
 GROUP_ID = -1001000001

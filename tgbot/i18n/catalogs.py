@@ -16,8 +16,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
-from tgbot.extract import extract_campaign
-from tgbot.i18n import (
+from tgbot.i18n.extract import extract_campaign
+from tgbot.i18n.translator import (
     DEFAULT_LANGUAGE,
     DOMAIN,
     catalog_path,
@@ -41,7 +41,7 @@ def _msgid(message_id: str | Sequence[str]) -> str:
 
 def fresh_messages(campaign: Path) -> dict[str, str]:
     """Every message the code and the campaign use now, with where it is used (FILE:LINE)."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # tgbot/
     found: dict[str, str] = {}
     keywords = {**DEFAULT_KEYWORDS, "N_": None}
     for filename, line, message, _, _ in extract_from_dir(package, [("**.py", "python")],

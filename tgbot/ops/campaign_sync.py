@@ -17,9 +17,9 @@ from __future__ import annotations
 import hashlib
 import logging
 
-from tgbot import metrics
-from tgbot.campaign_file import CampaignError, parse_campaign
 from tgbot.context import Services
+from tgbot.domain.campaign_file import CampaignError, parse_campaign
+from tgbot.ops import metrics
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from tgbot.campaign import Action, Campaign
+from tgbot.domain.campaign import Action, Campaign
 
 
 @dataclass(frozen=True)

@@ -21,13 +21,11 @@ from urllib.parse import urlparse
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import ExtBot
 
-from tgbot import __version__, messages, operations, stats
+from tgbot import __version__, messages
 from tgbot.app import Webhook, build_application, running
-from tgbot.backends import DatabaseError, is_postgres_url, redact_url
-from tgbot.bot import build_bot
-from tgbot.campaign import Campaign
-from tgbot.campaign_file import CampaignError, load_campaign
-from tgbot.catalogs import check_all
+from tgbot.cli.demo import add_demo_parser, run_demo
+from tgbot.cli.preview import render_page
+from tgbot.cli.terminal import ProgressReport
 from tgbot.config import (
     PUBLIC_API_URL,
     SECRET_RE,
@@ -37,15 +35,19 @@ from tgbot.config import (
     stars_for,
 )
 from tgbot.context import Services
-from tgbot.delivery import senders_for
-from tgbot.demo import add_demo_parser, run_demo
-from tgbot.extract import extract_campaign
-from tgbot.i18n import DEFAULT_LANGUAGE, I18n
-from tgbot.logsafe import RedactToken, setup_logging
-from tgbot.preview import render_page
-from tgbot.store import Store
+from tgbot.delivery.bot import build_bot
+from tgbot.delivery.deliverer import senders_for
+from tgbot.domain import stats
+from tgbot.domain.campaign import Campaign
+from tgbot.domain.campaign_file import CampaignError, load_campaign
+from tgbot.i18n.catalogs import check_all
+from tgbot.i18n.extract import extract_campaign
+from tgbot.i18n.translator import DEFAULT_LANGUAGE, I18n
+from tgbot.ops import report as operations
+from tgbot.ops.logsafe import RedactToken, setup_logging
+from tgbot.storage.backends import DatabaseError, is_postgres_url, redact_url
+from tgbot.storage.store import Store
 from tgbot.telegram_html import parse_html
-from tgbot.terminal import ProgressReport
 
 log = logging.getLogger("tgbot")
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGABRT)  # run_polling's

@@ -12,9 +12,9 @@ from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import Defaults, ExtBot
 
-from tgbot.aiohttp_request import AiohttpRequest
-from tgbot.budget import Budget, Priority
 from tgbot.config import Settings
+from tgbot.delivery.aiohttp_request import AiohttpRequest
+from tgbot.delivery.budget import Budget, Priority
 
 _NO_PREVIEWS = LinkPreviewOptions(is_disabled=True)
 DEFAULTS = Defaults(parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEWS)

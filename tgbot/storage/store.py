@@ -1,7 +1,7 @@
 """All domain SQL, written once for SQLite and PostgreSQL; each domain write is one transaction.
 
 The domain calls methods named after what it means ("subscribe", "claim", "finish"); no other
-module writes domain SQL. `tgbot.backends` runs it on a SQLite file or a PostgreSQL server.
+module writes domain SQL. `tgbot.storage.backends` runs it on a SQLite file or a PostgreSQL server.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from tgbot import migrations
-from tgbot.backends import Database, SenderLock, Transaction, open_database
+from tgbot.storage import migrations
+from tgbot.storage.backends import Database, SenderLock, Transaction, open_database
 
 # Telegram ids per statement in an IN (...) list: far below both databases' parameter limits.
 CHUNK = 500

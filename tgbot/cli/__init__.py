@@ -1,0 +1,1 @@
+"""The `tgbot` command: run, demo, push, preview, status and the other subcommands."""

@@ -1,0 +1,1 @@
+"""Languages: translators, catalogs and the campaign file's extractor for Babel."""

@@ -1,0 +1,1 @@
+"""What operators watch: health and metrics, alerts, the campaign other instances publish."""

@@ -1,0 +1,1 @@
+"""All SQL: the store, the two database backends and the numbered migrations."""
