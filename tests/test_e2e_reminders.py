@@ -94,3 +94,19 @@ async def test_reminders_are_for_private_chats(fake: FakeBotAPI, bot: Applicatio
     await press(fake, ALICE, settings, button_data(settings, "Stop the reminder at 20:00"),
                 expect="sendMessage")
     assert await bot.bot_data.store.reminder(ALICE) is None
+
+
+async def test_a_reminder_follows_a_new_time_zone(fake: FakeBotAPI, bot: Application,
+                                                  clock: Clock) -> None:
+    clock.set_local("2027-11-05", "07:00")  # 20:00 in Manila
+    await say(fake, ALICE, "/remind 21:00")
+    await push_round(bot)  # planned for 21:00 in Toronto
+    assert "(Manila)" in (await say(fake, ALICE, "/settings Asia/Manila"))["text"]
+    clock.set_local("2027-11-05", "21:00", "Asia/Manila")
+    await push_round(bot)
+    await push_round(bot)
+    sent = reminders_to(fake, ALICE)
+    assert len(sent) == 1 and CAMPAIGN.action_for_day(5).title in sent[0]["text"]
+    clock.set_local("2027-11-05", "21:00")  # Toronto's 21:00 is no reminder time any more
+    await push_round(bot)
+    assert len(reminders_to(fake, ALICE)) == 1

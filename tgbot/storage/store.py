@@ -211,11 +211,17 @@ class Store:
 
     async def set_push_settings(self, chat_id: int, *, push_time: str | None,
                                 timezone: str | None) -> None:
-        """A chat's own push time and zone (None: the campaign's); the scheduler looks again."""
+        """A chat's own push time and zone (None: the campaign's).
+
+        The scheduler looks at its push and its reminder again: both are times of day in
+        the chat's zone.
+        """
         async with self._db.transaction() as tx:
             await tx.execute("UPDATE chats SET push_time = ?, timezone = ?, next_push_at = "
                              "CASE WHEN subscribed = 1 THEN CAST(? AS DOUBLE PRECISION) END "
                              "WHERE chat_id = ?", (push_time, timezone, look_now(), chat_id))
+            await tx.execute("UPDATE reminders SET next_at = ? WHERE chat_id = ?",
+                             (look_now(), chat_id))
 
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         """A group became a supergroup: move its settings and outbox rows to the new id."""
