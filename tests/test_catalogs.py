@@ -223,3 +223,21 @@ def test_committed_catalogs_match_a_fresh_extract_with_the_readme_commands(
     for po in sorted(LOCALES.glob("*/LC_MESSAGES/tgbot.po")):
         refreshed = tmp_path / po.relative_to(ROOT)
         assert comparable(refreshed) == comparable(po), f"run the README's pybabel update: {po}"
+
+
+def test_extracting_from_a_campaign_with_an_impossible_date_names_the_line(
+        tmp_path: Path) -> None:
+    shutil.copy(ROOT / "babel.cfg", tmp_path)
+    for folder in ("tgbot", "locales"):
+        (tmp_path / folder).mkdir()
+    text = (ROOT / "actions.yaml").read_text(encoding="utf-8")
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "start_date:" in row)
+    (tmp_path / "actions.yaml").write_text(
+        re.sub(r"start_date: \S+", "start_date: 2027-11-31", text, count=1), encoding="utf-8")
+    with pytest.raises(subprocess.CalledProcessError) as failed:
+        pybabel(*readme_command("pybabel extract"), cwd=tmp_path)
+    assert "Traceback" not in failed.value.stderr
+    assert failed.value.stderr.splitlines()[-1] == (
+        f"{tmp_path / 'actions.yaml'}:{line}: '2027-11-31' is not a real date (day is out of "
+        "range for month); write an existing day as YYYY-MM-DD (fix it, then extract again; "
+        "`tgbot check` checks the file)")

@@ -280,18 +280,23 @@ def load_campaign(path: str | Path) -> Campaign:
     return parse_campaign(source, path)
 
 
-def parse_campaign(source: str, path: Path) -> Campaign:
-    """Check a campaign's text as if read from `path`; raise CampaignError listing every problem.
-
-    Problems name `path`, and images are looked for beside it.
-    """
+def read_yaml(source: str, path: Path | str) -> Any:
+    """The file's YAML as `located_yaml` gives it; CampaignError naming the line if unreadable."""
     try:
-        data = located_yaml(source)
+        return located_yaml(source)
     except yaml.YAMLError as error:
         line, reason = yaml_problem(error, source)
         raise CampaignError([f"{path}:{line}: {reason}"]) from None
     except BadValue as error:
         raise CampaignError([f"{path}:{error.line}: {error}"]) from None
+
+
+def parse_campaign(source: str, path: Path) -> Campaign:
+    """Check a campaign's text as if read from `path`; raise CampaignError listing every problem.
+
+    Problems name `path`, and images are looked for beside it.
+    """
+    data = read_yaml(source, path)
     checker = _Checker(source)
     campaign = _build(checker, data, path)
     if checker.problems or campaign is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO, Any
 
-from tgbot.domain.campaign_file import LocatedMap, located_yaml
+from tgbot.domain.campaign_file import CampaignError, LocatedMap, read_yaml
 
 # What is translatable, per section: the keys whose values reach users.
 FAQ_TEXTS = ("button", "question", "description", "also", "answer")
@@ -19,8 +19,15 @@ LETTER_TEXTS = ("to", "send", "text")
 
 def extract_campaign(fileobj: IO[bytes], keywords: Any, comment_tags: Any,
                      options: dict[str, Any]) -> Iterator[tuple[int, str, str, list[str]]]:
-    """Yield (line, funcname, message, comments) for every user-visible text of the campaign."""
-    data = located_yaml(fileobj.read().decode("utf-8"))
+    """Yield (line, funcname, message, comments) for every user-visible text of the campaign.
+
+    A file YAML cannot read stops the extraction with its line and problem, not a traceback.
+    """
+    try:
+        data = read_yaml(fileobj.read().decode("utf-8"), getattr(fileobj, "name", "campaign"))
+    except CampaignError as error:
+        raise SystemExit(f"{error} (fix it, then extract again; `tgbot check` checks the "
+                         "file)") from None
     if data is None:  # an empty file has nothing to translate
         return
     campaign = data.get("campaign")
