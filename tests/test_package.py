@@ -135,3 +135,11 @@ def test_run_help_shows_the_defaults() -> None:
                     "TGBOT_LOG_LEVEL; default INFO", "address (default 127.0.0.1)",
                     "port (default 8443)", "TGBOT_TOKEN; required"):
         assert default in shown, shown
+
+
+def test_the_wheel_carries_every_module_of_the_checkout(installed: Path) -> None:
+    """A folder missing from pyproject's package list would be left out of the wheel."""
+    site = next(installed.glob("lib/python*/site-packages"))
+    shipped = {p.relative_to(site).as_posix() for p in (site / "tgbot").rglob("*.py")}
+    checkout = {p.relative_to(ROOT).as_posix() for p in (ROOT / "tgbot").rglob("*.py")}
+    assert checkout - shipped == set()
