@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from tgbot.config import Settings
+from tgbot.delivery.deliverer import Deliverer
 from tgbot.delivery.throttle import ThrottledEdits
 from tgbot.domain.campaign import Campaign
 from tgbot.domain.faq import FaqMatcher
@@ -28,7 +29,6 @@ from tgbot.storage.store import Chat, Store
 
 if TYPE_CHECKING:
     from tgbot.delivery.bot import CampaignBot
-    from tgbot.delivery.deliverer import Deliverer
     from tgbot.ops.status import StatusServer
 
 
@@ -71,8 +71,6 @@ class Services:
 
         Without a bot (`push --dry-run`, a benchmark) only the database opens.
         """
-        from tgbot.delivery.deliverer import Deliverer  # delivery imports this module
-
         self._store = await Store.open(self.settings.db)
         if bot is not None:
             self.bot_username = bot.bot.username or ""
