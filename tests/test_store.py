@@ -366,13 +366,13 @@ async def test_a_start_does_not_bring_back_a_superseded_campaign(store: Store) -
 async def test_outbox_depth_oldest_waiting_and_incidents(store: Store) -> None:
     for chat in (1, 2):
         await store.set_subscribed(chat, "private", True, TODAY)
-    assert await store.oldest_waiting() is None
+    assert await store.oldest_waiting(1000.0) is None
     await store.enqueue(2027, [Due(1, 5, None, 500.0), Due(2, 5, None, 300.0)])
     announcement = await store.create_announcement("Vigil", None, TODAY)
     await store.start_announcement(announcement, now=400.0)
     assert await store.outbox_depth() == {("push", "pending"): 2,
                                           ("announcement", "pending"): 2}
-    assert await store.oldest_waiting() == (300.0, "push:2027:5")  # chat 2's row, due first
+    assert await store.oldest_waiting(1000.0) == (300.0, "push:2027:5")  # chat 2's, due first
     claimed = await store.claim(10, owner="a")
     assert {(d.chat_id, d.announcement_id) for d in claimed} >= {(1, 0), (2, 0)}
     for delivery in claimed:
@@ -380,7 +380,9 @@ async def test_outbox_depth_oldest_waiting_and_incidents(store: Store) -> None:
             await store.finish(delivery, "sent", TODAY, 9)
     assert (await store.outbox_depth())[("push", "sent")] == 2
     # what still waits (pending or in flight) is the announcement
-    assert await store.oldest_waiting() == (400.0, f"announcement:{announcement}")
+    assert await store.oldest_waiting(1000.0) == (400.0, f"announcement:{announcement}")
+    # past its lifetime (a day from 400) the announcement is not waiting: it will expire
+    assert await store.oldest_waiting(400.0 + 86_400 + 1) is None
     assert await store.first_notice("lag:push:2027:5") is True
     assert await store.first_notice("lag:push:2027:5") is False
 

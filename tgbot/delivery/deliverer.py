@@ -269,6 +269,7 @@ class Deliverer:
         self._sending = False
         self._others = 0  # the other live instances' leases, as of the last heartbeat
         self._checked = 0.0
+        self._first_send_at = 0.0  # monotonic: no broadcast send before (the handover pause)
         self._checked_timing: Campaign | None = None
         self._stopping = False
         self._tasks: set[asyncio.Task] = set()
@@ -293,8 +294,9 @@ class Deliverer:
             metrics.set_sender(self._sending)
             if self._sending and not was_sending:
                 # the sender before may have sent its last message a moment ago: one window
-                # apart, the two together stay within Telegram's messages per second
-                await asyncio.sleep(HANDOVER_PAUSE)
+                # apart, the two together stay within Telegram's messages per second. Only the
+                # broadcast waits; start-up and replies go on at once.
+                self._first_send_at = time.monotonic() + HANDOVER_PAUSE
                 log.info("this process sends the daily push and announcements now")
             elif was_sending and not self._sending:
                 log.warning("this process lost the sender lock; it stops sending")
@@ -515,6 +517,8 @@ class Deliverer:
 
         async def sender() -> None:
             while (job := await jobs.get()) is not None:
+                if (pause := self._first_send_at - time.monotonic()) > 0:
+                    await asyncio.sleep(pause)  # a sender that just took over
                 if self._stopping or not self._sending:
                     recorder.add(Closed(job.delivery, "pending"))  # back in the outbox
                     continue

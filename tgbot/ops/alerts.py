@@ -24,7 +24,7 @@ async def check(services: Services, bot: Bot) -> None:
     """Tell the organisers of a lagging outbox or a push none of whose messages went out."""
     store, campaign = services.store, services.campaign
     now = services.clock().timestamp()
-    waiting = await store.oldest_waiting()
+    waiting = await store.oldest_waiting(now)
     if waiting is not None:
         due_at, incident = waiting
         lag = now - due_at

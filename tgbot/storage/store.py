@@ -811,21 +811,23 @@ class Store:
                 depth[(kind, state)] = count
         return depth
 
-    async def oldest_waiting(self) -> tuple[float, str] | None:
+    async def oldest_waiting(self, now: float) -> tuple[float, str] | None:
         """The due time of the longest-waiting outbox row still to send, and what it is.
 
         What it belongs to: "push:EDITION:DAY", "reminder:EDITION:DAY" or "announcement:ID".
-        None when nothing waits.
+        None when nothing waits. A row past its lifetime at `now` does not wait: it will
+        expire, not be sent.
         """
-        waiting = "WHERE state IN ('pending', 'sending') AND due_at IS NOT NULL " \
-                  "ORDER BY due_at LIMIT 1"
+        waiting = "WHERE state IN ('pending', 'sending') AND due_at IS NOT NULL AND " \
+                  "(expires_at IS NULL OR expires_at > ?) ORDER BY due_at LIMIT 1"
         found = []
         for kind, table in (("push", "deliveries"), ("reminder", "reminder_deliveries")):
-            row = await self._db.fetchone(f"SELECT due_at, edition, day FROM {table} {waiting}")
+            row = await self._db.fetchone(f"SELECT due_at, edition, day FROM {table} {waiting}",
+                                          (now,))
             if row:
                 found.append((row[0], f"{kind}:{row[1]}:{row[2]}"))
         row = await self._db.fetchone("SELECT due_at, announcement_id FROM "
-                                      f"announcement_deliveries {waiting}")
+                                      f"announcement_deliveries {waiting}", (now,))
         if row:
             found.append((row[0], f"announcement:{row[1]}"))
         return min(found) if found else None
