@@ -158,7 +158,8 @@ async def test_blocked_and_vanished_chats_are_unsubscribed(fake: FakeBotAPI, tmp
         clock.set_local("2027-11-06", "10:00")
         mark = fake.mark()
         await push_round(app)
-        tried = {c.params["chat_id"] for c in fake.calls[mark:] if c.method == "sendMessage"}
+        tried = {c.params["chat_id"] for c in fake.calls[mark:] if c.method == "sendMessage"
+                 and c.params["chat_id"] not in app.bot_data.settings.admins}  # (lag alerts)
         assert tried == {ALICE}
 
 
@@ -192,7 +193,10 @@ async def test_flood_wait_and_network_errors_are_retried(fake: FakeBotAPI, tmp_p
         first = await push_round(app)
         # the 429 is waited out in place (retry_after, by the rate limiter); the 502 goes
         # back to the outbox with a backoff
-        assert [c.error_code for c in fake.calls_to("sendMessage") if not c.ok] == [429, 502]
+        # (the organisers, not known to the fake API, may be told the push is an hour late)
+        organisers = app.bot_data.settings.admins
+        assert [c.error_code for c in fake.calls_to("sendMessage") if not c.ok
+                and c.params["chat_id"] not in organisers] == [429, 502]
         assert (first.sent, first.retried) == (1, 1)
         await asyncio.sleep(2.1)  # network backoff: 2 s
         await push_round(app)
