@@ -43,8 +43,8 @@ from tgbot.domain.campaign_file import CampaignError, load_campaign
 from tgbot.i18n.catalogs import check_all
 from tgbot.i18n.extract import extract_campaign
 from tgbot.i18n.translator import DEFAULT_LANGUAGE, I18n
-from tgbot.ops import report as operations
 from tgbot.ops.logsafe import RedactToken, setup_logging
+from tgbot.ops.report import status_report
 from tgbot.storage.backends import DatabaseError, is_postgres_url, redact_url
 from tgbot.storage.store import Store
 from tgbot.telegram_html import parse_html
@@ -453,7 +453,7 @@ async def _status(settings: Settings) -> str:
     store = await Store.open(settings.db)
     now = dt.datetime.now(dt.UTC).timestamp()
     try:
-        return operations.status_report(
+        return status_report(
             campaign, await store.instances(), await store.outbox_depth(),
             await store.last_push(campaign.edition, now), await store.campaign_version(), now)
     finally:
