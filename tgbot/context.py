@@ -148,6 +148,11 @@ class BotContext(CallbackContext[ExtBot, dict, dict, Services]):
         return self.bot_data.campaign
 
     @property
+    def today(self) -> dt.date:
+        """Today in this chat's own time zone: which campaign day it is for the reader."""
+        return self.bot_data.campaign_today(self.chat_record)
+
+    @property
     def t(self) -> Translator:
         """The Translator for this update, picked once by the locale resolver (group -1)."""
         if self._t is None:

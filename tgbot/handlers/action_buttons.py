@@ -10,7 +10,6 @@ from telegram.ext import CallbackQueryHandler
 
 from tgbot.context import BotContext
 from tgbot.domain.campaign import Action
-from tgbot.handlers.actions import _reached
 from tgbot.handlers.common import answer_press, press_of, reply
 from tgbot.messages import actions as replies
 from tgbot.messages import callbacks
@@ -26,12 +25,11 @@ async def completion_press(update: Update, context: BotContext) -> None:
     if press is None or user is None or press.edition != campaign.edition or action is None:
         await answer_press(update, stale_button(t))
         return
-    _, reached = _reached(context)
-    if action.day > reached:
+    today = context.today
+    if action.day > campaign.reached(today):
         await answer_press(update, replies.not_open_yet(t))
         return
     done = press.verb == "done"
-    today = context.services.campaign_today(context.chat_record)
     await context.store.set_completed(user.id, campaign.edition, action.id, done, today)
     count = len(await context.store.completed(user.id, campaign.edition))
     await answer_press(update, replies.completion_toast(t, done, count))

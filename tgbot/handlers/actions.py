@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -15,12 +13,6 @@ from tgbot.handlers.common import answer_press, press_of, reply
 from tgbot.messages import actions as replies
 from tgbot.messages import callbacks
 from tgbot.messages.common import stale_button
-
-
-def _reached(context: BotContext) -> tuple[dt.date, int]:
-    """Today in the chat's time zone, and the last campaign day it has reached (0 before)."""
-    today = context.services.campaign_today(context.chat_record)
-    return today, context.campaign.reached(today)
 
 
 async def _completed(update: Update, context: BotContext) -> set[str]:
@@ -43,8 +35,8 @@ async def today(update: Update, context: BotContext) -> None:
     """Today's action; before the campaign a countdown, after it a thank-you with the result."""
     await answer_press(update)
     campaign, t = context.campaign, context.t
-    date, reached = _reached(context)
-    phase = campaign.phase(date)
+    date = context.today
+    reached, phase = campaign.reached(date), campaign.phase(date)
     if phase == "before":
         await reply(update, context, replies.countdown(t, campaign, date))
     elif phase == "after":
@@ -60,7 +52,7 @@ async def actions(update: Update, context: BotContext) -> None:
     """/actions: every day, done or open; the days to come show only their date."""
     await answer_press(update)
     completed = await _completed(update, context)
-    _, reached = _reached(context)
+    reached = context.campaign.reached(context.today)
     await reply(update, context,
                 replies.actions_list(context.t, context.campaign, completed, reached))
 
@@ -77,9 +69,8 @@ async def action_command(update: Update, context: BotContext) -> None:
 async def open_day(update: Update, context: BotContext, day: int) -> None:
     """One day's action, if that day has come (/action N, a day's button, a channel link)."""
     campaign = context.campaign
-    _, reached = _reached(context)
     action = campaign.action_for_day(day)
-    if action is None or day > reached:
+    if action is None or day > campaign.reached(context.today):
         await reply(update, context, replies.day_not_open(context.t, campaign, day))
         return
     await show_action(update, context, action)
@@ -100,8 +91,7 @@ async def progress_command(update: Update, context: BotContext) -> None:
     await answer_press(update)
     campaign = context.campaign
     completed = await _completed(update, context)
-    date, _ = _reached(context)
-    result = progress(campaign, completed, date)
+    result = progress(campaign, completed, context.today)
     everyone = await context.store.completions_total(campaign.edition)
     await reply(update, context,
                 replies.progress_message(context.t, campaign, result, everyone))

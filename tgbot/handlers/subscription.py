@@ -27,7 +27,7 @@ async def subscribe(update: Update, context: BotContext) -> None:
         await subscribe_channel(update, context, context.args[0])
         return
     await answer_press(update)
-    today = context.services.campaign_today(context.chat_record)
+    today = context.today
     changed = await store.set_subscribed(chat.id, chat.type, True, today, topic_of(update))
     record = await store.chat(chat.id)
     # everyone starts in the campaign's zone: a private chat is offered theirs in one tap
@@ -70,7 +70,7 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
         return
     await answer_press(update)
     chat = chat_of(update)
-    today = context.services.campaign_today(context.chat_record)
+    today = context.today
     changed = await context.store.set_subscribed(chat.id, chat.type, False, today)
     await reply(update, context, replies.unsubscribed(context.t, changed))
 
