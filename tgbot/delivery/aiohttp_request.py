@@ -88,8 +88,7 @@ class AiohttpRequest(BaseRequest):
                 body.add_field(name, content, filename=filename, content_type=mime)
         try:
             async with self._session.request(method, url, data=body, timeout=timeout,
-                                             headers=_FORM if files is None else None
-                                             ) as response:
+                                             headers=None if files else _FORM) as response:
                 return response.status, await response.read()
         except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as error:
             raise TimedOut from error
