@@ -142,3 +142,33 @@ def test_check_command(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert f"{bad}:{line_of('push_time')}: 'push_time' must be a time" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_key_given_twice_is_named_not_silently_overwritten(tmp_path: Path) -> None:
+    problems = broken(tmp_path, "start_date: 2027-11-01\n",
+                      "start_date: 2027-11-01\n  start_date: 2027-11-02\n")
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"{tmp_path / 'actions.yaml'}:{line_of('start_date:') + 1}:")
+    assert "'start_date' is given twice" in problems[0]
+    assert f"first at line {line_of('start_date:')}" in problems[0]
+
+
+def test_a_plain_less_than_sign_gets_the_entity_to_write(tmp_path: Path) -> None:
+    body_start = "    body: |\n      "
+    problems = broken(tmp_path, body_start, body_start + "Thank you! 5 < 6 & 7 > 3 ")
+    assert any("write a plain <, > or & as &lt;, &gt; or &amp;" in p for p in problems), problems
+
+
+def test_a_placeholder_with_a_space_is_one_problem_with_a_suggestion(tmp_path: Path) -> None:
+    problems = [p for p in broken(tmp_path, "actions with {hashtag}.", "actions with {hashtag }.")
+                if "hashtag" in p]
+    assert len(problems) == 1, problems
+    assert "'{hashtag }' is not a placeholder; did you mean {hashtag}?" in problems[0]
+
+
+def test_a_link_inside_a_text_must_be_https(tmp_path: Path) -> None:
+    body_start = "    body: |\n      "
+    problems = broken(tmp_path, body_start,
+                      body_start + '<a href="http://ifex.org/donate/">Donate</a> ')
+    assert any("links to 'http://ifex.org/donate/'; links must be https:// URLs" in p
+               for p in problems), problems

@@ -37,6 +37,7 @@ COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 URL_RE = re.compile(r"^https://[^\s<>\"]+$")
 PLACEHOLDER_RE = re.compile(r"\{(\w+)\}")
+_SPACED_PLACEHOLDER = re.compile(r"\{\s*(\w+)\s*\}")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 IMAGE_MAX_BYTES = 10 * 1024 * 1024  # Telegram's limit for a photo
 # Our own limits, chosen so every rendered message and button fits Telegram's with room to spare.
@@ -103,6 +104,10 @@ def _located(node: yaml.Node, constructor: yaml.constructor.SafeConstructor) -> 
         result.line, result.key_lines, result.spans = node.start_mark.line + 1, {}, {}
         for key_node, value_node in node.value:
             key = str(constructor.construct_object(key_node, deep=True))
+            if key in result:  # YAML would silently keep the last one
+                raise BadValue(key_node.start_mark.line + 1,
+                               f"'{key}' is given twice in one mapping (first at line "
+                               f"{result.key_lines[key]}); keep one of them")
             result[key] = _located(value_node, constructor)
             result.key_lines[key] = key_node.start_mark.line + 1
             result.spans[key] = (value_node.start_mark.index, value_node.end_mark.index)
@@ -188,6 +193,11 @@ class _Checker:
                 self.problem(self.line_of(data, key, snippet),
                              f"'{key}' in {where} is not valid Telegram HTML: {reason}")
                 return value
+            for url in _link_targets(_fill_sample_placeholders(value)):
+                if not URL_RE.match(url):
+                    self.problem(self.line_of(data, key, url),
+                                 f"'{key}' in {where} links to '{url}'; links must be "
+                                 "https:// URLs")
         if len(visible) > limit:
             self.problem(line, f"'{key}' in {where} is {len(visible)} characters; "
                                f"the limit is {limit}")
@@ -214,6 +224,14 @@ class _Checker:
                 self.problem(line, f"unknown placeholder {match[0]} in '{key}' of {where} "
                                    f"({hint}known: {known})")
         blanked = PLACEHOLDER_RE.sub(lambda m: " " * len(m[0]), value)
+        for match in _SPACED_PLACEHOLDER.finditer(blanked):
+            if match[1] not in _SAMPLE_VALUES:
+                continue
+            # "{hashtag }": one problem, with the placeholder meant
+            blanked = blanked[:match.start()] + " " * len(match[0]) + blanked[match.end():]
+            self.problem(self.line_of(data, key, match[0]),
+                         f"'{key}' in {where}: '{match[0]}' is not a placeholder; did you "
+                         f"mean {{{match[1]}}}? (no spaces inside the braces)")
         for match in re.finditer(r"[{}]", blanked):
             at = match.start()  # quote the brace with the word it touches, to find its line
             snippet = ("{" + re.split(r"[\s{}]", value[at + 1:], maxsplit=1)[0]
@@ -233,9 +251,17 @@ def _html_problem(error: str, value: str) -> tuple[str, str]:
     else:
         tag = re.search(r'start tag "([^"]+)"', reason)
         start = value.lower().rfind("<" + tag[1].lower()) if tag else -1
+    if 'start tag ""' in reason:  # a "<" that opens no tag, such as "5 < 6"
+        reason += "; write a plain <, > or & as &lt;, &gt; or &amp;"
     if start < 0:
         return reason, ""
     return reason, value[start:].split("\n", 1)[0][:40]
+
+
+def _link_targets(html: str) -> list[str]:
+    """The URLs that `<a href>` tags in valid Telegram HTML point to."""
+    return [entity["type"]["url"] for entity in parse_html(html).entities
+            if entity["type"].get("@type") == "textEntityTypeTextUrl"]
 
 
 # A campaign whose placeholder values stand in for the file's own while a text is judged (its
