@@ -36,6 +36,20 @@ async def test_countdown_before_the_campaign(fake: FakeBotAPI, tmp_path: Path,
     assert "The 2027 campaign starts on 1 November 2027: 341 days to go." in answer["text"]
 
 
+async def test_before_the_campaign_a_subscriber_is_not_asked_to_subscribe(
+        fake: FakeBotAPI, tmp_path: Path, clock: Clock, database: str) -> None:
+    clock.set_local("2026-11-25", "12:00")
+    async with running_bot(fake, tmp_path, clock, db=database):
+        await say(fake, ALICE, "/subscribe")
+        answer = await say(fake, ALICE, "/today")
+        progress = await say(fake, ALICE, "/progress")
+    assert "341 days to go" in answer["text"]
+    assert "You are subscribed: the first action comes to you on day one." in answer["text"]
+    assert not buttons(answer)
+    assert "The first action comes on 1 November 2027." in progress["text"]
+    assert "/today" not in progress["text"]
+
+
 async def test_today_did_it_undo_and_progress(fake: FakeBotAPI, bot: Application) -> None:
     action = await say(fake, ALICE, "/today")
     assert "Day 5 of 23" in action["text"] and DAY5.title in action["text"]

@@ -38,7 +38,10 @@ async def today(update: Update, context: BotContext) -> None:
     date = context.today
     reached, phase = campaign.reached(date), campaign.phase(date)
     if phase == "before":
-        await reply(update, context, replies.countdown(t, campaign, date))
+        chat = update.effective_chat
+        stored = await context.store.chat(chat.id) if chat else None
+        await reply(update, context, replies.countdown(
+            t, campaign, date, subscribed=stored is not None and stored.subscribed))
     elif phase == "after":
         done = len(await _completed(update, context))
         await reply(update, context, replies.campaign_over(t, campaign, done))
@@ -93,8 +96,9 @@ async def progress_command(update: Update, context: BotContext) -> None:
     completed = await _completed(update, context)
     result = progress(campaign, completed, context.today)
     everyone = await context.store.completions_total(campaign.edition)
-    await reply(update, context,
-                replies.progress_message(context.t, campaign, result, everyone))
+    await reply(update, context, replies.progress_message(
+        context.t, campaign, result, everyone,
+        started=campaign.phase(context.today) != "before"))
 
 
 HANDLERS = [

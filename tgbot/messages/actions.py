@@ -140,14 +140,22 @@ def letter_message(t: Translator, campaign: Campaign, action: Action) -> Reply:
     return Reply(t.direct(text))
 
 
-def countdown(t: Translator, campaign: Campaign, today: dt.date) -> Reply:
-    """/today before the campaign: the days left, and Subscribe to get day one."""
+def countdown(t: Translator, campaign: Campaign, today: dt.date, *,
+              subscribed: bool = False) -> Reply:
+    """/today before the campaign: the days left, and Subscribe to get day one.
+
+    A chat already subscribed is told that day one will come, not asked to subscribe.
+    """
     days = (campaign.start_date - today).days
     text = fill(t.ngettext("⏳ The {edition} campaign starts on {date}: {count} day to go.",
                            "⏳ The {edition} campaign starts on {date}: {count} days to go.",
                            days),
                 {"edition": t.digits(str(campaign.edition)),
                  "date": t.date(campaign.start_date), "count": t.number(days)})
+    if subscribed:
+        text += "\n\n" + t.gettext("🔔 You are subscribed: the first action comes to you on "
+                                    "day one.")
+        return Reply(t.direct(text))
     text += "\n\n" + t.gettext("Subscribe and I will bring you the first action on day one.")
     return Reply(t.direct(text), [[button(t.gettext("🔔 Subscribe"), "sub")]])
 
@@ -214,8 +222,11 @@ def completion_toast(t: Translator, done: bool, count: int) -> str:
 
 
 def progress_message(t: Translator, campaign: Campaign, result: Progress,
-                     everyone: int = 0) -> Reply:
-    """The person's progress; `everyone` is the campaign's completions by all together."""
+                     everyone: int = 0, *, started: bool = True) -> Reply:
+    """The person's progress; `everyone` is the campaign's completions by all together.
+
+    Before the campaign has `started`, it says when the first action comes.
+    """
     lines = [fill(t.ngettext("📊 You have completed <b>{count}</b> action of {total}.",
                              "📊 You have completed <b>{count}</b> actions of {total}.",
                              result.done),
@@ -232,8 +243,11 @@ def progress_message(t: Translator, campaign: Campaign, result: Progress,
         lines.append(t.gettext("Every action counts. Pick one now: /today"))
     elif result.done:
         lines.append(t.gettext("You are all caught up. Thank you!"))
-    else:
+    elif started:
         lines.append(t.gettext("Your first action is one tap away: /today"))
+    else:
+        lines.append(fill(t.gettext("The first action comes on {date}."),
+                          {"date": t.date(campaign.start_date)}))
     if everyone:
         lines.append(fill(t.ngettext(
             "🌍 Together, supporters have taken {count} action in this campaign.",
