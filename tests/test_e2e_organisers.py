@@ -19,6 +19,7 @@ from tests.helpers.harness import (
     ACTIONS,
     Clock,
     button_data,
+    buttons,
     campaign_copy,
     press,
     push_round,
@@ -96,12 +97,23 @@ async def test_announce_to_one_language(fake: FakeBotAPI, bot: Application) -> N
     await subscribe(store, BRUNO, "pt")
     preview, question = await draft(fake, "/announce pt Vigília hoje")
     assert preview["text"] == "Vigília hoje"
-    assert "1 subscribed chat." in question["text"]
+    assert "1 subscribed chat in Portuguese. Send it?" in question["text"]
     await press(fake, ORGANISER, question, button_data(question, "Send"))
     assert (await fake.async_wait_for_message(BRUNO, text_contains="Vigília"))["text"] == \
         "Vigília hoje"
     await asyncio.sleep(0.3)
     assert not sent_to(fake, ALICE, "Vigília")  # (she gets the daily push, in English)
+
+
+async def test_an_announcement_to_nobody_asks_nothing(fake: FakeBotAPI,
+                                                       bot: Application) -> None:
+    fake.add_user(ORGANISER)
+    await subscribe(bot.bot_data.store, ALICE, "en")
+    answer = await say(fake, ORGANISER, "/announce fa Vigil tonight")
+    assert answer["text"] == ("No subscribed chat reads Persian: this announcement would "
+                              "reach nobody, so there is nothing to send.")
+    assert not buttons(answer)
+    assert await bot.bot_data.store.announcement(1) is None  # no draft left behind
 
 
 async def test_announcement_resumes_after_a_sender_died(

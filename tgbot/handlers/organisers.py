@@ -62,12 +62,16 @@ async def announce(update: Update, context: BotContext) -> None:
     if not text:
         await reply(update, context, replies.announce_usage(t))
         return
+    audience = await context.store.audience(language)
+    if not audience:
+        await reply(update, context, replies.announce_nobody(t, language))
+        return
     announcement = await context.store.create_announcement(text, language, services.today(),
                                                            lifetime)
-    audience = await context.store.audience(language)
     await reply(update, context, Reply(text))
     lasts = dt.timedelta(seconds=lifetime or services.settings.announcement_lifetime)
-    await reply(update, context, replies.announce_question(t, announcement, audience, lasts))
+    await reply(update, context,
+                replies.announce_question(t, announcement, audience, lasts, language))
 
 
 async def announce_press(update: Update, context: BotContext) -> None:

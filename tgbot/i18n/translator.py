@@ -86,6 +86,10 @@ class Translator:
         name = Locale.parse(self.code).get_display_name(self.code) or self.code
         return name[:1].upper() + name[1:]
 
+    def language_name(self, code: str) -> str:
+        """Another language named in this one, as Babel's data names it ("persan", "فارسی")."""
+        return Locale.parse(code).get_display_name(self.code) or code
+
     def gettext(self, message: str) -> str:
         """The message in this language; the English source where none is safe to send."""
         return self.translations.gettext(message)

@@ -55,13 +55,34 @@ def announce_usage(t: Translator) -> Reply:
         "one language, start with its code: /announce fr Votre texte."))
 
 
+def announce_nobody(t: Translator, language: str | None) -> Reply:
+    """/announce that would reach no chat: said at once, with nothing to send or cancel."""
+    if language is None:
+        return Reply(t.gettext("No chat is subscribed yet: this announcement would reach "
+                               "nobody, so there is nothing to send."))
+    return Reply(fill(t.gettext("No subscribed chat reads {language}: this announcement would "
+                                "reach nobody, so there is nothing to send."),
+                      {"language": t.language_name(language)}))
+
+
 def announce_question(t: Translator, announcement: int, audience: int,
-                      lasts: dt.timedelta) -> Reply:
-    """Under the preview: how many chats it reaches, how long it is worth sending, Send/Cancel."""
+                      lasts: dt.timedelta, language: str | None = None) -> Reply:
+    """Under the preview: how many chats it reaches, how long it is worth sending, Send/Cancel.
+
+    An announcement to one `language` names it.
+    """
+    if language is None:
+        reach = fill(t.ngettext("☝️ This goes to {count} subscribed chat. Send it?",
+                                "☝️ This goes to {count} subscribed chats. Send it?", audience),
+                     {"count": t.number(audience)})
+    else:
+        reach = fill(t.ngettext("☝️ This goes to {count} subscribed chat in {language}. "
+                                "Send it?",
+                                "☝️ This goes to {count} subscribed chats in {language}. "
+                                "Send it?", audience),
+                     {"count": t.number(audience), "language": t.language_name(language)})
     return Reply(
-        fill(t.ngettext("☝️ This goes to {count} subscribed chat. Send it?",
-                        "☝️ This goes to {count} subscribed chats. Send it?", audience),
-             {"count": t.number(audience)}) + "\n"
+        reach + "\n"
         + fill(t.gettext("⏳ Chats it has not reached within {duration} will not get it."),
                {"duration": t.duration(lasts)}),
         [[button(t.gettext("📣 Send"), "annsend", announcement),
