@@ -78,7 +78,9 @@ def test_posts_and_letters_are_shown_in_every_language_with_their_length(page: P
             if action.letter:
                 letter = messages.letter_message(t, CAMPAIGN, action).text
                 assert letter in section, (t.code, action.day)
-                assert f"Letter · day {action.day} · " in section
+                # the letter's own length, against the limit `tgbot check` holds it to
+                length = len(messages.letter_text(t, CAMPAIGN, action))
+                assert f"Letter · day {action.day} · {length} / 3000 characters" in section
 
 
 def test_screenshot(page: Path, tmp_path: Path) -> None:

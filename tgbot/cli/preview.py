@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from tgbot import messages
 from tgbot.domain.campaign import CAPTION_LIMIT, MESSAGE_LIMIT, TWEET_LIMIT, Campaign
+from tgbot.domain.campaign_file import LETTER_LIMIT
 from tgbot.i18n.translator import DEFAULT_LANGUAGE, I18n, Translator
 from tgbot.messages.samples import samples
 from tgbot.telegram_html import parse_html
@@ -64,10 +65,11 @@ def _day_messages(t: Translator, campaign: Campaign, bot_username: str) -> Itera
             yield Shown(f"🐦 Post · day {action.day} · {len(post)} / {TWEET_LIMIT} characters",
                         messages.Reply(html.escape(post)), [action.tweet], TWEET_LIMIT)
         if action.letter:
-            letter = messages.letter_message(t, campaign, action)
-            length = len(parse_html(letter.text).text)
-            yield Shown(f"✉️ Letter · day {action.day} · {length} / {MESSAGE_LIMIT} characters",
-                        letter, [action.letter.to, action.letter.send, action.letter.text],
+            # the letter's own length, against the limit `tgbot check` holds it to
+            length = len(messages.letter_text(t, campaign, action))
+            yield Shown(f"✉️ Letter · day {action.day} · {length} / {LETTER_LIMIT} characters",
+                        messages.letter_message(t, campaign, action),
+                        [action.letter.to, action.letter.send, action.letter.text],
                         MESSAGE_LIMIT)
     for entry in campaign.faq:
         yield Shown(f"/{entry.command}", messages.faq_answer(t, campaign, entry),
@@ -135,7 +137,8 @@ h2 small { font-weight: normal; color: #555; font-size: 13px; }
 .message { background: white; border-radius: 12px; padding: 8px 12px; box-shadow: 0 1px 2px #0002;
            align-self: start; }
 .label { color: #527da3; font-weight: 600; font-size: 12px; margin-bottom: 4px; }
-.text { white-space: pre-wrap; overflow-wrap: anywhere; }
+/* each paragraph takes the direction of its first strong letter, as Telegram lays it out */
+.text { white-space: pre-wrap; overflow-wrap: anywhere; unicode-bidi: plaintext; }
 .text pre { background: #f2f4f7; padding: 6px; white-space: pre-wrap; font-size: 13px; }
 .text blockquote { border-inline-start: 3px solid #527da3; margin: 4px 0;
                    padding-inline-start: 8px; }

@@ -14,6 +14,7 @@ from tgbot.messages.actions import (
     campaign_over,
     countdown,
     letter_message,
+    letter_text,
     post_text,
     progress_message,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "inline_cards",
     "language_menu",
     "letter_message",
+    "letter_text",
     "no_match",
     "post_text",
     "progress_message",

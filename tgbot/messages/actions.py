@@ -125,10 +125,16 @@ def post_text(t: Translator, campaign: Campaign, action: Action) -> str:
     return f"{text} {campaign.hashtag}".strip()
 
 
+def letter_text(t: Translator, campaign: Campaign, action: Action) -> str:
+    """The letter as it is sent: this language's text with the campaign's values."""
+    assert action.letter is not None
+    return fill(t.gettext(action.letter.text), campaign_values(t, campaign))
+
+
 def letter_message(t: Translator, campaign: Campaign, action: Action) -> Reply:
     """The letter ready to copy: Telegram copies a <pre> block with one tap."""
     assert action.letter is not None
-    letter = fill(t.gettext(action.letter.text), campaign_values(t, campaign))
+    letter = letter_text(t, campaign, action)
     text = "\n\n".join([
         fill(t.gettext("✉️ <b>Your letter to {to}</b>"),
              {"to": html.escape(t.gettext(action.letter.to))}),
