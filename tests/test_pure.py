@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import zoneinfo
 from pathlib import Path
@@ -178,3 +179,20 @@ def test_the_commands_the_bot_registers_are_the_ones_named_in_commands() -> None
     assert registered == commands.RESERVED
     assert [c.name for c in commands.COMMANDS if c.menu] == [
         "today", "actions", "progress", "subscribe", "settings", "remind", "language", "faq"]
+
+
+async def test_throttled_edits_forget_messages_whose_interval_has_passed() -> None:
+    from tgbot.delivery.throttle import ThrottledEdits
+
+    edits = ThrottledEdits(interval=0.05)
+    made: list[int] = []
+
+    async def edit(n: int) -> None:
+        made.append(n)
+
+    for message in range(200):
+        await edits.submit((1, message), lambda n=message: edit(n))
+    await asyncio.sleep(0.1)
+    await edits.submit((1, 999), lambda: edit(999))
+    assert len(made) == 201
+    assert len(edits._last) == 1  # only the message edited within the interval is remembered

@@ -41,6 +41,7 @@ class ThrottledEdits:
         self._pending[key] = edit
         if key in self._running:
             return
+        self._forget_old()
         self._running.add(key)
         try:
             while key in self._pending:
@@ -50,6 +51,16 @@ class ThrottledEdits:
                 await self._run(key)
         finally:
             self._running.discard(key)
+
+    def _forget_old(self) -> None:
+        """Drop the edit times that no longer hold anything back.
+
+        Kept, one per message ever edited, they would grow for as long as the bot runs.
+        """
+        now = time.monotonic()
+        for key in [k for k, at in self._last.items() if now - at >= self.interval]:
+            if key not in self._running:
+                del self._last[key]
 
     async def _run(self, key: tuple[int, int]) -> None:
         edit = self._pending.pop(key)
