@@ -114,3 +114,17 @@ async def test_quitting_the_demo_hands_over_the_sender_lock_at_once(
     finally:
         await lock.release()
         await store.close()
+
+
+async def test_a_second_demo_session_on_the_same_database_answers_its_first_message(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--db keeps the update ids the bot handled; the next session's ids must not repeat them."""
+    db = tmp_path / "demo.sqlite3"
+    args = _parser().parse_args(["demo", "--date", "2027-11-05", "--db", str(db)])
+    monkeypatch.setattr(sys, "stdin", io.StringIO("/start\n/subscribe\n/quit\n"))
+    assert await _demo(args, tmp_path) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(sys, "stdin", io.StringIO("/progress\n/quit\n"))
+    assert await _demo(args, tmp_path) == 0
+    assert "You have completed" in capsys.readouterr().out.replace("<b>", "")

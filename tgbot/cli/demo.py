@@ -18,6 +18,7 @@ import shutil
 import sys
 import tempfile
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +84,9 @@ async def _demo(args: argparse.Namespace, scratch: Path) -> int:
     campaign = load_campaign(settings.campaign)
     today = args.date or demo_day(campaign, dt.datetime.now(campaign.tz).date())
     language = TELEGRAM_CODES.get(args.lang, args.lang)
-    with FakeBotAPI() as api:
+    # a session's update ids follow the last session's (the bot drops ids it handled, and
+    # --db keeps them): seconds since the epoch only grow
+    with FakeBotAPI(first_update_id=int(time.time())) as api:
         api.add_user(USER_ID, first_name="You", language_code=language)
         chat_id = USER_ID
         if args.group:

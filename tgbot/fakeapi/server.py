@@ -45,7 +45,8 @@ class FakeBotAPI:
 
     def __init__(self, token: str = DEFAULT_TOKEN, *, bot_username: str = "tgbot_demo_bot",
                  bot_id: int = 1234567, port: int = 0, host: str = "127.0.0.1",
-                 bot_name: str = "Campaign Bot", inline_mode: bool = True) -> None:
+                 bot_name: str = "Campaign Bot", inline_mode: bool = True,
+                 first_update_id: int = 1) -> None:
         if not TOKEN.fullmatch(token):
             raise ValueError("token must look like <digits>:<letters, digits, _ or ->")
         self.token = token
@@ -58,6 +59,9 @@ class FakeBotAPI:
                 me[field["name"]] = field["name"] == "can_join_groups"
         me["supports_inline_queries"] = inline_mode  # BotFather's /setinline
         self._state = State(self._spec, bot_user, me)
+        # Telegram's ids "start from a certain positive number and increase sequentially"
+        # (api.min.json, Update.update_id)
+        self._state.updates.next_id = first_update_id
         self._listener = Listener(functools.partial(answer, self._state, token), host, port)
         self._sender = WebhookSender(self._state)
         self._started = False
