@@ -10,6 +10,7 @@ HTML Telegram refuses), falls back to the English source for that string only.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gettext
 import io
 import logging
@@ -238,14 +239,23 @@ def translation_problems(source: str, translated: str) -> list[str]:
 
 
 def _load(locales_dir: Path, code: str) -> gettext.NullTranslations:
-    """Compile `locales/<code>/LC_MESSAGES/tgbot.po` in memory; English needs no catalog.
-
-    A translation that would break its reply is left out (with one warning naming its
-    line), so that string alone falls back to English.
-    """
+    """`locales/<code>/LC_MESSAGES/tgbot.po`, compiled; English needs no catalog."""
     po_path = catalog_path(locales_dir, code)
     if not po_path.exists():
         return gettext.NullTranslations()
+    stat = po_path.stat()
+    return _compiled(po_path.resolve(), stat.st_mtime_ns, stat.st_size, code)
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(po_path: Path, mtime_ns: int, size: int, code: str) -> gettext.GNUTranslations:
+    """Compile a catalog in memory, once per process for each version of the file.
+
+    Compiling checks every translation with TDLib's parser, about a second for nine
+    languages; a process that builds the bot more than once (the tests, the CLI's checks)
+    pays it once. A translation that would break its reply is left out (with one warning
+    naming its line), so that string alone falls back to English.
+    """
     with po_path.open("rb") as handle:
         catalog = read_po(handle, locale=code)
     for message in list(catalog):
