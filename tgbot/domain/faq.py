@@ -35,8 +35,8 @@ MAX_QUESTION_CHARS, MAX_QUESTION_WORDS = 300, 40
 # Comparing an unknown word with every known one is the costly part (about 0.3 ms): a question
 # has few typos, so the unknown words after the first few count as unknown.
 MAX_TYPO_LOOKUPS = 8
-# Typed words whose closest known word each matcher remembers.
-TYPO_CACHE_SIZE = 4096
+# Typed words whose closest known word each matcher remembers (at most a few hundred KB).
+TYPO_CACHE_SIZE = 1024
 
 _WORD = re.compile(r"\w+")
 

@@ -82,7 +82,7 @@ def rank_cards(cards: list[Card], query: str) -> list[Card]:
             .rank(query)]
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=32)  # every language, on the two or three days alive at once
 def _matcher(phrasings: tuple[tuple[str, tuple[str, ...]], ...]) -> FaqMatcher:
     """A matcher for a set of cards, built once per language and day (per keystroke is a lot)."""
     return FaqMatcher.build(dict(phrasings))
