@@ -54,7 +54,7 @@ def question_words(text: str) -> list[str]:
     return words(text[:MAX_QUESTION_CHARS])[:MAX_QUESTION_WORDS]
 
 
-@dataclass(eq=False)
+@dataclass
 class FaqMatcher:
     """Finds the FAQ entry a typed question is about, for one language."""
 
