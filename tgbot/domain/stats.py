@@ -21,13 +21,21 @@ from tgbot.storage.store import Store
 # its own name only if it looks like one an organiser made, and only so many get a row; the
 # rest are counted together, so no stranger can grow the table or /stats without bound.
 SOURCE_NAME = re.compile(r"[a-z0-9_]{1,32}")
+# Telegram's rule for a deep-link payload: up to 64 of A-Z a-z 0-9 _ -; other text after
+# /start was typed by hand and is no source at all.
+DEEP_LINK_PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
 OTHER_SOURCE = "other"
 KEPT_SOURCES = 100
 SHOWN_SOURCES = 10  # /stats and `tgbot stats` show the most started from; the rest is "other"
 
 
 async def count_start(store: Store, payload: str) -> None:
-    """Count a /start from a deep link: under its source's name, or as "other"."""
+    """Count a /start from a deep link: under its source's name, or as "other".
+
+    A payload no t.me link can carry (text typed after /start by hand) is not counted.
+    """
+    if not DEEP_LINK_PAYLOAD.fullmatch(payload):
+        return
     source = payload.lower() if SOURCE_NAME.fullmatch(payload.lower()) else OTHER_SOURCE
     await store.count_start(source, keep=KEPT_SOURCES, other=OTHER_SOURCE)
 

@@ -20,10 +20,9 @@ DAY_PAYLOAD_RE = re.compile(r"day(\d{1,2})")
 
 
 async def start(update: Update, context: BotContext) -> None:
-    """Greet; count the deep-link source (an aggregate, never who)."""
+    """Greet; count the deep-link source (an aggregate, never who). A bad payload is ignored."""
     payload = context.args[0] if context.args else ""
-    if payload:
-        await stats.count_start(context.store, payload)
+    await stats.count_start(context.store, payload)
     day = DAY_PAYLOAD_RE.fullmatch(payload)
     if day:
         await actions.open_day(update, context, int(day[1]))
