@@ -26,10 +26,12 @@ from tests.helpers.harness import (
     running_bot,
     say,
 )
+from tgbot.config import ConfigError, Settings
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.i18n.translator import I18n
 
 LOCALES = ROOT / "locales"
+LANGUAGE_CODES = sorted(path.parent.parent.name for path in LOCALES.glob("*/LC_MESSAGES/*.po"))
 FRENCH_USER = 9101
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -71,6 +73,17 @@ def break_translation(locales: Path, code: str, msgid: str, translated: str) -> 
     path.write_text(pattern.sub(lambda m: m[1] + '"' + translated + '"', text, count=1),
                     encoding="utf-8")
     return text[:pattern.search(text).start()].count("\n") + 1
+
+
+def translate_as_source(po: Path, code: str, share: float = 1.0) -> None:
+    """"Translate" the first `share` of a catalog's messages, each as its English text."""
+    catalog = load(po, code)
+    messages = [message for message in catalog if message.id]
+    for message in messages[:round(share * len(messages))]:
+        message.string = message.id if isinstance(message.id, str) else \
+            tuple(message.id[min(n, 1)] for n in range(catalog.num_plurals))
+    with po.open("wb") as handle:
+        write_po(handle, catalog)
 
 
 @pytest.fixture
@@ -124,18 +137,21 @@ def test_tgbot_catalogs_reports_completeness_and_the_language_of_each_problem(
     total = len([m for m in load(locales / "tgbot.pot") if m.id])
     result = tgbot("catalogs", TGBOT_LOCALES=str(locales), TGBOT_CAMPAIGN=str(ACTIONS))
     assert result.returncode == 1
-    assert f"de: 0 of {total} translated, {total} problem(s)" in result.stderr
+    # a short summary: a line per language, the verdict naming the one with work left
+    assert result.stdout == ""
+    assert f"de: 0 of {total} translated\n" in result.stderr
     assert f"fr: {total} of {total} translated\n" in result.stderr
+    assert f"0 problem(s) and {total} message(s) to translate, in de\n" in result.stderr
+    assert len(result.stderr.splitlines()) == len(LANGUAGE_CODES + ["de"]) + 2  # and the hint
+    # and each message to translate on request, with its line
+    listed = tgbot("catalogs", "--untranslated", TGBOT_LOCALES=str(locales),
+                   TGBOT_CAMPAIGN=str(ACTIONS))
     de_po = po_file(locales, "de")
-    assert all(line.startswith(f"{de_po}:") for line in result.stdout.splitlines())
+    assert len(listed.stdout.splitlines()) == total
+    assert all(line.startswith(f"{de_po}:") and ": not translated: " in line
+               for line in listed.stdout.splitlines())
     # Translating is enough: no code edit. (Here every text is "translated" as itself.)
-    catalog = load(de_po, "de")
-    for message in catalog:
-        if message.id:
-            message.string = message.id if isinstance(message.id, str) else \
-                tuple(message.id[min(n, 1)] for n in range(catalog.num_plurals))
-    with de_po.open("wb") as handle:
-        write_po(handle, catalog)
+    translate_as_source(de_po, "de")
     done = tgbot("catalogs", TGBOT_LOCALES=str(locales), TGBOT_CAMPAIGN=str(ACTIONS))
     assert done.returncode == 0, done.stdout
     assert f"de: {total} of {total} translated" in done.stderr
@@ -149,6 +165,7 @@ async def test_a_new_catalog_appears_in_the_language_menu_and_the_command_menu(
     for code in ("de", "pt_BR"):
         pybabel("init", "-i", str(locales / "tgbot.pot"), "-d", str(locales), "-D", "tgbot",
                 "-l", code, cwd=ROOT)
+        translate_as_source(po_file(locales, code), code)
     fake.add_user(FRENCH_USER, language_code="de")
     async with running_bot(fake, tmp_path, clock, locales=locales) as app:
         menu = await say(fake, FRENCH_USER, "/language")
@@ -162,6 +179,38 @@ async def test_a_new_catalog_appears_in_the_language_menu_and_the_command_menu(
         ("pt_BR", "pt")
     # Telegram's menus take two-letter codes only: pt_BR readers get the default menu.
     assert not [c.short for c in fake.calls if not c.ok]
+
+
+def test_a_barely_started_catalog_is_offered_once_translated_enough_or_listed(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """5 of 309 strings translated once put every German-speaking user on a half-English bot."""
+    locales = tmp_path / "locales"
+    template = Catalog()
+    for n in range(20):
+        template.add(f"Message {n}")
+    locales.mkdir()
+    with (locales / "tgbot.pot").open("wb") as handle:
+        write_po(handle, template)
+    for code in ("de", "it"):
+        pybabel("init", "-i", str(locales / "tgbot.pot"), "-d", str(locales), "-D", "tgbot",
+                "-l", code, cwd=ROOT)
+    translate_as_source(po_file(locales, "de"), "de", share=5 / 20)
+    translate_as_source(po_file(locales, "it"), "it", share=18 / 20)  # 90 %: enough
+    with caplog.at_level(logging.WARNING, logger="tgbot.i18n.translator"):
+        i18n = I18n(locales)
+    assert list(i18n.languages) == ["en", "it"]
+    assert i18n.negotiate("de-DE") == "en"
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{po_file(locales, 'de')}: 5 of 20 messages translated, under 90%: not offered (list "
+        "it in TGBOT_LANGUAGES to offer it anyway)"]
+    # TGBOT_LANGUAGES: exactly these (and English), however complete
+    listed = Settings.from_env({"TGBOT_LANGUAGES": "de, it", "TGBOT_LOCALES": str(locales)})
+    assert list(I18n(listed.locales, listed.languages).languages) == ["en", "de", "it"]
+    assert list(I18n(locales, ["de"]).languages) == ["en", "de"]
+    with pytest.raises(ConfigError, match="TGBOT_LANGUAGES names fr, with no catalog"):
+        I18n(locales, ["de", "fr"])
+    translate_as_source(po_file(locales, "de"), "de", share=18 / 20)
+    assert list(I18n(locales).languages) == ["en", "de", "it"]
 
 
 # --- catalogs in step with the code and the campaign --------------------------------------------

@@ -29,7 +29,8 @@ from tests.helpers.harness import (
     subscribe_all,
 )
 from tgbot.domain.campaign_file import load_campaign
-from tgbot.domain.stats import collect
+from tgbot.domain.flood import FloodGate
+from tgbot.domain.stats import SHOWN_SOURCES, collect, count_start
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.storage.store import Store
 
@@ -169,7 +170,7 @@ async def test_stats_figures_and_chart(fake: FakeBotAPI, bot: Application) -> No
     await subscribe(store, ALICE, "en")
     await subscribe(store, BRUNO, "pt")
     await store.set_subscribed(-100777, "supergroup", True, TODAY)
-    await store.count_start("newsletter")
+    await count_start(store, "newsletter")
     for user, day in ((ALICE, 1), (ALICE, 2), (BRUNO, 2)):
         await store.set_completed(user, 2027, CAMPAIGN.action_for_day(day).id, True, TODAY)
     figures = await collect(store, CAMPAIGN, TODAY)
@@ -186,6 +187,38 @@ async def test_stats_figures_and_chart(fake: FakeBotAPI, bot: Application) -> No
     assert "newsletter 1" in text and "1: 1, 2: 2" in text
     upload = photo.params["photo"]
     assert upload.data.startswith(b"\x89PNG\r\n\x1a\n") and len(upload.data) > 5000
+
+
+async def test_junk_deep_link_sources_cannot_make_stats_too_long(fake: FakeBotAPI,
+                                                                 bot: Application) -> None:
+    """Strangers' long /start payloads once made /stats "400: message is too long"."""
+    bot.bot_data.flood = FloodGate(rate=1000, burst=1000)  # a few people, many links each
+    fake.add_user(ORGANISER)
+    store = bot.bot_data.store
+    for user in range(5001, 5005):
+        fake.add_user(user)
+    payloads = [f"src_{n:03d}_{'x' * 56}" for n in range(70)]  # 64 characters, Telegram's most
+    payloads += [f"s{n}" for n in range(12)] + ["NEWsletter", "newsletter"]
+    for n, payload in enumerate(payloads):
+        fake.send_message(5001 + n % 4, f"/start {payload}")
+    for _ in range(600):
+        if sum((await store.start_sources()).values()) == len(payloads):
+            break
+        await asyncio.sleep(0.1)
+    mark = fake.mark()
+    fake.send_message(ORGANISER, "/stats")
+    answer = await fake.async_wait_for(lambda c: c.method == "sendMessage"
+                                       and c.params.get("chat_id") == ORGANISER, after=mark,
+                                       timeout=15)
+    assert answer.ok, answer.short()
+    assert len(answer.result["text"]) < 4096
+    line = next(line for line in answer.result["text"].splitlines()
+                if line.startswith("Starts by source:"))
+    assert line.count(",") == SHOWN_SOURCES  # the top ten, then "other"
+    assert "newsletter 2" in line and line.endswith("other 73")
+    # stored: names an organiser could have made, the rest together
+    sources = await store.start_sources()
+    assert sources == {"other": 70, "newsletter": 2, **{f"s{n}": 1 for n in range(12)}}
 
 
 def cli(*args: str, db: Path | str) -> subprocess.CompletedProcess[str]:

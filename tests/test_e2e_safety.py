@@ -126,6 +126,29 @@ async def test_a_flood_from_one_user_does_not_slow_another(fake: FakeBotAPI,
     assert "Maguindanao" in (await say(fake, ALICE, "/why"))["text"]
 
 
+async def test_the_costliest_text_from_three_people_does_not_slow_another(
+        fake: FakeBotAPI, bot: Application) -> None:
+    """4096 × "ﷺ" (16,384 words once normalised) once cost the FAQ matcher over a second of
+    the event loop each: three people sending it within the flood gate's burst held up
+    everyone else's replies for many seconds.
+    """
+    senders = (ALICE, 7001, 7002)
+    for sender in senders[1:]:
+        fake.add_user(sender)
+    mark = fake.mark()
+    for _ in range(5):  # well within each one's burst: all of it is served
+        for sender in senders:
+            fake.send_message(sender, "\ufdfa" * 4096)
+    started = time.monotonic()
+    assert "Maguindanao" in (await say(fake, BRUNO, "/why"))["text"]
+    waited = time.monotonic() - started
+    await fake.async_wait_for(lambda c: len([call for call in fake.calls[mark:]
+                                              if call.method == "sendMessage"
+                                              and call.params.get("chat_id") in senders]) >= 15,
+                              after=mark, timeout=30)
+    assert waited < 2.0, waited
+
+
 async def test_forged_and_stale_buttons_change_nothing(fake: FakeBotAPI,
                                                        bot: Application) -> None:
     today = await say(fake, ALICE, "/today")

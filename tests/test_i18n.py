@@ -17,14 +17,14 @@ from tgbot.domain.campaign_file import load_campaign
 from tgbot.domain.progress import progress
 from tgbot.i18n.catalogs import check_all
 from tgbot.i18n.extract import extract_campaign
-from tgbot.i18n.translator import DEFAULT_LANGUAGE, I18n
+from tgbot.i18n.translator import DEFAULT_LANGUAGE, I18n, discover_languages
 from tgbot.messages.samples import samples
 from tgbot.telegram_html import parse_html
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
 CAMPAIGN = load_campaign(ROOT / "actions.yaml")
-I18N = I18n(LOCALES)
+I18N = I18n(LOCALES, discover_languages(LOCALES))  # every catalog, also one held back
 LANGUAGES = list(I18N.languages)
 TRANSLATED = [code for code in LANGUAGES if code != DEFAULT_LANGUAGE]
 
@@ -32,7 +32,8 @@ TRANSLATED = [code for code in LANGUAGES if code != DEFAULT_LANGUAGE]
 @pytest.mark.parametrize("code", TRANSLATED)
 def test_catalog_is_complete_with_matching_placeholders_and_tags(code: str) -> None:
     """Also what `tgbot catalogs` checks: every message translated, same {x} and tags."""
-    assert check_all(LOCALES, ROOT / "actions.yaml", [code]).problems == []
+    report = check_all(LOCALES, ROOT / "actions.yaml", [code])
+    assert report.problems + report.untranslated == []
 
 
 @pytest.mark.parametrize("code", list(LANGUAGES))

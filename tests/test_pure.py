@@ -4,18 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import difflib
+import gc
+import time
 import zoneinfo
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from tests.helpers.worst_text import INLINE_QUERY_CHARS, worst_texts
+from tgbot.config import Settings
+from tgbot.context import Services
 from tgbot.delivery.deliverer import MAX_ATTEMPTS, outcome
 from tgbot.domain.campaign_file import load_campaign
-from tgbot.domain.faq import FaqMatcher
+from tgbot.domain.faq import MAX_QUESTION_WORDS, MAX_TYPO_LOOKUPS, FaqMatcher, question_words
 from tgbot.domain.progress import progress, streak
 from tgbot.domain.schedule import due_day, next_push
+from tgbot.domain.zones import MAX_PLACE_CHARS, find_zone
 from tgbot.messages import callbacks
+from tgbot.messages.inline import inline_cards, rank_cards
 from tgbot.ops.logsafe import RedactToken
 from tgbot.storage.store import Chat
 
@@ -47,6 +56,70 @@ def test_faq_matching_tolerates_case_punctuation_and_typos(matcher: FaqMatcher, 
 @pytest.mark.parametrize("question", ["pizza recipe", "what is it", "hello", "", "🙂"])
 def test_faq_matching_refuses_to_guess(matcher: FaqMatcher, question: str) -> None:
     assert matcher.match(question) is None
+
+
+@pytest.fixture(scope="module")
+def services() -> Services:
+    return Services(Settings(), CAMPAIGN)
+
+
+@pytest.fixture
+def compared() -> Iterator[list[str]]:
+    """The typed words and places difflib compares with what the bot knows, as they happen."""
+    real = difflib.get_close_matches
+    words: list[str] = []
+
+    def counting(word: str, *args: object, **kwargs: object) -> list[str]:
+        words.append(word)
+        return real(word, *args, **kwargs)  # type: ignore[arg-type]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(difflib, "get_close_matches", counting)
+        yield words
+
+
+def cpu_milliseconds(work: Callable[..., object], *args: object) -> float:
+    """The processor time one call takes (other programs on a loaded machine do not count)."""
+    gc.disable()
+    start = time.process_time()
+    work(*args)
+    spent = time.process_time() - start
+    gc.enable()
+    return spent * 1000
+
+
+def test_no_text_costs_the_matchers_more_than_a_few_milliseconds(services: Services) -> None:
+    """4096 × "ﷺ" once took 1.3 s of the event loop (NFKD makes it 16,384 words), stalling
+    everyone; now the worst text in any language costs a few milliseconds (bound with room).
+    """
+    services.set_campaign(CAMPAIGN)  # no matcher built yet, nothing remembered
+    action = CAMPAIGN.action_for_day(5)
+    for t in services.i18n:
+        cards = inline_cards(t, CAMPAIGN, CAMPAIGN.date_of(5), action, taken=3, bot_username="b")
+        rank_cards(cards, "a")  # built once a day and language, as by the day's first query
+        find_zone("Lagos", t.code)  # the language's city names, read once per process
+        for name, text in worst_texts(t, CAMPAIGN).items():
+            costs = {"FAQ": cpu_milliseconds(services.matcher(t).match, text),
+                     "inline": cpu_milliseconds(rank_cards, cards, text[:INLINE_QUERY_CHARS]),
+                     "zone": cpu_milliseconds(find_zone, text[:MAX_PLACE_CHARS], t.code)}
+            assert max(costs.values()) < 50, (t.code, name, costs)
+
+
+def test_the_work_per_text_is_bounded(services: Services, compared: list[str]) -> None:
+    """However long the text, a few words are read, fewer are compared, none twice."""
+    services.set_campaign(CAMPAIGN)
+    for t in services.i18n:
+        matcher = services.matcher(t)
+        for name, text in worst_texts(t, CAMPAIGN).items():
+            assert len(question_words(text)) <= MAX_QUESTION_WORDS
+            compared.clear()
+            matcher.match(text)
+            assert len(compared) <= MAX_TYPO_LOOKUPS, (t.code, name)
+            compared.clear()
+            matcher.match(text)
+            assert compared == [], (t.code, name)  # the same typos again: remembered
+            find_zone("Lagos " + text, t.code)
+            assert compared == [], (t.code, name)  # too long to be a place: not compared
 
 
 def test_callbacks_round_trip_and_refuse_forgeries() -> None:

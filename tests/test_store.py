@@ -255,6 +255,13 @@ async def test_group_migration_moves_settings_and_outbox(store: Store) -> None:
     assert [d.chat_id for d in await store.claim(5, owner="a")] == [-1005]
 
 
+async def test_start_sources_beyond_the_kept_number_count_as_other(store: Store) -> None:
+    for n in range(5):
+        await store.count_start(f"link{n}", keep=3, other="other")
+    await store.count_start("link0", keep=3, other="other")  # a kept source still counts
+    assert await store.start_sources() == {"link0": 2, "other": 2, "link1": 1, "link2": 1}
+
+
 async def test_one_sender_lock_holder_at_a_time_and_release_lets_another_take_it(
         store: Store, database: str) -> None:
     other = await Store.open(database)
@@ -277,7 +284,7 @@ async def fill(store: Store) -> None:
     await store.set_subscribed(5_000_000_001, "private", True, TODAY)
     await store.set_push_settings(5_000_000_001, push_time="07:30", timezone="Asia/Manila")
     await store.set_completed(5_000_000_001, 2027, "a", True, TODAY)
-    await store.count_start("newsletter")
+    await store.count_start("newsletter", keep=100, other="other")
     await store.reschedule("2027 2027-11-01 America/Toronto 09:00")
     await store.remember_media("day22.png:abc", "FILEID")
     await store.group_press(-1001234567890, 2027, 5, 5_000_000_001, True)

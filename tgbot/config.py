@@ -45,6 +45,9 @@ class Settings:
     webhook_secret: str = ""
     webhook_url: str = ""  # `tgbot run --webhook URL`; empty: long polling
     locales: Path = field(default_factory=shipped_locales)
+    # The languages offered, however complete their catalogs; empty: every catalog at least
+    # 90 % translated (tgbot.i18n.translator.MIN_TRANSLATED). English is always offered.
+    languages: tuple[str, ...] = ()
     # Telegram's budget (messages per second, all chats together): 30, or up to 1000 with
     # paid broadcasts (0.1 Star a message, from the bot's balance), which must be asked for.
     rate: float = 30.0
@@ -80,6 +83,8 @@ class Settings:
         settings.alert_lag = _number(env, "TGBOT_ALERT_LAG", settings.alert_lag)
         if "TGBOT_LOCALES" in env:
             settings.locales = Path(env["TGBOT_LOCALES"])
+        settings.languages = tuple(filter(None, (code.strip() for code in
+                                                 env.get("TGBOT_LANGUAGES", "").split(","))))
         return settings
 
     def check_token(self) -> None:

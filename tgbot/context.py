@@ -64,7 +64,7 @@ class Services:
     _matchers: dict[str, FaqMatcher] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.i18n = I18n(self.settings.locales)
+        self.i18n = I18n(self.settings.locales, self.settings.languages)
 
     async def open(self, bot: CampaignBot | None = None) -> None:
         """Open the database and, given the (initialised) bot, the deliverer that sends with it.

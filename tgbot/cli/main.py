@@ -134,6 +134,8 @@ def _parser() -> argparse.ArgumentParser:
     catalogs = commands.add_parser("catalogs", help="check translations; exit 1 if incomplete")
     catalogs.add_argument("--lang", action="append", help="only this language (repeatable)")
     catalogs.add_argument("--campaign", help="campaign file (TGBOT_CAMPAIGN)")
+    catalogs.add_argument("--untranslated", action="store_true",
+                          help="list each message not translated yet, not only how many")
     return parser
 
 
@@ -177,7 +179,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     path = Path(args.file) if args.file else settings.campaign
     campaign = load_campaign(path)
-    for warning in untranslated(path, I18n(settings.locales)):
+    for warning in untranslated(path, I18n(settings.locales, settings.languages)):
         print(warning, file=sys.stderr)
     print(f"{path}: OK ({campaign.name} {campaign.edition}, {len(campaign.actions)} actions, "
           f"{len(campaign.faq)} questions)")
@@ -387,7 +389,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     """`tgbot preview`: one day's message as plain text, or every day as an HTML page."""
     settings = _settings(args)
     campaign = load_campaign(settings.campaign)
-    i18n = I18n(settings.locales)
+    i18n = I18n(settings.locales, settings.languages)
     if args.lang not in i18n.languages:
         raise ConfigError(f"unknown language '{args.lang}' "
                           f"(one of: {', '.join(i18n.languages)})")
@@ -408,18 +410,22 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 
 def cmd_catalogs(args: argparse.Namespace) -> int:
-    """`tgbot catalogs`: each translation problem listed; exit status 1 if there is one."""
+    """`tgbot catalogs`: each problem, each language's state; exit status 1 if work is left.
+
+    Messages not translated yet are counted; `--untranslated` lists them too.
+    """
     settings = _settings(args)
     load_campaign(settings.campaign)  # its texts are part of every catalog
     report = check_all(settings.locales, settings.campaign, args.lang)
-    for problem in report.problems:
-        print(problem)
+    for line in report.problems + (report.untranslated if args.untranslated else []):
+        print(line)
     for line in report.summary:
         print(line, file=sys.stderr)
-    checked = ", ".join(args.lang) if args.lang else "every language"
-    print(f"{len(report.problems)} problem(s) in {checked}" if report.problems
-          else f"OK: {checked}", file=sys.stderr)
-    return 1 if report.problems else 0
+    print(report.verdict, file=sys.stderr)
+    if report.untranslated and not args.untranslated:
+        print("(tgbot catalogs --untranslated lists each message to translate)",
+              file=sys.stderr)
+    return 1 if report.unfinished else 0
 
 
 def existing_database(db: str) -> str:

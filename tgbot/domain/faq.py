@@ -5,11 +5,16 @@ catalogs. Words are weighted by how rare they are among the entries (inverse doc
 frequency), so "who" and "organise" decide, while "the" and "is" count for little; and each
 typed word may match a known word with a small typo. No stop-word lists, so it works the same
 in every language.
+
+Anyone can send text, so the work per text is bounded: only its first `MAX_QUESTION_CHARS`
+characters and `MAX_QUESTION_WORDS` words are read, at most `MAX_TYPO_LOOKUPS` unknown words
+are compared with the known ones, and each matcher remembers the comparisons it made.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import re
 import unicodedata
@@ -24,6 +29,15 @@ MIN_SCORE = 0.34
 # "what is it" is too vague to answer, "what is the day to end impunity" is not.
 VAGUE_MIN_SCORE, VAGUE_MIN_WORDS = 0.75, 4
 
+# A question is short: what follows is not read. Normalising can make text longer (NFKD turns
+# "ﷺ" into 18 characters, four words), so both its characters and its words are capped.
+MAX_QUESTION_CHARS, MAX_QUESTION_WORDS = 300, 40
+# Comparing an unknown word with every known one is the costly part (about 0.3 ms): a question
+# has few typos, so the unknown words after the first few count as unknown.
+MAX_TYPO_LOOKUPS = 8
+# Typed words whose closest known word each matcher remembers (at most a few hundred KB).
+TYPO_CACHE_SIZE = 1024
+
 _WORD = re.compile(r"\w+")
 
 
@@ -33,6 +47,11 @@ def words(text: str) -> list[str]:
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     # one letter is no word: the "s" of "year's", the "l" of "l'impunité"
     return [w for w in _WORD.findall(plain) if len(w) > 1 or w.isdigit()]
+
+
+def question_words(text: str) -> list[str]:
+    """The words of what someone typed, as `words`, from a bounded beginning of it."""
+    return words(text[:MAX_QUESTION_CHARS])[:MAX_QUESTION_WORDS]
 
 
 @dataclass
@@ -60,12 +79,22 @@ class FaqMatcher:
         keywords = {word for word, df in frequency.items() if df == 1}
         return cls(vocabulary, weights, keywords)
 
-    def _known(self, word: str) -> str | None:
-        """The known word this typed word stands for, allowing a small typo."""
-        if word in self.weights:
-            return word
-        if len(word) < 4:
-            return None
+    def __post_init__(self) -> None:
+        self._closest = functools.lru_cache(maxsize=TYPO_CACHE_SIZE)(self._closest_uncached)
+
+    def _known(self, text: str) -> list[str]:
+        """The known words the words of `text` stand for, a small typo allowed in a few."""
+        known, lookups = [], 0
+        for word in question_words(text):
+            if word in self.weights:
+                known.append(word)
+            elif len(word) >= 4 and lookups < MAX_TYPO_LOOKUPS:
+                lookups += 1
+                if (close := self._closest(word)) is not None:
+                    known.append(close)
+        return known
+
+    def _closest_uncached(self, word: str) -> str | None:
         close = difflib.get_close_matches(word, self.weights, n=1, cutoff=TYPO_SIMILARITY)
         return close[0] if close else None
 
@@ -75,7 +104,7 @@ class FaqMatcher:
         Entries keep their own order on a tie. For inline search, where a short list beats
         one guess.
         """
-        known = [k for k in (self._known(w) for w in words(query)) if k]
+        known = self._known(query)
         scores = {entry: sum(self.weights[k] for k in known if k in entry_words)
                   for entry, entry_words in self.vocabulary.items()}
         return sorted((entry for entry, score in scores.items() if score > 0),
@@ -83,7 +112,7 @@ class FaqMatcher:
 
     def match(self, question: str) -> str | None:
         """The id of the best entry for `question`, or None when nothing fits well enough."""
-        known = [k for k in (self._known(w) for w in words(question)) if k]
+        known = self._known(question)
         if not known:
             return None
         total = sum(self.weights[k] for k in known)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -15,6 +16,41 @@ from pathlib import Path
 from tgbot.config import stars_for
 from tgbot.domain.campaign import Campaign
 from tgbot.storage.store import Store
+
+# Deep-link sources are typed by anyone ("t.me/bot?start=anything"): a source is counted under
+# its own name only if it looks like one an organiser made, and only so many get a row; the
+# rest are counted together, so no stranger can grow the table or /stats without bound.
+SOURCE_NAME = re.compile(r"[a-z0-9_]{1,32}")
+# Telegram's rule for a deep-link payload: up to 64 of A-Z a-z 0-9 _ -; other text after
+# /start was typed by hand and is no source at all.
+DEEP_LINK_PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
+OTHER_SOURCE = "other"
+KEPT_SOURCES = 100
+SHOWN_SOURCES = 10  # /stats and `tgbot stats` show the most started from; the rest is "other"
+
+
+async def count_start(store: Store, payload: str) -> None:
+    """Count a /start from a deep link: under its source's name, or as "other".
+
+    A payload no t.me link can carry (text typed after /start by hand) is not counted.
+    """
+    if not DEEP_LINK_PAYLOAD.fullmatch(payload):
+        return
+    source = payload.lower() if SOURCE_NAME.fullmatch(payload.lower()) else OTHER_SOURCE
+    await store.count_start(source, keep=KEPT_SOURCES, other=OTHER_SOURCE)
+
+
+def top_sources(starts: dict[str, int]) -> dict[str, int]:
+    """The `SHOWN_SOURCES` sources most started from, best first; the rest summed as "other".
+
+    A source stored before names were checked counts as "other" too, if it is not a name.
+    """
+    named = sorted(((source, count) for source, count in starts.items()
+                    if source != OTHER_SOURCE and SOURCE_NAME.fullmatch(source)),
+                   key=lambda item: (-item[1], item[0]))
+    top = dict(named[:SHOWN_SOURCES])
+    rest = sum(starts.values()) - sum(top.values())
+    return {**top, OTHER_SOURCE: rest} if rest else top
 
 
 @dataclass
@@ -51,7 +87,7 @@ async def collect(store: Store, campaign: Campaign, today: dt.date,
         stats.by_language[language or "?"] += count
     stats.new_this_week, stats.lost_this_week = \
         await store.subscription_changes(today - dt.timedelta(days=7))
-    stats.sources = await store.start_sources()
+    stats.sources = top_sources(await store.start_sources())
     days = {a.id: a.day for a in campaign.actions}
     for action_id, on, language, count in await store.completions(campaign.edition):
         day = days.get(action_id, 0)

@@ -41,6 +41,8 @@ SUGGESTED_ZONES = {"fil": "Asia/Manila", "uk": "Europe/Kyiv", "fa": "Asia/Tehran
 _TIME = re.compile(r"([01]?\d|2[0-3])\s*[:.hH]\s*([0-5]\d)")
 # How alike a typed city must be to a known one (difflib ratio): "Manilla", "Lagso".
 CITY_SIMILARITY = 0.8
+# Longer than any zone or city name (the longest are about 30 characters): not read further.
+MAX_PLACE_CHARS = 64
 
 
 def parse_time(text: str) -> str | None:
@@ -53,14 +55,22 @@ def find_zone(text: str, language: str) -> str | None:
     """The IANA zone someone means, or None.
 
     A zone name in any case ("asia/manila"), or a city in English or in their language
-    ("Lagos", "Manille", "Київ"), a small typo allowed.
+    ("Lagos", "Manille", "Київ"), a small typo allowed. Text too long to be a place is not
+    looked at.
     """
-    typed = text.strip().replace(" ", "_")
-    exact = {zone.casefold(): zone for zone in _all_zones()}.get(typed.casefold())
+    typed = text.strip()
+    if len(typed) > MAX_PLACE_CHARS:
+        return None
+    exact = _zones_by_folded_name().get(typed.replace(" ", "_").casefold())
     if exact:
         return exact
+    return _city(" ".join(words(typed)), language)
+
+
+@functools.lru_cache(maxsize=4096)
+def _city(key: str, language: str) -> str | None:
+    """The zone of the city `key` (typed words) in English or `language`, a small typo allowed."""
     cities = _cities(language)
-    key = " ".join(words(text))
     if key in cities:
         return cities[key]
     close = difflib.get_close_matches(key, cities, n=1, cutoff=CITY_SIMILARITY) if key else []
@@ -70,6 +80,11 @@ def find_zone(text: str, language: str) -> str | None:
 @functools.cache
 def _all_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
+
+
+@functools.cache
+def _zones_by_folded_name() -> dict[str, str]:
+    return {zone.casefold(): zone for zone in _all_zones()}
 
 
 @functools.cache

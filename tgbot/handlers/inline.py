@@ -11,7 +11,6 @@ from telegram.constants import InlineQueryLimit
 from telegram.ext import InlineQueryHandler
 
 from tgbot.context import BotContext
-from tgbot.domain.faq import FaqMatcher
 from tgbot.messages import inline as replies
 
 # Results depend on the sharer's language and on the day's counts: cached for this person
@@ -31,9 +30,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
     cards = replies.inline_cards(t, campaign, today, action, taken=taken,
                                   bot_username=context.services.bot_username)
     if query.query.strip():
-        order = FaqMatcher.build({card.id: card.phrases for card in cards}).rank(query.query)
-        by_id = {card.id: card for card in cards}
-        cards = [by_id[card_id] for card_id in order]
+        cards = replies.rank_cards(cards, query.query)
     await query.answer([InlineQueryResultArticle(
         card.id, card.title, InputTextMessageContent(card.reply.text),
         reply_markup=card.reply.markup, description=card.description)

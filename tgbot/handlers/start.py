@@ -8,14 +8,13 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from tgbot.context import BotContext
+from tgbot.domain import stats
 from tgbot.domain.commands import HELP, START
 from tgbot.handlers import actions
 from tgbot.handlers.common import answer_press, reply
 from tgbot.messages import start as replies
 from tgbot.messages.common import stale_button
 
-# Telegram's rule for a deep-link payload: up to 64 of A-Z a-z 0-9 _ -
-DEEP_LINK_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Channel posts link to "day5": open that day's action in the private chat.
 DAY_PAYLOAD_RE = re.compile(r"day(\d{1,2})")
 
@@ -23,8 +22,7 @@ DAY_PAYLOAD_RE = re.compile(r"day(\d{1,2})")
 async def start(update: Update, context: BotContext) -> None:
     """Greet; count the deep-link source (an aggregate, never who). A bad payload is ignored."""
     payload = context.args[0] if context.args else ""
-    if DEEP_LINK_RE.fullmatch(payload):
-        await context.store.count_start(payload)
+    await stats.count_start(context.store, payload)
     day = DAY_PAYLOAD_RE.fullmatch(payload)
     if day:
         await actions.open_day(update, context, int(day[1]))

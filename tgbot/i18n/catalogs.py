@@ -8,7 +8,7 @@ template someone forgot to refresh is caught too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +22,8 @@ from tgbot.i18n.translator import (
     DOMAIN,
     catalog_path,
     discover_languages,
+    message_strings,
+    msgid,
     translation_problems,
 )
 
@@ -34,11 +36,6 @@ def read_catalog(path: Path, locale: str | None = None) -> Catalog:
         return read_po(handle, locale=locale)
 
 
-def _msgid(message_id: str | Sequence[str]) -> str:
-    """The msgid a message is looked up by: the singular of a plural message."""
-    return message_id if isinstance(message_id, str) else message_id[0]
-
-
 def fresh_messages(campaign: Path) -> dict[str, str]:
     """Every message the code and the campaign use now, with where it is used (FILE:LINE)."""
     package = Path(__file__).resolve().parent.parent  # tgbot/
@@ -46,7 +43,7 @@ def fresh_messages(campaign: Path) -> dict[str, str]:
     keywords = {**DEFAULT_KEYWORDS, "N_": None}
     for filename, line, message, _, _ in extract_from_dir(package, [("**.py", "python")],
                                                           keywords=keywords):
-        found.setdefault(_msgid(message), f"tgbot/{filename}:{line}")
+        found.setdefault(msgid(message), f"tgbot/{filename}:{line}")
     with campaign.open("rb") as handle:
         for line, _, message, _ in extract_campaign(handle, None, None, {}):
             found.setdefault(message, f"{campaign}:{line}")
@@ -55,10 +52,20 @@ def fresh_messages(campaign: Path) -> dict[str, str]:
 
 @dataclass
 class Report:
-    """What `tgbot catalogs` prints: the problems, and each language's completeness."""
+    """What `tgbot catalogs` prints: what to fix, what to translate, each catalog's state."""
 
-    problems: list[str] = field(default_factory=list)
-    summary: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # each as FILE:LINE: what is wrong
+    untranslated: list[str] = field(default_factory=list)  # each as FILE:LINE: the message
+    summary: list[str] = field(default_factory=list)  # one line per language
+    unfinished: list[str] = field(default_factory=list)  # the catalogs with work left
+
+    @property
+    def verdict(self) -> str:
+        """One line: what is left to do and where, or that every catalog checked is done."""
+        if not self.unfinished:
+            return "OK"
+        return (f"{len(self.problems)} problem(s) and {len(self.untranslated)} message(s) to "
+                f"translate, in {', '.join(self.unfinished)}")
 
 
 def check_template(template_path: Path, fresh: dict[str, str]) -> list[str]:
@@ -71,36 +78,36 @@ def check_template(template_path: Path, fresh: dict[str, str]) -> list[str]:
 
 
 def _stale(path: Path, catalog: Catalog, fresh: dict[str, str]) -> list[str]:
-    return [f"{path}:{m.lineno}: stale: {_msgid(m.id)[:60]!r} is no longer in the code or "
-            f"the campaign ({REFRESH})" for m in catalog if m.id and _msgid(m.id) not in fresh]
+    return [f"{path}:{m.lineno}: stale: {msgid(m.id)[:60]!r} is no longer in the code or "
+            f"the campaign ({REFRESH})" for m in catalog if m.id and msgid(m.id) not in fresh]
 
 
-def check_catalog(po_path: Path, fresh: dict[str, str]) -> tuple[list[str], int]:
+def check_catalog(po_path: Path, fresh: dict[str, str]) -> tuple[list[str], list[str], int]:
     """Check one language's catalog against the messages in use.
 
-    Returns every problem as `FILE:LINE: message`, and how many of those messages it translates.
+    Returns every problem and every message not translated yet, each as `FILE:LINE: ...`, and
+    how many of the messages in use it translates.
     """
     code = po_path.parent.parent.name
     catalog = read_catalog(po_path, code)
-    problems, translated = [], 0
+    problems, untranslated, translated = [], [], 0
     for message_id, where in fresh.items():
         message = catalog.get(message_id)
         if message is None:
             problems.append(f"{po_path}: missing {message_id[:60]!r} (used at {where}; "
                             f"{REFRESH})")
             continue
-        string = message.string  # one translation, or one per plural form
-        strings = (string,) if isinstance(string, str) else tuple(string or ("",))
+        strings = message_strings(message.string)
         if message.fuzzy or not all(s and s.strip() for s in strings):
-            problems.append(f"{po_path}:{message.lineno}: not translated"
-                            f"{' (fuzzy)' if message.fuzzy else ''}: {message_id[:60]!r}")
+            untranslated.append(f"{po_path}:{message.lineno}: not translated"
+                                f"{' (fuzzy)' if message.fuzzy else ''}: {message_id[:60]!r}")
             continue
         translated += 1
         source = message.id if isinstance(message.id, str) else message.id[-1]
         for string in strings:
             problems += [f"{po_path}:{message.lineno}: {problem}"
                          for problem in translation_problems(source, string)]
-    return problems + _stale(po_path, catalog, fresh), translated
+    return problems + _stale(po_path, catalog, fresh), untranslated, translated
 
 
 def check_all(locales_dir: Path, campaign: Path,
@@ -111,6 +118,8 @@ def check_all(locales_dir: Path, campaign: Path,
     template = locales_dir / f"{DOMAIN}.pot"
     report = Report(problems=check_template(template, fresh) if template.exists()
                     else [f"{template}: no template ({REFRESH})"])
+    if report.problems:
+        report.unfinished.append("the template")
     codes = list(languages) if languages else [c for c in found if c != DEFAULT_LANGUAGE]
     for code in codes:
         po_path = catalog_path(locales_dir, code)
@@ -118,9 +127,13 @@ def check_all(locales_dir: Path, campaign: Path,
             report.problems.append(f"{po_path}: no catalog for '{code}' (run pybabel init -l "
                                    f"{code}; see README, For translators)")
             report.summary.append(f"{code}: no catalog")
+            report.unfinished.append(code)
             continue
-        problems, translated = check_catalog(po_path, fresh)
+        problems, untranslated, translated = check_catalog(po_path, fresh)
         report.problems += problems
+        report.untranslated += untranslated
         report.summary.append(f"{code}: {translated} of {len(fresh)} translated"
                               + (f", {len(problems)} problem(s)" if problems else ""))
+        if problems or untranslated:
+            report.unfinished.append(code)
     return report

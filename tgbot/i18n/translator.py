@@ -1,10 +1,13 @@
 """Languages: gettext catalogs from `locales/`, locale negotiation, and locale-aware formatting.
 
 The languages are the catalogs found under `locales/` (adding a language is adding its
-catalog). Catalogs are read straight from the `.po` files (compiled in memory with Babel), so
-a translator's edit can never be hidden behind a stale `.mo`. A string missing from a catalog,
-or whose translation would break the reply (placeholders or tags that differ from the source,
-HTML Telegram refuses), falls back to the English source for that string only.
+catalog), once `MIN_TRANSLATED` of the template's messages are translated, so a catalog someone
+has only started is not served to every user of that language; `TGBOT_LANGUAGES` lists the
+languages to offer instead, however complete. Catalogs are read straight from the `.po` files
+(compiled in memory with Babel), so a translator's edit can never be hidden behind a stale
+`.mo`. A string missing from a catalog, or whose translation would break the reply
+(placeholders or tags that differ from the source, HTML Telegram refuses), falls back to the
+English source for that string only.
 """
 
 from __future__ import annotations
@@ -16,13 +19,14 @@ import io
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_timedelta
 from babel.lists import format_list
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -34,6 +38,8 @@ log = logging.getLogger(__name__)
 
 DOMAIN = "tgbot"
 DEFAULT_LANGUAGE = "en"
+# The share of the template's messages a catalog translates before its language is offered.
+MIN_TRANSLATED = 0.9
 # The campaign's languages come first in menus, in this order; any other catalog follows.
 MENU_ORDER = ("en", "fr", "es", "pt", "ru", "uk", "ar", "fa", "fil")
 # Telegram's language_code for setMyCommands is two lowercase letters; Filipino has none, and
@@ -145,11 +151,23 @@ class Translator:
 
 
 class I18n:
-    """All catalogs of the bot, loaded once at start-up."""
+    """The languages the bot offers, loaded once at start-up."""
 
-    def __init__(self, locales_dir: Path) -> None:
-        self._translators = {code: Translator(code, _load(locales_dir, code))
-                             for code in discover_languages(locales_dir)}
+    def __init__(self, locales_dir: Path, languages: Collection[str] = ()) -> None:
+        """Every catalog in `locales_dir` translated enough, or exactly `languages` if given.
+
+        English is always offered; a language in `languages` without a catalog is an error.
+        """
+        found = discover_languages(locales_dir)
+        if missing := sorted(set(languages) - set(found)):
+            raise ConfigError(f"TGBOT_LANGUAGES names {', '.join(missing)}, with no catalog in "
+                              f"{locales_dir}")
+        catalogs = {code: _read(locales_dir, code) for code in found
+                    if not languages or code in languages or code == DEFAULT_LANGUAGE}
+        if not languages:
+            catalogs = _translated_enough(locales_dir, catalogs)
+        self._translators = {code: Translator(code, _compiled(catalog))
+                             for code, catalog in catalogs.items()}
         # Each language in its own name, in menu order.
         self.languages: dict[str, str] = {code: t.name for code, t in self._translators.items()}
 
@@ -238,29 +256,28 @@ def translation_problems(source: str, translated: str) -> list[str]:
     return problems
 
 
-def _load(locales_dir: Path, code: str) -> gettext.NullTranslations:
-    """`locales/<code>/LC_MESSAGES/tgbot.po`, compiled; English needs no catalog."""
+def _read(locales_dir: Path, code: str) -> Catalog | None:
+    """Read `locales/<code>/LC_MESSAGES/tgbot.po`; None for English, which needs no catalog."""
     po_path = catalog_path(locales_dir, code)
     if not po_path.exists():
-        return gettext.NullTranslations()
+        return None
     stat = po_path.stat()
-    return _compiled(po_path.resolve(), stat.st_mtime_ns, stat.st_size, code)
+    return _checked(po_path.resolve(), stat.st_mtime_ns, stat.st_size, code)
 
 
 @functools.lru_cache(maxsize=64)
-def _compiled(po_path: Path, mtime_ns: int, size: int, code: str) -> gettext.GNUTranslations:
-    """Compile a catalog in memory, once per process for each version of the file.
+def _checked(po_path: Path, mtime_ns: int, size: int, code: str) -> Catalog:
+    """A catalog without the translations that would break their reply.
 
-    Compiling checks every translation with TDLib's parser, about a second for nine
-    languages; a process that builds the bot more than once (the tests, the CLI's checks)
-    pays it once. A translation that would break its reply is left out (with one warning
-    naming its line), so that string alone falls back to English.
+    Read once per process for each version of the file: checking every translation with
+    TDLib's parser takes about a second for nine languages, and a process that builds the
+    bot more than once (the tests, the CLI's checks) pays it once. A translation left out is
+    logged once, naming its line, and that string alone falls back to English.
     """
     with po_path.open("rb") as handle:
         catalog = read_po(handle, locale=code)
     for message in list(catalog):
-        strings = tuple(message.string) if isinstance(message.string, tuple | list) \
-            else (message.string,)
+        strings = message_strings(message.string)
         ids = (message.id,) if isinstance(message.id, str) else tuple(message.id)
         if not message.id or not any(strings):
             continue
@@ -269,6 +286,54 @@ def _compiled(po_path: Path, mtime_ns: int, size: int, code: str) -> gettext.GNU
             log.warning("%s:%s: %s; English is used for this message instead",
                         po_path, message.lineno, "; ".join(dict.fromkeys(problems)))
             catalog.delete(message.id, context=message.context)
+    return catalog
+
+
+def _translated_enough(locales_dir: Path,
+                       catalogs: dict[str, Catalog | None]) -> dict[str, Catalog | None]:
+    """The catalogs that translate `MIN_TRANSLATED` of the template's messages; English.
+
+    Each one left out is logged, with how to offer it anyway. Without a template, each
+    catalog's own messages count.
+    """
+    template_path = locales_dir / f"{DOMAIN}.pot"
+    template = None
+    if template_path.exists():
+        with template_path.open("rb") as handle:
+            template = read_po(handle)
+    kept: dict[str, Catalog | None] = {}
+    for code, catalog in catalogs.items():
+        if catalog is None:
+            kept[code] = catalog
+            continue
+        needed = {msgid(m.id) for m in (template or catalog) if m.id}
+        done = sum(1 for m in catalog if m.id and not m.fuzzy and msgid(m.id) in needed
+                   and all(s.strip() for s in message_strings(m.string)))
+        if done >= MIN_TRANSLATED * len(needed):
+            kept[code] = catalog
+        else:
+            log.warning("%s: %d of %d messages translated, under %d%%: not offered (list it "
+                        "in TGBOT_LANGUAGES to offer it anyway)", catalog_path(locales_dir, code),
+                        done, len(needed), MIN_TRANSLATED * 100)
+    return kept
+
+
+def msgid(message_id: str | Sequence[str]) -> str:
+    """The msgid a message is looked up by: the singular of a plural message."""
+    return message_id if isinstance(message_id, str) else message_id[0]
+
+
+def message_strings(string: str | Sequence[str] | None) -> tuple[str, ...]:
+    """A message's translations: one, or one per plural form ("" when there is none)."""
+    if isinstance(string, str):
+        return (string,)
+    return tuple(string or ("",))
+
+
+def _compiled(catalog: Catalog | None) -> gettext.NullTranslations:
+    """The catalog compiled in memory, fuzzy translations left out; nothing for English."""
+    if catalog is None:
+        return gettext.NullTranslations()
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 from dataclasses import dataclass
 
 from tgbot.domain.campaign import Action, Campaign
+from tgbot.domain.faq import FaqMatcher
 from tgbot.i18n.translator import Translator
 from tgbot.messages.actions import action_message, countdown, takers_line
 from tgbot.messages.common import INLINE, Reply, campaign_values, fill, open_bot_button
@@ -71,3 +73,16 @@ def inline_cards(t: Translator, campaign: Campaign, today: dt.date, action: Acti
                           (t.gettext(entry.question), t.gettext(entry.button),
                            *map(t.gettext, entry.also))))
     return cards
+
+
+def rank_cards(cards: list[Card], query: str) -> list[Card]:
+    """The cards that share a word with `query` (typos allowed), best match first."""
+    by_id = {card.id: card for card in cards}
+    return [by_id[card_id] for card_id in _matcher(tuple((c.id, c.phrases) for c in cards))
+            .rank(query)]
+
+
+@functools.lru_cache(maxsize=32)  # every language, on the two or three days alive at once
+def _matcher(phrasings: tuple[tuple[str, tuple[str, ...]], ...]) -> FaqMatcher:
+    """A matcher for a set of cards, built once per language and day (per keystroke is a lot)."""
+    return FaqMatcher.build(dict(phrasings))

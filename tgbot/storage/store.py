@@ -307,11 +307,18 @@ class Store:
 
     # --- deep-link sources ------------------------------------------------------------------
 
-    async def count_start(self, source: str) -> None:
-        """Count one /start from a deep-link source (how many, never who)."""
+    async def count_start(self, source: str, *, keep: int, other: str) -> None:
+        """Count one /start from a deep-link source (how many, never who).
+
+        At most `keep` sources have a row: once they do, a new source is counted as `other`.
+        """
         async with self._db.transaction() as tx:
-            await tx.execute("INSERT INTO start_sources VALUES (?, 1) ON CONFLICT (source) "
-                             "DO UPDATE SET starts = start_sources.starts + 1", (source,))
+            # (SQLite needs the WHERE to read ON CONFLICT as an upsert after a SELECT)
+            await tx.execute(
+                "INSERT INTO start_sources SELECT CASE WHEN EXISTS (SELECT 1 FROM start_sources "
+                "WHERE source = ?) OR (SELECT COUNT(*) FROM start_sources) < ? THEN ? ELSE ? "
+                "END, 1 WHERE TRUE ON CONFLICT (source) "
+                "DO UPDATE SET starts = start_sources.starts + 1", (source, keep, source, other))
 
     async def start_sources(self) -> dict[str, int]:
         """Starts per deep-link source."""
