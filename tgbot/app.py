@@ -1,9 +1,10 @@
 """The composition root: build the Application, wire every handler, start and stop services.
 
-This is the only module that knows every handler. Order matters: group -3 stops a person
-who floods the bot (before any database read), group -2 drops an update some instance
-handled already, group -1 resolves the chat's language, and only then do the feature
-handlers of group 0 run (one handler per group handles an update).
+This is the only module that knows every handler. Order matters: group -4 stops a person
+who floods the bot (before any database read), group -3 drops an update some instance
+handled already, group -2 resolves the chat's language, group -1 stops a button press the
+bot did not offer or the presser may not make, and only then do the feature handlers of
+group 0 run (one handler per group handles an update).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from tgbot.handlers import (
     language,
     locale,
     organisers,
+    presses,
     privacy,
     push_settings,
     reminders,
@@ -102,9 +104,10 @@ def build_application(settings: Settings, campaign: Campaign) -> Application:
     application.bot_data = services  # built here with its arguments, not by PTB
 
     application.add_handlers({
-        -3: flood.HANDLERS,
-        -2: repeats.HANDLERS,
-        -1: locale.HANDLERS,
+        -4: flood.HANDLERS,
+        -3: repeats.HANDLERS,
+        -2: locale.HANDLERS,
+        -1: presses.HANDLERS,
         0: [*groups.HANDLERS, *start.HANDLERS, *actions.HANDLERS, *action_buttons.HANDLERS,
             *subscription.HANDLERS, *push_settings.HANDLERS, *reminders.HANDLERS,
             *language.HANDLERS, *privacy.HANDLERS,
