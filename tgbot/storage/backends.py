@@ -432,8 +432,9 @@ class PostgresDatabase(Database):
         try:
             import asyncpg
         except ImportError:
-            raise DatabaseError("a postgresql:// database needs asyncpg: "
-                                "pip install 'endimpunity-tgbot[postgres]'") from None
+            raise DatabaseError("a postgresql:// database needs asyncpg: install the bot "
+                                "with its postgres extra, from your checkout: "
+                                "pip install '/path/to/checkout[postgres]'") from None
         pool = await asyncpg.create_pool(url, min_size=1, max_size=10)
         return cls(pool, url)
 
