@@ -58,6 +58,7 @@ from tgbot.handlers import (
 from tgbot.i18n.translator import DEFAULT_LANGUAGE, Translator, telegram_code
 from tgbot.ops import alerts, campaign_sync, metrics
 from tgbot.ops.status import StatusServer
+from tgbot.ops.webhook import Limits, WebhookServer
 from tgbot.storage.backends import redact_url
 
 log = logging.getLogger(__name__)
@@ -221,12 +222,16 @@ async def _post_shutdown(application: Application) -> None:
 
 @dataclass(frozen=True)
 class Webhook:
-    """Where Telegram posts updates (`tgbot run --webhook`) and where the bot listens."""
+    """Where Telegram posts updates (`tgbot run --webhook`) and where the bot listens.
+
+    `limits`: what one HTTP client may cost the bot (body size, idle and body timeouts).
+    """
 
     url: str
     secret: str
     listen: str = "127.0.0.1"
     port: int = 8443
+    limits: Limits = Limits()
 
 
 @contextlib.asynccontextmanager
@@ -235,23 +240,27 @@ async def running(application: Application, *, webhook: Webhook | None = None,
                   ) -> AsyncIterator[Application]:
     """Run the application inside the block, started and stopped as `run_polling` does.
 
-    With `webhook`, as `run_webhook` does. `tgbot run`, `tgbot demo` and the tests all run
-    the bot this way, so they start and stop it alike. Start: initialize, post_init, the
-    updater (long polling, or the webhook), start. Stop, also when a step of the start
-    failed: the updater, stop and post_stop (only if it had started), shutdown, post_shutdown.
+    With `webhook`, as `run_webhook` does, but on the bot's own bounded server (see
+    ops/webhook.py). `tgbot run`, `tgbot demo` and the tests all run the bot this way, so
+    they start and stop it alike. Start: initialize, post_init, long polling (or the webhook
+    server, then setWebhook), start. Stop, also when a step of the start failed: polling or
+    the webhook server, stop and post_stop (only if it had started), shutdown, post_shutdown.
     `poll_timeout` is how long one getUpdates may wait for an update (run_polling's default).
     """
     updater = application.updater
     assert updater is not None, "build_application gives every application an updater"
+    server = None
     try:
         await application.initialize()
         if application.post_init is not None:
             await application.post_init(application)
         if webhook is not None:
-            await updater.start_webhook(
-                listen=webhook.listen, port=webhook.port,
-                url_path=urlparse(webhook.url).path.lstrip("/"), webhook_url=webhook.url,
-                secret_token=webhook.secret, allowed_updates=ALLOWED_UPDATES)
+            server = WebhookServer(application.bot, application.update_queue,
+                                   path=urlparse(webhook.url).path, secret=webhook.secret,
+                                   limits=webhook.limits)
+            server.start(webhook.listen, webhook.port)
+            await application.bot.set_webhook(webhook.url, allowed_updates=ALLOWED_UPDATES,
+                                              secret_token=webhook.secret)
         else:
             await updater.start_polling(poll_interval=0.0, timeout=poll_timeout,
                                         allowed_updates=ALLOWED_UPDATES,
@@ -261,6 +270,8 @@ async def running(application: Application, *, webhook: Webhook | None = None,
     finally:
         if updater.running:
             await updater.stop()
+        if server is not None:
+            await server.stop()
         if application.running:
             await application.stop()
             if application.post_stop is not None:
