@@ -152,9 +152,8 @@ def _settings(args: argparse.Namespace) -> Settings:
             setattr(settings, attribute, value.rstrip("/") if flag == "api_url" else value)
         if value and flag in SECRET_FLAGS and (flag != "db" or url_passwords(value)):
             variable = SECRET_FLAGS[flag]
-            print(f"tgbot: warning: --{flag} with a secret is readable by every user of this "
-                  f"machine (ps, /proc): set {variable} or {variable}_FILE instead",
-                  file=sys.stderr)
+            print(f"tgbot: warning: --{flag} is readable by every user of this machine (ps, "
+                  f"/proc); set {variable} or {variable}_FILE instead", file=sys.stderr)
     if getattr(args, "campaign", None):
         settings.campaign = Path(args.campaign)
     if getattr(args, "admins", None):
