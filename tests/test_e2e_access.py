@@ -64,6 +64,21 @@ async def test_a_channel_gets_no_settings_button_and_its_readers_change_nothing(
         assert sent_to(fake, CHANNEL, "") == [subscribed]
 
 
+async def test_a_channel_sets_its_time_and_zone_by_typing_in_a_post(
+        fake: FakeBotAPI, tmp_path: Path, clock: Clock) -> None:
+    fake.add_channel(CHANNEL, admins=[ADMIN], username="pressfreedom")
+    clock.set_local("2027-10-30", "12:00")  # before the campaign: no action follows /subscribe
+    async with running_bot(fake, tmp_path, clock) as app:
+        for post in ("/subscribe", "/settings 07:00", "/settings Lagos", "/settings"):
+            mark = fake.mark()
+            fake.post_in_channel(CHANNEL, post)
+            answer = await fake.async_wait_for_message(CHANNEL, after=mark)
+            assert [b for b in buttons(answer) if "callback_data" in b] == [], post
+        assert "for example: /settings 21:30" in answer["text"]  # bare: how to type them
+        record = await app.bot_data.store.chat(CHANNEL)
+        assert (record.push_time, record.timezone) == ("07:00", "Africa/Lagos")
+
+
 async def test_a_forged_press_does_not_rewrite_a_groups_shared_message(
         fake: FakeBotAPI, tmp_path: Path, clock: Clock, database: str) -> None:
     fake.add_user(ADMIN, language_code="en")
