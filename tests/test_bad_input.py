@@ -147,8 +147,9 @@ def test_campaign_messages_say_how_to_fix(tmp_path: Path, old: str, new: str,
 
 
 def test_webhook_must_be_https(tmp_path: Path) -> None:
-    line = one_line(tgbot("run", "--webhook", "http://bot.example.org/hook", "--secret", "s3cret",
-                          "--campaign", str(ACTIONS), TGBOT_TOKEN="123456789:" + "A" * 35))
+    line = one_line(tgbot("run", "--webhook", "http://bot.example.org/hook",
+                          "--campaign", str(ACTIONS), TGBOT_TOKEN="123456789:" + "A" * 35,
+                          TGBOT_WEBHOOK_SECRET="s3cret"))
     assert line == ("tgbot: --webhook must be a public https:// URL (Telegram requires HTTPS), "
                     "not 'http://bot.example.org/hook'")
 
@@ -159,8 +160,9 @@ def test_a_refused_set_webhook_is_one_line(tmp_path: Path) -> None:
     with FakeBotAPI() as fake:
         fake.fail_next("setWebhook", 400, "Bad Request: bad webhook: Failed to resolve host: "
                                           "Name or service not known")
-        result = tgbot("run", "--webhook", "http://bot.invalid/hook", "--secret", "s3cret",
-                       "--port", "0", TGBOT_TOKEN=fake.token, TGBOT_API_URL=fake.root_url,
+        result = tgbot("run", "--webhook", "http://bot.invalid/hook", "--port", "0",
+                       TGBOT_WEBHOOK_SECRET="s3cret", TGBOT_TOKEN=fake.token,
+                       TGBOT_API_URL=fake.root_url,
                        TGBOT_CAMPAIGN=str(ACTIONS), TGBOT_DB=str(tmp_path / "bot.sqlite3"),
                        TGBOT_LOG_LEVEL="CRITICAL")
     assert one_line(result) == (

@@ -341,7 +341,7 @@ def test_the_plain_install_needs_no_asyncpg(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 0, result.stderr
-    assert "pip install 'endimpunity-tgbot[postgres]'" in result.stdout
+    assert "pip install '/path/to/checkout[postgres]'" in result.stdout
 
 
 async def test_an_update_id_is_first_seen_once_and_forgotten_after_a_while(store: Store) -> None:

@@ -1,9 +1,10 @@
 """The composition root: build the Application, wire every handler, start and stop services.
 
-This is the only module that knows every handler. Order matters: group -3 stops a person
-who floods the bot (before any database read), group -2 drops an update some instance
-handled already, group -1 resolves the chat's language, and only then do the feature
-handlers of group 0 run (one handler per group handles an update).
+This is the only module that knows every handler. Order matters: group -4 stops a person
+who floods the bot (before any database read), group -3 drops an update some instance
+handled already, group -2 resolves the chat's language, group -1 stops a button press the
+bot did not offer or the presser may not make, and only then do the feature handlers of
+group 0 run (one handler per group handles an update).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from tgbot.handlers import (
     language,
     locale,
     organisers,
+    presses,
     privacy,
     push_settings,
     reminders,
@@ -56,6 +58,7 @@ from tgbot.handlers import (
 from tgbot.i18n.translator import DEFAULT_LANGUAGE, Translator, telegram_code
 from tgbot.ops import alerts, campaign_sync, metrics
 from tgbot.ops.status import StatusServer
+from tgbot.ops.webhook import Limits, WebhookServer
 from tgbot.storage.backends import redact_url
 
 log = logging.getLogger(__name__)
@@ -102,9 +105,10 @@ def build_application(settings: Settings, campaign: Campaign) -> Application:
     application.bot_data = services  # built here with its arguments, not by PTB
 
     application.add_handlers({
-        -3: flood.HANDLERS,
-        -2: repeats.HANDLERS,
-        -1: locale.HANDLERS,
+        -4: flood.HANDLERS,
+        -3: repeats.HANDLERS,
+        -2: locale.HANDLERS,
+        -1: presses.HANDLERS,
         0: [*groups.HANDLERS, *start.HANDLERS, *actions.HANDLERS, *action_buttons.HANDLERS,
             *subscription.HANDLERS, *push_settings.HANDLERS, *reminders.HANDLERS,
             *language.HANDLERS, *privacy.HANDLERS,
@@ -218,12 +222,16 @@ async def _post_shutdown(application: Application) -> None:
 
 @dataclass(frozen=True)
 class Webhook:
-    """Where Telegram posts updates (`tgbot run --webhook`) and where the bot listens."""
+    """Where Telegram posts updates (`tgbot run --webhook`) and where the bot listens.
+
+    `limits`: what one HTTP client may cost the bot (body size, idle and body timeouts).
+    """
 
     url: str
     secret: str
     listen: str = "127.0.0.1"
     port: int = 8443
+    limits: Limits = Limits()
 
 
 @contextlib.asynccontextmanager
@@ -232,23 +240,27 @@ async def running(application: Application, *, webhook: Webhook | None = None,
                   ) -> AsyncIterator[Application]:
     """Run the application inside the block, started and stopped as `run_polling` does.
 
-    With `webhook`, as `run_webhook` does. `tgbot run`, `tgbot demo` and the tests all run
-    the bot this way, so they start and stop it alike. Start: initialize, post_init, the
-    updater (long polling, or the webhook), start. Stop, also when a step of the start
-    failed: the updater, stop and post_stop (only if it had started), shutdown, post_shutdown.
+    With `webhook`, as `run_webhook` does, but on the bot's own bounded server (see
+    ops/webhook.py). `tgbot run`, `tgbot demo` and the tests all run the bot this way, so
+    they start and stop it alike. Start: initialize, post_init, long polling (or the webhook
+    server, then setWebhook), start. Stop, also when a step of the start failed: polling or
+    the webhook server, stop and post_stop (only if it had started), shutdown, post_shutdown.
     `poll_timeout` is how long one getUpdates may wait for an update (run_polling's default).
     """
     updater = application.updater
     assert updater is not None, "build_application gives every application an updater"
+    server = None
     try:
         await application.initialize()
         if application.post_init is not None:
             await application.post_init(application)
         if webhook is not None:
-            await updater.start_webhook(
-                listen=webhook.listen, port=webhook.port,
-                url_path=urlparse(webhook.url).path.lstrip("/"), webhook_url=webhook.url,
-                secret_token=webhook.secret, allowed_updates=ALLOWED_UPDATES)
+            server = WebhookServer(application.bot, application.update_queue,
+                                   path=urlparse(webhook.url).path, secret=webhook.secret,
+                                   limits=webhook.limits)
+            server.start(webhook.listen, webhook.port)
+            await application.bot.set_webhook(webhook.url, allowed_updates=ALLOWED_UPDATES,
+                                              secret_token=webhook.secret)
         else:
             await updater.start_polling(poll_interval=0.0, timeout=poll_timeout,
                                         allowed_updates=ALLOWED_UPDATES,
@@ -258,6 +270,8 @@ async def running(application: Application, *, webhook: Webhook | None = None,
     finally:
         if updater.running:
             await updater.stop()
+        if server is not None:
+            await server.stop()
         if application.running:
             await application.stop()
             if application.post_stop is not None:

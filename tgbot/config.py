@@ -66,13 +66,13 @@ class Settings:
         """Settings from the TGBOT_* variables of `env` (the process's environment if None)."""
         env = dict(os.environ if env is None else env)
         settings = cls()
-        settings.token = env.get("TGBOT_TOKEN", "").strip()
+        settings.token = _secret(env, "TGBOT_TOKEN").strip()
         settings.api_url = env.get("TGBOT_API_URL", PUBLIC_API_URL).rstrip("/")
-        settings.db = env.get("TGBOT_DB", settings.db)
+        settings.db = _secret(env, "TGBOT_DB") or settings.db
         settings.campaign = Path(env.get("TGBOT_CAMPAIGN", str(settings.campaign)))
         settings.admins = parse_admins(env.get("TGBOT_ADMINS", ""))
         settings.log_level = env.get("TGBOT_LOG_LEVEL", settings.log_level).upper()
-        settings.webhook_secret = env.get("TGBOT_WEBHOOK_SECRET", "")
+        settings.webhook_secret = _secret(env, "TGBOT_WEBHOOK_SECRET")
         settings.rate = _number(env, "TGBOT_RATE", settings.rate)
         settings.paid_broadcast = _flag(env, "TGBOT_PAID_BROADCAST")
         settings.announcement_lifetime = parse_lifetime(
@@ -116,6 +116,21 @@ class Settings:
 def stars_for(messages: int) -> float:
     """Stars that many paid-broadcast messages cost."""
     return round(messages * STARS_PER_PAID_MESSAGE, 1)
+
+
+def _secret(env: dict[str, str], name: str) -> str:
+    """A secret setting: the variable itself, or the contents of the file `<name>_FILE` names.
+
+    A file keeps the secret out of the environment and the command line (systemd's
+    LoadCredential= with `<name>_FILE=%d/<credential>`, or a mounted secret).
+    """
+    if env.get(name) or not env.get(f"{name}_FILE"):
+        return env.get(name, "")
+    path = Path(env[f"{name}_FILE"])
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise ConfigError(f"cannot read {name}_FILE {path}: {error.strerror}") from None
 
 
 def _flag(env: dict[str, str], name: str) -> bool:

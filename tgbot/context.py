@@ -154,10 +154,10 @@ class BotContext(CallbackContext[ExtBot, dict, dict, Services]):
 
     @property
     def t(self) -> Translator:
-        """The Translator for this update, picked once by the locale resolver (group -1)."""
+        """The Translator for this update, picked once by the locale resolver (group -2)."""
         if self._t is None:
             raise RuntimeError("no language for this update yet: the locale resolver "
-                               "(tgbot.handlers.locale, group -1) has not run")
+                               "(tgbot.handlers.locale, group -2) has not run")
         return self._t
 
     @t.setter

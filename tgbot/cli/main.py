@@ -45,7 +45,7 @@ from tgbot.i18n.extract import extract_campaign
 from tgbot.i18n.translator import DEFAULT_LANGUAGE, I18n
 from tgbot.ops.logsafe import RedactToken, setup_logging
 from tgbot.ops.report import status_report
-from tgbot.storage.backends import DatabaseError, is_postgres_url, redact_url
+from tgbot.storage.backends import DatabaseError, is_postgres_url, redact_url, url_passwords
 from tgbot.storage.store import Store
 from tgbot.telegram_html import parse_html
 
@@ -139,14 +139,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Secrets given as flags, and the variables that keep them off the command line.
+SECRET_FLAGS = {"token": "TGBOT_TOKEN", "secret": "TGBOT_WEBHOOK_SECRET", "db": "TGBOT_DB"}
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     settings = Settings.from_env()
     for flag, attribute in (("token", "token"), ("api_url", "api_url"), ("db", "db"),
                             ("log_level", "log_level"), ("status_port", "status_port"),
-                            ("status_listen", "status_listen"), ("webhook", "webhook_url")):
+                            ("status_listen", "status_listen"), ("webhook", "webhook_url"),
+                            ("secret", "webhook_secret")):
         value = getattr(args, flag, None)
         if value:
             setattr(settings, attribute, value.rstrip("/") if flag == "api_url" else value)
+        if value and flag in SECRET_FLAGS and (flag != "db" or url_passwords(value)):
+            variable = SECRET_FLAGS[flag]
+            print(f"tgbot: warning: --{flag} is readable by every user of this machine (ps, "
+                  f"/proc); set {variable} or {variable}_FILE instead", file=sys.stderr)
     if getattr(args, "campaign", None):
         settings.campaign = Path(args.campaign)
     if getattr(args, "admins", None):
@@ -155,6 +164,12 @@ def _settings(args: argparse.Namespace) -> Settings:
         settings.paid_broadcast = True
     settings.check_rate()
     return settings
+
+
+def _setup_logging(settings: Settings, log_format: str = "text") -> None:
+    """Logging at the settings' level, with the token and every other secret redacted."""
+    setup_logging(settings.log_level, settings.token, log_format,
+                  secrets=[settings.webhook_secret, *url_passwords(str(settings.db))])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -170,7 +185,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception:  # noqa: BLE001 - last line of defence: a traceback without the token
         settings = Settings.from_env()
-        print(RedactToken(settings.token).redact(traceback.format_exc()), file=sys.stderr)
+        redact = RedactToken(settings.token, [settings.webhook_secret,
+                                               *url_passwords(str(settings.db))]).redact
+        print(redact(traceback.format_exc()), file=sys.stderr)
         return 1
 
 
@@ -206,10 +223,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings.check_token()
     webhook = None
     if args.webhook:
-        webhook = Webhook(args.webhook, args.secret or settings.webhook_secret, args.listen,
-                          args.port)
+        webhook = Webhook(args.webhook, settings.webhook_secret, args.listen, args.port)
         check_webhook(webhook.url, webhook.secret, settings.api_url)
-    setup_logging(settings.log_level, settings.token, settings.log_format)
+    _setup_logging(settings, settings.log_format)
     campaign = load_campaign(settings.campaign)
     try:
         asyncio.run(_run(settings, campaign, webhook))
@@ -295,10 +311,10 @@ def cmd_push(args: argparse.Namespace) -> int:
     """`tgbot push`: one delivery round from the command line (cron), or its counts only."""
     settings = _settings(args)
     if args.dry_run:  # counts from the database only: no token, no Bot API
-        setup_logging(settings.log_level, settings.token)
+        _setup_logging(settings)
         return asyncio.run(_count_only(settings, args.date))
     settings.check_token()
-    setup_logging(settings.log_level, settings.token, settings.log_format)
+    _setup_logging(settings, settings.log_format)
     return asyncio.run(_push(settings, args.date))
 
 

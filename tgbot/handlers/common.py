@@ -74,26 +74,56 @@ async def answer_press(update: Update, text: str | None = None) -> None:
 
 
 async def may_manage(update: Update, context: BotContext) -> bool:
-    """Whether this person may change the chat's settings; in groups only admins may.
+    """Whether this person may change the chat's settings; refused with a word if not.
 
-    Anonymous admins post as the group itself (sender_chat), and channel posts come only from
-    admins. Everyone else is asked by getChatMember (cached), never believed from text.
+    In a private chat its person may. A message in a group comes from an admin (asked by
+    getChatMember, cached, never believed from text) or from an anonymous admin posting as
+    the group itself (sender_chat); a channel post comes only from the channel's admins. A
+    button press is different: every reader of a channel and every member of a group can
+    press, and a modified client can send any data, so the presser must administer the chat,
+    and a press with no chat (on an inline message) may change none.
     """
-    chat, message, user = update.effective_chat, update.effective_message, update.effective_user
+    chat, user, press = update.effective_chat, update.effective_user, update.callback_query
+    if await _presser_manages(context, chat, user) if press is not None \
+            else await _sender_manages(context, chat, update.effective_message, user):
+        return True
+    refusal = admins_only(context.t)
+    if press is not None:
+        await press.answer(refusal, show_alert=True)
+    else:
+        await reply(update, context, Reply(refusal))
+    return False
+
+
+async def _presser_manages(context: BotContext, chat: Chat | None, user: User | None) -> bool:
+    """A press: its own private chat, or a group or channel it administers; no chat, no."""
+    if chat is None or user is None:
+        return False
+    if chat.type == "private":
+        return chat.id == user.id
+    return await is_admin(context, chat, user)
+
+
+async def _sender_manages(context: BotContext, chat: Chat | None, message: Message | None,
+                          user: User | None) -> bool:
+    """A message: private, a channel post, an anonymous admin, or an admin by getChatMember."""
     if chat is None or chat.type in ("private", "channel"):
         return True
     if message is not None and message.sender_chat is not None \
             and message.sender_chat.id == chat.id:
         return True
-    if user is not None:
-        async def status(chat_id: int, user_id: int) -> str:
-            return (await context.bot.get_chat_member(chat_id, user_id)).status
+    return await is_admin(context, chat, user)
 
-        if await context.services.admins.is_admin(chat.id, user.id, status):
-            return True
-    refusal = admins_only(context.t)
-    if update.callback_query:
-        await update.callback_query.answer(refusal, show_alert=True)
-    else:
-        await reply(update, context, Reply(refusal))
-    return False
+
+async def is_admin(context: BotContext, chat: Chat, user: User | None) -> bool:
+    """Whether `user` administers the group or channel, by getChatMember (cached a minute)."""
+    if user is None:
+        return False
+
+    async def status(chat_id: int, user_id: int) -> str:
+        try:
+            return (await context.bot.get_chat_member(chat_id, user_id)).status
+        except BadRequest:  # "user not found": someone Telegram does not list as a member
+            return "left"
+
+    return await context.services.admins.is_admin(chat.id, user.id, status)

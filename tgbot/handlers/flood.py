@@ -1,4 +1,4 @@
-"""Throttle one person who floods the bot; everyone else is served as usual (group -3).
+"""Throttle one person who floods the bot; everyone else is served as usual (group -4).
 
 The gate runs first of all, before the chat's language is read from the database: a flood
 of a thousand presses costs no reads, only the one notice resolves a language.

@@ -1,6 +1,6 @@
 """Resolve the chat's language once per update, before the feature handlers run.
 
-It runs in group -1, after the flood gate (-3) and the repeat filter (-2): a flood or a
+It runs in group -2, after the flood gate (-4) and the repeat filter (-3): a flood or a
 repeat costs no read of the chat (the flood gate calls it for its one notice only).
 """
 

@@ -1,13 +1,14 @@
 """/settings: the daily action's time and time zone, and the reminder's button.
 
 Set by buttons (a time, a region, then a zone) or typed: `/settings 21:30`,
-`/settings Manila`.
+`/settings Manila`. A channel only types them, in a post: buttons there would be every
+reader's to press.
 """
 
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from tgbot.context import BotContext
 from tgbot.domain.commands import SETTINGS
@@ -22,8 +23,8 @@ async def settings(update: Update, context: BotContext) -> None:
     if not await may_manage(update, context):
         return
     await answer_press(update)
-    if context.args:
-        await _typed_setting(update, context, " ".join(context.args))
+    if context.args or chat_of(update).type == "channel":
+        await _typed_setting(update, context, " ".join(context.args or []))
         return
     reminder = await context.store.reminder(chat_of(update).id)
     await reply(update, context, replies.settings_menu(context.t, context.campaign,
@@ -78,6 +79,7 @@ async def settings_press(update: Update, context: BotContext) -> None:
 
 HANDLERS = [
     CommandHandler(SETTINGS.name, settings),
+    CommandHandler(SETTINGS.name, settings, filters=filters.UpdateType.CHANNEL_POST),
     CallbackQueryHandler(settings, pattern=r"^settings$"),
     CallbackQueryHandler(settings_press, pattern=r"^(time|region|tz):"),
 ]

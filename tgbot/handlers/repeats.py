@@ -1,4 +1,4 @@
-"""Act on each update once, whichever instance it reaches (group -3, before every other).
+"""Act on each update once, whichever instance it reaches (group -3, after the flood gate).
 
 Telegram sends an update again when a webhook answers late or fails, and behind a load
 balancer the repeat may reach another instance; a restarted poller may get the last batch

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 MAX_BYTES = 64  # Telegram's limit for callback_data
+_CLOCK = r"(?:[01]\d|2[0-3]):[0-5]\d"  # a time of day, HH:MM: "99:99" is no time
 
 _SHAPES: dict[str, re.Pattern[str]] = {
     "menu": re.compile(r""),
@@ -27,10 +28,10 @@ _SHAPES: dict[str, re.Pattern[str]] = {
     "languages": re.compile(r""),
     "lang": re.compile(r"(?P<arg>[a-z]{2,3}(?:_[A-Za-z0-9]{2,8}){0,2})"),  # fr, pt_BR, sr_Latn
     "settings": re.compile(r""),
-    "time": re.compile(r"(?P<arg>\d{2}:\d{2})"),
+    "time": re.compile(rf"(?P<arg>{_CLOCK})"),
     "region": re.compile(r"(?P<arg>\d{1,2})"),
     "tz": re.compile(r"(?P<arg>\d{1,3})"),
-    "remind": re.compile(r"(?P<arg>\d{2}:\d{2}|off)"),
+    "remind": re.compile(rf"(?P<arg>{_CLOCK}|off)"),
     "progress": re.compile(r""),
     "forget": re.compile(r""),
     "annsend": re.compile(r"(?P<arg>\d{1,9})"),

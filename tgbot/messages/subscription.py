@@ -16,12 +16,13 @@ def subscribed(t: Translator, campaign: Campaign, chat: Chat | None, *, changed:
     """Subscribed now (`changed`) or already, and at which time.
 
     `offer_zones`, for a private chat still in the campaign's zone: its language's zone in
-    one tap, or the full list.
+    one tap, or the full list. A channel gets no Settings button: every reader could press it.
     """
     text = t.gettext("🔔 Subscribed! You will get each day's action at {time} ({zone}).") \
         if changed else t.gettext("You are already subscribed: each day's action comes at "
                                   "{time} ({zone}).")
-    rows = [[button(t.gettext("⚙️ Settings"), "settings")]]
+    rows = [] if chat is not None and chat.kind == "channel" \
+        else [[button(t.gettext("⚙️ Settings"), "settings")]]
     if offer_zones:
         text += "\n\n" + t.gettext("Not your time zone? Tap below, or send your city, for "
                                     "example: /settings Lagos")

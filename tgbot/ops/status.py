@@ -2,7 +2,8 @@
 
 Tornado serves it (python-telegram-bot's webhook server is Tornado already) on the bot's own
 event loop, so /healthz answering proves that loop is turning. Off unless TGBOT_STATUS_PORT
-(or --status-port) is set; 127.0.0.1 unless --status-listen says otherwise.
+(or --status-port) is set; 127.0.0.1 unless --status-listen says otherwise. It holds its
+clients to the webhook's limits (ops/webhook.py), with room for a request and no body.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from tornado.httpserver import HTTPServer
 from tornado.web import Application, RequestHandler
 
 from tgbot.config import ConfigError
 from tgbot.ops import metrics
+from tgbot.ops.webhook import Limits, NotFound, QuietHandler, http_server
 
 if TYPE_CHECKING:  # the services hold this module's objects: no import at run time
     from tgbot.context import Services
@@ -23,6 +24,7 @@ if TYPE_CHECKING:  # the services hold this module's objects: no import at run t
 log = logging.getLogger(__name__)
 
 PING_TIMEOUT = 3.0  # seconds a readiness check waits for the database
+LIMITS = Limits(max_body=4096)  # GET requests only: no body worth the name
 
 
 async def not_ready(services: Services) -> str | None:
@@ -38,13 +40,13 @@ async def not_ready(services: Services) -> str | None:
     return None
 
 
-class _Health(RequestHandler):
+class _Health(QuietHandler):
     def get(self) -> None:
         self.set_header("Content-Type", "text/plain; charset=utf-8")
         self.write("ok\n")
 
 
-class _Ready(RequestHandler):
+class _Ready(QuietHandler):
     def initialize(self, services: Services) -> None:
         self.services = services
 
@@ -56,7 +58,7 @@ class _Ready(RequestHandler):
         self.write(f"{reason or 'ready'}\n")
 
 
-class _Metrics(RequestHandler):
+class _Metrics(QuietHandler):
     def initialize(self, services: Services) -> None:
         self.services = services
 
@@ -77,11 +79,13 @@ class StatusServer:
     Started in post_init, stopped with the services.
     """
 
-    def __init__(self, services: Services, listen: str, port: int) -> None:
+    def __init__(self, services: Services, listen: str, port: int,
+                 limits: Limits = LIMITS) -> None:
         self.address, self.port = listen, port
-        self._server = HTTPServer(Application(
+        self._server = http_server(Application(
             [("/healthz", _Health), ("/readyz", _Ready, {"services": services}),
-             ("/metrics", _Metrics, {"services": services})], log_function=_quiet))
+             ("/metrics", _Metrics, {"services": services})],
+            default_handler_class=NotFound, log_function=_quiet), limits)
 
     def start(self) -> None:
         """Listen now: a port taken by something else is a setting to fix, not a crash."""

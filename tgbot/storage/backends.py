@@ -40,8 +40,42 @@ def is_postgres_url(target: str) -> bool:
 
 
 def redact_url(target: str) -> str:
-    """A database URL fit for logs and messages: the password replaced by ***."""
-    return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", target)
+    """A database URL fit for logs and messages: every password in it replaced by ***."""
+    for start, end in reversed(_password_spans(target)):
+        target = f"{target[:start]}***{target[end:]}"
+    return target
+
+
+def url_passwords(target: str) -> list[str]:
+    """The passwords a database URL holds, for the log filter to hide wherever they appear."""
+    return [target[start:end] for start, end in _password_spans(target) if end > start]
+
+
+_QUERY_PASSWORD = re.compile(r"(?i)(?:^|&)(?:ssl)?password=([^&]*)")
+
+
+def _password_spans(target: str) -> list[tuple[int, int]]:
+    """Where the passwords are in a database URL, in order.
+
+    The password after the user (also with an empty user, or with an unencoded "/" in it),
+    and `password` or `sslpassword` in the query, which libpq and asyncpg read as well.
+    """
+    scheme_end = target.find("://")
+    if scheme_end < 0:
+        return []  # a file path
+    start = scheme_end + 3
+    query_at = target.find("?", start)
+    address_end = len(target) if query_at < 0 else query_at
+    spans = []
+    at = target.rfind("@", start, address_end)
+    colon = target.find(":", start, at) if at >= 0 else -1
+    if colon >= 0:
+        spans.append((colon + 1, at))
+    if query_at >= 0:
+        offset = query_at + 1
+        spans += [(offset + m.start(1), offset + m.end(1))
+                  for m in _QUERY_PASSWORD.finditer(target[offset:])]
+    return spans
 
 
 class DatabaseError(Exception):
@@ -432,8 +466,9 @@ class PostgresDatabase(Database):
         try:
             import asyncpg
         except ImportError:
-            raise DatabaseError("a postgresql:// database needs asyncpg: "
-                                "pip install 'endimpunity-tgbot[postgres]'") from None
+            raise DatabaseError("a postgresql:// database needs asyncpg: install the bot "
+                                "with its postgres extra, from your checkout: "
+                                "pip install '/path/to/checkout[postgres]'") from None
         pool = await asyncpg.create_pool(url, min_size=1, max_size=10)
         return cls(pool, url)
 
