@@ -13,6 +13,9 @@ import tracemalloc
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import aiohttp
+
+from tests.conftest import ALICE
 from tests.helpers.harness import (
     WEBHOOK_SECRET,
     Clock,
@@ -24,7 +27,7 @@ from tests.helpers.harness import (
 from tgbot.app import Webhook, build_application, running
 from tgbot.domain.campaign_file import load_campaign
 from tgbot.fakeapi import FakeBotAPI
-from tgbot.ops.webhook import Limits
+from tgbot.ops.webhook import SECRET_HEADER, Limits
 
 CHUNK = b"x" * 65536
 TWO_MB = 2 * 1024 * 1024
@@ -86,6 +89,26 @@ async def test_the_wrong_secret_is_refused_before_the_body_is_read(
             writer.close()
         assert answer.startswith(b"HTTP/1.1 403"), answer
         assert b"secret" not in answer.lower() and b"tornado" not in answer.lower()
+
+
+async def test_a_client_that_was_refused_can_post_again(fake: FakeBotAPI, tmp_path: Path,
+                                                        clock: Clock) -> None:
+    """A refusal leaves the body unread, so the server closes that connection: it must say so
+    (Connection: close), or a client that keeps its connections alive loses its next post."""
+    async with running_bot(fake, tmp_path, clock, webhook=True), aiohttp.ClientSession() as http:
+        url = fake.webhook["url"]
+        async with http.post(url, json={}, headers={SECRET_HEADER: "wrong"}) as refused:
+            assert refused.status == 403
+            assert refused.headers.get("Connection", "").lower() == "close"
+        update = {"update_id": 10**6, "message": {
+            "message_id": 1, "date": int(clock.now.timestamp()), "text": "/start",
+            "chat": {"id": ALICE, "type": "private"},
+            "from": {"id": ALICE, "is_bot": False, "first_name": "Alice"},
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}}
+        mark = fake.mark()
+        async with http.post(url, json=update, headers={SECRET_HEADER: WEBHOOK_SECRET}) as ok:
+            assert ok.status == 200
+        await fake.async_wait_for_message(ALICE, after=mark)
 
 
 async def test_idle_and_half_sent_connections_are_closed(

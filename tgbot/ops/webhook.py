@@ -59,8 +59,14 @@ class QuietHandler(RequestHandler):
         self.clear_header("Server")
 
     def write_error(self, status_code: int, **kwargs: object) -> None:
-        """The status and its standard phrase, never the reason the code raised."""
+        """The status and its standard phrase, never the reason the code raised.
+
+        A refusal leaves the body unread, so Tornado closes the connection after it; the
+        client is told, or one that keeps connections alive would send its next request
+        into a closed one.
+        """
         self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.set_header("Connection", "close")
         self.finish(f"{status_code} {HTTPStatus(status_code).phrase}\n")
 
 
