@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import Application
 
 from tests.conftest import ALICE
@@ -62,6 +63,12 @@ async def test_a_channel_gets_no_settings_button_and_its_readers_change_nothing(
         assert before is not None and before.subscribed
         assert edits_in(fake, CHANNEL, mark) == []
         assert sent_to(fake, CHANNEL, "") == [subscribed]
+        # a genuine Settings button, as replies before this version carried one
+        old = await app.bot.send_message(CHANNEL, "Subscribed", reply_markup=InlineKeyboardMarkup(
+            [[InlineKeyboardButton("⚙️ Settings", callback_data="settings")]]))
+        answer = await answer_to(fake, fake.press_button(MALLORY, CHANNEL, old.message_id,
+                                                         "settings"))
+        assert answer.get("text") == "Only the channel's admins can change this."
 
 
 async def test_a_channel_sets_its_time_and_zone_by_typing_in_a_post(

@@ -87,7 +87,7 @@ async def may_manage(update: Update, context: BotContext) -> bool:
     if await _presser_manages(context, chat, user) if press is not None \
             else await _sender_manages(context, chat, update.effective_message, user):
         return True
-    refusal = admins_only(context.t)
+    refusal = admins_only(context.t, chat.type if chat else "group")
     if press is not None:
         await press.answer(refusal, show_alert=True)
     else:

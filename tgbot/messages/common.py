@@ -95,8 +95,10 @@ def stale_button(t: Translator) -> str:
     return t.gettext("This button is from an earlier campaign.")
 
 
-def admins_only(t: Translator) -> str:
-    """Why a group member's change was refused: settings are the admins' in a group."""
+def admins_only(t: Translator, chat_kind: str = "group") -> str:
+    """Why a member's or reader's change was refused: settings are the chat's admins'."""
+    if chat_kind == "channel":
+        return t.gettext("Only the channel's admins can change this.")
     return t.gettext("Only the group's admins can change this.")
 
 

@@ -142,6 +142,7 @@ def samples(t: Translator, campaign: Campaign, languages: dict[str, str],
         yield message(f"inline card: {card.id}", card.reply)
     yield toast("an old button", common.stale_button(t))
     yield toast("a member's press in a group", common.admins_only(t))
+    yield toast("a reader's press in a channel", common.admins_only(t, "channel"))
     yield toast("I did it, before the day", actions.not_open_yet(t))
     yield toast("I did it", actions.completion_toast(t, True, 5))
     yield toast("Undo", actions.completion_toast(t, False, 4))
