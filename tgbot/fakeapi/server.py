@@ -221,6 +221,13 @@ class FakeBotAPI:
             query = self._state.callbacks.get(query_id)
             return dict(query.answer) if query and query.answer is not None else None
 
+    def advance_clock(self, seconds: float) -> None:
+        """Move the fake's clock ahead: later dates, older messages (48-hour deletion limit)."""
+        if seconds < 0:
+            raise ValueError("the fake's clock only moves forward")
+        with self._state.lock:
+            self._state.clock_offset += seconds
+
     # --- faults --------------------------------------------------------------------------
     def block(self, user_id: int) -> None:
         """The user blocks the bot: sends answer 403 "Forbidden: bot was blocked by the user"."""

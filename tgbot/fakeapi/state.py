@@ -117,7 +117,12 @@ class State:
         self.failures: dict[str, deque[ApiError]] = {}
         self.down = False
         self.stopping = False
+        self.clock_offset = 0.0  # seconds the fake's clock runs ahead of the wall clock
         self._ids = itertools.count(1)
+
+    def now(self) -> int:
+        """The fake's Unix time: message dates, edit dates, the 48-hour deletion limit."""
+        return int(time.time() + self.clock_offset)
 
     def next_serial(self) -> int:
         """Process-unique counter for file ids and callback query ids."""
@@ -179,7 +184,7 @@ class State:
         if sender_chat is not None:
             message["sender_chat"] = sender_chat
         message["chat"] = state.chat
-        message["date"] = int(time.time())
+        message["date"] = self.now()
         message.update(content)
         state.messages[message["message_id"]] = StoredMessage(message, by_bot, markup)
         if by_bot:

@@ -195,7 +195,7 @@ class WebhookSender:
                 attempts += 1
                 log.debug("webhook delivery of update %s failed: %s", update["update_id"], error)
                 if current is not None:
-                    current["last_error_date"] = int(time.time())
+                    current["last_error_date"] = state.now()
                     current["last_error_message"] = error
                 if attempts >= self.max_attempts:
                     attempts = 0
