@@ -99,6 +99,23 @@ def test_unparsable_reply_markup_gets_the_servers_words(api: httpx.Client) -> No
     response = api.post("sendMessage", data={"chat_id": USER, "text": "t",
                                              "reply_markup": "{inline_keyboard: [["})
     assert answer(response) == (400, "Bad Request: can't parse reply keyboard markup JSON object")
+    response = api.post("sendMessage", data={"chat_id": USER, "text": "t", "reply_markup": "[]"})
+    assert answer(response) == (400, "Bad Request: object expected as reply markup")
+    response = api.post("sendMessage", data={"chat_id": USER, "text": "t",
+                                             "reply_markup": '{"inline_keyboard": [1]}'})
+    assert answer(response) == (400, 'Bad Request: field "inline_keyboard" of the '
+                                     "InlineKeyboardMarkup must be an Array of Arrays")
+
+
+def test_allowed_updates_filter_updates_as_they_arrive(fake: FakeBotAPI,
+                                                       api: httpx.Client) -> None:
+    early = fake.send_message(USER, "queued before the setting")["update_id"]
+    wanted = json.dumps(["callback_query"])
+    status, updates = answer(api.post("getUpdates", data={"allowed_updates": wanted}))
+    assert (status, [update["update_id"] for update in updates]) == (200, [early])
+    late = fake.send_message(USER, "arrives after it")["update_id"]
+    status, updates = answer(api.post("getUpdates", data={"offset": late}))
+    assert (status, updates) == (200, []) and fake.pending_updates == 0
 
 
 # --- what a callback carries ----------------------------------------------------------------

@@ -182,7 +182,9 @@ class FakeBotAPI:
         inject.migrate(self._state, old_chat_id, new_chat_id)
 
     def inject_update(self, update: dict[str, Any]) -> dict[str, Any]:
-        """Queue a raw update; returns it as queued.
+        """Queue a raw update; returns it with its update_id.
+
+        Like Telegram, an update of a kind allowed_updates excludes is dropped on arrival.
 
         update_id is assigned if missing, and also if it is not above the ids already used
         (Telegram's ids only grow, and getUpdates offsets rely on that).  The update must be

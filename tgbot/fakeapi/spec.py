@@ -21,9 +21,10 @@ from .transport import Upload
 _INTEGER = re.compile(r"[+-]?\d+\Z")
 _TRUE = {"true", "1"}
 _FALSE = {"false", "0"}
-# The server's own words for a JSON field it cannot parse (Client.cpp `get_reply_markup`);
-# other fields get "can't parse <name> JSON object".
-_JSON_ERRORS = {"reply_markup": "can't parse reply keyboard markup JSON object"}
+# The server's own words for a JSON field it cannot parse, and for one that is not an object
+# (Client.cpp `get_reply_markup`); other fields get "can't parse <name> JSON object".
+_JSON_ERRORS = {"reply_markup": ("can't parse reply keyboard markup JSON object",
+                                 "object expected as reply markup")}
 # Parameters whose absence the method handler reports with a more specific message.
 _HANDLER_CHECKS_PRESENCE = {("sendMessage", "text"), ("setWebhook", "url")}
 
@@ -202,7 +203,8 @@ def _decode_simple(param: Param, kind: str, value: Any) -> Any:
 
 def _decode_json(param: Param, value: Any) -> Any:
     """Objects and arrays; python-telegram-bot JSON-encodes them inside form fields."""
-    unparsable = _JSON_ERRORS.get(param.name, f"can't parse {param.name} JSON object")
+    default = f"can't parse {param.name} JSON object"
+    unparsable, not_object = _JSON_ERRORS.get(param.name, (default, default))
     if isinstance(value, str):
         try:
             value = json.loads(value)
@@ -212,7 +214,7 @@ def _decode_json(param: Param, value: Any) -> Any:
     if wants_array and not isinstance(value, list):
         raise bad_request(f'parameter "{param.name}" must be an Array')
     if not wants_array and not isinstance(value, dict):
-        raise bad_request(unparsable)
+        raise bad_request(not_object)
     return value
 
 

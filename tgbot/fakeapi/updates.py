@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import itertools
 import json
 import logging
 import threading
@@ -45,11 +46,17 @@ class UpdateQueue:
         self.poll_seq = 0
 
     def push(self, update: dict[str, Any]) -> dict[str, Any]:
-        """Queue an update, assigning the next update_id when it has none."""
+        """Queue an update, assigning the next update_id when it has none.
+
+        An update of a kind allowed_updates excludes is dropped on arrival: the setting
+        "doesn't affect updates created before the call" (getUpdates.allowed_updates), so
+        ones queued earlier are still delivered.
+        """
         if "update_id" not in update:
             update = {"update_id": self.next_id, **update}
         self.next_id = max(self.next_id, int(update["update_id"]) + 1)
-        self.pending.append(update)
+        if self.allows(update):
+            self.pending.append(update)
         return update
 
     def set_allowed(self, kinds: list[str]) -> None:
@@ -74,20 +81,8 @@ class UpdateQueue:
             self.pending.popleft()
 
     def take(self, limit: int) -> list[dict[str, Any]]:
-        """Up to `limit` deliverable updates from the head; filtered-out ones are dropped."""
-        batch: list[dict[str, Any]] = []
-        dropped = False
-        for update in self.pending:
-            if len(batch) >= limit:
-                break
-            if self.allows(update):
-                batch.append(update)
-            else:
-                dropped = True
-        if dropped:
-            kept = [u for u in self.pending if self.allows(u)]
-            self.pending = deque(kept)
-        return batch
+        """Up to `limit` updates from the head (they stay queued until confirmed)."""
+        return list(itertools.islice(self.pending, limit))
 
     def remove(self, update_id: int) -> None:
         """Forget one update, once the webhook delivered or gave it up."""
