@@ -116,6 +116,22 @@ def test_allowed_updates_filter_updates_as_they_arrive(fake: FakeBotAPI,
     late = fake.send_message(USER, "arrives after it")["update_id"]
     status, updates = answer(api.post("getUpdates", data={"offset": late}))
     assert (status, updates) == (200, []) and fake.pending_updates == 0
+    # names the Bot API does not know are ignored: none left means the default set
+    unknown = json.dumps(["callback_queries"])
+    assert answer(api.post("getUpdates", data={"allowed_updates": unknown})) == (200, [])
+    fake.send_message(USER, "wanted again")
+    assert fake.pending_updates == 1
+
+
+def test_updates_expire_like_the_servers(fake: FakeBotAPI, api: httpx.Client) -> None:
+    fake.press_button(USER, USER, 1, "go")
+    fake.inline_query(USER, "q")
+    message = fake.send_message(USER, "kept a day")["update_id"]
+    fake.advance_clock(150)  # a button press lives 150 s, an inline query 30 s
+    status, updates = answer(api.post("getUpdates"))
+    assert (status, [update["update_id"] for update in updates]) == (200, [message])
+    fake.advance_clock(24 * 3600)
+    assert answer(api.post("getUpdates")) == (200, [])
 
 
 # --- what a callback carries ----------------------------------------------------------------

@@ -93,7 +93,7 @@ def get_webhook_info(state: State, params: dict[str, Any]) -> dict[str, Any]:
     info: dict[str, Any] = {
         "url": hook["url"] if hook else "",
         "has_custom_certificate": bool(hook and hook["has_custom_certificate"]),
-        "pending_update_count": len(state.updates.pending)}
+        "pending_update_count": state.updates.count()}
     if hook:
         for key in ("ip_address", "last_error_date", "last_error_message", "max_connections"):
             if hook.get(key) is not None:

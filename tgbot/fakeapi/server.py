@@ -377,4 +377,5 @@ class FakeBotAPI:
     @property
     def pending_updates(self) -> int:
         """Updates queued and not yet confirmed (getUpdates offset) or delivered (webhook)."""
-        return len(self._state.updates.pending)
+        with self._state.lock:
+            return self._state.updates.count()

@@ -101,7 +101,7 @@ class State:
         self.lock = threading.RLock()
         self.recorder = Recorder(self.lock)
         self.updates_changed = threading.Condition(self.lock)
-        self.updates = UpdateQueue()
+        self.updates = UpdateQueue(spec.update_types, self.now)
         self.limiter = RateLimiter()
         self.users: dict[int, dict[str, Any]] = {}
         self.chats: dict[int, ChatState] = {}
