@@ -469,10 +469,12 @@ def test_webhook_delivery_in_order_with_secret(fake: FakeBotAPI, api: httpx.Clie
         assert error_of(api.post("setWebhook", data={"url": receiver.url,
                                                      "secret_token": "bad token!"})) == (
             400, "Bad Request: secret token contains unallowed characters")
+        fake.advance_clock(1)  # setWebhook: once a second, refused calls included
         assert error_of(api.post("setWebhook", data={"url": receiver.url,
                                                      "secret_token": "s" * 257})) == (
             400, "Bad Request: secret token is too long")
         fake.send_message(USER, "queued before")
+        fake.advance_clock(1)
         assert api.post("setWebhook", data={"url": receiver.url, "secret_token": "s3cr-et_"}
                         ).json() == {"ok": True, "result": True}
         fake.send_message(USER, "after")

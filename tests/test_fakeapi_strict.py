@@ -195,3 +195,15 @@ def test_delete_messages_skips_unknown_ids_and_refuses_undeletable_ones(
         400, "Bad Request: too many message identifiers specified")
     assert delete([new, 9999]) == (200, True)
     assert [m["text"] for m in fake.messages(USER)] == ["old"]
+
+
+def test_set_webhook_at_most_once_a_second(fake: FakeBotAPI, api: httpx.Client) -> None:
+    hook = {"url": "http://127.0.0.1:9/hook"}
+    assert answer(api.post("setWebhook", data=hook)) == (200, True)
+    again = api.post("setWebhook", data=hook)
+    assert again.json() == {"ok": False, "error_code": 429,
+                            "description": "Too Many Requests: retry after 1",
+                            "parameters": {"retry_after": 1}}
+    assert answer(api.post("deleteWebhook")) == (200, True)  # deleting is not paced
+    fake.advance_clock(1)
+    assert answer(api.post("setWebhook", data=hook)) == (200, True)

@@ -224,7 +224,7 @@ class FakeBotAPI:
             return dict(query.answer) if query and query.answer is not None else None
 
     def advance_clock(self, seconds: float) -> None:
-        """Move the fake's clock ahead: later dates, older messages (48-hour deletion limit)."""
+        """Move the fake's clock ahead (dates, message and update ages, setWebhook's pace)."""
         if seconds < 0:
             raise ValueError("the fake's clock only moves forward")
         with self._state.lock:

@@ -114,15 +114,20 @@ class State:
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         self.admin_rights: dict[bool, dict[str, Any]] = {}
         self.webhook: dict[str, Any] | None = None
+        self.next_set_webhook = 0.0  # clock() before which setWebhook answers 429
         self.failures: dict[str, deque[ApiError]] = {}
         self.down = False
         self.stopping = False
         self.clock_offset = 0.0  # seconds the fake's clock runs ahead of the wall clock
         self._ids = itertools.count(1)
 
+    def clock(self) -> float:
+        """The fake's Unix time, which advance_clock moves ahead of the wall clock."""
+        return time.time() + self.clock_offset
+
     def now(self) -> int:
-        """The fake's Unix time: message dates, edit dates, the 48-hour deletion limit."""
-        return int(time.time() + self.clock_offset)
+        """The fake's Unix time in whole seconds, as in message dates."""
+        return int(self.clock())
 
     def next_serial(self) -> int:
         """Process-unique counter for file ids and callback query ids."""
