@@ -207,3 +207,17 @@ def test_set_webhook_at_most_once_a_second(fake: FakeBotAPI, api: httpx.Client) 
     assert answer(api.post("deleteWebhook")) == (200, True)  # deleting is not paced
     fake.advance_clock(1)
     assert answer(api.post("setWebhook", data=hook)) == (200, True)
+
+
+# --- flood control --------------------------------------------------------------------------
+def test_edits_count_toward_the_messages_per_second(fake: FakeBotAPI,
+                                                    api: httpx.Client) -> None:
+    fake.set_rate_limits(per_second=2, per_chat_per_second=None, per_group_per_minute=None)
+    message_id = send(api, USER, "one")
+    edit = {"chat_id": USER, "message_id": message_id, "text": "two"}
+    assert answer(api.post("editMessageText", data=edit))[0] == 200
+    status, description = answer(api.post("editMessageText", data={**edit, "text": "three"}))
+    assert (status, description) == (429, "Too Many Requests: retry after 1")
+    assert fake.rate_limited == 1
+    assert answer(api.post("editMessageText", data=edit))[1].startswith(
+        "Bad Request: message is not modified")  # a refused edit takes no slot

@@ -29,9 +29,12 @@ _HTTP_URL = re.compile(r"(?i)https?://\S+\Z")
 
 def _admit(state: State, chat: ChatState, params: dict[str, Any]) -> None:
     """Flood control, checked last so only sends that would succeed are counted."""
-    retry = state.limiter.admit(chat.id, is_group=chat.type != "private",
-                                paid=bool(params.get("allow_paid_broadcast")),
-                                now=time.monotonic())
+    _refuse_flood(state.limiter.admit(chat.id, is_group=chat.type != "private",
+                                      paid=bool(params.get("allow_paid_broadcast")),
+                                      now=time.monotonic()))
+
+
+def _refuse_flood(retry: int | None) -> None:
     if retry is not None:
         raise ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
 
@@ -221,6 +224,7 @@ def _apply_edit(state: State, stored: StoredMessage, changes: dict[str, Any],
     unchanged = all(old.get(k) == changes.get(k) for k in keys)
     if unchanged and old.get("reply_markup") == markup:
         raise bad_request(NOT_MODIFIED)
+    _refuse_flood(state.limiter.admit_edit(now=time.monotonic()))
     new = {k: v for k, v in old.items() if k not in keys and k != "reply_markup"}
     new.update({k: v for k, v in changes.items() if v})
     if markup:

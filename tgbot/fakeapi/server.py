@@ -256,7 +256,7 @@ class FakeBotAPI:
     def set_rate_limits(self, *, per_second: float | None = 30,
                         per_chat_per_second: float | None = 1,
                         per_group_per_minute: float | None = 20, retry_after: int = 1) -> None:
-        """Flood control on sending methods (none until this is called); see RateLimiter."""
+        """Flood control on sends and edits (none until this is called); see RateLimiter."""
         with self._state.lock:
             self._state.limiter.configure(per_second=per_second,
                                           per_chat_per_second=per_chat_per_second,
