@@ -95,6 +95,14 @@ def test_a_multipart_part_is_a_file_only_with_a_filename(api: httpx.Client) -> N
     assert answer(no_boundary) == (400, "Bad Request: boundary not found")
 
 
+def test_a_method_the_fake_does_not_implement_is_refused(api: httpx.Client) -> None:
+    response = api.post("pinChatMessage", data={"chat_id": USER, "message_id": 1})
+    assert answer(response) == (
+        400, "Bad Request: method pinChatMessage is not implemented by the fake Bot API")
+    assert answer(api.post("pinChatMessages", data={"chat_id": USER})) == (
+        404, "Not Found: method not found")
+
+
 def test_unparsable_reply_markup_gets_the_servers_words(api: httpx.Client) -> None:
     response = api.post("sendMessage", data={"chat_id": USER, "text": "t",
                                              "reply_markup": "{inline_keyboard: [["})

@@ -44,7 +44,6 @@ class MethodSpec:
 
     name: str
     params: dict[str, Param]
-    returns: tuple[str, ...]
 
 
 class Spec:
@@ -57,7 +56,7 @@ class Spec:
         for name, method in data["methods"].items():
             params = {f["name"]: Param(f["name"], tuple(f["types"]), bool(f["required"]))
                       for f in method.get("fields", [])}
-            self._methods[name.lower()] = MethodSpec(name, params, tuple(method["returns"]))
+            self._methods[name.lower()] = MethodSpec(name, params)
         self.update_types: tuple[str, ...] = tuple(
             f["name"] for f in self.types["Update"]["fields"] if f["name"] != "update_id")
 
