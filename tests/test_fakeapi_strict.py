@@ -142,6 +142,17 @@ def test_updates_expire_like_the_servers(fake: FakeBotAPI, api: httpx.Client) ->
     assert answer(api.post("getUpdates")) == (200, [])
 
 
+def test_a_basic_group_the_bot_left_is_not_one_it_was_kicked_from(
+        fake: FakeBotAPI, api: httpx.Client) -> None:
+    for chat_id, status in ((-555, "left"), (-556, "kicked")):
+        fake.add_group(chat_id, type="group", admins=[USER])
+        fake.chat_member_update(chat_id, by_user_id=USER, new_status=status, old_status="member")
+    assert answer(api.post("sendMessage", data={"chat_id": -555, "text": "t"})) == (
+        403, "Forbidden: bot is not a member of the group chat")
+    assert answer(api.post("sendMessage", data={"chat_id": -556, "text": "t"})) == (
+        403, "Forbidden: bot was kicked from the group chat")
+
+
 # --- what a callback carries ----------------------------------------------------------------
 def test_a_button_press_carries_the_message_as_edited(fake: FakeBotAPI,
                                                       api: httpx.Client) -> None:

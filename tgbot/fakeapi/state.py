@@ -167,8 +167,10 @@ class State:
             if state.blocked:
                 raise forbidden("bot was blocked by the user")
         elif kind == "group":
-            if state.bot_status in ("left", "kicked"):
+            if state.bot_status == "kicked":
                 raise forbidden("bot was kicked from the group chat")
+            if state.bot_status == "left":
+                raise forbidden("bot is not a member of the group chat")
         else:
             what = "supergroup" if kind == "supergroup" else "channel"
             if state.bot_status == "kicked":
