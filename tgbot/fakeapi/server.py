@@ -3,12 +3,9 @@
 It speaks the real wire protocol (`{root}/bot<token>/<method>`, GET/POST, form, JSON and
 multipart bodies, the `{"ok": ...}` envelope with HTTP status = error_code) and answers with
 the official server's exact error texts, as the open-source server
-https://github.com/tdlib/telegram-bot-api writes them (`Client.cpp`, `fail_query_with_error`;
-errors.py has its prefixes). It is stricter than Telegram in one deliberate way: a parameter
-the method does not have is refused with `400 "Bad Request: unknown parameter <name>"`
-(Telegram ignores it), and values are type checked against api.min.json (beside this file).
-Methods without a handler here answer `true` if they return Boolean, else
-`400 "Bad Request: method <name> is not implemented by the fake Bot API"`.
+https://github.com/tdlib/telegram-bot-api writes them. "Strict" means never more lenient than
+Telegram: README.md beside this file lists every rule with its source, and where the fake is
+stricter or knowingly differs, and why.
 Nothing is printed; DEBUG logs go to "tgbot.fakeapi" and never contain the token.
 """
 
