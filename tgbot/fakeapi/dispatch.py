@@ -55,13 +55,10 @@ def answer(state: State, token: str, verb: str, target: str, headers: dict[str, 
                 raise failures.popleft()
         params = decode_params(spec, fields, uploads)
         handler = HANDLERS.get(method)
-        if handler is None:
-            if spec.returns != ("Boolean",):
-                raise bad_request(f"method {method} is not implemented by the fake Bot API")
-            result = True
-        else:
-            with state.lock:
-                result = handler(state, params)
+        if handler is None:  # refused rather than a success Telegram might not give
+            raise bad_request(f"method {method} is not implemented by the fake Bot API")
+        with state.lock:
+            result = handler(state, params)
         error = None
     except ApiError as exc:
         error = exc

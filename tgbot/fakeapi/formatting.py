@@ -119,8 +119,8 @@ def check_reply_markup(markup: dict[str, Any] | None) -> None:
         return
     rows = markup["inline_keyboard"]
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise bad_request("can't parse inline keyboard button: field \"inline_keyboard\" "
-                          "must be an Array of Arrays")
+        raise bad_request("field \"inline_keyboard\" of the InlineKeyboardMarkup must be an "
+                          "Array of Arrays")
     if sum(len(row) for row in rows) > MAX_BUTTONS or any(len(row) > MAX_ROW for row in rows):
         raise bad_request("reply markup is too long")
     for row in rows:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 from .formatting import utf16_len
@@ -124,7 +123,7 @@ def my_chat_member(state: State, chat_id: int, *, by_user_id: int, new_status: s
         by_user = state.user(by_user_id)
         _apply_bot_status(chat, new_status)
         return state.push_update({"my_chat_member": {
-            "chat": chat.chat, "from": by_user, "date": int(time.time()),
+            "chat": chat.chat, "from": by_user, "date": state.now(),
             "old_chat_member": state.chat_member(old_status, state.bot_user),
             "new_chat_member": state.chat_member(new_status, state.bot_user)}})
 

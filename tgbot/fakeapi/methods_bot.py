@@ -8,7 +8,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import bad_request
+from .errors import ApiError, bad_request
 from .formatting import check_commands, check_language_code
 from .state import State, handles
 from .updates import get_updates
@@ -47,10 +47,18 @@ def _is_loopback(host: str | None) -> bool:
 
 @handles("setWebhook")
 def set_webhook(state: State, params: dict[str, Any]) -> bool:
-    """Like the *local* Bot API server: plain http is fine; this fake only posts to loopback."""
+    """Like the *local* Bot API server: plain http is fine; this fake only posts to loopback.
+
+    A new URL at most once a second, else 429 with retry_after 1, even when it is the same
+    (Client.cpp `process_set_webhook_query`, `next_allowed_set_webhook_time_`).
+    """
     url = params.get("url", "")
     if not url:
         return delete_webhook(state, params)
+    now = state.clock()
+    if now < state.next_set_webhook:
+        raise ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+    state.next_set_webhook = now + 1.0
     secret = params.get("secret_token", "")
     if len(secret) > 256:
         raise bad_request("secret token is too long")
@@ -58,7 +66,7 @@ def set_webhook(state: State, params: dict[str, Any]) -> bool:
         raise bad_request("secret token contains unallowed characters")
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise bad_request("bad webhook: Wrong HTTP URL")
+        raise bad_request("invalid webhook URL specified")
     if not _is_loopback(parts.hostname):
         raise bad_request("bad webhook: this fake Bot API delivers only to loopback addresses")
     if params.get("drop_pending_updates"):
@@ -93,7 +101,7 @@ def get_webhook_info(state: State, params: dict[str, Any]) -> dict[str, Any]:
     info: dict[str, Any] = {
         "url": hook["url"] if hook else "",
         "has_custom_certificate": bool(hook and hook["has_custom_certificate"]),
-        "pending_update_count": len(state.updates.pending)}
+        "pending_update_count": state.updates.count()}
     if hook:
         for key in ("ip_address", "last_error_date", "last_error_message", "max_connections"):
             if hook.get(key) is not None:

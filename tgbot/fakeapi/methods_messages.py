@@ -21,14 +21,20 @@ MEDIA = {"sendPhoto": ("photo", "PhotoSize"), "sendDocument": ("document", "Docu
 MEDIA_KEYS = tuple(key for key, _ in MEDIA.values())
 CONTENT_KEYS = ("text", "entities", *MEDIA_KEYS, "caption", "caption_entities",
                 "show_caption_above_media")
+# deleteMessage: "A message can only be deleted if it was sent less than 48 hours ago."
+DELETE_WINDOW = 48 * 3600
+MAX_DELETED = 100  # deleteMessages.message_ids: "A JSON-serialized list of 1-100 identifiers"
 _HTTP_URL = re.compile(r"(?i)https?://\S+\Z")
 
 
 def _admit(state: State, chat: ChatState, params: dict[str, Any]) -> None:
     """Flood control, checked last so only sends that would succeed are counted."""
-    retry = state.limiter.admit(chat.id, is_group=chat.type != "private",
-                                paid=bool(params.get("allow_paid_broadcast")),
-                                now=time.monotonic())
+    _refuse_flood(state.limiter.admit(chat.id, is_group=chat.type != "private",
+                                      paid=bool(params.get("allow_paid_broadcast")),
+                                      now=time.monotonic()))
+
+
+def _refuse_flood(retry: int | None) -> None:
     if retry is not None:
         raise ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
 
@@ -211,18 +217,19 @@ def _editable(state: State, params: dict[str, Any]) -> tuple[ChatState, StoredMe
     return chat, stored
 
 
-def _apply_edit(stored: StoredMessage, changes: dict[str, Any], markup: dict[str, Any] | None,
-                keys: tuple[str, ...]) -> dict[str, Any]:
+def _apply_edit(state: State, stored: StoredMessage, changes: dict[str, Any],
+                markup: dict[str, Any] | None, keys: tuple[str, ...]) -> dict[str, Any]:
     """Replace the stored message (never mutate it); refuse a no-op edit like Telegram."""
     old = stored.message
     unchanged = all(old.get(k) == changes.get(k) for k in keys)
     if unchanged and old.get("reply_markup") == markup:
         raise bad_request(NOT_MODIFIED)
+    _refuse_flood(state.limiter.admit_edit(now=time.monotonic()))
     new = {k: v for k, v in old.items() if k not in keys and k != "reply_markup"}
     new.update({k: v for k, v in changes.items() if v})
     if markup:
         new["reply_markup"] = markup
-    new["edit_date"] = int(time.time())
+    new["edit_date"] = state.now()
     stored.message = new
     stored.markup = markup
     return new
@@ -238,7 +245,7 @@ def edit_message_text(state: State, params: dict[str, Any]) -> dict[str, Any]:
     _, stored = _editable(state, params)
     if "text" not in stored.message:
         raise bad_request("there is no text in the message to edit")
-    return _apply_edit(stored, {"text": text, "entities": entities or None}, markup,
+    return _apply_edit(state, stored, {"text": text, "entities": entities or None}, markup,
                        ("text", "entities"))
 
 
@@ -252,7 +259,7 @@ def edit_message_caption(state: State, params: dict[str, Any]) -> dict[str, Any]
     _, stored = _editable(state, params)
     if not any(key in stored.message for key in MEDIA_KEYS):
         raise bad_request("there is no caption in the message to edit")
-    return _apply_edit(stored, changes, markup,
+    return _apply_edit(state, stored, changes, markup,
                        ("caption", "caption_entities", "show_caption_above_media"))
 
 
@@ -262,28 +269,56 @@ def edit_message_reply_markup(state: State, params: dict[str, Any]) -> dict[str,
     markup = params.get("reply_markup")
     check_reply_markup(markup)
     _, stored = _editable(state, params)
-    return _apply_edit(stored, {}, markup, ())
+    return _apply_edit(state, stored, {}, markup, ())
+
+
+def _check_deletable(state: State, chat: ChatState, stored: StoredMessage) -> None:
+    """The deleteMessage rules of the Bot API description, with the errors TDLib gives.
+
+    Someone else's message outside a private chat needs an administrator bot; any message
+    must be younger than 48 hours. In private chats and basic groups TDLib refuses a too old
+    one itself ("Message can't be deleted for everyone"), in supergroups and channels
+    Telegram does (MESSAGE_DELETE_FORBIDDEN, which Client.cpp words "message can't be
+    deleted").
+    """
+    if not stored.by_bot and chat.type != "private" and not chat.bot_is_admin:
+        raise bad_request("message can't be deleted")
+    if state.now() - stored.message["date"] >= DELETE_WINDOW:
+        if chat.type in ("private", "group"):
+            raise bad_request("message can't be deleted for everyone")
+        raise bad_request("message can't be deleted")
 
 
 @handles("deleteMessage")
 def delete_message(state: State, params: dict[str, Any]) -> bool:
-    """Delete one message; one already gone is refused."""
+    """Delete one message; one already gone, too old or not the bot's to delete is refused."""
     chat = state.chat(params["chat_id"])
     stored = chat.messages.get(params["message_id"])
     if stored is None or stored.deleted:
         raise bad_request("message to delete not found")
+    _check_deletable(state, chat, stored)
     stored.deleted = True
     return True
 
 
 @handles("deleteMessages")
 def delete_messages(state: State, params: dict[str, Any]) -> bool:
-    """Delete several; ids that are not found are skipped, as Telegram does."""
+    """Delete 1-100 messages at once: ids not found are skipped, as the description says.
+
+    One that is found but may not be deleted refuses the whole call, before anything is
+    deleted (TDLib checks every message first).
+    """
+    if not params["message_ids"]:
+        raise bad_request("message identifiers are not specified")
+    if len(params["message_ids"]) > MAX_DELETED:
+        raise bad_request("too many message identifiers specified")
     chat = state.chat(params["chat_id"])
-    for message_id in params["message_ids"]:
-        stored = chat.messages.get(message_id)
-        if stored is not None:
-            stored.deleted = True
+    found = [stored for message_id in params["message_ids"]
+             if (stored := chat.messages.get(message_id)) is not None and not stored.deleted]
+    for stored in found:
+        _check_deletable(state, chat, stored)
+    for stored in found:
+        stored.deleted = True
     return True
 
 

@@ -3,12 +3,9 @@
 It speaks the real wire protocol (`{root}/bot<token>/<method>`, GET/POST, form, JSON and
 multipart bodies, the `{"ok": ...}` envelope with HTTP status = error_code) and answers with
 the official server's exact error texts, as the open-source server
-https://github.com/tdlib/telegram-bot-api writes them (`Client.cpp`, `fail_query_with_error`;
-errors.py has its prefixes). It is stricter than Telegram in one deliberate way: a parameter
-the method does not have is refused with `400 "Bad Request: unknown parameter <name>"`
-(Telegram ignores it), and values are type checked against api.min.json (beside this file).
-Methods without a handler here answer `true` if they return Boolean, else
-`400 "Bad Request: method <name> is not implemented by the fake Bot API"`.
+https://github.com/tdlib/telegram-bot-api writes them. "Strict" means never more lenient than
+Telegram: README.md beside this file lists every rule with its source, and where the fake is
+stricter or knowingly differs, and why.
 Nothing is printed; DEBUG logs go to "tgbot.fakeapi" and never contain the token.
 """
 
@@ -186,7 +183,9 @@ class FakeBotAPI:
         inject.migrate(self._state, old_chat_id, new_chat_id)
 
     def inject_update(self, update: dict[str, Any]) -> dict[str, Any]:
-        """Queue a raw update; returns it as queued.
+        """Queue a raw update; returns it with its update_id.
+
+        Like Telegram, an update of a kind allowed_updates excludes is dropped on arrival.
 
         update_id is assigned if missing, and also if it is not above the ids already used
         (Telegram's ids only grow, and getUpdates offsets rely on that).  The update must be
@@ -225,6 +224,13 @@ class FakeBotAPI:
             query = self._state.callbacks.get(query_id)
             return dict(query.answer) if query and query.answer is not None else None
 
+    def advance_clock(self, seconds: float) -> None:
+        """Move the fake's clock ahead (dates, message and update ages, setWebhook's pace)."""
+        if seconds < 0:
+            raise ValueError("the fake's clock only moves forward")
+        with self._state.lock:
+            self._state.clock_offset += seconds
+
     # --- faults --------------------------------------------------------------------------
     def block(self, user_id: int) -> None:
         """The user blocks the bot: sends answer 403 "Forbidden: bot was blocked by the user"."""
@@ -251,7 +257,7 @@ class FakeBotAPI:
     def set_rate_limits(self, *, per_second: float | None = 30,
                         per_chat_per_second: float | None = 1,
                         per_group_per_minute: float | None = 20, retry_after: int = 1) -> None:
-        """Flood control on sending methods (none until this is called); see RateLimiter."""
+        """Flood control on sends and edits (none until this is called); see RateLimiter."""
         with self._state.lock:
             self._state.limiter.configure(per_second=per_second,
                                           per_chat_per_second=per_chat_per_second,
@@ -372,4 +378,5 @@ class FakeBotAPI:
     @property
     def pending_updates(self) -> int:
         """Updates queued and not yet confirmed (getUpdates offset) or delivered (webhook)."""
-        return len(self._state.updates.pending)
+        with self._state.lock:
+            return self._state.updates.count()

@@ -21,6 +21,10 @@ from .transport import Upload
 _INTEGER = re.compile(r"[+-]?\d+\Z")
 _TRUE = {"true", "1"}
 _FALSE = {"false", "0"}
+# The server's own words for a JSON field it cannot parse, and for one that is not an object
+# (Client.cpp `get_reply_markup`); other fields get "can't parse <name> JSON object".
+_JSON_ERRORS = {"reply_markup": ("can't parse reply keyboard markup JSON object",
+                                 "object expected as reply markup")}
 # Parameters whose absence the method handler reports with a more specific message.
 _HANDLER_CHECKS_PRESENCE = {("sendMessage", "text"), ("setWebhook", "url")}
 
@@ -40,7 +44,6 @@ class MethodSpec:
 
     name: str
     params: dict[str, Param]
-    returns: tuple[str, ...]
 
 
 class Spec:
@@ -53,7 +56,7 @@ class Spec:
         for name, method in data["methods"].items():
             params = {f["name"]: Param(f["name"], tuple(f["types"]), bool(f["required"]))
                       for f in method.get("fields", [])}
-            self._methods[name.lower()] = MethodSpec(name, params, tuple(method["returns"]))
+            self._methods[name.lower()] = MethodSpec(name, params)
         self.update_types: tuple[str, ...] = tuple(
             f["name"] for f in self.types["Update"]["fields"] if f["name"] != "update_id")
 
@@ -199,16 +202,18 @@ def _decode_simple(param: Param, kind: str, value: Any) -> Any:
 
 def _decode_json(param: Param, value: Any) -> Any:
     """Objects and arrays; python-telegram-bot JSON-encodes them inside form fields."""
+    default = f"can't parse {param.name} JSON object"
+    unparsable, not_object = _JSON_ERRORS.get(param.name, (default, default))
     if isinstance(value, str):
         try:
             value = json.loads(value)
         except ValueError:
-            raise bad_request(f"can't parse {param.name} JSON object") from None
+            raise bad_request(unparsable) from None
     wants_array = all(t.startswith("Array of") for t in param.types)
     if wants_array and not isinstance(value, list):
         raise bad_request(f'parameter "{param.name}" must be an Array')
     if not wants_array and not isinstance(value, dict):
-        raise bad_request(f"can't parse {param.name} JSON object")
+        raise bad_request(not_object)
     return value
 
 

@@ -101,7 +101,7 @@ class State:
         self.lock = threading.RLock()
         self.recorder = Recorder(self.lock)
         self.updates_changed = threading.Condition(self.lock)
-        self.updates = UpdateQueue()
+        self.updates = UpdateQueue(spec.update_types, self.now)
         self.limiter = RateLimiter()
         self.users: dict[int, dict[str, Any]] = {}
         self.chats: dict[int, ChatState] = {}
@@ -114,10 +114,20 @@ class State:
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         self.admin_rights: dict[bool, dict[str, Any]] = {}
         self.webhook: dict[str, Any] | None = None
+        self.next_set_webhook = 0.0  # clock() before which setWebhook answers 429
         self.failures: dict[str, deque[ApiError]] = {}
         self.down = False
         self.stopping = False
+        self.clock_offset = 0.0  # seconds the fake's clock runs ahead of the wall clock
         self._ids = itertools.count(1)
+
+    def clock(self) -> float:
+        """The fake's Unix time, which advance_clock moves ahead of the wall clock."""
+        return time.time() + self.clock_offset
+
+    def now(self) -> int:
+        """The fake's Unix time in whole seconds, as in message dates."""
+        return int(self.clock())
 
     def next_serial(self) -> int:
         """Process-unique counter for file ids and callback query ids."""
@@ -157,8 +167,10 @@ class State:
             if state.blocked:
                 raise forbidden("bot was blocked by the user")
         elif kind == "group":
-            if state.bot_status in ("left", "kicked"):
+            if state.bot_status == "kicked":
                 raise forbidden("bot was kicked from the group chat")
+            if state.bot_status == "left":
+                raise forbidden("bot is not a member of the group chat")
         else:
             what = "supergroup" if kind == "supergroup" else "channel"
             if state.bot_status == "kicked":
@@ -179,7 +191,7 @@ class State:
         if sender_chat is not None:
             message["sender_chat"] = sender_chat
         message["chat"] = state.chat
-        message["date"] = int(time.time())
+        message["date"] = self.now()
         message.update(content)
         state.messages[message["message_id"]] = StoredMessage(message, by_bot, markup)
         if by_bot:

@@ -43,13 +43,28 @@ class Upload:
 
 def parse_fields(query: str, content_type: str | None,
                  body: bytes) -> tuple[dict[str, Any], dict[str, Upload]]:
-    """Query string + body into (fields, file uploads); body fields win over the query."""
+    """Query string + body into (fields, file uploads); body fields win over the query.
+
+    As the Bot API server reads a request (tdlib/td `tdnet/td/net/HttpReader.cpp`, the
+    `content_type_lowercased_` branches): the query string always; the body only when its
+    Content-Type contains multipart/form-data (checked first), else
+    application/x-www-form-urlencoded (a form), else application/json (an object). Any other
+    body (text/plain, none at all) is raw content: its parameters are simply missing.
+    """
     fields: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
     uploads: dict[str, Upload] = {}
-    kind = (content_type or "").split(";", 1)[0].strip().lower()
+    kind = (content_type or "").lower()
     if not body:
         return fields, uploads
-    if kind == "application/json":
+    if "multipart/form-data" in kind:
+        _parse_multipart(content_type or "", body, fields, uploads)
+    elif "application/x-www-form-urlencoded" in kind:
+        try:
+            fields.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True,
+                                    errors="strict"))
+        except UnicodeDecodeError:
+            raise bad_request("strings must be encoded in UTF-8") from None
+    elif "application/json" in kind:
         try:
             data = json.loads(body)
         except ValueError:
@@ -57,25 +72,21 @@ def parse_fields(query: str, content_type: str | None,
         if not isinstance(data, dict):
             raise bad_request("can't parse JSON encoded request")
         fields.update(data)
-    elif kind == "multipart/form-data":
-        _parse_multipart(content_type or "", body, fields, uploads)
-    else:  # x-www-form-urlencoded, also the default like the real server
-        try:
-            fields.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True,
-                                    errors="strict"))
-        except UnicodeDecodeError:
-            raise bad_request("strings must be encoded in UTF-8") from None
     return fields, uploads
 
 
 def _parse_multipart(content_type: str, body: bytes, fields: dict[str, Any],
                      uploads: dict[str, Upload]) -> None:
-    """Minimal RFC 7578 reader (the stdlib `cgi` module is deprecated)."""
+    """Minimal RFC 7578 reader (the stdlib `cgi` module is deprecated).
+
+    A part with a filename is a file, any other part a parameter, whatever its
+    Content-Type (HttpReader.cpp `has_file_name_`).
+    """
     header = email.message.Message()
     header["content-type"] = content_type
     boundary = header.get_param("boundary")
     if not isinstance(boundary, str) or not boundary:
-        raise bad_request("can't parse multipart request: no boundary")
+        raise bad_request("boundary not found")
     delimiter = b"\r\n--" + boundary.encode("latin-1")
     for chunk in (b"\r\n" + body).split(delimiter)[1:]:
         if chunk.startswith(b"--"):
@@ -90,14 +101,10 @@ def _parse_multipart(content_type: str, body: bytes, fields: dict[str, Any],
         if not isinstance(name, str):
             continue
         filename = part.get_filename()
-        if filename is not None or "content-type" in part and not _is_text(part):
+        if filename is not None:
             uploads[name] = Upload(filename, part.get_content_type(), content)
         else:
             fields[name] = content.decode("utf-8", "replace")
-
-
-def _is_text(part: email.message.Message) -> bool:
-    return part.get_content_maintype() == "text"
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -10,7 +10,7 @@ from telegram.ext import CallbackQueryHandler
 
 from tgbot.context import BotContext
 from tgbot.domain.campaign import Action
-from tgbot.handlers.common import answer_press, press_of, reply
+from tgbot.handlers.common import answer_press, edit_may_repeat, press_of, reply
 from tgbot.messages import actions as replies
 from tgbot.messages import callbacks
 from tgbot.messages.common import stale_button
@@ -42,7 +42,8 @@ async def completion_press(update: Update, context: BotContext) -> None:
         # pressed twice, the buttons already show it; a message sent before the person did
         # it elsewhere still shows "I did it": it shows Undo now
         if getattr(message, "reply_markup", None) != rendered.markup:
-            await query.edit_message_reply_markup(rendered.markup)
+            with edit_may_repeat():
+                await query.edit_message_reply_markup(rendered.markup)
         return
     await context.store.group_press(chat.id, campaign.edition, action.day, user.id, done)
     context.application.create_task(context.services.edits.submit(

@@ -6,6 +6,8 @@ narrowed once here instead of checked for None in every handler.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import TypeVar
 
 from telegram import CallbackQuery, Chat, Message, Update, User
@@ -50,15 +52,26 @@ async def reply(update: Update, context: BotContext, message: Reply, *,
     query = update.callback_query
     if edit and query and isinstance(query.message, Message) \
             and query.message.text is not None and message.photo is None:
-        try:
+        with edit_may_repeat():
             await query.edit_message_text(message.text, reply_markup=message.markup)
-        except BadRequest as error:
-            if "not modified" not in error.message.lower():
-                raise
         metrics.replied()
         return
     await send_reply(context.bot, context.store, chat_of(update).id, message, topic_of(update))
     metrics.replied()
+
+
+@contextlib.contextmanager
+def edit_may_repeat() -> Iterator[None]:
+    """Around an edit: Telegram's "message is not modified" means there is nothing to do.
+
+    A press carries the message as it was when pressed, so a second press queued before the
+    first one's edit asks for the same edit again.
+    """
+    try:
+        yield
+    except BadRequest as error:
+        if "not modified" not in error.message.lower():
+            raise
 
 
 def topic_of(update: Update) -> int | None:
