@@ -18,7 +18,6 @@ import shutil
 import sys
 import tempfile
 import textwrap
-import time
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from tgbot.domain.campaign import Campaign
 from tgbot.domain.campaign_file import load_campaign
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.i18n.translator import TELEGRAM_CODES
+from tgbot.storage.store import Store
 
 USER_ID = 1000001
 GROUP_ID = -1001000001
@@ -68,6 +68,15 @@ class DemoClock:
         return dt.datetime.now(dt.UTC) + self.offset
 
 
+async def _next_update_id(db: str) -> int:
+    """The first update id after those a kept database recorded as handled."""
+    store = await Store.open(db)
+    try:
+        return await store.last_update_id() + 1
+    finally:
+        await store.close()
+
+
 def run_demo(args: argparse.Namespace) -> int:
     """The demo, in a scratch folder removed on quit (the database too, unless --db)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -84,9 +93,9 @@ async def _demo(args: argparse.Namespace, scratch: Path) -> int:
     campaign = load_campaign(settings.campaign)
     today = args.date or demo_day(campaign, dt.datetime.now(campaign.tz).date())
     language = TELEGRAM_CODES.get(args.lang, args.lang)
-    # a session's update ids follow the last session's (the bot drops ids it handled, and
-    # --db keeps them): seconds since the epoch only grow
-    with FakeBotAPI(first_update_id=int(time.time())) as api:
+    # a session's update ids follow the last session's: the bot drops ids it handled, and
+    # --db keeps them
+    with FakeBotAPI(first_update_id=await _next_update_id(settings.db)) as api:
         api.add_user(USER_ID, first_name="You", language_code=language)
         chat_id = USER_ID
         if args.group:

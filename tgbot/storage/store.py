@@ -766,6 +766,11 @@ class Store:
             return await tx.execute("INSERT INTO handled_updates VALUES (?, ?) "
                                     "ON CONFLICT DO NOTHING", (update_id, now)) > 0
 
+    async def last_update_id(self) -> int:
+        """The highest update id recorded as handled (0 when none is)."""
+        row = await self._db.fetchone("SELECT MAX(update_id) FROM handled_updates")
+        return int(row[0]) if row and row[0] is not None else 0
+
     async def forget_updates(self, before: float) -> int:
         """Delete the record of updates handled before a time; return how many."""
         async with self._db.transaction() as tx:
