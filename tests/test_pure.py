@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import difflib
 import gc
+import re
 import time
 import zoneinfo
 from collections.abc import Callable, Iterator
@@ -22,7 +23,7 @@ from tgbot.domain.campaign_file import load_campaign
 from tgbot.domain.faq import MAX_QUESTION_WORDS, MAX_TYPO_LOOKUPS, FaqMatcher, question_words
 from tgbot.domain.progress import progress, streak
 from tgbot.domain.schedule import due_day, next_push
-from tgbot.domain.zones import MAX_PLACE_CHARS, find_zone
+from tgbot.domain.zones import MAX_PLACE_CHARS, REGIONS, ZONES, find_zone
 from tgbot.messages import callbacks
 from tgbot.messages.inline import inline_cards, rank_cards
 from tgbot.ops.logsafe import RedactToken
@@ -123,19 +124,45 @@ def test_the_work_per_text_is_bounded(services: Services, compared: list[str]) -
 
 
 def test_callbacks_round_trip_and_refuse_forgeries() -> None:
-    data = callbacks.build("done", "maguindanao-letter", 2027)
+    data = callbacks.DONE.data("maguindanao-letter", 2027)
     assert callbacks.parse(data) == callbacks.Callback("done", "maguindanao-letter", 2027)
     for forged in ["done:2027:../../etc", "done:20x7:a", "nope", "done:2027:" + "a" * 60,
                    "lang:english", "\x00\xff", "faq:about:extra", "tz:-1", ""]:
         assert callbacks.parse(forged) is None, forged
     with pytest.raises(ValueError):
-        callbacks.build("done", "Not Valid", 2027)
+        callbacks.DONE.data("Not Valid", 2027)
 
 
 def test_every_button_of_the_campaign_fits_telegrams_64_bytes() -> None:
     for action in CAMPAIGN.actions:
-        for verb in ("done", "undo", "letter"):
-            assert len(callbacks.build(verb, action.id, 2027).encode()) <= 64
+        for kind in (callbacks.DONE, callbacks.UNDO, callbacks.LETTER):
+            assert len(kind.data(action.id, 2027).encode()) <= 64
+    for zone in ZONES:
+        assert len(callbacks.ZONE.data(zone).encode()) <= 64
+    for region, _ in REGIONS:
+        assert callbacks.parse(callbacks.REGION.data(region)) == callbacks.Callback(
+            "region", region)
+
+
+def test_a_zone_button_names_its_zone_so_a_reordered_list_cannot_redirect_it() -> None:
+    assert callbacks.ZONE.data("Asia/Manila") == "tz:Asia/Manila"
+    assert callbacks.parse("tz:America/Argentina/Buenos_Aires") == callbacks.Callback(
+        "tz", "America/Argentina/Buenos_Aires")
+    assert callbacks.parse("tz:12") is None  # an index from an older version: stale
+
+
+def test_a_buttons_pattern_routes_its_own_presses_and_no_others() -> None:
+    kinds = [getattr(callbacks, name) for name in dir(callbacks)
+             if isinstance(getattr(callbacks, name), callbacks.Button)]
+    samples = {kind: kind.data(*{"faq": ("about",), "act": (3, 2027), "lang": ("fr",),
+                                 "time": ("07:00",), "region": ("Africa",),
+                                 "tz": ("Africa/Lagos",), "remind": ("off",),
+                                 "annsend": (1,), "anncancel": (1,)}.get(
+                                     kind.verb, ("day-1", 2027) if kind.shape else ()))
+               for kind in kinds}
+    for kind in kinds:
+        for other, data in samples.items():
+            assert bool(re.match(kind.pattern, data)) == (other is kind), (kind.verb, data)
 
 
 def test_streak() -> None:

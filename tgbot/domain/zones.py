@@ -33,6 +33,7 @@ REGIONS: list[tuple[str, list[str]]] = [
     (N_("UTC"), ["UTC"]),
 ]
 ZONES: list[str] = [zone for _, zones in REGIONS for zone in zones]
+REGION_ZONES: dict[str, list[str]] = dict(REGIONS)  # a region's zones, by its (English) name
 PUSH_TIMES = ("07:00", "08:00", "09:00", "12:00", "18:00", "20:00")
 
 # Languages spoken mostly in one time zone: their speakers are offered it in one tap. Others

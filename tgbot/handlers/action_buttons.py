@@ -29,7 +29,7 @@ async def completion_press(update: Update, context: BotContext) -> None:
     if action.day > campaign.reached(today):
         await answer_press(update, replies.not_open_yet(t))
         return
-    done = press.verb == "done"
+    done = press.verb == callbacks.DONE.verb
     await context.store.set_completed(user.id, campaign.edition, action.id, done, today)
     count = len(await context.store.completed(user.id, campaign.edition))
     await answer_press(update, replies.completion_toast(t, done, count))
@@ -77,15 +77,18 @@ async def letter_press(update: Update, context: BotContext) -> None:
     press = callbacks.parse(press_of(update).data)
     action = context.campaign.action_by_id(press.arg) if press else None
     if press is None or press.edition != context.campaign.edition or action is None \
-            or (action.letter if press.verb == "letter" else action.tweet) is None:
+            or (action.letter if press.verb == callbacks.LETTER.verb else action.tweet) is None:
         await answer_press(update, stale_button(context.t))
         return
     await answer_press(update)
-    render = replies.letter_message if press.verb == "letter" else replies.post_message
+    letter = press.verb == callbacks.LETTER.verb
+    render = replies.letter_message if letter else replies.post_message
     await reply(update, context, render(context.t, context.campaign, action))
 
 
 HANDLERS = [
-    CallbackQueryHandler(completion_press, pattern=r"^(done|undo):"),
-    CallbackQueryHandler(letter_press, pattern=r"^(letter|post):"),
+    CallbackQueryHandler(completion_press,
+                         pattern=callbacks.either(callbacks.DONE, callbacks.UNDO)),
+    CallbackQueryHandler(letter_press,
+                         pattern=callbacks.either(callbacks.LETTER, callbacks.POST)),
 ]

@@ -106,8 +106,8 @@ HANDLERS = [
     CommandHandler(ACTIONS.name, actions),
     CommandHandler(ACTION.name, action_command),
     CommandHandler(PROGRESS.name, progress_command),
-    CallbackQueryHandler(today, pattern=r"^today$"),
-    CallbackQueryHandler(actions, pattern=r"^actions$"),
-    CallbackQueryHandler(progress_command, pattern=r"^progress$"),
-    CallbackQueryHandler(action_press, pattern=r"^act:"),
+    CallbackQueryHandler(today, pattern=callbacks.TODAY.pattern),
+    CallbackQueryHandler(actions, pattern=callbacks.ACTIONS.pattern),
+    CallbackQueryHandler(progress_command, pattern=callbacks.PROGRESS.pattern),
+    CallbackQueryHandler(action_press, pattern=callbacks.ACT.pattern),
 ]

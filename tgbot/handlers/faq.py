@@ -111,6 +111,6 @@ def handlers(services: Services) -> list:
     return [
         CommandHandler(FAQ.name, menu),
         MessageHandler(FaqCommand(services), faq_command),
-        CallbackQueryHandler(faq_press, pattern=r"^faq(:|$)"),
+        CallbackQueryHandler(faq_press, pattern=callbacks.FAQ.pattern),
         MessageHandler(filters.TEXT & ~filters.COMMAND & addressed, question),
     ]

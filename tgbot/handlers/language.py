@@ -42,6 +42,6 @@ async def choose(update: Update, context: BotContext) -> None:
 
 HANDLERS = [
     CommandHandler(LANGUAGE.name, menu),
-    CallbackQueryHandler(menu, pattern=r"^languages$"),
-    CallbackQueryHandler(choose, pattern=r"^lang:"),
+    CallbackQueryHandler(menu, pattern=callbacks.LANGUAGES.pattern),
+    CallbackQueryHandler(choose, pattern=callbacks.LANGUAGE.pattern),
 ]

@@ -82,7 +82,7 @@ async def announce_press(update: Update, context: BotContext) -> None:
         await answer_press(update)
         return
     announcement = int(press.arg)
-    if press.verb == "anncancel":
+    if press.verb == callbacks.ANNOUNCE_CANCEL.verb:
         await store.cancel_announcement(announcement)
         await answer_press(update)
         await reply(update, context, replies.announcement_cancelled(t), edit=True)
@@ -118,5 +118,6 @@ def handlers(services: Services) -> list[BaseHandler]:
         CommandHandler(STATS.name, stats, filters=only),
         CommandHandler(ANNOUNCE.name, announce, filters=only),
         CommandHandler(RELOAD.name, reload_command, filters=only),
-        CallbackQueryHandler(announce_press, pattern=r"^ann(send|cancel):"),
+        CallbackQueryHandler(announce_press, pattern=callbacks.either(callbacks.ANNOUNCE_SEND,
+                                                                    callbacks.ANNOUNCE_CANCEL)),
     ]

@@ -11,6 +11,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from tgbot.context import BotContext
 from tgbot.domain.commands import FORGET, MYDATA
 from tgbot.handlers.common import answer_press, reply, user_of
+from tgbot.messages import callbacks
 from tgbot.messages import privacy as replies
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -46,5 +47,5 @@ HANDLERS = [
     CommandHandler(MYDATA.name, my_data, filters=PRIVATE),
     CommandHandler(FORGET.name, forget, filters=PRIVATE),
     CommandHandler([MYDATA.name, FORGET.name], in_group, filters=filters.ChatType.GROUPS),
-    CallbackQueryHandler(forget_confirmed, pattern=r"^forget$"),
+    CallbackQueryHandler(forget_confirmed, pattern=callbacks.FORGET.pattern),
 ]

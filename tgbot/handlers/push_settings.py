@@ -12,7 +12,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from tgbot.context import BotContext
 from tgbot.domain.commands import SETTINGS
-from tgbot.domain.zones import PUSH_TIMES, REGIONS, ZONES, find_zone, parse_time
+from tgbot.domain.zones import PUSH_TIMES, REGION_ZONES, ZONES, find_zone, parse_time
 from tgbot.handlers.common import answer_press, chat_of, may_manage, press_of, reply
 from tgbot.messages import callbacks
 from tgbot.messages import push_settings as replies
@@ -58,15 +58,15 @@ async def settings_press(update: Update, context: BotContext) -> None:
     if press is None or record is None:
         await answer_press(update)
         return
-    if press.verb == "region" and int(press.arg) < len(REGIONS):
+    if press.verb == callbacks.REGION.verb and press.arg in REGION_ZONES:
         await answer_press(update)
-        await reply(update, context, replies.zone_menu(t, int(press.arg)), edit=True)
+        await reply(update, context, replies.zone_menu(t, REGION_ZONES[press.arg]), edit=True)
         return
     push_time, zone = record.push_time, record.timezone
-    if press.verb == "time" and press.arg in PUSH_TIMES:
+    if press.verb == callbacks.TIME.verb and press.arg in PUSH_TIMES:
         push_time = press.arg
-    elif press.verb == "tz" and int(press.arg) < len(ZONES):
-        zone = ZONES[int(press.arg)]
+    elif press.verb == callbacks.ZONE.verb and press.arg in ZONES:
+        zone = press.arg
     else:
         await answer_press(update)
         return
@@ -80,6 +80,7 @@ async def settings_press(update: Update, context: BotContext) -> None:
 HANDLERS = [
     CommandHandler(SETTINGS.name, settings),
     CommandHandler(SETTINGS.name, settings, filters=filters.UpdateType.CHANNEL_POST),
-    CallbackQueryHandler(settings, pattern=r"^settings$"),
-    CallbackQueryHandler(settings_press, pattern=r"^(time|region|tz):"),
+    CallbackQueryHandler(settings, pattern=callbacks.SETTINGS.pattern),
+    CallbackQueryHandler(settings_press, pattern=callbacks.either(callbacks.TIME, callbacks.REGION,
+                                                                    callbacks.ZONE)),
 ]

@@ -71,5 +71,5 @@ def _zone(context: BotContext) -> str:
 
 HANDLERS = [
     CommandHandler(REMIND.name, remind),
-    CallbackQueryHandler(remind_press, pattern=r"^remind:"),
+    CallbackQueryHandler(remind_press, pattern=callbacks.REMIND.pattern),
 ]

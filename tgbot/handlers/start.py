@@ -12,6 +12,7 @@ from tgbot.domain import stats
 from tgbot.domain.commands import HELP, START
 from tgbot.handlers import actions
 from tgbot.handlers.common import answer_press, reply
+from tgbot.messages import callbacks
 from tgbot.messages import start as replies
 from tgbot.messages.common import stale_button
 
@@ -52,5 +53,5 @@ async def unknown_press(update: Update, context: BotContext) -> None:
 HANDLERS = [
     CommandHandler(START.name, start),
     CommandHandler(HELP.name, help_command),
-    CallbackQueryHandler(menu, pattern=r"^menu$"),
+    CallbackQueryHandler(menu, pattern=callbacks.MENU.pattern),
 ]

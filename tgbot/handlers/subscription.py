@@ -14,6 +14,7 @@ from tgbot.domain import schedule
 from tgbot.domain.commands import SUBSCRIBE, UNSUBSCRIBE
 from tgbot.domain.groups import ADMIN_STATUSES
 from tgbot.handlers.common import answer_press, chat_of, may_manage, reply, topic_of, user_of
+from tgbot.messages import callbacks
 from tgbot.messages import subscription as replies
 from tgbot.storage.store import Due
 
@@ -80,6 +81,6 @@ HANDLERS = [
     CommandHandler(SUBSCRIBE.name, subscribe, filters=filters.UpdateType.CHANNEL_POST),
     CommandHandler(UNSUBSCRIBE.name, unsubscribe, filters=filters.UpdateType.CHANNEL_POST),
     CommandHandler(UNSUBSCRIBE.name, unsubscribe),
-    CallbackQueryHandler(subscribe, pattern=r"^sub$"),
-    CallbackQueryHandler(unsubscribe, pattern=r"^unsub$"),
+    CallbackQueryHandler(subscribe, pattern=callbacks.SUBSCRIBE.pattern),
+    CallbackQueryHandler(unsubscribe, pattern=callbacks.UNSUBSCRIBE.pattern),
 ]

@@ -11,6 +11,7 @@ from telegram import InlineKeyboardButton
 from tgbot.domain.campaign import CAMPAIGN_DAYS, Action, Campaign
 from tgbot.domain.progress import Progress
 from tgbot.i18n.translator import Translator
+from tgbot.messages import callbacks
 from tgbot.messages.common import (
     INLINE,
     REMIND_TONIGHT,
@@ -61,8 +62,8 @@ def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_use
     if campaign.hashtag:
         parts.append(html.escape(campaign.hashtag))
     rows: list[Row] = []
-    done_button = button(t.gettext("✅ I did it"), "done", action.id, campaign.edition)
-    undo_button = button(t.gettext("↩️ Undo"), "undo", action.id, campaign.edition)
+    done_button = button(t.gettext("✅ I did it"), callbacks.DONE, action.id, campaign.edition)
+    undo_button = button(t.gettext("↩️ Undo"), callbacks.UNDO, action.id, campaign.edition)
     if chat_kind == "channel":
         rows.append([open_bot_button(t, bot_username, f"day{action.day}")])
     elif chat_kind == INLINE:
@@ -70,11 +71,12 @@ def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_use
     elif chat_kind == "private":
         rows.append([undo_button if done else done_button])
         if offer_reminder and not done:
-            rows.append([button(t.gettext("⏰ Remind me tonight"), "remind", REMIND_TONIGHT)])
+            rows.append([button(t.gettext("⏰ Remind me tonight"), callbacks.REMIND,
+                                REMIND_TONIGHT)])
     else:
         rows.append([done_button, undo_button])
     if action.letter is not None and chat_kind not in ("channel", INLINE):
-        rows.append([button(t.gettext("✉️ Show the letter"), "letter", action.id,
+        rows.append([button(t.gettext("✉️ Show the letter"), callbacks.LETTER, action.id,
                             campaign.edition)])
     if action.tweet:
         rows += post_buttons(t, campaign, action, bot_username=bot_username,
@@ -106,7 +108,7 @@ def post_buttons(t: Translator, campaign: Campaign, action: Action, *, bot_usern
     row = [InlineKeyboardButton(t.gettext("✈️ Share on Telegram"),
                                 url=telegram_share(link, post)),
            InlineKeyboardButton(t.gettext("𝕏 Post on X"), url=x)]
-    return ([[button(t.gettext("📋 Copy the post"), "post", action.id, campaign.edition)]]
+    return ([[button(t.gettext("📋 Copy the post"), callbacks.POST, action.id, campaign.edition)]]
             if copy else []) + [row]
 
 
@@ -163,7 +165,7 @@ def countdown(t: Translator, campaign: Campaign, today: dt.date, *,
                                     "day one.")
         return Reply(t.direct(text))
     text += "\n\n" + t.gettext("Subscribe and I will bring you the first action on day one.")
-    return Reply(t.direct(text), [[button(t.gettext("🔔 Subscribe"), "sub")]])
+    return Reply(t.direct(text), [[button(t.gettext("🔔 Subscribe"), callbacks.SUBSCRIBE)]])
 
 
 def campaign_over(t: Translator, campaign: Campaign, done: int) -> Reply:
@@ -177,7 +179,7 @@ def campaign_over(t: Translator, campaign: Campaign, done: int) -> Reply:
              {"count": t.number(done), "total": t.number(CAMPAIGN_DAYS)}),
         t.gettext("If you are subscribed, I will write again when the next edition begins."),
     ])
-    return Reply(t.direct(text), [[button(t.gettext("📋 All actions"), "actions")]])
+    return Reply(t.direct(text), [[button(t.gettext("📋 All actions"), callbacks.ACTIONS)]])
 
 
 def actions_list(t: Translator, campaign: Campaign, completed: set[str],
@@ -196,7 +198,7 @@ def actions_list(t: Translator, campaign: Campaign, completed: set[str],
     rows: list[Row] = []
     open_days = [a.day for a in campaign.actions if a.day <= reached]
     for start in range(0, len(open_days), 6):
-        rows.append([button(t.number(d), "act", d, campaign.edition)
+        rows.append([button(t.number(d), callbacks.ACT, d, campaign.edition)
                      for d in open_days[start:start + 6]])
     return Reply(t.direct("\n".join(lines)), rows)
 
@@ -259,4 +261,5 @@ def progress_message(t: Translator, campaign: Campaign, result: Progress,
             "🌍 Together, supporters have taken {count} action in this campaign.",
             "🌍 Together, supporters have taken {count} actions in this campaign.", everyone),
             {"count": t.number(everyone)}))
-    return Reply(t.direct("\n".join(lines)), [[button(t.gettext("📋 All actions"), "actions")]])
+    return Reply(t.direct("\n".join(lines)),
+                 [[button(t.gettext("📋 All actions"), callbacks.ACTIONS)]])

@@ -1,8 +1,13 @@
-"""The callback data carried by the bot's buttons: build it, and parse it without trusting it.
+"""The bot's buttons: each kind defined once, its data built and its presses routed from it.
 
 Telegram returns whatever bytes a client sends, so a press may carry stale data from an old
-edition, or forged data. `parse` accepts only the shapes built here and returns None for
-anything else; the handlers then answer politely and change nothing.
+edition, or forged data. Each `Button` says what its data may hold; `parse` accepts only
+those shapes and returns None for anything else, and the handlers then answer politely and
+change nothing. A handler routes presses with the same object's `pattern` (as aiogram's
+CallbackData does), so a button's builder and its handler cannot drift apart.
+
+Data is `verb`, `verb:arg`, or `verb:edition:arg`. A button carries what it names (a zone's
+name, a region's), never an index into a list that an edit of the code could reorder.
 """
 
 from __future__ import annotations
@@ -12,31 +17,7 @@ from dataclasses import dataclass
 
 MAX_BYTES = 64  # Telegram's limit for callback_data
 _CLOCK = r"(?:[01]\d|2[0-3]):[0-5]\d"  # a time of day, HH:MM: "99:99" is no time
-
-_SHAPES: dict[str, re.Pattern[str]] = {
-    "menu": re.compile(r""),
-    "faq": re.compile(r"(?P<arg>[a-z0-9_]{0,24})"),
-    "today": re.compile(r""),
-    "actions": re.compile(r""),
-    "act": re.compile(r"(?P<edition>\d{4}):(?P<arg>\d{1,2})"),
-    "done": re.compile(r"(?P<edition>\d{4}):(?P<arg>[a-z0-9-]{1,24})"),
-    "undo": re.compile(r"(?P<edition>\d{4}):(?P<arg>[a-z0-9-]{1,24})"),
-    "letter": re.compile(r"(?P<edition>\d{4}):(?P<arg>[a-z0-9-]{1,24})"),
-    "post": re.compile(r"(?P<edition>\d{4}):(?P<arg>[a-z0-9-]{1,24})"),
-    "sub": re.compile(r""),
-    "unsub": re.compile(r""),
-    "languages": re.compile(r""),
-    "lang": re.compile(r"(?P<arg>[a-z]{2,3}(?:_[A-Za-z0-9]{2,8}){0,2})"),  # fr, pt_BR, sr_Latn
-    "settings": re.compile(r""),
-    "time": re.compile(rf"(?P<arg>{_CLOCK})"),
-    "region": re.compile(r"(?P<arg>\d{1,2})"),
-    "tz": re.compile(r"(?P<arg>\d{1,3})"),
-    "remind": re.compile(rf"(?P<arg>{_CLOCK}|off)"),
-    "progress": re.compile(r""),
-    "forget": re.compile(r""),
-    "annsend": re.compile(r"(?P<arg>\d{1,9})"),
-    "anncancel": re.compile(r"(?P<arg>\d{1,9})"),
-}
+_ACTION = r"(?P<edition>\d{4}):(?P<arg>[a-z0-9-]{1,24})"  # an action of one edition
 
 
 @dataclass(frozen=True)
@@ -48,14 +29,72 @@ class Callback:
     edition: int | None = None
 
 
-def build(verb: str, arg: str | int = "", edition: int | None = None) -> str:
-    """The callback_data for a button; raises if it would not parse back (a bug, not input)."""
-    parts = [verb] + ([str(edition)] if edition is not None else []) + ([str(arg)] if arg != ""
-                                                                        else [])
-    data = ":".join(parts)
-    if parse(data) != Callback(verb, str(arg), edition):
-        raise ValueError(f"callback data {data!r} does not round-trip")
-    return data
+@dataclass(frozen=True)
+class Button:
+    """One kind of button: its verb, and the shape of what follows `verb:` (a regex).
+
+    The shape's named groups are `edition` and `arg`; an empty shape carries nothing.
+    """
+
+    verb: str
+    shape: str = ""
+
+    @property
+    def pattern(self) -> str:
+        """The CallbackQueryHandler pattern for presses of this kind."""
+        return rf"^{self.verb}(?::|$)"
+
+    def data(self, arg: str | int = "", edition: int | None = None) -> str:
+        """The callback_data; raises if it would not parse back (a bug, not input)."""
+        parts = [self.verb] + ([str(edition)] if edition is not None else []) \
+            + ([str(arg)] if arg != "" else [])
+        data = ":".join(parts)
+        if parse(data) != Callback(self.verb, str(arg), edition):
+            raise ValueError(f"callback data {data!r} does not round-trip")
+        return data
+
+    def read(self, rest: str) -> Callback | None:
+        """The Callback for what followed `verb:`, or None when it has another shape."""
+        match = re.fullmatch(self.shape, rest)
+        if match is None:
+            return None
+        groups = match.groupdict()
+        edition = groups.get("edition")
+        return Callback(self.verb, groups.get("arg") or "", int(edition) if edition else None)
+
+
+MENU = Button("menu")
+FAQ = Button("faq", r"(?P<arg>[a-z0-9_]{0,24})")
+TODAY = Button("today")
+ACTIONS = Button("actions")
+ACT = Button("act", r"(?P<edition>\d{4}):(?P<arg>\d{1,2})")
+DONE = Button("done", _ACTION)
+UNDO = Button("undo", _ACTION)
+LETTER = Button("letter", _ACTION)
+POST = Button("post", _ACTION)
+SUBSCRIBE = Button("sub")
+UNSUBSCRIBE = Button("unsub")
+LANGUAGES = Button("languages")
+LANGUAGE = Button("lang", r"(?P<arg>[a-z]{2,3}(?:_[A-Za-z0-9]{2,8}){0,2})")  # fr, pt_BR
+SETTINGS = Button("settings")
+TIME = Button("time", rf"(?P<arg>{_CLOCK})")
+REGION = Button("region", r"(?P<arg>[A-Za-z]{1,16})")  # "Africa"
+ZONE = Button("tz", r"(?P<arg>[A-Za-z_]{1,14}(?:/[A-Za-z0-9_+-]{1,24}){0,2})")  # Asia/Manila
+REMIND = Button("remind", rf"(?P<arg>{_CLOCK}|off)")
+PROGRESS = Button("progress")
+FORGET = Button("forget")
+ANNOUNCE_SEND = Button("annsend", r"(?P<arg>\d{1,9})")
+ANNOUNCE_CANCEL = Button("anncancel", r"(?P<arg>\d{1,9})")
+
+_BUTTONS = {button.verb: button for button in (
+    MENU, FAQ, TODAY, ACTIONS, ACT, DONE, UNDO, LETTER, POST, SUBSCRIBE, UNSUBSCRIBE,
+    LANGUAGES, LANGUAGE, SETTINGS, TIME, REGION, ZONE, REMIND, PROGRESS, FORGET,
+    ANNOUNCE_SEND, ANNOUNCE_CANCEL)}
+
+
+def either(*buttons: Button) -> str:
+    """One handler's pattern for presses of several kinds."""
+    return rf"^(?:{'|'.join(button.verb for button in buttons)})(?::|$)"
 
 
 def parse(data: str | None) -> Callback | None:
@@ -63,12 +102,5 @@ def parse(data: str | None) -> Callback | None:
     if not data or len(data.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         return None
     verb, _, rest = data.partition(":")
-    shape = _SHAPES.get(verb)
-    if shape is None:
-        return None
-    match = shape.fullmatch(rest)
-    if match is None:
-        return None
-    groups = match.groupdict()
-    edition = groups.get("edition")
-    return Callback(verb, groups.get("arg") or "", int(edition) if edition else None)
+    button = _BUTTONS.get(verb)
+    return button.read(rest) if button is not None else None

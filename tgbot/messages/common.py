@@ -49,10 +49,10 @@ class Reply:
         return InlineKeyboardMarkup(self.buttons) if self.buttons else None
 
 
-def button(text: str, verb: str, arg: str | int = "", edition: int | None = None) -> \
-        InlineKeyboardButton:
-    """A callback button whose data `callbacks.parse` reads back (verb, argument, edition)."""
-    return InlineKeyboardButton(text, callback_data=callbacks.build(verb, arg, edition))
+def button(text: str, kind: callbacks.Button, arg: str | int = "",
+           edition: int | None = None) -> InlineKeyboardButton:
+    """A button of one kind, carrying `arg` (and `edition`) for its handler."""
+    return InlineKeyboardButton(text, callback_data=kind.data(arg, edition))
 
 
 def fill(text: str, values: dict[str, str]) -> str:

@@ -6,13 +6,14 @@ import html
 
 from tgbot.domain.campaign import Campaign, FaqEntry
 from tgbot.i18n.translator import Translator
+from tgbot.messages import callbacks
 from tgbot.messages.common import Reply, button, campaign_values, fill, private_chat_pointer
 
 
 def faq_menu(t: Translator, campaign: Campaign) -> Reply:
     """/faq: a button per question, and Back to the main menu."""
-    rows = [[button(t.gettext(e.button), "faq", e.id)] for e in campaign.faq]
-    rows.append([button(t.gettext("⬅️ Back"), "menu")])
+    rows = [[button(t.gettext(e.button), callbacks.FAQ, e.id)] for e in campaign.faq]
+    rows.append([button(t.gettext("⬅️ Back"), callbacks.MENU)])
     return Reply(t.direct(t.gettext("❓ <b>Questions about the campaign</b>\nChoose one:")), rows)
 
 
@@ -21,14 +22,14 @@ def faq_answer(t: Translator, campaign: Campaign, entry: FaqEntry) -> Reply:
     question = html.escape(t.gettext(entry.question))
     answer = fill(t.gettext(entry.answer), campaign_values(t, campaign))
     return Reply(t.direct(f"<b>{question}</b>\n\n{answer}"),
-                 [[button(t.gettext("⬅️ All questions"), "faq")]])
+                 [[button(t.gettext("⬅️ All questions"), callbacks.FAQ)]])
 
 
 def no_match(t: Translator, campaign: Campaign) -> Reply:
     """A typed question no entry matches: the questions the bot can answer, by command."""
     lines = [t.gettext("I'm not sure what you mean. I can answer these questions:")]
     lines += [f"• /{e.command} – {html.escape(t.gettext(e.question))}" for e in campaign.faq]
-    return Reply(t.direct("\n".join(lines)), [[button(t.gettext("❓ Questions"), "faq")]])
+    return Reply(t.direct("\n".join(lines)), [[button(t.gettext("❓ Questions"), callbacks.FAQ)]])
 
 
 def ask_in_private(t: Translator, bot_username: str) -> Reply:

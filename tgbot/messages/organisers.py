@@ -8,6 +8,7 @@ import html
 from tgbot.domain.campaign import Campaign
 from tgbot.domain.stats import Stats, stars_spent
 from tgbot.i18n.translator import Translator
+from tgbot.messages import callbacks
 from tgbot.messages.common import Reply, button, fill
 
 
@@ -85,8 +86,8 @@ def announce_question(t: Translator, announcement: int, audience: int,
         reach + "\n"
         + fill(t.gettext("⏳ Chats it has not reached within {duration} will not get it."),
                {"duration": t.duration(lasts)}),
-        [[button(t.gettext("📣 Send"), "annsend", announcement),
-          button(t.gettext("Cancel"), "anncancel", announcement)]])
+        [[button(t.gettext("📣 Send"), callbacks.ANNOUNCE_SEND, announcement),
+          button(t.gettext("Cancel"), callbacks.ANNOUNCE_CANCEL, announcement)]])
 
 
 def announcement_cancelled(t: Translator) -> Reply:

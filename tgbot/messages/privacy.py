@@ -8,6 +8,7 @@ from typing import Any
 
 from tgbot.domain.campaign import Campaign
 from tgbot.i18n.translator import Translator
+from tgbot.messages import callbacks
 from tgbot.messages.common import Reply, button, fill, private_chat_pointer
 
 
@@ -74,8 +75,8 @@ def forget_question(t: Translator) -> Reply:
     return Reply(
         t.gettext("Delete everything I store about you (language, subscription, completed "
                   "actions)? This cannot be undone."),
-        [[button(t.gettext("🗑 Yes, delete everything"), "forget"),
-          button(t.gettext("Cancel"), "menu")]])
+        [[button(t.gettext("🗑 Yes, delete everything"), callbacks.FORGET),
+          button(t.gettext("Cancel"), callbacks.MENU)]])
 
 
 def forgotten(t: Translator) -> Reply:

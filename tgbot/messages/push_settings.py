@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from tgbot.domain.campaign import Campaign
-from tgbot.domain.zones import PUSH_TIMES, REGIONS, ZONES
+from tgbot.domain.zones import PUSH_TIMES, REGIONS
 from tgbot.i18n.translator import Translator
+from tgbot.messages import callbacks
 from tgbot.messages.common import REMIND_TONIGHT, Reply, button, fill, push_when, zone_name
 from tgbot.storage.store import Chat
 
@@ -16,23 +17,22 @@ def settings_menu(t: Translator, campaign: Campaign, chat: Chat | None,
                           "time zone <b>{zone}</b>.\nChoose a time, or change the "
                           "time zone:"), push_when(t, chat, campaign))
     text += "\n" + t.gettext("Or type it: /settings 21:30, /settings Manila")
-    rows = [[button(t.digits(p), "time", p) for p in PUSH_TIMES[i:i + 3]] for i in (0, 3)]
-    rows += [[button(t.gettext(name), "region", i) for i, (name, _) in
-              enumerate(REGIONS[j:j + 3], start=j)] for j in (0, 3)]
+    rows = [[button(t.digits(p), callbacks.TIME, p) for p in PUSH_TIMES[i:i + 3]] for i in (0, 3)]
+    rows += [[button(t.gettext(name), callbacks.REGION, name) for name, _ in REGIONS[j:j + 3]]
+             for j in (0, 3)]
     if chat is not None and chat.kind == "private":
         rows.append([button(fill(t.gettext("🔕 Stop the reminder at {time}"),
-                                 {"time": t.digits(reminder)}), "remind", "off")
+                                 {"time": t.digits(reminder)}), callbacks.REMIND, "off")
                      if reminder else
-                     button(t.gettext("⏰ Remind me tonight"), "remind", REMIND_TONIGHT)])
+                     button(t.gettext("⏰ Remind me tonight"), callbacks.REMIND, REMIND_TONIGHT)])
     return Reply(t.direct(text), rows)
 
 
-def zone_menu(t: Translator, region: int) -> Reply:
+def zone_menu(t: Translator, zones: list[str]) -> Reply:
     """A region's zones, each named by its city in this language, and Back to the settings."""
-    zones = REGIONS[region][1]
-    rows = [[button(zone_name(t, z), "tz", ZONES.index(z)) for z in zones[i:i + 3]]
+    rows = [[button(zone_name(t, z), callbacks.ZONE, z) for z in zones[i:i + 3]]
             for i in range(0, len(zones), 3)]
-    rows.append([button(t.gettext("⬅️ Back"), "settings")])
+    rows.append([button(t.gettext("⬅️ Back"), callbacks.SETTINGS)])
     return Reply(t.gettext("🌍 Choose your time zone:"), rows)
 
 

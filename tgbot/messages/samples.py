@@ -112,8 +112,8 @@ def samples(t: Translator, campaign: Campaign, languages: dict[str, str],
     yield message("/settings", push_settings.settings_menu(t, campaign, chat, "21:00"))
     yield message("/settings without a reminder",
                   push_settings.settings_menu(t, campaign, chat, None))
-    for region in range(len(REGIONS)):
-        yield message(f"/settings, region {region + 1}", push_settings.zone_menu(t, region))
+    for number, (_, zones) in enumerate(REGIONS, start=1):
+        yield message(f"/settings, region {number}", push_settings.zone_menu(t, zones))
     yield message("/settings Atlantis", push_settings.unknown_setting(t))
     yield message("/settings 21:30", push_settings.setting_saved(t, campaign, chat))
     yield message("/mydata", privacy.my_data(

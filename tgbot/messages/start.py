@@ -7,18 +7,19 @@ import html
 from tgbot.domain.campaign import Campaign
 from tgbot.domain.commands import COMMANDS
 from tgbot.i18n.translator import Translator
+from tgbot.messages import callbacks
 from tgbot.messages.common import SAFETY_LINE, Reply, Row, button, campaign_values, fill
 
 
 def main_menu(t: Translator, subscribed: bool) -> list[Row]:
     """The welcome's buttons; Subscribe turns into Unsubscribe once the chat is subscribed."""
-    sub = (button(t.gettext("🔕 Unsubscribe"), "unsub") if subscribed
-           else button(t.gettext("🔔 Subscribe"), "sub"))
-    return [[button(t.gettext("❓ Questions"), "faq"),
-             button(t.gettext("📅 Today's action"), "today")],
-            [sub, button(t.gettext("🌐 Language"), "languages")],
-            [button(t.gettext("⚙️ Settings"), "settings"), button(t.gettext("📊 My progress"),
-                                                                "progress")]]
+    sub = (button(t.gettext("🔕 Unsubscribe"), callbacks.UNSUBSCRIBE) if subscribed
+           else button(t.gettext("🔔 Subscribe"), callbacks.SUBSCRIBE))
+    return [[button(t.gettext("❓ Questions"), callbacks.FAQ),
+             button(t.gettext("📅 Today's action"), callbacks.TODAY)],
+            [sub, button(t.gettext("🌐 Language"), callbacks.LANGUAGES)],
+            [button(t.gettext("⚙️ Settings"), callbacks.SETTINGS),
+             button(t.gettext("📊 My progress"), callbacks.PROGRESS)]]
 
 
 def welcome(t: Translator, campaign: Campaign, subscribed: bool) -> Reply:
@@ -42,4 +43,4 @@ def help_text(t: Translator, campaign: Campaign) -> Reply:
     lines += [t.gettext(c.help) for c in COMMANDS if c.help]
     lines += [f"/{e.command} – {html.escape(t.gettext(e.description))}" for e in campaign.faq]
     lines += [t.gettext("You can also just type a question."), "", t.gettext(SAFETY_LINE)]
-    return Reply(t.direct("\n".join(lines)), [[button(t.gettext("❓ Questions"), "faq")]])
+    return Reply(t.direct("\n".join(lines)), [[button(t.gettext("❓ Questions"), callbacks.FAQ)]])

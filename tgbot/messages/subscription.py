@@ -5,8 +5,9 @@ from __future__ import annotations
 import html
 
 from tgbot.domain.campaign import Campaign
-from tgbot.domain.zones import SUGGESTED_ZONES, ZONES
+from tgbot.domain.zones import SUGGESTED_ZONES
 from tgbot.i18n.translator import Translator
+from tgbot.messages import callbacks
 from tgbot.messages.common import Reply, Row, button, fill, push_when, zone_name
 from tgbot.storage.store import Chat
 
@@ -22,12 +23,12 @@ def subscribed(t: Translator, campaign: Campaign, chat: Chat | None, *, changed:
         if changed else t.gettext("You are already subscribed: each day's action comes at "
                                   "{time} ({zone}).")
     rows = [] if chat is not None and chat.kind == "channel" \
-        else [[button(t.gettext("⚙️ Settings"), "settings")]]
+        else [[button(t.gettext("⚙️ Settings"), callbacks.SETTINGS)]]
     if offer_zones:
         text += "\n\n" + t.gettext("Not your time zone? Tap below, or send your city, for "
                                     "example: /settings Lagos")
         rows = _zone_suggestion(t, campaign) + [[button(t.gettext("🌍 Another time zone"),
-                                                        "settings")]]
+                                                        callbacks.SETTINGS)]]
     return Reply(fill(text, push_when(t, chat, campaign)), rows)
 
 
@@ -37,7 +38,7 @@ def _zone_suggestion(t: Translator, campaign: Campaign) -> list[Row]:
     if zone is None or zone == campaign.timezone:
         return []
     return [[button(fill(t.gettext("🕘 Use {zone} time"), {"zone": zone_name(t, zone)}),
-                    "tz", ZONES.index(zone))]]
+                    callbacks.ZONE, zone)]]
 
 
 def unsubscribed(t: Translator, changed: bool) -> Reply:
