@@ -140,6 +140,25 @@ def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:
     return (values[i:i + size] for i in range(0, len(values), size))
 
 
+# a chats row (in `FROM chats`) with no outbox row of a later day (edition, day as parameters)
+_NO_LATER_DAY = ("NOT EXISTS (SELECT 1 FROM deliveries later WHERE later.chat_id = "
+                 "chats.chat_id AND later.edition = ? AND later.day > ?)")
+
+
+async def _expire_earlier(tx: Transaction, edition: int, day: int,
+                          chat_ids: list[int] | None = None) -> None:
+    """Close as expired the pending rows of days before `day` of chats with a row of `day`.
+
+    Of the chats `chat_ids` (a key lookup each), or of every chat (`tgbot push --date`).
+    """
+    chats = f"chat_id IN ({_marks(chat_ids)})" if chat_ids is not None else "TRUE"
+    await tx.execute(
+        "UPDATE deliveries SET state = 'expired' WHERE state = 'pending' AND edition = ? "
+        f"AND day < ? AND {chats} AND EXISTS (SELECT 1 FROM deliveries later WHERE "
+        "later.chat_id = deliveries.chat_id AND later.edition = deliveries.edition AND "
+        "later.day = ?)", (edition, day, *(chat_ids or ()), day))
+
+
 class Store:
     """The bot's database. Open with `await Store.open(path or URL)`; close with `close()`."""
 
@@ -387,8 +406,8 @@ class Store:
                    next_push: Mapping[int, tuple[float | None, float | None]]) -> int:
         """Queue the rows that are due and move each looked-at chat to its next push time.
 
-        One transaction; returns the outbox rows added. A chat's rows of earlier days still
-        pending are closed as expired: a day's action is for its day only. A chat moves from
+        One transaction; returns the outbox rows added (see `enqueue`: a later day closes a
+        chat's earlier rows still pending, and never queues behind one). A chat moves from
         the next_push_at it was read with: one whose settings changed since it was read (its
         next_push_at is another now) keeps its new one.
         """
@@ -396,7 +415,7 @@ class Store:
         for chat_id, (read, at) in next_push.items():
             by_time[read, at].append(chat_id)
         async with self._db.transaction() as tx:
-            added = await self._enqueue(tx, edition, due, expire_earlier=True)
+            added = await self._enqueue(tx, edition, due)
             for (read, at), chat_ids in by_time.items():
                 for chunk in _chunks(chat_ids):
                     await tx.execute(f"UPDATE chats SET next_push_at = ? WHERE chat_id IN "
@@ -480,13 +499,18 @@ class Store:
     # --- deliveries (the outbox) ------------------------------------------------------------
 
     async def enqueue(self, edition: int, due: Iterable[Due | tuple[int, int]]) -> int:
-        """Add outbox rows for subscribed chats; an existing row stays."""
+        """Add outbox rows for subscribed chats; an existing row stays.
+
+        A day's action is for its day, whatever the clock says: a chat's rows of earlier days
+        still pending close as expired, and a chat that has a row of a later day already gets
+        no row of an earlier one.
+        """
         async with self._db.transaction() as tx:
             return await self._enqueue(tx, edition, due)
 
     @staticmethod
-    async def _enqueue(tx: Transaction, edition: int, due: Iterable[Due | tuple[int, int]],
-                       *, expire_earlier: bool = False) -> int:
+    async def _enqueue(tx: Transaction, edition: int,
+                       due: Iterable[Due | tuple[int, int]]) -> int:
         by_day: dict[tuple[int, float | None, float | None], list[int]] = defaultdict(list)
         for row in due:
             chat_id, day, expires_at, due_at = Due(*row)
@@ -494,17 +518,15 @@ class Store:
         added = 0
         for (day, expires_at, due_at), chat_ids in by_day.items():
             for chunk in _chunks(chat_ids):
-                if expire_earlier:
-                    await tx.execute("UPDATE deliveries SET state = 'expired' WHERE state = "
-                                     f"'pending' AND chat_id IN ({_marks(chunk)}) AND "
-                                     "edition = ? AND day < ?", (*chunk, edition, day))
                 # only chats still subscribed now: one may have left or migrated since
                 added += await tx.execute(
                     "INSERT INTO deliveries (chat_id, edition, day, state, expires_at, due_at) "
                     "SELECT chat_id, CAST(? AS INTEGER), CAST(? AS INTEGER), 'pending', "
                     f"{_TIME}, {_TIME} "
                     f"FROM chats WHERE subscribed = 1 AND chat_id IN ({_marks(chunk)}) "
-                    "ON CONFLICT DO NOTHING", (edition, day, expires_at, due_at, *chunk))
+                    f"AND {_NO_LATER_DAY} ON CONFLICT DO NOTHING",
+                    (edition, day, expires_at, due_at, *chunk, edition, day))
+                await _expire_earlier(tx, edition, day, chunk)
         return added
 
     async def subscribed_zones(self) -> list[str | None]:
@@ -516,7 +538,8 @@ class Store:
                           expires_at: Mapping[str | None, float], now: float) -> int:
         """One campaign day for every subscribed chat (`tgbot push --date`).
 
-        Each row expires at `expires_at[the chat's zone]`.
+        Each row expires at `expires_at[the chat's zone]`. As in `enqueue`, the day closes
+        each chat's earlier rows still pending, and a chat with a later day gets no row.
         """
         async with self._db.transaction() as tx:
             added = 0
@@ -525,8 +548,9 @@ class Store:
                     "INSERT INTO deliveries (chat_id, edition, day, state, expires_at, due_at) "
                     "SELECT chat_id, CAST(? AS INTEGER), CAST(? AS INTEGER), 'pending', "
                     f"{_TIME}, {_TIME} FROM chats WHERE subscribed = 1 AND "
-                    "COALESCE(timezone, '') = ? ON CONFLICT DO NOTHING",
-                    (edition, day, expiry, now, zone or ""))
+                    f"COALESCE(timezone, '') = ? AND {_NO_LATER_DAY} ON CONFLICT DO NOTHING",
+                    (edition, day, expiry, now, zone or "", edition, day))
+            await _expire_earlier(tx, edition, day)
             return added
 
     async def claim(self, limit: int, *, owner: str) -> list[Delivery]:
