@@ -13,7 +13,7 @@ import contextlib
 import datetime as dt
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -68,6 +68,8 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER,
 # How long the record of a handled update_id is kept: Telegram keeps an unconfirmed update
 # for 24 hours, so no repeat comes later than that.
 REPEATS_KEPT = 24 * 3600.0
+# PTB's name for the retry loop of the setWebhook it sends when webhook mode starts
+SET_WEBHOOK_LOOP = "Bootstrap Set Webhook"
 
 
 class MeasuredApplication(Application):
@@ -123,7 +125,11 @@ def bot_commands(t: Translator, campaign: Campaign) -> list[BotCommand]:
 
 
 async def _post_init(application: Application) -> None:
-    """Open the services, publish the campaign, register commands, start the daily push."""
+    """Open the services, publish the campaign, register commands, start the daily push.
+
+    The start-up line comes once the updates come in (`running`): a refused webhook is not
+    a start.
+    """
     services: Services = application.bot_data
     settings = services.settings
     await services.open(application.bot)
@@ -149,10 +155,7 @@ async def _post_init(application: Application) -> None:
     if application.job_queue is not None:
         application.job_queue.run_repeating(_beat, interval=PUSH_INTERVAL, first=1.0,
                                             name="daily-push")
-    sends = await services.deliverer.is_sender()
-    metrics.set_sender(sends)
-    log.info("%s", startup_line(services, "webhook" if settings.webhook_url else "polling",
-                                sends))
+    metrics.set_sender(await services.deliverer.is_sender())
 
 
 def startup_line(services: Services, mode: str, sends: bool) -> str:
@@ -245,15 +248,19 @@ async def running(application: Application, *, webhook: Webhook | None = None,
         if application.post_init is not None:
             await application.post_init(application)
         if webhook is not None:
-            await updater.start_webhook(
-                listen=webhook.listen, port=webhook.port,
-                url_path=urlparse(webhook.url).path.lstrip("/"), webhook_url=webhook.url,
-                secret_token=webhook.secret, allowed_updates=ALLOWED_UPDATES)
+            with _raised_not_logged(SET_WEBHOOK_LOOP):
+                await updater.start_webhook(
+                    listen=webhook.listen, port=webhook.port,
+                    url_path=urlparse(webhook.url).path.lstrip("/"), webhook_url=webhook.url,
+                    secret_token=webhook.secret, allowed_updates=ALLOWED_UPDATES)
         else:
             await updater.start_polling(poll_interval=0.0, timeout=poll_timeout,
                                         allowed_updates=ALLOWED_UPDATES,
                                         error_callback=partial(_polling_error, application))
         await application.start()
+        services: Services = application.bot_data
+        log.info("%s", startup_line(services, "webhook" if webhook else "polling",
+                                    await services.deliverer.is_sender()))
         yield application
     finally:
         if updater.running:
@@ -265,6 +272,34 @@ async def running(application: Application, *, webhook: Webhook | None = None,
         await application.shutdown()
         if application.post_shutdown is not None:
             await application.post_shutdown(application)
+
+
+class _DropFailure(logging.Filter):
+    """Drops the records of one of PTB's retry loops (see `_raised_not_logged`)."""
+
+    def __init__(self, loop: str) -> None:
+        super().__init__()
+        self.prefix = f"Network Retry Loop ({loop}):"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False (drop) for the loop's records, True for every other."""
+        return not record.getMessage().startswith(self.prefix)
+
+
+@contextlib.contextmanager
+def _raised_not_logged(loop: str) -> Iterator[None]:
+    """Inside the block, PTB does not log the failure of its retry loop `loop`.
+
+    PTB logs the failure with its traceback, then raises it; the caller reports the error it
+    gets (`tgbot run`: one line an operator can act on), so the log would only repeat it.
+    """
+    ptb = logging.getLogger("telegram.ext")  # the logger of PTB's network retry loops
+    drop = _DropFailure(loop)
+    ptb.addFilter(drop)
+    try:
+        yield
+    finally:
+        ptb.removeFilter(drop)
 
 
 def _polling_error(application: Application, error: TelegramError) -> None:
