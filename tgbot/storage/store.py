@@ -140,11 +140,6 @@ def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:
     return (values[i:i + size] for i in range(0, len(values), size))
 
 
-# a chats row (in `FROM chats`) with no outbox row of a later day (edition, day as parameters)
-_NO_LATER_DAY = ("NOT EXISTS (SELECT 1 FROM deliveries later WHERE later.chat_id = "
-                 "chats.chat_id AND later.edition = ? AND later.day > ?)")
-
-
 async def _expire_earlier(tx: Transaction, edition: int, day: int,
                           chat_ids: list[int] | None = None) -> None:
     """Close as expired the pending rows of days before `day` of chats with a row of `day`.
@@ -407,9 +402,9 @@ class Store:
         """Queue the rows that are due and move each looked-at chat to its next push time.
 
         One transaction; returns the outbox rows added (see `enqueue`: a later day closes a
-        chat's earlier rows still pending, and never queues behind one). A chat moves from
-        the next_push_at it was read with: one whose settings changed since it was read (its
-        next_push_at is another now) keeps its new one.
+        chat's earlier rows still pending). A chat moves from the next_push_at it was read
+        with: one whose settings changed since it was read (its next_push_at is another now)
+        keeps its new one.
         """
         by_time: dict[tuple[float | None, float | None], list[int]] = defaultdict(list)
         for chat_id, (read, at) in next_push.items():
@@ -502,8 +497,7 @@ class Store:
         """Add outbox rows for subscribed chats; an existing row stays.
 
         A day's action is for its day, whatever the clock says: a chat's rows of earlier days
-        still pending close as expired, and a chat that has a row of a later day already gets
-        no row of an earlier one.
+        still pending close as expired.
         """
         async with self._db.transaction() as tx:
             return await self._enqueue(tx, edition, due)
@@ -524,8 +518,7 @@ class Store:
                     "SELECT chat_id, CAST(? AS INTEGER), CAST(? AS INTEGER), 'pending', "
                     f"{_TIME}, {_TIME} "
                     f"FROM chats WHERE subscribed = 1 AND chat_id IN ({_marks(chunk)}) "
-                    f"AND {_NO_LATER_DAY} ON CONFLICT DO NOTHING",
-                    (edition, day, expires_at, due_at, *chunk, edition, day))
+                    "ON CONFLICT DO NOTHING", (edition, day, expires_at, due_at, *chunk))
                 await _expire_earlier(tx, edition, day, chunk)
         return added
 
@@ -539,7 +532,7 @@ class Store:
         """One campaign day for every subscribed chat (`tgbot push --date`).
 
         Each row expires at `expires_at[the chat's zone]`. As in `enqueue`, the day closes
-        each chat's earlier rows still pending, and a chat with a later day gets no row.
+        each chat's earlier rows still pending.
         """
         async with self._db.transaction() as tx:
             added = 0
@@ -548,8 +541,8 @@ class Store:
                     "INSERT INTO deliveries (chat_id, edition, day, state, expires_at, due_at) "
                     "SELECT chat_id, CAST(? AS INTEGER), CAST(? AS INTEGER), 'pending', "
                     f"{_TIME}, {_TIME} FROM chats WHERE subscribed = 1 AND "
-                    f"COALESCE(timezone, '') = ? AND {_NO_LATER_DAY} ON CONFLICT DO NOTHING",
-                    (edition, day, expiry, now, zone or "", edition, day))
+                    "COALESCE(timezone, '') = ? ON CONFLICT DO NOTHING",
+                    (edition, day, expiry, now, zone or ""))
             await _expire_earlier(tx, edition, day)
             return added
 
