@@ -435,6 +435,26 @@ class Store:
                              "DO UPDATE SET value = excluded.value", (timing,))
             return True
 
+    async def replan_lost(self, latest: float, unplanned_lost: bool) -> int:
+        """Look again at once at push and reminder times that cannot be right.
+
+        Those later than `latest`, and, if `unplanned_lost`, subscribed chats (and reminders)
+        with none: a clock that was ahead for a moment planned them. Returns how many. One
+        transaction, begun only if there is one (each a range of an index, as a rule empty).
+        """
+        lost = []
+        for table, column, only in (("chats", "next_push_at", "subscribed = 1 AND "),
+                                    ("reminders", "next_at", "")):
+            unplanned = f" OR {column} IS NULL" if unplanned_lost else ""
+            condition = f"{only}({column} > ?{unplanned})"
+            if await self._db.fetchone(f"SELECT 1 FROM {table} WHERE {condition} LIMIT 1",
+                                       (latest,)):
+                lost.append(f"UPDATE {table} SET {column} = ? WHERE {condition}")
+        if not lost:
+            return 0
+        async with self._db.transaction() as tx:
+            return sum([await tx.execute(update, (look_now(), latest)) for update in lost])
+
     # --- reminders ------------------------------------------------------------------------
 
     async def set_reminder(self, chat_id: int, remind_at: str | None,
