@@ -134,8 +134,12 @@ async def _post_init(application: Application) -> None:
     settings = services.settings
     await services.open(application.bot)
     problems = await campaign_sync.start(services)  # this start's file, for every instance
-    if problems:  # the file changed since `tgbot run` checked it: keep what was checked
-        log.error("campaign not published: %s", "; ".join(problems[:5]))
+    if problems:  # the last good campaign runs meanwhile (or, if none, the one checked)
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        log.error("%s%s: the bot runs the last good campaign (version %s) until the file is "
+                  "fixed; `tgbot check` lists each problem, then send /reload or SIGHUP",
+                  problems[0], more, services.campaign_version or "-")
+        await alerts.campaign_file_broken(services, application.bot, problems[0])
     if not application.bot.bot.supports_inline_queries:  # getMe's answer, from initialize
         log.warning("inline mode is off, so nobody can share cards by typing @%s in a chat: "
                     "send /setinline to @BotFather to turn it on", services.bot_username)

@@ -9,6 +9,7 @@ lost to a clock that was ahead one per date.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -62,6 +63,14 @@ async def push_times_lost(services: Services, bot: Bot, now: dt.datetime) -> Non
             "⚠️ The server's clock was ahead: some subscribers' next daily push was planned "
             "for a wrong time, or not at all. The bot has planned it again; ask the "
             "operators to check the server's clock."))
+
+
+async def campaign_file_broken(services: Services, bot: Bot, problem: str) -> None:
+    """A start found actions.yaml broken and runs the last good campaign (once per problem)."""
+    if await services.store.first_notice(f"campaign-file:{problem}"):
+        await _tell(services, bot, lambda t: t.gettext(
+            "⚠️ The campaign file has a problem, so the bot runs the last good campaign. "
+            "Fix the file, then send /reload:") + f"\n<pre>{html.escape(problem)}</pre>")
 
 
 async def _tell(services: Services, bot: Bot, text: Callable[[Translator], str]) -> None:
