@@ -568,6 +568,9 @@ class Deliverer:
         rendered: dict[tuple, tuple[Reply, dict[str, object] | None] | None] = {}
         jobs = []
         for delivery in claimed:
+            if delivery.superseded:  # a later day of the chat is to send: a day is for its day
+                recorder.add(Closed(delivery, "expired"))
+                continue
             chat = chats.get(delivery.chat_id)
             did_it = (delivery.chat_id, delivery.day) in done
             # a reminder needs no subscription, but is not sent once the action is done

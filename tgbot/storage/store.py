@@ -10,7 +10,7 @@ import datetime as dt
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -67,6 +67,8 @@ class Delivery:
     expires_at: float | None = None
     due_at: float | None = None
     reminder: bool = False  # a reminder of the day's action, not the action itself
+    # the chat has a later day still to send: this day's action is no longer for today
+    superseded: bool = False
 
     @property
     def _where(self) -> tuple[str, str, tuple[int, ...]]:
@@ -573,7 +575,8 @@ class Store:
         two claims apart.
 
         The daily push goes first; announcements, then reminders, fill what is left of the
-        batch.
+        batch. A day's row whose chat has a later day still to send comes `superseded` (it is
+        closed as expired, not sent), however the two were queued.
         """
         now = time.time()
         skip_locked = self._db.skip_locked
@@ -592,6 +595,15 @@ class Store:
                         for chat, edition, day, attempts, expires, due in rows]
 
             claimed = await days("deliveries", limit, reminder=False)
+            if claimed:  # rows an overlapping transaction queued behind a later day
+                later = {tuple(row) for row in await tx.fetch(
+                    "SELECT chat_id, edition, day FROM deliveries WHERE chat_id IN "
+                    f"({_marks(claimed)}) AND EXISTS (SELECT 1 FROM deliveries later WHERE "
+                    "later.chat_id = deliveries.chat_id AND later.edition = deliveries.edition "
+                    "AND later.day > deliveries.day AND later.state IN ('pending', 'sending'))",
+                    [d.chat_id for d in claimed])}
+                claimed = [replace(d, superseded=(d.chat_id, d.edition, d.day) in later)
+                           for d in claimed]
             if len(claimed) < limit:
                 rows = await tx.fetch(
                     f"UPDATE announcement_deliveries {claim} WHERE (announcement_id, chat_id) "
