@@ -154,9 +154,11 @@ def test_webhook_must_be_https(tmp_path: Path) -> None:
                     "not 'http://bot.example.org/hook'")
 
 
-def test_a_refused_set_webhook_is_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("level", ["WARNING", "INFO"])
+def test_a_refused_set_webhook_is_one_line(tmp_path: Path, level: str) -> None:
     """Against a local Bot API server (the loopback one here) http:// passes our check, and
-    the server's refusal is the one line."""
+    the server's refusal is the one line: not PTB's traceback of its set-webhook loop before
+    it, nor a start-up line (at INFO, the lines of what was done before stay)."""
     with FakeBotAPI() as fake:
         fake.fail_next("setWebhook", 400, "Bad Request: bad webhook: Failed to resolve host: "
                                           "Name or service not known")
@@ -164,7 +166,11 @@ def test_a_refused_set_webhook_is_one_line(tmp_path: Path) -> None:
                        TGBOT_WEBHOOK_SECRET="s3cret", TGBOT_TOKEN=fake.token,
                        TGBOT_API_URL=fake.root_url,
                        TGBOT_CAMPAIGN=str(ACTIONS), TGBOT_DB=str(tmp_path / "bot.sqlite3"),
-                       TGBOT_LOG_LEVEL="CRITICAL")
+                       TGBOT_LOG_LEVEL=level)
+    assert " started: " not in result.stderr
+    if level == "INFO":  # what the bot did before the refusal, then the line
+        result.stderr = "\n".join(line for line in result.stderr.splitlines()
+                                   if " INFO tgbot." not in line)
     assert one_line(result) == (
         "tgbot: Telegram refused the webhook http://bot.invalid/hook: Bad webhook: failed to "
         "resolve host: name or service not known (check that the URL is public HTTPS with a "

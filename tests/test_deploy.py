@@ -49,6 +49,8 @@ def test_the_unit_restarts_on_failure_as_its_own_user_and_stops_gracefully() -> 
     # the rows in flight get STOP_TIMEOUT seconds, then the lock goes and the database closes
     assert int(service["TimeoutStopSec"]) >= STOP_TIMEOUT + 10
     assert service["RestartPreventExitStatus"] == "2"  # a setting to fix is not retried
+    # a broken campaign file is a warning: the bot runs the last good campaign it stored
+    assert service["ExecStartPre"] == "-/opt/tgbot/bin/tgbot check"
 
 
 def test_the_unit_is_hardened() -> None:

@@ -1,15 +1,30 @@
-"""End to end: each subscriber's own time: a one-tap zone on /subscribe, typed settings."""
+"""End to end: each subscriber's own time: a one-tap zone on /subscribe, typed settings; a
+server clock that was wrong for a moment."""
 
 from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
 
 from telegram.ext import Application
 
 from tests.conftest import ALICE
-from tests.helpers.harness import Clock, button_data, buttons, press, push_round, say
+from tests.helpers.harness import (
+    Clock,
+    button_data,
+    buttons,
+    press,
+    push_round,
+    running_bot,
+    say,
+    sent_to,
+    subscribe_all,
+)
 from tgbot.fakeapi import FakeBotAPI
 
 MARIA = 3001  # a Filipino supporter in Manila
 GROUP, ADMIN, MEMBER = -100777, 3101, 3102
+ORGANISER = 4242  # TGBOT_ADMINS of the test bot
 
 
 def pushed(fake: FakeBotAPI, chat_id: int, after: int) -> list[dict]:
@@ -70,3 +85,32 @@ async def test_only_group_admins_type_settings(fake: FakeBotAPI, bot: Applicatio
     assert (await bot.bot_data.store.chat(GROUP)).timezone is None
     await say(fake, ADMIN, "/settings Manila", chat_id=GROUP)
     assert (await bot.bot_data.store.chat(GROUP)).timezone == "Asia/Manila"
+
+
+async def test_a_clock_ahead_for_a_moment_does_not_end_the_push(
+        fake: FakeBotAPI, tmp_path: Path, clock: Clock, database: str) -> None:
+    """Day 5 pushed, then the clock is on 30 November (past the campaign) for a beat: every
+    chat was planned from it, with no next push at all. Once the clock is right again the
+    push goes on (day 6), the organisers hear of it, and a restart after the same jump
+    repairs it too (day 7)."""
+    people = list(range(61_000, 61_020))
+    for chat_id in (*people, ORGANISER):
+        fake.add_user(chat_id)
+    await subscribe_all(database, people)
+    far_ahead = dt.datetime(2027, 11, 30, 15, 0, tzinfo=dt.UTC)
+    async with running_bot(fake, tmp_path, clock, db=database) as bot:
+        await push_round(bot)
+        assert all(len(sent_to(fake, chat_id, "Day 5 of 23")) == 1 for chat_id in people)
+        clock.now = far_ahead
+        await push_round(bot)
+        clock.set_local("2027-11-06", "09:01")
+        await push_round(bot)
+        assert all(len(sent_to(fake, chat_id, "Day 6 of 23")) == 1 for chat_id in people)
+        alert = await fake.async_wait_for_message(ORGANISER, text_contains="clock was ahead")
+        assert "planned it again" in alert["text"]
+        clock.now = far_ahead
+        await push_round(bot)
+    clock.set_local("2027-11-07", "09:01")
+    async with running_bot(fake, tmp_path, clock, db=database) as bot:
+        await push_round(bot)
+    assert all(len(sent_to(fake, chat_id, "Day 7 of 23")) == 1 for chat_id in people)

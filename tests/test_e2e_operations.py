@@ -320,10 +320,11 @@ def test_json_logs_keep_the_token_out_of_messages_and_tracebacks() -> None:
     assert token not in result.stderr
 
 
-async def test_a_restart_takes_an_edited_file_but_never_brings_an_old_one_back(
+async def test_a_restart_runs_the_file_but_beside_others_never_brings_an_old_one_back(
         fake: FakeBotAPI, tmp_path: Path, clock: Clock) -> None:
-    """One database, restarts in turn: a file edited before a restart is the new campaign;
-    a file that was replaced since (a machine with an old copy) does not bring it back."""
+    """One database. Restarts in turn: the file on disk is what runs, an edit and the edit
+    reverted alike. A start beside a running instance (its heartbeat) with an old copy of
+    the file runs the current campaign instead of bringing the old one back everywhere."""
     text = ACTIONS.read_text(encoding="utf-8")
     edited = text.replace("takes place every year", "EDITED takes place every year")
     campaign = campaign_copy(tmp_path, text)
@@ -332,7 +333,59 @@ async def test_a_restart_takes_an_edited_file_but_never_brings_an_old_one_back(
     campaign.write_text(edited, encoding="utf-8")
     async with running_bot(fake, tmp_path, clock, campaign=campaign):
         assert "EDITED" in (await say(fake, ALICE, "/about"))["text"]
-    campaign.write_text(text, encoding="utf-8")  # the copy from before
+    campaign.write_text(text, encoding="utf-8")  # the edit reverted
+    async with running_bot(fake, tmp_path, clock, campaign=campaign) as app:
+        assert "EDITED" not in (await say(fake, ALICE, "/about"))["text"]
+        assert app.bot_data.campaign_version == campaign_sync.version_of(text)
+    campaign.write_text(edited, encoding="utf-8")
+    async with running_bot(fake, tmp_path, clock, campaign=campaign):
+        assert "EDITED" in (await say(fake, ALICE, "/about"))["text"]
+    campaign.write_text(text, encoding="utf-8")  # a machine with the copy from before
+    store = await Store.open(tmp_path / "bot.sqlite3")
+    await store.heartbeat("another-instance", started_at=time.time(), sending=True,
+                          reply_lease=0, version="0.1.0", now=time.time())
+    await store.close()
     async with running_bot(fake, tmp_path, clock, campaign=campaign) as app:
         assert "EDITED" in (await say(fake, ALICE, "/about"))["text"]
         assert app.bot_data.campaign_version == campaign_sync.version_of(edited)
+
+
+def test_a_broken_file_at_a_restart_runs_the_last_good_campaign(tmp_path: Path,
+                                                               database: str) -> None:
+    """A typo in actions.yaml and a restart mid-campaign: the bot runs the campaign stored in
+    the database, says what to fix in one line, and tells the organisers; it answers."""
+    text = ACTIONS.read_text(encoding="utf-8")
+    campaign = campaign_copy(tmp_path, text)
+    env = {**os.environ, "TGBOT_DB": database, "TGBOT_CAMPAIGN": str(campaign),
+           "TGBOT_LOCALES": str(ROOT / "locales"), "TGBOT_ADMINS": str(ORGANISER),
+           "TGBOT_LOG_LEVEL": "WARNING"}
+    with FakeBotAPI() as fake:
+        fake.add_user(ALICE)
+        fake.add_user(ORGANISER)
+        env.update(TGBOT_TOKEN=fake.token, TGBOT_API_URL=fake.root_url)
+        for broken in (False, True):
+            if broken:
+                campaign.write_text(text.replace("start_date: 2027-11-01",
+                                                 "start_date: 2027-11-31"), encoding="utf-8")
+            mark = fake.mark()
+            process = subprocess.Popen([sys.executable, "-m", "tgbot", "run"], env=env,
+                                       stderr=subprocess.PIPE, text=True)
+            try:
+                fake.wait_for(lambda c: c.method == "getUpdates", after=mark, timeout=60)
+                fake.send_message(ALICE, "/about")
+                about = fake.wait_for_message(ALICE, after=mark, timeout=30)
+                alert = [c for c in fake.calls[mark:] if c.ok and c.method == "sendMessage"
+                         and int(c.params["chat_id"]) == ORGANISER]
+            finally:
+                process.terminate()
+                _, errors = process.communicate(timeout=30)
+            assert process.returncode == 0, errors
+            assert "23 Actions in 23 Days" in about["text"]
+    line = text.split("start_date:")[0].count("\n") + 1
+    assert "Traceback" not in errors
+    assert len(errors.strip().splitlines()) == 1, errors
+    assert errors.split(" ERROR tgbot.app: ")[1].startswith(
+        f"{campaign}:{line}: '2027-11-31' is not a real date"), errors
+    assert "runs the last good campaign" in errors and "/reload" in errors
+    assert len(alert) == 1 and "last good campaign" in alert[0].params["text"]
+    assert f"{campaign}:{line}:" in alert[0].params["text"]

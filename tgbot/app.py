@@ -127,13 +127,21 @@ def bot_commands(t: Translator, campaign: Campaign) -> list[BotCommand]:
 
 
 async def _post_init(application: Application) -> None:
-    """Open the services, publish the campaign, register commands, start the daily push."""
+    """Open the services, publish the campaign, register commands, start the daily push.
+
+    The start-up line comes once the updates come in (`running`): a refused webhook is not
+    a start.
+    """
     services: Services = application.bot_data
     settings = services.settings
     await services.open(application.bot)
     problems = await campaign_sync.start(services)  # this start's file, for every instance
-    if problems:  # the file changed since `tgbot run` checked it: keep what was checked
-        log.error("campaign not published: %s", "; ".join(problems[:5]))
+    if problems:  # the last good campaign runs meanwhile (or, if none, the one checked)
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        log.error("%s%s: the bot runs the last good campaign (version %s) until the file is "
+                  "fixed; `tgbot check` lists each problem, then send /reload or SIGHUP",
+                  problems[0], more, services.campaign_version or "-")
+        await alerts.campaign_file_broken(services, application.bot, problems[0])
     if not application.bot.bot.supports_inline_queries:  # getMe's answer, from initialize
         log.warning("inline mode is off, so nobody can share cards by typing @%s in a chat: "
                     "send /setinline to @BotFather to turn it on", services.bot_username)
@@ -153,10 +161,7 @@ async def _post_init(application: Application) -> None:
     if application.job_queue is not None:
         application.job_queue.run_repeating(_beat, interval=PUSH_INTERVAL, first=1.0,
                                             name="daily-push")
-    sends = await services.deliverer.is_sender()
-    metrics.set_sender(sends)
-    log.info("%s", startup_line(services, "webhook" if settings.webhook_url else "polling",
-                                sends))
+    metrics.set_sender(await services.deliverer.is_sender())
 
 
 def startup_line(services: Services, mode: str, sends: bool) -> str:
@@ -266,6 +271,9 @@ async def running(application: Application, *, webhook: Webhook | None = None,
                                         allowed_updates=ALLOWED_UPDATES,
                                         error_callback=partial(_polling_error, application))
         await application.start()
+        services: Services = application.bot_data
+        log.info("%s", startup_line(services, "webhook" if webhook else "polling",
+                                    await services.deliverer.is_sender()))
         yield application
     finally:
         if updater.running:

@@ -43,6 +43,7 @@ from tgbot.domain.campaign_file import CampaignError, load_campaign
 from tgbot.i18n.catalogs import check_all
 from tgbot.i18n.extract import extract_campaign
 from tgbot.i18n.translator import DEFAULT_LANGUAGE, I18n
+from tgbot.ops import campaign_sync
 from tgbot.ops.logsafe import RedactToken, setup_logging
 from tgbot.ops.report import status_report
 from tgbot.storage.backends import DatabaseError, is_postgres_url, redact_url, url_passwords
@@ -226,7 +227,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         webhook = Webhook(args.webhook, settings.webhook_secret, args.listen, args.port)
         check_webhook(webhook.url, webhook.secret, settings.api_url)
     _setup_logging(settings, settings.log_format)
-    campaign = load_campaign(settings.campaign)
+    try:
+        campaign = load_campaign(settings.campaign)
+    except CampaignError:
+        # the last good campaign runs while the file is fixed (the start says what is wrong)
+        stored = asyncio.run(campaign_sync.last_good(settings)) if is_postgres_url(
+            settings.db) or Path(settings.db).is_file() else None
+        if stored is None:
+            raise
+        campaign = stored
     try:
         asyncio.run(_run(settings, campaign, webhook))
     except TelegramError as error:

@@ -43,7 +43,7 @@ from tgbot.delivery.budget import LEASE_GRACE, Budget, Priority
 from tgbot.domain import schedule
 from tgbot.domain.campaign import Campaign
 from tgbot.messages import Reply
-from tgbot.ops import metrics
+from tgbot.ops import alerts, metrics
 from tgbot.storage.store import Chat, Closed, Delivery, Due, Store
 
 if TYPE_CHECKING:  # the services hold this module's objects: no import at run time
@@ -57,6 +57,9 @@ DUE_BATCH = 500  # chats looked at per transaction when planning the push
 HANDOVER_PAUSE = 1.0  # seconds a new sender waits before its first message
 STOP_TIMEOUT = 10.0  # seconds the rows in flight get to finish when the bot stops
 PLAN_PER_TICK = 10_000  # chats looked at per beat: a million due at once take a few minutes
+# seconds of the bot's clock between looks for push times that a clock ahead planned (a look
+# also comes at once when the clock went back)
+REPLAN_EVERY = 60.0
 LOCK_CHECK_EVERY = 5.0  # seconds between checks that this process still holds the sender lock
 ALIVE = 15.0  # seconds without a heartbeat after which an instance counts as gone
 # a closed row's state as the metrics name its outcome
@@ -271,6 +274,7 @@ class Deliverer:
         self._checked = 0.0
         self._first_send_at = 0.0  # monotonic: no broadcast send before (the handover pause)
         self._checked_timing: Campaign | None = None
+        self._replanned_at: float | None = None  # the clock at the last `_replan_lost`
         self._stopping = False
         self._tasks: set[asyncio.Task] = set()
 
@@ -417,6 +421,7 @@ class Deliverer:
             if await store.reschedule(schedule.timing(campaign)):
                 log.info("push times planned anew for the campaign's dates and times")
             self._checked_timing = campaign
+        await self._replan_lost(now)
         added = looked = 0
         while (limit is None or looked < limit) and (
                 chats := await store.due_chats(now.timestamp(), DUE_BATCH)):
@@ -433,6 +438,26 @@ class Deliverer:
                 r.chat.chat_id: (r.next_at, next_at[r.chat.chat_id]) for r in reminders})
             looked += len(reminders)
         return added
+
+    async def _replan_lost(self, now: dt.datetime) -> None:
+        """Plan again the push and reminder times that a clock ahead planned; tell organisers.
+
+        A clock ahead for one beat plans every due chat from the wrong now: days too late, or,
+        past the campaign's end, never again. Looked at on start, then every REPLAN_EVERY
+        seconds, and at once when the clock went back.
+        """
+        at = now.timestamp()
+        if self._replanned_at is not None and 0 <= at - self._replanned_at < REPLAN_EVERY:
+            return
+        self._replanned_at = at
+        campaign = self.services.campaign
+        lost = await self.services.store.replan_lost(
+            schedule.latest_plausible(campaign, now),
+            schedule.every_chat_has_days_left(campaign, now))
+        if lost:
+            log.warning("%d push or reminder times could not be right (planned with a clock "
+                        "that was ahead?); they are planned again from now", lost)
+            await alerts.push_times_lost(self.services, self.bot, now)
 
     def _plan_rows(self, chats: list[tuple[Chat, dt.time | None]], now: dt.datetime
                    ) -> tuple[list[Due], dict[int, float | None]]:
@@ -543,6 +568,9 @@ class Deliverer:
         rendered: dict[tuple, tuple[Reply, dict[str, object] | None] | None] = {}
         jobs = []
         for delivery in claimed:
+            if delivery.superseded:  # a later day of the chat is to send: a day is for its day
+                recorder.add(Closed(delivery, "expired"))
+                continue
             chat = chats.get(delivery.chat_id)
             did_it = (delivery.chat_id, delivery.day) in done
             # a reminder needs no subscription, but is not sent once the action is done

@@ -12,6 +12,13 @@ import zoneinfo
 from tgbot.domain.campaign import Campaign
 from tgbot.storage.store import Chat
 
+# A chat's next push is never further ahead than this, from now or from the campaign's start:
+# a day and a daylight-saving hour mid-campaign; the first push, in the zone furthest west
+# (UTC-12) at 23:59, 36 hours after the first day begins in UTC.
+PLAUSIBLE_AHEAD = dt.timedelta(hours=36)
+# The zone furthest east: a campaign's last day begins there first.
+FIRST_ZONE = dt.timezone(dt.timedelta(hours=14))
+
 
 def chat_zone(chat: Chat | None, campaign: Campaign) -> zoneinfo.ZoneInfo:
     """The chat's own zone, or the campaign's (also for a chat never stored)."""
@@ -95,3 +102,21 @@ def due_since(chat: Chat, campaign: Campaign, now: dt.datetime,
     moment = dt.datetime.combine(local.date(), at or push_time(chat, campaign),
                                  tzinfo=chat_zone(chat, campaign))
     return min(moment.timestamp(), now.timestamp())
+
+
+def latest_plausible(campaign: Campaign, now: dt.datetime) -> float:
+    """The latest next push (or reminder) time a right clock can plan, as a UTC timestamp.
+
+    A later one was planned with a clock that was ahead (a forward jump).
+    """
+    first_day = dt.datetime.combine(campaign.start_date, dt.time(0), tzinfo=dt.UTC)
+    return (max(now, first_day) + PLAUSIBLE_AHEAD).timestamp()
+
+
+def every_chat_has_days_left(campaign: Campaign, now: dt.datetime) -> bool:
+    """Whether every chat, in any zone, still has a push to come.
+
+    Until the campaign's last day begins in the zone furthest east, a subscribed chat without
+    a next push was planned with a clock that was ahead.
+    """
+    return now < dt.datetime.combine(campaign.end_date, dt.time(0), tzinfo=FIRST_ZONE)

@@ -1,21 +1,27 @@
-"""Tell the organisers (TGBOT_ADMINS) in Telegram when sending falls behind or a push fails.
+"""Tell the organisers (TGBOT_ADMINS) in Telegram when the push falls behind, fails or was lost.
 
 Looked at on every beat by every instance; each incident is claimed in the database first,
 so it is told once, whichever instance sees it and however long it lasts: a lagging push is
-one incident per campaign day (per announcement), a failed push one per day.
+one incident per campaign day (per announcement), a failed push one per day, push times
+lost to a clock that was ahead one per date.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import html
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from telegram import Bot
 from telegram.error import TelegramError
 
-from tgbot.context import Services
 from tgbot.i18n.translator import Translator
 from tgbot.messages import fill
+
+if TYPE_CHECKING:  # the deliverer tells through this module, and the services hold it
+    from tgbot.context import Services
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +54,23 @@ async def check(services: Services, bot: Bot) -> None:
             "❌ The push of day {day} failed: its {count} message could not be sent.",
             "❌ The push of day {day} failed: none of its {count} messages could be sent.",
             failed), {"day": t.number(day), "count": t.number(failed)}))
+
+
+async def push_times_lost(services: Services, bot: Bot, now: dt.datetime) -> None:
+    """Subscribers' push times were planned with a clock that was ahead, and planned again."""
+    if await services.store.first_notice(f"lost:push:{services.campaign.edition}:{now.date()}"):
+        await _tell(services, bot, lambda t: t.gettext(
+            "⚠️ The server's clock was ahead: some subscribers' next daily push was planned "
+            "for a wrong time, or not at all. The bot has planned it again; ask the "
+            "operators to check the server's clock."))
+
+
+async def campaign_file_broken(services: Services, bot: Bot, problem: str) -> None:
+    """A start found actions.yaml broken and runs the last good campaign (once per problem)."""
+    if await services.store.first_notice(f"campaign-file:{problem}"):
+        await _tell(services, bot, lambda t: t.gettext(
+            "⚠️ The campaign file has a problem, so the bot runs the last good campaign. "
+            "Fix the file, then send /reload:") + f"\n<pre>{html.escape(problem)}</pre>")
 
 
 async def _tell(services: Services, bot: Bot, text: Callable[[Translator], str]) -> None:

@@ -1,25 +1,33 @@
 """One campaign for every instance on a database: publish on start and /reload, follow it.
 
-/reload and SIGHUP always publish (an organiser may go back to an earlier text on purpose);
-a start publishes its file unless that version was published before and replaced since, so
-a machine restarting with an old file does not bring the old campaign back everywhere, while
-a file edited before a restart is taken as the new campaign.
+/reload and SIGHUP always publish (an organiser may go back to an earlier text on purpose),
+and so does a start while no other instance runs: the file on disk is what runs after a
+restart, also when it is an earlier text (an edit reverted). A start beside running
+instances publishes its file unless that version was published before and replaced since, so
+a machine restarting with an old file does not bring the old campaign back everywhere.
 
 The campaign's text itself is stored in the database, not only a version stamp: instances on
 other machines may have an older actions.yaml on disk, and a stamp would make each re-read
 its own file. An instance publishes only a text that passed validation; one that cannot take
 in a published text (an older release, a missing image) keeps its last good campaign and
-says why in its log, once per version. Images are read beside each instance's own file.
+says why in its log, once per version. Images are read beside each instance's own file. A
+start with a broken file runs the last good campaign in the database (`last_good`), if there
+is one, until the file is fixed and reloaded.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import time
 
+from tgbot.config import Settings
 from tgbot.context import Services
+from tgbot.delivery.deliverer import ALIVE
+from tgbot.domain.campaign import Campaign
 from tgbot.domain.campaign_file import CampaignError, parse_campaign
 from tgbot.ops import metrics
+from tgbot.storage.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +48,35 @@ async def reload(services: Services) -> list[str]:
 async def start(services: Services) -> list[str]:
     """At start: publish this instance's actions.yaml, then run the published campaign.
 
-    Not a version that was replaced since: a machine restarting with an old file runs the
-    newer campaign instead.
+    Beside running instances, not a version that was replaced since: a machine restarting
+    with an old file runs the newer campaign instead. A file with problems (returned) leaves
+    the published campaign running, if there is one.
     """
-    return await _publish(services, start=True)
+    others = any(heartbeat > time.time() - ALIVE for _, _, heartbeat, *_ in
+                 await services.store.instances())
+    problems = await _publish(services, start=others)
+    if problems:
+        await follow(services)
+    return problems
+
+
+async def last_good(settings: Settings) -> Campaign | None:
+    """The campaign published in the database, if it has one that this release can run.
+
+    What a start runs while actions.yaml has problems. The database must exist (this opens
+    it, creating the tables it lacks).
+    """
+    store = await Store.open(settings.db)
+    try:
+        published = await store.published_campaign()
+    finally:
+        await store.close()
+    if published is None:
+        return None
+    try:
+        return parse_campaign(published[1], settings.campaign)
+    except CampaignError:
+        return None
 
 
 async def _publish(services: Services, *, start: bool) -> list[str]:

@@ -10,7 +10,7 @@ import datetime as dt
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -67,6 +67,8 @@ class Delivery:
     expires_at: float | None = None
     due_at: float | None = None
     reminder: bool = False  # a reminder of the day's action, not the action itself
+    # the chat has a later day still to send: this day's action is no longer for today
+    superseded: bool = False
 
     @property
     def _where(self) -> tuple[str, str, tuple[int, ...]]:
@@ -138,6 +140,20 @@ def _marks(values: list) -> str:
 
 def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:
     return (values[i:i + size] for i in range(0, len(values), size))
+
+
+async def _expire_earlier(tx: Transaction, edition: int, day: int,
+                          chat_ids: list[int] | None = None) -> None:
+    """Close as expired the pending rows of days before `day` of chats with a row of `day`.
+
+    Of the chats `chat_ids` (a key lookup each), or of every chat (`tgbot push --date`).
+    """
+    chats = f"chat_id IN ({_marks(chat_ids)})" if chat_ids is not None else "TRUE"
+    await tx.execute(
+        "UPDATE deliveries SET state = 'expired' WHERE state = 'pending' AND edition = ? "
+        f"AND day < ? AND {chats} AND EXISTS (SELECT 1 FROM deliveries later WHERE "
+        "later.chat_id = deliveries.chat_id AND later.edition = deliveries.edition AND "
+        "later.day = ?)", (edition, day, *(chat_ids or ()), day))
 
 
 class Store:
@@ -394,16 +410,16 @@ class Store:
                    next_push: Mapping[int, tuple[float | None, float | None]]) -> int:
         """Queue the rows that are due and move each looked-at chat to its next push time.
 
-        One transaction; returns the outbox rows added. A chat's rows of earlier days still
-        pending are closed as expired: a day's action is for its day only. A chat moves from
-        the next_push_at it was read with: one whose settings changed since it was read (its
-        next_push_at is another now) keeps its new one.
+        One transaction; returns the outbox rows added (see `enqueue`: a later day closes a
+        chat's earlier rows still pending). A chat moves from the next_push_at it was read
+        with: one whose settings changed since it was read (its next_push_at is another now)
+        keeps its new one.
         """
         by_time: dict[tuple[float | None, float | None], list[int]] = defaultdict(list)
         for chat_id, (read, at) in next_push.items():
             by_time[read, at].append(chat_id)
         async with self._db.transaction() as tx:
-            added = await self._enqueue(tx, edition, due, expire_earlier=True)
+            added = await self._enqueue(tx, edition, due)
             for (read, at), chat_ids in by_time.items():
                 for chunk in _chunks(chat_ids):
                     await tx.execute(f"UPDATE chats SET next_push_at = ? WHERE chat_id IN "
@@ -427,6 +443,26 @@ class Store:
             await tx.execute("INSERT INTO meta VALUES ('schedule', ?) ON CONFLICT (key) "
                              "DO UPDATE SET value = excluded.value", (timing,))
             return True
+
+    async def replan_lost(self, latest: float, unplanned_lost: bool) -> int:
+        """Look again at once at push and reminder times that cannot be right.
+
+        Those later than `latest`, and, if `unplanned_lost`, subscribed chats (and reminders)
+        with none: a clock that was ahead for a moment planned them. Returns how many. One
+        transaction, begun only if there is one (each a range of an index, as a rule empty).
+        """
+        lost = []
+        for table, column, only in (("chats", "next_push_at", "subscribed = 1 AND "),
+                                    ("reminders", "next_at", "")):
+            unplanned = f" OR {column} IS NULL" if unplanned_lost else ""
+            condition = f"{only}({column} > ?{unplanned})"
+            if await self._db.fetchone(f"SELECT 1 FROM {table} WHERE {condition} LIMIT 1",
+                                       (latest,)):
+                lost.append(f"UPDATE {table} SET {column} = ? WHERE {condition}")
+        if not lost:
+            return 0
+        async with self._db.transaction() as tx:
+            return sum([await tx.execute(update, (look_now(), latest)) for update in lost])
 
     # --- reminders ------------------------------------------------------------------------
 
@@ -487,13 +523,17 @@ class Store:
     # --- deliveries (the outbox) ------------------------------------------------------------
 
     async def enqueue(self, edition: int, due: Iterable[Due | tuple[int, int]]) -> int:
-        """Add outbox rows for subscribed chats; an existing row stays."""
+        """Add outbox rows for subscribed chats; an existing row stays.
+
+        A day's action is for its day, whatever the clock says: a chat's rows of earlier days
+        still pending close as expired.
+        """
         async with self._db.transaction() as tx:
             return await self._enqueue(tx, edition, due)
 
     @staticmethod
-    async def _enqueue(tx: Transaction, edition: int, due: Iterable[Due | tuple[int, int]],
-                       *, expire_earlier: bool = False) -> int:
+    async def _enqueue(tx: Transaction, edition: int,
+                       due: Iterable[Due | tuple[int, int]]) -> int:
         by_day: dict[tuple[int, float | None, float | None], list[int]] = defaultdict(list)
         for row in due:
             chat_id, day, expires_at, due_at = Due(*row)
@@ -501,10 +541,6 @@ class Store:
         added = 0
         for (day, expires_at, due_at), chat_ids in by_day.items():
             for chunk in _chunks(chat_ids):
-                if expire_earlier:
-                    await tx.execute("UPDATE deliveries SET state = 'expired' WHERE state = "
-                                     f"'pending' AND chat_id IN ({_marks(chunk)}) AND "
-                                     "edition = ? AND day < ?", (*chunk, edition, day))
                 # only chats still subscribed now: one may have left or migrated since
                 added += await tx.execute(
                     "INSERT INTO deliveries (chat_id, edition, day, state, expires_at, due_at) "
@@ -512,6 +548,7 @@ class Store:
                     f"{_TIME}, {_TIME} "
                     f"FROM chats WHERE subscribed = 1 AND chat_id IN ({_marks(chunk)}) "
                     "ON CONFLICT DO NOTHING", (edition, day, expires_at, due_at, *chunk))
+                await _expire_earlier(tx, edition, day, chunk)
         return added
 
     async def subscribed_zones(self) -> list[str | None]:
@@ -523,7 +560,8 @@ class Store:
                           expires_at: Mapping[str | None, float], now: float) -> int:
         """One campaign day for every subscribed chat (`tgbot push --date`).
 
-        Each row expires at `expires_at[the chat's zone]`.
+        Each row expires at `expires_at[the chat's zone]`. As in `enqueue`, the day closes
+        each chat's earlier rows still pending.
         """
         async with self._db.transaction() as tx:
             added = 0
@@ -534,6 +572,7 @@ class Store:
                     f"{_TIME}, {_TIME} FROM chats WHERE subscribed = 1 AND "
                     "COALESCE(timezone, '') = ? ON CONFLICT DO NOTHING",
                     (edition, day, expiry, now, zone or ""))
+            await _expire_earlier(tx, edition, day)
             return added
 
     async def claim(self, limit: int, *, owner: str) -> list[Delivery]:
@@ -543,7 +582,8 @@ class Store:
         two claims apart.
 
         The daily push goes first; announcements, then reminders, fill what is left of the
-        batch.
+        batch. A day's row whose chat has a later day still to send comes `superseded` (it is
+        closed as expired, not sent), however the two were queued.
         """
         now = time.time()
         skip_locked = self._db.skip_locked
@@ -562,6 +602,15 @@ class Store:
                         for chat, edition, day, attempts, expires, due in rows]
 
             claimed = await days("deliveries", limit, reminder=False)
+            if claimed:  # rows an overlapping transaction queued behind a later day
+                later = {tuple(row) for row in await tx.fetch(
+                    "SELECT chat_id, edition, day FROM deliveries WHERE chat_id IN "
+                    f"({_marks(claimed)}) AND EXISTS (SELECT 1 FROM deliveries later WHERE "
+                    "later.chat_id = deliveries.chat_id AND later.edition = deliveries.edition "
+                    "AND later.day > deliveries.day AND later.state IN ('pending', 'sending'))",
+                    [d.chat_id for d in claimed])}
+                claimed = [replace(d, superseded=(d.chat_id, d.edition, d.day) in later)
+                           for d in claimed]
             if len(claimed) < limit:
                 rows = await tx.fetch(
                     f"UPDATE announcement_deliveries {claim} WHERE (announcement_id, chat_id) "
