@@ -421,10 +421,10 @@ def _no_written_settings(checker: _Checker, top: LocatedMap, settings: dict[str,
     and safer ways (the supporter's voice); FAQ answers may name it where they tell history.
     """
     website, organiser = settings["website"], settings["organiser"]
-    texts: list[tuple[LocatedMap, str, str]] = []
+    texts: list[tuple[LocatedMap, str, str]] = []  # (mapping, key, where)
     for entry in top.get("faq") or []:
         if isinstance(entry, LocatedMap):
-            texts.append((entry, "answer", "faq answer"))
+            texts.append((entry, "answer", "a faq answer"))
     for item in top.get("actions") or []:
         if not isinstance(item, LocatedMap):
             continue
@@ -441,7 +441,7 @@ def _no_written_settings(checker: _Checker, top: LocatedMap, settings: dict[str,
                             f"the {key} of {where} writes the website: write {{website}}, "
                             "which the bot fills in")
         named = organiser and re.search(rf"(?<!\w){re.escape(organiser)}(?!\w)", value)
-        if named and data.get("id") is None:  # FAQ entries (with an id) may tell history
+        if named and where != "a faq answer":
             checker.problem(checker.line_of(data, key, organiser),
                             f"the {key} of {where} names {organiser}: write {{organiser}}, "
                             "which the bot fills in")
