@@ -29,7 +29,7 @@ CAMPAIGN = load_campaign(ACTIONS)
 
 async def test_start_greets_with_the_menu(fake: FakeBotAPI, bot: Application) -> None:
     answer = await say(fake, ALICE, "/start")
-    assert "International Day to End Impunity" in answer["text"]
+    assert "anniversary of the Maguindanao massacre" in answer["text"]
     assert "1 November 2027" in answer["text"] and "23 November 2027" in answer["text"]
     labels = " ".join(b["text"] for b in buttons(answer))
     for label in ("Questions", "Today's action", "Subscribe", "Language"):
