@@ -50,7 +50,7 @@ async def test_every_faq_command_answers(fake: FakeBotAPI, bot: Application) -> 
         answer = await say(fake, ALICE, f"/{entry.command}")
         assert entry.question in answer["text"], entry.command
         assert "{" not in answer["text"]
-        assert "2013 campaign" not in answer["text"]  # the seed FAQ's edition (the UN's 2013 resolution is a fact)
+        assert "2013 campaign" not in answer["text"]  # the seed FAQ's own edition
 
 
 async def test_faq_menu_opens_an_answer_and_goes_back(fake: FakeBotAPI,
