@@ -9,7 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from tgbot import messages
+from tgbot.domain.campaign import PUBLIC_KINDS
 from tgbot.domain.campaign_file import CampaignError, load_campaign
+from tgbot.i18n.translator import I18n
+from tgbot.messages.actions import post_buttons, post_message
 from tgbot.telegram_html import parse_html
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,8 +27,9 @@ def test_real_campaign_is_valid_and_complete() -> None:
     assert campaign.end_date == dt.date(2027, 11, 23)
     assert [a.day for a in campaign.actions] == list(range(1, 24))
     assert {f.command for f in campaign.faq} >= {"about", "why", "involved"}
-    for entry in campaign.faq:
-        assert "2013" not in entry.answer
+    for entry in campaign.faq:  # the seed FAQ's own edition, not the UN's 2013 resolution
+        assert "2013 campaign" not in entry.answer
+        assert "1 November 2013" not in entry.answer
 
 
 def test_day_and_phase() -> None:
@@ -172,3 +177,68 @@ def test_a_link_inside_a_text_must_be_https(tmp_path: Path) -> None:
                       body_start + '<a href="http://ifex.org/donate/">Donate</a> ')
     assert any("links to 'http://ifex.org/donate/'; links must be https:// URLs" in p
                for p in problems), problems
+
+
+def test_every_day_shows_the_safety_line_and_every_public_day_a_safer_way() -> None:
+    """Learning days too: "Do only what is safe where you live" is on all 23 days."""
+    campaign = load_campaign(ACTIONS)
+    english = I18n(ROOT / "locales").get("en")
+    for action in campaign.actions:
+        text = messages.action_message(english, campaign, action, bot_username="b").text
+        assert english.gettext(messages.SAFETY_LINE) in text, f"day {action.day}"
+        assert action.safer or action.kind not in PUBLIC_KINDS, f"day {action.day}"
+    assert {a.day for a in campaign.actions if a.kind not in PUBLIC_KINDS} == {3, 8, 22}
+
+
+def test_a_public_day_without_a_safer_way_is_named(tmp_path: Path) -> None:
+    safer = ('    safer: "Post without your name, or send your message of solidarity privately '
+             'to a family or a group you know."\n')
+    problems = [p for p in broken(tmp_path, safer, "") if "image" not in p]
+    assert problems == [f"{tmp_path / 'actions.yaml'}:{line_of('  - day: 12')}: action at line "
+                        f"{line_of('  - day: 12')}: a share day asks for something public, so "
+                        "it needs a 'safer' way for people for whom that is dangerous"]
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("Join me: {website}", "Join me: https://ifex.org/",
+     "the tweet of day 4 writes the website: write {website}"),
+    ("More at {website}", "More at https://ifex.org",
+     "the answer of a faq answer writes the website"),
+    ("[Optional: I am taking part in {organiser}'s", "[Optional: I am taking part in IFEX's",
+     "the text of the letter of day 1 names IFEX: write {organiser}"),
+    ("You can also post the message below.", "You can also post the message below. IFEX thanks "
+     "you.", "the body of day 4 names IFEX: write {organiser}"),
+    ("UN and UNESCO: urge", "@UN @UNESCO: urge", "names @UN, which works only on X"),
+    ('x_accounts: "@UN @UNESCO"', 'x_accounts: "UN, UNESCO"', "'x_accounts' in action at line"),
+])
+def test_written_out_settings_and_x_accounts_are_named(tmp_path: Path, old: str, new: str,
+                                                      expected: str) -> None:
+    """{website} and {organiser} instead of their values; @accounts only in x_accounts."""
+    problems = broken(tmp_path, old, new)
+    matching = [p for p in problems if expected in p]
+    assert len(matching) == 1, problems
+    assert matching[0].startswith(f"{tmp_path / 'actions.yaml'}:{line_of(old)}:")
+
+
+def test_faq_answers_may_tell_the_organisers_history() -> None:
+    """IFEX first marked 23 November: a fact about IFEX, whoever runs the campaign."""
+    campaign = load_campaign(ACTIONS)
+    history = next(f for f in campaign.faq if f.id == "history")
+    assert "IFEX first marked 23 November" in history.answer
+    for action in campaign.actions:
+        texts = [action.body, action.tweet or "", action.safer or "",
+                 action.letter.text if action.letter else ""]
+        assert not any(campaign.organiser in t or "ifex.org" in t for t in texts), action.day
+
+
+def test_x_accounts_reach_only_the_x_composer() -> None:
+    """Telegram's share sheet and the copied post carry no @account; X's composer does."""
+    campaign = load_campaign(ACTIONS)
+    english = I18n(ROOT / "locales").get("en")
+    day2 = campaign.action_for_day(2)
+    assert day2 is not None and day2.x_accounts == "@UN @UNESCO"
+    telegram, x = post_buttons(english, campaign, day2, bot_username="b",
+                                        copy=False)[0]
+    assert "%40UN%20%40UNESCO" in str(x.url)
+    assert "%40" not in str(telegram.url)
+    assert "@" not in post_message(english, campaign, day2).text

@@ -113,7 +113,7 @@ def test_broken_translations_fall_back_to_english_with_one_warning(
     assert all(w.endswith("English is used for this message instead") for w in warnings)
     assert french.gettext("<b>What I can do</b>") == "<b>What I can do</b>"
     assert french.gettext("Your Telegram user id: {id}") == "Your Telegram user id: {id}"
-    assert french.gettext("/today – today's action") == "/today – l'action du jour"
+    assert french.gettext("/today – today's action") == "/today – l’action du jour"
 
 
 async def test_help_in_french_with_a_broken_string_still_answers(
@@ -123,7 +123,7 @@ async def test_help_in_french_with_a_broken_string_still_answers(
     async with running_bot(fake, tmp_path, clock, locales=locales):
         help_reply = await say(fake, FRENCH_USER, "/help")
     assert help_reply["text"].startswith("What I can do\n")
-    assert "/today – l'action du jour" in help_reply["text"]
+    assert "/today – l’action du jour" in help_reply["text"]
     assert not [c for c in fake.calls if not c.ok], [c.short for c in fake.calls if not c.ok]
 
 

@@ -29,7 +29,7 @@ CAMPAIGN = load_campaign(ACTIONS)
 
 async def test_start_greets_with_the_menu(fake: FakeBotAPI, bot: Application) -> None:
     answer = await say(fake, ALICE, "/start")
-    assert "International Day to End Impunity" in answer["text"]
+    assert "anniversary of the Maguindanao massacre" in answer["text"]
     assert "1 November 2027" in answer["text"] and "23 November 2027" in answer["text"]
     labels = " ".join(b["text"] for b in buttons(answer))
     for label in ("Questions", "Today's action", "Subscribe", "Language"):
@@ -50,7 +50,7 @@ async def test_every_faq_command_answers(fake: FakeBotAPI, bot: Application) -> 
         answer = await say(fake, ALICE, f"/{entry.command}")
         assert entry.question in answer["text"], entry.command
         assert "{" not in answer["text"]
-        assert "2013" not in answer["text"]
+        assert "2013 campaign" not in answer["text"]  # the seed FAQ's own edition
 
 
 async def test_faq_menu_opens_an_answer_and_goes_back(fake: FakeBotAPI,

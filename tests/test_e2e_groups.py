@@ -23,8 +23,8 @@ from tgbot.i18n.translator import I18n
 
 GROUP, ADMIN, MEMBER = -1001234, 3001, 3002
 I18N = I18n(ROOT / "locales")
-INTRO = ("👋 Hello! I bring one simple action a day for the International Day to End Impunity, "
-         "and answer questions about the campaign.")
+INTRO = ("👋 Hello! I bring one simple action a day to end impunity for crimes against "
+         "journalists, and answer questions about the campaign.")
 
 
 def add_people(fake: FakeBotAPI) -> None:

@@ -90,10 +90,10 @@ async def test_mydata_shows_group_presses_titles_and_the_default_push_time(
     data = await answer(fake, MEMBER, "/mydata", "What I store")
     assert "Announcements sent to you: 1" in data["text"]
     title = CAMPAIGN.action_for_day(5).title
-    assert f"2027: {title} (2027-11-05)" in data["text"]
+    assert f"2027: {title} (5 November 2027)" in data["text"]
     assert f'"I did it" in groups (1):\n2027: {title} (group {GROUP})' in data["text"]
     assert CAMPAIGN.action_for_day(5).id not in data["text"]
-    assert "Daily message: 09:00 America/Toronto (the campaign's default)" in data["text"]
+    assert "Daily message: 09:00 Toronto (the campaign's default)" in data["text"]
     confirm = await answer(fake, MEMBER, "/forget", "Delete everything")
     await press(fake, MEMBER, confirm, button_data(confirm, "Yes, delete everything"),
                 expect="editMessageText")

@@ -46,7 +46,7 @@ async def test_mydata_shows_and_forget_deletes_everything(fake: FakeBotAPI,
     await fake.async_wait_for_message(ALICE, after=mark, text_contains="Day 5 of 23")
     data = await say(fake, ALICE, "/mydata")
     assert f"Your Telegram user id: {ALICE}" in data["text"]
-    assert "Subscribed: yes" in data["text"] and "(2027-11-05)" in data["text"]
+    assert "Subscribed: yes" in data["text"] and "(5 November 2027)" in data["text"]
     assert "Alice" not in data["text"]  # no names are stored
     confirm = await say(fake, ALICE, "/forget")
     await press(fake, ALICE, confirm, button_data(confirm, "Yes, delete everything"),

@@ -13,6 +13,8 @@ from pathlib import Path
 
 CAMPAIGN_DAYS = 23
 ACTION_KINDS = ("letter", "tweet", "share", "event", "learn")
+# The kinds that ask for something public: each such day needs a safer way.
+PUBLIC_KINDS = ("letter", "tweet", "share", "event")
 
 # Telegram's own limits (see the Bot API docs): text and captions in code points after parsing.
 MESSAGE_LIMIT = 4096
@@ -40,7 +42,10 @@ class Letter:
 
 @dataclass(frozen=True)
 class Action:
-    """One day's action; the optional parts add a post, a letter, an image or a safer way."""
+    """One day's action; the optional parts add a post, a letter, an image or a safer way.
+
+    `x_accounts` ("@UN @UNESCO") are added to the post only on X, where they are accounts.
+    """
 
     day: int
     id: str
@@ -52,6 +57,7 @@ class Action:
     letter: Letter | None = None
     image: Path | None = None
     safer: str | None = None
+    x_accounts: str = ""
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from tgbot.domain.campaign import (
     ACTION_KINDS,
     CAMPAIGN_DAYS,
     MESSAGE_LIMIT,
+    PUBLIC_KINDS,
     TWEET_LIMIT,
     Action,
     Campaign,
@@ -37,6 +38,8 @@ COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 URL_RE = re.compile(r"^https://[^\s<>\"]+$")
 PLACEHOLDER_RE = re.compile(r"\{(\w+)\}")
+X_ACCOUNTS_RE = re.compile(r"^@\w{1,15}( @\w{1,15})*$")
+ACCOUNT_RE = re.compile(r"(?<![\w@])@\w+")
 _SPACED_PLACEHOLDER = re.compile(r"\{\s*(\w+)\s*\}")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 IMAGE_MAX_BYTES = 10 * 1024 * 1024  # Telegram's limit for a photo
@@ -407,7 +410,41 @@ def _build(checker: _Checker, data: Any, path: Path) -> Campaign | None:
     if "organiser" in checker.placeholders and not settings["organiser"]:
         checker.problem(checker.placeholders["organiser"], "{organiser} is used, but the "
                         "'campaign' section names no 'organiser'")
+    _no_written_settings(checker, top, settings)
     return Campaign(faq=faq, actions=actions, source=path, **settings)
+
+
+def _no_written_settings(checker: _Checker, top: LocatedMap, settings: dict[str, Any]) -> None:
+    """Report texts that write the website or the organiser where a placeholder belongs.
+
+    The website is always {website}. The organiser is {organiser} in bodies, letters, posts
+    and safer ways (the supporter's voice); FAQ answers may name it where they tell history.
+    """
+    website, organiser = settings["website"], settings["organiser"]
+    texts: list[tuple[LocatedMap, str, str]] = []  # (mapping, key, where)
+    for entry in top.get("faq") or []:
+        if isinstance(entry, LocatedMap):
+            texts.append((entry, "answer", "a faq answer"))
+    for item in top.get("actions") or []:
+        if not isinstance(item, LocatedMap):
+            continue
+        texts += [(item, key, f"day {item.get('day')}") for key in ("body", "tweet", "safer")]
+        letter = item.get("letter")
+        if isinstance(letter, LocatedMap):
+            texts.append((letter, "text", f"the letter of day {item.get('day')}"))
+    for data, key, where in texts:
+        value = data.get(key)
+        if not isinstance(value, str):
+            continue
+        if website and website.rstrip("/") in value:
+            checker.problem(checker.line_of(data, key, website.rstrip("/")),
+                            f"the {key} of {where} writes the website: write {{website}}, "
+                            "which the bot fills in")
+        named = organiser and re.search(rf"(?<!\w){re.escape(organiser)}(?!\w)", value)
+        if named and where != "a faq answer":
+            checker.problem(checker.line_of(data, key, organiser),
+                            f"the {key} of {where} names {organiser}: write {{organiser}}, "
+                            "which the bot fills in")
 
 
 def _campaign_settings(checker: _Checker, data: Any, line: int) -> dict[str, Any] | None:
@@ -542,7 +579,7 @@ def _action(checker: _Checker, data: Any, line: int, folder: Path) -> Action | N
     """One day's action, or None when a required part of it has problems."""
     where = f"action at line {line}"
     item = checker.fields(data, line, where, ("day", "id", "kind", "title", "body"),
-                          ("links", "tweet", "letter", "image", "safer"))
+                          ("links", "tweet", "letter", "image", "safer", "x_accounts"))
     if item is None:
         return None
     lines = item.key_lines
@@ -568,10 +605,36 @@ def _action(checker: _Checker, data: Any, line: int, folder: Path) -> Action | N
     if kind == "letter" and "letter" not in item:
         checker.problem(line, f"{where}: a letter action needs a 'letter' with to, send and text")
     image = _image(checker, item.get("image"), lines.get("image", line), folder)
+    if kind in PUBLIC_KINDS and "safer" not in item:
+        checker.problem(line, f"{where}: a {kind} day asks for something public, so it needs a "
+                              "'safer' way for people for whom that is dangerous")
+    x_accounts = _x_accounts(checker, item, tweet, where)
     if day is None or not id_ok or kind is None or title is None or body is None:
         return None
     return Action(day=day, id=action_id, kind=kind, title=title, body=body, links=links,
-                  tweet=tweet, letter=letter, image=image, safer=safer)
+                  tweet=tweet, letter=letter, image=image, safer=safer, x_accounts=x_accounts)
+
+
+def _x_accounts(checker: _Checker, item: LocatedMap, tweet: str | None, where: str) -> str:
+    """The accounts added to the post on X only; a post itself names none.
+
+    An @account is dead text on every other platform, and X is blocked in several countries.
+    """
+    for match in ACCOUNT_RE.finditer(tweet or ""):
+        checker.problem(checker.line_of(item, "tweet", match[0]),
+                        f"the post of {where} names {match[0]}, which works only on X: write "
+                        "the name in words and put the account in 'x_accounts'")
+    value = item.get("x_accounts")
+    if value is None:
+        return ""
+    line = item.key_lines["x_accounts"]
+    if not isinstance(value, str) or not X_ACCOUNTS_RE.match(value):
+        checker.problem(line, f"'x_accounts' in {where} must be X accounts separated by spaces, "
+                              "e.g. \"@UN @UNESCO\"")
+        return ""
+    if tweet is None:
+        checker.problem(line, f"'x_accounts' in {where} needs a 'tweet' to add them to")
+    return value
 
 
 def _links(checker: _Checker, data: Any, line: int, where: str) -> tuple[Link, ...]:

@@ -49,9 +49,11 @@ ALIASES = {"tl": "fil"}
 # The campaign writes English dates the way IFEX does ("1 November 2027"), not US-style.
 FORMAT_LOCALES = {"en": "en_GB"}
 # French writes the first of the month as an ordinal ("1er novembre"); CLDR has no pattern for it.
-FIRST_OF_MONTH = {"fr": "1er"}
+FIRST_OF_MONTH = {"fr": "1er", "pt": "1º"}
 _DAY_ONE = re.compile(r"(?<!\d)1(?!\d)")
 _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+# Persian numbers group thousands with "٬" (U+066C) and mark decimals with "٫" (U+066B).
+_PERSIAN_SEPARATORS = str.maketrans(",.", "٬٫")
 _RLM = "\u200f"
 
 
@@ -111,8 +113,11 @@ class Translator:
         return self.translations.ngettext(singular, plural, n)
 
     def number(self, n: float) -> str:
-        """A number with this language's separators and digits: "1 234", "۱۲"."""
-        return self.digits(format_decimal(n, locale=self.format_locale))
+        """A number with this language's separators and digits: "1 234", "۴٬۳۲۱"."""
+        written = format_decimal(n, locale=self.format_locale)
+        if self.code == "fa":
+            written = written.translate(_PERSIAN_SEPARATORS)
+        return self.digits(written)
 
     def date(self, date: dt.date, format: str = "long") -> str:
         """A date as this language writes it: "1er novembre 2027", "23 ноября 2027 г."."""

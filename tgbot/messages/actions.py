@@ -45,8 +45,7 @@ def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_use
                    "date": t.day_month(date)})
     parts = [header, f"<b>{html.escape(t.gettext(action.title))}</b>",
              fill(t.gettext(action.body), values)]
-    if action.letter is not None or action.tweet:
-        parts.append(t.gettext(SAFETY_LINE))
+    parts.append(t.gettext(SAFETY_LINE))
     if action.safer:
         parts.append(fill(t.gettext("<b>A safer way</b>\n{way}"),
                           {"way": html.escape(fill(t.gettext(action.safer), values))}))
@@ -104,7 +103,8 @@ def post_buttons(t: Translator, campaign: Campaign, action: Action, *, bot_usern
     """
     post = post_text(t, campaign, action)
     link = campaign.website or f"https://t.me/{bot_username}?start=post"
-    x = "https://x.com/intent/post?" + urlencode({"text": post}, quote_via=quote)
+    on_x = f"{post} {action.x_accounts}".strip()
+    x = "https://x.com/intent/post?" + urlencode({"text": on_x}, quote_via=quote)
     row = [InlineKeyboardButton(t.gettext("✈️ Share on Telegram"),
                                 url=telegram_share(link, post)),
            InlineKeyboardButton(t.gettext("𝕏 Post on X"), url=x)]
@@ -115,7 +115,7 @@ def post_buttons(t: Translator, campaign: Campaign, action: Action, *, bot_usern
 def post_message(t: Translator, campaign: Campaign, action: Action) -> Reply:
     """The post ready to copy: Telegram copies a <code> text with one tap."""
     text = "\n\n".join([t.gettext("📋 <b>Your post</b>: tap it to copy, then paste it on any "
-                                   "platform (Facebook, Instagram, WhatsApp, VK, Bluesky, X…)."),
+                                   "platform (Facebook, Instagram, WhatsApp, Bluesky, X…)."),
                          f"<code>{html.escape(post_text(t, campaign, action))}</code>"])
     return Reply(t.direct(text))
 

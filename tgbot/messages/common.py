@@ -56,8 +56,15 @@ def button(text: str, kind: callbacks.Button, arg: str | int = "",
 
 
 def fill(text: str, values: dict[str, str]) -> str:
-    """Put values into {placeholders}; unknown braces are left as written."""
-    return re.sub(r"\{(\w+)\}", lambda m: values.get(m[1], m[0]), text)
+    """Put values into {placeholders}; unknown braces are left as written.
+
+    A value that ends a sentence with its own full stop ("23 листопада 2027 р.") takes the
+    place of the sentence's: "{date}." never renders "р..".
+    """
+    def value(match: re.Match[str]) -> str:
+        filled = values.get(match[1], match[0])
+        return filled if match[2] and filled.endswith(".") else filled + match[2]
+    return re.sub(r"\{(\w+)\}(\.?)", value, text)
 
 
 def campaign_values(t: Translator, campaign: Campaign) -> dict[str, str]:

@@ -9,8 +9,8 @@ from tgbot.messages.common import Reply
 def group_greeting(t: Translator) -> Reply:
     """Added to a group: what the bot does, and which commands its admins use."""
     return Reply(t.direct("\n\n".join([
-        t.gettext("👋 Hello! I bring one simple action a day for the International Day "
-                  "to End Impunity, and answer questions about the campaign."),
+        t.gettext("👋 Hello! I bring one simple action a day to end impunity for crimes "
+                  "against journalists, and answer questions about the campaign."),
         t.gettext("An admin can send /subscribe to get each day's action here, "
                   "/settings to choose the time and /language to choose the language. "
                   "Everyone can press \"I did it\" under an action."),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from collections.abc import Mapping
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from tgbot.domain.campaign import Campaign
 from tgbot.i18n.translator import Translator
 from tgbot.messages import callbacks
-from tgbot.messages.common import Reply, button, fill, private_chat_pointer
+from tgbot.messages.common import Reply, button, fill, private_chat_pointer, zone_name
 
 
 def _title(t: Translator, campaign: Campaign, edition: int, *, action_id: str | None = None,
@@ -37,21 +38,25 @@ def my_data(t: Translator, campaign: Campaign, user_id: int, data: Mapping[str, 
                           {"language": languages.get(chat.language or "", "–")}))
         lines.append(t.gettext("Subscribed: yes") if chat.subscribed
                      else t.gettext("Subscribed: no"))
-        when = {"time": chat.push_time or campaign.push_time.strftime("%H:%M"),
-                "zone": chat.timezone or campaign.timezone}
+        when = {"time": t.digits(chat.push_time or campaign.push_time.strftime("%H:%M")),
+                "zone": zone_name(t, chat.timezone or campaign.timezone)}
         lines.append(fill(t.gettext("Daily message: {time} {zone}") if chat.push_time
                           or chat.timezone
                           else t.gettext("Daily message: {time} {zone} (the campaign's "
                                          "default)"), when))
     if data["reminder"]:
-        lines.append(fill(t.gettext("Reminder: {time}"), {"time": data["reminder"]}))
-    done = [f"{edition}: {_title(t, campaign, edition, action_id=action)} ({on})"
+        lines.append(fill(t.gettext("Reminder: {time}"), {"time": t.digits(data["reminder"])}))
+    done = [fill(t.gettext("{edition}: {action} ({date})"),
+                 {"edition": t.digits(str(edition)),
+                  "action": _title(t, campaign, edition, action_id=action),
+                  "date": t.date(dt.date.fromisoformat(str(on)))})
             for edition, action, on in data["completions"]]
     lines.append(fill(t.ngettext("Completed actions ({count}):", "Completed actions ({count}):",
                                  len(done)), {"count": t.number(len(done))}))
     lines += done or ["–"]
     presses = [fill(t.gettext("{edition}: {action} (group {group})"),
-                    {"edition": str(edition), "action": _title(t, campaign, edition, day=day),
+                    {"edition": t.digits(str(edition)),
+                     "action": _title(t, campaign, edition, day=day),
                      "group": str(group)})
                for edition, day, group in data["group_presses"]]
     if presses:

@@ -26,9 +26,9 @@ def welcome(t: Translator, campaign: Campaign, subscribed: bool) -> Reply:
     """/start and the Back button: what the campaign is, when, and the main menu."""
     values = campaign_values(t, campaign)
     text = "\n\n".join([
-        t.gettext("👋 <b>Welcome!</b> 23 November is the International Day to End Impunity: "
-                  "a day to demand justice for people targeted for exercising their right to "
-                  "freedom of expression."),
+        t.gettext("👋 <b>Welcome!</b> 23 November is the anniversary of the Maguindanao "
+                  "massacre: a day to demand justice for people targeted for exercising their "
+                  "right to freedom of expression."),
         fill(t.gettext("From {start_date} to {end_date}, I bring you one simple action a day, "
                        "answer your questions about the campaign and keep track of what you "
                        "have done."), values),

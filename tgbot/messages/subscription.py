@@ -63,7 +63,7 @@ def not_a_channel(t: Translator) -> Reply:
 def channel_admins_only(t: Translator) -> Reply:
     """/subscribe @channel refused: the person or the bot is not the channel's admin."""
     return Reply(t.gettext("Both you and I must be administrators of the channel to subscribe "
-                           "it."))
+                           "the channel."))
 
 
 def channel_subscribed(t: Translator, name: str) -> Reply:
