@@ -10,12 +10,22 @@ reply after a 429), and every free send also takes a slot of one `SlidingWindow`
   no window of Telegram's can ever see more sends than there are slots, however late the
   event loop runs or however long a request takes (pacing that never bursts);
 - a reply waiting for a slot gets it before any broadcast send, so the broadcast takes every
-  slot that replies leave, and nothing more.
+  slot that replies leave, and nothing more;
+- each chat gets one message a window (`ChatTurns`), waiting for its turn before its slot.
 
 With several instances, each one's replies need slots too. Every instance reserves a small
 share for its replies (its *lease*, sized from its recent replies) and records it at its
 heartbeat; the sender leaves all the others' leases free. A lease grows only after the sender
-has had time to read it, and shrinks at once, so together they stay within the budget.
+has had time to read it, and shrinks at once, so together they stay within the budget. A new
+instance beside others starts with no slots and asks for its first ones the same way: it
+takes updates at once, and its first replies wait for the sender to leave them room.
+
+An instance that becomes the sender keeps its lease for HANDOVER before it takes the whole
+budget: the sender before may have spent its share in its last second, and a sender killed
+mid-broadcast leaves requests on their way that Telegram counts after it died.
+
+Edits count as messages too: PTB's own limiter counts every request to a chat, and a strict
+Bot API may count an edit against the same 30 a second.
 """
 
 from __future__ import annotations
@@ -37,12 +47,16 @@ from tgbot.ops import metrics
 # A window a little longer than Telegram's second: the answer's arrival is measured on our
 # clock, Telegram's window on its own.
 WINDOW = 1.005
-# Methods that put a message in a chat: what Telegram's broadcast limit counts.
-_SENDING = ("send", "copyMessage", "forwardMessage")
+# Methods that put a message in a chat, or change one: what the budget counts.
+_SENDING = ("send", "copyMessage", "forwardMessage", "editMessage")
 BURST = 0.1  # of a window: how early a broadcast send may go (its share of slots at once)
 LEASE_MIN = 2  # slots each instance keeps for its replies (a person chatting: 1 a second)
 LEASE_HISTORY = 10.0  # seconds of replies a lease is sized from
 LEASE_GRACE = 6.0  # seconds before a larger lease is used: the sender reads it meanwhile
+# Seconds a new sender keeps its lease: one window for the sender before's last second, and
+# one more for its requests still on their way to Telegram (a killed sender's last sends are
+# counted when the server reads them, which a loaded server does late).
+HANDOVER = 2 * WINDOW
 
 
 class Priority(enum.IntEnum):
@@ -76,8 +90,11 @@ class SlidingWindow:
         return self._busy
 
     def resize(self, capacity: int) -> None:
-        """A new number of slots: more take effect at once, fewer as held slots expire."""
-        self.capacity = max(1, capacity)
+        """A new number of slots: more take effect at once, fewer as held slots expire.
+
+        With none, requests wait until there are some.
+        """
+        self.capacity = max(0, capacity)
         self._grant()
 
     async def run(self, priority: Priority,
@@ -114,7 +131,7 @@ class SlidingWindow:
         replies, broadcast = self._waiting[Priority.REPLY], self._waiting[Priority.BROADCAST]
         while replies and self._busy < self.capacity:
             self._hand(replies.popleft())
-        spacing = self.window / self.capacity
+        spacing = self.window / max(1, self.capacity)
         while broadcast and self._busy < self.capacity and not replies:
             now, early = loop.time(), self._next_broadcast - BURST * self.window
             if now < early:
@@ -136,18 +153,50 @@ class SlidingWindow:
         return True
 
 
+class ChatTurns:
+    """One message a window in each chat: Telegram allows about one a second in a chat.
+
+    A chat's turn is held like a slot, from the request's start until one window after its
+    answer; a second message to the chat (a person asking twice a second, a reply beside
+    the broadcast's message) waits for it.
+    """
+
+    def __init__(self, window: float = WINDOW) -> None:
+        self.window = window
+        self._held: dict[object, asyncio.Future[None]] = {}  # chat: done when it comes free
+
+    async def run(self, chat: object, request: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+        """Run `request` in the chat's turn, waiting for the turn before it to end."""
+        while (held := self._held.get(chat)) is not None:
+            await asyncio.wait({held})  # not `await held`: a cancelled waiter leaves it be
+        loop = asyncio.get_running_loop()
+        free = self._held[chat] = loop.create_future()
+        try:
+            return await request()
+        finally:
+            loop.call_later(self.window, self._free, chat, free)
+
+    def _free(self, chat: object, free: asyncio.Future[None]) -> None:
+        del self._held[chat]
+        free.set_result(None)
+
+
 class ReplyLease:
     """How many slots this instance's replies need.
 
     The most replies it sent in any one window over the last few seconds, plus one, at least
-    LEASE_MIN.
+    `least` (LEASE_MIN; 0 for a process that never replies). `current` is the lease in force
+    to begin with: 0 for an instance that joins beside others, so that its first lease too
+    waits for the sender to read it.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic, *,
+                 least: int = LEASE_MIN, current: int = LEASE_MIN) -> None:
         self._clock = clock
         self._sent: collections.deque[float] = collections.deque()
         self._raise: tuple[float, int] | None = None  # (asked at, lease asked for)
-        self.current = LEASE_MIN
+        self.least = least
+        self.current = current
 
     def count(self) -> None:
         """One reply sent."""
@@ -167,7 +216,7 @@ class ReplyLease:
             while times[start] <= moment - WINDOW:
                 start += 1
             peak = max(peak, end - start + 1)
-        wanted = max(LEASE_MIN, peak + 1)
+        wanted = max(self.least, peak + 1 if peak else 0)
         if wanted <= self.current:
             self.current, self._raise = wanted, None
         elif self._raise is None:
@@ -195,19 +244,40 @@ class Budget(AIORateLimiter):
         # Paid broadcasts: a window of their own. PTB's 1000/s limiter for them is a leaky
         # bucket, which lets bursts through that a strict Telegram answers with 429s.
         self.paid_window = SlidingWindow(max(1, int(rate))) if paid else None
+        self.chats = ChatTurns()
         self.lease = ReplyLease()
         self.sending = True  # the sender uses what the others leave; a standby its lease
+        self._others = 0  # the other instances' leases, as last shared
+        self._handover: asyncio.TimerHandle | None = None  # a new sender's, until it ends
+
+    def set_sending(self, sending: bool, others: int) -> None:
+        """Become the sender, or stop being it, and share the budget anew.
+
+        A new sender keeps its lease for HANDOVER, then takes the budget less the others'.
+        """
+        if sending != self.sending and self._handover is not None:
+            self._handover.cancel()
+            self._handover = None
+        if sending and not self.sending:
+            self._handover = asyncio.get_running_loop().call_later(HANDOVER, self._handed_over)
+        self.sending = sending
+        self.share(others)
 
     def share(self, others: int) -> None:
         """Set this instance's free slots.
 
         The sender gets the budget less the other instances' leases; an instance that only
-        replies gets its own lease.
+        replies, or a sender still in its handover, gets its own lease.
         """
-        if self.sending:
+        self._others = others
+        if self.sending and self._handover is None:
             self.window.resize(self.rate - others)
         else:
             self.window.resize(self.lease.current)
+
+    def _handed_over(self) -> None:
+        self._handover = None
+        self.share(self._others)
 
     async def process_request(  # type: ignore[override]
             self, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any,
@@ -220,19 +290,25 @@ class Budget(AIORateLimiter):
         callback = _counting_429s(callback)
         if not endpoint.startswith(_SENDING):
             return await super().process_request(callback, args, kwargs, endpoint, data, None)
-        if data.get("allow_paid_broadcast") and self.paid_window is not None:
+        chat = data.get("chat_id")  # none for an inline message's edit
+        if data.get("allow_paid_broadcast") and (paid := self.paid_window) is not None:
             # a 429 here goes back to the outbox, which retries the row after retry_after
-            return await self.paid_window.run(Priority.BROADCAST,
-                                              lambda: callback(*args, **kwargs))
+            return await self._in_turn(chat, lambda: paid.run(
+                Priority.BROADCAST, lambda: callback(*args, **kwargs)))
         priority = Priority.BROADCAST if rate_limit_args is Priority.BROADCAST \
             else Priority.REPLY
         if priority is Priority.REPLY:
             self.lease.count()
 
         async def in_a_slot(*call_args: Any, **call_kwargs: Any) -> Any:
-            return await self.window.run(priority, lambda: callback(*call_args, **call_kwargs))
+            return await self._in_turn(chat, lambda: self.window.run(
+                priority, lambda: callback(*call_args, **call_kwargs)))
 
         return await super().process_request(in_a_slot, args, kwargs, endpoint, data, None)
+
+    async def _in_turn(self, chat: object,
+                       request: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+        return await (request() if chat is None else self.chats.run(str(chat), request))
 
 
 def _counting_429s(callback: Callable[..., Coroutine[Any, Any, Any]]
