@@ -284,6 +284,21 @@ def test_status_report_after_heartbeats(tmp_path: Path) -> None:
     assert "sends" in alpha and "stale" not in alpha
 
 
+def test_status_names_one_lock_holder_right_after_a_takeover() -> None:
+    """The sender was killed 5 s ago: its last heartbeat still says it sends, and the
+    instance that took over says so too. Only the newer one holds the lock."""
+    from tgbot.ops.report import status_report
+
+    now = time.time()
+    report = status_report(CAMPAIGN, [
+        ("survivor", now - 600, now - 1, True, 2, "0.1.0"),
+        ("killed", now - 900, now - 5, True, 2, "0.1.0")], {}, None, None, now)
+    assert "sender lock: held by survivor" in report.splitlines()
+    rows = {line.split()[0]: line for line in report.splitlines() if line.startswith("  ")}
+    assert rows["survivor"].endswith("sends")
+    assert rows["killed"].endswith("sent until another took over")
+
+
 def test_a_bad_or_busy_status_port_is_one_clear_line(tmp_path: Path) -> None:
     with FakeBotAPI() as fake, socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
