@@ -238,6 +238,39 @@ def test_tgbot_run_logs_json_lines_with_one_startup_line(tmp_path: Path) -> None
     assert fake.token not in out and str(ALICE) not in out
 
 
+def test_a_second_polling_instance_on_one_token_gives_up_with_one_clear_line(
+        tmp_path: Path) -> None:
+    """Telegram answers 409 Conflict to a getUpdates while another process polls: the
+    instance started by mistake says so in one line and exits 2; the one that was running
+    goes on answering."""
+    from tgbot.app import NEWCOMER
+
+    with FakeBotAPI() as fake:
+        fake.add_user(ALICE)
+        db = str(tmp_path / "bot.sqlite3")
+        first = run_json_logged(fake, tmp_path, db)
+        second = None
+        try:
+            fake.wait_for(lambda c: c.method == "getUpdates", timeout=60)
+            time.sleep(NEWCOMER)  # the first has been polling for a while
+            second = run_json_logged(fake, tmp_path, db)
+            out, _ = second.communicate(timeout=60)
+            time.sleep(2)  # the last getUpdates of the second terminated the first's poll
+            mark = fake.mark()
+            fake.send_message(ALICE, "/about")
+            fake.wait_for_message(ALICE, after=mark, timeout=30)
+            assert first.poll() is None
+        finally:
+            for process in (first, second):
+                if process is not None and process.poll() is None:
+                    process.terminate()
+                    process.communicate(timeout=30)
+    assert second.returncode == 2
+    assert "Traceback" not in out
+    conflicts = [line for line in out.splitlines() if "Conflict" in line]
+    assert len(conflicts) == 1 and "webhook mode" in conflicts[0], out[-2000:]
+
+
 def test_startup_line_hides_the_database_password() -> None:
     from tgbot.app import startup_line
     from tgbot.config import Settings

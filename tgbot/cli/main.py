@@ -235,10 +235,13 @@ async def _run(settings: Settings, campaign: Campaign, webhook: Webhook | None) 
     try:
         with rejected_token(), contextlib.suppress(asyncio.CancelledError):
             async with running(application, webhook=webhook):
-                await asyncio.Event().wait()  # until a stop signal cancels this task
+                # until a stop signal cancels this task, or the bot gives up by itself
+                await application.bot_data.given_up.wait()
     finally:
         for stop in STOP_SIGNALS:
             loop.remove_signal_handler(stop)
+    if application.bot_data.gave_up:
+        raise ConfigError(application.bot_data.gave_up)
 
 
 @contextlib.contextmanager
