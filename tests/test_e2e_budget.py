@@ -10,12 +10,14 @@ on one SQLite file (its sender lock is a real `flock`); the loopback Bot API cou
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import time
 from pathlib import Path
 
 from telegram.ext import Application
 
-from tests.helpers.harness import Clock, running_bot, subscribe_all
+from tests.helpers.harness import ACTIONS, ROOT, Clock, running_bot, subscribe_all
 from tgbot.fakeapi import FakeBotAPI
 
 SUBSCRIBERS = list(range(91_000, 91_600))  # 20 s of broadcast at 30 a second
@@ -128,3 +130,24 @@ async def test_an_instance_takes_updates_from_its_first_second(
         assert "Maguindanao" in answer["text"]
         assert started < 3.0, started  # it waited 6 s for the sender before its webhook
     assert fake.rate_limited == 0
+
+
+async def test_push_beside_a_running_bot_does_not_wait_for_a_reply_share(
+        fake: FakeBotAPI, tmp_path: Path, clock: Clock) -> None:
+    """`tgbot push --date` beside the running bot (which holds the sender lock) queues the
+    day and returns: it never replies, so it asks for no share and waits for none."""
+    db = str(tmp_path / "bot.sqlite3")
+    await subscribe_all(db, SUBSCRIBERS[:20])
+    async with running_bot(fake, tmp_path, clock, db=db):
+        env = {**os.environ, "TGBOT_TOKEN": fake.token, "TGBOT_API_URL": fake.root_url,
+               "TGBOT_DB": db, "TGBOT_CAMPAIGN": str(ACTIONS),
+               "TGBOT_LOCALES": str(ROOT / "locales"), "TGBOT_LOG_LEVEL": "INFO"}
+        began = time.monotonic()
+        push = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tgbot", "push", "--date", "2027-11-05", env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        out, _ = await asyncio.wait_for(push.communicate(), timeout=60)
+        took = time.monotonic() - began
+    assert push.returncode == 0, out
+    assert b"another process holds the sender lock and sends them" in out
+    assert took < 6.0, (took, out)  # start-up included; it used to wait 6 s for nothing
