@@ -12,8 +12,11 @@ import pytest
 from tgbot.config import ConfigError, Settings
 from tgbot.delivery.budget import (
     BURST,
+    HANDOVER,
     LEASE_GRACE,
     LEASE_MIN,
+    Budget,
+    ChatTurns,
     Priority,
     ReplyLease,
     SlidingWindow,
@@ -97,6 +100,41 @@ def test_a_larger_lease_waits_for_the_sender_and_a_smaller_one_does_not() -> Non
     assert lease.beat() >= 6 and lease.current == 6
     now[0] += 20.0  # quiet again
     assert lease.beat() == LEASE_MIN and lease.current == LEASE_MIN
+
+
+def test_a_newcomer_beside_others_asks_for_its_first_lease_like_for_a_larger_one() -> None:
+    now = [0.0]
+    newcomer = ReplyLease(clock=lambda: now[0], current=0)
+    assert newcomer.beat() == LEASE_MIN and newcomer.current == 0  # recorded, not used
+    now[0] += LEASE_GRACE
+    assert newcomer.beat() == LEASE_MIN and newcomer.current == LEASE_MIN
+    push = ReplyLease(clock=lambda: now[0], least=0, current=0)  # `tgbot push` never replies
+    assert push.beat() == 0 and push.current == 0
+
+
+async def test_a_new_sender_keeps_its_lease_for_the_handover() -> None:
+    budget = Budget(30)
+    budget.set_sending(False, 0)
+    assert budget.window.capacity == LEASE_MIN
+    budget.set_sending(True, 3)
+    assert budget.window.capacity == LEASE_MIN  # the sender before may still count
+    await asyncio.sleep(HANDOVER + 0.05)
+    assert budget.window.capacity == 30 - 3
+    budget.set_sending(False, 3)
+    assert budget.window.capacity == LEASE_MIN
+
+
+async def test_one_message_a_window_in_each_chat() -> None:
+    turns, starts = ChatTurns(WINDOW), {"a": [], "b": []}
+
+    def request(chat: str):  # noqa: ANN202
+        async def send() -> None:
+            starts[chat].append(time.monotonic())
+        return send
+
+    await asyncio.gather(*(turns.run(chat, request(chat)) for chat in "abab"))
+    assert all(later - first >= WINDOW for first, later in starts.values())
+    assert abs(starts["a"][0] - starts["b"][0]) < WINDOW / 2  # chats do not wait for others
 
 
 @pytest.mark.parametrize("env", [{"TGBOT_RATE": "100"}, {"TGBOT_RATE": "2000",
