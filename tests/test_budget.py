@@ -112,6 +112,23 @@ def test_a_newcomer_beside_others_asks_for_its_first_lease_like_for_a_larger_one
     assert push.beat() == 0 and push.current == 0
 
 
+def test_a_larger_lease_is_used_once_a_newer_heartbeat_of_the_sender_read_it() -> None:
+    now = [0.0]
+    lease = ReplyLease(clock=lambda: now[0], current=0)
+    assert lease.beat() == LEASE_MIN
+    assert not lease.read(("sender", 100.0))  # read right after recording the ask
+    now[0] += 1.0
+    lease.beat()
+    assert not lease.read(("sender", 100.0))  # the sender has not beaten since
+    now[0] += 1.0
+    lease.beat()
+    assert lease.read(("sender", 102.0))  # it has, and read the instances after it
+    assert lease.current == 0  # its slots beyond its new share come free meanwhile
+    now[0] += HANDOVER
+    lease.settle()
+    assert lease.current == LEASE_MIN and now[0] < LEASE_GRACE
+
+
 async def test_a_new_sender_keeps_its_lease_for_the_handover() -> None:
     budget = Budget(30)
     budget.set_sending(False, 0)

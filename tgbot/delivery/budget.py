@@ -16,9 +16,10 @@ reply after a 429), and every free send also takes a slot of one `SlidingWindow`
 With several instances, each one's replies need slots too. Every instance reserves a small
 share for its replies (its *lease*, sized from its recent replies) and records it at its
 heartbeat; the sender leaves all the others' leases free. A lease grows only after the sender
-has had time to read it, and shrinks at once, so together they stay within the budget. A new
-instance beside others starts with no slots and asks for its first ones the same way: it
-takes updates at once, and its first replies wait for the sender to leave them room.
+has read it (a heartbeat of the sender's newer than the one that recorded it, or LEASE_GRACE
+at most), and shrinks at once, so together they stay within the budget. A new instance
+beside others starts with no slots and asks for its first ones the same way: it takes
+updates at once, and its first replies wait for the sender to leave them room.
 
 An instance that becomes the sender keeps its lease for HANDOVER before it takes the whole
 budget: the sender before may have spent its share in its last second, and a sender killed
@@ -33,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import dataclasses
 import enum
 import time
 from collections.abc import Callable, Coroutine
@@ -181,6 +183,17 @@ class ChatTurns:
         free.set_result(None)
 
 
+@dataclasses.dataclass
+class _Ask:
+    """A larger lease, recorded at a heartbeat and not used yet."""
+
+    asked_at: float
+    lease: int
+    read: object = None  # the sender's heartbeat as read at the beat that recorded the ask
+    first_read: bool = True
+    seen_at: float | None = None  # when a newer heartbeat of the sender showed it read it
+
+
 class ReplyLease:
     """How many slots this instance's replies need.
 
@@ -194,7 +207,7 @@ class ReplyLease:
                  least: int = LEASE_MIN, current: int = LEASE_MIN) -> None:
         self._clock = clock
         self._sent: collections.deque[float] = collections.deque()
-        self._raise: tuple[float, int] | None = None  # (asked at, lease asked for)
+        self._ask: _Ask | None = None
         self.least = least
         self.current = current
 
@@ -205,8 +218,8 @@ class ReplyLease:
     def beat(self) -> int:
         """Update the lease in force and return the one to record at the heartbeat.
 
-        A smaller lease is used at once; a larger one is recorded now and used after
-        LEASE_GRACE, once the sender has read it and left those slots free.
+        A smaller lease is used at once; a larger one is recorded now and used once the
+        sender has read it and left those slots free (see `read`), or after LEASE_GRACE.
         """
         now = self._clock()
         while self._sent and self._sent[0] < now - LEASE_HISTORY:
@@ -218,14 +231,36 @@ class ReplyLease:
             peak = max(peak, end - start + 1)
         wanted = max(self.least, peak + 1 if peak else 0)
         if wanted <= self.current:
-            self.current, self._raise = wanted, None
-        elif self._raise is None:
-            self._raise = (now, wanted)
-        else:
-            self._raise = (self._raise[0], max(self._raise[1], wanted))
-        if self._raise and now - self._raise[0] >= LEASE_GRACE:
-            self.current, self._raise = self._raise[1], None
-        return max(self.current, self._raise[1] if self._raise else 0)
+            self.current, self._ask = wanted, None
+        elif self._ask is None or wanted > self._ask.lease:
+            self._ask = _Ask(now, wanted)  # the sender has to read this one anew
+        self.settle()
+        return max(self.current, self._ask.lease if self._ask else 0)
+
+    def read(self, sender: object) -> bool:
+        """What this heartbeat read of the sender's last heartbeat (None: no sender).
+
+        Read after the lease was recorded. If a later heartbeat reads a newer one, the
+        sender has read the instances (and this lease) since: the lease can be used a
+        HANDOVER later, once the sender's slots beyond its new share have come free. True
+        when that was just learnt.
+        """
+        ask = self._ask
+        if ask is None:
+            return False
+        if ask.first_read:
+            ask.read, ask.first_read = sender, False
+        elif sender is not None and sender != ask.read and ask.seen_at is None:
+            ask.seen_at = self._clock()
+            return True
+        return False
+
+    def settle(self) -> None:
+        """Use the lease asked for, once the sender has left its slots free."""
+        ask, now = self._ask, self._clock()
+        if ask and (now - ask.asked_at >= LEASE_GRACE
+                    or (ask.seen_at is not None and now - ask.seen_at >= HANDOVER)):
+            self.current, self._ask = ask.lease, None
 
 
 class Budget(AIORateLimiter):

@@ -39,7 +39,7 @@ from telegram.ext import ExtBot
 from tgbot import __version__, messages
 from tgbot.config import stars_for
 from tgbot.delivery.bot import CampaignBot
-from tgbot.delivery.budget import LEASE_MIN, Budget, Priority, ReplyLease
+from tgbot.delivery.budget import HANDOVER, LEASE_MIN, Budget, Priority, ReplyLease
 from tgbot.domain import schedule
 from tgbot.domain.campaign import Campaign
 from tgbot.messages import Reply
@@ -310,9 +310,20 @@ class Deliverer:
         lease = self.budget.lease.beat() if self.budget else 0
         await store.heartbeat(self.instance_id, started_at=self.started_at, sending=self._sending,
                               reply_lease=lease, version=__version__, now=now)
-        self._others = sum(instance[4] for instance in await store.instances()
-                           if instance[0] != self.instance_id and instance[2] > now - ALIVE)
+        others = [i for i in await store.instances()
+                  if i[0] != self.instance_id and i[2] > now - ALIVE]
+        self._others = sum(instance[4] for instance in others)
         if self.budget is not None:
+            senders = sorted((i[2], i[0]) for i in others if i[3])
+            if self.budget.lease.read(senders[-1] if senders else None):
+                # (a hundredth more: a timer may fire a hair early)
+                asyncio.get_running_loop().call_later(HANDOVER + 0.01, self._settle_lease)
+            self.budget.share(self._others)
+
+    def _settle_lease(self) -> None:
+        """The sender has read this instance's larger lease: use it."""
+        if self.budget is not None:
+            self.budget.lease.settle()
             self.budget.share(self._others)
 
     async def join(self, *, replies: bool = True) -> None:
