@@ -16,7 +16,6 @@ from tgbot.delivery.budget import (
     LEASE_GRACE,
     LEASE_MIN,
     Budget,
-    ChatTurns,
     Priority,
     ReplyLease,
     SlidingWindow,
@@ -139,19 +138,6 @@ async def test_a_new_sender_keeps_its_lease_for_the_handover() -> None:
     assert budget.window.capacity == 30 - 3
     budget.set_sending(False, 3)
     assert budget.window.capacity == LEASE_MIN
-
-
-async def test_one_message_a_window_in_each_chat() -> None:
-    turns, starts = ChatTurns(WINDOW), {"a": [], "b": []}
-
-    def request(chat: str):  # noqa: ANN202
-        async def send() -> None:
-            starts[chat].append(time.monotonic())
-        return send
-
-    await asyncio.gather(*(turns.run(chat, request(chat)) for chat in "abab"))
-    assert all(later - first >= WINDOW for first, later in starts.values())
-    assert abs(starts["a"][0] - starts["b"][0]) < WINDOW / 2  # chats do not wait for others
 
 
 @pytest.mark.parametrize("env", [{"TGBOT_RATE": "100"}, {"TGBOT_RATE": "2000",

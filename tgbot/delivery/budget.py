@@ -10,8 +10,7 @@ reply after a 429), and every free send also takes a slot of one `SlidingWindow`
   no window of Telegram's can ever see more sends than there are slots, however late the
   event loop runs or however long a request takes (pacing that never bursts);
 - a reply waiting for a slot gets it before any broadcast send, so the broadcast takes every
-  slot that replies leave, and nothing more;
-- each chat gets one message a window (`ChatTurns`), waiting for its turn before its slot.
+  slot that replies leave, and nothing more.
 
 With several instances, each one's replies need slots too. Every instance reserves a small
 share for its replies (its *lease*, sized from its recent replies) and records it at its
@@ -155,34 +154,6 @@ class SlidingWindow:
         return True
 
 
-class ChatTurns:
-    """One message a window in each chat: Telegram allows about one a second in a chat.
-
-    A chat's turn is held like a slot, from the request's start until one window after its
-    answer; a second message to the chat (a person asking twice a second, a reply beside
-    the broadcast's message) waits for it.
-    """
-
-    def __init__(self, window: float = WINDOW) -> None:
-        self.window = window
-        self._held: dict[object, asyncio.Future[None]] = {}  # chat: done when it comes free
-
-    async def run(self, chat: object, request: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
-        """Run `request` in the chat's turn, waiting for the turn before it to end."""
-        while (held := self._held.get(chat)) is not None:
-            await asyncio.wait({held})  # not `await held`: a cancelled waiter leaves it be
-        loop = asyncio.get_running_loop()
-        free = self._held[chat] = loop.create_future()
-        try:
-            return await request()
-        finally:
-            loop.call_later(self.window, self._free, chat, free)
-
-    def _free(self, chat: object, free: asyncio.Future[None]) -> None:
-        del self._held[chat]
-        free.set_result(None)
-
-
 @dataclasses.dataclass
 class _Ask:
     """A larger lease, recorded at a heartbeat and not used yet."""
@@ -279,7 +250,6 @@ class Budget(AIORateLimiter):
         # Paid broadcasts: a window of their own. PTB's 1000/s limiter for them is a leaky
         # bucket, which lets bursts through that a strict Telegram answers with 429s.
         self.paid_window = SlidingWindow(max(1, int(rate))) if paid else None
-        self.chats = ChatTurns()
         self.lease = ReplyLease()
         self.sending = True  # the sender uses what the others leave; a standby its lease
         self._others = 0  # the other instances' leases, as last shared
@@ -325,25 +295,19 @@ class Budget(AIORateLimiter):
         callback = _counting_429s(callback)
         if not endpoint.startswith(_SENDING):
             return await super().process_request(callback, args, kwargs, endpoint, data, None)
-        chat = data.get("chat_id")  # none for an inline message's edit
-        if data.get("allow_paid_broadcast") and (paid := self.paid_window) is not None:
+        if data.get("allow_paid_broadcast") and self.paid_window is not None:
             # a 429 here goes back to the outbox, which retries the row after retry_after
-            return await self._in_turn(chat, lambda: paid.run(
-                Priority.BROADCAST, lambda: callback(*args, **kwargs)))
+            return await self.paid_window.run(Priority.BROADCAST,
+                                              lambda: callback(*args, **kwargs))
         priority = Priority.BROADCAST if rate_limit_args is Priority.BROADCAST \
             else Priority.REPLY
         if priority is Priority.REPLY:
             self.lease.count()
 
         async def in_a_slot(*call_args: Any, **call_kwargs: Any) -> Any:
-            return await self._in_turn(chat, lambda: self.window.run(
-                priority, lambda: callback(*call_args, **call_kwargs)))
+            return await self.window.run(priority, lambda: callback(*call_args, **call_kwargs))
 
         return await super().process_request(in_a_slot, args, kwargs, endpoint, data, None)
-
-    async def _in_turn(self, chat: object,
-                       request: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
-        return await (request() if chat is None else self.chats.run(str(chat), request))
 
 
 def _counting_429s(callback: Callable[..., Coroutine[Any, Any, Any]]
