@@ -12,8 +12,10 @@ import pytest
 from tgbot.config import ConfigError, Settings
 from tgbot.delivery.budget import (
     BURST,
+    HANDOVER,
     LEASE_GRACE,
     LEASE_MIN,
+    Budget,
     Priority,
     ReplyLease,
     SlidingWindow,
@@ -97,6 +99,45 @@ def test_a_larger_lease_waits_for_the_sender_and_a_smaller_one_does_not() -> Non
     assert lease.beat() >= 6 and lease.current == 6
     now[0] += 20.0  # quiet again
     assert lease.beat() == LEASE_MIN and lease.current == LEASE_MIN
+
+
+def test_a_newcomer_beside_others_asks_for_its_first_lease_like_for_a_larger_one() -> None:
+    now = [0.0]
+    newcomer = ReplyLease(clock=lambda: now[0], current=0)
+    assert newcomer.beat() == LEASE_MIN and newcomer.current == 0  # recorded, not used
+    now[0] += LEASE_GRACE
+    assert newcomer.beat() == LEASE_MIN and newcomer.current == LEASE_MIN
+    push = ReplyLease(clock=lambda: now[0], least=0, current=0)  # `tgbot push` never replies
+    assert push.beat() == 0 and push.current == 0
+
+
+def test_a_larger_lease_is_used_once_a_newer_heartbeat_of_the_sender_read_it() -> None:
+    now = [0.0]
+    lease = ReplyLease(clock=lambda: now[0], current=0)
+    assert lease.beat() == LEASE_MIN
+    assert not lease.read(("sender", 100.0))  # read right after recording the ask
+    now[0] += 1.0
+    lease.beat()
+    assert not lease.read(("sender", 100.0))  # the sender has not beaten since
+    now[0] += 1.0
+    lease.beat()
+    assert lease.read(("sender", 102.0))  # it has, and read the instances after it
+    assert lease.current == 0  # its slots beyond its new share come free meanwhile
+    now[0] += HANDOVER
+    lease.settle()
+    assert lease.current == LEASE_MIN and now[0] < LEASE_GRACE
+
+
+async def test_a_new_sender_keeps_its_lease_for_the_handover() -> None:
+    budget = Budget(30)
+    budget.set_sending(False, 0)
+    assert budget.window.capacity == LEASE_MIN
+    budget.set_sending(True, 3)
+    assert budget.window.capacity == LEASE_MIN  # the sender before may still count
+    await asyncio.sleep(HANDOVER + 0.05)
+    assert budget.window.capacity == 30 - 3
+    budget.set_sending(False, 3)
+    assert budget.window.capacity == LEASE_MIN
 
 
 @pytest.mark.parametrize("env", [{"TGBOT_RATE": "100"}, {"TGBOT_RATE": "2000",

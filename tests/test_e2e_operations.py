@@ -238,6 +238,39 @@ def test_tgbot_run_logs_json_lines_with_one_startup_line(tmp_path: Path) -> None
     assert fake.token not in out and str(ALICE) not in out
 
 
+def test_a_second_polling_instance_on_one_token_gives_up_with_one_clear_line(
+        tmp_path: Path) -> None:
+    """Telegram answers 409 Conflict to a getUpdates while another process polls: the
+    instance started by mistake says so in one line and exits 2; the one that was running
+    goes on answering."""
+    from tgbot.app import NEWCOMER
+
+    with FakeBotAPI() as fake:
+        fake.add_user(ALICE)
+        db = str(tmp_path / "bot.sqlite3")
+        first = run_json_logged(fake, tmp_path, db)
+        second = None
+        try:
+            fake.wait_for(lambda c: c.method == "getUpdates", timeout=60)
+            time.sleep(NEWCOMER)  # the first has been polling for a while
+            second = run_json_logged(fake, tmp_path, db)
+            out, _ = second.communicate(timeout=60)
+            time.sleep(2)  # the last getUpdates of the second terminated the first's poll
+            mark = fake.mark()
+            fake.send_message(ALICE, "/about")
+            fake.wait_for_message(ALICE, after=mark, timeout=30)
+            assert first.poll() is None
+        finally:
+            for process in (first, second):
+                if process is not None and process.poll() is None:
+                    process.terminate()
+                    process.communicate(timeout=30)
+    assert second.returncode == 2
+    assert "Traceback" not in out
+    conflicts = [line for line in out.splitlines() if "Conflict" in line]
+    assert len(conflicts) == 1 and "webhook mode" in conflicts[0], out[-2000:]
+
+
 def test_startup_line_hides_the_database_password() -> None:
     from tgbot.app import startup_line
     from tgbot.config import Settings
@@ -282,6 +315,21 @@ def test_status_report_after_heartbeats(tmp_path: Path) -> None:
     assert "standby" in beta and "stale" in beta
     alpha = next(line for line in out.splitlines() if line.startswith("  alpha"))
     assert "sends" in alpha and "stale" not in alpha
+
+
+def test_status_names_one_lock_holder_right_after_a_takeover() -> None:
+    """The sender was killed 5 s ago: its last heartbeat still says it sends, and the
+    instance that took over says so too. Only the newer one holds the lock."""
+    from tgbot.ops.report import status_report
+
+    now = time.time()
+    report = status_report(CAMPAIGN, [
+        ("survivor", now - 600, now - 1, True, 2, "0.1.0"),
+        ("killed", now - 900, now - 5, True, 2, "0.1.0")], {}, None, None, now)
+    assert "sender lock: held by survivor" in report.splitlines()
+    rows = {line.split()[0]: line for line in report.splitlines() if line.startswith("  ")}
+    assert rows["survivor"].endswith("sends")
+    assert rows["killed"].endswith("sent until another took over")
 
 
 def test_a_bad_or_busy_status_port_is_one_clear_line(tmp_path: Path) -> None:

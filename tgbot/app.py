@@ -14,6 +14,7 @@ import contextlib
 import datetime as dt
 import logging
 import signal
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from functools import partial
@@ -21,7 +22,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
-from telegram.error import TelegramError
+from telegram.error import Conflict, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -68,6 +69,14 @@ log = logging.getLogger(__name__)
 PUSH_INTERVAL = 2.0
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER,
                    Update.CHANNEL_POST, Update.INLINE_QUERY]
+# Telegram answers a getUpdates with 409 while another process polls with the same token.
+POLLING_CONFLICT = ("another process is polling this bot's updates with the same token "
+                    "(Telegram answered 409 Conflict): run one polling instance, or use "
+                    "webhook mode (--webhook) for several instances")
+# A process that meets a 409 this soon after it began polling started beside another one,
+# and gives up; the older one keeps polling (it also meets one 409 from the newcomer's
+# last getUpdates as it stops).
+NEWCOMER = 10.0
 # How long the record of a handled update_id is kept: Telegram keeps an unconfirmed update
 # for 24 hours, so no repeat comes later than that.
 REPEATS_KEPT = 24 * 3600.0
@@ -269,7 +278,8 @@ async def running(application: Application, *, webhook: Webhook | None = None,
         else:
             await updater.start_polling(poll_interval=0.0, timeout=poll_timeout,
                                         allowed_updates=ALLOWED_UPDATES,
-                                        error_callback=partial(_polling_error, application))
+                                        error_callback=partial(_polling_error, application,
+                                                               time.monotonic()))
         await application.start()
         services: Services = application.bot_data
         log.info("%s", startup_line(services, "webhook" if webhook else "polling",
@@ -289,6 +299,19 @@ async def running(application: Application, *, webhook: Webhook | None = None,
             await application.post_shutdown(application)
 
 
-def _polling_error(application: Application, error: TelegramError) -> None:
-    """A failed getUpdates goes to the error handler, as under `run_polling`."""
+def _polling_error(application: Application, began: float, error: TelegramError) -> None:
+    """A failed getUpdates goes to the error handler, as under `run_polling`.
+
+    A 409 Conflict means two processes poll and steal each other's updates: the one that
+    began polling less than NEWCOMER seconds ago gives up (`Services.given_up`), the other
+    logs one line, instead of a traceback every few seconds in both.
+    """
+    if isinstance(error, Conflict):
+        if time.monotonic() - began >= NEWCOMER:
+            log.warning("%s", POLLING_CONFLICT)
+            return
+        services: Services = application.bot_data
+        services.gave_up = POLLING_CONFLICT
+        services.given_up.set()
+        return
     application.create_task(application.process_error(update=None, error=error))

@@ -58,6 +58,9 @@ class Services:
     beat: asyncio.Lock = field(default_factory=asyncio.Lock)  # one operations beat at a time
     bot_username: str = ""  # the bot's own @name, learned in `open`
     status: StatusServer | None = None  # the status port, when TGBOT_STATUS_PORT asks for it
+    # why the bot stops by itself (another process polls with its token); set with `given_up`
+    gave_up: str = ""
+    given_up: asyncio.Event = field(default_factory=asyncio.Event)
     i18n: I18n = field(init=False)  # every language in settings.locales
     _store: Store | None = field(default=None, init=False, repr=False)
     _deliverer: Deliverer | None = field(default=None, init=False, repr=False)

@@ -262,10 +262,13 @@ async def _run(settings: Settings, campaign: Campaign, webhook: Webhook | None) 
     try:
         with rejected_token(), contextlib.suppress(asyncio.CancelledError):
             async with running(application, webhook=webhook):
-                await asyncio.Event().wait()  # until a stop signal cancels this task
+                # until a stop signal cancels this task, or the bot gives up by itself
+                await application.bot_data.given_up.wait()
     finally:
         for stop in STOP_SIGNALS:
             loop.remove_signal_handler(stop)
+    if application.bot_data.gave_up:
+        raise ConfigError(application.bot_data.gave_up)
 
 
 @contextlib.contextmanager
@@ -360,14 +363,15 @@ async def _push(settings: Settings, date: dt.date | None) -> int:
 async def _push_round(services: Services, day: int | None) -> int:
     """Queue the day (or whoever is due now), then send the queue if we hold the lock."""
     deliverer = services.deliverer
-    await deliverer.join()
+    await deliverer.join(replies=False)
     sender = await deliverer.is_sender()
     queued = (await deliverer.enqueue_day(day) if day is not None
               else await deliverer.enqueue_due(services.clock()))
     if not sender:
         print(f"queued: {queued}; another process holds the sender lock and sends them")
         return 0
-    summary = await deliverer.drain(ProgressReport(queued, "sending").update)
+    async with deliverer.beating():
+        summary = await deliverer.drain(ProgressReport(queued, "sending").update)
     await deliverer.stop()
     print(f"sent: {summary.sent}, skipped: {summary.skipped}, failed: {summary.failed}, "
           f"expired: {summary.expired}, unsubscribed (blocked or gone): {summary.gone}, "

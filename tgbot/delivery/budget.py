@@ -15,7 +15,17 @@ reply after a 429), and every free send also takes a slot of one `SlidingWindow`
 With several instances, each one's replies need slots too. Every instance reserves a small
 share for its replies (its *lease*, sized from its recent replies) and records it at its
 heartbeat; the sender leaves all the others' leases free. A lease grows only after the sender
-has had time to read it, and shrinks at once, so together they stay within the budget.
+has read it (a heartbeat of the sender's newer than the one that recorded it, or LEASE_GRACE
+at most), and shrinks at once, so together they stay within the budget. A new instance
+beside others starts with no slots and asks for its first ones the same way: it takes
+updates at once, and its first replies wait for the sender to leave them room.
+
+An instance that becomes the sender keeps its lease for HANDOVER before it takes the whole
+budget: the sender before may have spent its share in its last second, and a sender killed
+mid-broadcast leaves requests on their way that Telegram counts after it died.
+
+Edits count as messages too: PTB's own limiter counts every request to a chat, and a strict
+Bot API may count an edit against the same 30 a second.
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import dataclasses
 import enum
 import time
 from collections.abc import Callable, Coroutine
@@ -44,6 +55,10 @@ BURST = 0.1  # of a window: how early a broadcast send may go (its share of slot
 LEASE_MIN = 2  # slots each instance keeps for its replies (a person chatting: 1 a second)
 LEASE_HISTORY = 10.0  # seconds of replies a lease is sized from
 LEASE_GRACE = 6.0  # seconds before a larger lease is used: the sender reads it meanwhile
+# Seconds a new sender keeps its lease: one window for the sender before's last second, and
+# one more for its requests still on their way to Telegram (a killed sender's last sends are
+# counted when the server reads them, which a loaded server does late).
+HANDOVER = 2 * WINDOW
 
 
 class Priority(enum.IntEnum):
@@ -77,8 +92,11 @@ class SlidingWindow:
         return self._busy
 
     def resize(self, capacity: int) -> None:
-        """A new number of slots: more take effect at once, fewer as held slots expire."""
-        self.capacity = max(1, capacity)
+        """A new number of slots: more take effect at once, fewer as held slots expire.
+
+        With none, requests wait until there are some.
+        """
+        self.capacity = max(0, capacity)
         self._grant()
 
     async def run(self, priority: Priority,
@@ -115,7 +133,7 @@ class SlidingWindow:
         replies, broadcast = self._waiting[Priority.REPLY], self._waiting[Priority.BROADCAST]
         while replies and self._busy < self.capacity:
             self._hand(replies.popleft())
-        spacing = self.window / self.capacity
+        spacing = self.window / max(1, self.capacity)
         while broadcast and self._busy < self.capacity and not replies:
             now, early = loop.time(), self._next_broadcast - BURST * self.window
             if now < early:
@@ -137,18 +155,33 @@ class SlidingWindow:
         return True
 
 
+@dataclasses.dataclass
+class _Ask:
+    """A larger lease, recorded at a heartbeat and not used yet."""
+
+    asked_at: float
+    lease: int
+    read: object = None  # the sender's heartbeat as read at the beat that recorded the ask
+    first_read: bool = True
+    seen_at: float | None = None  # when a newer heartbeat of the sender showed it read it
+
+
 class ReplyLease:
     """How many slots this instance's replies need.
 
     The most replies it sent in any one window over the last few seconds, plus one, at least
-    LEASE_MIN.
+    `least` (LEASE_MIN; 0 for a process that never replies). `current` is the lease in force
+    to begin with: 0 for an instance that joins beside others, so that its first lease too
+    waits for the sender to read it.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic, *,
+                 least: int = LEASE_MIN, current: int = LEASE_MIN) -> None:
         self._clock = clock
         self._sent: collections.deque[float] = collections.deque()
-        self._raise: tuple[float, int] | None = None  # (asked at, lease asked for)
-        self.current = LEASE_MIN
+        self._ask: _Ask | None = None
+        self.least = least
+        self.current = current
 
     def count(self) -> None:
         """One reply sent."""
@@ -157,8 +190,8 @@ class ReplyLease:
     def beat(self) -> int:
         """Update the lease in force and return the one to record at the heartbeat.
 
-        A smaller lease is used at once; a larger one is recorded now and used after
-        LEASE_GRACE, once the sender has read it and left those slots free.
+        A smaller lease is used at once; a larger one is recorded now and used once the
+        sender has read it and left those slots free (see `read`), or after LEASE_GRACE.
         """
         now = self._clock()
         while self._sent and self._sent[0] < now - LEASE_HISTORY:
@@ -168,16 +201,38 @@ class ReplyLease:
             while times[start] <= moment - WINDOW:
                 start += 1
             peak = max(peak, end - start + 1)
-        wanted = max(LEASE_MIN, peak + 1)
+        wanted = max(self.least, peak + 1 if peak else 0)
         if wanted <= self.current:
-            self.current, self._raise = wanted, None
-        elif self._raise is None:
-            self._raise = (now, wanted)
-        else:
-            self._raise = (self._raise[0], max(self._raise[1], wanted))
-        if self._raise and now - self._raise[0] >= LEASE_GRACE:
-            self.current, self._raise = self._raise[1], None
-        return max(self.current, self._raise[1] if self._raise else 0)
+            self.current, self._ask = wanted, None
+        elif self._ask is None or wanted > self._ask.lease:
+            self._ask = _Ask(now, wanted)  # the sender has to read this one anew
+        self.settle()
+        return max(self.current, self._ask.lease if self._ask else 0)
+
+    def read(self, sender: object) -> bool:
+        """What this heartbeat read of the sender's last heartbeat (None: no sender).
+
+        Read after the lease was recorded. If a later heartbeat reads a newer one, the
+        sender has read the instances (and this lease) since: the lease can be used a
+        HANDOVER later, once the sender's slots beyond its new share have come free. True
+        when that was just learnt.
+        """
+        ask = self._ask
+        if ask is None:
+            return False
+        if ask.first_read:
+            ask.read, ask.first_read = sender, False
+        elif sender is not None and sender != ask.read and ask.seen_at is None:
+            ask.seen_at = self._clock()
+            return True
+        return False
+
+    def settle(self) -> None:
+        """Use the lease asked for, once the sender has left its slots free."""
+        ask, now = self._ask, self._clock()
+        if ask and (now - ask.asked_at >= LEASE_GRACE
+                    or (ask.seen_at is not None and now - ask.seen_at >= HANDOVER)):
+            self.current, self._ask = ask.lease, None
 
 
 class Budget(AIORateLimiter):
@@ -198,17 +253,37 @@ class Budget(AIORateLimiter):
         self.paid_window = SlidingWindow(max(1, int(rate))) if paid else None
         self.lease = ReplyLease()
         self.sending = True  # the sender uses what the others leave; a standby its lease
+        self._others = 0  # the other instances' leases, as last shared
+        self._handover: asyncio.TimerHandle | None = None  # a new sender's, until it ends
+
+    def set_sending(self, sending: bool, others: int) -> None:
+        """Become the sender, or stop being it, and share the budget anew.
+
+        A new sender keeps its lease for HANDOVER, then takes the budget less the others'.
+        """
+        if sending != self.sending and self._handover is not None:
+            self._handover.cancel()
+            self._handover = None
+        if sending and not self.sending:
+            self._handover = asyncio.get_running_loop().call_later(HANDOVER, self._handed_over)
+        self.sending = sending
+        self.share(others)
 
     def share(self, others: int) -> None:
         """Set this instance's free slots.
 
         The sender gets the budget less the other instances' leases; an instance that only
-        replies gets its own lease.
+        replies, or a sender still in its handover, gets its own lease.
         """
-        if self.sending:
+        self._others = others
+        if self.sending and self._handover is None:
             self.window.resize(self.rate - others)
         else:
             self.window.resize(self.lease.current)
+
+    def _handed_over(self) -> None:
+        self._handover = None
+        self.share(self._others)
 
     async def process_request(  # type: ignore[override]
             self, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any,

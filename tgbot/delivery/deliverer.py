@@ -21,7 +21,7 @@ import time
 import uuid
 import weakref
 from collections import defaultdict
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +39,7 @@ from telegram.ext import ExtBot
 from tgbot import __version__, messages
 from tgbot.config import stars_for
 from tgbot.delivery.bot import CampaignBot
-from tgbot.delivery.budget import LEASE_GRACE, Budget, Priority
+from tgbot.delivery.budget import HANDOVER, LEASE_MIN, Budget, Priority, ReplyLease
 from tgbot.domain import schedule
 from tgbot.domain.campaign import Campaign
 from tgbot.messages import Reply
@@ -54,7 +54,6 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10  # network failures before a row is given up as 'failed'
 MAX_BACKOFF = 300.0
 DUE_BATCH = 500  # chats looked at per transaction when planning the push
-HANDOVER_PAUSE = 1.0  # seconds a new sender waits before its first message
 STOP_TIMEOUT = 10.0  # seconds the rows in flight get to finish when the bot stops
 PLAN_PER_TICK = 10_000  # chats looked at per beat: a million due at once take a few minutes
 # seconds of the bot's clock between looks for push times that a clock ahead planned (a look
@@ -62,6 +61,7 @@ PLAN_PER_TICK = 10_000  # chats looked at per beat: a million due at once take a
 REPLAN_EVERY = 60.0
 LOCK_CHECK_EVERY = 5.0  # seconds between checks that this process still holds the sender lock
 ALIVE = 15.0  # seconds without a heartbeat after which an instance counts as gone
+BEAT_EVERY = 2.0  # seconds between the heartbeats of `tgbot push` (`tgbot run` has its beat)
 # a closed row's state as the metrics name its outcome
 OUTCOME = {"sent": "sent", "pending": "retried", "gone": "blocked", "expired": "expired",
            "failed": "failed", "skipped": "skipped"}
@@ -272,7 +272,6 @@ class Deliverer:
         self._sending = False
         self._others = 0  # the other live instances' leases, as of the last heartbeat
         self._checked = 0.0
-        self._first_send_at = 0.0  # monotonic: no broadcast send before (the handover pause)
         self._checked_timing: Campaign | None = None
         self._replanned_at: float | None = None  # the clock at the last `_replan_lost`
         self._stopping = False
@@ -285,26 +284,26 @@ class Deliverer:
         one query at a time).
         """
         if self._sending and not self._lock.held:  # its connection is gone: stop at once
-            self._sending = False
+            self._set_sending(False)
             log.warning("this process lost the sender lock; it stops sending")
         async with self._checking:
             if self._sending and time.monotonic() - self._checked < LOCK_CHECK_EVERY:
                 return True
             was_sending, self._checked = self._sending, time.monotonic()
-            self._sending = await self._lock.acquire()
-            if self.budget is not None and self._sending != was_sending:
-                self.budget.sending = self._sending
-                self.budget.share(self._others)
+            self._set_sending(await self._lock.acquire())
             metrics.set_sender(self._sending)
             if self._sending and not was_sending:
-                # the sender before may have sent its last message a moment ago: one window
-                # apart, the two together stay within Telegram's messages per second. Only the
-                # broadcast waits; start-up and replies go on at once.
-                self._first_send_at = time.monotonic() + HANDOVER_PAUSE
+                # the budget keeps this instance's lease for a handover: the sender before
+                # may have sent its last messages a moment ago
                 log.info("this process sends the daily push and announcements now")
             elif was_sending and not self._sending:
                 log.warning("this process lost the sender lock; it stops sending")
             return self._sending
+
+    def _set_sending(self, sending: bool) -> None:
+        self._sending = sending
+        if self.budget is not None:
+            self.budget.set_sending(sending, self._others)
 
     async def heartbeat(self) -> None:
         """Record this instance as alive with its replies' lease.
@@ -315,29 +314,60 @@ class Deliverer:
         lease = self.budget.lease.beat() if self.budget else 0
         await store.heartbeat(self.instance_id, started_at=self.started_at, sending=self._sending,
                               reply_lease=lease, version=__version__, now=now)
-        self._others = sum(instance[4] for instance in await store.instances()
-                           if instance[0] != self.instance_id and instance[2] > now - ALIVE)
+        others = [i for i in await store.instances()
+                  if i[0] != self.instance_id and i[2] > now - ALIVE]
+        self._others = sum(instance[4] for instance in others)
         if self.budget is not None:
-            self.budget.sending = self._sending
+            senders = sorted((i[2], i[0]) for i in others if i[3])
+            if self.budget.lease.read(senders[-1] if senders else None):
+                # (a hundredth more: a timer may fire a hair early)
+                asyncio.get_running_loop().call_later(HANDOVER + 0.01, self._settle_lease)
             self.budget.share(self._others)
 
-    async def join(self) -> None:
-        """Enter the shared budget before answering anyone.
+    def _settle_lease(self) -> None:
+        """The sender has read this instance's larger lease: use it."""
+        if self.budget is not None:
+            self.budget.lease.settle()
+            self.budget.share(self._others)
 
-        Record this instance's lease, and if other instances run, wait until the sender has
-        read it: a new instance's first replies must not come on top of a broadcast using
-        every slot.
+    async def join(self, *, replies: bool = True) -> None:
+        """Enter the shared budget, without waiting: record this instance's lease.
+
+        Alone, the instance has its lease at once. Beside other instances it starts with no
+        slots and asks for its lease like for any larger one: its first replies wait until
+        the sender has had time to read it, while updates are taken from the first second.
+        `tgbot push` (no `replies`) asks for none.
         """
         if self.budget is not None:
-            self.budget.sending = False
+            now = time.time()
+            alone = not [i for i in await self.services.store.instances()
+                         if i[0] != self.instance_id and i[2] > now - ALIVE]
+            least = LEASE_MIN if replies else 0
+            self.budget.lease = ReplyLease(least=least, current=least if alone else 0)
+            self.budget.set_sending(False, 0)
         await self.heartbeat()
-        others = [i for i in await self.services.store.instances()
-                  if i[0] != self.instance_id and i[2] > time.time() - ALIVE]
-        if others and self.budget is not None:
-            log.info("waiting %.0f s for the sender to leave room for this instance's replies",
-                     LEASE_GRACE)
-            await asyncio.sleep(LEASE_GRACE)
-            await self.heartbeat()
+
+    @contextlib.asynccontextmanager
+    async def beating(self) -> AsyncIterator[None]:
+        """Heartbeats every BEAT_EVERY inside the block, for a process with no scheduler.
+
+        `tgbot push` sending beside running instances keeps reading their leases.
+        """
+        async def beat() -> None:
+            while True:
+                await asyncio.sleep(BEAT_EVERY)
+                try:
+                    await self.heartbeat()
+                except Exception as error:  # noqa: BLE001 - the database went away: next beat
+                    log.warning("heartbeat: %s", type(error).__name__)
+
+        task = asyncio.get_running_loop().create_task(beat(), name="heartbeat")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     def beat(self) -> None:
         """The scheduler's beat (PTB's JobQueue, every few seconds).
@@ -407,7 +437,7 @@ class Deliverer:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
         await self._lock.release()
-        self._sending = False
+        self._set_sending(False)
         with contextlib.suppress(Exception):  # the database may be gone already
             await self.services.store.leave(self.instance_id)
 
@@ -542,8 +572,6 @@ class Deliverer:
 
         async def sender() -> None:
             while (job := await jobs.get()) is not None:
-                if (pause := self._first_send_at - time.monotonic()) > 0:
-                    await asyncio.sleep(pause)  # a sender that just took over
                 if self._stopping or not self._sending:
                     recorder.add(Closed(job.delivery, "pending"))  # back in the outbox
                     continue

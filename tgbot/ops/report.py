@@ -22,9 +22,13 @@ def status_report(campaign: Campaign, instances: list[Instance],
     """The report from what the database holds; `now` dates the heartbeats."""
     lines = [f"campaign: {campaign.name} {campaign.edition} ({campaign.start_date} to "
              f"{campaign.end_date}), published version {version or '-'}"]
+    # One process holds the lock at a time, and a process records that it sends only once
+    # it holds the lock: of several that say so (one just died, another took over), the
+    # newest heartbeat is the holder's.
     senders = [i for i in instances if i[3] and now - i[2] <= STALE_AFTER]
-    lines.append("sender lock: " + (", ".join(f"held by {i[0]}" for i in senders)
-                                    or "no running instance holds it"))
+    holder = max(senders, key=lambda i: i[2])[0] if senders else None
+    lines.append(f"sender lock: held by {holder}" if holder
+                 else "sender lock: no running instance holds it")
     for kind in ("push", "announcement"):
         states = {state: n for (k, state), n in sorted(depth.items()) if k == kind}
         backlog = states.get("pending", 0) + states.get("sending", 0)
@@ -42,6 +46,13 @@ def status_report(campaign: Campaign, instances: list[Instance],
         started = dt.datetime.fromtimestamp(started_at, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
         lines.append(f"  {instance_id}  tgbot {release or '?'}  started {started} UTC  "
                      f"last heartbeat {age:.0f} s ago  "
-                     f"{'sends' if sending else 'standby'}"
+                     f"{_role(instance_id, sending, holder)}"
                      f"{'  (stale: stopped?)' if age > STALE_AFTER else ''}")
     return "\n".join(lines)
+
+
+def _role(instance_id: str, sending: bool, holder: str | None) -> str:
+    """What an instance does: an earlier sender's heartbeat still says it sends."""
+    if not sending:
+        return "standby"
+    return "sends" if holder in (instance_id, None) else "sent until another took over"
