@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import fcntl
 import functools
+import logging
 import os
 import re
 import sqlite3
@@ -35,6 +36,7 @@ MIGRATION_LOCK_KEY = 7467626
 COPY_CHUNK = 5_000
 
 Row = tuple[Any, ...]
+log = logging.getLogger(__name__)
 
 
 def is_postgres_url(target: str) -> bool:
@@ -61,11 +63,33 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__} ({code})" if code else type(error).__name__
 
 
+def is_database_failure(error: BaseException | None) -> bool:
+    """Whether an error is the database failing (gone, full, broken), not a bug of ours.
+
+    Such a failure is logged once by the database's `WriteHealth` when it starts and once
+    when it ends, so whoever meets it again at every beat need not log it (no traceback
+    flood during an outage). A group of errors (a TaskGroup's) counts if all of them do.
+    """
+    if isinstance(error, BaseExceptionGroup):
+        return all(is_database_failure(inner) for inner in error.exceptions)
+    failures: tuple[type[BaseException], ...] = (sqlite3.OperationalError, OSError,
+                                                 asyncio.TimeoutError)
+    with contextlib.suppress(ImportError):
+        import asyncpg
+
+        failures += (asyncpg.InterfaceError, asyncpg.PostgresConnectionError,
+                     asyncpg.InsufficientResourcesError, asyncpg.OperatorInterventionError,
+                     asyncpg.PostgresSystemError)
+    return isinstance(error, failures)
+
+
 class WriteHealth:
     """Whether the last write transaction committed, and since when writes fail.
 
     A disk that is full, or one that fails, breaks writes while reads go on: `/readyz`
-    reports it from here, since a read (its ping) cannot see it.
+    reports it from here, since a read (its ping) cannot see it. The start and the end of a
+    run of failures are logged, one line each; every instance writes its heartbeat at each
+    beat, so a database that went away is noticed there too.
     """
 
     def __init__(self) -> None:
@@ -79,9 +103,14 @@ class WriteHealth:
         self.last_error = describe(error)
         if self.failing_since is None:
             self.failing_since = time.monotonic()
+            log.warning("database writes failing: %s; trying again at every beat",
+                        self.last_error)
 
     def committed(self) -> None:
         """A write transaction committed: writes work (again)."""
+        if self.failing_since is not None:
+            log.warning("database writes work again, after %.0f s and %d failed writes",
+                        time.monotonic() - self.failing_since, self.failures)
         self.failures, self.last_error, self.failing_since = 0, None, None
 
     @property
@@ -569,7 +598,9 @@ class PostgresDatabase(Database):
         except ImportError:
             raise DatabaseError("a postgresql:// database needs asyncpg: "
                                 "pip install 'endimpunity-tgbot[postgres]'") from None
-        pool = await asyncpg.create_pool(url, min_size=1, max_size=10)
+        # no floor of idle connections: asyncpg would log a traceback each time it failed to
+        # restore it during an outage; connections are made as needed (each beat needs some)
+        pool = await asyncpg.create_pool(url, min_size=0, max_size=10)
         return cls(pool, url)
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
