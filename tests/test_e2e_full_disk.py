@@ -93,14 +93,18 @@ async def test_a_disk_full_mid_broadcast_is_reported_and_the_bot_carries_on_once
         filler = await asyncio.to_thread(fill, small_disk)
         sent_when_full = len(fake.calls_to("sendMessage"))
 
+        answers = []
+
         async def reported() -> bool:
-            return (await readiness(port)).status_code == 503
+            answers.append(await readiness(port))
+            return answers[-1].status_code == 503
 
         await until(reported, 20, "/readyz said ready while no write could commit")
-        ready = await readiness(port)
+        ready = answers[-1]
         assert ready.text.startswith("database writes failing: OperationalError (SQLITE_FULL)")
         assert len(ready.text.splitlines()) == 1
         await asyncio.sleep(3)  # a few beats' worth of failed writes
+        assert (await readiness(port)).status_code == 503  # still full: still reported
         filler.unlink()
 
         async def everyone_reached() -> bool:

@@ -337,6 +337,7 @@ class SQLiteDatabase(Database):
                 if self._failed_here >= REOPEN_AFTER:
                     await self._reopen_writer()
                 await self._db.execute("BEGIN IMMEDIATE")
+                changes = self._db.total_changes
                 try:
                     yield _SQLiteTransaction(self._db)
                     # inside the try: in WAL mode SQLite writes at COMMIT, so a full disk
@@ -349,8 +350,9 @@ class SQLiteDatabase(Database):
                 self.writes.failed(error)
                 self._failed_here += 1
                 raise
-            self.writes.committed()
-            self._failed_here = 0
+            if self._db.total_changes != changes:  # one that wrote nothing proves nothing
+                self.writes.committed()
+                self._failed_here = 0
 
     async def _rollback(self) -> None:
         """End the open transaction, whatever state it is in.
