@@ -179,7 +179,7 @@ def test_a_refused_set_webhook_is_one_line(tmp_path: Path, level: str) -> None:
 
 @pytest.mark.parametrize("command", [["stats"], ["export", "--csv", "{tmp}/report.csv"],
                                      ["backup", "{tmp}/copy.sqlite3"], ["push", "--dry-run"],
-                                     ["copy-db", "{db}", "{tmp}/copy.sqlite3"]])
+                                     ["copy-db", "{db}", "{tmp}/copy.sqlite3"], ["status"]])
 @pytest.mark.parametrize("where", ["missing folder", "mistyped file"])
 def test_reading_a_database_that_does_not_exist(tmp_path: Path, command: list[str],
                                                 where: str) -> None:

@@ -60,7 +60,7 @@ from tgbot.i18n.translator import DEFAULT_LANGUAGE, Translator, telegram_code
 from tgbot.ops import alerts, campaign_sync, metrics
 from tgbot.ops.status import StatusServer
 from tgbot.ops.webhook import Limits, WebhookServer
-from tgbot.storage.backends import redact_url
+from tgbot.storage.backends import is_database_failure, redact_url
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +205,8 @@ async def _operations(services: Services, bot: Any) -> None:
             await alerts.check(services, bot)
             await services.store.forget_updates(services.clock().timestamp() - REPEATS_KEPT)
         except Exception as error:  # noqa: BLE001 - the database went away: next beat again
-            log.warning("beat: %s: %s", type(error).__name__, error)
+            if not is_database_failure(error):  # the storage logs an outage once
+                log.warning("beat: %s: %s", type(error).__name__, error)
 
 
 def _reload_on_signal(application: Application) -> None:

@@ -46,7 +46,13 @@ from tgbot.i18n.translator import DEFAULT_LANGUAGE, I18n
 from tgbot.ops import campaign_sync
 from tgbot.ops.logsafe import RedactToken, setup_logging
 from tgbot.ops.report import status_report
-from tgbot.storage.backends import DatabaseError, is_postgres_url, redact_url, url_passwords
+from tgbot.storage.backends import (
+    DatabaseError,
+    is_postgres_url,
+    private_file,
+    redact_url,
+    url_passwords,
+)
 from tgbot.storage.store import Store
 from tgbot.telegram_html import parse_html
 
@@ -485,7 +491,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 async def _status(settings: Settings) -> str:
     campaign = load_campaign(settings.campaign)
-    store = await Store.open(settings.db)
+    store = await Store.open(existing_database(settings.db))
     now = dt.datetime.now(dt.UTC).timestamp()
     try:
         return status_report(
@@ -508,6 +514,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     settings = _settings(args)
     target = new_file(Path(args.csv))
     figures = asyncio.run(_collect(settings))
+    private_file(target)
     rows = stats.write_csv(figures, target)
     print(f"{args.csv}: {rows} rows")
     return 0

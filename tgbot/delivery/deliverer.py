@@ -44,6 +44,7 @@ from tgbot.domain import schedule
 from tgbot.domain.campaign import Campaign
 from tgbot.messages import Reply
 from tgbot.ops import alerts, metrics
+from tgbot.storage.backends import is_database_failure
 from tgbot.storage.store import Chat, Closed, Delivery, Due, Store
 
 if TYPE_CHECKING:  # the services hold this module's objects: no import at run time
@@ -422,8 +423,10 @@ class Deliverer:
 
     def _done(self, task: asyncio.Task) -> None:
         self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("delivery round failed", exc_info=task.exception())
+        error = None if task.cancelled() else task.exception()
+        if error is None or is_database_failure(error):  # the storage logs an outage once
+            return
+        log.error("delivery round failed", exc_info=error)
 
     async def stop(self) -> None:
         """Stop claiming, and let the rows in flight finish (at most STOP_TIMEOUT seconds).

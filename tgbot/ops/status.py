@@ -31,13 +31,14 @@ async def not_ready(services: Services) -> str | None:
     """Why this instance cannot serve now (one line), or None when it can.
 
     The status port opens after the services and closes before them, so only a database
-    that went away can make it not ready.
+    that went away, or one that takes no more writes (a full disk), can make it not ready.
+    The last write tells: every instance writes its heartbeat at each beat.
     """
     try:
         await asyncio.wait_for(services.store.ping(), PING_TIMEOUT)
     except Exception as error:  # noqa: BLE001 - any driver's failure is "unreachable"
         return f"database unreachable: {type(error).__name__}"
-    return None
+    return services.store.write_problem
 
 
 class _Health(QuietHandler):

@@ -13,9 +13,11 @@ import asyncio
 import contextlib
 import fcntl
 import functools
+import logging
 import os
 import re
 import sqlite3
+import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -25,6 +27,8 @@ import aiosqlite
 
 BUSY_TIMEOUT_MS = 30_000
 WAL_TRIES = 100  # a tenth of a second apart
+# write failures in a row after which SQLite's write connection is opened anew
+REOPEN_AFTER = 3
 # The PostgreSQL advisory lock key of the sender ("tgbot" in ASCII); one campaign per database.
 SENDER_LOCK_KEY = 0x7467626F74
 # The PostgreSQL transaction-level advisory lock key that keeps two runners of migrations apart.
@@ -32,6 +36,7 @@ MIGRATION_LOCK_KEY = 7467626
 COPY_CHUNK = 5_000
 
 Row = tuple[Any, ...]
+log = logging.getLogger(__name__)
 
 
 def is_postgres_url(target: str) -> bool:
@@ -82,6 +87,75 @@ class DatabaseError(Exception):
     """The database cannot be opened; the message names it (without a password) and why."""
 
 
+def describe(error: BaseException) -> str:
+    """A database failure in a few words fit for logs: its kind, never the values involved.
+
+    SQLite's own error name (SQLITE_FULL, SQLITE_IOERR_WRITE...) says what went wrong;
+    messages from a server may quote the values of a row, so they are left out.
+    """
+    code = getattr(error, "sqlite_errorname", None)
+    return f"{type(error).__name__} ({code})" if code else type(error).__name__
+
+
+def is_database_failure(error: BaseException | None) -> bool:
+    """Whether an error is the database failing (gone, full, broken), not a bug of ours.
+
+    Such a failure is logged once by the database's `WriteHealth` when it starts and once
+    when it ends, so whoever meets it again at every beat need not log it (no traceback
+    flood during an outage). A group of errors (a TaskGroup's) counts if all of them do.
+    """
+    if isinstance(error, BaseExceptionGroup):
+        return all(is_database_failure(inner) for inner in error.exceptions)
+    failures: tuple[type[BaseException], ...] = (sqlite3.OperationalError, OSError,
+                                                 asyncio.TimeoutError)
+    with contextlib.suppress(ImportError):
+        import asyncpg
+
+        failures += (asyncpg.InterfaceError, asyncpg.PostgresConnectionError,
+                     asyncpg.InsufficientResourcesError, asyncpg.OperatorInterventionError,
+                     asyncpg.PostgresSystemError)
+    return isinstance(error, failures)
+
+
+class WriteHealth:
+    """Whether the last write transaction committed, and since when writes fail.
+
+    A disk that is full, or one that fails, breaks writes while reads go on: `/readyz`
+    reports it from here, since a read (its ping) cannot see it. The start and the end of a
+    run of failures are logged, one line each; every instance writes its heartbeat at each
+    beat, so a database that went away is noticed there too.
+    """
+
+    def __init__(self) -> None:
+        self.failures = 0  # in a row, since the last commit
+        self.last_error: str | None = None
+        self.failing_since: float | None = None  # time.monotonic() of the first of them
+
+    def failed(self, error: BaseException) -> None:
+        """A write transaction did not commit because of `error`."""
+        self.failures += 1
+        self.last_error = describe(error)
+        if self.failing_since is None:
+            self.failing_since = time.monotonic()
+            log.warning("database writes failing: %s; trying again at every beat",
+                        self.last_error)
+
+    def committed(self) -> None:
+        """A write transaction committed: writes work (again)."""
+        if self.failing_since is not None:
+            log.warning("database writes work again, after %.0f s and %d failed writes",
+                        time.monotonic() - self.failing_since, self.failures)
+        self.failures, self.last_error, self.failing_since = 0, None, None
+
+    @property
+    def problem(self) -> str | None:
+        """One line on the write failures in a row, or None when the last write committed."""
+        if not self.failures or self.failing_since is None:
+            return None
+        return (f"database writes failing: {self.last_error}, {self.failures} in a row for "
+                f"{time.monotonic() - self.failing_since:.0f} s")
+
+
 class Transaction(Protocol):
     """The statements of one write transaction: its reads see its own writes."""
 
@@ -122,6 +196,7 @@ class Database(ABC):
     dialect: str
     # appended to the subquery that picks outbox rows to claim: keeps concurrent claims apart
     skip_locked = ""
+    writes: WriteHealth
 
     @abstractmethod
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
@@ -172,6 +247,10 @@ class Database(ABC):
     @abstractmethod
     async def backup(self, target: str) -> None:
         """A consistent copy of the live database in a new SQLite file, or ValueError."""
+
+    @abstractmethod
+    async def erase_deleted(self) -> None:
+        """Take what was just deleted off the disk, as far as this database can."""
 
     @abstractmethod
     async def close(self) -> None:
@@ -255,21 +334,15 @@ class SQLiteDatabase(Database):
         self._reader = reader
         self._path = path
         self._writer = asyncio.Lock()  # one transaction at a time on the write connection
+        self.writes = WriteHealth()
+        self._failed_here = 0  # write failures in a row on this write connection
 
     @classmethod
     async def connect(cls, path: str) -> SQLiteDatabase:
         """Open the file (created if new) in WAL mode, with its write and read connections."""
-        db = await _connect(path)
+        private_file(path)
+        db = await _writer(path)
         try:
-            for attempt in range(WAL_TRIES):  # another process switching a new file at once
-                try:
-                    await db.execute("PRAGMA journal_mode = WAL")
-                    break
-                except sqlite3.OperationalError as error:  # busy_timeout does not cover this
-                    if "locked" not in str(error) or attempt == WAL_TRIES - 1:
-                        raise
-                    await asyncio.sleep(0.1)
-            await db.execute("PRAGMA synchronous = NORMAL")
             reader = await _connect(path)
         except BaseException:
             await db.close()
@@ -294,13 +367,49 @@ class SQLiteDatabase(Database):
         beside `tgbot run`) waits on busy_timeout instead of failing.
         """
         async with self._writer:
-            await self._db.execute("BEGIN IMMEDIATE")
             try:
-                yield _SQLiteTransaction(self._db)
-            except BaseException:
-                await self._db.execute("ROLLBACK")
+                if self._failed_here >= REOPEN_AFTER:
+                    await self._reopen_writer()
+                await self._db.execute("BEGIN IMMEDIATE")
+                changes = self._db.total_changes
+                try:
+                    yield _SQLiteTransaction(self._db)
+                    # inside the try: in WAL mode SQLite writes at COMMIT, so a full disk
+                    # or an I/O error shows here, and leaves the transaction open
+                    await self._db.execute("COMMIT")
+                except BaseException:
+                    await self._rollback()
+                    raise
+            except sqlite3.OperationalError as error:  # full, I/O error, locked too long
+                self.writes.failed(error)
+                self._failed_here += 1
                 raise
-            await self._db.execute("COMMIT")
+            if self._db.total_changes != changes:  # one that wrote nothing proves nothing
+                self.writes.committed()
+                self._failed_here = 0
+
+    async def _rollback(self) -> None:
+        """End the open transaction, whatever state it is in.
+
+        A failed COMMIT leaves it open; a failed statement may already have ended it, and
+        then ROLLBACK says so, which changes nothing. (`in_transaction` cannot tell them
+        apart: it has been seen False while the transaction was still open.) A ROLLBACK that
+        fails for another reason leaves the transaction to the reopening of the connection.
+        """
+        with contextlib.suppress(sqlite3.OperationalError):
+            await self._db.execute("ROLLBACK")
+
+    async def _reopen_writer(self) -> None:
+        """A new write connection after write failures in a row.
+
+        A connection whose transaction could not be ended, or whose file handle went bad,
+        would fail every write after; a new one starts clean. Closing the old one drops its
+        transaction and its write lock.
+        """
+        with contextlib.suppress(sqlite3.Error):
+            await self._db.close()
+        self._db = await _writer(self._path)  # if this fails, the next write tries again
+        self._failed_here = 0
 
     def sender_lock(self) -> SenderLock:
         """A lock file beside the database file."""
@@ -337,11 +446,24 @@ class SQLiteDatabase(Database):
         Neither of the other two can run it: the read connection is read-only, and the write
         connection may be inside a transaction, where SQLite refuses VACUUM.
         """
+        private_file(target)  # VACUUM INTO fills an empty file, keeping its mode
         db = await _connect(self._path)
         try:
             await db.execute("VACUUM INTO ?", (target,))
         finally:
             await db.close()
+
+    async def erase_deleted(self) -> None:
+        """Empty the write-ahead log into the file and truncate it.
+
+        Deleted rows' old pages stay in the log until a checkpoint, which comes after about
+        a thousand pages of later writes, and after a crash stay on disk. secure_delete has
+        already zeroed the deleted cells on the new pages. A reader in the middle of a
+        snapshot (another process) can keep the log from being emptied: then the next
+        checkpoint does it.
+        """
+        async with self._writer:
+            await (await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")).close()
 
     async def close(self) -> None:
         """Close the read connection, then the write connection."""
@@ -349,11 +471,47 @@ class SQLiteDatabase(Database):
         await self._db.close()
 
 
+def private_file(path: str | os.PathLike[str]) -> None:
+    """Create an empty file only its owner can read, unless it exists.
+
+    For the database (SQLite gives its -wal and -shm files the same mode), backups and
+    exports: whatever the umask, other local accounts cannot read who did what.
+    """
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+async def _writer(path: str) -> aiosqlite.Connection:
+    """The write connection: `_connect`'s, in WAL mode, waiting for the disk at checkpoints only.
+
+    synchronous = NORMAL is safe in WAL mode: a power cut can lose the last commits, never
+    corrupt the file.
+    """
+    db = await _connect(path)
+    try:
+        for attempt in range(WAL_TRIES):  # another process switching a new file at once
+            try:
+                await db.execute("PRAGMA journal_mode = WAL")
+                break
+            except sqlite3.OperationalError as error:  # busy_timeout does not cover this
+                if "locked" not in str(error) or attempt == WAL_TRIES - 1:
+                    raise
+                await asyncio.sleep(0.1)
+        await (await db.execute("PRAGMA synchronous = NORMAL")).close()
+    except BaseException:
+        await db.close()
+        raise
+    return db
+
+
 async def _connect(path: str) -> aiosqlite.Connection:
     """A connection in autocommit mode (transactions are explicit) that waits for locks."""
     db = await aiosqlite.connect(path, isolation_level=None)
     try:
         await (await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")).close()
+        # deleted rows are overwritten with zeros, not left in free space: SQLite's default
+        # depends on how it was built
+        await (await db.execute("PRAGMA secure_delete = ON")).close()
     except BaseException:
         await db.close()
         raise
@@ -457,8 +615,16 @@ class PostgresDatabase(Database):
     skip_locked = " FOR UPDATE SKIP LOCKED"
 
     def __init__(self, pool: Any, url: str) -> None:
+        import asyncpg
+
         self._pool = pool
         self._url = url
+        self.writes = WriteHealth()
+        # what the server or the way to it failed at, not a statement of ours
+        self._failures: tuple[type[BaseException], ...] = (
+            OSError, asyncio.TimeoutError, asyncpg.InterfaceError,
+            asyncpg.PostgresConnectionError, asyncpg.InsufficientResourcesError,
+            asyncpg.OperatorInterventionError, asyncpg.PostgresSystemError)
 
     @classmethod
     async def connect(cls, url: str) -> PostgresDatabase:
@@ -469,7 +635,9 @@ class PostgresDatabase(Database):
             raise DatabaseError("a postgresql:// database needs asyncpg: install the bot "
                                 "with its postgres extra, from your checkout: "
                                 "pip install '/path/to/checkout[postgres]'") from None
-        pool = await asyncpg.create_pool(url, min_size=1, max_size=10)
+        # no floor of idle connections: asyncpg would log a traceback each time it failed to
+        # restore it during an outage; connections are made as needed (each beat needs some)
+        pool = await asyncpg.create_pool(url, min_size=0, max_size=10)
         return cls(pool, url)
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
@@ -478,9 +646,17 @@ class PostgresDatabase(Database):
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        """A transaction on a pooled connection, given back to the pool at the end."""
-        async with self._pool.acquire() as connection, connection.transaction():
-            yield _PostgresTransaction(connection)
+        """A transaction on a pooled connection, given back to the pool at the end.
+
+        asyncpg rolls it back on any error, COMMIT's own included.
+        """
+        try:
+            async with self._pool.acquire() as connection, connection.transaction():
+                yield _PostgresTransaction(connection)
+        except self._failures as error:
+            self.writes.failed(error)
+            raise
+        self.writes.committed()
 
     @asynccontextmanager
     async def schema_transaction(self) -> AsyncIterator[Transaction]:
@@ -530,6 +706,13 @@ class PostgresDatabase(Database):
             await self.fetch(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
                              f"COALESCE(MAX({column}), 0) + 1, false) FROM {table}")
         await self.fetch("ANALYZE")
+
+    async def erase_deleted(self) -> None:
+        """Nothing more than DELETE: the rows' bytes stay in the table's files until VACUUM.
+
+        Autovacuum reclaims them; a VACUUM per /forget would cost more than it protects, and
+        the server's WAL archives and base backups keep them for as long as they are kept.
+        """
 
     async def backup(self, target: str) -> None:
         """Not here: PostgreSQL has its own tools."""

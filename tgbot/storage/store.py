@@ -311,7 +311,10 @@ class Store:
                 "reminder": await self.reminder(user_id)}
 
     async def forget_user(self, user_id: int) -> None:
-        """Delete every row about one person, in one transaction."""
+        """Delete every row about one person, in one transaction, then off the disk.
+
+        (As far as the database can: see `Database.erase_deleted`.)
+        """
         async with self._db.transaction() as tx:
             await tx.execute("DELETE FROM completions WHERE user_id = ?", (user_id,))
             await tx.execute("DELETE FROM group_presses WHERE user_id = ?", (user_id,))
@@ -320,6 +323,7 @@ class Store:
             await tx.execute("DELETE FROM reminder_deliveries WHERE chat_id = ?", (user_id,))
             await tx.execute("DELETE FROM reminders WHERE chat_id = ?", (user_id,))
             await tx.execute("DELETE FROM chats WHERE chat_id = ?", (user_id,))
+        await self._db.erase_deleted()
 
     # --- deep-link sources ------------------------------------------------------------------
 
@@ -862,6 +866,14 @@ class Store:
     async def ping(self) -> None:
         """A round trip to the database; raises when it cannot be reached."""
         await self._db.fetch("SELECT 1")
+
+    @property
+    def write_problem(self) -> str | None:
+        """Why writes fail (one line), or None when the last write transaction committed.
+
+        A full disk breaks writes while reads, and so `ping`, go on.
+        """
+        return self._db.writes.problem
 
     async def outbox_depth(self) -> dict[tuple[str, str], int]:
         """Rows of each outbox by state: {("push" | "announcement" | "reminder", state): n}."""
