@@ -60,7 +60,7 @@ def test_demo_start_press_a_button_and_switch_language() -> None:
         screen = terminal.expect("[5] ⚙️ Settings")
         # As the README shows it: your line after "you ›", the bot's after "bot ›", indented.
         assert "you › /start\r\n" in screen
-        assert "bot › 👋 Welcome! 23 November is the International Day" in screen
+        assert "bot › 👋 Welcome! 23 November is the anniversary of the Maguindanao" in screen
         assert re.search(r"\r\n {6}From 1 November 2027 to 23 November 2027", screen), screen
         assert "\r\n   [1] ❓ Questions   [2] 📅 Today's action\r\n" in screen
         terminal.type("2")

@@ -29,9 +29,9 @@ async def test_conversation_in_each_language(fake: FakeBotAPI, bot: Application,
     fake.add_user(user, language_code=CLIENT_CODES.get(code, code))
     t = I18N.get(code)
     welcome = await say(fake, user, "/start")
-    intro = visible(t.gettext("👋 <b>Welcome!</b> 23 November is the International Day to End "
-                              "Impunity: a day to demand justice for people targeted for "
-                              "exercising their right to freedom of expression."))
+    intro = visible(t.gettext("👋 <b>Welcome!</b> 23 November is the anniversary of the "
+                              "Maguindanao massacre: a day to demand justice for people "
+                              "targeted for exercising their right to freedom of expression."))
     assert intro in welcome["text"].replace("\u200f", "")
     about = CAMPAIGN.faq_by_id("about")
     answer = await say(fake, user, f"/{about.command}")
