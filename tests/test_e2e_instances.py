@@ -35,7 +35,7 @@ from tgbot.fakeapi import FakeBotAPI
 from tgbot.i18n.translator import I18n
 
 ALICE, ORGANISER = 1001, 4242
-ABOUT = "takes place every year"  # in the /about answer of actions.yaml
+ABOUT = "Two dates frame the campaign"  # in the /about answer of actions.yaml
 
 
 @pytest.fixture

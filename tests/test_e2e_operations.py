@@ -374,7 +374,8 @@ async def test_a_restart_runs_the_file_but_beside_others_never_brings_an_old_one
     reverted alike. A start beside a running instance (its heartbeat) with an old copy of
     the file runs the current campaign instead of bringing the old one back everywhere."""
     text = ACTIONS.read_text(encoding="utf-8")
-    edited = text.replace("takes place every year", "EDITED takes place every year")
+    edited = text.replace("Two dates frame the campaign", "EDITED Two dates frame the campaign")
+    assert edited != text
     campaign = campaign_copy(tmp_path, text)
     async with running_bot(fake, tmp_path, clock, campaign=campaign):
         assert "EDITED" not in (await say(fake, ALICE, "/about"))["text"]

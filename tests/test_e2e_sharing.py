@@ -156,7 +156,8 @@ async def test_posts_for_any_platform(fake: FakeBotAPI, tmp_path: Path, clock: C
         assert telegram.startswith("https://t.me/share/url?url=")
         assert parse_qs(urlsplit(telegram).query)["text"] == [post]
         x = next(u for label, u in urls.items() if "X" in label.split())
-        assert parse_qs(urlsplit(x).query)["text"] == [post]
+        # the accounts to tag exist on X only: they go to X's composer, nowhere else
+        assert parse_qs(urlsplit(x).query)["text"] == [f"{post} {day.x_accounts}".strip()]
         copied = await press(fake, ALICE, action, button_data(action, "Copy the post"),
                              expect="sendMessage")
         code = [e for e in copied["entities"] if e["type"] == "code"]

@@ -638,6 +638,12 @@ class PostgresDatabase(Database):
         # no floor of idle connections: asyncpg would log a traceback each time it failed to
         # restore it during an outage; connections are made as needed (each beat needs some)
         pool = await asyncpg.create_pool(url, min_size=0, max_size=10)
+        try:  # so a server that cannot be reached is told at opening, as with a floor
+            async with pool.acquire():
+                pass
+        except BaseException:
+            await pool.close()
+            raise
         return cls(pool, url)
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
