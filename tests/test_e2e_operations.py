@@ -38,7 +38,7 @@ from tgbot.domain.campaign_file import load_campaign
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.i18n.translator import I18n
 from tgbot.ops import campaign_sync
-from tgbot.storage.store import Store
+from tgbot.storage.store import Due, Store
 
 CAMPAIGN = load_campaign(ACTIONS)
 ORGANISER = 4242
@@ -294,6 +294,8 @@ def test_status_report_after_heartbeats(tmp_path: Path) -> None:
         try:
             await store.enqueue(CAMPAIGN.edition, [(ALICE, 5), (BRUNO, 5)])
             now = dt.datetime.now(dt.UTC).timestamp()
+            await store.set_reminder(ALICE, "21:00", now)
+            await store.plan_reminders(CAMPAIGN.edition, [Due(ALICE, 5, None, None)], {})
             await store.heartbeat("alpha", started_at=now - 60, sending=True, reply_lease=0,
                                   version="0.1.0", now=now - 1)
             await store.heartbeat("beta", started_at=now - 600, sending=False, reply_lease=3,
@@ -309,6 +311,7 @@ def test_status_report_after_heartbeats(tmp_path: Path) -> None:
     out = result.stdout
     assert "sender lock: held by alpha" in out
     assert "outbox (push): backlog 2, pending 2" in out
+    assert "outbox (reminder): backlog 1, pending 1" in out
     assert "last push: day 5, pending 2" in out
     assert "instances: 2" in out
     beta = next(line for line in out.splitlines() if line.startswith("  beta"))

@@ -17,6 +17,7 @@ from tests.helpers.harness import (
 )
 from tgbot.domain.campaign_file import load_campaign
 from tgbot.fakeapi import FakeBotAPI
+from tgbot.ops.metrics import REGISTRY
 
 CAMPAIGN = load_campaign(ACTIONS)
 REMINDER = "still waiting for you"
@@ -27,6 +28,12 @@ def reminders_to(fake: FakeBotAPI, chat_id: int) -> list[dict]:
     return [c.result for c in fake.calls if c.ok and c.method == "sendMessage"
             and c.params.get("chat_id") in (chat_id, str(chat_id))
             and REMINDER in c.result.get("text", "")]
+
+
+def delivered(kind: str) -> float:
+    """The messages of one kind sent so far, as /metrics counts them (this process's)."""
+    return REGISTRY.get_sample_value("tgbot_delivered_total",
+                                     {"kind": kind, "outcome": "sent"}) or 0.0
 
 
 async def test_a_reminder_fires_at_its_minute_once_and_not_after_i_did_it(
@@ -44,9 +51,13 @@ async def test_a_reminder_fires_at_its_minute_once_and_not_after_i_did_it(
     assert reminders_to(fake, ALICE) == []
     clock.set_local("2027-11-05", "21:00")
     mark = fake.mark()
+    counted = {kind: delivered(kind) for kind in ("push", "reminder")}
     await push_round(bot)
     await push_round(bot)
     sent = reminders_to(fake, ALICE)
+    # /metrics counts it as a reminder, not as the day's push
+    assert delivered("reminder") - counted["reminder"] == 1
+    assert delivered("push") == counted["push"]
     assert len(sent) == 1 and CAMPAIGN.action_for_day(5).title in sent[0]["text"]
     assert any("I did it" in b["text"] for b in buttons(sent[0]))
     assert not [c for c in fake.calls[mark:] if c.method == "sendMessage"

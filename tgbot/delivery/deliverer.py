@@ -236,8 +236,7 @@ class _Recorder:
             await self.services.store.close_rows(rows, self.services.today())
             for closed in rows:
                 self.summary.add(closed)
-                kind = "announcement" if closed.delivery.announcement_id else "push"
-                metrics.delivered(kind, OUTCOME[closed.state])
+                metrics.delivered(closed.delivery.kind, OUTCOME[closed.state])
                 if closed.paid:
                     metrics.stars_spent(stars_for(1))
             if self.report:

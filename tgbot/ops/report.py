@@ -29,7 +29,7 @@ def status_report(campaign: Campaign, instances: list[Instance],
     holder = max(senders, key=lambda i: i[2])[0] if senders else None
     lines.append(f"sender lock: held by {holder}" if holder
                  else "sender lock: no running instance holds it")
-    for kind in ("push", "announcement"):
+    for kind in ("push", "reminder", "announcement"):
         states = {state: n for (k, state), n in sorted(depth.items()) if k == kind}
         backlog = states.get("pending", 0) + states.get("sending", 0)
         lines.append(f"outbox ({kind}): backlog {backlog}"

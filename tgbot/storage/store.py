@@ -67,6 +67,13 @@ class Delivery:
     expires_at: float | None = None
     due_at: float | None = None
     reminder: bool = False  # a reminder of the day's action, not the action itself
+
+    @property
+    def kind(self) -> str:
+        """Which outbox the row is in: "push", "reminder" or "announcement"."""
+        if self.announcement_id:
+            return "announcement"
+        return "reminder" if self.reminder else "push"
     # the chat has a later day still to send: this day's action is no longer for today
     superseded: bool = False
 
