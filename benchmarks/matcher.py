@@ -14,16 +14,17 @@ runs on the bot's event loop: each millisecond here is one in which nobody else 
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.helpers.worst_text import INLINE_QUERY_CHARS, worst_texts  # noqa: E402
+from tests.helpers.worst_text import (  # noqa: E402
+    INLINE_QUERY_CHARS,
+    cpu_milliseconds,
+    worst_texts,
+)
 from tgbot.config import Settings  # noqa: E402
 from tgbot.context import Services  # noqa: E402
 from tgbot.domain.campaign_file import load_campaign  # noqa: E402
@@ -32,16 +33,6 @@ from tgbot.messages.inline import inline_cards, rank_cards  # noqa: E402
 
 QUESTIONS = ["who organises this?", "why 23 nov???", "how can i partcipate",
              "Whta is the day to end impunity", "when was it established", "pizza recipe"]
-
-
-def milliseconds(work: Callable[..., object], *args: object) -> float:
-    """CPU milliseconds of one call."""
-    gc.disable()
-    start = time.process_time()
-    work(*args)
-    spent = time.process_time() - start
-    gc.enable()
-    return spent * 1000
 
 
 def main() -> None:
@@ -58,12 +49,12 @@ def main() -> None:
         cards = inline_cards(t, campaign, today, action, taken=12, bot_username="bot")
         matcher = services.matcher(t)
         for name, text in worst_texts(t, campaign).items():
-            costs = [milliseconds(matcher.match, text),
-                     max(milliseconds(find_zone, text, t.code),
-                         milliseconds(find_zone, text[:MAX_PLACE_CHARS], t.code)),
-                     milliseconds(rank_cards, cards, text[:INLINE_QUERY_CHARS])]
+            costs = [cpu_milliseconds(matcher.match, text),
+                     max(cpu_milliseconds(find_zone, text, t.code),
+                         cpu_milliseconds(find_zone, text[:MAX_PLACE_CHARS], t.code)),
+                     cpu_milliseconds(rank_cards, cards, text[:INLINE_QUERY_CHARS])]
             rows[name] = [max(pair) for pair in zip(rows.get(name, costs), costs, strict=True)]
-        ordinary += [milliseconds(matcher.match, question) for question in QUESTIONS]
+        ordinary += [cpu_milliseconds(matcher.match, question) for question in QUESTIONS]
     languages = len(services.i18n.languages)
     print(f"worst language, CPU ms per message ({languages} languages, cold cache)")
     print(f"{'text':<26}{'FAQ matcher':>12}{'zone':>9}{'inline':>9}")

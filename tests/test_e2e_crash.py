@@ -17,23 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.harness import ACTIONS, ROOT, campaign_copy, subscribe_all
+from tests.helpers.harness import ACTIONS, ROOT, campaign_copy, queue_announcement, subscribe_all
 from tgbot.delivery.deliverer import senders_for
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.storage.store import Store
 
 SUBSCRIBERS = 150
 IN_FLIGHT = 8  # the Deliverer's concurrency: at most this many can be sent twice
-
-
-async def queue_announcement(db: str) -> None:
-    store = await Store.open(db)
-    try:
-        announcement = await store.create_announcement("Vigil tonight", None,
-                                                     dt.date(2027, 11, 5))
-        assert await store.start_announcement(announcement, now=time.time()) == SUBSCRIBERS
-    finally:
-        await store.close()
 
 
 def push(fake: FakeBotAPI, db: str, *args: str) -> subprocess.Popen[str]:
@@ -56,7 +46,7 @@ def test_kill_9_mid_broadcast_then_restart(database: str, what: str) -> None:
             fake.add_user(chat_id)
         asyncio.run(subscribe_all(db, chat_ids))
         if what == "announcement":
-            asyncio.run(queue_announcement(db))
+            asyncio.run(queue_announcement(db, SUBSCRIBERS))
         if what == "daily push":
             dry, _ = push(fake, db, *args, "--dry-run").communicate(timeout=60)
             assert f"would send: {SUBSCRIBERS}, already sent or queued: 0" in dry

@@ -8,10 +8,8 @@ disk (SQLITE_FULL) where it writes: at COMMIT, into its write-ahead log.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import errno
 import subprocess
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,9 +18,16 @@ import httpx
 import pytest
 
 from tests.conftest import ALICE
-from tests.helpers.harness import Clock, free_port, running_bot, say, subscribe_all
+from tests.helpers.harness import (
+    Clock,
+    eventually,
+    free_port,
+    queue_announcement,
+    running_bot,
+    say,
+    subscribe_all,
+)
 from tgbot.fakeapi import FakeBotAPI
-from tgbot.storage.store import Store
 
 SUBSCRIBERS = 200
 IN_FLIGHT = 8  # at most this many can be sent twice (see test_e2e_crash)
@@ -54,26 +59,9 @@ def fill(disk: Path) -> Path:
     return filler
 
 
-async def queue_announcement(db: str) -> None:
-    store = await Store.open(db)
-    try:
-        announcement = await store.create_announcement("Vigil tonight", None,
-                                                     dt.date(2027, 11, 5))
-        assert await store.start_announcement(announcement, now=time.time()) == SUBSCRIBERS
-    finally:
-        await store.close()
-
-
 async def readiness(port: int) -> httpx.Response:
     async with httpx.AsyncClient() as client:
         return await client.get(f"http://127.0.0.1:{port}/readyz", timeout=10)
-
-
-async def until(check: object, seconds: float, why: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not await check():  # type: ignore[operator]
-        assert time.monotonic() < deadline, why
-        await asyncio.sleep(0.1)
 
 
 async def test_a_disk_full_mid_broadcast_is_reported_and_the_bot_carries_on_once_freed(
@@ -83,13 +71,13 @@ async def test_a_disk_full_mid_broadcast_is_reported_and_the_bot_carries_on_once
     for chat_id in chat_ids:
         fake.add_user(chat_id)
     await subscribe_all(db, chat_ids)
-    await queue_announcement(db)
+    await queue_announcement(db, SUBSCRIBERS)
     port = free_port()
     async with running_bot(fake, tmp_path, clock, db=db, status_port=port):
         async def sent_some() -> bool:
             return len(fake.calls_to("sendMessage")) >= 60
 
-        await until(sent_some, 30, "the broadcast did not start")
+        await eventually(sent_some, 30, "the broadcast did not start")
         filler = await asyncio.to_thread(fill, small_disk)
         sent_when_full = len(fake.calls_to("sendMessage"))
 
@@ -99,7 +87,7 @@ async def test_a_disk_full_mid_broadcast_is_reported_and_the_bot_carries_on_once
             answers.append(await readiness(port))
             return answers[-1].status_code == 503
 
-        await until(reported, 20, "/readyz said ready while no write could commit")
+        await eventually(reported, 20, "/readyz said ready while no write could commit")
         ready = answers[-1]
         assert ready.text.startswith("database writes failing: OperationalError (SQLITE_FULL)")
         assert len(ready.text.splitlines()) == 1
@@ -111,12 +99,13 @@ async def test_a_disk_full_mid_broadcast_is_reported_and_the_bot_carries_on_once
             received = {int(c.params["chat_id"]) for c in fake.calls_to("sendMessage") if c.ok}
             return received >= set(chat_ids)
 
-        await until(everyone_reached, 60, "the broadcast never resumed after the disk had room")
+        await eventually(everyone_reached, 60,
+                         "the broadcast never resumed after the disk had room")
 
         async def ready_again() -> bool:
             return (await readiness(port)).status_code == 200
 
-        await until(ready_again, 20, "/readyz did not say ready again")
+        await eventually(ready_again, 20, "/readyz did not say ready again")
         assert "Impunity" in (await say(fake, ALICE, "/about", timeout=15))["text"]
     received = Counter(int(c.params["chat_id"]) for c in fake.calls_to("sendMessage") if c.ok
                        and int(c.params["chat_id"]) in chat_ids)

@@ -29,6 +29,7 @@ from tests.helpers.harness import (
     Clock,
     button_data,
     campaign_copy,
+    eventually,
     free_port,
     running_bot,
     say,
@@ -54,13 +55,6 @@ async def scrape(port: int) -> dict[tuple[str, tuple], float]:
     body = (await get(port, "/metrics")).text
     return {(s.name, tuple(sorted(s.labels.items()))): s.value
             for family in text_string_to_metric_families(body) for s in family.samples}
-
-
-async def eventually(condition: object, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not await condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, what
-        await asyncio.sleep(0.05)
 
 
 async def test_a_repeated_update_is_acted_on_once_even_after_a_restart(

@@ -5,17 +5,15 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import difflib
-import gc
 import re
-import time
 import zoneinfo
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from tests.helpers.worst_text import INLINE_QUERY_CHARS, worst_texts
+from tests.helpers.worst_text import INLINE_QUERY_CHARS, cpu_milliseconds, worst_texts
 from tgbot.config import Settings
 from tgbot.context import Services
 from tgbot.delivery.deliverer import MAX_ATTEMPTS, outcome
@@ -77,16 +75,6 @@ def compared() -> Iterator[list[str]]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(difflib, "get_close_matches", counting)
         yield words
-
-
-def cpu_milliseconds(work: Callable[..., object], *args: object) -> float:
-    """The processor time one call takes (other programs on a loaded machine do not count)."""
-    gc.disable()
-    start = time.process_time()
-    work(*args)
-    spent = time.process_time() - start
-    gc.enable()
-    return spent * 1000
 
 
 def test_no_text_costs_the_matchers_more_than_a_few_milliseconds(services: Services) -> None:

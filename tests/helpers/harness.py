@@ -12,8 +12,9 @@ import shutil
 import socket
 import sqlite3
 import subprocess
+import time
 import zoneinfo
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,3 +165,23 @@ def campaign_copy(folder: Path, text: str) -> Path:
     path = folder / "actions.yaml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+async def eventually(condition: Callable[[], Awaitable[object]], timeout: float,
+                     what: str) -> None:
+    """Wait until `condition()` comes true; fail with `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not await condition():
+        assert time.monotonic() < deadline, what
+        await asyncio.sleep(0.05)
+
+
+async def queue_announcement(db: str, subscribers: int) -> None:
+    """An announcement started for every subscribed chat (`subscribers` of them)."""
+    store = await Store.open(db)
+    try:
+        announcement = await store.create_announcement("Vigil tonight", None,
+                                                     dt.date(2027, 11, 5))
+        assert await store.start_announcement(announcement, now=time.time()) == subscribers
+    finally:
+        await store.close()
