@@ -15,13 +15,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import TEST_ID_KEY
 from tests.helpers import postgres
 from tgbot.storage.backends import Database, DatabaseError, open_database
 from tgbot.storage.migrations import SQLITE, applied, apply, migrations, pending
+from tgbot.storage.pseudonyms import Pseudonyms
 from tgbot.storage.store import TABLES, Due, Store
 
 DATA = Path(__file__).resolve().parent / "data"
 TODAY = dt.date(2027, 11, 5)
+PEOPLE = Pseudonyms(TEST_ID_KEY.encode())
 
 
 @pytest.fixture
@@ -76,14 +79,52 @@ async def test_old_database_file_is_upgraded_with_its_data(tmp_path: Path) -> No
         await reopened.close()
 
 
+def database_at_0008(path: Path) -> None:
+    """tests/data/v1.sqlite3 brought to 0008 as that release did, by the migrations' SQL."""
+    shutil.copy(DATA / "v1.sqlite3", path)
+    with sqlite3.connect(path) as old:
+        for name, sql in SQLITE[1:8]:
+            old.executescript(sql)
+            old.execute("INSERT INTO _migrations VALUES (?, '2027-10-01T00:00:00+00:00')",
+                        (name,))
+
+
+async def test_0009_rewrites_who_did_what_under_pseudonyms(tmp_path: Path) -> None:
+    """An old file's completions and group presses keep answering for their person, and the
+    person's Telegram id is no longer in the file."""
+    path, person = tmp_path / "old.sqlite3", 987_654_321_123  # never in a private chat
+    database_at_0008(path)
+    with sqlite3.connect(path) as old:
+        old.execute("INSERT INTO completions VALUES (?, 2027, 'vigil', '2027-11-05')", (person,))
+        old.execute("INSERT INTO group_presses VALUES (-2002, 2027, 5, ?)", (person,))
+    assert person.to_bytes(6, "big") in path.read_bytes()  # how SQLite stores it
+    store = await Store.open(path)
+    try:
+        assert (await store.applied_migrations())[-1] == "0009_pseudonyms"
+        assert await store.completed(person, 2027) == {"vigil"}
+        assert await store.completed(1001, 2027) == {"maguindanao-letter"}  # the first release's
+        assert await store.group_count(-2002, 2027, 5) == 1
+        await store.group_press(-2002, 2027, 5, person, True)  # the same person: counted once
+        assert await store.group_count(-2002, 2027, 5) == 1
+        assert (await store.user_data(person))["group_presses"] == [(2027, 5, -2002)]
+        # /stats counts a completion under the language its chat had
+        assert {(row[0], row[2]) for row in await store.completions(2027)} == \
+            {("vigil", ""), ("maguindanao-letter", "fr")}
+    finally:
+        await store.close()
+    on_disk = path.read_bytes() + (Path(f"{path}-wal").read_bytes()
+                                   if Path(f"{path}-wal").exists() else b"")
+    assert person.to_bytes(6, "big") not in on_disk
+
+
 async def test_pending_migrations_are_applied_once_and_recorded(database: str) -> None:
     db = await open_database(database)
     try:
         names = [name for name, _ in migrations(db.dialect)]
         assert await applied(db) == [] and await pending(db) == names  # a new database
-        assert await apply(db) == names
+        assert await apply(db, PEOPLE) == names
         assert await applied(db) == names and await pending(db) == []
-        assert await apply(db) == []
+        assert await apply(db, PEOPLE) == []
     finally:
         await db.close()
 
@@ -97,7 +138,7 @@ async def test_an_old_database_file_has_only_the_later_migrations_pending(
         names = [name for name, _ in SQLITE]
         assert await applied(db) == ["0001_initial"]
         assert await pending(db) == names[1:]
-        assert await apply(db) == names[1:]
+        assert await apply(db, PEOPLE) == names[1:]
         assert await applied(db) == names and await pending(db) == []
     finally:
         await db.close()
