@@ -20,7 +20,7 @@ from tests.helpers import postgres
 from tgbot.storage.backends import Database, DatabaseError, open_database
 from tgbot.storage.migrations import SQLITE, applied, apply, migrations, pending
 from tgbot.storage.pseudonyms import Pseudonyms
-from tgbot.storage.store import TABLES, Due, Store
+from tgbot.storage.store import TABLES, Closed, Due, Store
 
 DATA = Path(__file__).resolve().parent / "data"
 TODAY = dt.date(2027, 11, 5)
@@ -442,3 +442,33 @@ async def test_an_in_memory_database_is_refused_with_the_reason(target: str) -> 
     assert str(raised.value) == (
         f"the database must be a file or a postgresql:// URL, not {target!r}: an in-memory "
         "database is lost when the bot stops")
+
+
+async def test_closed_outbox_rows_go_two_weeks_on_and_what_status_shows_stays(
+        store: Store) -> None:
+    """Who was sent what is deleted; the counts by state, the last push and an announcement
+    still being sent are as before."""
+    day = 86400.0
+    for chat_id in (1, 2):
+        await store.set_subscribed(chat_id, "private", True, TODAY)
+    # days 1 and 2 of the push, ended on days 2 and 3; a reminder; an announcement sent
+    await store.enqueue(2027, [Due(c, d, d * day + day, d * day) for c in (1, 2) for d in (1,)])
+    await store.enqueue(2027, [Due(c, 2, 3 * day, 2 * day) for c in (1, 2)])
+    await store.set_reminder(1, "20:00", None)
+    await store.plan_reminders(2027, [Due(1, 1, 2 * day, day)], {})
+    done = await store.create_announcement("Vigil", None, TODAY)
+    await store.start_announcement(done, now=day, lifetime=day)
+    sending = await store.create_announcement("March", None, TODAY)
+    await store.start_announcement(sending, now=day, lifetime=day)
+    rows = await store.claim(100, owner="test")
+    await store.close_rows([Closed(d, "failed" if d.chat_id == 2 else "sent") for d in rows])
+    await store.reported(done, 2, finished=True)
+    depth, last_push = await store.outbox_depth(), await store.last_push(2027, 0)
+    # day 1 (expired by day 2), the Vigil, the reminder
+    assert await store.forget_deliveries(before=17 * day) == 2 + 2 + 1
+    assert await store.outbox_depth() == depth
+    assert await store.last_push(2027, 0) == last_push
+    assert await store.announcement_states(sending) == {"sent": 1, "failed": 1}
+    assert (await store.user_data(1))["deliveries"] == 1  # day 2 only
+    assert await store.forget_deliveries(before=17 * day) == 0
+    assert await store.outbox_depth() == depth

@@ -253,6 +253,22 @@ SQLITE: list[tuple[str, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        "0010_outbox_tally",
+        """
+        -- Closed outbox rows are deleted two weeks on (who got which message is not kept);
+        -- how many were deleted in each state stays, for `tgbot status` and the metrics.
+        CREATE TABLE outbox_tally (
+            kind TEXT NOT NULL,              -- push | announcement | reminder
+            state TEXT NOT NULL,
+            deleted INTEGER NOT NULL,
+            PRIMARY KEY (kind, state)
+        ) WITHOUT ROWID;
+        CREATE INDEX announcement_deliveries_expiry
+            ON announcement_deliveries (state, expires_at);
+        CREATE INDEX reminder_deliveries_expiry ON reminder_deliveries (state, expires_at);
+        """,
+    ),
 ]
 
 POSTGRES: dict[str, str] = {
@@ -424,6 +440,17 @@ POSTGRES: dict[str, str] = {
             person BYTEA NOT NULL,
             PRIMARY KEY (chat_id, edition, day, person)
         );
+        """,
+    "0010_outbox_tally": """
+        CREATE TABLE outbox_tally (
+            kind TEXT NOT NULL,
+            state TEXT NOT NULL,
+            deleted BIGINT NOT NULL,
+            PRIMARY KEY (kind, state)
+        );
+        CREATE INDEX announcement_deliveries_expiry
+            ON announcement_deliveries (state, expires_at);
+        CREATE INDEX reminder_deliveries_expiry ON reminder_deliveries (state, expires_at);
         """,
 }
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -35,6 +35,12 @@ TABLES = {"meta": "key", "chats": "chat_id", "completions": "person, edition, ac
           "reminder_deliveries": "chat_id, edition, day"}
 # The outbox tables, in the order a claim takes them: the push, announcements, reminders.
 OUTBOX = ("deliveries", "announcement_deliveries", "reminder_deliveries")
+OUTBOX_KINDS = ("push", "announcement", "reminder")
+# What `forget_deliveries` keeps of each outbox besides rows still open or recent: the push's
+# latest day (/stats and `tgbot status` show it), announcements still being sent.
+_OUTBOX_READ = ("(edition, day) IN (SELECT edition, MAX(day) FROM deliveries GROUP BY 1)",
+                "announcement_id IN (SELECT id FROM announcements WHERE state = 'sending')",
+                "FALSE")
 # (`id_key` is not copied: the target records its own key, which must be the same;
 # `instances` and `handled_updates` are not copied: they belong to the processes running on
 # the database they are in; the campaign tables are published again by the next start.)
@@ -922,12 +928,37 @@ class Store:
 
     async def outbox_depth(self) -> dict[tuple[str, str], int]:
         """Rows of each outbox by state: {("push" | "announcement" | "reminder", state): n}."""
-        depth = {}
-        for kind, table in zip(("push", "announcement", "reminder"), OUTBOX, strict=True):
+        depth: dict[tuple[str, str], int] = defaultdict(int)
+        for kind, state, deleted in await self._db.fetch("SELECT kind, state, deleted FROM "
+                                                         "outbox_tally"):
+            depth[(kind, state)] = deleted  # rows `forget_deliveries` deleted
+        for kind, table in zip(OUTBOX_KINDS, OUTBOX, strict=True):
             for state, count in await self._db.fetch(f"SELECT state, COUNT(*) FROM {table} "
                                                      "GROUP BY state"):
-                depth[(kind, state)] = count
-        return depth
+                depth[(kind, state)] += count
+        return dict(depth)
+
+    async def forget_deliveries(self, before: float) -> int:
+        """Delete closed outbox rows whose day or lifetime ended before a time; return how many.
+
+        Who received which message is kept no longer than that; `outbox_depth` still counts
+        them (by state, in `outbox_tally`), and the rows /stats and `tgbot status` read stay.
+        """
+        # each a range of the outbox's (state, expires_at) index; rows without a lifetime
+        # (queued before outbox rows had one) stay
+        closed = "state IN ('sent', 'failed', 'gone', 'expired', 'skipped') AND expires_at < ?"
+        deleted = 0
+        async with self._db.transaction() as tx:
+            for kind, table, read in zip(OUTBOX_KINDS, OUTBOX, _OUTBOX_READ, strict=True):
+                rows = await tx.fetch(f"DELETE FROM {table} WHERE {closed} AND NOT ({read}) "
+                                      "RETURNING state", (before,))
+                for state, count in Counter(row[0] for row in rows).items():
+                    await tx.execute("INSERT INTO outbox_tally VALUES (?, ?, ?) ON CONFLICT "
+                                     "(kind, state) DO UPDATE SET deleted = "
+                                     "outbox_tally.deleted + excluded.deleted",
+                                     (kind, state, count))
+                deleted += len(rows)
+        return deleted
 
     async def oldest_waiting(self, now: float) -> tuple[float, str] | None:
         """The due time of the longest-waiting outbox row still to send, and what it is.
