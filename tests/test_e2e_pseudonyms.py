@@ -1,7 +1,7 @@
 """Who did what is stored under a keyed pseudonym: the database alone does not hold the
 Telegram id of a person who did an action or pressed in a group; the bot, with the key, still
 answers /progress, /mydata and /forget, and a group counts each person once. Another key is
-refused at start."""
+refused at start. Who was sent which message is deleted two weeks on."""
 
 from __future__ import annotations
 
@@ -14,13 +14,18 @@ from pathlib import Path
 
 from telegram.ext import Application
 
+from tests.conftest import ALICE
 from tests.helpers import postgres
 from tests.helpers.harness import (
     ACTIONS,
     ROOT,
+    Clock,
     button_data,
+    count_rows,
     database_bytes,
     press,
+    push_round,
+    running_bot,
     say,
     subscribe_all,
 )
@@ -100,3 +105,24 @@ def test_postgresql_without_the_key_is_one_line_and_exit_2(postgres_server: str)
     assert result.stderr.strip().splitlines() == [
         "tgbot: no TGBOT_ID_KEY: a PostgreSQL database needs the key every instance shares; "
         "set TGBOT_ID_KEY or TGBOT_ID_KEY_FILE (make one with: openssl rand -hex 32)"]
+
+
+async def test_the_beat_deletes_who_was_sent_what_two_weeks_on(
+        fake: FakeBotAPI, tmp_path: Path, clock: Clock, database: str) -> None:
+    clock.set_local("2027-11-01", "10:00")
+    async with running_bot(fake, tmp_path, clock, db=database) as app:
+        mark = fake.mark()
+        await say(fake, ALICE, "/subscribe")
+        await fake.async_wait_for_message(ALICE, after=mark, text_contains="Day 1 of 23")
+        clock.set_local("2027-11-02", "10:00")
+        await push_round(app)
+        assert count_rows(database, "deliveries", "day", 1) == 1
+        depth = await app.bot_data.store.outbox_depth()
+        clock.set_local("2027-11-17", "08:00")  # day 1 ended 15 days ago, day 2 14 days ago
+        for _ in range(100):  # the next beat deletes the day 1 row
+            if not count_rows(database, "deliveries", "day", 1):
+                break
+            await asyncio.sleep(0.1)
+        assert count_rows(database, "deliveries", "day", 1) == 0
+        assert count_rows(database, "deliveries", "day", 2) == 1  # the last push: still shown
+        assert await app.bot_data.store.outbox_depth() == depth  # tgbot status: the same

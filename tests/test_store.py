@@ -100,7 +100,7 @@ async def test_0009_rewrites_who_did_what_under_pseudonyms(tmp_path: Path) -> No
     assert person.to_bytes(6, "big") in path.read_bytes()  # how SQLite stores it
     store = await Store.open(path)
     try:
-        assert (await store.applied_migrations())[-1] == "0009_pseudonyms"
+        assert "0009_pseudonyms" in await store.applied_migrations()
         assert await store.completed(person, 2027) == {"vigil"}
         assert await store.completed(1001, 2027) == {"maguindanao-letter"}  # the first release's
         assert await store.group_count(-2002, 2027, 5) == 1
@@ -472,3 +472,17 @@ async def test_closed_outbox_rows_go_two_weeks_on_and_what_status_shows_stays(
     assert (await store.user_data(1))["deliveries"] == 1  # day 2 only
     assert await store.forget_deliveries(before=17 * day) == 0
     assert await store.outbox_depth() == depth
+
+
+async def test_a_copy_under_another_key_is_refused(tmp_path: Path) -> None:
+    """The copied pseudonyms would be nobody's under the target's key."""
+    source = await Store.open(tmp_path / "source.sqlite3", Pseudonyms(b"s" * 32))
+    target = await Store.open(tmp_path / "target.sqlite3", Pseudonyms(b"t" * 32))
+    try:
+        await source.set_completed(1, 2027, "vigil", True, TODAY)
+        with pytest.raises(DatabaseError, match="TGBOT_ID_KEY differs"):
+            await source.copy_to(target, lambda rows: None)
+        assert await target.row_counts() == dict.fromkeys(TABLES, 0)
+    finally:
+        await source.close()
+        await target.close()

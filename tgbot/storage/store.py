@@ -20,7 +20,10 @@ from tgbot.storage.backends import (
     DatabaseError,
     SenderLock,
     Transaction,
+    describe,
+    is_database_failure,
     open_database,
+    redact_url,
 )
 from tgbot.storage.pseudonyms import Pseudonyms
 
@@ -194,8 +197,12 @@ class Store:
             if await store.migrate():
                 await store._db.erase_deleted()  # rows a migration rewrote: off the disk too
             await store._check_key()
-        except BaseException:
+        except BaseException as error:
             await db.close()
+            if isinstance(error, Exception) and is_database_failure(error):
+                # a PostgreSQL pool connects at its first use: an unreachable server is here
+                raise DatabaseError(f"cannot open the database {redact_url(str(target))}: "
+                                    f"{describe(error)}") from None
             raise
         return store
 
