@@ -36,6 +36,8 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
+# the key of people's pseudonyms, which a PostgreSQL database needs (and copy-db shares)
+os.environ.setdefault("TGBOT_ID_KEY", "benchmark-key-of-pseudonyms-0123456789")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 

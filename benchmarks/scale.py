@@ -34,6 +34,8 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
+# the key of people's pseudonyms, which a PostgreSQL database needs (and copy-db shares)
+os.environ.setdefault("TGBOT_ID_KEY", "benchmark-key-of-pseudonyms-0123456789")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 

@@ -17,6 +17,8 @@ from tests.helpers.harness import Clock, running_bot  # noqa: E402
 from tgbot.fakeapi import FakeBotAPI  # noqa: E402
 
 ALICE, BRUNO = 1001, 1002  # two supporters in private chats
+# The key of people's pseudonyms, which a PostgreSQL database needs set (tgbot.storage.pseudonyms)
+TEST_ID_KEY = "test-key-of-pseudonyms-0123456789abcdef"
 
 
 @pytest.fixture(scope="session")
@@ -40,6 +42,18 @@ def own_postgres() -> Iterator[postgres.ThrowawayPostgres]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(autouse=True)
+def postgres_id_key(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """TGBOT_ID_KEY for tests on PostgreSQL, which refuses to start without one.
+
+    SQLite tests keep the default: a key file beside the database.
+    """
+    on_postgres = getattr(request.node, "callspec", None) is not None and \
+        request.node.callspec.params.get("database") == "postgresql"
+    if on_postgres or {"postgres_server", "own_postgres"} & set(request.fixturenames):
+        monkeypatch.setenv("TGBOT_ID_KEY", TEST_ID_KEY)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

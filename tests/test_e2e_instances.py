@@ -31,6 +31,7 @@ from tests.helpers.harness import (
     subscribe_all,
 )
 from tests.test_e2e_scale import broadcast, campaign_running_today
+from tgbot.domain.campaign_file import load_campaign
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.i18n.translator import I18n
 
@@ -145,7 +146,8 @@ def test_two_instances_behind_a_balancer_act_once_and_share_a_reload(
                 time.sleep(1.5)
                 assert len([c for c in fake.calls[mark:]
                             if c.method == "answerCallbackQuery"]) == 1
-                assert count_rows(pg_database, "completions", "user_id", ALICE) == 1
+                assert count_rows(pg_database, "completions", "edition",
+                                  load_campaign(first.campaign).edition) == 1
                 repeats = sum(i.metrics().get(("tgbot_updates_repeated_total", ()), 0)
                               for i in instances)
                 assert repeats == 2

@@ -15,13 +15,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import TEST_ID_KEY
 from tests.helpers import postgres
 from tgbot.storage.backends import Database, DatabaseError, open_database
 from tgbot.storage.migrations import SQLITE, applied, apply, migrations, pending
-from tgbot.storage.store import TABLES, Due, Store
+from tgbot.storage.pseudonyms import Pseudonyms
+from tgbot.storage.store import TABLES, Closed, Due, Store
 
 DATA = Path(__file__).resolve().parent / "data"
 TODAY = dt.date(2027, 11, 5)
+PEOPLE = Pseudonyms(TEST_ID_KEY.encode())
 
 
 @pytest.fixture
@@ -76,14 +79,52 @@ async def test_old_database_file_is_upgraded_with_its_data(tmp_path: Path) -> No
         await reopened.close()
 
 
+def database_at_0008(path: Path) -> None:
+    """tests/data/v1.sqlite3 brought to 0008 as that release did, by the migrations' SQL."""
+    shutil.copy(DATA / "v1.sqlite3", path)
+    with sqlite3.connect(path) as old:
+        for name, sql in SQLITE[1:8]:
+            old.executescript(sql)
+            old.execute("INSERT INTO _migrations VALUES (?, '2027-10-01T00:00:00+00:00')",
+                        (name,))
+
+
+async def test_0009_rewrites_who_did_what_under_pseudonyms(tmp_path: Path) -> None:
+    """An old file's completions and group presses keep answering for their person, and the
+    person's Telegram id is no longer in the file."""
+    path, person = tmp_path / "old.sqlite3", 987_654_321_123  # never in a private chat
+    database_at_0008(path)
+    with sqlite3.connect(path) as old:
+        old.execute("INSERT INTO completions VALUES (?, 2027, 'vigil', '2027-11-05')", (person,))
+        old.execute("INSERT INTO group_presses VALUES (-2002, 2027, 5, ?)", (person,))
+    assert person.to_bytes(6, "big") in path.read_bytes()  # how SQLite stores it
+    store = await Store.open(path)
+    try:
+        assert "0009_pseudonyms" in await store.applied_migrations()
+        assert await store.completed(person, 2027) == {"vigil"}
+        assert await store.completed(1001, 2027) == {"maguindanao-letter"}  # the first release's
+        assert await store.group_count(-2002, 2027, 5) == 1
+        await store.group_press(-2002, 2027, 5, person, True)  # the same person: counted once
+        assert await store.group_count(-2002, 2027, 5) == 1
+        assert (await store.user_data(person))["group_presses"] == [(2027, 5, -2002)]
+        # /stats counts a completion under the language its chat had
+        assert {(row[0], row[2]) for row in await store.completions(2027)} == \
+            {("vigil", ""), ("maguindanao-letter", "fr")}
+    finally:
+        await store.close()
+    on_disk = path.read_bytes() + (Path(f"{path}-wal").read_bytes()
+                                   if Path(f"{path}-wal").exists() else b"")
+    assert person.to_bytes(6, "big") not in on_disk
+
+
 async def test_pending_migrations_are_applied_once_and_recorded(database: str) -> None:
     db = await open_database(database)
     try:
         names = [name for name, _ in migrations(db.dialect)]
         assert await applied(db) == [] and await pending(db) == names  # a new database
-        assert await apply(db) == names
+        assert await apply(db, PEOPLE) == names
         assert await applied(db) == names and await pending(db) == []
-        assert await apply(db) == []
+        assert await apply(db, PEOPLE) == []
     finally:
         await db.close()
 
@@ -97,7 +138,7 @@ async def test_an_old_database_file_has_only_the_later_migrations_pending(
         names = [name for name, _ in SQLITE]
         assert await applied(db) == ["0001_initial"]
         assert await pending(db) == names[1:]
-        assert await apply(db) == names[1:]
+        assert await apply(db, PEOPLE) == names[1:]
         assert await applied(db) == names and await pending(db) == []
     finally:
         await db.close()
@@ -401,3 +442,47 @@ async def test_an_in_memory_database_is_refused_with_the_reason(target: str) -> 
     assert str(raised.value) == (
         f"the database must be a file or a postgresql:// URL, not {target!r}: an in-memory "
         "database is lost when the bot stops")
+
+
+async def test_closed_outbox_rows_go_two_weeks_on_and_what_status_shows_stays(
+        store: Store) -> None:
+    """Who was sent what is deleted; the counts by state, the last push and an announcement
+    still being sent are as before."""
+    day = 86400.0
+    for chat_id in (1, 2):
+        await store.set_subscribed(chat_id, "private", True, TODAY)
+    # days 1 and 2 of the push, ended on days 2 and 3; a reminder; an announcement sent
+    await store.enqueue(2027, [Due(c, d, d * day + day, d * day) for c in (1, 2) for d in (1,)])
+    await store.enqueue(2027, [Due(c, 2, 3 * day, 2 * day) for c in (1, 2)])
+    await store.set_reminder(1, "20:00", None)
+    await store.plan_reminders(2027, [Due(1, 1, 2 * day, day)], {})
+    done = await store.create_announcement("Vigil", None, TODAY)
+    await store.start_announcement(done, now=day, lifetime=day)
+    sending = await store.create_announcement("March", None, TODAY)
+    await store.start_announcement(sending, now=day, lifetime=day)
+    rows = await store.claim(100, owner="test")
+    await store.close_rows([Closed(d, "failed" if d.chat_id == 2 else "sent") for d in rows])
+    await store.reported(done, 2, finished=True)
+    depth, last_push = await store.outbox_depth(), await store.last_push(2027, 0)
+    # day 1 (expired by day 2), the Vigil, the reminder
+    assert await store.forget_deliveries(before=17 * day) == 2 + 2 + 1
+    assert await store.outbox_depth() == depth
+    assert await store.last_push(2027, 0) == last_push
+    assert await store.announcement_states(sending) == {"sent": 1, "failed": 1}
+    assert (await store.user_data(1))["deliveries"] == 1  # day 2 only
+    assert await store.forget_deliveries(before=17 * day) == 0
+    assert await store.outbox_depth() == depth
+
+
+async def test_a_copy_under_another_key_is_refused(tmp_path: Path) -> None:
+    """The copied pseudonyms would be nobody's under the target's key."""
+    source = await Store.open(tmp_path / "source.sqlite3", Pseudonyms(b"s" * 32))
+    target = await Store.open(tmp_path / "target.sqlite3", Pseudonyms(b"t" * 32))
+    try:
+        await source.set_completed(1, 2027, "vigil", True, TODAY)
+        with pytest.raises(DatabaseError, match="TGBOT_ID_KEY differs"):
+            await source.copy_to(target, lambda rows: None)
+        assert await target.row_counts() == dict.fromkeys(TABLES, 0)
+    finally:
+        await source.close()
+        await target.close()

@@ -80,6 +80,10 @@ NEWCOMER = 10.0
 # How long the record of a handled update_id is kept: Telegram keeps an unconfirmed update
 # for 24 hours, so no repeat comes later than that.
 REPEATS_KEPT = 24 * 3600.0
+# How long a closed outbox row (who was sent which message, and when) is kept past its
+# lifetime; the deletion runs on the first beat and then hourly (it reads every outbox).
+DELIVERIES_KEPT = 14 * 86400.0
+FORGET_DELIVERIES_EVERY = 3600.0
 
 
 class MeasuredApplication(Application):
@@ -197,13 +201,18 @@ async def _beat(context: BotContext) -> None:
 async def _operations(services: Services, bot: Any) -> None:
     """What every instance looks at on each beat.
 
-    A campaign another instance published, sending that fell behind, old update records.
+    A campaign another instance published, sending that fell behind, old update records
+    and old outbox rows.
     """
     async with services.beat:
         try:
             await campaign_sync.follow(services)
             await alerts.check(services, bot)
-            await services.store.forget_updates(services.clock().timestamp() - REPEATS_KEPT)
+            now = services.clock().timestamp()
+            await services.store.forget_updates(now - REPEATS_KEPT)
+            if abs(now - services.outbox_forgotten_at) >= FORGET_DELIVERIES_EVERY:
+                await services.store.forget_deliveries(now - DELIVERIES_KEPT)
+                services.outbox_forgotten_at = now
         except Exception as error:  # noqa: BLE001 - the database went away: next beat again
             if not is_database_failure(error):  # the storage logs an outage once
                 log.warning("beat: %s: %s", type(error).__name__, error)

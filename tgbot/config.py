@@ -66,13 +66,13 @@ class Settings:
         """Settings from the TGBOT_* variables of `env` (the process's environment if None)."""
         env = dict(os.environ if env is None else env)
         settings = cls()
-        settings.token = _secret(env, "TGBOT_TOKEN").strip()
+        settings.token = read_secret(env, "TGBOT_TOKEN").strip()
         settings.api_url = env.get("TGBOT_API_URL", PUBLIC_API_URL).rstrip("/")
-        settings.db = _secret(env, "TGBOT_DB") or settings.db
+        settings.db = read_secret(env, "TGBOT_DB") or settings.db
         settings.campaign = Path(env.get("TGBOT_CAMPAIGN", str(settings.campaign)))
         settings.admins = parse_admins(env.get("TGBOT_ADMINS", ""))
         settings.log_level = env.get("TGBOT_LOG_LEVEL", settings.log_level).upper()
-        settings.webhook_secret = _secret(env, "TGBOT_WEBHOOK_SECRET")
+        settings.webhook_secret = read_secret(env, "TGBOT_WEBHOOK_SECRET")
         settings.rate = _number(env, "TGBOT_RATE", settings.rate)
         settings.paid_broadcast = _flag(env, "TGBOT_PAID_BROADCAST")
         settings.announcement_lifetime = parse_lifetime(
@@ -118,7 +118,7 @@ def stars_for(messages: int) -> float:
     return round(messages * STARS_PER_PAID_MESSAGE, 1)
 
 
-def _secret(env: dict[str, str], name: str) -> str:
+def read_secret(env: dict[str, str], name: str) -> str:
     """A secret setting: the variable itself, or the contents of the file `<name>_FILE` names.
 
     A file keeps the secret out of the environment and the command line (systemd's

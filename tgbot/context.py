@@ -56,6 +56,7 @@ class Services:
     admins: AdminCache = field(default_factory=AdminCache)
     edits: ThrottledEdits = field(default_factory=ThrottledEdits)
     beat: asyncio.Lock = field(default_factory=asyncio.Lock)  # one operations beat at a time
+    outbox_forgotten_at: float = 0.0  # when the beat last deleted old outbox rows
     bot_username: str = ""  # the bot's own @name, learned in `open`
     status: StatusServer | None = None  # the status port, when TGBOT_STATUS_PORT asks for it
     # why the bot stops by itself (another process polls with its token); set with `given_up`

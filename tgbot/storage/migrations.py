@@ -4,13 +4,17 @@ Never edit a migration that has shipped: add the next number. `apply()` runs eac
 transaction together with the row that records it in `_migrations`, so a crash leaves it
 applied or not. SQLite and PostgreSQL share the numbers and names; their SQL differs where the
 types do (PostgreSQL needs BIGINT for Telegram ids and has no rowid), in `POSTGRES` below.
+A migration that needs Python (the key of `Pseudonyms`) has a step in `STEPS`, run after its
+SQL in the same transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 
-from tgbot.storage.backends import Database
+from tgbot.storage.backends import Database, Transaction
+from tgbot.storage.pseudonyms import Pseudonyms
 
 # The table that records applied migrations: its name and rows are what an existing database
 # already has, so keep both.
@@ -222,6 +226,49 @@ SQLITE: list[tuple[str, str]] = [
         CREATE INDEX reminder_deliveries_todo ON reminder_deliveries (state, not_before);
         """,
     ),
+    (
+        "0009_pseudonyms",
+        """
+        -- Who did what is kept under a pseudonym: `person` is a keyed hash of the Telegram
+        -- user id (tgbot.storage.pseudonyms), the key outside the database. The step fills
+        -- these from the old tables, then they take the old tables' names.
+        CREATE TABLE id_key (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            fingerprint TEXT NOT NULL        -- of the key, so another key is refused
+        );
+        CREATE TABLE completions_by_person (
+            person BLOB NOT NULL,
+            edition INTEGER NOT NULL,
+            action_id TEXT NOT NULL,
+            completed_on TEXT NOT NULL,
+            language TEXT,                   -- the chat's language then, for /stats
+            PRIMARY KEY (person, edition, action_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE group_presses_by_person (
+            chat_id INTEGER NOT NULL,
+            edition INTEGER NOT NULL,
+            day INTEGER NOT NULL,
+            person BLOB NOT NULL,
+            PRIMARY KEY (chat_id, edition, day, person)
+        ) WITHOUT ROWID;
+        """,
+    ),
+    (
+        "0010_outbox_tally",
+        """
+        -- Closed outbox rows are deleted two weeks on (who got which message is not kept);
+        -- how many were deleted in each state stays, for `tgbot status` and the metrics.
+        CREATE TABLE outbox_tally (
+            kind TEXT NOT NULL,              -- push | announcement | reminder
+            state TEXT NOT NULL,
+            deleted INTEGER NOT NULL,
+            PRIMARY KEY (kind, state)
+        ) WITHOUT ROWID;
+        CREATE INDEX announcement_deliveries_expiry
+            ON announcement_deliveries (state, expires_at);
+        CREATE INDEX reminder_deliveries_expiry ON reminder_deliveries (state, expires_at);
+        """,
+    ),
 ]
 
 POSTGRES: dict[str, str] = {
@@ -373,6 +420,65 @@ POSTGRES: dict[str, str] = {
         );
         CREATE INDEX reminder_deliveries_todo ON reminder_deliveries (state, not_before);
         """,
+    "0009_pseudonyms": """
+        CREATE TABLE id_key (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            fingerprint TEXT NOT NULL
+        );
+        CREATE TABLE completions_by_person (
+            person BYTEA NOT NULL,
+            edition INTEGER NOT NULL,
+            action_id TEXT NOT NULL,
+            completed_on TEXT NOT NULL,
+            language TEXT,
+            PRIMARY KEY (person, edition, action_id)
+        );
+        CREATE TABLE group_presses_by_person (
+            chat_id BIGINT NOT NULL,
+            edition INTEGER NOT NULL,
+            day INTEGER NOT NULL,
+            person BYTEA NOT NULL,
+            PRIMARY KEY (chat_id, edition, day, person)
+        );
+        """,
+    "0010_outbox_tally": """
+        CREATE TABLE outbox_tally (
+            kind TEXT NOT NULL,
+            state TEXT NOT NULL,
+            deleted BIGINT NOT NULL,
+            PRIMARY KEY (kind, state)
+        );
+        CREATE INDEX announcement_deliveries_expiry
+            ON announcement_deliveries (state, expires_at);
+        CREATE INDEX reminder_deliveries_expiry ON reminder_deliveries (state, expires_at);
+        """,
+}
+
+
+async def _pseudonymise(tx: Transaction, people: Pseudonyms) -> None:
+    """0009: record the key's fingerprint; rewrite completions and presses under pseudonyms.
+
+    A completion keeps the language its chat has now, which /stats counted it under. The old
+    tables go (secure_delete zeroes their pages).
+    """
+    await tx.execute("INSERT INTO id_key VALUES (1, ?)", (people.fingerprint,))
+    for user_id, edition, action_id, completed_on, language in await tx.fetch(
+            "SELECT c.user_id, c.edition, c.action_id, c.completed_on, ch.language FROM "
+            "completions c LEFT JOIN chats ch ON ch.chat_id = c.user_id"):
+        await tx.execute("INSERT INTO completions_by_person VALUES (?, ?, ?, ?, ?)",
+                         (people.person(user_id), edition, action_id, completed_on, language))
+    for chat_id, edition, day, user_id in await tx.fetch("SELECT * FROM group_presses"):
+        await tx.execute("INSERT INTO group_presses_by_person VALUES (?, ?, ?, ?)",
+                         (chat_id, edition, day, people.person(user_id)))
+    for table in ("completions", "group_presses"):
+        await tx.execute(f"DROP TABLE {table}")
+        await tx.execute(f"ALTER TABLE {table}_by_person RENAME TO {table}")
+    await tx.execute("CREATE INDEX completions_by_action ON completions (edition, action_id)")
+
+
+# Python steps, by migration name: run after the migration's SQL, in its transaction.
+STEPS: dict[str, Callable[[Transaction, Pseudonyms], Awaitable[None]]] = {
+    "0009_pseudonyms": _pseudonymise,
 }
 
 
@@ -396,11 +502,12 @@ async def pending(db: Database) -> list[str]:
     return [name for name, _ in migrations(db.dialect) if name not in done]
 
 
-async def apply(db: Database) -> list[str]:
+async def apply(db: Database, people: Pseudonyms) -> list[str]:
     """Apply the pending migrations in order; return their names.
 
     Each is checked again inside its own transaction, which keeps other processes' runners
-    out (`Database.schema_transaction`): instances starting at once apply it once.
+    out (`Database.schema_transaction`): instances starting at once apply it once. `people`
+    is for the steps that write pseudonyms.
     """
     new = []
     for name, sql in migrations(db.dialect):
@@ -411,6 +518,8 @@ async def apply(db: Database) -> list[str]:
                 continue
             for statement in _statements(sql):
                 await tx.execute(statement)
+            if name in STEPS:
+                await STEPS[name](tx, people)
             await tx.execute(f"INSERT INTO {RECORD} VALUES (?, ?)",
                              (name, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
         new.append(name)

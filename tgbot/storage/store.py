@@ -8,27 +8,44 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
 
-from tgbot.storage import migrations
-from tgbot.storage.backends import Database, SenderLock, Transaction, open_database
+from tgbot.storage import migrations, pseudonyms
+from tgbot.storage.backends import (
+    Database,
+    DatabaseError,
+    SenderLock,
+    Transaction,
+    describe,
+    is_database_failure,
+    open_database,
+    redact_url,
+)
+from tgbot.storage.pseudonyms import Pseudonyms
 
 # Telegram ids per statement in an IN (...) list: far below both databases' parameter limits.
 CHUNK = 500
 # Every table, parents first, with the columns that order its rows (for `copy_to`).
-TABLES = {"meta": "key", "chats": "chat_id", "completions": "user_id, edition, action_id",
+TABLES = {"meta": "key", "chats": "chat_id", "completions": "person, edition, action_id",
           "start_sources": "source", "media": "key",
-          "group_presses": "chat_id, edition, day, user_id", "announcements": "id",
+          "group_presses": "chat_id, edition, day, person", "announcements": "id",
           "deliveries": "chat_id, edition, day",
           "announcement_deliveries": "announcement_id, chat_id", "reminders": "chat_id",
           "reminder_deliveries": "chat_id, edition, day"}
 # The outbox tables, in the order a claim takes them: the push, announcements, reminders.
 OUTBOX = ("deliveries", "announcement_deliveries", "reminder_deliveries")
-# (`instances` and `handled_updates` are not copied: they belong to the processes running on
+OUTBOX_KINDS = ("push", "announcement", "reminder")
+# What `forget_deliveries` keeps of each outbox besides rows still open or recent: the push's
+# latest day (/stats and `tgbot status` show it), announcements still being sent.
+_OUTBOX_READ = ("(edition, day) IN (SELECT edition, MAX(day) FROM deliveries GROUP BY 1)",
+                "announcement_id IN (SELECT id FROM announcements WHERE state = 'sending')",
+                "FALSE")
+# (`id_key` is not copied: the target records its own key, which must be the same;
+# `instances` and `handled_updates` are not copied: they belong to the processes running on
 # the database they are in; the campaign tables are published again by the next start.)
 # Ids the database generates, which must continue after copied ones (table, column).
 SERIAL_IDS = (("announcements", "id"),)
@@ -164,16 +181,36 @@ async def _expire_earlier(tx: Transaction, edition: int, day: int,
 
 
 class Store:
-    """The bot's database. Open with `await Store.open(path or URL)`; close with `close()`."""
+    """The bot's database. Open with `await Store.open(path or URL)`; close with `close()`.
 
-    def __init__(self, db: Database) -> None:
+    Methods take Telegram user ids; completions and group presses are stored under the
+    person's pseudonym (`tgbot.storage.pseudonyms`).
+    """
+
+    def __init__(self, db: Database, people: Pseudonyms) -> None:
         self._db = db
+        self._people = people
 
     @classmethod
-    async def open(cls, target: str | Path) -> Store:
-        """Open a SQLite file or PostgreSQL URL and apply the migrations it lacks."""
-        store = cls(await open_database(str(target)))
-        await store.migrate()
+    async def open(cls, target: str | Path, people: Pseudonyms | None = None) -> Store:
+        """Open a SQLite file or PostgreSQL URL and apply the migrations it lacks.
+
+        `people` defaults to the key TGBOT_ID_KEY (or TGBOT_ID_KEY_FILE, or a SQLite
+        database's key file) gives; DatabaseError if the database was written with another.
+        """
+        db = await open_database(str(target))
+        try:
+            store = cls(db, people or pseudonyms.load(str(target)))
+            if await store.migrate():
+                await store._db.erase_deleted()  # rows a migration rewrote: off the disk too
+            await store._check_key()
+        except BaseException as error:
+            await db.close()
+            if isinstance(error, Exception) and is_database_failure(error):
+                # a PostgreSQL pool connects at its first use: an unreachable server is here
+                raise DatabaseError(f"cannot open the database {redact_url(str(target))}: "
+                                    f"{describe(error)}") from None
+            raise
         return store
 
     @property
@@ -193,7 +230,19 @@ class Store:
 
     async def migrate(self) -> list[str]:
         """Apply the migrations this database has not had yet; return their names."""
-        return await migrations.apply(self._db)
+        return await migrations.apply(self._db, self._people)
+
+    async def _check_key(self) -> None:
+        """Refuse a key other than the one the database's pseudonyms were made with.
+
+        With another key nobody's past actions would be found, and each person would count
+        twice.
+        """
+        row = await self._db.fetchone("SELECT fingerprint FROM id_key")
+        if not row or row[0] != self._people.fingerprint:
+            raise DatabaseError(f"{pseudonyms.VARIABLE} is not the key this database was "
+                                f"written with: set the one it was made with (for SQLite, "
+                                f"the file <database>{pseudonyms.KEY_FILE_SUFFIX} beside it)")
 
     async def applied_migrations(self) -> list[str]:
         """The names of the migrations this database has had, in order."""
@@ -259,7 +308,7 @@ class Store:
             await tx.execute("DELETE FROM chats WHERE chat_id = ?", (old_chat_id,))
             # rows the new id already has win; the old id's twins go
             for table, key in (("deliveries", "edition, day"),
-                               ("group_presses", "edition, day, user_id"),
+                               ("group_presses", "edition, day, person"),
                                ("announcement_deliveries", "announcement_id")):
                 await tx.execute(f"DELETE FROM {table} WHERE chat_id = ? AND ({key}) IN "
                                  f"(SELECT {key} FROM {table} WHERE chat_id = ?)",
@@ -276,13 +325,14 @@ class Store:
     async def group_press(self, chat_id: int, edition: int, day: int, user_id: int,
                           done: bool) -> None:
         """Record (or undo) a press in a group."""
+        person = self._people.person(user_id)
         async with self._db.transaction() as tx:
             if done:
                 await tx.execute("INSERT INTO group_presses VALUES (?, ?, ?, ?) "
-                                 "ON CONFLICT DO NOTHING", (chat_id, edition, day, user_id))
+                                 "ON CONFLICT DO NOTHING", (chat_id, edition, day, person))
             else:
                 await tx.execute("DELETE FROM group_presses WHERE chat_id = ? AND edition = ? "
-                                 "AND day = ? AND user_id = ?", (chat_id, edition, day, user_id))
+                                 "AND day = ? AND person = ?", (chat_id, edition, day, person))
 
     async def group_count(self, chat_id: int, edition: int, day: int) -> int:
         """How many people did a day's action in a group.
@@ -301,12 +351,13 @@ class Store:
         Their private chat's row, their completions, their "I did it" presses in groups, and
         how many daily messages and announcements the outbox holds for them.
         """
+        person = self._people.person(user_id)
         completions = await self._db.fetch("SELECT edition, action_id, completed_on FROM "
-                                           "completions WHERE user_id = ? "
-                                           "ORDER BY edition, completed_on", (user_id,))
+                                           "completions WHERE person = ? "
+                                           "ORDER BY edition, completed_on", (person,))
         group_presses = await self._db.fetch("SELECT edition, day, chat_id FROM group_presses "
-                                             "WHERE user_id = ? ORDER BY edition, day, chat_id",
-                                             (user_id,))
+                                             "WHERE person = ? ORDER BY edition, day, chat_id",
+                                             (person,))
         deliveries = await self._db.fetchone("SELECT COUNT(*) FROM deliveries WHERE chat_id = ?",
                                              (user_id,))
         announcements = await self._db.fetchone("SELECT COUNT(*) FROM announcement_deliveries "
@@ -322,9 +373,10 @@ class Store:
 
         (As far as the database can: see `Database.erase_deleted`.)
         """
+        person = self._people.person(user_id)
         async with self._db.transaction() as tx:
-            await tx.execute("DELETE FROM completions WHERE user_id = ?", (user_id,))
-            await tx.execute("DELETE FROM group_presses WHERE user_id = ?", (user_id,))
+            await tx.execute("DELETE FROM completions WHERE person = ?", (person,))
+            await tx.execute("DELETE FROM group_presses WHERE person = ?", (person,))
             await tx.execute("DELETE FROM deliveries WHERE chat_id = ?", (user_id,))
             await tx.execute("DELETE FROM announcement_deliveries WHERE chat_id = ?", (user_id,))
             await tx.execute("DELETE FROM reminder_deliveries WHERE chat_id = ?", (user_id,))
@@ -357,20 +409,25 @@ class Store:
 
     async def set_completed(self, user_id: int, edition: int, action_id: str, done: bool,
                             today: dt.date) -> bool:
-        """Record (or undo) one completion; return whether anything changed."""
+        """Record (or undo) one completion; return whether anything changed.
+
+        The row keeps the chat's language, which /stats counts it under.
+        """
+        person = self._people.person(user_id)
         async with self._db.transaction() as tx:
             if done:
                 return await tx.execute(
-                    "INSERT INTO completions VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    (user_id, edition, action_id, today.isoformat())) > 0
+                    "INSERT INTO completions VALUES (?, ?, ?, ?, (SELECT language FROM chats "
+                    "WHERE chat_id = ?)) ON CONFLICT DO NOTHING",
+                    (person, edition, action_id, today.isoformat(), user_id)) > 0
             return await tx.execute(
-                "DELETE FROM completions WHERE user_id = ? AND edition = ? AND action_id = ?",
-                (user_id, edition, action_id)) > 0
+                "DELETE FROM completions WHERE person = ? AND edition = ? AND action_id = ?",
+                (person, edition, action_id)) > 0
 
     async def completed(self, user_id: int, edition: int) -> set[str]:
         """The actions a person has done in an edition."""
-        rows = await self._db.fetch("SELECT action_id FROM completions "
-                                    "WHERE user_id = ? AND edition = ?", (user_id, edition))
+        rows = await self._db.fetch("SELECT action_id FROM completions WHERE person = ? AND "
+                                    "edition = ?", (self._people.person(user_id), edition))
         return {row[0] for row in rows}
 
     async def action_takers(self, edition: int, action_ids: Iterable[str]) -> dict[str, int]:
@@ -646,12 +703,13 @@ class Store:
 
     async def completed_by(self, edition: int, action_id: str, user_ids: list[int]) -> set[int]:
         """Which of these people have done an action (their push shows Undo, not I did it)."""
+        user_of = {self._people.person(user_id): user_id for user_id in user_ids}
         done: set[int] = set()
-        for chunk in _chunks(user_ids):
+        for chunk in _chunks(list(user_of)):
             rows = await self._db.fetch(
-                "SELECT user_id FROM completions WHERE edition = ? AND action_id = ? AND "
-                f"user_id IN ({_marks(chunk)})", (edition, action_id, *chunk))
-            done.update(row[0] for row in rows)
+                "SELECT person FROM completions WHERE edition = ? AND action_id = ? AND "
+                f"person IN ({_marks(chunk)})", (edition, action_id, *chunk))
+            done.update(user_of[bytes(row[0])] for row in rows)
         return done
 
     async def release_claims(self, owner: str) -> int:
@@ -884,12 +942,37 @@ class Store:
 
     async def outbox_depth(self) -> dict[tuple[str, str], int]:
         """Rows of each outbox by state: {("push" | "announcement" | "reminder", state): n}."""
-        depth = {}
-        for kind, table in zip(("push", "announcement", "reminder"), OUTBOX, strict=True):
+        depth: dict[tuple[str, str], int] = defaultdict(int)
+        for kind, state, deleted in await self._db.fetch("SELECT kind, state, deleted FROM "
+                                                         "outbox_tally"):
+            depth[(kind, state)] = deleted  # rows `forget_deliveries` deleted
+        for kind, table in zip(OUTBOX_KINDS, OUTBOX, strict=True):
             for state, count in await self._db.fetch(f"SELECT state, COUNT(*) FROM {table} "
                                                      "GROUP BY state"):
-                depth[(kind, state)] = count
-        return depth
+                depth[(kind, state)] += count
+        return dict(depth)
+
+    async def forget_deliveries(self, before: float) -> int:
+        """Delete closed outbox rows whose day or lifetime ended before a time; return how many.
+
+        Who received which message is kept no longer than that; `outbox_depth` still counts
+        them (by state, in `outbox_tally`), and the rows /stats and `tgbot status` read stay.
+        """
+        # each a range of the outbox's (state, expires_at) index; rows without a lifetime
+        # (queued before outbox rows had one) stay
+        closed = "state IN ('sent', 'failed', 'gone', 'expired', 'skipped') AND expires_at < ?"
+        deleted = 0
+        async with self._db.transaction() as tx:
+            for kind, table, read in zip(OUTBOX_KINDS, OUTBOX, _OUTBOX_READ, strict=True):
+                rows = await tx.fetch(f"DELETE FROM {table} WHERE {closed} AND NOT ({read}) "
+                                      "RETURNING state", (before,))
+                for state, count in Counter(row[0] for row in rows).items():
+                    await tx.execute("INSERT INTO outbox_tally VALUES (?, ?, ?) ON CONFLICT "
+                                     "(kind, state) DO UPDATE SET deleted = "
+                                     "outbox_tally.deleted + excluded.deleted",
+                                     (kind, state, count))
+                deleted += len(rows)
+        return deleted
 
     async def oldest_waiting(self, now: float) -> tuple[float, str] | None:
         """The due time of the longest-waiting outbox row still to send, and what it is.
@@ -942,9 +1025,8 @@ class Store:
     async def completions(self, edition: int) -> list[tuple[str, str, str, int]]:
         """(action_id, completed_on, language, count) of one edition."""
         return await self._db.fetch(
-            "SELECT c.action_id, c.completed_on, COALESCE(ch.language, ''), COUNT(*) "
-            "FROM completions c LEFT JOIN chats ch ON ch.chat_id = c.user_id "
-            "WHERE c.edition = ? GROUP BY 1, 2, 3 ORDER BY 2, 1, 3", (edition,))
+            "SELECT action_id, completed_on, COALESCE(language, ''), COUNT(*) FROM completions "
+            "WHERE edition = ? GROUP BY 1, 2, 3 ORDER BY 2, 1, 3", (edition,))
 
     async def last_push(self, edition: int, now: float) -> tuple[int, dict[str, int]] | None:
         """The latest campaign day with outbox rows, and its states.
@@ -977,6 +1059,11 @@ class Store:
         `report(rows)` hears the progress. The caller compares `row_counts()` of both at the
         end.
         """
+        if self._people.fingerprint != target._people.fingerprint:
+            raise DatabaseError(f"the target's {pseudonyms.VARIABLE} differs from the "
+                                "source's: set the source's key for both (for SQLite, "
+                                f"{pseudonyms.VARIABLE}_FILE=<database>"
+                                f"{pseudonyms.KEY_FILE_SUFFIX})")
         copied = 0
         for table, order in TABLES.items():
             columns = await target._db.columns(table)
