@@ -207,7 +207,7 @@ class Store:
         except BaseException as error:
             await db.close()
             if isinstance(error, Exception) and is_database_failure(error):
-                # a PostgreSQL pool connects at its first use: an unreachable server is here
+                # the server failing while the migrations or the key check ran: one line
                 raise DatabaseError(f"cannot open the database {redact_url(str(target))}: "
                                     f"{describe(error)}") from None
             raise
