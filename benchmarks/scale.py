@@ -45,8 +45,9 @@ from tgbot.context import Services  # noqa: E402
 from tgbot.delivery.deliverer import Deliverer  # noqa: E402
 from tgbot.domain import schedule  # noqa: E402
 from tgbot.domain.campaign_file import load_campaign  # noqa: E402
+from tgbot.domain.chat import Chat  # noqa: E402
 from tgbot.fakeapi import FakeBotAPI  # noqa: E402
-from tgbot.storage.store import Chat, Store  # noqa: E402
+from tgbot.storage.store import Store  # noqa: E402
 
 CAMPAIGN = load_campaign(ROOT / "actions.yaml")
 TODAY = 5  # campaign day the database is built for

@@ -36,10 +36,11 @@ from tests.helpers.harness import (
     subscribe_all,
 )
 from tgbot.domain.campaign_file import load_campaign
+from tgbot.domain.outbox import Due
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.i18n.translator import I18n
 from tgbot.ops import campaign_sync
-from tgbot.storage.store import Due, Store
+from tgbot.storage.store import Store
 
 CAMPAIGN = load_campaign(ACTIONS)
 ORGANISER = 4242

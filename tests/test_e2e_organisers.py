@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from telegram.ext import Application
@@ -30,7 +31,7 @@ from tests.helpers.harness import (
 )
 from tgbot.domain.campaign_file import load_campaign
 from tgbot.domain.flood import FloodGate
-from tgbot.domain.stats import SHOWN_SOURCES, collect, count_start
+from tgbot.domain.stats import KEPT_SOURCES, OTHER_SOURCE, SHOWN_SOURCES, start_source
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.storage.store import Store
 
@@ -171,10 +172,12 @@ async def test_stats_figures_and_chart(fake: FakeBotAPI, bot: Application) -> No
     await subscribe(store, ALICE, "en")
     await subscribe(store, BRUNO, "pt")
     await store.set_subscribed(-100777, "supergroup", True, TODAY)
-    await count_start(store, "newsletter")
+    source = start_source("newsletter")
+    assert source == "newsletter"
+    await store.count_start(source, keep=KEPT_SOURCES, other=OTHER_SOURCE)
     for user, day in ((ALICE, 1), (ALICE, 2), (BRUNO, 2)):
         await store.set_completed(user, 2027, CAMPAIGN.action_for_day(day).id, True, TODAY)
-    figures = await collect(store, CAMPAIGN, TODAY)
+    figures = await store.stats(CAMPAIGN, TODAY, time.time())
     assert figures.total_subscribers == 3
     assert figures.per_action == {1: 1, 2: 2}
     assert figures.sources == {"newsletter": 1}

@@ -17,10 +17,12 @@ import pytest
 
 from tests.conftest import TEST_ID_KEY
 from tests.helpers import postgres
-from tgbot.storage.backends import Database, DatabaseError, open_database
+from tgbot.domain.outbox import Closed, Due
+from tgbot.errors import DatabaseError
+from tgbot.storage.backends import Database, open_database
 from tgbot.storage.migrations import SQLITE, applied, apply, migrations, pending
 from tgbot.storage.pseudonyms import Pseudonyms
-from tgbot.storage.store import TABLES, Closed, Due, Store
+from tgbot.storage.store import TABLES, Store
 
 DATA = Path(__file__).resolve().parent / "data"
 TODAY = dt.date(2027, 11, 5)
@@ -369,7 +371,7 @@ def test_the_plain_install_needs_no_asyncpg(tmp_path: Path) -> None:
     script = (
         "import asyncio, sys\n"
         "sys.modules['asyncpg'] = None  # as if it were not installed\n"
-        "from tgbot.storage.backends import DatabaseError\n"
+        "from tgbot.errors import DatabaseError\n"
         "from tgbot.storage.store import Store\n"
         "import tgbot.app, tgbot.cli.main\n"
         "async def main():\n"

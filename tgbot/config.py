@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tgbot.errors import ConfigError
+
 PUBLIC_API_URL = "https://api.telegram.org"
 # A bot token is "<bot id>:<35 characters>" (BotFather's format).
 TOKEN_RE = re.compile(r"^\d{5,12}:[A-Za-z0-9_-]{30,50}$")
@@ -19,10 +21,6 @@ PAID_RATE = 1000  # with allow_paid_broadcast
 STARS_PER_PAID_MESSAGE = 0.1  # what Telegram takes from the bot's balance
 LIFETIME_RE = re.compile(r"(\d+(?:\.\d+)?)([smhd]?)")
 LIFETIME_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-class ConfigError(Exception):
-    """A setting is missing or malformed; the message says which and how to fix it."""
 
 
 def shipped_locales() -> Path:

@@ -18,22 +18,20 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from tgbot.config import Settings
 from tgbot.delivery.deliverer import Deliverer
-from tgbot.delivery.throttle import ThrottledEdits
 from tgbot.domain.campaign import Campaign
+from tgbot.domain.chat import Chat
 from tgbot.domain.faq import FaqMatcher
 from tgbot.domain.flood import FloodGate
 from tgbot.domain.groups import AdminCache
 from tgbot.domain.schedule import local_now
+from tgbot.errors import NotOpenError
+from tgbot.handlers.throttle import ThrottledEdits
 from tgbot.i18n.translator import I18n, Translator
-from tgbot.storage.store import Chat, Store
+from tgbot.storage.store import Store
 
 if TYPE_CHECKING:
     from tgbot.delivery.bot import CampaignBot
     from tgbot.ops.status import StatusServer
-
-
-class NotOpenError(RuntimeError):
-    """The database or the deliverer asked for before `Services.open` (or after `close`)."""
 
 
 @dataclass

@@ -39,7 +39,9 @@ from tgbot.delivery.bot import build_bot
 from tgbot.delivery.deliverer import senders_for
 from tgbot.domain import stats
 from tgbot.domain.campaign import Campaign
-from tgbot.domain.campaign_file import CampaignError, load_campaign
+from tgbot.domain.campaign_file import load_campaign
+from tgbot.domain.outbox import State
+from tgbot.errors import CampaignError
 from tgbot.i18n.catalogs import check_all
 from tgbot.i18n.extract import extract_campaign
 from tgbot.i18n.translator import DEFAULT_LANGUAGE, I18n
@@ -400,7 +402,7 @@ async def _dry_run(services: Services, day: int | None) -> str:
     campaign, store, now = services.campaign, services.store, services.clock()
     subscribers = await store.audience(None)
     states = await store.delivery_states(campaign.edition, day, now.timestamp())
-    pending = states.get("pending", 0)
+    pending = states.get(State.PENDING, 0)
     if day is None:
         due = await store.count_due(now.timestamp())
         would = pending + due
@@ -413,10 +415,10 @@ async def _dry_run(services: Services, day: int | None) -> str:
     cost = (f"{stars_for(would):g} Stars as paid broadcasts"
             if services.settings.paid_broadcast else "free (paid broadcasts are off)")
     lines += [f"messages at most: {would}; cost: {cost}",
-              f"outbox{'' if day is None else f' (day {day})'}: sent {states.get('sent', 0)}, "
-              f"expired {states.get('expired', 0)}, failed {states.get('failed', 0)}, "
-              f"blocked {states.get('gone', 0)}, skipped {states.get('skipped', 0)}, "
-              f"pending {pending}, in flight {states.get('sending', 0)}"]
+              f"outbox{'' if day is None else f' (day {day})'}: sent {states.get(State.SENT, 0)}, "
+              f"expired {states.get(State.EXPIRED, 0)}, failed {states.get(State.FAILED, 0)}, "
+              f"blocked {states.get(State.GONE, 0)}, skipped {states.get(State.SKIPPED, 0)}, "
+              f"pending {pending}, in flight {states.get(State.SENDING, 0)}"]
     return "\n".join(lines)
 
 
@@ -524,7 +526,8 @@ async def _collect(settings: Settings) -> stats.Stats:
     campaign = load_campaign(settings.campaign)
     store = await Store.open(existing_database(settings.db))
     try:
-        return await stats.collect(store, campaign, dt.datetime.now(dt.UTC).date())
+        now = dt.datetime.now(dt.UTC)
+        return await store.stats(campaign, now.date(), now.timestamp())
     finally:
         await store.close()
 

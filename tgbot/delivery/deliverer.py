@@ -23,6 +23,7 @@ import weakref
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from telegram import Message
@@ -42,10 +43,12 @@ from tgbot.delivery.bot import CampaignBot
 from tgbot.delivery.budget import HANDOVER, LEASE_MIN, Budget, Priority, ReplyLease
 from tgbot.domain import schedule
 from tgbot.domain.campaign import Campaign
+from tgbot.domain.chat import Chat
+from tgbot.domain.outbox import METRIC_OUTCOME, OPEN_STATES, Closed, Delivery, Due, Kind, State
 from tgbot.messages import Reply
 from tgbot.ops import alerts, metrics
 from tgbot.storage.backends import is_database_failure
-from tgbot.storage.store import Chat, Closed, Delivery, Due, Store
+from tgbot.storage.store import Store
 
 if TYPE_CHECKING:  # the services hold this module's objects: no import at run time
     from tgbot.context import Services
@@ -63,19 +66,26 @@ REPLAN_EVERY = 60.0
 LOCK_CHECK_EVERY = 5.0  # seconds between checks that this process still holds the sender lock
 ALIVE = 15.0  # seconds without a heartbeat after which an instance counts as gone
 BEAT_EVERY = 2.0  # seconds between the heartbeats of `tgbot push` (`tgbot run` has its beat)
-# a closed row's state as the metrics name its outcome
-OUTCOME = {"sent": "sent", "pending": "retried", "gone": "blocked", "expired": "expired",
-           "failed": "failed", "skipped": "skipped"}
 # one first upload per image at a time (locks belong to one event loop)
 _UPLOADS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = \
     weakref.WeakKeyDictionary()
+
+
+class Verdict(StrEnum):
+    """What a send attempt's result means for its row."""
+
+    SENT = "sent"
+    RETRY = "retry"  # later: Telegram asked to wait, or the network failed
+    GONE = "gone"  # the chat blocked the bot or no longer exists
+    FAILED = "failed"  # our message is wrong, or the network failed too often: give up
+    MIGRATED = "migrated"  # the group became a supergroup: send there
 
 
 @dataclass(frozen=True)
 class Outcome:
     """What to do with a delivery after a send attempt."""
 
-    state: str  # sent | retry | gone | failed | migrated
+    state: Verdict
     delay: float = 0.0
     new_chat_id: int | None = None
 
@@ -83,20 +93,20 @@ class Outcome:
 def outcome(error: Exception | None, attempts: int) -> Outcome:
     """Map a send's result to the next step. Order matters: BadRequest is a NetworkError."""
     if error is None:
-        return Outcome("sent")
+        return Outcome(Verdict.SENT)
     if isinstance(error, RetryAfter):
-        return Outcome("retry", delay=_seconds(error.retry_after))
+        return Outcome(Verdict.RETRY, delay=_seconds(error.retry_after))
     if isinstance(error, ChatMigrated):
-        return Outcome("migrated", new_chat_id=error.new_chat_id)
+        return Outcome(Verdict.MIGRATED, new_chat_id=error.new_chat_id)
     if isinstance(error, Forbidden):  # blocked, kicked, deactivated
-        return Outcome("gone")
+        return Outcome(Verdict.GONE)
     if isinstance(error, BadRequest):
         if "chat not found" in error.message.lower():
-            return Outcome("gone")
-        return Outcome("failed")  # our message is wrong; retrying cannot help
+            return Outcome(Verdict.GONE)
+        return Outcome(Verdict.FAILED)  # our message is wrong; retrying cannot help
     if isinstance(error, NetworkError) and attempts < MAX_ATTEMPTS:
-        return Outcome("retry", delay=min(MAX_BACKOFF, 2.0 ** attempts))
-    return Outcome("failed")
+        return Outcome(Verdict.RETRY, delay=min(MAX_BACKOFF, 2.0 ** attempts))
+    return Outcome(Verdict.FAILED)
 
 
 def _seconds(value: int | dt.timedelta) -> float:
@@ -162,7 +172,7 @@ class Summary:
 
     def add(self, closed: Closed) -> None:
         """Count one closed row under its state (a row pending again was retried)."""
-        state = {"pending": "retried"}.get(closed.state, closed.state)
+        state = "retried" if closed.state == State.PENDING else closed.state
         setattr(self, state, getattr(self, state) + 1)
         self.paid += closed.paid
 
@@ -236,7 +246,7 @@ class _Recorder:
             await self.services.store.close_rows(rows, self.services.today())
             for closed in rows:
                 self.summary.add(closed)
-                metrics.delivered(closed.delivery.kind, OUTCOME[closed.state])
+                metrics.delivered(closed.delivery.kind, METRIC_OUTCOME[closed.state])
                 if closed.paid:
                     metrics.stars_spent(stars_for(1))
             if self.report:
@@ -391,8 +401,8 @@ class Deliverer:
         for announcement, chat_id, message_id, language, shown in \
                 await store.announcements_to_report():
             states = await store.announcement_states(announcement)
-            sent, total = states.get("sent", 0), sum(states.values())
-            finished = not states.get("pending", 0) + states.get("sending", 0)
+            sent, total = states.get(State.SENT, 0), sum(states.values())
+            finished = not sum(states.get(state, 0) for state in OPEN_STATES)
             if sent == shown and not finished:
                 continue
             text = messages.announcement_progress(self.services.i18n.get(language), sent,
@@ -575,7 +585,7 @@ class Deliverer:
         async def sender() -> None:
             while (job := await jobs.get()) is not None:
                 if self._stopping or not self._sending:
-                    recorder.add(Closed(job.delivery, "pending"))  # back in the outbox
+                    recorder.add(Closed(job.delivery, State.PENDING))  # back in the outbox
                     continue
                 await recorder.record(await self._send_safely(job))
 
@@ -599,17 +609,17 @@ class Deliverer:
         jobs = []
         for delivery in claimed:
             if delivery.superseded:  # a later day of the chat is to send: a day is for its day
-                recorder.add(Closed(delivery, "expired"))
+                recorder.add(Closed(delivery, State.EXPIRED))
                 continue
             chat = chats.get(delivery.chat_id)
             did_it = (delivery.chat_id, delivery.day) in done
             # a reminder needs no subscription, but is not sent once the action is done
             if chat is None or (not chat.subscribed and not delivery.reminder) or (
                     delivery.reminder and did_it):
-                recorder.add(Closed(delivery, "skipped"))
+                recorder.add(Closed(delivery, State.SKIPPED))
                 continue
             if delivery.announcement_id:
-                key: tuple = ("announcement", delivery.announcement_id)
+                key: tuple = (Kind.ANNOUNCEMENT, delivery.announcement_id)
                 expires_at = delivery.expires_at
             else:
                 key = (chat.language, delivery.day, chat.kind, did_it, delivery.reminder)
@@ -620,7 +630,7 @@ class Deliverer:
                 rendered[key] = (reply, broadcast_fields(reply, self.paid)) if reply else None
             message = rendered[key]
             if message is None:
-                recorder.add(Closed(delivery, "skipped"))
+                recorder.add(Closed(delivery, State.SKIPPED))
             else:
                 jobs.append(_Job(delivery, chat, *message, expires_at))
         return jobs
@@ -653,14 +663,14 @@ class Deliverer:
             return await self._send(job)
         except Exception:
             log.exception("delivery of day %s failed", job.delivery.day)
-            return Closed(job.delivery, "failed")
+            return Closed(job.delivery, State.FAILED)
 
     async def _send(self, job: _Job) -> Closed:
         """Send one row, unless its day (or lifetime) is over; return how it closes."""
         delivery, chat = job.delivery, job.chat
         if job.expires_at is not None and \
                 self.services.clock().timestamp() >= job.expires_at:
-            return Closed(delivery, "expired")
+            return Closed(delivery, State.EXPIRED)
         error: Exception | None = None
         message_id = None
         try:
@@ -678,19 +688,19 @@ class Deliverer:
         except TelegramError as exc:
             error = exc
         result = outcome(error, delivery.attempts)
-        if result.state == "sent":
+        if result.state == Verdict.SENT:
             if delivery.due_at:
                 metrics.push_lag(self.services.clock().timestamp() - delivery.due_at)
-            return Closed(delivery, "sent", message_id, paid=self.paid)
+            return Closed(delivery, State.SENT, message_id, paid=self.paid)
         log.info("delivery %s: %s (%s)", "announcement" if delivery.announcement_id
                  else f"{'reminder ' if delivery.reminder else ''}of day {delivery.day}",
                  result.state, type(error).__name__)
-        if result.state == "migrated" and result.new_chat_id is not None:
+        if result.state == Verdict.MIGRATED and result.new_chat_id is not None:
             await self.services.store.migrate_chat(delivery.chat_id, result.new_chat_id)
-            return Closed(replace(delivery, chat_id=result.new_chat_id), "pending")
-        if result.state == "retry":
-            return Closed(delivery, "pending", not_before=time.time() + result.delay)
-        return Closed(delivery, result.state)
+            return Closed(replace(delivery, chat_id=result.new_chat_id), State.PENDING)
+        if result.state == Verdict.RETRY:
+            return Closed(delivery, State.PENDING, not_before=time.time() + result.delay)
+        return Closed(delivery, State.GONE if result.state == Verdict.GONE else State.FAILED)
 
     async def _render(self, delivery: Delivery, chat: Chat, done: bool,
                       taken: dict[str, int]) -> Reply | None:

@@ -8,9 +8,10 @@ commands, /forget, /action).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from tgbot.i18n.translator import N_
+from tgbot.domain.translatable import N_
 
 
 @dataclass(frozen=True)
@@ -46,3 +47,5 @@ COMMANDS = (START, HELP, TODAY, ACTIONS, ACTION, PROGRESS, SUBSCRIBE, UNSUBSCRIB
             REMIND, LANGUAGE, FAQ, MYDATA, FORGET, STATS, ANNOUNCE, RELOAD)
 # A FAQ entry cannot take these: the bot's own handler would answer first.
 RESERVED = frozenset(command.name for command in COMMANDS)
+# A channel post's link to a day ("t.me/bot?start=day5") opens that day's action.
+DAY_LINK = re.compile(r"^/start day(\d{1,2})$")

@@ -10,7 +10,7 @@ import datetime as dt
 import zoneinfo
 
 from tgbot.domain.campaign import Campaign
-from tgbot.storage.store import Chat
+from tgbot.domain.chat import Chat
 
 # A chat's next push is never further ahead than this, from now or from the campaign's start:
 # a day and a daylight-saving hour mid-campaign; the first push, in the zone furthest west

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from tgbot.context import BotContext
 from tgbot.domain.campaign import CAMPAIGN_DAYS, Action
-from tgbot.domain.commands import ACTION, ACTIONS, PROGRESS, TODAY
+from tgbot.domain.commands import ACTION, ACTIONS, DAY_LINK, PROGRESS, START, TODAY
 from tgbot.domain.progress import progress
-from tgbot.handlers.common import answer_press, press_of, reply
+from tgbot.handlers.common import answer_press, count_start, message_of, press_of, reply
 from tgbot.messages import actions as replies
 from tgbot.messages import callbacks
 from tgbot.messages.common import stale_button
@@ -79,6 +79,14 @@ async def open_day(update: Update, context: BotContext, day: int) -> None:
     await show_action(update, context, action)
 
 
+async def day_link(update: Update, context: BotContext) -> None:
+    """/start day5, from a channel post's link: count the source, then open that day."""
+    await count_start(context)
+    link = DAY_LINK.match(message_of(update).text or "")
+    assert link, "registered for /start day links only"
+    await open_day(update, context, int(link[1]))
+
+
 async def action_press(update: Update, context: BotContext) -> None:
     """A day's button in the /actions list."""
     press = callbacks.parse(press_of(update).data)
@@ -106,6 +114,7 @@ HANDLERS = [
     CommandHandler(ACTIONS.name, actions),
     CommandHandler(ACTION.name, action_command),
     CommandHandler(PROGRESS.name, progress_command),
+    CommandHandler(START.name, day_link, filters=filters.Regex(DAY_LINK)),
     CallbackQueryHandler(today, pattern=callbacks.TODAY.pattern),
     CallbackQueryHandler(actions, pattern=callbacks.ACTIONS.pattern),
     CallbackQueryHandler(progress_command, pattern=callbacks.PROGRESS.pattern),

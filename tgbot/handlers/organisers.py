@@ -15,7 +15,6 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from tgbot.config import parse_lifetime
 from tgbot.context import BotContext, Services
 from tgbot.domain.commands import ANNOUNCE, RELOAD, STATS
-from tgbot.domain.stats import collect
 from tgbot.handlers.common import answer_press, chat_of, message_of, press_of, reply, user_of
 from tgbot.messages import callbacks
 from tgbot.messages import organisers as replies
@@ -34,8 +33,8 @@ def organisers(services: Services) -> filters.BaseFilter:
 async def stats(update: Update, context: BotContext) -> None:
     """/stats: the campaign's figures as text, then the completions chart."""
     campaign = context.campaign
-    figures = await collect(context.store, campaign, context.services.today(),
-                            context.services.clock().timestamp())
+    figures = await context.store.stats(campaign, context.services.today(),
+                                        context.services.clock().timestamp())
     await reply(update, context, replies.stats_message(context.t, campaign, figures))
     png = await asyncio.to_thread(chart_png, figures, f"{campaign.name} {campaign.edition}")
     await context.bot.send_photo(chat_of(update).id, png)

@@ -13,10 +13,10 @@ from tgbot.context import BotContext
 from tgbot.domain import schedule
 from tgbot.domain.commands import SUBSCRIBE, UNSUBSCRIBE
 from tgbot.domain.groups import ADMIN_STATUSES
+from tgbot.domain.outbox import Due
 from tgbot.handlers.common import answer_press, chat_of, may_manage, reply, topic_of, user_of
 from tgbot.messages import callbacks
 from tgbot.messages import subscription as replies
-from tgbot.storage.store import Due
 
 
 async def subscribe(update: Update, context: BotContext) -> None:

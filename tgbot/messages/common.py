@@ -19,9 +19,10 @@ from telegram.helpers import create_deep_linked_url
 
 from tgbot.domain import schedule
 from tgbot.domain.campaign import Campaign
-from tgbot.i18n.translator import N_, Translator
+from tgbot.domain.chat import Chat
+from tgbot.domain.translatable import N_
+from tgbot.i18n.translator import Translator
 from tgbot.messages import callbacks
-from tgbot.storage.store import Chat
 
 Row = list[InlineKeyboardButton]
 # Shown on /start, /help and every day that asks for a letter or a post: some supporters live

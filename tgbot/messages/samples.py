@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from telegram.constants import CallbackQueryLimit
 
 from tgbot.domain.campaign import CAPTION_LIMIT, MESSAGE_LIMIT, Campaign
+from tgbot.domain.chat import Chat
 from tgbot.domain.progress import progress
 from tgbot.domain.stats import Stats
 from tgbot.domain.zones import REGIONS
@@ -35,7 +36,6 @@ from tgbot.messages import (
     start,
     subscription,
 )
-from tgbot.storage.store import Chat
 
 TOAST_LIMIT = CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH  # a press's toast
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from telegram import Bot
 from telegram.error import TelegramError
 
+from tgbot.domain.outbox import OPEN_STATES, State
 from tgbot.i18n.translator import Translator
 from tgbot.messages import fill
 
@@ -46,9 +47,9 @@ async def check(services: Services, bot: Bot) -> None:
     if last is None:
         return
     day, states = last
-    failed = states.get("failed", 0)
-    still_open = states.get("pending", 0) + states.get("sending", 0)
-    if failed and not still_open and not states.get("sent", 0) \
+    failed = states.get(State.FAILED, 0)
+    still_open = sum(states.get(state, 0) for state in OPEN_STATES)
+    if failed and not still_open and not states.get(State.SENT, 0) \
             and await store.first_notice(f"failed:push:{campaign.edition}:{day}"):
         await _tell(services, bot, lambda t: fill(t.ngettext(
             "❌ The push of day {day} failed: its {count} message could not be sent.",

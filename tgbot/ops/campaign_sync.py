@@ -25,7 +25,8 @@ from tgbot.config import Settings
 from tgbot.context import Services
 from tgbot.delivery.deliverer import ALIVE
 from tgbot.domain.campaign import Campaign
-from tgbot.domain.campaign_file import CampaignError, parse_campaign
+from tgbot.domain.campaign_file import parse_campaign
+from tgbot.errors import CampaignError
 from tgbot.ops import metrics
 from tgbot.storage.store import Store
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from tgbot.domain.campaign import Campaign
+from tgbot.domain.outbox import OPEN_STATES, Kind
 
 # An instance whose heartbeat is older than this has probably stopped (the beat is 2 s).
 STALE_AFTER = 30.0
@@ -29,9 +30,9 @@ def status_report(campaign: Campaign, instances: list[Instance],
     holder = max(senders, key=lambda i: i[2])[0] if senders else None
     lines.append(f"sender lock: held by {holder}" if holder
                  else "sender lock: no running instance holds it")
-    for kind in ("push", "reminder", "announcement"):
+    for kind in (Kind.PUSH, Kind.REMINDER, Kind.ANNOUNCEMENT):
         states = {state: n for (k, state), n in sorted(depth.items()) if k == kind}
-        backlog = states.get("pending", 0) + states.get("sending", 0)
+        backlog = sum(states.get(state, 0) for state in OPEN_STATES)
         lines.append(f"outbox ({kind}): backlog {backlog}"
                      + "".join(f", {state} {n}" for state, n in states.items()))
     if last_push is None:

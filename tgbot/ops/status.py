@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from tornado.web import Application, RequestHandler
 
-from tgbot.config import ConfigError
+from tgbot.errors import ConfigError
 from tgbot.ops import metrics
 from tgbot.ops.webhook import Limits, NotFound, QuietHandler, http_server
 

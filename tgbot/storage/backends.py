@@ -25,6 +25,8 @@ from typing import Any, Protocol
 
 import aiosqlite
 
+from tgbot.errors import DatabaseError
+
 BUSY_TIMEOUT_MS = 30_000
 WAL_TRIES = 100  # a tenth of a second apart
 # write failures in a row after which SQLite's write connection is opened anew
@@ -81,10 +83,6 @@ def _password_spans(target: str) -> list[tuple[int, int]]:
         spans += [(offset + m.start(1), offset + m.end(1))
                   for m in _QUERY_PASSWORD.finditer(target[offset:])]
     return spans
-
-
-class DatabaseError(Exception):
-    """The database cannot be opened; the message names it (without a password) and why."""
 
 
 def describe(error: BaseException) -> str:

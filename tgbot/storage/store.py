@@ -10,10 +10,13 @@ import datetime as dt
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import NamedTuple
 
+from tgbot.domain.campaign import Campaign
+from tgbot.domain.chat import Chat
+from tgbot.domain.outbox import Closed, Delivery, Due, Kind, Reminder, State
+from tgbot.domain.stats import Stats, top_sources
 from tgbot.storage import migrations, pseudonyms
 from tgbot.storage.backends import (
     Database,
@@ -38,7 +41,7 @@ TABLES = {"meta": "key", "chats": "chat_id", "completions": "person, edition, ac
           "reminder_deliveries": "chat_id, edition, day"}
 # The outbox tables, in the order a claim takes them: the push, announcements, reminders.
 OUTBOX = ("deliveries", "announcement_deliveries", "reminder_deliveries")
-OUTBOX_KINDS = ("push", "announcement", "reminder")
+OUTBOX_KINDS = (Kind.PUSH, Kind.ANNOUNCEMENT, Kind.REMINDER)
 # What `forget_deliveries` keeps of each outbox besides rows still open or recent: the push's
 # latest day (/stats and `tgbot status` show it), announcements still being sent.
 _OUTBOX_READ = ("(edition, day) IN (SELECT edition, MAX(day) FROM deliveries GROUP BY 1)",
@@ -51,89 +54,14 @@ _OUTBOX_READ = ("(edition, day) IN (SELECT edition, MAX(day) FROM deliveries GRO
 SERIAL_IDS = (("announcements", "id"),)
 
 
-@dataclass(frozen=True)
-class Chat:
-    """A chat as stored: its settings and subscription, nothing about who is in it."""
-
-    chat_id: int
-    kind: str
-    language: str | None
-    subscribed: bool
-    push_time: str | None
-    timezone: str | None
-    thread_id: int | None
-    # when the scheduler looks at it next (a UTC timestamp; a negative value: at once, marked
-    # at a change of subscription or settings); None: never
-    next_push_at: float | None = None
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One claimed outbox row: the day's action, or announcement `announcement_id`, to a chat.
-
-    `expires_at` (a UTC timestamp) is when the row stops being worth sending: the end of its
-    day in the chat's zone, or the end of the announcement's lifetime; None for rows queued
-    before rows had lifetimes. `due_at` is when it became due (the push lag counts from it).
-    """
-
-    chat_id: int
-    edition: int
-    day: int
-    attempts: int
-    announcement_id: int = 0
-    expires_at: float | None = None
-    due_at: float | None = None
-    reminder: bool = False  # a reminder of the day's action, not the action itself
-
-    @property
-    def kind(self) -> str:
-        """Which outbox the row is in: "push", "reminder" or "announcement"."""
-        if self.announcement_id:
-            return "announcement"
-        return "reminder" if self.reminder else "push"
-    # the chat has a later day still to send: this day's action is no longer for today
-    superseded: bool = False
-
-    @property
-    def _where(self) -> tuple[str, str, tuple[int, ...]]:
-        """The outbox table of this row, and the SQL condition and values that find it."""
-        if self.announcement_id:
-            return ("announcement_deliveries", "announcement_id = ? AND chat_id = ?",
-                    (self.announcement_id, self.chat_id))
-        return ("reminder_deliveries" if self.reminder else "deliveries",
-                "chat_id = ? AND edition = ? AND day = ?", (self.chat_id, self.edition, self.day))
-
-
-class Reminder(NamedTuple):
-    """A due reminder: its chat, its time of day (HH:MM local), the next_at it was read with."""
-
-    chat: Chat
-    remind_at: str
-    next_at: float
-
-
-class Due(NamedTuple):
-    """A daily-action row to queue: which chat and day, until when, due since when."""
-
-    chat_id: int
-    day: int
-    expires_at: float | None = None
-    due_at: float | None = None
-
-
-@dataclass(frozen=True)
-class Closed:
-    """What became of a claimed row, to record in the outbox.
-
-    Sent, failed, gone (chat blocked or deleted), expired, skipped, or pending again (a
-    retry, not before `not_before`).
-    """
-
-    delivery: Delivery
-    state: str
-    message_id: int | None = None
-    paid: bool = False
-    not_before: float = 0.0
+def _row_of(delivery: Delivery) -> tuple[str, str, tuple[int, ...]]:
+    """The outbox table of a claimed row, and the SQL condition and values that find it."""
+    if delivery.announcement_id:
+        return ("announcement_deliveries", "announcement_id = ? AND chat_id = ?",
+                (delivery.announcement_id, delivery.chat_id))
+    return ("reminder_deliveries" if delivery.reminder else "deliveries",
+            "chat_id = ? AND edition = ? AND day = ?",
+            (delivery.chat_id, delivery.edition, delivery.day))
 
 
 # a timestamp parameter, typed for both databases (REAL is 4 bytes in PostgreSQL)
@@ -722,7 +650,7 @@ class Store:
                                          "state = 'sending' AND claimed_by != ?", (owner,))
                         for table in OUTBOX])
 
-    async def finish(self, delivery: Delivery, state: str, today: dt.date,
+    async def finish(self, delivery: Delivery, state: State, today: dt.date,
                      message_id: int | None = None) -> None:
         """Close one claimed row (see `close_rows`)."""
         await self.close_rows([Closed(delivery, state, message_id)], today)
@@ -735,12 +663,12 @@ class Store:
         """
         async with self._db.transaction() as tx:
             for closed in results:
-                table, where, params = closed.delivery._where
+                table, where, params = _row_of(closed.delivery)
                 await tx.execute(f"UPDATE {table} SET state = ?, message_id = ?, paid = ?, "
                                  f"not_before = ? WHERE {where}",
                                  (closed.state, closed.message_id, int(closed.paid),
                                   closed.not_before, *params))
-                if closed.state == "gone":  # blocked or deleted: no push, no reminder
+                if closed.state == State.GONE:  # blocked or deleted: no push, no reminder
                     await tx.execute("UPDATE chats SET subscribed = 0, unsubscribed_on = ?, "
                                      "next_push_at = NULL WHERE chat_id = ?",
                                      ((today or dt.datetime.now(dt.UTC).date()).isoformat(),
@@ -984,7 +912,7 @@ class Store:
         waiting = "WHERE state IN ('pending', 'sending') AND due_at IS NOT NULL AND " \
                   "(expires_at IS NULL OR expires_at > ?) ORDER BY due_at LIMIT 1"
         found = []
-        for kind, table in (("push", "deliveries"), ("reminder", "reminder_deliveries")):
+        for kind, table in ((Kind.PUSH, "deliveries"), (Kind.REMINDER, "reminder_deliveries")):
             row = await self._db.fetchone(f"SELECT due_at, edition, day FROM {table} {waiting}",
                                           (now,))
             if row:
@@ -1002,6 +930,25 @@ class Store:
                                     (f"incident:{incident}",)) > 0
 
     # --- statistics (aggregates only) -------------------------------------------------------
+
+    async def stats(self, campaign: Campaign, today: dt.date, now: float) -> Stats:
+        """The figures on `today`, aggregates only; `now` tells which pending rows expired."""
+        stats = Stats()
+        for kind, language, count in await self.subscribers():
+            stats.subscribers[kind] += count
+            stats.by_language[language or "?"] += count
+        stats.new_this_week, stats.lost_this_week = \
+            await self.subscription_changes(today - dt.timedelta(days=7))
+        stats.sources = top_sources(await self.start_sources())
+        days = {a.id: a.day for a in campaign.actions}
+        for action_id, on, language, count in await self.completions(campaign.edition):
+            day = days.get(action_id, 0)
+            stats.per_action[day] += count
+            stats.per_date[on] += count
+            stats.rows.append((day, action_id, on, language or "?", count))
+        stats.subscriptions_by_date = await self.subscriptions_by_date()
+        stats.last_push = await self.last_push(campaign.edition, now)
+        return stats
 
     async def subscribers(self) -> list[tuple[str, str, int]]:
         """(kind, language, count) of subscribed chats."""
