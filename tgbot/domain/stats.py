@@ -22,6 +22,9 @@ SOURCE_NAME = re.compile(r"[a-z0-9_]{1,32}")
 DEEP_LINK_PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
 OTHER_SOURCE = "other"
 KEPT_SOURCES = 100
+# Organisers see counts, never people: a count below this shows as "<5" (in /stats, `tgbot
+# stats`, `tgbot export`), since one, two or four presses in a small group can point at who.
+MIN_SHOWN = 5
 SHOWN_SOURCES = 10  # /stats and `tgbot stats` show the most started from; the rest is "other"
 
 
@@ -33,6 +36,16 @@ def start_source(payload: str) -> str | None:
     if not DEEP_LINK_PAYLOAD.fullmatch(payload):
         return None
     return payload.lower() if SOURCE_NAME.fullmatch(payload.lower()) else OTHER_SOURCE
+
+
+def too_few(count: int) -> bool:
+    """A count organisers see only as "<5": small enough to point at the people behind it."""
+    return count < MIN_SHOWN
+
+
+def shown(count: int) -> str:
+    """A count as organisers read it in a file or a terminal: the number, or "<5"."""
+    return f"<{MIN_SHOWN}" if too_few(count) else str(count)
 
 
 def top_sources(starts: dict[str, int]) -> dict[str, int]:
