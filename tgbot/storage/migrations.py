@@ -269,6 +269,35 @@ SQLITE: list[tuple[str, str]] = [
         CREATE INDEX reminder_deliveries_expiry ON reminder_deliveries (state, expires_at);
         """,
     ),
+    (
+        "0011_outcomes",
+        """
+        -- How a day went, beside "I did it": a completion done the safer way, and "Not safe
+        -- where I live", which is no completion (so every reader of completions counts only
+        -- completions). One answer per person and action: a person has a row in at most one.
+        ALTER TABLE completions ADD COLUMN safer INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE not_safe (
+            person BLOB NOT NULL,
+            edition INTEGER NOT NULL,
+            action_id TEXT NOT NULL,
+            noted_on TEXT NOT NULL,
+            language TEXT,                   -- the chat's language then, for /stats
+            PRIMARY KEY (person, edition, action_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX not_safe_by_action ON not_safe (edition, action_id, language);
+        -- With TGBOT_RETENTION_DAYS, answers are deleted that many days after their edition's
+        -- end; what /stats and `tgbot export` count of them stays here, without the person.
+        CREATE TABLE outcome_tally (
+            edition INTEGER NOT NULL,
+            action_id TEXT NOT NULL,
+            noted_on TEXT NOT NULL,
+            language TEXT NOT NULL,          -- '' when the chat had none
+            outcome TEXT NOT NULL,           -- done | safer | not_safe
+            people INTEGER NOT NULL,
+            PRIMARY KEY (edition, action_id, noted_on, language, outcome)
+        ) WITHOUT ROWID;
+        """,
+    ),
 ]
 
 POSTGRES: dict[str, str] = {
@@ -451,6 +480,27 @@ POSTGRES: dict[str, str] = {
         CREATE INDEX announcement_deliveries_expiry
             ON announcement_deliveries (state, expires_at);
         CREATE INDEX reminder_deliveries_expiry ON reminder_deliveries (state, expires_at);
+        """,
+    "0011_outcomes": """
+        ALTER TABLE completions ADD COLUMN safer INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE not_safe (
+            person BYTEA NOT NULL,
+            edition INTEGER NOT NULL,
+            action_id TEXT NOT NULL,
+            noted_on TEXT NOT NULL,
+            language TEXT,
+            PRIMARY KEY (person, edition, action_id)
+        );
+        CREATE INDEX not_safe_by_action ON not_safe (edition, action_id, language);
+        CREATE TABLE outcome_tally (
+            edition INTEGER NOT NULL,
+            action_id TEXT NOT NULL,
+            noted_on TEXT NOT NULL,
+            language TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            people BIGINT NOT NULL,
+            PRIMARY KEY (edition, action_id, noted_on, language, outcome)
+        );
         """,
 }
 

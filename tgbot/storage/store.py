@@ -16,6 +16,7 @@ from pathlib import Path
 from tgbot.domain.campaign import Campaign
 from tgbot.domain.chat import Chat
 from tgbot.domain.outbox import Closed, Delivery, Due, Kind, Reminder, State
+from tgbot.domain.outcomes import Outcome
 from tgbot.domain.stats import Stats, top_sources
 from tgbot.storage import migrations, pseudonyms
 from tgbot.storage.backends import (
@@ -38,7 +39,9 @@ TABLES = {"meta": "key", "chats": "chat_id", "completions": "person, edition, ac
           "group_presses": "chat_id, edition, day, person", "announcements": "id",
           "deliveries": "chat_id, edition, day",
           "announcement_deliveries": "announcement_id, chat_id", "reminders": "chat_id",
-          "reminder_deliveries": "chat_id, edition, day"}
+          "reminder_deliveries": "chat_id, edition, day",
+          "not_safe": "person, edition, action_id",
+          "outcome_tally": "edition, action_id, noted_on, language, outcome"}
 # The outbox tables, in the order a claim takes them: the push, announcements, reminders.
 OUTBOX = ("deliveries", "announcement_deliveries", "reminder_deliveries")
 OUTBOX_KINDS = (Kind.PUSH, Kind.ANNOUNCEMENT, Kind.REMINDER)
@@ -106,6 +109,14 @@ async def _expire_earlier(tx: Transaction, edition: int, day: int,
         f"AND day < ? AND {chats} AND EXISTS (SELECT 1 FROM deliveries later WHERE "
         "later.chat_id = deliveries.chat_id AND later.edition = deliveries.edition AND "
         "later.day = ?)", (edition, day, *(chat_ids or ()), day))
+
+
+async def _tally_outbox(tx: Transaction, kind: Kind, deleted: list[tuple]) -> None:
+    """Count deleted outbox rows (each `(state,)`) in `outbox_tally`, for `outbox_depth`."""
+    for state, count in Counter(row[0] for row in deleted).items():
+        await tx.execute("INSERT INTO outbox_tally VALUES (?, ?, ?) ON CONFLICT (kind, state) "
+                         "DO UPDATE SET deleted = outbox_tally.deleted + excluded.deleted",
+                         (kind, state, count))
 
 
 class Store:
@@ -276,13 +287,16 @@ class Store:
     async def user_data(self, user_id: int) -> dict[str, object]:
         """Everything stored about one person: exactly what /forget deletes.
 
-        Their private chat's row, their completions, their "I did it" presses in groups, and
-        how many daily messages and announcements the outbox holds for them.
+        Their private chat's row, their completions (each with whether it was the safer
+        way), the days they found not safe, their "I did it" presses in groups, and how many
+        daily messages and announcements the outbox holds for them.
         """
         person = self._people.person(user_id)
-        completions = await self._db.fetch("SELECT edition, action_id, completed_on FROM "
-                                           "completions WHERE person = ? "
+        completions = await self._db.fetch("SELECT edition, action_id, completed_on, safer "
+                                           "FROM completions WHERE person = ? "
                                            "ORDER BY edition, completed_on", (person,))
+        not_safe = await self._db.fetch("SELECT edition, action_id, noted_on FROM not_safe "
+                                        "WHERE person = ? ORDER BY edition, noted_on", (person,))
         group_presses = await self._db.fetch("SELECT edition, day, chat_id FROM group_presses "
                                              "WHERE person = ? ORDER BY edition, day, chat_id",
                                              (person,))
@@ -291,7 +305,7 @@ class Store:
         announcements = await self._db.fetchone("SELECT COUNT(*) FROM announcement_deliveries "
                                                 "WHERE chat_id = ?", (user_id,))
         return {"chat": await self.chat(user_id), "completions": completions,
-                "group_presses": group_presses,
+                "not_safe": not_safe, "group_presses": group_presses,
                 "deliveries": deliveries[0] if deliveries else 0,
                 "announcements": announcements[0] if announcements else 0,
                 "reminder": await self.reminder(user_id)}
@@ -304,6 +318,7 @@ class Store:
         person = self._people.person(user_id)
         async with self._db.transaction() as tx:
             await tx.execute("DELETE FROM completions WHERE person = ?", (person,))
+            await tx.execute("DELETE FROM not_safe WHERE person = ?", (person,))
             await tx.execute("DELETE FROM group_presses WHERE person = ?", (person,))
             await tx.execute("DELETE FROM deliveries WHERE chat_id = ?", (user_id,))
             await tx.execute("DELETE FROM announcement_deliveries WHERE chat_id = ?", (user_id,))
@@ -337,20 +352,9 @@ class Store:
 
     async def set_completed(self, user_id: int, edition: int, action_id: str, done: bool,
                             today: dt.date) -> bool:
-        """Record (or undo) one completion; return whether anything changed.
-
-        The row keeps the chat's language, which /stats counts it under.
-        """
-        person = self._people.person(user_id)
-        async with self._db.transaction() as tx:
-            if done:
-                return await tx.execute(
-                    "INSERT INTO completions VALUES (?, ?, ?, ?, (SELECT language FROM chats "
-                    "WHERE chat_id = ?)) ON CONFLICT DO NOTHING",
-                    (person, edition, action_id, today.isoformat(), user_id)) > 0
-            return await tx.execute(
-                "DELETE FROM completions WHERE person = ? AND edition = ? AND action_id = ?",
-                (person, edition, action_id)) > 0
+        """I did it (or Undo): `set_outcome` with DONE (or None)."""
+        return await self.set_outcome(user_id, edition, action_id,
+                                      Outcome.DONE if done else None, today)
 
     async def completed(self, user_id: int, edition: int) -> set[str]:
         """The actions a person has done in an edition."""
@@ -369,9 +373,100 @@ class Store:
         return {action_id: 0 for action_id in ids} | dict(rows)
 
     async def completions_total(self, edition: int) -> int:
-        """Every completion of an edition, by everyone together."""
-        return (await self._db.fetch("SELECT COUNT(*) FROM completions WHERE edition = ?",
-                                     (edition,)))[0][0]
+        """Every completion of an edition, by everyone together (retired ones included)."""
+        return (await self._db.fetch(
+            "SELECT CAST((SELECT COUNT(*) FROM completions WHERE edition = ?) + (SELECT "
+            "COALESCE(SUM(people), 0) FROM outcome_tally WHERE edition = ? AND "
+            "outcome != 'not_safe') AS BIGINT)", (edition, edition)))[0][0]
+
+    # --- outcomes: how a day went, and TGBOT_RETENTION_DAYS --------------------------------
+    # (done and safer are rows of `completions`, safer = 1; "not safe" is a row of `not_safe`,
+    # never beside a completion of the same action; `outcome_tally` keeps the counts of rows
+    # deleted by `retire`)
+
+    async def set_outcome(self, user_id: int, edition: int, action_id: str,
+                          outcome: Outcome | None, today: dt.date,
+                          language: str | None = None) -> bool:
+        """Record a person's answer to an action (None: Undo); return whether it changed.
+
+        One answer per person and action: another replaces it. The row keeps `language`, the
+        one the person read the action in (None: their chat's), which /stats counts it under.
+        """
+        key = (self._people.person(user_id), edition, action_id)
+        where = "person = ? AND edition = ? AND action_id = ?"
+        language_then = "COALESCE(?, (SELECT language FROM chats WHERE chat_id = ?))"
+        changed = 0
+        async with self._db.transaction() as tx:
+            if outcome != Outcome.NOT_SAFE:
+                changed += await tx.execute(f"DELETE FROM not_safe WHERE {where}", key)
+            if outcome in (None, Outcome.NOT_SAFE):
+                changed += await tx.execute(f"DELETE FROM completions WHERE {where}", key)
+            if outcome == Outcome.NOT_SAFE:
+                changed += await tx.execute(
+                    "INSERT INTO not_safe (person, edition, action_id, noted_on, language) "
+                    f"VALUES (?, ?, ?, ?, {language_then}) ON CONFLICT DO NOTHING",
+                    (*key, today.isoformat(), language, user_id))
+            elif outcome is not None:
+                changed += await tx.execute(
+                    "INSERT INTO completions (person, edition, action_id, completed_on, "
+                    f"language, safer) VALUES (?, ?, ?, ?, {language_then}, ?) "
+                    "ON CONFLICT (person, edition, action_id) DO UPDATE SET safer = "
+                    "excluded.safer WHERE completions.safer != excluded.safer",
+                    (*key, today.isoformat(), language, user_id,
+                     int(outcome == Outcome.SAFER)))
+        return changed > 0
+
+    async def not_safe_count(self, edition: int, action_id: str, language: str) -> int:
+        """How many people reading `language` find an action not safe where they live."""
+        return (await self._db.fetch("SELECT COUNT(*) FROM not_safe WHERE edition = ? AND "
+                                     "action_id = ? AND COALESCE(language, '') = ?",
+                                     (edition, action_id, language)))[0][0]
+
+    async def outcome_counts(self, edition: int) -> list[tuple[str, str, str, int]]:
+        """(action_id, language, outcome, people) of one edition, deleted rows included."""
+        return await self._db.fetch(
+            "SELECT action_id, language, outcome, CAST(SUM(people) AS BIGINT) FROM ("
+            "SELECT action_id, COALESCE(language, '') AS language, CASE WHEN safer = 1 THEN "
+            "'safer' ELSE 'done' END AS outcome, COUNT(*) AS people FROM completions "
+            "WHERE edition = ? GROUP BY 1, 2, 3 UNION ALL SELECT action_id, "
+            "COALESCE(language, ''), 'not_safe', COUNT(*) FROM not_safe WHERE edition = ? "
+            "GROUP BY 1, 2 UNION ALL SELECT action_id, language, outcome, people FROM "
+            "outcome_tally WHERE edition = ?) answers GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+            (edition, edition, edition))
+
+    async def retire(self, through_edition: int) -> int:
+        """Delete every per-person row of editions up to `through_edition`; return how many.
+
+        Completions and answers (counted on in `outcome_tally`, so /stats and `tgbot export`
+        keep their figures), group presses, and the push's and reminders' closed outbox rows
+        (counted on in `outbox_tally`). One transaction; then off the disk.
+        """
+        answers = (
+            "SELECT edition, action_id, completed_on, COALESCE(language, ''), CASE WHEN "
+            "safer = 1 THEN 'safer' ELSE 'done' END, COUNT(*) FROM completions WHERE "
+            "edition <= ? GROUP BY 1, 2, 3, 4, 5 UNION ALL SELECT edition, action_id, "
+            "noted_on, COALESCE(language, ''), 'not_safe', COUNT(*) FROM not_safe "
+            "WHERE edition <= ? GROUP BY 1, 2, 3, 4")
+        closed = "state IN ('sent', 'failed', 'gone', 'expired', 'skipped')"
+        deleted = 0
+        async with self._db.transaction() as tx:
+            for row in await tx.fetch(answers, (through_edition, through_edition)):
+                await tx.execute("INSERT INTO outcome_tally VALUES (?, ?, ?, ?, ?, ?) "
+                                 "ON CONFLICT (edition, action_id, noted_on, language, outcome) "
+                                 "DO UPDATE SET people = outcome_tally.people + excluded.people",
+                                 tuple(row))
+            for table in ("completions", "not_safe", "group_presses"):
+                deleted += await tx.execute(f"DELETE FROM {table} WHERE edition <= ?",
+                                            (through_edition,))
+            for kind, table in ((Kind.PUSH, "deliveries"),
+                                (Kind.REMINDER, "reminder_deliveries")):
+                rows = await tx.fetch(f"DELETE FROM {table} WHERE edition <= ? AND {closed} "
+                                      "RETURNING state", (through_edition,))
+                await _tally_outbox(tx, kind, rows)
+                deleted += len(rows)
+        if deleted:
+            await self._db.erase_deleted()
+        return deleted
 
     # --- uploaded media ---------------------------------------------------------------------
 
@@ -894,11 +989,7 @@ class Store:
             for kind, table, read in zip(OUTBOX_KINDS, OUTBOX, _OUTBOX_READ, strict=True):
                 rows = await tx.fetch(f"DELETE FROM {table} WHERE {closed} AND NOT ({read}) "
                                       "RETURNING state", (before,))
-                for state, count in Counter(row[0] for row in rows).items():
-                    await tx.execute("INSERT INTO outbox_tally VALUES (?, ?, ?) ON CONFLICT "
-                                     "(kind, state) DO UPDATE SET deleted = "
-                                     "outbox_tally.deleted + excluded.deleted",
-                                     (kind, state, count))
+                await _tally_outbox(tx, kind, rows)
                 deleted += len(rows)
         return deleted
 
@@ -970,10 +1061,13 @@ class Store:
                                     "GROUP BY 1 ORDER BY 1")
 
     async def completions(self, edition: int) -> list[tuple[str, str, str, int]]:
-        """(action_id, completed_on, language, count) of one edition."""
+        """(action_id, completed_on, language, count) of one edition, retired ones included."""
         return await self._db.fetch(
-            "SELECT action_id, completed_on, COALESCE(language, ''), COUNT(*) FROM completions "
-            "WHERE edition = ? GROUP BY 1, 2, 3 ORDER BY 2, 1, 3", (edition,))
+            "SELECT action_id, completed_on, language, CAST(SUM(people) AS BIGINT) FROM ("
+            "SELECT action_id, completed_on, COALESCE(language, '') AS language, COUNT(*) AS "
+            "people FROM completions WHERE edition = ? GROUP BY 1, 2, 3 UNION ALL SELECT "
+            "action_id, noted_on, language, people FROM outcome_tally WHERE edition = ? AND "
+            "outcome != 'not_safe') done GROUP BY 1, 2, 3 ORDER BY 2, 1, 3", (edition, edition))
 
     async def last_push(self, edition: int, now: float) -> tuple[int, dict[str, int]] | None:
         """The latest campaign day with outbox rows, and its states.
