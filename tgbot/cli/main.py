@@ -37,7 +37,7 @@ from tgbot.config import (
 from tgbot.context import Services
 from tgbot.delivery.bot import build_bot
 from tgbot.delivery.deliverer import senders_for
-from tgbot.domain import stats
+from tgbot.domain import outcomes, stats
 from tgbot.domain.campaign import Campaign
 from tgbot.domain.campaign_file import load_campaign
 from tgbot.domain.outbox import State
@@ -512,14 +512,31 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """`tgbot export`: completions per action, day and language, to a new CSV file."""
+    """`tgbot export`: completions per action, day and language, to a new CSV file.
+
+    Beside it, `<name>-outcomes.csv`: how many did each day, did its safer version or found
+    it not safe, per day and language (`outcomes.write_outcomes_csv`).
+    """
     settings = _settings(args)
     target = new_file(Path(args.csv))
+    answers = new_file(target.with_name(f"{target.stem}-outcomes{target.suffix or '.csv'}"))
     figures = asyncio.run(_collect(settings))
+    counts = asyncio.run(_collect_outcomes(settings))
     private_file(target)
     rows = stats.write_csv(figures, target)
-    print(f"{args.csv}: {rows} rows")
+    private_file(answers)
+    answered = outcomes.write_outcomes_csv(counts, answers)
+    print(f"{args.csv}: {rows} rows\n{answers}: {answered} rows")
     return 0
+
+
+async def _collect_outcomes(settings: Settings) -> outcomes.OutcomeCounts:
+    campaign = load_campaign(settings.campaign)
+    store = await Store.open(existing_database(settings.db))
+    try:
+        return outcomes.count_outcomes(campaign, await store.outcome_counts(campaign.edition))
+    finally:
+        await store.close()
 
 
 async def _collect(settings: Settings) -> stats.Stats:

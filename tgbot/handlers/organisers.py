@@ -15,6 +15,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from tgbot.config import parse_lifetime
 from tgbot.context import BotContext, Services
 from tgbot.domain.commands import ANNOUNCE, RELOAD, STATS
+from tgbot.domain.outcomes import count_outcomes
 from tgbot.handlers.common import answer_press, chat_of, message_of, press_of, reply, user_of
 from tgbot.messages import callbacks
 from tgbot.messages import organisers as replies
@@ -31,13 +32,22 @@ def organisers(services: Services) -> filters.BaseFilter:
 
 
 async def stats(update: Update, context: BotContext) -> None:
-    """/stats: the campaign's figures as text, then the completions chart."""
+    """/stats: the campaign's figures as text, the answers per day, then the completions chart."""
     campaign = context.campaign
     figures = await context.store.stats(campaign, context.services.today(),
                                         context.services.clock().timestamp())
     await reply(update, context, replies.stats_message(context.t, campaign, figures))
+    await _outcomes(update, context)
     png = await asyncio.to_thread(chart_png, figures, f"{campaign.name} {campaign.edition}")
     await context.bot.send_photo(chat_of(update).id, png)
+
+
+async def _outcomes(update: Update, context: BotContext) -> None:
+    """/stats' answers per day and language, when anyone has answered."""
+    campaign = context.campaign
+    counts = count_outcomes(campaign, await context.store.outcome_counts(campaign.edition))
+    if counts.by_day:
+        await reply(update, context, replies.outcomes_message(context.t, counts))
 
 
 async def announce(update: Update, context: BotContext) -> None:

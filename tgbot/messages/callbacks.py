@@ -70,6 +70,8 @@ ACTIONS = Button("actions")
 ACT = Button("act", r"(?P<edition>\d{4}):(?P<arg>\d{1,2})")
 DONE = Button("done", _ACTION)
 UNDO = Button("undo", _ACTION)
+SAFER = Button("safer", _ACTION)  # I did the safer version
+NOT_SAFE = Button("unsafe", _ACTION)  # Not safe where I live
 LETTER = Button("letter", _ACTION)
 POST = Button("post", _ACTION)
 SUBSCRIBE = Button("sub")
@@ -87,8 +89,8 @@ ANNOUNCE_SEND = Button("annsend", r"(?P<arg>\d{1,9})")
 ANNOUNCE_CANCEL = Button("anncancel", r"(?P<arg>\d{1,9})")
 
 _BUTTONS = {button.verb: button for button in (
-    MENU, FAQ, TODAY, ACTIONS, ACT, DONE, UNDO, LETTER, POST, SUBSCRIBE, UNSUBSCRIBE,
-    LANGUAGES, LANGUAGE, SETTINGS, TIME, REGION, ZONE, REMIND, PROGRESS, FORGET,
+    MENU, FAQ, TODAY, ACTIONS, ACT, DONE, UNDO, SAFER, NOT_SAFE, LETTER, POST, SUBSCRIBE,
+    UNSUBSCRIBE, LANGUAGES, LANGUAGE, SETTINGS, TIME, REGION, ZONE, REMIND, PROGRESS, FORGET,
     ANNOUNCE_SEND, ANNOUNCE_CANCEL)}
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import html
 
-from tgbot.domain.campaign import Campaign
+from tgbot.domain.campaign import MESSAGE_LIMIT, Campaign
 from tgbot.domain.outbox import State
+from tgbot.domain.outcomes import OutcomeCounts
 from tgbot.domain.stats import Stats, stars_spent
 from tgbot.i18n.translator import Translator
 from tgbot.messages import callbacks
-from tgbot.messages.common import Reply, button, fill
+from tgbot.messages.common import Reply, button, count_shown, fill
 
 
 def stats_message(t: Translator, campaign: Campaign, figures: Stats) -> Reply:
@@ -48,6 +49,38 @@ def stats_message(t: Translator, campaign: Campaign, figures: Stats) -> Reply:
             lines.append(fill(t.gettext("Stars spent on the last push: {stars}"),
                               {"stars": t.number(stars_spent(states))}))
     return Reply("\n".join(lines))
+
+
+def outcomes_message(t: Translator, counts: OutcomeCounts) -> Reply:
+    """/stats' answers per day and language (✅ did it, 🛡 safer version, ⛔ not safe).
+
+    Each count as `count_shown` gives it ("<5" under 5); the latest days first in priority:
+    when all would not fit one message, the earliest are left to `tgbot export`.
+    """
+    lines: list[str] = []
+    budget = MESSAGE_LIMIT - 600  # the header and the note, in any language
+    def shown(count: int) -> str:
+        return html.escape(count_shown(t, count))
+
+    by_day: dict[int, list[str]] = {}
+    for day, language, done, safer, not_safe in counts.rows():
+        by_day.setdefault(day, []).append(
+            f"{html.escape(language)} ✅ {shown(done)} 🛡 {shown(safer)} ⛔ {shown(not_safe)}")
+    for day in sorted(by_day, reverse=True):
+        line = fill(t.gettext("Day {day}: {answers}"),
+                    {"day": t.number(day), "answers": "; ".join(by_day[day])})
+        length = len(line.encode("utf-16-le")) // 2 + 1  # as Telegram counts, with its "\n"
+        if length > budget:
+            break
+        budget -= length
+        lines.insert(0, line)
+    header = fill(t.gettext("🧭 <b>How did it go?</b> Per day and language: ✅ did it, 🛡 did "
+                            "the safer version, ⛔ not safe where they live. Any count under "
+                            "5 shows as {few}."), {"few": shown(0)})
+    text = "\n".join([header, *lines])
+    if len(lines) < len(by_day):
+        text += "\n" + t.gettext("Earlier days: tgbot export")
+    return Reply(text)
 
 
 def announce_usage(t: Translator) -> Reply:

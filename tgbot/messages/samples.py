@@ -16,6 +16,7 @@ from telegram.constants import CallbackQueryLimit
 
 from tgbot.domain.campaign import CAPTION_LIMIT, MESSAGE_LIMIT, Campaign
 from tgbot.domain.chat import Chat
+from tgbot.domain.outcomes import Outcome, OutcomeCounts
 from tgbot.domain.progress import progress
 from tgbot.domain.stats import Stats
 from tgbot.domain.zones import REGIONS
@@ -57,6 +58,17 @@ def _sample_stats() -> Stats:
                  per_action=Counter({1: 800, 2: 640, 3: 512}),
                  last_push=(3, {"sent": 1180, "pending": 4, "expired": 2, "failed": 1,
                                 "gone": 9, "paid": 40}))
+
+
+def _sample_outcomes() -> OutcomeCounts:
+    """Answers on every day in every language: the longest /stats answers can be."""
+    counts = OutcomeCounts()
+    for day in range(1, 24):
+        for code in ("ar", "en", "es", "fa", "fil", "fr", "pt", "ru", "uk"):
+            for outcome, count in ((Outcome.DONE, 12345), (Outcome.SAFER, 3),
+                                   (Outcome.NOT_SAFE, 1234)):
+                counts.add(day, code, outcome, count)
+    return counts
 
 
 def samples(t: Translator, campaign: Campaign, languages: dict[str, str],
@@ -118,15 +130,19 @@ def samples(t: Translator, campaign: Campaign, languages: dict[str, str],
     yield message("/settings 21:30", push_settings.setting_saved(t, campaign, chat))
     yield message("/mydata", privacy.my_data(
         t, campaign, 1, {"chat": chat, "reminder": "21:00",
-                         "completions": [(campaign.edition, a, "2027-11-02") for a in done],
+                         "completions": [(campaign.edition, a.id, "2027-11-02", a.day == 1)
+                                         for a in campaign.actions[:5]],
+                         "not_safe": [(campaign.edition, campaign.actions[9].id,
+                                       "2027-11-10")],
                          "group_presses": [(campaign.edition, 3, -100)], "deliveries": 12,
-                         "announcements": 1}, languages))
+                         "announcements": 1}, languages, retention_days=30))
     yield message("/forget", privacy.forget_question(t))
     yield message("/forget confirmed", privacy.forgotten(t))
     yield message("/mydata in a group", privacy.data_in_private(t, bot_username))
     yield message("added to a group", groups.group_greeting(t))
     yield message("added to a channel", groups.channel_greeting(t))
     yield message("/stats", organisers.stats_message(t, campaign, _sample_stats()))
+    yield message("/stats: how did it go", organisers.outcomes_message(t, _sample_outcomes()))
     yield message("/announce without a text", organisers.announce_usage(t))
     yield message("/announce", organisers.announce_question(t, 1, 1234, dt.timedelta(hours=12)))
     yield message("announcement cancelled", organisers.announcement_cancelled(t))
@@ -144,7 +160,9 @@ def samples(t: Translator, campaign: Campaign, languages: dict[str, str],
     yield toast("a member's press in a group", common.admins_only(t))
     yield toast("a reader's press in a channel", common.admins_only(t, "channel"))
     yield toast("I did it, before the day", actions.not_open_yet(t))
-    yield toast("I did it", actions.completion_toast(t, True, 5))
-    yield toast("Undo", actions.completion_toast(t, False, 4))
+    yield toast("I did it", actions.completion_toast(t, Outcome.DONE, 5))
+    yield toast("I did the safer version", actions.completion_toast(t, Outcome.SAFER, 5))
+    yield toast("Not safe where I live", actions.completion_toast(t, Outcome.NOT_SAFE, 4))
+    yield toast("Undo", actions.completion_toast(t, None, 4))
     yield toast("a language chosen", language.language_saved(t))
     yield toast("a time chosen", push_settings.saved(t))

@@ -3,7 +3,8 @@
 Looked at on every beat by every instance; each incident is claimed in the database first,
 so it is told once, whichever instance sees it and however long it lasts: a lagging push is
 one incident per campaign day (per announcement), a failed push one per day, push times
-lost to a clock that was ahead one per date.
+lost to a clock that was ahead one per date. A day that TGBOT_NOT_SAFE_ALERT readers of one
+language find not safe is one incident per day and language, looked at when one says so.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 from telegram import Bot
 from telegram.error import TelegramError
 
+from tgbot.domain.campaign import Action
 from tgbot.domain.outbox import OPEN_STATES, State
 from tgbot.i18n.translator import Translator
 from tgbot.messages import fill
@@ -72,6 +74,19 @@ async def campaign_file_broken(services: Services, bot: Bot, problem: str) -> No
         await _tell(services, bot, lambda t: t.gettext(
             "⚠️ The campaign file has a problem, so the bot runs the last good campaign. "
             "Fix the file, then send /reload:") + f"\n<pre>{html.escape(problem)}</pre>")
+
+
+async def not_safe(services: Services, bot: Bot, action: Action, language: str) -> None:
+    """Enough readers of one language find a day not safe: told once per day and language."""
+    edition, threshold = services.campaign.edition, services.settings.not_safe_alert
+    if await services.store.not_safe_count(edition, action.id, language) >= threshold \
+            and await services.store.first_notice(f"not-safe:{edition}:{action.day}:{language}"):
+        await _tell(services, bot, lambda t: fill(t.gettext(
+            "⛔ {count} or more people reading in {language} said day {day} is not safe where "
+            "they live. Consider adapting or correcting the day (its safer way, or a note): "
+            "/reload after you edit the campaign file."),
+            {"count": t.number(threshold), "language": t.language_name(language),
+             "day": t.number(action.day)}))
 
 
 async def _tell(services: Services, bot: Bot, text: Callable[[Translator], str]) -> None:
