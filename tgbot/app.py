@@ -37,6 +37,7 @@ from tgbot.delivery.bot import build_bot
 from tgbot.delivery.deliverer import senders_for
 from tgbot.domain import commands
 from tgbot.domain.campaign import Campaign
+from tgbot.domain.outcomes import retired_through
 from tgbot.handlers import (
     action_buttons,
     actions,
@@ -201,8 +202,8 @@ async def _beat(context: BotContext) -> None:
 async def _operations(services: Services, bot: Any) -> None:
     """What every instance looks at on each beat.
 
-    A campaign another instance published, sending that fell behind, old update records
-    and old outbox rows.
+    A campaign another instance published, sending that fell behind, old update records,
+    old outbox rows, and per-person rows past TGBOT_RETENTION_DAYS.
     """
     async with services.beat:
         try:
@@ -212,10 +213,20 @@ async def _operations(services: Services, bot: Any) -> None:
             await services.store.forget_updates(now - REPEATS_KEPT)
             if abs(now - services.outbox_forgotten_at) >= FORGET_DELIVERIES_EVERY:
                 await services.store.forget_deliveries(now - DELIVERIES_KEPT)
+                await _forget_retired(services)  # TGBOT_RETENTION_DAYS
                 services.outbox_forgotten_at = now
         except Exception as error:  # noqa: BLE001 - the database went away: next beat again
             if not is_database_failure(error):  # the storage logs an outage once
                 log.warning("beat: %s: %s", type(error).__name__, error)
+
+
+async def _forget_retired(services: Services) -> None:
+    """Delete the per-person rows of editions that ended TGBOT_RETENTION_DAYS ago (if set)."""
+    days = services.settings.retention_days
+    edition = None if days is None else retired_through(services.campaign, services.today(),
+                                                         days)
+    if edition is not None:
+        await services.store.retire(edition)
 
 
 def _reload_on_signal(application: Application) -> None:

@@ -21,6 +21,7 @@ PAID_RATE = 1000  # with allow_paid_broadcast
 STARS_PER_PAID_MESSAGE = 0.1  # what Telegram takes from the bot's balance
 LIFETIME_RE = re.compile(r"(\d+(?:\.\d+)?)([smhd]?)")
 LIFETIME_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+NOT_SAFE_ALERT = 5  # TGBOT_NOT_SAFE_ALERT's default and least: a count organisers may see
 
 
 def shipped_locales() -> Path:
@@ -58,6 +59,11 @@ class Settings:
     log_format: str = "text"  # or "json": one object per line, for log collectors
     # Organisers are told when a message due this many seconds ago is still waiting.
     alert_lag: float = 900.0
+    # Days after an edition's end that its per-person rows are kept; None: until /forget.
+    retention_days: int | None = None
+    # Organisers are told once when this many readers of one language find a day not safe
+    # (never fewer than the smallest count organisers see: stats.MIN_SHOWN).
+    not_safe_alert: int = NOT_SAFE_ALERT
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -79,6 +85,12 @@ class Settings:
         settings.status_listen = env.get("TGBOT_STATUS_LISTEN", settings.status_listen)
         settings.log_format = parse_log_format(env.get("TGBOT_LOG_FORMAT", "text"))
         settings.alert_lag = _number(env, "TGBOT_ALERT_LAG", settings.alert_lag)
+        if env.get("TGBOT_RETENTION_DAYS", "").strip():
+            settings.retention_days = whole_number(env["TGBOT_RETENTION_DAYS"],
+                                                   "TGBOT_RETENTION_DAYS", least=1)
+        settings.not_safe_alert = whole_number(env.get("TGBOT_NOT_SAFE_ALERT",
+                                                       str(NOT_SAFE_ALERT)),
+                                               "TGBOT_NOT_SAFE_ALERT", least=NOT_SAFE_ALERT)
         if "TGBOT_LOCALES" in env:
             settings.locales = Path(env["TGBOT_LOCALES"])
         settings.languages = tuple(filter(None, (code.strip() for code in
@@ -156,6 +168,13 @@ def _number(env: dict[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise ConfigError(f"{name} must be more than 0")
     return value
+
+
+def whole_number(value: str, name: str, *, least: int) -> int:
+    """A whole number of at least `least` from "30"; anything else is a ConfigError."""
+    if not value.strip().isdigit() or int(value) < least:
+        raise ConfigError(f"{name} must be a whole number, {least} or more, not {value!r}")
+    return int(value)
 
 
 def parse_admins(value: str) -> frozenset[int]:

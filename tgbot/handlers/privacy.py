@@ -21,8 +21,10 @@ async def my_data(update: Update, context: BotContext) -> None:
     """/mydata: every row about the person, read now, in their language."""
     user = user_of(update)
     data = await context.store.user_data(user.id)
+    services = context.services
     await reply(update, context, replies.my_data(context.t, context.campaign, user.id, data,
-                                                 context.services.i18n.languages))
+                                                 services.i18n.languages,
+                                                 services.settings.retention_days))
 
 
 async def forget(update: Update, context: BotContext) -> None:

@@ -28,8 +28,11 @@ def _title(t: Translator, campaign: Campaign, edition: int, *, action_id: str | 
 
 
 def my_data(t: Translator, campaign: Campaign, user_id: int, data: Mapping[str, Any],
-            languages: dict[str, str]) -> Reply:
-    """/mydata: every row `Store.user_data` holds about the person, in words, and /forget."""
+            languages: dict[str, str], retention_days: int | None = None) -> Reply:
+    """/mydata: every row `Store.user_data` holds about the person, in words, and /forget.
+
+    With TGBOT_RETENTION_DAYS (`retention_days`), also when their answers go by themselves.
+    """
     chat = data["chat"]
     lines = [t.gettext("🔐 <b>What I store about you</b>"),
              fill(t.gettext("Your Telegram user id: {id}"), {"id": str(user_id)})]
@@ -46,14 +49,26 @@ def my_data(t: Translator, campaign: Campaign, user_id: int, data: Mapping[str, 
                                          "default)"), when))
     if data["reminder"]:
         lines.append(fill(t.gettext("Reminder: {time}"), {"time": t.digits(data["reminder"])}))
-    done = [fill(t.gettext("{edition}: {action} ({date})"),
-                 {"edition": t.digits(str(edition)),
-                  "action": _title(t, campaign, edition, action_id=action),
-                  "date": t.date(dt.date.fromisoformat(str(on)))})
-            for edition, action, on in data["completions"]]
+    def answer(edition: int, action: str, on: object, safer: bool = False) -> str:
+        line = fill(t.gettext("{edition}: {action} ({date})"),
+                    {"edition": t.digits(str(edition)),
+                     "action": _title(t, campaign, edition, action_id=action),
+                     "date": t.date(dt.date.fromisoformat(str(on)))})
+        return f"{line} 🛡" if safer else line
+
+    done = [answer(edition, action, on, bool(safer))
+            for edition, action, on, safer in data["completions"]]
     lines.append(fill(t.ngettext("Completed actions ({count}):", "Completed actions ({count}):",
                                  len(done)), {"count": t.number(len(done))}))
     lines += done or ["–"]
+    if any(safer for _, _, _, safer in data["completions"]):
+        lines.append(t.gettext("🛡: you did the safer version."))
+    if data["not_safe"]:
+        lines.append(fill(t.ngettext("Not safe where you live ({count}):",
+                                     "Not safe where you live ({count}):",
+                                     len(data["not_safe"])),
+                          {"count": t.number(len(data["not_safe"]))}))
+        lines += [answer(edition, action, on) for edition, action, on in data["not_safe"]]
     presses = [fill(t.gettext("{edition}: {action} (group {group})"),
                     {"edition": t.digits(str(edition)),
                      "action": _title(t, campaign, edition, day=day),
@@ -72,6 +87,12 @@ def my_data(t: Translator, campaign: Campaign, user_id: int, data: Mapping[str, 
                       {"count": t.number(data["announcements"])}))
     lines.append(t.gettext("I never store your name, username, phone number or what you "
                            "write. /forget deletes all of the above."))
+    if retention_days is not None:
+        lines.append(fill(t.ngettext(
+            "Your completed actions and answers are deleted by themselves {count} day after "
+            "the campaign ends.",
+            "Your completed actions and answers are deleted by themselves {count} days after "
+            "the campaign ends.", retention_days), {"count": t.number(retention_days)}))
     return Reply(t.direct("\n".join(lines)))
 
 

@@ -33,6 +33,8 @@ def welcome(t: Translator, campaign: Campaign, subscribed: bool) -> Reply:
                        "answer your questions about the campaign and keep track of what you "
                        "have done."), values),
         t.gettext(SAFETY_LINE),
+        t.gettext("🔐 I keep only your settings and the actions you mark; /forget deletes "
+                  "them."),
     ])
     return Reply(t.direct(text), main_menu(t, subscribed))
 
