@@ -18,9 +18,18 @@ import pytest
 from tests.conftest import TEST_ID_KEY
 from tests.helpers import postgres
 from tgbot.domain.outbox import Closed, Due
+from tgbot.domain.outcomes import Outcome
 from tgbot.errors import DatabaseError
 from tgbot.storage.backends import Database, open_database
-from tgbot.storage.migrations import SQLITE, applied, apply, migrations, pending
+from tgbot.storage.migrations import (
+    SQLITE,
+    STEPS,
+    _statements,
+    applied,
+    apply,
+    migrations,
+    pending,
+)
 from tgbot.storage.pseudonyms import Pseudonyms
 from tgbot.storage.store import TABLES, Store
 
@@ -339,6 +348,9 @@ async def fill(store: Store) -> None:
     await store.set_reminder(5_000_000_001, "21:00", 0.0)
     await store.plan_reminders(2027, [Due(5_000_000_001, 5, 2e9, 1e9)],
                                {5_000_000_001: (0.0, 1.5e9)})
+    await store.set_outcome(6_000_000_002, 2027, "a", Outcome.NOT_SAFE, TODAY)
+    await store.set_completed(6_000_000_002, 2026, "a", True, TODAY)
+    await store.retire(2026)  # its count stays in outcome_tally
 
 
 async def test_copy_db_moves_everything_between_backends_and_back(
@@ -488,3 +500,89 @@ async def test_a_copy_under_another_key_is_refused(tmp_path: Path) -> None:
     finally:
         await source.close()
         await target.close()
+
+
+async def database_at_0010(path: Path) -> None:
+    """tests/data/v1.sqlite3 brought to 0010 as those releases did, by the migrations."""
+    database_at_0008(path)
+    db = await open_database(str(path))
+    try:
+        for name, sql in SQLITE[8:10]:
+            async with db.schema_transaction() as tx:
+                for statement in _statements(sql):
+                    await tx.execute(statement)
+                if name in STEPS:
+                    await STEPS[name](tx, PEOPLE)
+                await tx.execute("INSERT INTO _migrations VALUES (?, '2027-10-01T00:00:00')",
+                                 (name,))
+    finally:
+        await db.close()
+
+
+async def test_0011_keeps_an_old_files_completions_as_done_and_takes_answers(
+        tmp_path: Path) -> None:
+    path, person = tmp_path / "old.sqlite3", 987_654_321
+    await database_at_0010(path)
+    with sqlite3.connect(path) as old:
+        assert "0010_outbox_tally" in {row[0] for row in old.execute("SELECT name FROM "
+                                                                     "_migrations")}
+        old.execute("INSERT INTO completions VALUES (?, 2027, 'vigil', '2027-11-05', 'fr')",
+                    (PEOPLE.person(person),))
+    store = await Store.open(path, PEOPLE)
+    try:
+        assert (await store.applied_migrations())[-1] == "0011_outcomes"
+        assert await store.completed(person, 2027) == {"vigil"}
+        assert ("vigil", "fr", "done", 1) in await store.outcome_counts(2027)
+        assert await store.set_outcome(person, 2027, "vigil", Outcome.SAFER, TODAY) is True
+        assert ("vigil", "fr", "safer", 1) in await store.outcome_counts(2027)
+        assert await store.set_outcome(person, 2027, "vigil", Outcome.NOT_SAFE, TODAY) is True
+        assert "vigil" not in await store.completed(person, 2027)
+        assert await store.not_safe_count(2027, "vigil", "") == 1  # no chat, no language
+    finally:
+        await store.close()
+
+
+async def test_one_answer_per_person_and_action(store: Store) -> None:
+    assert await store.set_outcome(7, 2027, "a", Outcome.DONE, TODAY, language="fr") is True
+    assert await store.set_outcome(7, 2027, "a", Outcome.DONE, TODAY, language="fr") is False
+    assert await store.set_outcome(7, 2027, "a", Outcome.SAFER, TODAY, language="fr") is True
+    assert await store.outcome_counts(2027) == [("a", "fr", "safer", 1)]
+    assert await store.set_outcome(7, 2027, "a", Outcome.NOT_SAFE, TODAY, language="fr")
+    assert await store.outcome_counts(2027) == [("a", "fr", "not_safe", 1)]
+    assert await store.not_safe_count(2027, "a", "fr") == 1
+    assert await store.completed(7, 2027) == set()
+    assert await store.set_completed(7, 2027, "a", True, TODAY) is True  # switches back
+    assert await store.outcome_counts(2027) == [("a", "", "done", 1)]  # no chat, no language
+    assert await store.set_outcome(7, 2027, "a", None, TODAY) is True
+    assert await store.outcome_counts(2027) == []
+    await store.set_outcome(7, 2027, "a", Outcome.NOT_SAFE, TODAY, language="fr")
+    await store.forget_user(7)
+    assert await store.outcome_counts(2027) == []
+
+
+async def test_retire_deletes_every_per_person_row_and_keeps_the_counts(store: Store) -> None:
+    for person, outcome in ((1, Outcome.DONE), (2, Outcome.SAFER), (3, Outcome.NOT_SAFE)):
+        await store.set_outcome(person, 2027, "a", outcome, TODAY, language="en")
+        await store.set_outcome(person, 2027, "b", Outcome.DONE, TODAY, language="en")
+        await store.group_press(-5, 2027, 1, person, outcome != Outcome.NOT_SAFE)
+    await store.set_outcome(1, 2028, "a", Outcome.DONE, TODAY)  # a later edition stays
+    await store.set_subscribed(1, "private", True, TODAY)
+    await store.enqueue(2027, [(1, 1)])
+    await store.finish((await store.claim(1, owner="a"))[0], "sent", TODAY, 42)
+    campaign_counts = await store.completions(2027)
+    answered, total = await store.outcome_counts(2027), await store.completions_total(2027)
+    depth = await store.outbox_depth()
+    assert await store.retire(2027) == 5 + 1 + 2 + 1  # completions, not safe, presses, push
+    for person in (1, 2, 3):
+        data = await store.user_data(person)
+        assert data["not_safe"] == [] and data["group_presses"] == []
+        assert data["deliveries"] == 0
+        assert {row[0] for row in data["completions"]} <= {2028}
+    assert await store.group_count(-5, 2027, 1) == 0
+    assert await store.completed(1, 2028) == {"a"}
+    for _ in range(2):  # counted once, however often it runs
+        assert await store.completions(2027) == campaign_counts
+        assert await store.outcome_counts(2027) == answered
+        assert await store.completions_total(2027) == total == 5
+        assert await store.outbox_depth() == depth
+        assert await store.retire(2027) == 0
