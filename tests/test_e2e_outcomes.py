@@ -109,6 +109,21 @@ async def test_a_group_counts_who_did_it_safely_and_not_who_found_it_unsafe(
                                         (DAY5.id, "en", "not_safe"): 1}
 
 
+async def test_no_reminder_for_a_day_found_not_safe(fake: FakeBotAPI, bot: Application,
+                                                    clock: Clock) -> None:
+    """"Still waiting for you" would nag someone who said the day is not safe for them."""
+    for person in (ALICE, READERS[0]):
+        fake.add_user(person, language_code="en")
+        await say(fake, person, "/remind 21:00")
+    action = await say(fake, ALICE, "/today")
+    await press(fake, ALICE, action, button_data(action, "Not safe"))
+    clock.set_local("2027-11-05", "21:00")
+    await push_round(bot)
+    await push_round(bot)
+    assert sent_to(fake, READERS[0], "still waiting for you")  # the reminder runs
+    assert not sent_to(fake, ALICE, "still waiting for you")
+
+
 def export(db: str, csv_file: Path) -> list[list[str]]:
     """`tgbot export` as an organiser runs it; the rows of its outcomes file."""
     result = subprocess.run([sys.executable, "-m", "tgbot", "export", "--csv", str(csv_file),

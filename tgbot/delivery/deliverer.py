@@ -637,9 +637,9 @@ class Deliverer:
 
     async def _done_by(self, claimed: list[Delivery],
                        chats: dict[int, Chat]) -> set[tuple[int, int]]:
-        """(chat, day) of the people among these private chats who did their row's action.
+        """(chat, day) of the people among these private chats who answered their row's action.
 
-        Their push shows Undo; their reminder is not sent.
+        They did it or found it not safe: their push shows Undo; their reminder is not sent.
         """
         campaign, by_day = self.services.campaign, defaultdict(list)
         for d in claimed:
@@ -650,7 +650,7 @@ class Deliverer:
         for day, user_ids in by_day.items():
             action = campaign.action_for_day(day)
             if action is not None:
-                done |= {(user_id, day) for user_id in await self.services.store.completed_by(
+                done |= {(user_id, day) for user_id in await self.services.store.answered_by(
                     campaign.edition, action.id, user_ids)}
         return done
 

@@ -434,6 +434,22 @@ class Store:
             "outcome_tally WHERE edition = ?) answers GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
             (edition, edition, edition))
 
+    async def answered_by(self, edition: int, action_id: str, user_ids: list[int]) -> set[int]:
+        """Which of these people have answered an action: did it, or found it not safe.
+
+        Their push shows Undo, not the answers; their reminder is not sent.
+        """
+        user_of = {self._people.person(user_id): user_id for user_id in user_ids}
+        answered: set[int] = set()
+        for chunk in _chunks(list(user_of)):
+            rows = await self._db.fetch(
+                "SELECT person FROM completions WHERE edition = ? AND action_id = ? AND "
+                f"person IN ({_marks(chunk)}) UNION SELECT person FROM not_safe WHERE "
+                f"edition = ? AND action_id = ? AND person IN ({_marks(chunk)})",
+                (edition, action_id, *chunk, edition, action_id, *chunk))
+            answered.update(user_of[bytes(row[0])] for row in rows)
+        return answered
+
     async def retire(self, through_edition: int) -> int:
         """Delete every per-person row of editions up to `through_edition`; return how many.
 
@@ -723,17 +739,6 @@ class Store:
                                         f"({_marks(chunk)})", chunk)
             found.update((row[0], _chat(row)) for row in rows)
         return found
-
-    async def completed_by(self, edition: int, action_id: str, user_ids: list[int]) -> set[int]:
-        """Which of these people have done an action (their push shows Undo, not I did it)."""
-        user_of = {self._people.person(user_id): user_id for user_id in user_ids}
-        done: set[int] = set()
-        for chunk in _chunks(list(user_of)):
-            rows = await self._db.fetch(
-                "SELECT person FROM completions WHERE edition = ? AND action_id = ? AND "
-                f"person IN ({_marks(chunk)})", (edition, action_id, *chunk))
-            done.update(user_of[bytes(row[0])] for row in rows)
-        return done
 
     async def release_claims(self, owner: str) -> int:
         """Put back rows other senders left in flight; return how many.
