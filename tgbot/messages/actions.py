@@ -90,7 +90,7 @@ def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_use
 
 
 def other_answers(t: Translator, campaign: Campaign, action: Action) -> list[Row]:
-    """Beside "I did it": the safer version (on a day that has one), and "Not safe here"."""
+    """Beside "I did it": the safer version (on a day that has one), and Not safe where I live."""
     safer = [[button(t.gettext("🛡 I did the safer version"), callbacks.SAFER, action.id,
                      campaign.edition)]] if action.safer else []
     return safer + [[button(t.gettext("⛔ Not safe where I live"), callbacks.NOT_SAFE,

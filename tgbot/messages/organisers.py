@@ -57,8 +57,6 @@ def outcomes_message(t: Translator, counts: OutcomeCounts) -> Reply:
     Each count as `count_shown` gives it ("<5" under 5); the latest days first in priority:
     when all would not fit one message, the earliest are left to `tgbot export`.
     """
-    lines: list[str] = []
-    budget = MESSAGE_LIMIT - 600  # the header and the note, in any language
     def shown(count: int) -> str:
         return html.escape(count_shown(t, count))
 
@@ -66,6 +64,8 @@ def outcomes_message(t: Translator, counts: OutcomeCounts) -> Reply:
     for day, language, done, safer, not_safe in counts.rows():
         by_day.setdefault(day, []).append(
             f"{html.escape(language)} ✅ {shown(done)} 🛡 {shown(safer)} ⛔ {shown(not_safe)}")
+    lines: list[str] = []
+    budget = MESSAGE_LIMIT - 600  # the header and the note, in any language
     for day in sorted(by_day, reverse=True):
         line = fill(t.gettext("Day {day}: {answers}"),
                     {"day": t.number(day), "answers": "; ".join(by_day[day])})
