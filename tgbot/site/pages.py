@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from tgbot import messages
 from tgbot.domain.campaign import Action, Campaign
-from tgbot.i18n.translator import DEFAULT_LANGUAGE, N_, I18n, Translator
+from tgbot.domain.translatable import N_
+from tgbot.i18n.translator import DEFAULT_LANGUAGE, I18n, Translator
 from tgbot.messages.actions import action_text
 from tgbot.messages.common import SAFETY_LINE, fill
 
