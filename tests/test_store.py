@@ -20,13 +20,14 @@ from tests.helpers import postgres
 from tgbot.domain.outbox import Closed, Due
 from tgbot.errors import DatabaseError
 from tgbot.storage.backends import Database, open_database
-from tgbot.storage.migrations import SQLITE, applied, apply, migrations, pending
+from tgbot.storage.migrations import applied, apply, migrations, pending
 from tgbot.storage.pseudonyms import Pseudonyms
 from tgbot.storage.store import TABLES, Store
 
 DATA = Path(__file__).resolve().parent / "data"
 TODAY = dt.date(2027, 11, 5)
 PEOPLE = Pseudonyms(TEST_ID_KEY.encode())
+SQLITE = migrations("sqlite")  # what a SQLite file was given, in order
 
 
 @pytest.fixture
@@ -117,6 +118,59 @@ async def test_0009_rewrites_who_did_what_under_pseudonyms(tmp_path: Path) -> No
     on_disk = path.read_bytes() + (Path(f"{path}-wal").read_bytes()
                                    if Path(f"{path}-wal").exists() else b"")
     assert person.to_bytes(6, "big") not in on_disk
+
+
+# The type families the two databases' column types belong to.
+FAMILIES = {"integer": "integer", "bigint": "integer", "real": "float",
+            "double precision": "float", "text": "text", "blob": "bytes", "bytea": "bytes"}
+# a table's columns (name, type family, not null, in the primary key) and its indexes, from
+# each database's own catalogue
+SQLITE_SCHEMA = ("SELECT m.name, c.name, lower(c.type), c.\"notnull\", c.pk > 0 "
+                 "FROM sqlite_master m, pragma_table_info(m.name) c "
+                 "WHERE m.type = 'table' ORDER BY m.name, c.cid",
+                 "SELECT tbl_name, name FROM sqlite_master WHERE type = 'index' "
+                 "AND sql IS NOT NULL")
+POSTGRES_SCHEMA = ("SELECT c.table_name, c.column_name, c.data_type, c.is_nullable = 'NO', "
+                   "EXISTS (SELECT 1 FROM information_schema.key_column_usage k JOIN "
+                   "information_schema.table_constraints t USING (constraint_name, "
+                   "table_schema, table_name) WHERE t.constraint_type = 'PRIMARY KEY' AND "
+                   "k.table_schema = c.table_schema AND k.table_name = c.table_name AND "
+                   "k.column_name = c.column_name) FROM information_schema.columns c "
+                   "WHERE c.table_schema = current_schema() "
+                   "ORDER BY c.table_name, c.ordinal_position",
+                   "SELECT tablename, indexname FROM pg_indexes WHERE schemaname = "
+                   "current_schema() AND indexname NOT LIKE '%\\_pkey'")
+
+
+async def _schema(db: Database) -> tuple[dict[str, list[tuple]], set[tuple[str, str]]]:
+    """Every table's columns, in order, and every index a migration made (by name)."""
+    columns_sql, indexes_sql = SQLITE_SCHEMA if db.dialect == "sqlite" else POSTGRES_SCHEMA
+    tables: dict[str, list[tuple]] = {}
+    for table, column, kind, not_null, in_key in await db.fetch(columns_sql):
+        # (SQLite lets a key column of a rowid table be NULL unless it says NOT NULL)
+        tables.setdefault(table, []).append((column, FAMILIES[kind], bool(not_null or in_key),
+                                             bool(in_key)))
+    return tables, {(table, index) for table, index in await db.fetch(indexes_sql)}
+
+
+async def test_both_databases_get_the_same_tables_columns_and_indexes(
+        tmp_path: Path, postgres_server: str) -> None:
+    """The migrations are written once: a new SQLite file and a new PostgreSQL database end
+    with the same schema, in types of the same kind."""
+    sqlite_db = await open_database(str(tmp_path / "new.sqlite3"))
+    pg_url = postgres.create_database(postgres_server)
+    pg_db = await open_database(pg_url)
+    try:
+        for db in (sqlite_db, pg_db):
+            await apply(db, PEOPLE)
+        tables, indexes = await _schema(sqlite_db)
+        assert {"chats", "deliveries", "outbox_tally", "_migrations"} <= set(tables)
+        assert ("deliveries", "deliveries_todo") in indexes
+        assert (tables, indexes) == await _schema(pg_db)
+    finally:
+        await sqlite_db.close()
+        await pg_db.close()
+        postgres.drop_database(pg_url)
 
 
 async def test_pending_migrations_are_applied_once_and_recorded(database: str) -> None:
