@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -19,7 +20,12 @@ from tests.conftest import TEST_ID_KEY
 from tests.helpers import postgres
 from tgbot.domain.outbox import Closed, Due
 from tgbot.errors import DatabaseError
-from tgbot.storage.backends import Database, open_database
+from tgbot.storage.backends import (
+    Database,
+    PostgresDatabase,
+    is_database_failure,
+    open_database,
+)
 from tgbot.storage.migrations import applied, apply, migrations, pending
 from tgbot.storage.pseudonyms import Pseudonyms
 from tgbot.storage.store import TABLES, Store
@@ -542,3 +548,31 @@ async def test_a_copy_under_another_key_is_refused(tmp_path: Path) -> None:
     finally:
         await source.close()
         await target.close()
+
+
+async def test_a_refused_connection_or_a_timeout_is_the_database_failing_only_from_it() -> None:
+    """OSError and TimeoutError are the database's failure when a call to it raised them; the
+    same errors from elsewhere (a call to Telegram, a file) are not silenced as one."""
+    import asyncpg
+
+    with socket.socket() as free:  # a port nothing listens on
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    url = f"postgresql://tgbot@127.0.0.1:{port}/tgbot"
+    db = PostgresDatabase(await asyncpg.create_pool(url, min_size=0), url)
+    try:
+        with pytest.raises(OSError) as from_database:
+            await db.fetch("SELECT 1")
+    finally:
+        await db.close()
+    with pytest.raises(OSError) as from_elsewhere:  # the same refusal, not the database's
+        await asyncio.open_connection("127.0.0.1", port)
+    with pytest.raises(TimeoutError) as too_slow:
+        await asyncio.wait_for(asyncio.sleep(1), 0.01)
+    assert type(from_database.value) is type(from_elsewhere.value)
+    assert is_database_failure(from_database.value)
+    assert not is_database_failure(from_elsewhere.value)
+    assert not is_database_failure(too_slow.value)
+    assert is_database_failure(ExceptionGroup("round", [from_database.value]))
+    assert not is_database_failure(ExceptionGroup("round", [from_database.value,
+                                                            too_slow.value]))
