@@ -1,12 +1,21 @@
 """An organiser's announcement: its text and audience, and the message that shows its progress.
 
-An announcement is a draft until the organiser presses Send; then it is 'sending' (one outbox
-row per subscribed chat) and 'done' once the last of them closed, or 'cancelled' as a draft.
+An announcement's rows in the outbox have their own states (`tgbot.domain.outbox.State`).
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import NamedTuple
+
+
+class Phase(StrEnum):
+    """Where an announcement is: a draft until Send, then sending, until done."""
+
+    DRAFT = "draft"
+    SENDING = "sending"  # one outbox row per subscribed chat was queued
+    DONE = "done"  # the last of its rows closed, and the organiser was shown so
+    CANCELLED = "cancelled"  # as a draft
 
 
 class Announcement(NamedTuple):
@@ -14,7 +23,7 @@ class Announcement(NamedTuple):
 
     text: str
     language: str | None  # only chats in this language; None: every subscribed chat
-    state: str  # draft | sending | done | cancelled
+    state: Phase
 
 
 class StatusMessage(NamedTuple):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tgbot.domain.announcement import Announcement, StatusMessage
+from tgbot.domain.announcement import Announcement, Phase, StatusMessage
 from tgbot.domain.outbox import State
 from tgbot.storage.sql import TIME, Part
 
@@ -17,7 +17,8 @@ class Announcements(Part):
         """A draft; `lifetime` (seconds) overrides the configured one for this announcement."""
         async with self._db.transaction() as tx:
             rows = await tx.fetch("INSERT INTO announcements (text, language, state, created_on, "
-                                  "lifetime) VALUES (?, ?, 'draft', ?, ?) RETURNING id",
+                                  f"lifetime) VALUES (?, ?, '{Phase.DRAFT}', ?, ?) "
+                                  "RETURNING id",
                                   (text, language, today.isoformat(), lifetime))
             return int(rows[0][0])
 
@@ -25,7 +26,7 @@ class Announcements(Part):
         """An announcement, or None if there is no such one."""
         row = await self._db.fetchone("SELECT text, language, state FROM announcements "
                                       "WHERE id = ?", (announcement_id,))
-        return Announcement(*row) if row else None
+        return Announcement(row[0], row[1], Phase(row[2])) if row else None
 
     async def start_announcement(self, announcement_id: int, *, now: float,
                                  lifetime: float = 86400.0,
@@ -41,9 +42,10 @@ class Announcements(Part):
         chat_id, message_id, language = status or (None, None, None)
         async with self._db.transaction() as tx:
             rows = await tx.fetch(
-                "UPDATE announcements SET state = 'sending', status_chat_id = ?, "
-                "status_message_id = ?, status_language = ? WHERE id = ? AND state = 'draft' "
-                "RETURNING language, lifetime", (chat_id, message_id, language, announcement_id))
+                f"UPDATE announcements SET state = '{Phase.SENDING}', status_chat_id = ?, "
+                "status_message_id = ?, status_language = ? WHERE id = ? AND "
+                f"state = '{Phase.DRAFT}' RETURNING language, lifetime",
+                (chat_id, message_id, language, announcement_id))
             if not rows:
                 return 0
             language, own_lifetime = rows[0]
@@ -59,21 +61,23 @@ class Announcements(Part):
     async def cancel_announcement(self, announcement_id: int) -> bool:
         """Cancel a draft; False if it was sent or cancelled already."""
         async with self._db.transaction() as tx:
-            return await tx.execute("UPDATE announcements SET state = 'cancelled' "
-                                    "WHERE id = ? AND state = 'draft'", (announcement_id,)) > 0
+            return await tx.execute(f"UPDATE announcements SET state = '{Phase.CANCELLED}' "
+                                    f"WHERE id = ? AND state = '{Phase.DRAFT}'",
+                                    (announcement_id,)) > 0
 
     async def announcements_to_report(self) -> list[StatusMessage]:
         """The status messages of announcements being sent, whose organiser follows them."""
         rows = await self._db.fetch(
             "SELECT id, status_chat_id, status_message_id, status_language, reported FROM "
-            "announcements WHERE state = 'sending' AND status_message_id IS NOT NULL ORDER BY id")
+            f"announcements WHERE state = '{Phase.SENDING}' AND status_message_id IS NOT NULL "
+            "ORDER BY id")
         return [StatusMessage(*row) for row in rows]
 
     async def reported(self, announcement_id: int, sent: int, finished: bool) -> None:
         """The progress shown to the organiser; a finished announcement is 'done'."""
         async with self._db.transaction() as tx:
             await tx.execute("UPDATE announcements SET reported = ?, state = CASE WHEN ? "
-                             "THEN 'done' ELSE state END WHERE id = ?",
+                             f"THEN '{Phase.DONE}' ELSE state END WHERE id = ?",
                              (sent, finished, announcement_id))
 
     async def announcement_states(self, announcement_id: int) -> dict[str, int]:

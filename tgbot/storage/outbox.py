@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import NamedTuple
 
+from tgbot.domain.announcement import Phase
 from tgbot.domain.outbox import CLOSED_STATES, OPEN_STATES, Closed, Delivery, Due, Kind, State
 from tgbot.storage.backends import Transaction
 from tgbot.storage.sql import TIME, Part, chunks, listed, marks
@@ -27,7 +28,8 @@ OUTBOX_KINDS = (Kind.PUSH, Kind.ANNOUNCEMENT, Kind.REMINDER)
 # What `forget_deliveries` keeps of each outbox besides rows still open or recent: the push's
 # latest day (/stats and `tgbot status` show it), announcements still being sent.
 _OUTBOX_READ = ("(edition, day) IN (SELECT edition, MAX(day) FROM deliveries GROUP BY 1)",
-                "announcement_id IN (SELECT id FROM announcements WHERE state = 'sending')",
+                f"announcement_id IN (SELECT id FROM announcements WHERE state = "
+                f"'{Phase.SENDING}')",
                 "FALSE")
 
 
