@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from tgbot.storage import migrations, pseudonyms
 from tgbot.storage.announcements import Announcements
@@ -124,7 +123,7 @@ class Store(Chats, Schedule, Outbox, Announcements, People, Campaigns, Instances
 
     # --- one person, across the tables (/mydata, /forget) -----------------------------------
 
-    async def user_data(self, user_id: int) -> dict[str, Any]:
+    async def user_data(self, user_id: int) -> dict[str, object]:
         """Everything stored about one person: exactly what /forget deletes.
 
         Their private chat's row, their completions, their "I did it" presses in groups, and
