@@ -7,7 +7,7 @@ module writes domain SQL. `tgbot.storage.backends` runs it on a SQLite file or a
 from __future__ import annotations
 
 import datetime as dt
-import time
+import random
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
@@ -80,10 +80,11 @@ def _chat(row: tuple) -> Chat:
 def look_now() -> float:
     """A next_push_at (or a reminder's next_at) that says "look at it at once".
 
-    Negative, so it is due whatever the clock says, and different at each change, so a
-    planner that read the chat before the change cannot write over it.
+    Negative, so it is due whatever the clock says, and different at each change (a random
+    stamp, not a time), so a planner that read the chat before the change cannot write
+    over it.
     """
-    return -time.time()
+    return -1.0 - random.random()  # noqa: S311 - a stamp, not a secret
 
 
 def _marks(values: list) -> str:
@@ -571,8 +572,8 @@ class Store:
             await _expire_earlier(tx, edition, day)
             return added
 
-    async def claim(self, limit: int, *, owner: str) -> list[Delivery]:
-        """Take up to `limit` pending rows to send.
+    async def claim(self, limit: int, *, owner: str, now: float) -> list[Delivery]:
+        """Take up to `limit` pending rows to send, of those ready at `now` (`not_before`).
 
         Only the holder of the sender lock claims; on PostgreSQL, SKIP LOCKED also keeps any
         two claims apart.
@@ -581,7 +582,6 @@ class Store:
         batch. A day's row whose chat has a later day still to send comes `superseded` (it is
         closed as expired, not sent), however the two were queued.
         """
-        now = time.time()
         skip_locked = self._db.skip_locked
         claim = "SET state = 'sending', claimed_at = ?, claimed_by = ?, attempts = attempts + 1"
         # in the order of the (state, not_before) index: a range that stops at the limit
@@ -655,8 +655,8 @@ class Store:
         """Close one claimed row (see `close_rows`)."""
         await self.close_rows([Closed(delivery, state, message_id)], today)
 
-    async def close_rows(self, results: Iterable[Closed], today: dt.date | None = None) -> None:
-        """Close claimed rows in one transaction.
+    async def close_rows(self, results: Iterable[Closed], today: dt.date) -> None:
+        """Close claimed rows in one transaction (`today`: the campaign's date).
 
         'sent', 'failed' (gave up), 'gone' (chat blocked or deleted: it is unsubscribed),
         'expired', 'skipped', or 'pending' again.
@@ -671,7 +671,7 @@ class Store:
                 if closed.state == State.GONE:  # blocked or deleted: no push, no reminder
                     await tx.execute("UPDATE chats SET subscribed = 0, unsubscribed_on = ?, "
                                      "next_push_at = NULL WHERE chat_id = ?",
-                                     ((today or dt.datetime.now(dt.UTC).date()).isoformat(),
+                                     (today.isoformat(),
                                       closed.delivery.chat_id))
                     await tx.execute("DELETE FROM reminders WHERE chat_id = ?",
                                      (closed.delivery.chat_id,))
