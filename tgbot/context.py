@@ -45,9 +45,9 @@ class Services:
 
     settings: Settings
     first_campaign: InitVar[Campaign]
-    # The campaign's now; tests and `tgbot demo --date` move it. Every reader of the
-    # campaign's day and hour is given this clock (heartbeats and Telegram's waits count
-    # real seconds instead).
+    # The campaign's now; tests and `tgbot demo --date` move it (set it before the bot
+    # starts: the engine is given it then). Every reader of the campaign's day and hour is
+    # given this clock; heartbeats and Telegram's waits count real seconds instead.
     clock: Clock = schedule.real_now
     flood: FloodGate = field(default_factory=FloodGate)
     admins: AdminCache = field(default_factory=AdminCache)
