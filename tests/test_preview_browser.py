@@ -28,6 +28,8 @@ PER_LANGUAGE = (len(CAMPAIGN.actions) + sum(1 for a in CAMPAIGN.actions if a.let
 CHROMIUM = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
             "--hide-scrollbars", "--virtual-time-budget=5000"]
+# One worker writes the page once for the module (pytest-xdist sends the group to one worker).
+pytestmark = pytest.mark.xdist_group("preview")
 
 
 @pytest.fixture(scope="module")
