@@ -9,6 +9,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
 from tgbot.errors import ConfigError
 
@@ -64,6 +65,9 @@ class Settings:
     # Organisers are told once when this many readers of one language find a day not safe
     # (never fewer than the smallest count organisers see: stats.MIN_SHOWN).
     not_safe_alert: int = NOT_SAFE_ALERT
+    # Where the mirror site (`tgbot site`) is served; /help and the bot's description link
+    # to it. Empty: no link.
+    site_url: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -91,6 +95,7 @@ class Settings:
         settings.not_safe_alert = whole_number(env.get("TGBOT_NOT_SAFE_ALERT",
                                                        str(NOT_SAFE_ALERT)),
                                                "TGBOT_NOT_SAFE_ALERT", least=NOT_SAFE_ALERT)
+        settings.site_url = parse_site_url(env.get("TGBOT_SITE_URL", ""))
         if "TGBOT_LOCALES" in env:
             settings.locales = Path(env["TGBOT_LOCALES"])
         settings.languages = tuple(filter(None, (code.strip() for code in
@@ -202,4 +207,16 @@ def parse_log_format(value: str) -> str:
     value = value.strip().lower() or "text"
     if value not in ("text", "json"):
         raise ConfigError(f"TGBOT_LOG_FORMAT must be text or json, not {value!r}")
+    return value
+
+
+def parse_site_url(value: str) -> str:
+    """TGBOT_SITE_URL as an http(s) URL without its final slash; "" is no site."""
+    value = value.strip().rstrip("/")
+    if not value:
+        return ""
+    parsed = urlparse(value)
+    # 256 characters keep the bot's description, which quotes it, within Telegram's 512
+    if parsed.scheme not in ("https", "http") or not parsed.hostname or len(value) > 256:
+        raise ConfigError(f"TGBOT_SITE_URL must be the site's https:// address, not {value!r}")
     return value

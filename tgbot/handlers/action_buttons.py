@@ -15,7 +15,6 @@ from tgbot.handlers.common import answer_press, edit_may_repeat, press_of, reply
 from tgbot.messages import actions as replies
 from tgbot.messages import callbacks
 from tgbot.messages.common import stale_button
-from tgbot.ops import alerts
 
 # What each answer button records (Undo: None, no answer).
 OUTCOMES = {callbacks.DONE.verb: Outcome.DONE, callbacks.SAFER.verb: Outcome.SAFER,
@@ -35,17 +34,16 @@ async def completion_press(update: Update, context: BotContext) -> None:
     if press is None or user is None or press.edition != campaign.edition or action is None:
         await answer_press(update, stale_button(t))
         return
-    today = context.today
-    if action.day > campaign.reached(today):
+    if action.day > campaign.reached(context.local_date):
         await answer_press(update, replies.not_open_yet(t))
         return
     outcome = OUTCOMES[press.verb]
-    await context.store.set_outcome(user.id, campaign.edition, action.id, outcome, today,
-                                    language=t.code)
+    await context.store.set_outcome(user.id, campaign.edition, action.id, outcome,
+                                    context.campaign_date, language=t.code)
     count = len(await context.store.completed(user.id, campaign.edition))
     await answer_press(update, replies.completion_toast(t, outcome, count))
     if outcome == Outcome.NOT_SAFE:
-        await alerts.not_safe(context.services, context.bot, action, t.code)
+        await context.services.alerts.not_safe(campaign, action, t.code)
     chat, message = update.effective_chat, query.message
     if chat is None or message is None:
         return
