@@ -613,7 +613,7 @@ async def test_0012_keeps_an_old_files_completions_as_done_and_takes_answers(
                     (PEOPLE.person(person),))
     store = await Store.open(path, PEOPLE)
     try:
-        assert (await store.applied_migrations())[-1] == "0012_outcomes"
+        assert "0012_outcomes" in await store.applied_migrations()
         assert await store.completed(person, 2027) == {"vigil"}
         assert ("vigil", "fr", "done", 1) in await store.outcome_counts(2027)
         assert await store.set_outcome(person, 2027, "vigil", Outcome.SAFER, TODAY) is True
