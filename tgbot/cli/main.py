@@ -37,7 +37,7 @@ from tgbot.config import (
 from tgbot.context import Services
 from tgbot.delivery.bot import build_bot
 from tgbot.delivery.deliverer import senders_for
-from tgbot.domain import stats
+from tgbot.domain import partners, stats
 from tgbot.domain.campaign import Campaign
 from tgbot.domain.campaign_file import load_campaign
 from tgbot.domain.outbox import State
@@ -125,6 +125,9 @@ def _parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="completions per action, day and language")
     settings_flags(export, token=False)
     export.add_argument("--csv", required=True, metavar="FILE", help="CSV file to write")
+    export.add_argument("--partners-csv", metavar="FILE",
+                        help="also write each partner organisation's figures (started, "
+                             "subscribed, completions per day) to this CSV file")
     backup = commands.add_parser("backup", help="a consistent copy of the live database")
     settings_flags(backup, token=False)
     backup.add_argument("file", help="where to write the copy (must not exist)")
@@ -512,14 +515,36 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """`tgbot export`: completions per action, day and language, to a new CSV file."""
+    """`tgbot export`: completions per action, day and language, to a new CSV file.
+
+    With --partners-csv, each partner organisation's figures to a second new file.
+    """
     settings = _settings(args)
     target = new_file(Path(args.csv))
+    partners_target = new_file(Path(args.partners_csv)) if args.partners_csv else None
     figures = asyncio.run(_collect(settings))
     private_file(target)
     rows = stats.write_csv(figures, target)
     print(f"{args.csv}: {rows} rows")
+    if partners_target:
+        _export_partners(settings, partners_target)
     return 0
+
+
+def _export_partners(settings: Settings, target: Path) -> None:
+    """`tgbot export --partners-csv`: per partner, who started, subscribed and did each day."""
+    figures = asyncio.run(_collect_partners(settings))
+    private_file(target)
+    print(f"{target}: {partners.write_csv(figures, target)} rows")
+
+
+async def _collect_partners(settings: Settings) -> dict[str, partners.PartnerFigures]:
+    campaign = load_campaign(settings.campaign)
+    store = await Store.open(existing_database(settings.db))
+    try:
+        return await store.partner_figures(campaign, settings.partners, others=True)
+    finally:
+        await store.close()
 
 
 async def _collect(settings: Settings) -> stats.Stats:

@@ -16,6 +16,7 @@ from telegram.constants import CallbackQueryLimit
 
 from tgbot.domain.campaign import CAPTION_LIMIT, MESSAGE_LIMIT, Campaign
 from tgbot.domain.chat import Chat
+from tgbot.domain.partners import PartnerFigures
 from tgbot.domain.progress import progress
 from tgbot.domain.stats import Stats
 from tgbot.domain.zones import REGIONS
@@ -57,6 +58,13 @@ def _sample_stats() -> Stats:
                  per_action=Counter({1: 800, 2: 640, 3: 512}),
                  last_push=(3, {"sent": 1180, "pending": 4, "expired": 2, "failed": 1,
                                 "gone": 9, "paid": 40}))
+
+
+def _sample_partners() -> dict[str, PartnerFigures]:
+    """Two partners, one with small counts, every campaign day for one."""
+    return {"cpj": PartnerFigures(started=120, subscribed=97,
+                                  per_day=Counter({day: 60 - day for day in range(1, 24)})),
+            "rsf": PartnerFigures(started=6, subscribed=4, per_day=Counter({1: 3, 2: 1}))}
 
 
 def samples(t: Translator, campaign: Campaign, languages: dict[str, str],
@@ -120,13 +128,16 @@ def samples(t: Translator, campaign: Campaign, languages: dict[str, str],
         t, campaign, 1, {"chat": chat, "reminder": "21:00",
                          "completions": [(campaign.edition, a, "2027-11-02") for a in done],
                          "group_presses": [(campaign.edition, 3, -100)], "deliveries": 12,
-                         "announcements": 1}, languages))
+                         "announcements": 1, "partner": "cpj"}, languages))
     yield message("/forget", privacy.forget_question(t))
     yield message("/forget confirmed", privacy.forgotten(t))
     yield message("/mydata in a group", privacy.data_in_private(t, bot_username))
     yield message("added to a group", groups.group_greeting(t))
     yield message("added to a channel", groups.channel_greeting(t))
-    yield message("/stats", organisers.stats_message(t, campaign, _sample_stats()))
+    yield message("/stats", organisers.stats_with_partners(t, campaign, _sample_stats(),
+                                                           _sample_partners()))
+    yield message("/stats for a partner", organisers.partner_stats(
+        t, campaign, {"cpj": _sample_partners()["cpj"]}))
     yield message("/announce without a text", organisers.announce_usage(t))
     yield message("/announce", organisers.announce_question(t, 1, 1234, dt.timedelta(hours=12)))
     yield message("announcement cancelled", organisers.announcement_cancelled(t))

@@ -269,6 +269,16 @@ SQLITE: list[tuple[str, str]] = [
         CREATE INDEX reminder_deliveries_expiry ON reminder_deliveries (state, expires_at);
         """,
     ),
+    (
+        "0011_partners",
+        """
+        -- The partner organisation whose link (start=p_<code>) a chat first came through, and
+        -- on each completion the partner of its chat then (as its language), so /stats counts
+        -- per partner without a table linking a person to a chat. /forget deletes both.
+        ALTER TABLE chats ADD COLUMN partner TEXT;
+        ALTER TABLE completions ADD COLUMN partner TEXT;
+        """,
+    ),
 ]
 
 POSTGRES: dict[str, str] = {
@@ -451,6 +461,10 @@ POSTGRES: dict[str, str] = {
         CREATE INDEX announcement_deliveries_expiry
             ON announcement_deliveries (state, expires_at);
         CREATE INDEX reminder_deliveries_expiry ON reminder_deliveries (state, expires_at);
+        """,
+    "0011_partners": """
+        ALTER TABLE chats ADD COLUMN partner TEXT;
+        ALTER TABLE completions ADD COLUMN partner TEXT;
         """,
 }
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from tgbot.domain.campaign import Campaign
 from tgbot.domain.chat import Chat
 from tgbot.domain.outbox import Closed, Delivery, Due, Kind, Reminder, State
+from tgbot.domain.partners import PartnerFigures
 from tgbot.domain.stats import Stats, top_sources
 from tgbot.storage import migrations, pseudonyms
 from tgbot.storage.backends import (
@@ -70,7 +71,8 @@ _CHAT_COLUMNS = ("chat_id, kind, language, subscribed, push_time, timezone, thre
                  "next_push_at")
 # what a group keeps when it becomes a supergroup
 _MOVED_CHAT_COLUMNS = ("language", "subscribed", "push_time", "timezone", "created_on",
-                       "thread_id", "subscribed_on", "unsubscribed_on", "next_push_at")
+                       "thread_id", "subscribed_on", "unsubscribed_on", "next_push_at",
+                       "partner")
 
 
 def _chat(row: tuple) -> Chat:
@@ -276,8 +278,9 @@ class Store:
     async def user_data(self, user_id: int) -> dict[str, object]:
         """Everything stored about one person: exactly what /forget deletes.
 
-        Their private chat's row, their completions, their "I did it" presses in groups, and
-        how many daily messages and announcements the outbox holds for them.
+        Their private chat's row (with the partner whose link they came through), their
+        completions, their "I did it" presses in groups, and how many daily messages and
+        announcements the outbox holds for them.
         """
         person = self._people.person(user_id)
         completions = await self._db.fetch("SELECT edition, action_id, completed_on FROM "
@@ -294,7 +297,8 @@ class Store:
                 "group_presses": group_presses,
                 "deliveries": deliveries[0] if deliveries else 0,
                 "announcements": announcements[0] if announcements else 0,
-                "reminder": await self.reminder(user_id)}
+                "reminder": await self.reminder(user_id),
+                "partner": await self.partner(user_id)}
 
     async def forget_user(self, user_id: int) -> None:
         """Delete every row about one person, in one transaction, then off the disk.
@@ -333,21 +337,60 @@ class Store:
                                     "ORDER BY starts DESC, source")
         return {source: starts for source, starts in rows}
 
+    # --- partner organisations (per-partner figures; tgbot.domain.partners) -----------------
+
+    async def record_partner(self, chat_id: int, partner: str) -> bool:
+        """Keep the partner whose link a chat came through; a chat keeps its first one.
+
+        The chat is recorded at its first update (`tgbot.handlers.locale`). Returns whether
+        this was its first.
+        """
+        async with self._db.transaction() as tx:
+            return await tx.execute("UPDATE chats SET partner = ? WHERE chat_id = ? AND "
+                                    "partner IS NULL", (partner, chat_id)) > 0
+
+    async def partner(self, chat_id: int) -> str | None:
+        """The partner whose link a chat came through, if any."""
+        row = await self._db.fetchone("SELECT partner FROM chats WHERE chat_id = ?", (chat_id,))
+        return row[0] if row else None
+
+    async def partner_figures(self, campaign: Campaign, codes: Iterable[str], *,
+                              others: bool) -> dict[str, PartnerFigures]:
+        """Per partner: chats that came through its link, those subscribed, completions a day.
+
+        Each of `codes`, even with nothing yet; with `others`, also every other partner a
+        chat came through (one since removed from TGBOT_PARTNERS).
+        """
+        figures = {code: PartnerFigures() for code in codes}
+        for code, started, subscribed in await self._db.fetch(
+                "SELECT partner, COUNT(*), SUM(subscribed) FROM chats WHERE partner IS NOT NULL "
+                "GROUP BY 1"):
+            if others or code in figures:
+                figures[code] = PartnerFigures(int(started), int(subscribed or 0))
+        days = {a.id: a.day for a in campaign.actions}
+        for code, action_id, count in await self._db.fetch(
+                "SELECT partner, action_id, COUNT(*) FROM completions WHERE edition = ? AND "
+                "partner IS NOT NULL GROUP BY 1, 2", (campaign.edition,)):
+            if code in figures:
+                figures[code].per_day[days.get(action_id, 0)] += count
+        return figures
+
     # --- completions ------------------------------------------------------------------------
 
     async def set_completed(self, user_id: int, edition: int, action_id: str, done: bool,
                             today: dt.date) -> bool:
         """Record (or undo) one completion; return whether anything changed.
 
-        The row keeps the chat's language, which /stats counts it under.
+        The row keeps the chat's language and partner, which /stats counts it under.
         """
         person = self._people.person(user_id)
         async with self._db.transaction() as tx:
             if done:
                 return await tx.execute(
                     "INSERT INTO completions VALUES (?, ?, ?, ?, (SELECT language FROM chats "
-                    "WHERE chat_id = ?)) ON CONFLICT DO NOTHING",
-                    (person, edition, action_id, today.isoformat(), user_id)) > 0
+                    "WHERE chat_id = ?), (SELECT partner FROM chats WHERE chat_id = ?)) "
+                    "ON CONFLICT DO NOTHING",
+                    (person, edition, action_id, today.isoformat(), user_id, user_id)) > 0
             return await tx.execute(
                 "DELETE FROM completions WHERE person = ? AND edition = ? AND action_id = ?",
                 (person, edition, action_id)) > 0
