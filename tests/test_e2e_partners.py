@@ -114,7 +114,8 @@ def tgbot(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 def test_a_malformed_partners_setting_is_one_line_without_the_ids(
         tmp_path: Path, value: str, problem: str) -> None:
     result = tgbot("run", env={"TGBOT_TOKEN": "123456:" + "A" * 35, "TGBOT_PARTNERS": value,
-                               "TGBOT_DB": str(tmp_path / "x.sqlite3")})
+                               "TGBOT_DB": str(tmp_path / "x.sqlite3"),
+                               "TGBOT_API_URL": "http://127.0.0.1:9"})  # nothing listens
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("tgbot: TGBOT_PARTNERS") and problem in line
