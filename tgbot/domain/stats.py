@@ -101,7 +101,10 @@ def write_csv(stats: Stats, path: Path) -> int:
 
 
 def table(stats: Stats) -> str:
-    """The figures as a plain-text table, for the terminal; counts under 5 read "<5"."""
+    """The figures as a plain-text table, for the terminal; counts under 5 read "<5".
+
+    The last push's messages by state stay exact, as `/stats` shows them.
+    """
     lines = [f"subscribers: {shown(stats.total_subscribers)}  "
              + "  ".join(f"{k}: {shown(v)}" for k, v in sorted(stats.subscribers.items())),
              "by language: " + "  ".join(f"{k}: {shown(v)}" for k, v in
@@ -116,7 +119,6 @@ def table(stats: Stats) -> str:
     if stats.last_push:
         day, states = stats.last_push
         lines.append(f"last push (day {day}): "
-                     + "  ".join(f"{k}: {shown(v)}" for k, v in sorted(states.items())
-                                 if k != "paid")
+                     + "  ".join(f"{k}: {v}" for k, v in sorted(states.items()) if k != "paid")
                      + (f"  Stars spent: {stars_spent(states):g}" if states.get("paid") else ""))
     return "\n".join(lines)

@@ -19,7 +19,9 @@ from tgbot.messages.common import Reply, button, count_shown, fill
 def stats_message(t: Translator, campaign: Campaign, figures: Stats) -> Reply:
     """/stats: subscribers, the week's changes, languages, sources, completions, last push.
 
-    Every count of people or chats under 5 shows as "<5" (`count_shown`).
+    Every count of people or chats under 5 shows as "<5" (`count_shown`); the last push's
+    messages by state are the operators' figures (`tgbot status` shows them too), exact, so
+    that "pending 0" says the push is done.
     """
     def count(n: int) -> str:
         return count_shown(t, n)
@@ -43,12 +45,12 @@ def stats_message(t: Translator, campaign: Campaign, figures: Stats) -> Reply:
         day, states = figures.last_push
         lines.append(fill(t.gettext("Last push (day {day}): sent {sent}, pending {pending}, "
                                     "expired {expired}, failed {failed}, blocked {gone}"),
-                          {"day": str(day), "sent": count(states.get(State.SENT, 0)),
-                           "pending": count(states.get(State.PENDING, 0)
-                                            + states.get(State.SENDING, 0)),
-                           "expired": count(states.get(State.EXPIRED, 0)),
-                           "failed": count(states.get(State.FAILED, 0)),
-                           "gone": count(states.get(State.GONE, 0))}))
+                          {"day": str(day), "sent": t.number(states.get(State.SENT, 0)),
+                           "pending": t.number(states.get(State.PENDING, 0)
+                                               + states.get(State.SENDING, 0)),
+                           "expired": t.number(states.get(State.EXPIRED, 0)),
+                           "failed": t.number(states.get(State.FAILED, 0)),
+                           "gone": t.number(states.get(State.GONE, 0))}))
         if states.get("paid"):
             lines.append(fill(t.gettext("Stars spent on the last push: {stars}"),
                               {"stars": t.number(stars_spent(states))}))
