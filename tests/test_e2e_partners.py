@@ -20,7 +20,9 @@ from tgbot.config import ConfigError, parse_partners
 from tgbot.domain import partners
 from tgbot.domain.campaign_file import load_campaign
 from tgbot.domain.partners import PartnerFigures
+from tgbot.domain.stats import Stats
 from tgbot.fakeapi import FakeBotAPI
+from tgbot.messages.chart import chart
 from tgbot.storage.migrations import SQLITE
 from tgbot.storage.store import Store
 
@@ -178,3 +180,17 @@ async def test_an_old_database_file_gets_partners(tmp_path: Path) -> None:
             "cpj": PartnerFigures(1, 1, Counter({2: 1})), "rsf": PartnerFigures()}
     finally:
         await store.close()
+
+
+def test_the_chart_shows_no_count_under_5() -> None:
+    """A day with 1 to 4 completions is a bar up to 5 labelled "<5"; the line starts at 5."""
+    figures = Stats(per_action=Counter({1: 3, 2: 8, 3: 1}),
+                    subscriptions_by_date=[("2027-11-01", 2), ("2027-11-02", 4),
+                                           ("2027-11-03", 1)])
+    days, growth = chart(figures, "title").axes
+    heights = {round(bar.get_x() + bar.get_width() / 2): bar.get_height()
+               for bar in days.patches if bar.get_height()}
+    assert heights == {1: 5, 2: 8, 3: 5}
+    assert sorted(text.get_text() for text in days.texts) == ["<5", "<5"]
+    [line] = growth.get_lines()
+    assert list(line.get_ydata()) == [6, 7]

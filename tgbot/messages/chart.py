@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import io
 import itertools
+from typing import TYPE_CHECKING
 
 from tgbot.domain.campaign import CAMPAIGN_DAYS
 from tgbot.domain.stats import MIN_SHOWN, Stats, too_few
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 
 def chart_png(stats: Stats, title: str) -> bytes:
+    """The chart of `chart` as a PNG."""
+    buffer = io.BytesIO()
+    chart(stats, title).savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def chart(stats: Stats, title: str) -> Figure:
     """Two panels: a bar per campaign day, and the running total of subscribers.
 
     No count under 5 can be read off it (`stats.too_few`): a day with 1 to 4 completions is
@@ -40,6 +51,4 @@ def chart_png(stats: Stats, title: str) -> bytes:
                       fontsize=7)
     growth.set_title("Subscribers over time")
     figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return figure
