@@ -318,12 +318,13 @@ def test_status_report_after_heartbeats(tmp_path: Path) -> None:
 def test_status_names_one_lock_holder_right_after_a_takeover() -> None:
     """The sender was killed 5 s ago: its last heartbeat still says it sends, and the
     instance that took over says so too. Only the newer one holds the lock."""
+    from tgbot.domain.instance import Instance
     from tgbot.ops.report import status_report
 
     now = time.time()
     report = status_report(CAMPAIGN, [
-        ("survivor", now - 600, now - 1, True, 2, "0.1.0"),
-        ("killed", now - 900, now - 5, True, 2, "0.1.0")], {}, None, None, now)
+        Instance("survivor", now - 600, now - 1, True, 2, "0.1.0"),
+        Instance("killed", now - 900, now - 5, True, 2, "0.1.0")], {}, None, None, now)
     assert "sender lock: held by survivor" in report.splitlines()
     rows = {line.split()[0]: line for line in report.splitlines() if line.startswith("  ")}
     assert rows["survivor"].endswith("sends")

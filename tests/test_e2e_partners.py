@@ -23,7 +23,7 @@ from tgbot.domain.partners import PartnerFigures
 from tgbot.domain.stats import Stats
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.messages.chart import chart
-from tgbot.storage.migrations import SQLITE
+from tgbot.storage.migrations import migrations
 from tgbot.storage.store import Store
 
 CAMPAIGN = load_campaign(ACTIONS)
@@ -166,7 +166,7 @@ async def test_an_old_database_file_gets_partners(tmp_path: Path) -> None:
     shutil.copy(DATA / "v1.sqlite3", path)
     store = await Store.open(path)
     try:
-        assert await store.applied_migrations() == [name for name, _ in SQLITE]
+        assert await store.applied_migrations() == [name for name, _ in migrations("sqlite")]
         assert "0011_partners" in await store.applied_migrations()
         assert await store.partner(1001) is None
         assert await store.record_partner(1001, "cpj") is True

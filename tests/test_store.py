@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -19,14 +20,20 @@ from tests.conftest import TEST_ID_KEY
 from tests.helpers import postgres
 from tgbot.domain.outbox import Closed, Due
 from tgbot.errors import DatabaseError
-from tgbot.storage.backends import Database, open_database
-from tgbot.storage.migrations import SQLITE, applied, apply, migrations, pending
+from tgbot.storage.backends import (
+    Database,
+    PostgresDatabase,
+    is_database_failure,
+    open_database,
+)
+from tgbot.storage.migrations import applied, apply, migrations, pending
 from tgbot.storage.pseudonyms import Pseudonyms
 from tgbot.storage.store import TABLES, Store
 
 DATA = Path(__file__).resolve().parent / "data"
 TODAY = dt.date(2027, 11, 5)
 PEOPLE = Pseudonyms(TEST_ID_KEY.encode())
+SQLITE = migrations("sqlite")  # what a SQLite file was given, in order
 
 
 @pytest.fixture
@@ -117,6 +124,59 @@ async def test_0009_rewrites_who_did_what_under_pseudonyms(tmp_path: Path) -> No
     on_disk = path.read_bytes() + (Path(f"{path}-wal").read_bytes()
                                    if Path(f"{path}-wal").exists() else b"")
     assert person.to_bytes(6, "big") not in on_disk
+
+
+# The type families the two databases' column types belong to.
+FAMILIES = {"integer": "integer", "bigint": "integer", "real": "float",
+            "double precision": "float", "text": "text", "blob": "bytes", "bytea": "bytes"}
+# a table's columns (name, type family, not null, in the primary key) and its indexes, from
+# each database's own catalogue
+SQLITE_SCHEMA = ("SELECT m.name, c.name, lower(c.type), c.\"notnull\", c.pk > 0 "
+                 "FROM sqlite_master m, pragma_table_info(m.name) c "
+                 "WHERE m.type = 'table' ORDER BY m.name, c.cid",
+                 "SELECT tbl_name, name FROM sqlite_master WHERE type = 'index' "
+                 "AND sql IS NOT NULL")
+POSTGRES_SCHEMA = ("SELECT c.table_name, c.column_name, c.data_type, c.is_nullable = 'NO', "
+                   "EXISTS (SELECT 1 FROM information_schema.key_column_usage k JOIN "
+                   "information_schema.table_constraints t USING (constraint_name, "
+                   "table_schema, table_name) WHERE t.constraint_type = 'PRIMARY KEY' AND "
+                   "k.table_schema = c.table_schema AND k.table_name = c.table_name AND "
+                   "k.column_name = c.column_name) FROM information_schema.columns c "
+                   "WHERE c.table_schema = current_schema() "
+                   "ORDER BY c.table_name, c.ordinal_position",
+                   "SELECT tablename, indexname FROM pg_indexes WHERE schemaname = "
+                   "current_schema() AND indexname NOT LIKE '%\\_pkey'")
+
+
+async def _schema(db: Database) -> tuple[dict[str, list[tuple]], set[tuple[str, str]]]:
+    """Every table's columns, in order, and every index a migration made (by name)."""
+    columns_sql, indexes_sql = SQLITE_SCHEMA if db.dialect == "sqlite" else POSTGRES_SCHEMA
+    tables: dict[str, list[tuple]] = {}
+    for table, column, kind, not_null, in_key in await db.fetch(columns_sql):
+        # (SQLite lets a key column of a rowid table be NULL unless it says NOT NULL)
+        tables.setdefault(table, []).append((column, FAMILIES[kind], bool(not_null or in_key),
+                                             bool(in_key)))
+    return tables, {(table, index) for table, index in await db.fetch(indexes_sql)}
+
+
+async def test_both_databases_get_the_same_tables_columns_and_indexes(
+        tmp_path: Path, postgres_server: str) -> None:
+    """The migrations are written once: a new SQLite file and a new PostgreSQL database end
+    with the same schema, in types of the same kind."""
+    sqlite_db = await open_database(str(tmp_path / "new.sqlite3"))
+    pg_url = postgres.create_database(postgres_server)
+    pg_db = await open_database(pg_url)
+    try:
+        for db in (sqlite_db, pg_db):
+            await apply(db, PEOPLE)
+        tables, indexes = await _schema(sqlite_db)
+        assert {"chats", "deliveries", "outbox_tally", "_migrations"} <= set(tables)
+        assert ("deliveries", "deliveries_todo") in indexes
+        assert (tables, indexes) == await _schema(pg_db)
+    finally:
+        await sqlite_db.close()
+        await pg_db.close()
+        postgres.drop_database(pg_url)
 
 
 async def test_pending_migrations_are_applied_once_and_recorded(database: str) -> None:
@@ -488,3 +548,31 @@ async def test_a_copy_under_another_key_is_refused(tmp_path: Path) -> None:
     finally:
         await source.close()
         await target.close()
+
+
+async def test_a_refused_connection_or_a_timeout_is_the_database_failing_only_from_it() -> None:
+    """OSError and TimeoutError are the database's failure when a call to it raised them; the
+    same errors from elsewhere (a call to Telegram, a file) are not silenced as one."""
+    import asyncpg
+
+    with socket.socket() as free:  # a port nothing listens on
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    url = f"postgresql://tgbot@127.0.0.1:{port}/tgbot"
+    db = PostgresDatabase(await asyncpg.create_pool(url, min_size=0), url)
+    try:
+        with pytest.raises(OSError) as from_database:
+            await db.fetch("SELECT 1")
+    finally:
+        await db.close()
+    with pytest.raises(OSError) as from_elsewhere:  # the same refusal, not the database's
+        await asyncio.open_connection("127.0.0.1", port)
+    with pytest.raises(TimeoutError) as too_slow:
+        await asyncio.wait_for(asyncio.sleep(1), 0.01)
+    assert type(from_database.value) is type(from_elsewhere.value)
+    assert is_database_failure(from_database.value)
+    assert not is_database_failure(from_elsewhere.value)
+    assert not is_database_failure(too_slow.value)
+    assert is_database_failure(ExceptionGroup("round", [from_database.value]))
+    assert not is_database_failure(ExceptionGroup("round", [from_database.value,
+                                                            too_slow.value]))

@@ -57,6 +57,7 @@ from tgbot.handlers import (
     subscription,
 )
 from tgbot.i18n.translator import DEFAULT_LANGUAGE, Translator, telegram_code
+from tgbot.messages.start import description
 from tgbot.ops import alerts, campaign_sync, metrics
 from tgbot.ops.status import StatusServer
 from tgbot.ops.webhook import Limits, WebhookServer
@@ -142,6 +143,8 @@ def bot_commands(t: Translator, campaign: Campaign) -> list[BotCommand]:
 async def _post_init(application: Application) -> None:
     """Open the services, publish the campaign, register commands, start the daily push.
 
+    With TGBOT_SITE_URL, the bot's description in each language links to the mirror site.
+
     The start-up line comes once the updates come in (`running`): a refused webhook is not
     a start.
     """
@@ -164,6 +167,9 @@ async def _post_init(application: Application) -> None:
             continue
         await application.bot.set_my_commands(bot_commands(t, services.campaign),
                                               scope=BotCommandScopeDefault(), language_code=code)
+        if settings.site_url:  # otherwise the description stays the one set in @BotFather
+            await application.bot.set_my_description(
+                description(t, services.campaign, settings.site_url), language_code=code)
     await services.deliverer.join()
     if settings.status_port is not None:
         services.status = StatusServer(services, settings.status_listen, settings.status_port)

@@ -9,6 +9,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
 from tgbot.errors import ConfigError
 
@@ -64,6 +65,9 @@ class Settings:
     alert_lag: float = 900.0
     # Partner organisations: code -> the user ids of its organisers, who see its figures only.
     partners: dict[str, frozenset[int]] = field(default_factory=dict)
+    # Where the mirror site (`tgbot site`) is served; /help and the bot's description link
+    # to it. Empty: no link.
+    site_url: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -86,6 +90,7 @@ class Settings:
         settings.log_format = parse_log_format(env.get("TGBOT_LOG_FORMAT", "text"))
         settings.alert_lag = _number(env, "TGBOT_ALERT_LAG", settings.alert_lag)
         settings.partners = parse_partners(env.get("TGBOT_PARTNERS", ""))
+        settings.site_url = parse_site_url(env.get("TGBOT_SITE_URL", ""))
         if "TGBOT_LOCALES" in env:
             settings.locales = Path(env["TGBOT_LOCALES"])
         settings.languages = tuple(filter(None, (code.strip() for code in
@@ -215,4 +220,16 @@ def parse_log_format(value: str) -> str:
     value = value.strip().lower() or "text"
     if value not in ("text", "json"):
         raise ConfigError(f"TGBOT_LOG_FORMAT must be text or json, not {value!r}")
+    return value
+
+
+def parse_site_url(value: str) -> str:
+    """TGBOT_SITE_URL as an http(s) URL without its final slash; "" is no site."""
+    value = value.strip().rstrip("/")
+    if not value:
+        return ""
+    parsed = urlparse(value)
+    # 256 characters keep the bot's description, which quotes it, within Telegram's 512
+    if parsed.scheme not in ("https", "http") or not parsed.hostname or len(value) > 256:
+        raise ConfigError(f"TGBOT_SITE_URL must be the site's https:// address, not {value!r}")
     return value

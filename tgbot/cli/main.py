@@ -1,4 +1,4 @@
-"""The `tgbot` command: run, check, push, preview, demo.
+"""The `tgbot` command: run, check, push, preview, site, demo.
 
 Every setting comes from a TGBOT_* environment variable or the matching flag. Errors an
 operator can fix are one line on stderr and exit status 2, never a traceback.
@@ -32,6 +32,7 @@ from tgbot.config import (
     ConfigError,
     Settings,
     parse_admins,
+    parse_site_url,
     stars_for,
 )
 from tgbot.context import Services
@@ -48,6 +49,7 @@ from tgbot.i18n.translator import DEFAULT_LANGUAGE, I18n
 from tgbot.ops import campaign_sync
 from tgbot.ops.logsafe import RedactToken, setup_logging
 from tgbot.ops.report import status_report
+from tgbot.site.build import build_site, days_reached
 from tgbot.storage.backends import (
     DatabaseError,
     is_postgres_url,
@@ -119,6 +121,20 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument("--lang", default="en")
     preview.add_argument("--html", metavar="FILE", help="write the review page to FILE")
     preview.add_argument("--campaign", help="campaign file (TGBOT_CAMPAIGN)")
+
+    site = commands.add_parser(
+        "site", help="write the mirror site (static pages and Atom feeds, no script) of the "
+                     "days reached, in every language, to a folder")
+    site.add_argument("--out", required=True, metavar="DIR",
+                      help="the folder to write (a new one, or an earlier build to replace)")
+    site.add_argument("--all", action="store_true",
+                      help="every day of the campaign, for review (do not publish)")
+    site.add_argument("--date", type=dt.date.fromisoformat,
+                      help="the days reached on that date (YYYY-MM-DD; default today in the "
+                           "campaign's zone)")
+    site.add_argument("--url", help="where the site is served, for the feeds' links "
+                                    "(TGBOT_SITE_URL; default relative links)")
+    site.add_argument("--campaign", help="campaign file (TGBOT_CAMPAIGN)")
 
     figures = commands.add_parser("stats", help="campaign figures as a table")
     settings_flags(figures, token=False)
@@ -449,6 +465,24 @@ def cmd_preview(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_site(args: argparse.Namespace) -> int:
+    """`tgbot site`: the mirror site of the days reached (or `--all`), written to a folder."""
+    settings = _settings(args)
+    campaign = load_campaign(settings.campaign)
+    if args.all:
+        reached = campaign.reached(campaign.end_date)
+    elif args.date is not None:
+        reached = campaign.reached(args.date)
+    else:
+        reached = days_reached(campaign, dt.datetime.now(dt.UTC))
+    site_url = parse_site_url(args.url) if args.url else settings.site_url
+    built = build_site(campaign, I18n(settings.locales, settings.languages), Path(args.out),
+                       reached, site_url)
+    print(f"{args.out}: {built.days} days in {built.languages} languages, {built.files} "
+          f"files, the largest page {built.largest} bytes")
+    return 0
+
+
 def cmd_catalogs(args: argparse.Namespace) -> int:
     """`tgbot catalogs`: each problem, each language's state; exit status 1 if work is left.
 
@@ -613,7 +647,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 COMMANDS = {
     "run": cmd_run, "demo": cmd_demo, "check": cmd_check, "push": cmd_push,
     "preview": cmd_preview, "stats": cmd_stats, "export": cmd_export, "backup": cmd_backup,
-    "catalogs": cmd_catalogs, "copy-db": cmd_copy_db, "status": cmd_status,
+    "catalogs": cmd_catalogs, "site": cmd_site, "copy-db": cmd_copy_db, "status": cmd_status,
 }
 
 if __name__ == "__main__":

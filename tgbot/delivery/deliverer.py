@@ -325,10 +325,10 @@ class Deliverer:
         await store.heartbeat(self.instance_id, started_at=self.started_at, sending=self._sending,
                               reply_lease=lease, version=__version__, now=now)
         others = [i for i in await store.instances()
-                  if i[0] != self.instance_id and i[2] > now - ALIVE]
-        self._others = sum(instance[4] for instance in others)
+                  if i.instance_id != self.instance_id and i.heartbeat_at > now - ALIVE]
+        self._others = sum(instance.reply_lease for instance in others)
         if self.budget is not None:
-            senders = sorted((i[2], i[0]) for i in others if i[3])
+            senders = sorted((i.heartbeat_at, i.instance_id) for i in others if i.sending)
             if self.budget.lease.read(senders[-1] if senders else None):
                 # (a hundredth more: a timer may fire a hair early)
                 asyncio.get_running_loop().call_later(HANDOVER + 0.01, self._settle_lease)
@@ -351,7 +351,7 @@ class Deliverer:
         if self.budget is not None:
             now = time.time()
             alone = not [i for i in await self.services.store.instances()
-                         if i[0] != self.instance_id and i[2] > now - ALIVE]
+                         if i.instance_id != self.instance_id and i.heartbeat_at > now - ALIVE]
             least = LEASE_MIN if replies else 0
             self.budget.lease = ReplyLease(least=least, current=least if alone else 0)
             self.budget.set_sending(False, 0)
@@ -711,7 +711,7 @@ class Deliverer:
         services, campaign = self.services, self.services.campaign
         if delivery.announcement_id:
             announcement = await services.store.announcement(delivery.announcement_id)
-            return Reply(announcement[0]) if announcement else None
+            return Reply(announcement.text) if announcement else None
         action = campaign.action_for_day(delivery.day)
         if action is None or delivery.edition != campaign.edition:
             return None

@@ -25,7 +25,8 @@ async def start(update: Update, context: BotContext) -> None:
 
 async def help_command(update: Update, context: BotContext) -> None:
     """/help: the bot's commands, the campaign's FAQ commands, and the safety line."""
-    await reply(update, context, replies.help_text(context.t, context.campaign))
+    await reply(update, context, replies.help_text(context.t, context.campaign,
+                                                   context.services.settings.site_url))
 
 
 async def menu(update: Update, context: BotContext) -> None:

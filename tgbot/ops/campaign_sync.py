@@ -53,8 +53,8 @@ async def start(services: Services) -> list[str]:
     with an old file runs the newer campaign instead. A file with problems (returned) leaves
     the published campaign running, if there is one.
     """
-    others = any(heartbeat > time.time() - ALIVE for _, _, heartbeat, *_ in
-                 await services.store.instances())
+    others = any(instance.heartbeat_at > time.time() - ALIVE
+                 for instance in await services.store.instances())
     problems = await _publish(services, start=others)
     if problems:
         await follow(services)
@@ -75,7 +75,7 @@ async def last_good(settings: Settings) -> Campaign | None:
     if published is None:
         return None
     try:
-        return parse_campaign(published[1], settings.campaign)
+        return parse_campaign(published.source, settings.campaign)
     except CampaignError:
         return None
 
