@@ -271,8 +271,8 @@ def test_startup_line_hides_the_database_password() -> None:
     from tgbot.config import Settings
     from tgbot.context import Services
 
-    services = Services(Settings(db="postgresql://tgbot:hunter2@db.example/tgbot"), CAMPAIGN,
-                        campaign_version="abc123")
+    services = Services(Settings(db="postgresql://tgbot:hunter2@db.example/tgbot"), CAMPAIGN)
+    services.set_campaign(CAMPAIGN, "abc123")
     services.bot_username = "ifex_bot"
     line = startup_line(services, "webhook", False)
     assert "hunter2" not in line and "postgresql://tgbot:***@db.example/tgbot" in line
@@ -384,7 +384,7 @@ async def test_a_restart_runs_the_file_but_beside_others_never_brings_an_old_one
     campaign.write_text(text, encoding="utf-8")  # the edit reverted
     async with running_bot(fake, tmp_path, clock, campaign=campaign) as app:
         assert "EDITED" not in (await say(fake, ALICE, "/about"))["text"]
-        assert app.bot_data.campaign_version == campaign_sync.version_of(text)
+        assert app.bot_data.current.version == campaign_sync.version_of(text)
     campaign.write_text(edited, encoding="utf-8")
     async with running_bot(fake, tmp_path, clock, campaign=campaign):
         assert "EDITED" in (await say(fake, ALICE, "/about"))["text"]
@@ -395,7 +395,7 @@ async def test_a_restart_runs_the_file_but_beside_others_never_brings_an_old_one
     await store.close()
     async with running_bot(fake, tmp_path, clock, campaign=campaign) as app:
         assert "EDITED" in (await say(fake, ALICE, "/about"))["text"]
-        assert app.bot_data.campaign_version == campaign_sync.version_of(edited)
+        assert app.bot_data.current.version == campaign_sync.version_of(edited)
 
 
 def test_a_broken_file_at_a_restart_runs_the_last_good_campaign(tmp_path: Path,

@@ -32,6 +32,8 @@ from tgbot.storage.store import TABLES, Store
 
 DATA = Path(__file__).resolve().parent / "data"
 TODAY = dt.date(2027, 11, 5)
+# the claims' now: every row not waiting for a retry is ready
+NOW = dt.datetime(2027, 11, 5, 15, tzinfo=dt.UTC).timestamp()
 PEOPLE = Pseudonyms(TEST_ID_KEY.encode())
 SQLITE = migrations("sqlite")  # what a SQLite file was given, in order
 
@@ -267,15 +269,15 @@ async def test_outbox_rows_are_claimed_once_and_a_new_sender_takes_back_the_rest
     # chat 4 never subscribed: no row for it
     assert await store.enqueue(2027, [(1, 5), (2, 5), (3, 5), (4, 5)]) == 3
     assert await store.enqueue(2027, [(1, 5)]) == 0  # never twice for a chat and day
-    first = await store.claim(2, owner="a")
-    second = await store.claim(2, owner="a")
+    first = await store.claim(2, owner="a", now=NOW)
+    second = await store.claim(2, owner="a", now=NOW)
     assert len(first) == 2 and len(second) == 1
     assert {d.chat_id for d in first + second} == {1, 2, 3}
-    assert await store.claim(10, owner="b") == []
+    assert await store.claim(10, owner="b", now=NOW) == []
     await store.finish(first[0], "sent", TODAY, 99)
     # sender "a" died; "b" took the sender lock and puts a's rows in flight back
     assert await store.release_claims("b") == 2
-    again = await store.claim(10, owner="b")
+    again = await store.claim(10, owner="b", now=NOW)
     assert {d.chat_id for d in again} == {d.chat_id for d in first[1:] + second}
     assert all(d.attempts == 2 for d in again)
     assert await store.release_claims("b") == 0  # its own rows stay in flight
@@ -287,7 +289,7 @@ async def test_concurrent_claims_never_share_a_row(store: Store) -> None:
     for chat in chats:
         await store.set_subscribed(chat, "private", True, TODAY)
     assert await store.enqueue(2027, [(chat, 5) for chat in chats]) == len(chats)
-    batches = await asyncio.gather(*(store.claim(7, owner=f"w{i}") for i in range(60)))
+    batches = await asyncio.gather(*(store.claim(7, owner=f"w{i}", now=NOW) for i in range(60)))
     claimed = [d.chat_id for batch in batches for d in batch]
     assert sorted(claimed) == chats
 
@@ -355,7 +357,7 @@ async def test_group_migration_moves_settings_and_outbox(store: Store) -> None:
     assert moved is not None and (moved.kind, moved.language, moved.subscribed) == \
         ("supergroup", "es", True)
     assert await store.chat(-5) is None
-    assert [d.chat_id for d in await store.claim(5, owner="a")] == [-1005]
+    assert [d.chat_id for d in await store.claim(5, owner="a", now=NOW)] == [-1005]
 
 
 async def test_start_sources_beyond_the_kept_number_count_as_other(store: Store) -> None:
@@ -392,7 +394,7 @@ async def fill(store: Store) -> None:
     await store.remember_media("day22.png:abc", "FILEID")
     await store.group_press(-1001234567890, 2027, 5, 5_000_000_001, True)
     await store.enqueue(2027, [(-1001234567890, 5), (5_000_000_001, 5)])
-    delivery = (await store.claim(1, owner="a"))[0]
+    delivery = (await store.claim(1, owner="a", now=NOW))[0]
     await store.finish(delivery, "sent", TODAY, 42)
     announcement = await store.create_announcement("<b>Hi</b>", None, TODAY)
     await store.start_announcement(announcement, now=0.0)
@@ -483,7 +485,7 @@ async def test_outbox_depth_oldest_waiting_and_incidents(store: Store) -> None:
     assert await store.outbox_depth() == {("push", "pending"): 2,
                                           ("announcement", "pending"): 2}
     assert await store.oldest_waiting(1000.0) == (300.0, "push:2027:5")  # chat 2's, due first
-    claimed = await store.claim(10, owner="a")
+    claimed = await store.claim(10, owner="a", now=NOW)
     assert {(d.chat_id, d.announcement_id) for d in claimed} >= {(1, 0), (2, 0)}
     for delivery in claimed:
         if not delivery.announcement_id:
@@ -522,8 +524,9 @@ async def test_closed_outbox_rows_go_two_weeks_on_and_what_status_shows_stays(
     await store.start_announcement(done, now=day, lifetime=day)
     sending = await store.create_announcement("March", None, TODAY)
     await store.start_announcement(sending, now=day, lifetime=day)
-    rows = await store.claim(100, owner="test")
-    await store.close_rows([Closed(d, "failed" if d.chat_id == 2 else "sent") for d in rows])
+    rows = await store.claim(100, owner="test", now=NOW)
+    await store.close_rows([Closed(d, "failed" if d.chat_id == 2 else "sent") for d in rows],
+                          TODAY)
     await store.reported(done, 2, finished=True)
     depth, last_push = await store.outbox_depth(), await store.last_push(2027, 0)
     # day 1 (expired by day 2), the Vigil, the reminder

@@ -49,7 +49,7 @@ async def stats(update: Update, context: BotContext) -> None:
         partners = await context.store.partner_figures(campaign, mine, others=False)
         await reply(update, context, replies.partner_stats(context.t, campaign, partners))
         return
-    figures = await context.store.stats(campaign, context.services.today(),
+    figures = await context.store.stats(campaign, context.campaign_date,
                                         context.services.clock().timestamp())
     partners = await context.store.partner_figures(campaign, settings.partners, others=True)
     await reply(update, context,
@@ -83,8 +83,8 @@ async def announce(update: Update, context: BotContext) -> None:
     if not audience:
         await reply(update, context, replies.announce_nobody(t, language))
         return
-    announcement = await context.store.create_announcement(text, language, services.today(),
-                                                           lifetime)
+    announcement = await context.store.create_announcement(text, language,
+                                                           services.campaign_date(), lifetime)
     await reply(update, context, Reply(text))
     lasts = dt.timedelta(seconds=lifetime or services.settings.announcement_lifetime)
     await reply(update, context,
@@ -113,7 +113,8 @@ async def announce_press(update: Update, context: BotContext) -> None:
     if not total:
         await reply(update, context, replies.announcement_gone(t), edit=True)
         return
-    # the sender edits the status message with the progress at each beat (delivery.py)
+    # the sender edits the status message with the progress at each beat
+    # (delivery/announcements.py)
     await reply(update, context, Reply(replies.announcement_progress(t, 0, total, False)),
                 edit=True)
     context.services.deliverer.wake()
@@ -124,7 +125,10 @@ async def reload_command(update: Update, context: BotContext) -> None:
 
     A file with problems is refused and the campaign stays as it was, everywhere.
     """
-    problems = await campaign_sync.reload(context.services)
+    services = context.services
+    problems = await campaign_sync.reload(services.store, services.current,
+                                          services.settings.campaign,
+                                          services.clock().timestamp())
     await reply(update, context, replies.reload_result(context.t, problems))
 
 

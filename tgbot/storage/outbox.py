@@ -11,7 +11,6 @@ is a parameter.
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -123,8 +122,8 @@ class Outbox(Part):
             await _expire_earlier(tx, edition, day)
             return added
 
-    async def claim(self, limit: int, *, owner: str) -> list[Delivery]:
-        """Take up to `limit` pending rows to send.
+    async def claim(self, limit: int, *, owner: str, now: float) -> list[Delivery]:
+        """Take up to `limit` pending rows to send, of those ready at `now` (`not_before`).
 
         Only the holder of the sender lock claims; on PostgreSQL, SKIP LOCKED also keeps any
         two claims apart.
@@ -133,7 +132,6 @@ class Outbox(Part):
         batch. A day's row whose chat has a later day still to send comes `superseded` (it is
         closed as expired, not sent), however the two were queued.
         """
-        now = time.time()
         skip_locked = self._db.skip_locked
         claim = (f"SET state = '{State.SENDING}', claimed_at = ?, claimed_by = ?, "
                  "attempts = attempts + 1")
@@ -189,8 +187,8 @@ class Outbox(Part):
         """Close one claimed row (see `close_rows`)."""
         await self.close_rows([Closed(delivery, state, message_id)], today)
 
-    async def close_rows(self, results: Iterable[Closed], today: dt.date | None = None) -> None:
-        """Close claimed rows in one transaction.
+    async def close_rows(self, results: Iterable[Closed], today: dt.date) -> None:
+        """Close claimed rows in one transaction (`today`: the campaign's date).
 
         'sent', 'failed' (gave up), 'gone' (chat blocked or deleted: it is unsubscribed),
         'expired', 'skipped', or 'pending' again.
@@ -205,7 +203,7 @@ class Outbox(Part):
                 if closed.state == State.GONE:  # blocked or deleted: no push, no reminder
                     await tx.execute("UPDATE chats SET subscribed = 0, unsubscribed_on = ?, "
                                      "next_push_at = NULL WHERE chat_id = ?",
-                                     ((today or dt.datetime.now(dt.UTC).date()).isoformat(),
+                                     (today.isoformat(),
                                       closed.delivery.chat_id))
                     await tx.execute("DELETE FROM reminders WHERE chat_id = ?",
                                      (closed.delivery.chat_id,))

@@ -6,7 +6,7 @@ one `Database`; `tgbot.storage.store.Store` is all of them together.
 
 from __future__ import annotations
 
-import time
+import random
 from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
@@ -43,10 +43,11 @@ def chat_of(row: tuple[Any, ...]) -> Chat:
 def look_now() -> float:
     """A next_push_at (or a reminder's next_at) that says "look at it at once".
 
-    Negative, so it is due whatever the clock says, and different at each change, so a
-    planner that read the chat before the change cannot write over it.
+    Negative, so it is due whatever the clock says, and different at each change (a random
+    stamp, not a time), so a planner that read the chat before the change cannot write
+    over it.
     """
-    return -time.time()
+    return -1.0 - random.random()  # noqa: S311 - a stamp, not a secret
 
 
 def marks(values: list[Any]) -> str:
