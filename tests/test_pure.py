@@ -270,7 +270,7 @@ def test_the_commands_the_bot_registers_are_the_ones_named_in_commands() -> None
 
 
 async def test_throttled_edits_forget_messages_whose_interval_has_passed() -> None:
-    from tgbot.handlers.throttle import ThrottledEdits
+    from tgbot.throttle import ThrottledEdits
 
     edits = ThrottledEdits(interval=0.05)
     made: list[int] = []

@@ -217,7 +217,10 @@ async def _beat(context: BotContext) -> None:
     """The scheduler's beat, run in the background so the job returns at once.
 
     The deliverer's heartbeat, push and takeover first; then what every instance looks at.
+    A beat that fires while the application stops does nothing: nobody would await its work.
     """
+    if not context.application.running:
+        return
     context.services.deliverer.beat()
     if not context.services.beat.locked():  # a slow database: beats do not pile up
         context.application.create_task(_operations(context.services, context.bot),

@@ -25,9 +25,9 @@ from tgbot.domain.flood import FloodGate
 from tgbot.domain.groups import AdminCache
 from tgbot.domain.schedule import Clock
 from tgbot.errors import NotOpenError
-from tgbot.handlers.throttle import ThrottledEdits
 from tgbot.i18n.translator import I18n, Translator
 from tgbot.storage.store import Store
+from tgbot.throttle import ThrottledEdits
 
 if TYPE_CHECKING:
     from tgbot.delivery.deliverer import Deliverer
