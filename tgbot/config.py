@@ -23,6 +23,10 @@ STARS_PER_PAID_MESSAGE = 0.1  # what Telegram takes from the bot's balance
 LIFETIME_RE = re.compile(r"(\d+(?:\.\d+)?)([smhd]?)")
 LIFETIME_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 NOT_SAFE_ALERT = 5  # TGBOT_NOT_SAFE_ALERT's default and least: a count organisers may see
+# A partner organisation's code: its link is t.me/<bot>?start=p_<code>, so the code is what a
+# deep-link payload may carry (Telegram: up to 64 of A-Z a-z 0-9 _ -), kept to one plain form.
+PARTNER_CODE = re.compile(r"[a-z0-9_]{1,32}")
+PARTNERS_EXAMPLE = "cpj:111,222;rsf:333"
 
 
 def shipped_locales() -> Path:
@@ -65,6 +69,8 @@ class Settings:
     # Organisers are told once when this many readers of one language find a day not safe
     # (never fewer than the smallest count organisers see: stats.MIN_SHOWN).
     not_safe_alert: int = NOT_SAFE_ALERT
+    # Partner organisations: code -> the user ids of its organisers, who see its figures only.
+    partners: dict[str, frozenset[int]] = field(default_factory=dict)
     # Where the mirror site (`tgbot site`) is served; /help and the bot's description link
     # to it. Empty: no link.
     site_url: str = ""
@@ -95,6 +101,7 @@ class Settings:
         settings.not_safe_alert = whole_number(env.get("TGBOT_NOT_SAFE_ALERT",
                                                        str(NOT_SAFE_ALERT)),
                                                "TGBOT_NOT_SAFE_ALERT", least=NOT_SAFE_ALERT)
+        settings.partners = parse_partners(env.get("TGBOT_PARTNERS", ""))
         settings.site_url = parse_site_url(env.get("TGBOT_SITE_URL", ""))
         if "TGBOT_LOCALES" in env:
             settings.locales = Path(env["TGBOT_LOCALES"])
@@ -111,6 +118,10 @@ class Settings:
             raise ConfigError("the bot token is malformed: it should look like "
                               "123456789:AAE... as BotFather gave it (check TGBOT_TOKEN)")
 
+
+    def partners_of(self, user_id: int) -> list[str]:
+        """The codes of the partner organisations this person organises for, in order."""
+        return sorted(code for code, ids in self.partners.items() if user_id in ids)
 
     def check_rate(self) -> None:
         """Refuse a rate Telegram would not allow.
@@ -191,6 +202,27 @@ def parse_admins(value: str) -> frozenset[int]:
                               f"not {part!r}")
         admins.add(int(part))
     return frozenset(admins)
+
+
+def parse_partners(value: str) -> dict[str, frozenset[int]]:
+    """Partners from "cpj:111,222;rsf:333" (code: organisers' user ids); else a ConfigError.
+
+    The error names the partner by its place, never by the user ids it holds.
+    """
+    partners: dict[str, frozenset[int]] = {}
+    for place, entry in enumerate(filter(None, (e.strip() for e in value.split(";"))), 1):
+        code, colon, ids = (part.strip() for part in entry.partition(":"))
+        if not colon or not PARTNER_CODE.fullmatch(code) \
+                or not re.fullmatch(r"\d+(\s*,\s*\d+)*", ids):
+            raise ConfigError(f"TGBOT_PARTNERS must be partners separated by ';', each a code "
+                              "(up to 32 of a-z 0-9 _), ':' and its organisers' Telegram user "
+                              f"ids separated by commas, such as {PARTNERS_EXAMPLE}: check "
+                              f"partner {place}")
+        if code in partners:
+            raise ConfigError(f"TGBOT_PARTNERS names the partner {code} twice: list each once, "
+                              "with all its organisers")
+        partners[code] = frozenset(int(i) for i in ids.split(","))
+    return partners
 
 
 def parse_port(value: str) -> int | None:

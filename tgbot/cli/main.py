@@ -38,7 +38,7 @@ from tgbot.config import (
 from tgbot.context import Services
 from tgbot.delivery.bot import build_bot
 from tgbot.delivery.drain import senders_for
-from tgbot.domain import outcomes, schedule, stats
+from tgbot.domain import outcomes, partners, schedule, stats
 from tgbot.domain.campaign import Campaign
 from tgbot.domain.campaign_file import load_campaign
 from tgbot.domain.outbox import State
@@ -141,6 +141,9 @@ def _parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="completions per action, day and language")
     settings_flags(export, token=False)
     export.add_argument("--csv", required=True, metavar="FILE", help="CSV file to write")
+    export.add_argument("--partners-csv", metavar="FILE",
+                        help="also write each partner organisation's figures (started, "
+                             "subscribed, completions per day) to this CSV file")
     backup = commands.add_parser("backup", help="a consistent copy of the live database")
     settings_flags(backup, token=False)
     backup.add_argument("file", help="where to write the copy (must not exist)")
@@ -551,11 +554,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     """`tgbot export`: completions per action, day and language, to a new CSV file.
 
     Beside it, `<name>-outcomes.csv`: how many did each day, did its safer version or found
-    it not safe, per day and language (`outcomes.write_outcomes_csv`).
+    it not safe, per day and language (`outcomes.write_outcomes_csv`). With --partners-csv,
+    each partner organisation's figures to a third new file.
     """
     settings = _settings(args)
     target = new_file(Path(args.csv))
     answers = new_file(target.with_name(f"{target.stem}-outcomes{target.suffix or '.csv'}"))
+    partners_target = new_file(Path(args.partners_csv)) if args.partners_csv else None
     figures = asyncio.run(_collect(settings))
     counts = asyncio.run(_collect_outcomes(settings))
     private_file(target)
@@ -563,7 +568,25 @@ def cmd_export(args: argparse.Namespace) -> int:
     private_file(answers)
     answered = outcomes.write_outcomes_csv(counts, answers)
     print(f"{args.csv}: {rows} rows\n{answers}: {answered} rows")
+    if partners_target:
+        _export_partners(settings, partners_target)
     return 0
+
+
+def _export_partners(settings: Settings, target: Path) -> None:
+    """`tgbot export --partners-csv`: per partner, who started, subscribed and did each day."""
+    figures = asyncio.run(_collect_partners(settings))
+    private_file(target)
+    print(f"{target}: {partners.write_csv(figures, target)} rows")
+
+
+async def _collect_partners(settings: Settings) -> dict[str, partners.PartnerFigures]:
+    campaign = load_campaign(settings.campaign)
+    store = await Store.open(existing_database(settings.db))
+    try:
+        return await store.partner_figures(campaign, settings.partners, others=True)
+    finally:
+        await store.close()
 
 
 async def _collect_outcomes(settings: Settings) -> outcomes.OutcomeCounts:

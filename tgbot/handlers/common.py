@@ -15,7 +15,7 @@ from telegram.error import BadRequest
 
 from tgbot.context import BotContext
 from tgbot.delivery.sending import send_reply
-from tgbot.domain import stats
+from tgbot.domain import partners, stats
 from tgbot.messages.common import Reply, admins_only
 from tgbot.ops import metrics
 
@@ -144,7 +144,14 @@ async def is_admin(context: BotContext, chat: Chat, user: User | None) -> bool:
 
 
 async def count_start(context: BotContext) -> None:
-    """Count a /start's deep-link source (an aggregate, never who); a bad payload is ignored."""
-    source = stats.start_source(context.args[0] if context.args else "")
+    """Count a /start's deep-link source (an aggregate, never who); a bad payload is ignored.
+
+    A partner's link (start=p_cpj) is also kept on the chat, if it is the chat's first.
+    """
+    payload = context.args[0] if context.args else ""
+    source = stats.start_source(payload)
     if source:
         await context.store.count_start(source, keep=stats.KEPT_SOURCES, other=stats.OTHER_SOURCE)
+    partner = partners.partner_of(payload, context.services.settings.partners)
+    if partner and context.chat_record:
+        await context.store.record_partner(context.chat_record.chat_id, partner)

@@ -1,6 +1,7 @@
 """Organisers' commands: /stats, /announce and /reload. To anyone else they do not exist.
 
-Organisers are the user ids in TGBOT_ADMINS, checked by id, never by name.
+Organisers are the user ids in TGBOT_ADMINS, checked by id, never by name; a partner
+organisation's organisers (TGBOT_PARTNERS) have /stats for their own partner's figures only.
 """
 
 from __future__ import annotations
@@ -31,12 +32,29 @@ def organisers(services: Services) -> filters.BaseFilter:
     return filters.User(user_id=services.settings.admins) & filters.ChatType.PRIVATE
 
 
+def stats_readers(services: Services) -> filters.BaseFilter:
+    """Organisers and partners' organisers, in private chats: /stats is for them."""
+    settings = services.settings
+    return filters.User(user_id=settings.admins.union(*settings.partners.values())) \
+        & filters.ChatType.PRIVATE
+
+
 async def stats(update: Update, context: BotContext) -> None:
-    """/stats: the campaign's figures as text, the answers per day, then the completions chart."""
-    campaign = context.campaign
+    """/stats: the campaign's figures as text, the answers per day, then the completions chart.
+
+    A partner's organiser (not in TGBOT_ADMINS) gets their own partner's figures only.
+    """
+    campaign, settings = context.campaign, context.services.settings
+    if user_of(update).id not in settings.admins:
+        mine = settings.partners_of(user_of(update).id)
+        partners = await context.store.partner_figures(campaign, mine, others=False)
+        await reply(update, context, replies.partner_stats(context.t, campaign, partners))
+        return
     figures = await context.store.stats(campaign, context.campaign_date,
                                         context.services.clock().timestamp())
-    await reply(update, context, replies.stats_message(context.t, campaign, figures))
+    partners = await context.store.partner_figures(campaign, settings.partners, others=True)
+    await reply(update, context,
+                replies.stats_with_partners(context.t, campaign, figures, partners))
     await _outcomes(update, context)
     png = await asyncio.to_thread(chart_png, figures, f"{campaign.name} {campaign.edition}")
     await context.bot.send_photo(chat_of(update).id, png)
@@ -128,7 +146,7 @@ def handlers(services: Services) -> list[BaseHandler]:
     """The organisers' handlers; their filter needs the admins of this bot's settings."""
     only = organisers(services)
     return [
-        CommandHandler(STATS.name, stats, filters=only),
+        CommandHandler(STATS.name, stats, filters=stats_readers(services)),
         CommandHandler(ANNOUNCE.name, announce, filters=only),
         CommandHandler(RELOAD.name, reload_command, filters=only),
         CallbackQueryHandler(announce_press, pattern=callbacks.either(callbacks.ANNOUNCE_SEND,

@@ -4,37 +4,44 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Mapping
+from dataclasses import replace
 
 from tgbot.domain.campaign import MESSAGE_LIMIT, Campaign
 from tgbot.domain.outbox import State
 from tgbot.domain.outcomes import OutcomeCounts
-from tgbot.domain.stats import Stats, stars_spent
+from tgbot.domain.partners import PartnerFigures
+from tgbot.domain.stats import MIN_SHOWN, Stats, stars_spent
 from tgbot.i18n.translator import Translator
 from tgbot.messages import callbacks
 from tgbot.messages.common import Reply, button, count_shown, fill
 
 
 def stats_message(t: Translator, campaign: Campaign, figures: Stats) -> Reply:
-    """/stats: subscribers, the week's changes, languages, sources, completions, last push."""
-    lines = [fill(t.gettext("📊 <b>{name} {edition}</b>"),
-                  {"name": html.escape(t.gettext(campaign.name)),
-                   "edition": str(campaign.edition)}),
+    """/stats: subscribers, the week's changes, languages, sources, completions, last push.
+
+    Every count of people or chats under 5 shows as "<5" (`count_shown`); the last push's
+    messages by state are the operators' figures (`tgbot status` shows them too), exact, so
+    that "pending 0" says the push is done.
+    """
+    def count(n: int) -> str:
+        return count_shown(t, n)
+
+    lines = [_title(t, campaign),
              fill(t.gettext("Subscribers: {total} (private {private}, groups {groups}, "
                             "channels {channels})"),
-                  {"total": t.number(figures.total_subscribers),
-                   "private": t.number(figures.subscribers["private"]),
-                   "groups": t.number(figures.subscribers["group"]
-                                      + figures.subscribers["supergroup"]),
-                   "channels": t.number(figures.subscribers["channel"])}),
+                  {"total": count(figures.total_subscribers),
+                   "private": count(figures.subscribers["private"]),
+                   "groups": count(figures.subscribers["group"]
+                                   + figures.subscribers["supergroup"]),
+                   "channels": count(figures.subscribers["channel"])}),
              fill(t.gettext("This week: {new} new, {lost} lost"),
-                  {"new": t.number(figures.new_this_week),
-                   "lost": t.number(figures.lost_this_week)}),
+                  {"new": count(figures.new_this_week), "lost": count(figures.lost_this_week)}),
              t.gettext("By language:") + " " + ", ".join(
-                 f"{code} {count}" for code, count in sorted(figures.by_language.items())),
+                 f"{code} {count(n)}" for code, n in sorted(figures.by_language.items())),
              t.gettext("Starts by source:") + " " + (", ".join(
-                 f"{html.escape(s)} {n}" for s, n in figures.sources.items()) or "–"),
-             t.gettext("Completions per day:") + " " + (", ".join(
-                 f"{day}: {n}" for day, n in sorted(figures.per_action.items())) or "–")]
+                 f"{html.escape(s)} {count(n)}" for s, n in figures.sources.items()) or "–"),
+             _per_day(t, figures.per_action)]
     if figures.last_push:
         day, states = figures.last_push
         lines.append(fill(t.gettext("Last push (day {day}): sent {sent}, pending {pending}, "
@@ -58,7 +65,7 @@ def outcomes_message(t: Translator, counts: OutcomeCounts) -> Reply:
     when all would not fit one message, the earliest are left to `tgbot export`.
     """
     def shown(count: int) -> str:
-        return html.escape(count_shown(t, count))
+        return count_shown(t, count)  # HTML already: "&lt;5"
 
     by_day: dict[int, list[str]] = {}
     for day, language, done, safer, not_safe in counts.rows():
@@ -81,6 +88,53 @@ def outcomes_message(t: Translator, counts: OutcomeCounts) -> Reply:
     if len(lines) < len(by_day):
         text += "\n" + t.gettext("Earlier days: tgbot export")
     return Reply(text)
+
+
+def _title(t: Translator, campaign: Campaign) -> str:
+    """The first line of /stats: the campaign and its edition."""
+    return fill(t.gettext("📊 <b>{name} {edition}</b>"),
+                {"name": html.escape(t.gettext(campaign.name)), "edition": str(campaign.edition)})
+
+
+def _per_day(t: Translator, per_day: Mapping[int, int]) -> str:
+    """Completions per campaign day, "1: 12, 2: <5"; "–" when there are none."""
+    return t.gettext("Completions per day:") + " " + (", ".join(
+        f"{day}: {count_shown(t, n)}" for day, n in sorted(per_day.items())) or "–")
+
+
+# --- partner organisations (tgbot.domain.partners) ------------------------------------------
+
+def stats_with_partners(t: Translator, campaign: Campaign, figures: Stats,
+                        partners: Mapping[str, PartnerFigures]) -> Reply:
+    """/stats for the bot's organisers: every figure, then each partner's."""
+    reply = stats_message(t, campaign, figures)
+    if not partners:
+        return reply
+    lines = [t.gettext("By partner organisation:")]
+    for code, partner in sorted(partners.items()):
+        lines += _partner_lines(t, code, partner)
+    return replace(reply, text=reply.text + "\n\n" + "\n".join(lines))
+
+
+def partner_stats(t: Translator, campaign: Campaign,
+                  partners: Mapping[str, PartnerFigures]) -> Reply:
+    """/stats for a partner's organiser: only the figures of their own partner code(s)."""
+    lines = [_title(t, campaign)]
+    for code, partner in sorted(partners.items()):
+        lines += _partner_lines(t, code, partner)
+    lines.append(fill(t.gettext("Counts under {minimum} show as {few}, so that nobody can be "
+                                "singled out."),
+                      {"minimum": t.number(MIN_SHOWN), "few": count_shown(t, 0)}))
+    return Reply("\n".join(lines))
+
+
+def _partner_lines(t: Translator, code: str, partner: PartnerFigures) -> list[str]:
+    """One partner: who started through its link and is subscribed, and their completions."""
+    return [fill(t.gettext("Partner {partner}: {started} started, {subscribed} subscribed"),
+                 {"partner": f"<b>{html.escape(code)}</b>",
+                  "started": count_shown(t, partner.started),
+                  "subscribed": count_shown(t, partner.subscribed)}),
+            _per_day(t, partner.per_day)]
 
 
 def announce_usage(t: Translator) -> Reply:

@@ -47,6 +47,9 @@ def my_data(t: Translator, campaign: Campaign, user_id: int, data: Mapping[str, 
                           or chat.timezone
                           else t.gettext("Daily message: {time} {zone} (the campaign's "
                                          "default)"), when))
+    if data["partner"]:
+        lines.append(fill(t.gettext("You came through the link of the partner organisation "
+                                    "{partner}"), {"partner": html.escape(data["partner"])}))
     if data["reminder"]:
         lines.append(fill(t.gettext("Reminder: {time}"), {"time": t.digits(data["reminder"])}))
     def answer(edition: int, action: str, on: object, safer: bool = False) -> str:

@@ -17,6 +17,7 @@ from telegram.constants import CallbackQueryLimit
 from tgbot.domain.campaign import CAPTION_LIMIT, MESSAGE_LIMIT, Campaign
 from tgbot.domain.chat import Chat
 from tgbot.domain.outcomes import Outcome, OutcomeCounts
+from tgbot.domain.partners import PartnerFigures
 from tgbot.domain.progress import progress
 from tgbot.domain.stats import LastPush, Stats
 from tgbot.domain.zones import REGIONS
@@ -69,6 +70,13 @@ def _sample_outcomes() -> OutcomeCounts:
                                    (Outcome.NOT_SAFE, 1234)):
                 counts.add(day, code, outcome, count)
     return counts
+
+
+def _sample_partners() -> dict[str, PartnerFigures]:
+    """Two partners, one with small counts, every campaign day for one."""
+    return {"cpj": PartnerFigures(started=120, subscribed=97,
+                                  per_day=Counter({day: 60 - day for day in range(1, 24)})),
+            "rsf": PartnerFigures(started=6, subscribed=4, per_day=Counter({1: 3, 2: 1}))}
 
 
 def samples(t: Translator, campaign: Campaign, languages: dict[str, str],
@@ -135,13 +143,16 @@ def samples(t: Translator, campaign: Campaign, languages: dict[str, str],
                          "not_safe": [(campaign.edition, campaign.actions[9].id,
                                        "2027-11-10")],
                          "group_presses": [(campaign.edition, 3, -100)], "deliveries": 12,
-                         "announcements": 1}, languages, retention_days=30))
+                         "announcements": 1, "partner": "cpj"}, languages, retention_days=30))
     yield message("/forget", privacy.forget_question(t))
     yield message("/forget confirmed", privacy.forgotten(t))
     yield message("/mydata in a group", privacy.data_in_private(t, bot_username))
     yield message("added to a group", groups.group_greeting(t))
     yield message("added to a channel", groups.channel_greeting(t))
-    yield message("/stats", organisers.stats_message(t, campaign, _sample_stats()))
+    yield message("/stats", organisers.stats_with_partners(t, campaign, _sample_stats(),
+                                                           _sample_partners()))
+    yield message("/stats for a partner", organisers.partner_stats(
+        t, campaign, {"cpj": _sample_partners()["cpj"]}))
     yield message("/stats: how did it go", organisers.outcomes_message(t, _sample_outcomes()))
     yield message("/announce without a text", organisers.announce_usage(t))
     yield message("/announce", organisers.announce_question(t, 1, 1234, dt.timedelta(hours=12)))

@@ -290,6 +290,16 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        "0011_partners",
+        """
+        -- The partner organisation whose link (start=p_<code>) a chat first came through, and
+        -- on each completion the partner of its chat then (as its language), so /stats counts
+        -- per partner without a table linking a person to a chat. /forget deletes both.
+        ALTER TABLE chats ADD COLUMN partner TEXT;
+        ALTER TABLE completions ADD COLUMN partner TEXT;
+        """,
+    ),
+    (
         "0012_outcomes",
         """
         -- How a day went, beside "I did it": a completion done the safer way, and "Not safe

@@ -52,7 +52,8 @@ class People(Part):
         """Record a person's answer to an action (None: Undo); return whether it changed.
 
         One answer per person and action: another replaces it. The row keeps `language`, the
-        one the person read the action in (None: their chat's), which /stats counts it under.
+        one the person read the action in (None: their chat's), and the partner whose link
+        their chat came through, which /stats counts it under.
         """
         key = (self._people.person(user_id), edition, action_id)
         where = "person = ? AND edition = ? AND action_id = ?"
@@ -71,11 +72,12 @@ class People(Part):
             elif outcome is not None:
                 changed += await tx.execute(
                     "INSERT INTO completions (person, edition, action_id, completed_on, "
-                    f"language, safer) VALUES (?, ?, ?, ?, {language_then}, ?) "
+                    f"language, safer, partner) VALUES (?, ?, ?, ?, {language_then}, ?, "
+                    "(SELECT partner FROM chats WHERE chat_id = ?)) "
                     "ON CONFLICT (person, edition, action_id) DO UPDATE SET safer = "
                     "excluded.safer WHERE completions.safer != excluded.safer",
                     (*key, today.isoformat(), language, user_id,
-                     int(outcome == Outcome.SAFER)))
+                     int(outcome == Outcome.SAFER), user_id))
         return changed > 0
 
     async def not_safe_count(self, edition: int, action_id: str, language: str) -> int:

@@ -130,9 +130,10 @@ class Store(Chats, Schedule, Outbox, Announcements, People, Campaigns, Instances
     async def user_data(self, user_id: int) -> dict[str, object]:
         """Everything stored about one person: exactly what /forget deletes.
 
-        Their private chat's row, their completions (each with whether it was the safer
-        way), the days they found not safe, their "I did it" presses in groups, and how many
-        daily messages and announcements the outbox holds for them.
+        Their private chat's row (with the partner whose link they came through), their
+        completions (each with whether it was the safer way), the days they found not safe,
+        their "I did it" presses in groups, and how many daily messages and announcements the
+        outbox holds for them.
         """
         person = self._people.person(user_id)
         completions = await self._db.fetch("SELECT edition, action_id, completed_on, safer "
@@ -151,7 +152,8 @@ class Store(Chats, Schedule, Outbox, Announcements, People, Campaigns, Instances
                 "not_safe": not_safe, "group_presses": group_presses,
                 "deliveries": deliveries[0] if deliveries else 0,
                 "announcements": announcements[0] if announcements else 0,
-                "reminder": await self.reminder(user_id)}
+                "reminder": await self.reminder(user_id),
+                "partner": await self.partner(user_id)}
 
     async def forget_user(self, user_id: int) -> None:
         """Delete every row about one person, in one transaction, then off the disk.
