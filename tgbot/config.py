@@ -53,6 +53,9 @@ class Settings:
     paid_broadcast: bool = False
     # Seconds an announcement stays worth sending; later, its rows expire.
     announcement_lifetime: float = 86400.0
+    # Organisers who must agree before an announcement goes out: 1, or 2 (four eyes: a second
+    # organiser approves what the first wrote).
+    approvals: int = 1
     # The operators' port (/healthz, /readyz, /metrics); None: off.
     status_port: int | None = None
     status_listen: str = "127.0.0.1"
@@ -79,6 +82,7 @@ class Settings:
         settings.paid_broadcast = _flag(env, "TGBOT_PAID_BROADCAST")
         settings.announcement_lifetime = parse_lifetime(
             env.get("TGBOT_ANNOUNCEMENT_LIFETIME", "24h"), "TGBOT_ANNOUNCEMENT_LIFETIME")
+        settings.approvals = parse_approvals(env.get("TGBOT_APPROVALS", "1"))
         settings.status_port = parse_port(env.get("TGBOT_STATUS_PORT", ""))
         settings.status_listen = env.get("TGBOT_STATUS_LISTEN", settings.status_listen)
         settings.log_format = parse_log_format(env.get("TGBOT_LOG_FORMAT", "text"))
@@ -99,6 +103,13 @@ class Settings:
             raise ConfigError("the bot token is malformed: it should look like "
                               "123456789:AAE... as BotFather gave it (check TGBOT_TOKEN)")
 
+
+    def check_approvals(self) -> None:
+        """Refuse four eyes with fewer than two organisers: nothing could ever be approved."""
+        if self.approvals > max(len(self.admins), 1):
+            raise ConfigError(f"TGBOT_APPROVALS={self.approvals} needs at least "
+                              f"{self.approvals} organisers in TGBOT_ADMINS, not "
+                              f"{len(self.admins)}")
 
     def check_rate(self) -> None:
         """Refuse a rate Telegram would not allow.
@@ -161,6 +172,14 @@ def _number(env: dict[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise ConfigError(f"{name} must be more than 0")
     return value
+
+
+def parse_approvals(value: str) -> int:
+    """TGBOT_APPROVALS: 1 (an organiser sends alone) or 2 (a second one approves)."""
+    if value.strip() not in ("1", "2"):
+        raise ConfigError(f"TGBOT_APPROVALS must be 1 or 2 (organisers who agree before an "
+                          f"announcement is sent), not {value!r}")
+    return int(value)
 
 
 def parse_admins(value: str) -> frozenset[int]:

@@ -5,16 +5,25 @@ from __future__ import annotations
 import datetime as dt
 import html
 
+from tgbot.domain.approval import Pending, Subject
 from tgbot.domain.campaign import Campaign
 from tgbot.domain.outbox import State
 from tgbot.domain.stats import Stats, stars_spent
+from tgbot.domain.translatable import N_
 from tgbot.i18n.translator import Translator
 from tgbot.messages import callbacks
-from tgbot.messages.common import Reply, button, fill
+from tgbot.messages.common import Reply, Row, button, fill
+
+# What can wait for approval, as /stats names it.
+SUBJECT_NAMES = {Subject.ANNOUNCEMENT: N_("announcement")}
 
 
-def stats_message(t: Translator, campaign: Campaign, figures: Stats) -> Reply:
-    """/stats: subscribers, the week's changes, languages, sources, completions, last push."""
+def stats_message(t: Translator, campaign: Campaign, figures: Stats,
+                  waiting: list[Pending] | None = None) -> Reply:
+    """/stats: subscribers, the week's changes, languages, sources, completions, last push.
+
+    Then what is `waiting` for a second organiser's approval, if anything.
+    """
     lines = [fill(t.gettext("📊 <b>{name} {edition}</b>"),
                   {"name": html.escape(t.gettext(campaign.name)),
                    "edition": str(campaign.edition)}),
@@ -47,6 +56,10 @@ def stats_message(t: Translator, campaign: Campaign, figures: Stats) -> Reply:
         if states.get("paid"):
             lines.append(fill(t.gettext("Stars spent on the last push: {stars}"),
                               {"stars": t.number(stars_spent(states))}))
+    if waiting:
+        lines.append(fill(t.gettext("⏳ Waiting for a second organiser's approval: {items}"),
+                          {"items": ", ".join(f"{t.gettext(SUBJECT_NAMES[item.what])} {item.id}"
+                                              for item in waiting)}))
     return Reply("\n".join(lines))
 
 
@@ -55,6 +68,12 @@ def announce_usage(t: Translator) -> Reply:
     return Reply(t.gettext(
         "Write the announcement after the command: /announce Your text. To reach only "
         "one language, start with its code: /announce fr Votre texte."))
+
+
+def announce_bad_time(t: Translator) -> Reply:
+    """/announce at a time that is not one: how to write it."""
+    return Reply(t.gettext("Write the time as hours and minutes on a 24-hour clock, for "
+                           "example: /announce at 18:00 Your text."))
 
 
 def announce_nobody(t: Translator, language: str | None) -> Reply:
@@ -68,10 +87,12 @@ def announce_nobody(t: Translator, language: str | None) -> Reply:
 
 
 def announce_question(t: Translator, announcement: int, audience: int,
-                      lasts: dt.timedelta, language: str | None = None) -> Reply:
-    """Under the preview: how many chats it reaches, how long it is worth sending, Send/Cancel.
+                      lasts: dt.timedelta, language: str | None = None,
+                      send_at: str | None = None) -> Reply:
+    """Under the preview: how many chats it reaches, when, how long it is worth sending.
 
-    An announcement to one `language` names it.
+    An announcement to one `language` names it; one `send_at` a time says it goes out then
+    in each chat's own zone. Send/Cancel.
     """
     if language is None:
         reach = fill(t.ngettext("☝️ This goes to {count} subscribed chat. Send it?",
@@ -84,11 +105,56 @@ def announce_question(t: Translator, announcement: int, audience: int,
                                 "Send it?", audience),
                      {"count": t.number(audience), "language": t.language_name(language)})
     return Reply(
-        reach + "\n"
-        + fill(t.gettext("⏳ Chats it has not reached within {duration} will not get it."),
-               {"duration": t.duration(lasts)}),
+        reach + "\n" + _when(t, lasts, send_at),
         [[button(t.gettext("📣 Send"), callbacks.ANNOUNCE_SEND, announcement),
           button(t.gettext("Cancel"), callbacks.ANNOUNCE_CANCEL, announcement)]])
+
+
+def _when(t: Translator, lasts: dt.timedelta, send_at: str | None) -> str:
+    """When an announcement goes out, and how long it stays worth sending."""
+    lines = [fill(t.gettext("⏳ Chats it has not reached within {duration} will not get it."),
+                  {"duration": t.duration(lasts)})]
+    if send_at:
+        lines.insert(0, fill(t.gettext("🕕 It goes out at {time} in each chat's own time zone "
+                                       "(tomorrow where {time} has passed already)."),
+                             {"time": send_at}))
+    return "\n".join(lines)
+
+
+def approval_buttons(t: Translator, announcement: int) -> list[Row]:
+    """Approve and Cancel, for every organiser (the author's own Approve is refused)."""
+    return [[button(t.gettext("✅ Approve"), callbacks.ANNOUNCE_APPROVE, announcement),
+             button(t.gettext("Cancel"), callbacks.ANNOUNCE_CANCEL, announcement)]]
+
+
+def approval_waiting(t: Translator, announcement: int) -> Reply:
+    """The author's message once Send was pressed: it waits for a second organiser."""
+    return Reply(t.gettext("⏳ Waiting for another organiser to approve it; nothing is sent "
+                           "before."), approval_buttons(t, announcement))
+
+
+def approval_request(t: Translator, announcement: int, audience: int, lasts: dt.timedelta,
+                     language: str | None, send_at: str | None) -> Reply:
+    """Asks another organiser to approve the announcement shown above it."""
+    text = fill(t.ngettext("🖐 Another organiser asks you to approve the announcement above. "
+                           "It goes to {count} subscribed chat.",
+                           "🖐 Another organiser asks you to approve the announcement above. "
+                           "It goes to {count} subscribed chats.", audience),
+                {"count": t.number(audience)})
+    if language:
+        text += " " + fill(t.gettext("Only chats in {language} get it."),
+                           {"language": t.language_name(language)})
+    return Reply(text + "\n" + _when(t, lasts, send_at), approval_buttons(t, announcement))
+
+
+def approval_own(t: Translator) -> str:
+    """The author pressed Approve on their own announcement."""
+    return t.gettext("You wrote it: another organiser must approve it.")
+
+
+def approval_given(t: Translator) -> Reply:
+    """The approver's message once they approved."""
+    return Reply(t.gettext("✅ Approved: it is being sent."))
 
 
 def announcement_cancelled(t: Translator) -> Reply:
