@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
-from tests.helpers.harness import Clock, button_data, buttons, press, push_round, running_bot, say
+from tests.helpers.harness import (
+    ACTIONS,
+    Clock,
+    button_data,
+    buttons,
+    press,
+    push_round,
+    running_bot,
+    say,
+)
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.storage.store import Store
 
@@ -149,3 +164,76 @@ async def test_four_eyes_cancel_by_the_second_organiser_sends_nothing(
         await push_round(app)
         assert received(fake, 7201, "Vigil tonight") == 0
         assert await app.bot_data.store.waiting_approvals() == []
+
+
+def test_four_eyes_needs_two_organisers_and_means_one_or_two(tmp_path: Path) -> None:
+    def stats(**env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "tgbot", "stats"], capture_output=True,
+                              text=True, timeout=60, check=False,
+                              env={**os.environ, "TGBOT_DB": str(tmp_path / "bot.sqlite3"),
+                                   **env})
+
+    alone = stats(TGBOT_APPROVALS="2", TGBOT_ADMINS="4242")
+    assert alone.returncode == 2
+    assert "TGBOT_APPROVALS=2 needs at least 2 organisers in TGBOT_ADMINS, not 1" in alone.stderr
+    three = stats(TGBOT_APPROVALS="3", TGBOT_ADMINS="4242,4343,4444")
+    assert three.returncode == 2 and "TGBOT_APPROVALS must be 1 or 2" in three.stderr
+    accepted = stats(TGBOT_APPROVALS="2", TGBOT_ADMINS="4242,4343")
+    assert "TGBOT_APPROVALS" not in accepted.stderr and "no database" in accepted.stderr
+
+
+def test_four_eyes_survive_a_kill_between_request_and_approval(
+        fake: FakeBotAPI, tmp_path: Path, database: str) -> None:
+    """Real `tgbot run` processes: the first is killed (-9) after Send; the request waits in
+    the database, and the second organiser's Approve to the next process sends it once."""
+    asyncio.run(_subscribe_all(database, {7301: "en", 7302: "pt"}))
+    fake.add_user(ORGANISER)
+    fake.add_user(SECOND)
+    for chat_id in (7301, 7302):
+        fake.add_user(chat_id)
+    env = {**os.environ, "TGBOT_TOKEN": fake.token, "TGBOT_API_URL": fake.root_url,
+           "TGBOT_DB": database, "TGBOT_CAMPAIGN": str(ACTIONS),
+           "TGBOT_ADMINS": f"{ORGANISER},{SECOND}", "TGBOT_APPROVALS": "2"}
+
+    def start() -> subprocess.Popen[str]:
+        mark = fake.mark()
+        process = subprocess.Popen([sys.executable, "-m", "tgbot", "run"], env=env, text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        fake.wait_for(lambda c: c.method == "getUpdates", after=mark, timeout=60)
+        return process
+
+    first = start()
+    mark = fake.mark()
+    fake.send_message(ORGANISER, "/announce Vigil tonight")
+    question = fake.wait_for(lambda c: c.method == "sendMessage" and c.ok
+                             and bool(buttons(c.result)), after=mark, timeout=30).result
+    mark = fake.mark()
+    fake.press_button(ORGANISER, ORGANISER, question["message_id"],
+                      button_data(question, "Send"))
+    request = fake.wait_for_message(SECOND, after=mark, text_contains="approve", timeout=30)
+    first.kill()
+    first.communicate(timeout=30)
+    assert not [m for chat_id in (7301, 7302) for m in fake.messages(chat_id)
+                if m.get("text") == "Vigil tonight"]
+    second = start()
+    try:
+        mark = fake.mark()
+        fake.press_button(SECOND, SECOND, request["message_id"], button_data(request, "✅"))
+        for chat_id in (7301, 7302):
+            fake.wait_for_message(chat_id, after=mark, text_contains="Vigil tonight",
+                                  timeout=30)
+        time.sleep(1.0)  # a second copy would have come by now
+        assert [received(fake, chat_id, "Vigil tonight") for chat_id in (7301, 7302)] == [1, 1]
+    finally:
+        second.send_signal(signal.SIGTERM)
+        output, _ = second.communicate(timeout=30)
+    assert second.returncode == 0, output
+
+
+async def _subscribe_all(database: str, chats: dict[int, str]) -> None:
+    store = await Store.open(database)
+    try:
+        for chat_id, language in chats.items():
+            await subscribe(store, chat_id, language)
+    finally:
+        await store.close()

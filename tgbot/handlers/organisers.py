@@ -117,12 +117,13 @@ async def announce_press(update: Update, context: BotContext) -> None:
         return
     announcement = int(press.arg)
     if press.verb == callbacks.ANNOUNCE_CANCEL.verb:
+        pressed = (query.message.chat.id, query.message.message_id) if query.message else None
         waiting = [p for p in await store.waiting_approvals() if p.id == announcement
-                   and p.what == Subject.ANNOUNCEMENT]
+                   and p.what == Subject.ANNOUNCEMENT and p.status and p.status[:2] != pressed]
         await store.cancel_announcement(announcement)
         await answer_press(update)
         await reply(update, context, replies.announcement_cancelled(t), edit=True)
-        for asked in waiting:  # the author's message, if another organiser cancelled
+        for asked in waiting:  # the author's message, when another organiser cancelled
             await _show_status(context, asked, replies.announcement_cancelled)
         return
     if press.verb == callbacks.ANNOUNCE_SEND.verb and context.services.settings.approvals > 1:
