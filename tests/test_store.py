@@ -194,6 +194,26 @@ async def test_pending_migrations_are_applied_once_and_recorded(database: str) -
         await db.close()
 
 
+async def test_0015_leaves_an_old_draft_announcement_to_go_out_at_once(tmp_path: Path) -> None:
+    """A draft written before scheduled announcements is still sent at once on Send."""
+    path = tmp_path / "old.sqlite3"
+    database_at_0008(path)
+    with sqlite3.connect(path) as old:
+        old.execute("INSERT INTO announcements (text, language, state, created_on, lifetime) "
+                    "VALUES ('Vigil', NULL, 'draft', '2027-11-05', 3600)")
+    store = await Store.open(path)
+    try:
+        assert "0015_scheduled_announcements_and_approvals" in await store.applied_migrations()
+        draft = await store.announcement(1)
+        assert draft is not None and draft.send_at is None and draft.lifetime == 3600
+        assert await store.waiting_approvals() == []
+        subscribers = await store.audience(None)
+        assert await store.start_announcement(1, now=1000.0) == subscribers > 0
+        assert await store.announcement_states(1) == {"pending": subscribers}
+    finally:
+        await store.close()
+
+
 async def test_an_old_database_file_has_only_the_later_migrations_pending(
         tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"

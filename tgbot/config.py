@@ -58,6 +58,9 @@ class Settings:
     paid_broadcast: bool = False
     # Seconds an announcement stays worth sending; later, its rows expire.
     announcement_lifetime: float = 86400.0
+    # Organisers who must agree before an announcement goes out: 1, or 2 (four eyes: a second
+    # organiser approves what the first wrote).
+    approvals: int = 1
     # The operators' port (/healthz, /readyz, /metrics); None: off.
     status_port: int | None = None
     status_listen: str = "127.0.0.1"
@@ -91,6 +94,7 @@ class Settings:
         settings.paid_broadcast = _flag(env, "TGBOT_PAID_BROADCAST")
         settings.announcement_lifetime = parse_lifetime(
             env.get("TGBOT_ANNOUNCEMENT_LIFETIME", "24h"), "TGBOT_ANNOUNCEMENT_LIFETIME")
+        settings.approvals = parse_approvals(env.get("TGBOT_APPROVALS", "1"))
         settings.status_port = parse_port(env.get("TGBOT_STATUS_PORT", ""))
         settings.status_listen = env.get("TGBOT_STATUS_LISTEN", settings.status_listen)
         settings.log_format = parse_log_format(env.get("TGBOT_LOG_FORMAT", "text"))
@@ -118,10 +122,16 @@ class Settings:
             raise ConfigError("the bot token is malformed: it should look like "
                               "123456789:AAE... as BotFather gave it (check TGBOT_TOKEN)")
 
-
     def partners_of(self, user_id: int) -> list[str]:
         """The codes of the partner organisations this person organises for, in order."""
         return sorted(code for code, ids in self.partners.items() if user_id in ids)
+
+    def check_approvals(self) -> None:
+        """Refuse four eyes with fewer than two organisers: nothing could ever be approved."""
+        if self.approvals > max(len(self.admins), 1):
+            raise ConfigError(f"TGBOT_APPROVALS={self.approvals} needs at least "
+                              f"{self.approvals} organisers in TGBOT_ADMINS, not "
+                              f"{len(self.admins)}")
 
     def check_rate(self) -> None:
         """Refuse a rate Telegram would not allow.
@@ -190,6 +200,14 @@ def whole_number(value: str, name: str, *, least: int) -> int:
     """A whole number of at least `least` from "30"; anything else is a ConfigError."""
     if not value.strip().isdigit() or int(value) < least:
         raise ConfigError(f"{name} must be a whole number, {least} or more, not {value!r}")
+    return int(value)
+
+
+def parse_approvals(value: str) -> int:
+    """TGBOT_APPROVALS: 1 (an organiser sends alone) or 2 (a second one approves)."""
+    if value.strip() not in ("1", "2"):
+        raise ConfigError(f"TGBOT_APPROVALS must be 1 or 2 (organisers who agree before an "
+                          f"announcement is sent), not {value!r}")
     return int(value)
 
 

@@ -191,6 +191,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     if getattr(args, "paid_broadcast", None):
         settings.paid_broadcast = True
     settings.check_rate()
+    settings.check_approvals()
     return settings
 
 

@@ -23,7 +23,10 @@ class Kind(StrEnum):
 
 
 class State(StrEnum):
-    """Where an outbox row is in its life: pending, sending, then closed in one of the rest."""
+    """Where an outbox row is in its life: pending, sending, then closed in one of the rest.
+
+    A scheduled announcement's row is `scheduled` before it is pending.
+    """
 
     PENDING = "pending"  # to send (again, after a retry, not before its `not_before`)
     SENDING = "sending"  # claimed by a sender
@@ -32,6 +35,7 @@ class State(StrEnum):
     GONE = "gone"  # the chat blocked the bot or was deleted: it is unsubscribed
     EXPIRED = "expired"  # its day or lifetime ended before it could be sent
     SKIPPED = "skipped"  # not worth sending (a later day was due, an unknown day)
+    SCHEDULED = "scheduled"  # an announcement's row waiting for its time in the chat's zone
 
 
 # The states a row can no longer leave.

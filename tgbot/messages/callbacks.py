@@ -87,11 +87,12 @@ PROGRESS = Button("progress")
 FORGET = Button("forget")
 ANNOUNCE_SEND = Button("annsend", r"(?P<arg>\d{1,9})")
 ANNOUNCE_CANCEL = Button("anncancel", r"(?P<arg>\d{1,9})")
+ANNOUNCE_APPROVE = Button("annok", r"(?P<arg>\d{1,9})")  # a second organiser's approval
 
 _BUTTONS = {button.verb: button for button in (
     MENU, FAQ, TODAY, ACTIONS, ACT, DONE, UNDO, SAFER, NOT_SAFE, LETTER, POST, SUBSCRIBE,
     UNSUBSCRIBE, LANGUAGES, LANGUAGE, SETTINGS, TIME, REGION, ZONE, REMIND, PROGRESS, FORGET,
-    ANNOUNCE_SEND, ANNOUNCE_CANCEL)}
+    ANNOUNCE_SEND, ANNOUNCE_CANCEL, ANNOUNCE_APPROVE)}
 
 
 def either(*buttons: Button) -> str:

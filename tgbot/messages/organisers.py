@@ -7,22 +7,29 @@ import html
 from collections.abc import Mapping
 from dataclasses import replace
 
+from tgbot.domain.approval import Pending, Subject
 from tgbot.domain.campaign import MESSAGE_LIMIT, Campaign
 from tgbot.domain.outbox import State
 from tgbot.domain.outcomes import OutcomeCounts
 from tgbot.domain.partners import PartnerFigures
 from tgbot.domain.stats import MIN_SHOWN, Stats, stars_spent
+from tgbot.domain.translatable import N_
 from tgbot.i18n.translator import Translator
 from tgbot.messages import callbacks
-from tgbot.messages.common import Reply, button, count_shown, fill
+from tgbot.messages.common import Reply, Row, button, count_shown, fill
+
+# What can wait for approval, as /stats names it.
+SUBJECT_NAMES = {Subject.ANNOUNCEMENT: N_("announcement")}
 
 
-def stats_message(t: Translator, campaign: Campaign, figures: Stats) -> Reply:
+def stats_message(t: Translator, campaign: Campaign, figures: Stats,
+                  waiting: list[Pending] | None = None) -> Reply:
     """/stats: subscribers, the week's changes, languages, sources, completions, last push.
 
     Every count of people or chats under 5 shows as "<5" (`count_shown`); the last push's
     messages by state are the operators' figures (`tgbot status` shows them too), exact, so
-    that "pending 0" says the push is done.
+    that "pending 0" says the push is done. Then what is `waiting` for a second organiser's
+    approval, if anything.
     """
     def count(n: int) -> str:
         return count_shown(t, n)
@@ -55,6 +62,10 @@ def stats_message(t: Translator, campaign: Campaign, figures: Stats) -> Reply:
         if states.get("paid"):
             lines.append(fill(t.gettext("Stars spent on the last push: {stars}"),
                               {"stars": t.number(stars_spent(states))}))
+    if waiting:
+        lines.append(fill(t.gettext("⏳ Waiting for a second organiser's approval: {items}"),
+                          {"items": ", ".join(f"{t.gettext(SUBJECT_NAMES[item.what])} {item.id}"
+                                              for item in waiting)}))
     return Reply("\n".join(lines))
 
 
@@ -105,9 +116,10 @@ def _per_day(t: Translator, per_day: Mapping[int, int]) -> str:
 # --- partner organisations (tgbot.domain.partners) ------------------------------------------
 
 def stats_with_partners(t: Translator, campaign: Campaign, figures: Stats,
-                        partners: Mapping[str, PartnerFigures]) -> Reply:
+                        partners: Mapping[str, PartnerFigures],
+                        waiting: list[Pending] | None = None) -> Reply:
     """/stats for the bot's organisers: every figure, then each partner's."""
-    reply = stats_message(t, campaign, figures)
+    reply = stats_message(t, campaign, figures, waiting)
     if not partners:
         return reply
     lines = [t.gettext("By partner organisation:")]
@@ -144,6 +156,12 @@ def announce_usage(t: Translator) -> Reply:
         "one language, start with its code: /announce fr Votre texte."))
 
 
+def announce_bad_time(t: Translator) -> Reply:
+    """/announce at a time that is not one: how to write it."""
+    return Reply(t.gettext("Write the time as hours and minutes on a 24-hour clock, for "
+                           "example: /announce at 18:00 Your text."))
+
+
 def announce_nobody(t: Translator, language: str | None) -> Reply:
     """/announce that would reach no chat: said at once, with nothing to send or cancel."""
     if language is None:
@@ -155,10 +173,12 @@ def announce_nobody(t: Translator, language: str | None) -> Reply:
 
 
 def announce_question(t: Translator, announcement: int, audience: int,
-                      lasts: dt.timedelta, language: str | None = None) -> Reply:
-    """Under the preview: how many chats it reaches, how long it is worth sending, Send/Cancel.
+                      lasts: dt.timedelta, language: str | None = None,
+                      send_at: str | None = None) -> Reply:
+    """Under the preview: how many chats it reaches, when, how long it is worth sending.
 
-    An announcement to one `language` names it.
+    An announcement to one `language` names it; one `send_at` a time says it goes out then
+    in each chat's own zone. Send/Cancel.
     """
     if language is None:
         reach = fill(t.ngettext("☝️ This goes to {count} subscribed chat. Send it?",
@@ -171,11 +191,56 @@ def announce_question(t: Translator, announcement: int, audience: int,
                                 "Send it?", audience),
                      {"count": t.number(audience), "language": t.language_name(language)})
     return Reply(
-        reach + "\n"
-        + fill(t.gettext("⏳ Chats it has not reached within {duration} will not get it."),
-               {"duration": t.duration(lasts)}),
+        reach + "\n" + _when(t, lasts, send_at),
         [[button(t.gettext("📣 Send"), callbacks.ANNOUNCE_SEND, announcement),
           button(t.gettext("Cancel"), callbacks.ANNOUNCE_CANCEL, announcement)]])
+
+
+def _when(t: Translator, lasts: dt.timedelta, send_at: str | None) -> str:
+    """When an announcement goes out, and how long it stays worth sending."""
+    lines = [fill(t.gettext("⏳ Chats it has not reached within {duration} will not get it."),
+                  {"duration": t.duration(lasts)})]
+    if send_at:
+        lines.insert(0, fill(t.gettext("🕕 It goes out at {time} in each chat's own time zone "
+                                       "(tomorrow where {time} has passed already)."),
+                             {"time": send_at}))
+    return "\n".join(lines)
+
+
+def approval_buttons(t: Translator, announcement: int) -> list[Row]:
+    """Approve and Cancel, for every organiser (the author's own Approve is refused)."""
+    return [[button(t.gettext("✅ Approve"), callbacks.ANNOUNCE_APPROVE, announcement),
+             button(t.gettext("Cancel"), callbacks.ANNOUNCE_CANCEL, announcement)]]
+
+
+def approval_waiting(t: Translator, announcement: int) -> Reply:
+    """The author's message once Send was pressed: it waits for a second organiser."""
+    return Reply(t.gettext("⏳ Waiting for another organiser to approve it; nothing is sent "
+                           "before."), approval_buttons(t, announcement))
+
+
+def approval_request(t: Translator, announcement: int, audience: int, lasts: dt.timedelta,
+                     language: str | None, send_at: str | None) -> Reply:
+    """Asks another organiser to approve the announcement shown above it."""
+    text = fill(t.ngettext("🖐 Another organiser asks you to approve the announcement above. "
+                           "It goes to {count} subscribed chat.",
+                           "🖐 Another organiser asks you to approve the announcement above. "
+                           "It goes to {count} subscribed chats.", audience),
+                {"count": t.number(audience)})
+    if language:
+        text += " " + fill(t.gettext("Only chats in {language} get it."),
+                           {"language": t.language_name(language)})
+    return Reply(text + "\n" + _when(t, lasts, send_at), approval_buttons(t, announcement))
+
+
+def approval_own(t: Translator) -> str:
+    """The author pressed Approve on their own announcement."""
+    return t.gettext("You wrote it: another organiser must approve it.")
+
+
+def approval_given(t: Translator) -> Reply:
+    """The approver's message once they approved."""
+    return Reply(t.gettext("✅ Approved: it is being sent."))
 
 
 def announcement_cancelled(t: Translator) -> Reply:

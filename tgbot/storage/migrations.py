@@ -328,6 +328,27 @@ MIGRATIONS: list[tuple[str, str]] = [
         ) {without_rowid};
         """,
     ),
+    (
+        "0015_scheduled_announcements_and_approvals",
+        """
+        -- An announcement may go out at a time of day in each chat's own zone ("18:00"):
+        -- its rows wait as 'scheduled' until their due_at, when the planner makes them pending.
+        ALTER TABLE announcements ADD COLUMN send_at TEXT;  -- HH:MM; NULL: at once
+        CREATE INDEX announcement_deliveries_due ON announcement_deliveries (state, due_at);
+        -- What waits for a second organiser's approval (TGBOT_APPROVALS=2): an announcement,
+        -- a correction or a recall, by its id; the row goes when it is approved or cancelled.
+        CREATE TABLE pending_approvals (
+            what TEXT NOT NULL,              -- announcement | correction | recall
+            id {big} NOT NULL,
+            author {bytes} NOT NULL,         -- the pseudonym of the organiser who asked
+            requested_at {float} NOT NULL,
+            status_chat_id {big},            -- the author's message that shows the progress
+            status_message_id {big},
+            status_language TEXT,
+            PRIMARY KEY (what, id)
+        ) {without_rowid};
+        """,
+    ),
 ]
 
 
