@@ -22,6 +22,9 @@ PAID_RATE = 1000  # with allow_paid_broadcast
 STARS_PER_PAID_MESSAGE = 0.1  # what Telegram takes from the bot's balance
 LIFETIME_RE = re.compile(r"(\d+(?:\.\d+)?)([smhd]?)")
 LIFETIME_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# Telegram lets a bot delete a message only if it "was sent less than 48 hours ago" (the Bot
+# API's deleteMessage): a discreet chat's messages are deleted within 47 hours at most.
+MAX_DISCREET_HOURS = 47
 
 
 def shipped_locales() -> Path:
@@ -62,6 +65,8 @@ class Settings:
     # Where the mirror site (`tgbot site`) is served; /help and the bot's description link
     # to it. Empty: no link.
     site_url: str = ""
+    # Hours after which the bot deletes the messages it sent to a discreet chat.
+    discreet_hours: float = 24.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -84,6 +89,7 @@ class Settings:
         settings.log_format = parse_log_format(env.get("TGBOT_LOG_FORMAT", "text"))
         settings.alert_lag = _number(env, "TGBOT_ALERT_LAG", settings.alert_lag)
         settings.site_url = parse_site_url(env.get("TGBOT_SITE_URL", ""))
+        settings.discreet_hours = parse_discreet_hours(env.get("TGBOT_DISCREET_HOURS", "24"))
         if "TGBOT_LOCALES" in env:
             settings.locales = Path(env["TGBOT_LOCALES"])
         settings.languages = tuple(filter(None, (code.strip() for code in
@@ -161,6 +167,19 @@ def _number(env: dict[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise ConfigError(f"{name} must be more than 0")
     return value
+
+
+def parse_discreet_hours(value: str) -> float:
+    """TGBOT_DISCREET_HOURS: more than 0 and at most 47 (Telegram's 48-hour window)."""
+    try:
+        hours = float(value)
+    except ValueError:
+        hours = 0.0
+    if not 0 < hours <= MAX_DISCREET_HOURS:
+        raise ConfigError(f"TGBOT_DISCREET_HOURS must be a number of hours above 0 and at most "
+                          f"{MAX_DISCREET_HOURS} (Telegram lets a bot delete its messages "
+                          f"only for 48 hours), not {value!r}")
+    return hours
 
 
 def parse_admins(value: str) -> frozenset[int]:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from tgbot.config import Settings
+from tgbot.delivery.deleter import Deleter
 from tgbot.delivery.deliverer import Deliverer
 from tgbot.domain.campaign import Campaign
 from tgbot.domain.chat import Chat
@@ -63,6 +64,7 @@ class Services:
     i18n: I18n = field(init=False)  # every language in settings.locales
     _store: Store | None = field(default=None, init=False, repr=False)
     _deliverer: Deliverer | None = field(default=None, init=False, repr=False)
+    _deleter: Deleter | None = field(default=None, init=False, repr=False)
     _matchers: dict[str, FaqMatcher] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -77,6 +79,7 @@ class Services:
         if bot is not None:
             self.bot_username = bot.bot.username or ""
             self._deliverer = Deliverer(self, bot)
+            self._deleter = Deleter(self, bot)
 
     async def close(self) -> None:
         """Stop the status port and close the database, whichever of them is open."""
@@ -100,6 +103,13 @@ class Services:
         if self._deliverer is None:
             raise NotOpenError("no deliverer: await Services.open(bot) first")
         return self._deliverer
+
+    @property
+    def deleter(self) -> Deleter:
+        """The deletion outbox's sender, with the bot given to `open`."""
+        if self._deleter is None:
+            raise NotOpenError("no deleter: await Services.open(bot) first")
+        return self._deleter
 
     def set_campaign(self, campaign: Campaign, version: str = "") -> None:
         """Swap in a (re)loaded campaign; FAQ matchers are rebuilt on demand."""

@@ -41,11 +41,12 @@ from tgbot import __version__, messages
 from tgbot.config import stars_for
 from tgbot.delivery.bot import CampaignBot
 from tgbot.delivery.budget import HANDOVER, LEASE_MIN, Budget, Priority, ReplyLease
-from tgbot.domain import schedule
+from tgbot.domain import deletions, schedule
 from tgbot.domain.campaign import Campaign
 from tgbot.domain.chat import Chat
 from tgbot.domain.outbox import METRIC_OUTCOME, OPEN_STATES, Closed, Delivery, Due, Kind, State
 from tgbot.messages import Reply
+from tgbot.messages.discreet import neutral
 from tgbot.ops import alerts, metrics
 from tgbot.storage.backends import is_database_failure
 from tgbot.storage.store import Store
@@ -115,18 +116,20 @@ def _seconds(value: int | dt.timedelta) -> float:
 
 async def send_reply(bot: ExtBot[int], store: Store, chat_id: int, reply: Reply,
                      thread_id: int | None = None, *, broadcast: bool = False,
-                     paid: bool = False) -> Message:
+                     paid: bool = False, discreet: bool = False) -> Message:
     """Send a rendered reply; an image is uploaded once, then re-sent by its file_id.
 
     A `broadcast` send (the push, announcements, reminders) waits behind replies in the
-    budget; a `paid` one goes as a paid broadcast.
+    budget; a `paid` one goes as a paid broadcast; a `discreet` one silently and protected.
     """
     # None leaves a parameter out of the request, as for any reply
     priority, paid_broadcast = (Priority.BROADCAST if broadcast else None), (paid or None)
+    quiet = discreet or None  # disable_notification and protect_content
     if reply.photo is None:
         return await bot.send_message(chat_id, reply.text, reply_markup=reply.markup,
                                       message_thread_id=thread_id,
                                       allow_paid_broadcast=paid_broadcast,
+                                      disable_notification=quiet, protect_content=quiet,
                                       rate_limit_args=priority)
     content = reply.photo.read_bytes()
     key = f"{reply.photo.name}:{hashlib.sha256(content).hexdigest()[:16]}"
@@ -141,12 +144,15 @@ async def send_reply(bot: ExtBot[int], store: Store, chat_id: int, reply: Reply,
                                                reply_markup=reply.markup,
                                                message_thread_id=thread_id,
                                                allow_paid_broadcast=paid_broadcast,
+                                               disable_notification=quiet,
+                                               protect_content=quiet,
                                                rate_limit_args=priority)
                 await store.remember_media(key, message.photo[-1].file_id)
                 return message
     return await bot.send_photo(chat_id, file_id, caption=reply.text, reply_markup=reply.markup,
                                 message_thread_id=thread_id,
-                                allow_paid_broadcast=paid_broadcast, rate_limit_args=priority)
+                                allow_paid_broadcast=paid_broadcast, disable_notification=quiet,
+                                protect_content=quiet, rate_limit_args=priority)
 
 
 def senders_for(rate: float) -> int:
@@ -202,8 +208,12 @@ class _Job:
     expires_at: float | None
 
 
-def broadcast_fields(reply: Reply, paid: bool) -> dict[str, object] | None:
-    """SendMessage's fields for a text message, JSON already encoded; None for a photo."""
+def broadcast_fields(reply: Reply, paid: bool, discreet: bool = False
+                     ) -> dict[str, object] | None:
+    """SendMessage's fields for a text message, JSON already encoded; None for a photo.
+
+    A `discreet` chat's message goes silently and protected (no forwarding or saving).
+    """
     if reply.photo is not None:
         return None
     fields: dict[str, object] = {"text": reply.text}  # parse mode, previews: the bot's DEFAULTS
@@ -211,6 +221,8 @@ def broadcast_fields(reply: Reply, paid: bool) -> dict[str, object] | None:
         fields["reply_markup"] = json.dumps(reply.markup.to_dict())
     if paid:
         fields["allow_paid_broadcast"] = True
+    if discreet:
+        fields["disable_notification"] = fields["protect_content"] = True
     return fields
 
 
@@ -390,6 +402,7 @@ class Deliverer:
         await self.heartbeat()
         if self._sending:
             await self.report_announcements()
+            self.spawn(self.services.deleter.run(self.instance_id))  # the deletion outbox
         await self.tick()
 
     async def report_announcements(self) -> None:
@@ -619,15 +632,20 @@ class Deliverer:
                 recorder.add(Closed(delivery, State.SKIPPED))
                 continue
             if delivery.announcement_id:
-                key: tuple = (Kind.ANNOUNCEMENT, delivery.announcement_id)
+                key: tuple = (Kind.ANNOUNCEMENT, delivery.announcement_id, chat.discreet,
+                              chat.language)
                 expires_at = delivery.expires_at
             else:
-                key = (chat.language, delivery.day, chat.kind, did_it, delivery.reminder)
+                key = (chat.language, delivery.day, chat.kind, did_it, delivery.reminder,
+                       chat.discreet)
                 expires_at = delivery.expires_at or schedule.day_ends_at(
                     schedule.chat_zone(chat, campaign), campaign, delivery.day)
             if key not in rendered:
                 reply = await self._render(delivery, chat, did_it, taken)
-                rendered[key] = (reply, broadcast_fields(reply, self.paid)) if reply else None
+                if reply and chat.discreet:  # discreet mode: tgbot.messages.discreet
+                    reply = neutral(self.services.i18n.get(chat.language), reply, delivery.kind)
+                rendered[key] = (reply, broadcast_fields(reply, self.paid, chat.discreet)) \
+                    if reply else None
             message = rendered[key]
             if message is None:
                 recorder.add(Closed(delivery, State.SKIPPED))
@@ -683,15 +701,19 @@ class Deliverer:
             else:
                 message = await send_reply(self.bot, self.services.store, chat.chat_id,
                                            job.reply, chat.thread_id, broadcast=True,
-                                           paid=self.paid)
+                                           paid=self.paid, discreet=chat.discreet)
                 message_id = message.message_id
         except TelegramError as exc:
             error = exc
         result = outcome(error, delivery.attempts)
         if result.state == Verdict.SENT:
+            now = self.services.clock().timestamp()
             if delivery.due_at:
-                metrics.push_lag(self.services.clock().timestamp() - delivery.due_at)
-            return Closed(delivery, State.SENT, message_id, paid=self.paid)
+                metrics.push_lag(now - delivery.due_at)
+            # a private chat's message is kept to delete (discreet mode, /forget)
+            kept = deletions.kept(chat, message_id, now, self.services.settings.discreet_hours) \
+                if message_id is not None else None
+            return Closed(delivery, State.SENT, message_id, paid=self.paid, kept=kept)
         log.info("delivery %s: %s (%s)", "announcement" if delivery.announcement_id
                  else f"{'reminder ' if delivery.reminder else ''}of day {delivery.day}",
                  result.state, type(error).__name__)

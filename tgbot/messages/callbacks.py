@@ -82,13 +82,14 @@ REGION = Button("region", r"(?P<arg>[A-Za-z]{1,16})")  # "Africa"
 ZONE = Button("tz", r"(?P<arg>[A-Za-z_]{1,14}(?:/[A-Za-z0-9_+-]{1,24}){0,2})")  # Asia/Manila
 REMIND = Button("remind", rf"(?P<arg>{_CLOCK}|off)")
 PROGRESS = Button("progress")
+DISCREET = Button("discreet", r"(?P<arg>on|off)")
 FORGET = Button("forget")
 ANNOUNCE_SEND = Button("annsend", r"(?P<arg>\d{1,9})")
 ANNOUNCE_CANCEL = Button("anncancel", r"(?P<arg>\d{1,9})")
 
 _BUTTONS = {button.verb: button for button in (
     MENU, FAQ, TODAY, ACTIONS, ACT, DONE, UNDO, LETTER, POST, SUBSCRIBE, UNSUBSCRIBE,
-    LANGUAGES, LANGUAGE, SETTINGS, TIME, REGION, ZONE, REMIND, PROGRESS, FORGET,
+    LANGUAGES, LANGUAGE, SETTINGS, TIME, REGION, ZONE, REMIND, PROGRESS, DISCREET, FORGET,
     ANNOUNCE_SEND, ANNOUNCE_CANCEL)}
 
 

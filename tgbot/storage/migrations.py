@@ -269,6 +269,31 @@ SQLITE: list[tuple[str, str]] = [
         CREATE INDEX reminder_deliveries_expiry ON reminder_deliveries (state, expires_at);
         """,
     ),
+    (
+        "0011_discreet",
+        """
+        -- Discreet mode, per chat: silent, protected messages with a neutral first line,
+        -- deleted after TGBOT_DISCREET_HOURS.
+        ALTER TABLE chats ADD COLUMN discreet INTEGER NOT NULL DEFAULT 0;
+        -- The deletion outbox: messages the bot sent to private chats, kept for the 48 hours
+        -- Telegram lets a bot delete them, then dropped. Deleted at delete_at (a discreet
+        -- chat's), or when the person sends /forget (NULL until then).
+        CREATE TABLE deletions (
+            chat_id INTEGER NOT NULL,
+            message_id INTEGER NOT NULL,
+            sent_at REAL NOT NULL,           -- the bot's clock
+            delete_at REAL,
+            state TEXT NOT NULL,             -- pending | deleting | deleted | too_old | gone
+                                             -- | failed
+            attempts INTEGER NOT NULL DEFAULT 0,
+            claimed_by TEXT,                 -- the instance deleting it (state 'deleting')
+            claimed_at REAL,
+            PRIMARY KEY (chat_id, message_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX deletions_due ON deletions (state, delete_at);
+        CREATE INDEX deletions_age ON deletions (sent_at);
+        """,
+    ),
 ]
 
 POSTGRES: dict[str, str] = {
@@ -451,6 +476,22 @@ POSTGRES: dict[str, str] = {
         CREATE INDEX announcement_deliveries_expiry
             ON announcement_deliveries (state, expires_at);
         CREATE INDEX reminder_deliveries_expiry ON reminder_deliveries (state, expires_at);
+        """,
+    "0011_discreet": """
+        ALTER TABLE chats ADD COLUMN discreet INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE deletions (
+            chat_id BIGINT NOT NULL,
+            message_id BIGINT NOT NULL,
+            sent_at DOUBLE PRECISION NOT NULL,
+            delete_at DOUBLE PRECISION,
+            state TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            claimed_by TEXT,
+            claimed_at DOUBLE PRECISION,
+            PRIMARY KEY (chat_id, message_id)
+        );
+        CREATE INDEX deletions_due ON deletions (state, delete_at);
+        CREATE INDEX deletions_age ON deletions (sent_at);
         """,
 }
 

@@ -17,7 +17,7 @@ from tgbot.domain.campaign import Campaign
 from tgbot.domain.chat import Chat
 from tgbot.domain.outbox import Closed, Delivery, Due, Kind, Reminder, State
 from tgbot.domain.stats import Stats, top_sources
-from tgbot.storage import migrations, pseudonyms
+from tgbot.storage import deletions, migrations, pseudonyms
 from tgbot.storage.backends import (
     Database,
     DatabaseError,
@@ -28,6 +28,7 @@ from tgbot.storage.backends import (
     open_database,
     redact_url,
 )
+from tgbot.storage.deletions import Deletions
 from tgbot.storage.pseudonyms import Pseudonyms
 
 # Telegram ids per statement in an IN (...) list: far below both databases' parameter limits.
@@ -38,7 +39,7 @@ TABLES = {"meta": "key", "chats": "chat_id", "completions": "person, edition, ac
           "group_presses": "chat_id, edition, day, person", "announcements": "id",
           "deliveries": "chat_id, edition, day",
           "announcement_deliveries": "announcement_id, chat_id", "reminders": "chat_id",
-          "reminder_deliveries": "chat_id, edition, day"}
+          "reminder_deliveries": "chat_id, edition, day", "deletions": "chat_id, message_id"}
 # The outbox tables, in the order a claim takes them: the push, announcements, reminders.
 OUTBOX = ("deliveries", "announcement_deliveries", "reminder_deliveries")
 OUTBOX_KINDS = (Kind.PUSH, Kind.ANNOUNCEMENT, Kind.REMINDER)
@@ -67,14 +68,16 @@ def _row_of(delivery: Delivery) -> tuple[str, str, tuple[int, ...]]:
 # a timestamp parameter, typed for both databases (REAL is 4 bytes in PostgreSQL)
 _TIME = "CAST(? AS DOUBLE PRECISION)"
 _CHAT_COLUMNS = ("chat_id, kind, language, subscribed, push_time, timezone, thread_id, "
-                 "next_push_at")
+                 "next_push_at, discreet")
 # what a group keeps when it becomes a supergroup
 _MOVED_CHAT_COLUMNS = ("language", "subscribed", "push_time", "timezone", "created_on",
-                       "thread_id", "subscribed_on", "unsubscribed_on", "next_push_at")
+                       "thread_id", "subscribed_on", "unsubscribed_on", "next_push_at",
+                       "discreet")
 
 
 def _chat(row: tuple) -> Chat:
-    return Chat(row[0], row[1], row[2], bool(row[3]), row[4], row[5], row[6], row[7])
+    return Chat(row[0], row[1], row[2], bool(row[3]), row[4], row[5], row[6], row[7],
+                bool(row[8]))
 
 
 def look_now() -> float:
@@ -150,6 +153,11 @@ class Store:
         """Close the database's connections."""
         await self._db.close()
 
+    @property
+    def deletions(self) -> Deletions:
+        """The deletion outbox: messages the bot sent and may still delete."""
+        return Deletions(self._db)
+
     def sender_lock(self) -> SenderLock:
         """The lock the one sending process holds (see `backends.SenderLock`)."""
         return self._db.sender_lock()
@@ -223,6 +231,12 @@ class Store:
             await tx.execute("UPDATE reminders SET next_at = ? WHERE chat_id = ?",
                              (look_now(), chat_id))
 
+    async def set_discreet(self, chat_id: int, discreet: bool) -> bool:
+        """Turn a chat's discreet mode on or off; False when it already was."""
+        async with self._db.transaction() as tx:
+            return await tx.execute("UPDATE chats SET discreet = ? WHERE chat_id = ? AND "
+                                    "discreet != ?", (int(discreet), chat_id, int(discreet))) > 0
+
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         """A group became a supergroup: move its settings and outbox rows to the new id."""
         async with self._db.transaction() as tx:
@@ -290,19 +304,30 @@ class Store:
                                              (user_id,))
         announcements = await self._db.fetchone("SELECT COUNT(*) FROM announcement_deliveries "
                                                 "WHERE chat_id = ?", (user_id,))
+        kept = await self._db.fetchone("SELECT COUNT(*) FROM deletions WHERE chat_id = ?",
+                                       (user_id,))
         return {"chat": await self.chat(user_id), "completions": completions,
                 "group_presses": group_presses,
                 "deliveries": deliveries[0] if deliveries else 0,
                 "announcements": announcements[0] if announcements else 0,
+                "kept_messages": kept[0] if kept else 0,
                 "reminder": await self.reminder(user_id)}
 
-    async def forget_user(self, user_id: int) -> None:
+    async def forget_user(self, user_id: int, now: float) -> int:
         """Delete every row about one person, in one transaction, then off the disk.
 
-        (As far as the database can: see `Database.erase_deleted`.)
+        (As far as the database can: see `Database.erase_deleted`.) The messages the bot
+        sent them that it keeps in the deletion outbox become due `now`; those rows go once
+        deleted. Returns how many messages the outbox says were sent to them that are kept
+        no longer (older than 48 hours: Telegram would refuse to delete them).
         """
         person = self._people.person(user_id)
         async with self._db.transaction() as tx:
+            older = sum([(await tx.fetch(
+                f"SELECT COUNT(*) FROM {table} WHERE chat_id = ? AND state = 'sent' AND "
+                "message_id IS NOT NULL AND message_id NOT IN (SELECT message_id FROM "
+                "deletions WHERE chat_id = ?)", (user_id, user_id)))[0][0] for table in OUTBOX])
+            await deletions.delete_chat_now(tx, user_id, now)
             await tx.execute("DELETE FROM completions WHERE person = ?", (person,))
             await tx.execute("DELETE FROM group_presses WHERE person = ?", (person,))
             await tx.execute("DELETE FROM deliveries WHERE chat_id = ?", (user_id,))
@@ -311,6 +336,7 @@ class Store:
             await tx.execute("DELETE FROM reminders WHERE chat_id = ?", (user_id,))
             await tx.execute("DELETE FROM chats WHERE chat_id = ?", (user_id,))
         await self._db.erase_deleted()
+        return older
 
     # --- deep-link sources ------------------------------------------------------------------
 
@@ -668,6 +694,8 @@ class Store:
                                  f"not_before = ? WHERE {where}",
                                  (closed.state, closed.message_id, int(closed.paid),
                                   closed.not_before, *params))
+                if closed.kept is not None:
+                    await deletions.keep(tx, [closed.kept])
                 if closed.state == State.GONE:  # blocked or deleted: no push, no reminder
                     await tx.execute("UPDATE chats SET subscribed = 0, unsubscribed_on = ?, "
                                      "next_push_at = NULL WHERE chat_id = ?",
