@@ -16,8 +16,8 @@ from tgbot.i18n.translator import Translator
 from tgbot.messages import callbacks
 from tgbot.messages.common import Reply, button, fill
 
-# TRANSLATORS: the first line of a discreet chat's messages, which the chat list and the lock
-# screen show: it must say nothing about the campaign, human rights or journalists.
+# The first line of a discreet chat's messages, which the chat list and the lock screen show.
+# TRANSLATORS: shown on a lock screen: say nothing about the campaign or human rights.
 NEUTRAL_LINES = {Kind.PUSH: N_("📝 Your daily note"), Kind.REMINDER: N_("⏰ A reminder"),
                  Kind.ANNOUNCEMENT: N_("📝 A new note")}
 
