@@ -17,6 +17,7 @@ import pytest
 
 from tests.conftest import TEST_ID_KEY
 from tests.helpers import postgres
+from tgbot.domain.deletions import Kept, Outcome
 from tgbot.domain.outbox import Closed, Due
 from tgbot.errors import DatabaseError
 from tgbot.storage.backends import Database, open_database
@@ -488,3 +489,49 @@ async def test_a_copy_under_another_key_is_refused(tmp_path: Path) -> None:
     finally:
         await source.close()
         await target.close()
+
+
+async def test_0011_adds_discreet_mode_and_the_deletion_outbox_to_an_old_file(
+        tmp_path: Path) -> None:
+    """A file at 0010 keeps its chats, none of them discreet, and gets the deletion outbox."""
+    path = tmp_path / "old.sqlite3"
+    database_at_0008(path)
+    store = await Store.open(path)  # 0009 and 0010 as that release applied them
+    await store.close()
+    with sqlite3.connect(path) as old:
+        old.execute("DELETE FROM _migrations WHERE name = '0011_discreet'")
+        old.execute("DROP TABLE deletions")
+        old.execute("ALTER TABLE chats DROP COLUMN discreet")
+    store = await Store.open(path)
+    try:
+        assert (await store.applied_migrations())[-1] == "0011_discreet"
+        chat = await store.chat(1001)
+        assert chat is not None and chat.subscribed and not chat.discreet
+        assert await store.set_discreet(1001, True) is True
+        assert await store.set_discreet(1001, True) is False
+        assert (await store.chat(1001)).discreet  # type: ignore[union-attr]
+        await store.deletions.keep([Kept(1001, 7, 100.0, 200.0)])
+        assert [c.message_id for c in await store.deletions.claim(200.0, 10, owner="a")] == [7]
+    finally:
+        await store.close()
+
+
+async def test_the_deletion_outbox_claims_due_rows_once_and_takes_back_a_dead_claim(
+        store: Store) -> None:
+    await store.deletions.keep([Kept(1, 10, 0.0, 50.0), Kept(1, 11, 0.0, 60.0),
+                                Kept(2, 12, 0.0, None), Kept(1, 10, 0.0, 10.0)])  # kept once
+    assert await store.deletions.claim(49.0, 10, owner="a") == []
+    assert sorted((c.chat_id, c.message_id) for c in
+                  await store.deletions.claim(60.0, 10, owner="a")) == [(1, 10), (1, 11)]
+    assert await store.deletions.claim(60.0, 10, owner="b") == []  # claimed already
+    await store.deletions.close(1, {10: Outcome.DELETED, 11: Outcome.PENDING}, retry_at=120.0)
+    assert await store.deletions.claim(119.0, 10, owner="b") == []  # retried later
+    assert [c.message_id for c in await store.deletions.claim(120.0, 10, owner="b")] == [11]
+    assert await store.deletions.release({"b"}) == 0  # its owner is alive
+    assert await store.deletions.release({"c"}) == 1  # b died: back to pending
+    claimed = await store.deletions.claim(120.0, 10, owner="c")
+    assert [(c.message_id, c.attempts) for c in claimed] == [(11, 3)]  # a, b and c tried
+    # /forget: the chat's kept messages are due now, even those without a time
+    assert await store.forget_user(2, 130.0) == 0
+    assert [c.message_id for c in await store.deletions.claim(130.0, 10, owner="c")] == [12]
+    assert await store.deletions.drop_older(1.0) == {"deleted": 1, "deleting": 2}
