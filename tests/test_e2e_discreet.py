@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 from telegram.ext import Application
 
@@ -194,3 +195,15 @@ def test_kill_9_mid_deletion_neither_loses_nor_repeats_deletions(database: str) 
     assert set(asked) == set(chats)
     assert len([chat for chat, n in asked.items() if n > 1]) <= CONCURRENCY
     assert max(asked.values()) <= 2
+
+
+def test_discreet_hours_past_telegrams_48_are_one_clear_line(tmp_path: Path) -> None:
+    for hours in ("48", "0", "a day"):
+        env = {**os.environ, "TGBOT_TOKEN": "1234567:" + "A" * 35,
+               "TGBOT_DB": str(tmp_path / "bot.sqlite3"), "TGBOT_DISCREET_HOURS": hours}
+        result = subprocess.run([sys.executable, "-m", "tgbot", "run"], env=env,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2, result.stderr
+        assert "TGBOT_DISCREET_HOURS" in result.stderr and "48 hours" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+        assert not (tmp_path / "bot.sqlite3").exists()

@@ -86,7 +86,8 @@ class Deletions:
         return Counter(row[0] for row in rows)
 
     async def forget_chat(self, chat_id: int) -> None:
-        """Drop a chat's closed rows (after /forget deleted what it could)."""
+        """Drop a chat's closed rows (after /forget deleted what it could), off the disk too."""
         async with self._db.transaction() as tx:
             await tx.execute("DELETE FROM deletions WHERE chat_id = ? AND state NOT IN "
                              "('pending', 'deleting')", (chat_id,))
+        await self._db.erase_deleted()
