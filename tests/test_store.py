@@ -340,6 +340,8 @@ async def fill(store: Store) -> None:
     await store.set_reminder(5_000_000_001, "21:00", 0.0)
     await store.plan_reminders(2027, [Due(5_000_000_001, 5, 2e9, 1e9)],
                                {5_000_000_001: (0.0, 1.5e9)})
+    await store.set_discreet(5_000_000_001, True)
+    await store.deletions.keep([Kept(5_000_000_001, 43, 1.5e9, 1.5e9 + 86400)])
 
 
 async def test_copy_db_moves_everything_between_backends_and_back(

@@ -632,8 +632,8 @@ class Deliverer:
                 recorder.add(Closed(delivery, State.SKIPPED))
                 continue
             if delivery.announcement_id:
-                key: tuple = (Kind.ANNOUNCEMENT, delivery.announcement_id, chat.discreet,
-                              chat.language)
+                key: tuple = (Kind.ANNOUNCEMENT, delivery.announcement_id,
+                              chat.language if chat.discreet else None)
                 expires_at = delivery.expires_at
             else:
                 key = (chat.language, delivery.day, chat.kind, did_it, delivery.reminder,
