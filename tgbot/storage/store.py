@@ -290,8 +290,9 @@ class Store:
     async def user_data(self, user_id: int) -> dict[str, object]:
         """Everything stored about one person: exactly what /forget deletes.
 
-        Their private chat's row, their completions, their "I did it" presses in groups, and
-        how many daily messages and announcements the outbox holds for them.
+        Their private chat's row, their completions, their "I did it" presses in groups, how
+        many daily messages and announcements the outbox holds for them, and how many of the
+        bot's messages to them the deletion outbox keeps (for 48 hours).
         """
         person = self._people.person(user_id)
         completions = await self._db.fetch("SELECT edition, action_id, completed_on FROM "
