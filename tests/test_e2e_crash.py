@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.harness import ACTIONS, ROOT, campaign_copy, queue_announcement, subscribe_all
-from tgbot.delivery.deliverer import senders_for
+from tgbot.delivery.drain import senders_for
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.storage.store import Store
 

@@ -86,7 +86,7 @@ async def test_a_discreet_push_is_silent_protected_neutral_and_deleted_on_time(
     # the next day's push
     day5 = day_push(fake, ALICE, 5)["message"]["message_id"]  # before discreet mode: stays
     advance(clock, fake, 23 * HOUR)  # 6 November, 09:00 in Toronto
-    await bot.bot_data.deleter.run(bot.bot_data.deliverer.instance_id)
+    await bot.bot_data.deliverer.deleter.run()
     assert hint["message_id"] in kept(fake, ALICE)  # sent 23 hours ago: not yet
     await push_round(bot)
     alice, carla = day_push(fake, ALICE, 6), day_push(fake, CARLA, 6)
@@ -100,7 +100,7 @@ async def test_a_discreet_push_is_silent_protected_neutral_and_deleted_on_time(
     pushed = alice["message"]["message_id"]
     # deleted 24 hours later on the loopback clock, not before
     advance(clock, fake, 24 * HOUR - 60)
-    await bot.bot_data.deleter.run(bot.bot_data.deliverer.instance_id)
+    await bot.bot_data.deliverer.deleter.run()
     assert pushed in kept(fake, ALICE)
     assert hint["message_id"] not in kept(fake, ALICE)  # a reply in a discreet chat goes too
     advance(clock, fake, 60)

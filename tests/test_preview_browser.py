@@ -26,6 +26,8 @@ LANGUAGES = list(I18N.languages)
 PER_LANGUAGE = (len(CAMPAIGN.actions) + sum(1 for a in CAMPAIGN.actions if a.letter)
                 + sum(1 for a in CAMPAIGN.actions if a.tweet) + len(CAMPAIGN.faq)
                 + len(list(samples(I18N.get("en"), CAMPAIGN, I18N.languages, "your_bot"))))
+# One worker writes the page once for the module (pytest-xdist sends the group to one worker).
+pytestmark = pytest.mark.xdist_group("preview")
 
 
 @pytest.fixture(scope="module")

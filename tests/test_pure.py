@@ -16,7 +16,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from tests.helpers.worst_text import INLINE_QUERY_CHARS, cpu_milliseconds, worst_texts
 from tgbot.config import Settings
 from tgbot.context import Services
-from tgbot.delivery.deliverer import MAX_ATTEMPTS, outcome
+from tgbot.delivery.sending import MAX_ATTEMPTS, outcome
 from tgbot.domain.campaign_file import load_campaign
 from tgbot.domain.chat import Chat
 from tgbot.domain.faq import MAX_QUESTION_WORDS, MAX_TYPO_LOOKUPS, FaqMatcher, question_words

@@ -34,7 +34,10 @@ class DatabaseError(TgbotError):
 
 
 class NotOpenError(TgbotError, RuntimeError):
-    """The database or the deliverer asked for before `Services.open` (or after `close`)."""
+    """The database or the deliverer asked for before it is there, or after `close`.
+
+    The database comes with `Services.open`, the deliverer with `app.start_engine`.
+    """
 
 
 class HtmlError(TgbotError, ValueError):

@@ -22,7 +22,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import ExtBot
 
 from tgbot import __version__, messages
-from tgbot.app import Webhook, build_application, running
+from tgbot.app import Webhook, build_application, running, start_engine
 from tgbot.cli.demo import add_demo_parser, run_demo
 from tgbot.cli.preview import render_page
 from tgbot.cli.terminal import ProgressReport
@@ -37,8 +37,8 @@ from tgbot.config import (
 )
 from tgbot.context import Services
 from tgbot.delivery.bot import build_bot
-from tgbot.delivery.deliverer import senders_for
-from tgbot.domain import stats
+from tgbot.delivery.drain import senders_for
+from tgbot.domain import schedule, stats
 from tgbot.domain.campaign import Campaign
 from tgbot.domain.campaign_file import load_campaign
 from tgbot.domain.outbox import State
@@ -375,7 +375,8 @@ async def _push(settings: Settings, date: dt.date | None) -> int:
     try:
         with rejected_token():
             async with bot:
-                await services.open(bot)
+                await services.open()
+                start_engine(services, bot)
                 try:
                     return await _push_round(services, day)
                 finally:
@@ -387,15 +388,16 @@ async def _push(settings: Settings, date: dt.date | None) -> int:
 async def _push_round(services: Services, day: int | None) -> int:
     """Queue the day (or whoever is due now), then send the queue if we hold the lock."""
     deliverer = services.deliverer
-    await deliverer.join(replies=False)
-    sender = await deliverer.is_sender()
-    queued = (await deliverer.enqueue_day(day) if day is not None
-              else await deliverer.enqueue_due(services.clock()))
+    instance, planner = deliverer.instance, deliverer.planner
+    await instance.join(replies=False)
+    sender = await instance.is_sender()
+    queued = (await planner.enqueue_day(day, services.clock()) if day is not None
+              else await planner.enqueue_due(services.clock()))
     if not sender:
         print(f"queued: {queued}; another process holds the sender lock and sends them")
         return 0
-    async with deliverer.beating():
-        summary = await deliverer.drain(ProgressReport(queued, "sending").update)
+    async with instance.beating():
+        summary = await deliverer.drainer.drain(ProgressReport(queued, "sending").update)
     await deliverer.stop()
     print(f"sent: {summary.sent}, skipped: {summary.skipped}, failed: {summary.failed}, "
           f"expired: {summary.expired}, unsubscribed (blocked or gone): {summary.gone}, "
@@ -528,7 +530,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 async def _status(settings: Settings) -> str:
     campaign = load_campaign(settings.campaign)
     store = await Store.open(existing_database(settings.db))
-    now = dt.datetime.now(dt.UTC).timestamp()
+    now = schedule.real_now().timestamp()
     try:
         return status_report(
             campaign, await store.instances(), await store.outbox_depth(),
@@ -560,8 +562,9 @@ async def _collect(settings: Settings) -> stats.Stats:
     campaign = load_campaign(settings.campaign)
     store = await Store.open(existing_database(settings.db))
     try:
-        now = dt.datetime.now(dt.UTC)
-        return await store.stats(campaign, now.date(), now.timestamp())
+        now = schedule.real_now()
+        return await store.stats(campaign, schedule.campaign_date(campaign, now),
+                                 now.timestamp())
     finally:
         await store.close()
 

@@ -13,17 +13,17 @@ import asyncio
 import logging
 import time
 from collections import Counter, defaultdict
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from tgbot.delivery.bot import CampaignBot
 from tgbot.delivery.budget import Priority
-from tgbot.delivery.deliverer import ALIVE, MAX_ATTEMPTS
+from tgbot.delivery.instances import live_others
+from tgbot.delivery.sending import MAX_ATTEMPTS
 from tgbot.domain.deletions import DELETE_WINDOW, Claimed, Outcome
-
-if TYPE_CHECKING:  # the services hold this module's objects: no import at run time
-    from tgbot.context import Services
-    from tgbot.delivery.bot import CampaignBot
+from tgbot.domain.schedule import Clock
+from tgbot.storage.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -34,44 +34,49 @@ RETRY_AFTER = 60.0  # seconds before a deletion the network or a 429 stopped is 
 
 
 class Deleter:
-    """Deletes the due messages of the deletion outbox with one bot."""
+    """Deletes the due messages of the deletion outbox with one bot.
 
-    def __init__(self, services: Services, bot: CampaignBot) -> None:
-        self.services = services
-        self.bot = bot
+    `owner` is this instance's name (its heartbeat), under which it claims rows; `clock` the
+    campaign's now, which the rows' times are stamped with; `wall` the real seconds that
+    heartbeats count.
+    """
+
+    def __init__(self, store: Store, bot: CampaignBot, clock: Clock, owner: str, *,
+                 wall: Callable[[], float] = time.time) -> None:
+        self.store, self.bot, self.clock, self.owner, self.wall = store, bot, clock, owner, wall
         self._running = asyncio.Lock()
 
-    async def run(self, owner: str) -> None:
+    async def run(self) -> None:
         """Delete every message due now, behind replies in the budget (at once if running).
 
-        `owner` is this instance's name (its heartbeat): rows claimed by instances without
-        a recent heartbeat are put back first, and ids kept 48 hours are dropped.
+        Rows claimed by instances without a recent heartbeat are put back first, and ids
+        kept 48 hours are dropped.
         """
-        store, now = self.services.store, self.services.clock().timestamp()
+        store, now = self.store, self.clock().timestamp()
         if self._running.locked():  # the beat comes again: one run at a time
             return
         async with self._running:
-            alive = [i[0] for i in await store.instances() if i[2] > time.time() - ALIVE]
-            if released := await store.deletions.release({owner, *alive}):
+            alive = [i.instance_id for i in live_others(await store.instances(), self.owner,
+                                                         self.wall())]
+            if released := await store.deletions.release({self.owner, *alive}):
                 log.info("%d deletions left in flight by a stopped instance go back", released)
             if dropped := (await store.deletions.drop_older(now - DELETE_WINDOW)).get(
                     Outcome.PENDING):
                 log.info("%d kept message ids are 48 hours old and dropped", dropped)
-            done = await self._delete_due(now, owner, None, Priority.BROADCAST)
+            done = await self._delete_due(now, None, Priority.BROADCAST)
             if done:
                 log.info("deletion outbox: %s", ", ".join(f"{n} {o}" for o, n in done.items()))
 
-    async def delete_chat(self, chat_id: int, owner: str) -> Counter[Outcome]:
+    async def delete_chat(self, chat_id: int) -> Counter[Outcome]:
         """Delete a chat's due messages now, as a reply (/forget waits for it)."""
-        now = self.services.clock().timestamp()
-        return await self._delete_due(now, owner, chat_id, Priority.REPLY)
+        return await self._delete_due(self.clock().timestamp(), chat_id, Priority.REPLY)
 
-    async def _delete_due(self, now: float, owner: str, chat_id: int | None,
+    async def _delete_due(self, now: float, chat_id: int | None,
                           priority: Priority) -> Counter[Outcome]:
         done: Counter[Outcome] = Counter()
         slots = asyncio.Semaphore(CONCURRENCY)
-        while claimed := await self.services.store.deletions.claim(now, CLAIM, owner=owner,
-                                                                   chat_id=chat_id):
+        while claimed := await self.store.deletions.claim(now, CLAIM, owner=self.owner,
+                                                          chat_id=chat_id):
             by_chat: dict[int, list[Claimed]] = defaultdict(list)
             for row in claimed:
                 by_chat[row.chat_id].append(row)
@@ -81,8 +86,7 @@ class Deleter:
             async def one(rows: list[Claimed]) -> None:
                 async with slots:
                     results = await self._delete(rows, now, priority)
-                await self.services.store.deletions.close(rows[0].chat_id, results,
-                                                          now + RETRY_AFTER)
+                await self.store.deletions.close(rows[0].chat_id, results, now + RETRY_AFTER)
                 done.update(results.values())
 
             await asyncio.gather(*(one(rows) for rows in batches))

@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from tgbot.config import stars_for
 
@@ -61,6 +62,17 @@ def top_sources(starts: dict[str, int]) -> dict[str, int]:
     return {**top, OTHER_SOURCE: rest} if rest else top
 
 
+class LastPush(NamedTuple):
+    """The latest campaign day with outbox rows, and its rows by state.
+
+    Pending rows past their lifetime count as 'expired'; beside the states, 'paid' counts
+    the rows sent as paid broadcasts.
+    """
+
+    day: int
+    states: dict[str, int]
+
+
 @dataclass
 class Stats:
     """The aggregate figures of /stats, `tgbot stats` and `tgbot export`: counts, never who."""
@@ -74,7 +86,7 @@ class Stats:
     per_date: Counter[str] = field(default_factory=Counter)  # date -> completions
     rows: list[tuple[int, str, str, str, int]] = field(default_factory=list)  # for export
     subscriptions_by_date: list[tuple[str, int]] = field(default_factory=list)
-    last_push: tuple[int, dict[str, int]] | None = None
+    last_push: LastPush | None = None
 
     @property
     def total_subscribers(self) -> int:

@@ -14,7 +14,7 @@ from telegram import CallbackQuery, Chat, Message, Update, User
 from telegram.error import BadRequest
 
 from tgbot.context import BotContext
-from tgbot.delivery.deliverer import send_reply
+from tgbot.delivery.sending import send_reply
 from tgbot.domain import deletions, stats
 from tgbot.messages.common import Reply, admins_only
 from tgbot.ops import metrics

@@ -33,7 +33,7 @@ def organisers(services: Services) -> filters.BaseFilter:
 async def stats(update: Update, context: BotContext) -> None:
     """/stats: the campaign's figures as text, then the completions chart."""
     campaign = context.campaign
-    figures = await context.store.stats(campaign, context.services.today(),
+    figures = await context.store.stats(campaign, context.campaign_date,
                                         context.services.clock().timestamp())
     await reply(update, context, replies.stats_message(context.t, campaign, figures))
     png = await asyncio.to_thread(chart_png, figures, f"{campaign.name} {campaign.edition}")
@@ -65,8 +65,8 @@ async def announce(update: Update, context: BotContext) -> None:
     if not audience:
         await reply(update, context, replies.announce_nobody(t, language))
         return
-    announcement = await context.store.create_announcement(text, language, services.today(),
-                                                           lifetime)
+    announcement = await context.store.create_announcement(text, language,
+                                                           services.campaign_date(), lifetime)
     await reply(update, context, Reply(text))
     lasts = dt.timedelta(seconds=lifetime or services.settings.announcement_lifetime)
     await reply(update, context,
@@ -95,7 +95,8 @@ async def announce_press(update: Update, context: BotContext) -> None:
     if not total:
         await reply(update, context, replies.announcement_gone(t), edit=True)
         return
-    # the sender edits the status message with the progress at each beat (delivery.py)
+    # the sender edits the status message with the progress at each beat
+    # (delivery/announcements.py)
     await reply(update, context, Reply(replies.announcement_progress(t, 0, total, False)),
                 edit=True)
     context.services.deliverer.wake()
@@ -106,7 +107,10 @@ async def reload_command(update: Update, context: BotContext) -> None:
 
     A file with problems is refused and the campaign stays as it was, everywhere.
     """
-    problems = await campaign_sync.reload(context.services)
+    services = context.services
+    problems = await campaign_sync.reload(services.store, services.current,
+                                          services.settings.campaign,
+                                          services.clock().timestamp())
     await reply(update, context, replies.reload_result(context.t, problems))
 
 

@@ -45,7 +45,7 @@ async def forget_confirmed(update: Update, context: BotContext) -> None:
                                                  now.timestamp())])
     older = await context.store.forget_user(user_id, now.timestamp())
     context.chat_record = None  # gone: the answer below is kept nowhere
-    done = await services.deleter.delete_chat(user_id, services.deliverer.instance_id)
+    done = await services.deliverer.deleter.delete_chat(user_id)
     await context.store.deletions.forget_chat(user_id)
     not_deleted = older + sum(done[outcome] for outcome in NOT_DELETED)
     await reply(update, context, replies.forgotten(context.t, done[Outcome.DELETED], not_deleted))

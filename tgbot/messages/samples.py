@@ -18,7 +18,7 @@ from tgbot.domain.campaign import CAPTION_LIMIT, MESSAGE_LIMIT, Campaign
 from tgbot.domain.chat import Chat
 from tgbot.domain.outbox import Kind
 from tgbot.domain.progress import progress
-from tgbot.domain.stats import Stats
+from tgbot.domain.stats import LastPush, Stats
 from tgbot.domain.zones import REGIONS
 from tgbot.i18n.translator import Translator
 from tgbot.messages import (
@@ -57,8 +57,8 @@ def _sample_stats() -> Stats:
                  by_language=Counter(en=700, fr=300, ar=246), new_this_week=85,
                  lost_this_week=7, sources={"share": 310, "inline": 95, "day5": 20},
                  per_action=Counter({1: 800, 2: 640, 3: 512}),
-                 last_push=(3, {"sent": 1180, "pending": 4, "expired": 2, "failed": 1,
-                                "gone": 9, "paid": 40}))
+                 last_push=LastPush(3, {"sent": 1180, "pending": 4, "expired": 2,
+                                        "failed": 1, "gone": 9, "paid": 40}))
 
 
 def samples(t: Translator, campaign: Campaign, languages: dict[str, str],

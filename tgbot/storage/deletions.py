@@ -14,23 +14,23 @@ from collections.abc import Iterable
 
 from tgbot.domain.deletions import Claimed, Kept, Outcome
 from tgbot.storage.backends import Database, Transaction
+from tgbot.storage.sql import TIME, listed, marks
 
-# a timestamp parameter, typed for both databases (REAL is 4 bytes in PostgreSQL)
-_TIME = "CAST(? AS DOUBLE PRECISION)"
+_PENDING, _DELETING = listed(Outcome.PENDING), listed(Outcome.DELETING)  # as SQL literals
 
 
 async def keep(tx: Transaction, rows: Iterable[Kept]) -> None:
     """Record messages sent, to delete at their `delete_at`; a row kept already stays."""
     for row in rows:
         await tx.execute("INSERT INTO deletions (chat_id, message_id, sent_at, delete_at, state) "
-                         f"VALUES (?, ?, {_TIME}, {_TIME}, 'pending') ON CONFLICT DO NOTHING",
+                         f"VALUES (?, ?, {TIME}, {TIME}, {_PENDING}) ON CONFLICT DO NOTHING",
                          (row.chat_id, row.message_id, row.sent_at, row.delete_at))
 
 
 async def delete_chat_now(tx: Transaction, chat_id: int, now: float) -> None:
     """Every message still kept for a chat becomes due now (/forget)."""
-    await tx.execute(f"UPDATE deletions SET delete_at = {_TIME} WHERE chat_id = ? AND "
-                     "state = 'pending'", (now, chat_id))
+    await tx.execute(f"UPDATE deletions SET delete_at = {TIME} WHERE chat_id = ? AND "
+                     f"state = {_PENDING}", (now, chat_id))
 
 
 class Deletions:
@@ -51,10 +51,10 @@ class Deletions:
         params = (now, *([chat_id] if chat_id is not None else []), limit)
         async with self._db.transaction() as tx:
             rows = await tx.fetch(
-                "UPDATE deletions SET state = 'deleting', claimed_by = ?, claimed_at = "
-                f"{_TIME}, attempts = attempts + 1 WHERE (chat_id, message_id) IN (SELECT "
-                "chat_id, message_id FROM deletions WHERE state = 'pending' AND delete_at <= "
-                f"{_TIME} {chat}ORDER BY delete_at LIMIT ?{self._db.skip_locked}) "
+                f"UPDATE deletions SET state = {_DELETING}, claimed_by = ?, claimed_at = "
+                f"{TIME}, attempts = attempts + 1 WHERE (chat_id, message_id) IN (SELECT "
+                f"chat_id, message_id FROM deletions WHERE state = {_PENDING} AND delete_at <= "
+                f"{TIME} {chat}ORDER BY delete_at LIMIT ?{self._db.skip_locked}) "
                 "RETURNING chat_id, message_id, sent_at, attempts", (owner, now, *params))
         return [Claimed(*row) for row in rows]
 
@@ -64,24 +64,22 @@ class Deletions:
             for message_id, outcome in results.items():
                 await tx.execute(
                     "UPDATE deletions SET state = ?, claimed_by = NULL, delete_at = CASE WHEN "
-                    f"? = 'pending' THEN {_TIME} ELSE delete_at END "
+                    f"? = {_PENDING} THEN {TIME} ELSE delete_at END "
                     "WHERE chat_id = ? AND message_id = ?",
                     (outcome, outcome, retry_at, chat_id, message_id))
 
     async def release(self, alive: Iterable[str]) -> int:
         """Put back rows claimed by instances no longer alive; return how many."""
         owners = list(alive)
-        marks = ", ".join("?" * len(owners))
+        put_back = f"UPDATE deletions SET state = {_PENDING} WHERE state = {_DELETING}"
         async with self._db.transaction() as tx:
-            return await tx.execute(
-                "UPDATE deletions SET state = 'pending' WHERE state = 'deleting' AND "
-                f"claimed_by NOT IN ({marks})" if owners else
-                "UPDATE deletions SET state = 'pending' WHERE state = 'deleting'", owners)
+            return await tx.execute(f"{put_back} AND claimed_by NOT IN ({marks(owners)})"
+                                    if owners else put_back, owners)
 
     async def drop_older(self, sent_before: float) -> Counter[str]:
         """Forget messages sent before a time (48 hours ago); their rows by state."""
         async with self._db.transaction() as tx:
-            rows = await tx.fetch(f"DELETE FROM deletions WHERE sent_at < {_TIME} "
+            rows = await tx.fetch(f"DELETE FROM deletions WHERE sent_at < {TIME} "
                                   "RETURNING state", (sent_before,))
         return Counter(row[0] for row in rows)
 
@@ -89,5 +87,5 @@ class Deletions:
         """Drop a chat's closed rows (after /forget deleted what it could), off the disk too."""
         async with self._db.transaction() as tx:
             await tx.execute("DELETE FROM deletions WHERE chat_id = ? AND state NOT IN "
-                             "('pending', 'deleting')", (chat_id,))
+                             f"({_PENDING}, {_DELETING})", (chat_id,))
         await self._db.erase_deleted()
