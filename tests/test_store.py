@@ -18,6 +18,8 @@ import pytest
 
 from tests.conftest import TEST_ID_KEY
 from tests.helpers import postgres
+from tgbot.domain.deletions import Kept
+from tgbot.domain.deletions import Outcome as Deleted
 from tgbot.domain.outbox import Closed, Due
 from tgbot.domain.outcomes import Outcome
 from tgbot.errors import DatabaseError
@@ -425,6 +427,8 @@ async def fill(store: Store) -> None:
     await store.set_outcome(6_000_000_002, 2027, "a", Outcome.NOT_SAFE, TODAY)
     await store.set_completed(6_000_000_002, 2026, "a", True, TODAY)
     await store.retire(2026)  # its count stays in outcome_tally
+    await store.set_discreet(5_000_000_001, True)
+    await store.deletions.keep([Kept(5_000_000_001, 43, 1.5e9, 1.5e9 + 86400)])
 
 
 async def test_copy_db_moves_everything_between_backends_and_back(
@@ -645,6 +649,31 @@ async def test_0012_keeps_an_old_files_completions_as_done_and_takes_answers(
         await store.close()
 
 
+async def test_0013_adds_discreet_mode_and_the_deletion_outbox_to_an_old_file(
+        tmp_path: Path) -> None:
+    """A file from before 0013 keeps its chats, none discreet, and gets the deletion outbox."""
+    path = tmp_path / "old.sqlite3"
+    database_at_0008(path)
+    store = await Store.open(path)  # then the file as the migrations before 0013 left it
+    await store.close()
+    with sqlite3.connect(path) as old:
+        old.execute("DELETE FROM _migrations WHERE name = '0013_discreet'")
+        old.execute("DROP TABLE deletions")
+        old.execute("ALTER TABLE chats DROP COLUMN discreet")
+    store = await Store.open(path)
+    try:
+        assert "0013_discreet" in await store.applied_migrations()
+        chat = await store.chat(1001)
+        assert chat is not None and chat.subscribed and not chat.discreet
+        assert await store.set_discreet(1001, True) is True
+        assert await store.set_discreet(1001, True) is False
+        assert (await store.chat(1001)).discreet  # type: ignore[union-attr]
+        await store.deletions.keep([Kept(1001, 7, 100.0, 200.0)])
+        assert [c.message_id for c in await store.deletions.claim(200.0, 10, owner="a")] == [7]
+    finally:
+        await store.close()
+
+
 async def test_one_answer_per_person_and_action(store: Store) -> None:
     assert await store.set_outcome(7, 2027, "a", Outcome.DONE, TODAY, language="fr") is True
     assert await store.set_outcome(7, 2027, "a", Outcome.DONE, TODAY, language="fr") is False
@@ -659,7 +688,7 @@ async def test_one_answer_per_person_and_action(store: Store) -> None:
     assert await store.set_outcome(7, 2027, "a", None, TODAY) is True
     assert await store.outcome_counts(2027) == []
     await store.set_outcome(7, 2027, "a", Outcome.NOT_SAFE, TODAY, language="fr")
-    await store.forget_user(7)
+    await store.forget_user(7, 0.0)
     assert await store.outcome_counts(2027) == []
 
 
@@ -689,3 +718,24 @@ async def test_retire_deletes_every_per_person_row_and_keeps_the_counts(store: S
         assert await store.completions_total(2027) == total == 5
         assert await store.outbox_depth() == depth
         assert await store.retire(2027) == 0
+
+
+async def test_the_deletion_outbox_claims_due_rows_once_and_takes_back_a_dead_claim(
+        store: Store) -> None:
+    await store.deletions.keep([Kept(1, 10, 0.0, 50.0), Kept(1, 11, 0.0, 60.0),
+                                Kept(2, 12, 0.0, None), Kept(1, 10, 0.0, 10.0)])  # kept once
+    assert await store.deletions.claim(49.0, 10, owner="a") == []
+    assert sorted((c.chat_id, c.message_id) for c in
+                  await store.deletions.claim(60.0, 10, owner="a")) == [(1, 10), (1, 11)]
+    assert await store.deletions.claim(60.0, 10, owner="b") == []  # claimed already
+    await store.deletions.close(1, {10: Deleted.DELETED, 11: Deleted.PENDING}, retry_at=120.0)
+    assert await store.deletions.claim(119.0, 10, owner="b") == []  # retried later
+    assert [c.message_id for c in await store.deletions.claim(120.0, 10, owner="b")] == [11]
+    assert await store.deletions.release({"b"}) == 0  # its owner is alive
+    assert await store.deletions.release({"c"}) == 1  # b died: back to pending
+    claimed = await store.deletions.claim(120.0, 10, owner="c")
+    assert [(c.message_id, c.attempts) for c in claimed] == [(11, 3)]  # a, b and c tried
+    # /forget: the chat's kept messages are due now, even those without a time
+    assert await store.forget_user(2, 130.0) == 0
+    assert [c.message_id for c in await store.deletions.claim(130.0, 10, owner="c")] == [12]
+    assert await store.deletions.drop_older(1.0) == {"deleted": 1, "deleting": 2}

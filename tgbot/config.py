@@ -27,6 +27,9 @@ NOT_SAFE_ALERT = 5  # TGBOT_NOT_SAFE_ALERT's default and least: a count organise
 # deep-link payload may carry (Telegram: up to 64 of A-Z a-z 0-9 _ -), kept to one plain form.
 PARTNER_CODE = re.compile(r"[a-z0-9_]{1,32}")
 PARTNERS_EXAMPLE = "cpj:111,222;rsf:333"
+# Telegram lets a bot delete a message only if it "was sent less than 48 hours ago" (the Bot
+# API's deleteMessage): a discreet chat's messages are deleted within 47 hours at most.
+MAX_DISCREET_HOURS = 47
 
 
 def shipped_locales() -> Path:
@@ -77,6 +80,8 @@ class Settings:
     # Where the mirror site (`tgbot site`) is served; /help and the bot's description link
     # to it. Empty: no link.
     site_url: str = ""
+    # Hours after which the bot deletes the messages it sent to a discreet chat.
+    discreet_hours: float = 24.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -107,6 +112,7 @@ class Settings:
                                                "TGBOT_NOT_SAFE_ALERT", least=NOT_SAFE_ALERT)
         settings.partners = parse_partners(env.get("TGBOT_PARTNERS", ""))
         settings.site_url = parse_site_url(env.get("TGBOT_SITE_URL", ""))
+        settings.discreet_hours = parse_discreet_hours(env.get("TGBOT_DISCREET_HOURS", "24"))
         if "TGBOT_LOCALES" in env:
             settings.locales = Path(env["TGBOT_LOCALES"])
         settings.languages = tuple(filter(None, (code.strip() for code in
@@ -209,6 +215,19 @@ def parse_approvals(value: str) -> int:
         raise ConfigError(f"TGBOT_APPROVALS must be 1 or 2 (organisers who agree before an "
                           f"announcement is sent), not {value!r}")
     return int(value)
+
+
+def parse_discreet_hours(value: str) -> float:
+    """TGBOT_DISCREET_HOURS: more than 0 and at most 47 (Telegram's 48-hour window)."""
+    try:
+        hours = float(value)
+    except ValueError:
+        hours = 0.0
+    if not 0 < hours <= MAX_DISCREET_HOURS:
+        raise ConfigError(f"TGBOT_DISCREET_HOURS must be a number of hours above 0 and at most "
+                          f"{MAX_DISCREET_HOURS} (Telegram lets a bot delete its messages "
+                          f"only for 48 hours), not {value!r}")
+    return hours
 
 
 def parse_admins(value: str) -> frozenset[int]:

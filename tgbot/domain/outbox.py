@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from tgbot.domain.chat import Chat
+from tgbot.domain.deletions import Kept
 
 
 class Kind(StrEnum):
@@ -98,7 +99,8 @@ class Due(NamedTuple):
 class Closed:
     """What became of a claimed row, to record in the outbox.
 
-    Pending again is a retry, not before `not_before`.
+    Pending again is a retry, not before `not_before`. A message sent to a private chat is
+    `kept` in the deletion outbox, in the same transaction.
     """
 
     delivery: Delivery
@@ -106,3 +108,4 @@ class Closed:
     message_id: int | None = None
     paid: bool = False
     not_before: float = 0.0
+    kept: Kept | None = None

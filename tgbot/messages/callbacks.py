@@ -84,6 +84,7 @@ REGION = Button("region", r"(?P<arg>[A-Za-z]{1,16})")  # "Africa"
 ZONE = Button("tz", r"(?P<arg>[A-Za-z_]{1,14}(?:/[A-Za-z0-9_+-]{1,24}){0,2})")  # Asia/Manila
 REMIND = Button("remind", rf"(?P<arg>{_CLOCK}|off)")
 PROGRESS = Button("progress")
+DISCREET = Button("discreet", r"(?P<arg>on|off)")
 FORGET = Button("forget")
 ANNOUNCE_SEND = Button("annsend", r"(?P<arg>\d{1,9})")
 ANNOUNCE_CANCEL = Button("anncancel", r"(?P<arg>\d{1,9})")
@@ -91,8 +92,8 @@ ANNOUNCE_APPROVE = Button("annok", r"(?P<arg>\d{1,9})")  # a second organiser's 
 
 _BUTTONS = {button.verb: button for button in (
     MENU, FAQ, TODAY, ACTIONS, ACT, DONE, UNDO, SAFER, NOT_SAFE, LETTER, POST, SUBSCRIBE,
-    UNSUBSCRIBE, LANGUAGES, LANGUAGE, SETTINGS, TIME, REGION, ZONE, REMIND, PROGRESS, FORGET,
-    ANNOUNCE_SEND, ANNOUNCE_CANCEL, ANNOUNCE_APPROVE)}
+    UNSUBSCRIBE, LANGUAGES, LANGUAGE, SETTINGS, TIME, REGION, ZONE, REMIND, PROGRESS, DISCREET,
+    FORGET, ANNOUNCE_SEND, ANNOUNCE_CANCEL, ANNOUNCE_APPROVE)}
 
 
 def either(*buttons: Button) -> str:

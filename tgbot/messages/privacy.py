@@ -88,6 +88,12 @@ def my_data(t: Translator, campaign: Campaign, user_id: int, data: Mapping[str, 
     lines.append(fill(t.ngettext("Announcements sent to you: {count}",
                                  "Announcements sent to you: {count}", data["announcements"]),
                       {"count": t.number(data["announcements"])}))
+    if data["kept_messages"]:
+        lines.append(fill(t.ngettext("My messages to you that I can still delete (their ids "
+                                     "are kept for 48 hours): {count}",
+                                     "My messages to you that I can still delete (their ids "
+                                     "are kept for 48 hours): {count}", data["kept_messages"]),
+                          {"count": t.number(data["kept_messages"])}))
     lines.append(t.gettext("I never store your name, username, phone number or what you "
                            "write. /forget deletes all of the above."))
     if retention_days is not None:
@@ -108,11 +114,26 @@ def forget_question(t: Translator) -> Reply:
           button(t.gettext("Cancel"), callbacks.MENU)]])
 
 
-def forgotten(t: Translator) -> Reply:
-    """/forget confirmed: everything is gone, and a new message starts from scratch."""
-    return Reply(t.gettext(
-        "Done: I have deleted everything I stored about you. If you write again, I will "
-        "treat you as a new user."))
+def forgotten(t: Translator, deleted: int, not_deleted: int) -> Reply:
+    """/forget confirmed: everything is gone, and a new message starts from scratch.
+
+    Also how many of the bot's messages in the chat it deleted, and how many it could not.
+    """
+    lines = [t.gettext("Done: I have deleted everything I stored about you. If you write "
+                       "again, I will treat you as a new user.")]
+    if deleted:
+        lines.append(fill(t.ngettext("I also deleted {count} of my messages in this chat.",
+                                     "I also deleted {count} of my messages in this chat.",
+                                     deleted), {"count": t.number(deleted)}))
+    if not_deleted:
+        lines.append(fill(t.ngettext("{count} older message of mine could not be deleted: "
+                                     "Telegram lets me delete my messages only for 48 hours. "
+                                     "You can delete them yourself.",
+                                     "{count} older messages of mine could not be deleted: "
+                                     "Telegram lets me delete my messages only for 48 hours. "
+                                     "You can delete them yourself.", not_deleted),
+                          {"count": t.number(not_deleted)}))
+    return Reply("\n\n".join(lines))
 
 
 def data_in_private(t: Translator, bot_username: str) -> Reply:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from telegram.constants import CallbackQueryLimit
 
 from tgbot.domain.campaign import CAPTION_LIMIT, MESSAGE_LIMIT, Campaign
 from tgbot.domain.chat import Chat
+from tgbot.domain.outbox import Kind
 from tgbot.domain.outcomes import Outcome, OutcomeCounts
 from tgbot.domain.partners import PartnerFigures
 from tgbot.domain.progress import progress
@@ -25,6 +26,7 @@ from tgbot.i18n.translator import Translator
 from tgbot.messages import (
     actions,
     common,
+    discreet,
     errors,
     faq,
     flood,
@@ -129,9 +131,15 @@ def samples(t: Translator, campaign: Campaign, languages: dict[str, str],
     yield message("/subscribe @group", subscription.not_a_channel(t))
     yield message("/subscribe @channel, not admins", subscription.channel_admins_only(t))
     yield message("/subscribe @channel", subscription.channel_subscribed(t, "IFEX"))
-    yield message("/settings", push_settings.settings_menu(t, campaign, chat, "21:00"))
+    yield message("/settings", push_settings.settings_menu(t, campaign, chat, "21:00", 24))
     yield message("/settings without a reminder",
-                  push_settings.settings_menu(t, campaign, chat, None))
+                  push_settings.settings_menu(t, campaign, chat, None, 24))
+    yield message("/settings, discreet", push_settings.settings_menu(
+        t, campaign, replace(chat, discreet=True), "21:00", 47))
+    yield message("discreet mode on, no auto-delete timer", discreet.auto_delete_hint(t))
+    for kind in Kind:
+        yield message(f"a discreet {kind}", discreet.neutral(
+            t, reminders.reminder(t, campaign, first, bot_username=bot_username), kind))
     for number, (_, zones) in enumerate(REGIONS, start=1):
         yield message(f"/settings, region {number}", push_settings.zone_menu(t, zones))
     yield message("/settings Atlantis", push_settings.unknown_setting(t))
@@ -143,9 +151,11 @@ def samples(t: Translator, campaign: Campaign, languages: dict[str, str],
                          "not_safe": [(campaign.edition, campaign.actions[9].id,
                                        "2027-11-10")],
                          "group_presses": [(campaign.edition, 3, -100)], "deliveries": 12,
-                         "announcements": 1, "partner": "cpj"}, languages, retention_days=30))
+                         "announcements": 1, "partner": "cpj", "kept_messages": 3}, languages,
+                        retention_days=30))
     yield message("/forget", privacy.forget_question(t))
-    yield message("/forget confirmed", privacy.forgotten(t))
+    yield message("/forget confirmed", privacy.forgotten(t, 0, 0))
+    yield message("/forget confirmed, messages deleted", privacy.forgotten(t, 21, 4))
     yield message("/mydata in a group", privacy.data_in_private(t, bot_username))
     yield message("added to a group", groups.group_greeting(t))
     yield message("added to a channel", groups.channel_greeting(t))

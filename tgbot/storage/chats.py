@@ -15,7 +15,7 @@ from tgbot.storage.sql import CHAT_COLUMNS, Part, chat_of, chunks, look_now, mar
 # what a group keeps when it becomes a supergroup
 _MOVED_CHAT_COLUMNS = ("language", "subscribed", "push_time", "timezone", "created_on",
                        "thread_id", "subscribed_on", "unsubscribed_on", "next_push_at",
-                       "partner")
+                       "partner", "discreet")
 
 
 class Chats(Part):
@@ -74,6 +74,12 @@ class Chats(Part):
                              "WHERE chat_id = ?", (push_time, timezone, look_now(), chat_id))
             await tx.execute("UPDATE reminders SET next_at = ? WHERE chat_id = ?",
                              (look_now(), chat_id))
+
+    async def set_discreet(self, chat_id: int, discreet: bool) -> bool:
+        """Turn a chat's discreet mode on or off; False when it already was."""
+        async with self._db.transaction() as tx:
+            return await tx.execute("UPDATE chats SET discreet = ? WHERE chat_id = ? AND "
+                                    "discreet != ?", (int(discreet), chat_id, int(discreet))) > 0
 
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         """A group became a supergroup: move its settings and outbox rows to the new id."""

@@ -329,6 +329,31 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        "0013_discreet",
+        """
+        -- Discreet mode, per chat: silent, protected messages with a neutral first line,
+        -- deleted after TGBOT_DISCREET_HOURS.
+        ALTER TABLE chats ADD COLUMN discreet INTEGER NOT NULL DEFAULT 0;
+        -- The deletion outbox: messages the bot sent to private chats, kept for the 48 hours
+        -- Telegram lets a bot delete them, then dropped. Deleted at delete_at (a discreet
+        -- chat's), or when the person sends /forget (NULL until then).
+        CREATE TABLE deletions (
+            chat_id {big} NOT NULL,
+            message_id {big} NOT NULL,
+            sent_at {float} NOT NULL,        -- the bot's clock
+            delete_at {float},
+            state TEXT NOT NULL,             -- pending | deleting | deleted | too_old | gone
+                                             -- | failed
+            attempts INTEGER NOT NULL DEFAULT 0,
+            claimed_by TEXT,                 -- the instance deleting it (state 'deleting')
+            claimed_at {float},
+            PRIMARY KEY (chat_id, message_id)
+        ) {without_rowid};
+        CREATE INDEX deletions_due ON deletions (state, delete_at);
+        CREATE INDEX deletions_age ON deletions (sent_at);
+        """,
+    ),
+    (
         "0015_scheduled_announcements_and_approvals",
         """
         -- An announcement may go out at a time of day in each chat's own zone ("18:00"):

@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 from tgbot.domain.announcement import Phase
 from tgbot.domain.outbox import CLOSED_STATES, OPEN_STATES, Closed, Delivery, Due, Kind, State
+from tgbot.storage import deletions
 from tgbot.storage.backends import Row, Transaction
 from tgbot.storage.sql import TIME, Part, chunks, listed, marks
 
@@ -199,7 +200,8 @@ class Outbox(Part):
         """Close claimed rows in one transaction (`today`: the campaign's date).
 
         'sent', 'failed' (gave up), 'gone' (chat blocked or deleted: it is unsubscribed),
-        'expired', 'skipped', or 'pending' again.
+        'expired', 'skipped', or 'pending' again. A message `kept` to delete later goes into
+        the deletion outbox in the same transaction.
         """
         async with self._db.transaction() as tx:
             for closed in results:
@@ -208,6 +210,8 @@ class Outbox(Part):
                                  f"not_before = ? WHERE {where}",
                                  (closed.state, closed.message_id, int(closed.paid),
                                   closed.not_before, *params))
+                if closed.kept is not None:  # a private chat's message, to delete later
+                    await deletions.keep(tx, [closed.kept])
                 if closed.state == State.GONE:  # blocked or deleted: no push, no reminder
                     await tx.execute("UPDATE chats SET subscribed = 0, unsubscribed_on = ?, "
                                      "next_push_at = NULL WHERE chat_id = ?",

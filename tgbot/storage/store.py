@@ -2,8 +2,9 @@
 
 Each part owns the SQL of one aggregate (`chats`, `schedule`, `outbox`, `announcements`,
 `people`, `campaigns`, `instances`, `stats`), with methods named after what the domain means
-("subscribe", "claim", "finish"); each domain write is one transaction, and no other module
-writes domain SQL. The SQL is written once for SQLite and PostgreSQL:
+("subscribe", "claim", "finish"); the deletion outbox (`deletions`), whose verbs are the
+outbox's too, is reached as `Store.deletions`. Each domain write is one transaction, and no
+other module writes domain SQL. The SQL is written once for SQLite and PostgreSQL:
 `tgbot.storage.backends` runs it on either.
 """
 
@@ -12,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from tgbot.domain.outbox import CLOSED_STATES, Kind
-from tgbot.storage import migrations, pseudonyms
+from tgbot.domain.outbox import CLOSED_STATES, Kind, State
+from tgbot.storage import deletions, migrations, pseudonyms
 from tgbot.storage.announcements import Announcements
 from tgbot.storage.backends import (
     DatabaseError,
@@ -25,8 +26,9 @@ from tgbot.storage.backends import (
 )
 from tgbot.storage.campaigns import Campaigns
 from tgbot.storage.chats import Chats
+from tgbot.storage.deletions import Deletions
 from tgbot.storage.instances import Instances
-from tgbot.storage.outbox import Outbox, tally_outbox
+from tgbot.storage.outbox import OUTBOX, Outbox, tally_outbox
 from tgbot.storage.people import People
 from tgbot.storage.pseudonyms import Pseudonyms
 from tgbot.storage.schedule import Schedule
@@ -41,7 +43,8 @@ TABLES = {"meta": "key", "chats": "chat_id", "completions": "person, edition, ac
           "announcement_deliveries": "announcement_id, chat_id", "reminders": "chat_id",
           "reminder_deliveries": "chat_id, edition, day",
           "not_safe": "person, edition, action_id",
-          "outcome_tally": "edition, action_id, noted_on, language, outcome"}
+          "outcome_tally": "edition, action_id, noted_on, language, outcome",
+          "deletions": "chat_id, message_id"}
 # (`id_key` is not copied: the target records its own key, which must be the same;
 # `instances` and `handled_updates` are not copied: they belong to the processes running on
 # the database they are in; the campaign tables are published again by the next start.)
@@ -86,6 +89,11 @@ class Store(Chats, Schedule, Outbox, Announcements, People, Campaigns, Instances
     async def close(self) -> None:
         """Close the database's connections."""
         await self._db.close()
+
+    @property
+    def deletions(self) -> Deletions:
+        """The deletion outbox: messages the bot sent and may still delete."""
+        return Deletions(self._db)
 
     def sender_lock(self) -> SenderLock:
         """The lock the one sending process holds (see `backends.SenderLock`)."""
@@ -132,8 +140,9 @@ class Store(Chats, Schedule, Outbox, Announcements, People, Campaigns, Instances
 
         Their private chat's row (with the partner whose link they came through), their
         completions (each with whether it was the safer way), the days they found not safe,
-        their "I did it" presses in groups, and how many daily messages and announcements the
-        outbox holds for them.
+        their "I did it" presses in groups, how many daily messages and announcements the
+        outbox holds for them, and how many of the bot's messages to them the deletion outbox
+        keeps (for 48 hours).
         """
         person = self._people.person(user_id)
         completions = await self._db.fetch("SELECT edition, action_id, completed_on, safer "
@@ -148,20 +157,31 @@ class Store(Chats, Schedule, Outbox, Announcements, People, Campaigns, Instances
                                              (user_id,))
         announcements = await self._db.fetchone("SELECT COUNT(*) FROM announcement_deliveries "
                                                 "WHERE chat_id = ?", (user_id,))
+        kept = await self._db.fetchone("SELECT COUNT(*) FROM deletions WHERE chat_id = ?",
+                                       (user_id,))
         return {"chat": await self.chat(user_id), "completions": completions,
                 "not_safe": not_safe, "group_presses": group_presses,
                 "deliveries": deliveries[0] if deliveries else 0,
                 "announcements": announcements[0] if announcements else 0,
+                "kept_messages": kept[0] if kept else 0,
                 "reminder": await self.reminder(user_id),
                 "partner": await self.partner(user_id)}
 
-    async def forget_user(self, user_id: int) -> None:
+    async def forget_user(self, user_id: int, now: float) -> int:
         """Delete every row about one person, in one transaction, then off the disk.
 
-        (As far as the database can: see `Database.erase_deleted`.)
+        (As far as the database can: see `Database.erase_deleted`.) The messages the bot
+        sent them that it keeps in the deletion outbox become due `now`; those rows go once
+        deleted. Returns how many messages the outbox says were sent to them that are kept
+        no longer (older than 48 hours: Telegram would refuse to delete them).
         """
         person = self._people.person(user_id)
         async with self._db.transaction() as tx:
+            older = sum([(await tx.fetch(
+                f"SELECT COUNT(*) FROM {table} WHERE chat_id = ? AND state = '{State.SENT}' "
+                "AND message_id IS NOT NULL AND message_id NOT IN (SELECT message_id FROM "
+                "deletions WHERE chat_id = ?)", (user_id, user_id)))[0][0] for table in OUTBOX])
+            await deletions.delete_chat_now(tx, user_id, now)
             await tx.execute("DELETE FROM completions WHERE person = ?", (person,))
             await tx.execute("DELETE FROM not_safe WHERE person = ?", (person,))
             await tx.execute("DELETE FROM group_presses WHERE person = ?", (person,))
@@ -171,6 +191,7 @@ class Store(Chats, Schedule, Outbox, Announcements, People, Campaigns, Instances
             await tx.execute("DELETE FROM reminders WHERE chat_id = ?", (user_id,))
             await tx.execute("DELETE FROM chats WHERE chat_id = ?", (user_id,))
         await self._db.erase_deleted()
+        return older
 
     # --- TGBOT_RETENTION_DAYS: the per-person rows of past editions -------------------------
 
