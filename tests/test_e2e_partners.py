@@ -94,7 +94,7 @@ async def test_partners_see_their_own_figures_and_organisers_see_all(
         assert "You came through the link of the partner organisation cpj" in mydata["text"]
         confirm = await say(fake, CPJ_PEOPLE[0], "/forget")
         await press(fake, CPJ_PEOPLE[0], confirm,
-                    button_data(confirm, "Yes, delete everything"), expect="editMessageText")
+                    button_data(confirm, "Yes, delete everything"), expect="sendMessage")
         assert await store.partner(CPJ_PEOPLE[0]) is None
         mydata = await say(fake, CPJ_PEOPLE[0], "/mydata")
         assert "partner organisation" not in mydata["text"]
