@@ -37,7 +37,8 @@ async def stats(update: Update, context: BotContext) -> None:
     figures = await collect(context.store, campaign, context.services.today(),
                             context.services.clock().timestamp())
     await reply(update, context, replies.stats_message(context.t, campaign, figures))
-    png = await asyncio.to_thread(chart_png, figures, f"{campaign.name} {campaign.edition}")
+    png = await asyncio.to_thread(chart_png, figures, f"{campaign.name} {campaign.edition}",
+                              campaign.days)
     await context.bot.send_photo(chat_of(update).id, png)
 
 

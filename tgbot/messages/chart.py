@@ -5,12 +5,11 @@ from __future__ import annotations
 import io
 import itertools
 
-from tgbot.domain.campaign import CAMPAIGN_DAYS
 from tgbot.domain.stats import Stats
 
 
-def chart_png(stats: Stats, title: str) -> bytes:
-    """Two panels: a bar per campaign day, and the running total of subscribers."""
+def chart_png(stats: Stats, title: str, days: int) -> bytes:
+    """Two panels: a bar for each of the campaign's `days`, and the subscribers over time."""
     # imported here: matplotlib adds ~40 MB to every bot process, and only /stats needs it;
     # a bare Figure (no pyplot) keeps no global state, so threads can draw at once
     from matplotlib.figure import Figure
@@ -18,7 +17,7 @@ def chart_png(stats: Stats, title: str) -> bytes:
     figure = Figure(figsize=(8, 6), dpi=100)
     days, growth = figure.subplots(2, 1)
     figure.suptitle(title)
-    numbers = list(range(1, CAMPAIGN_DAYS + 1))
+    numbers = list(range(1, days + 1))
     days.bar(numbers, [stats.per_action.get(d, 0) for d in numbers], color="#c0392b")
     days.set_title("Completions per day of the campaign")
     days.set_xticks(numbers)

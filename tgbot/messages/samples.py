@@ -86,7 +86,7 @@ def samples(t: Translator, campaign: Campaign, languages: dict[str, str],
     yield message("/today after the campaign", actions.campaign_over(t, campaign, 21))
     yield message("/actions", actions.actions_list(t, campaign, done, 12))
     yield message("/action 23 before its day", actions.day_not_open(t, campaign, 23))
-    yield message("/action without a day", actions.action_usage(t))
+    yield message("/action without a day", actions.action_usage(t, campaign))
     yield message("/progress", actions.progress_message(
         t, campaign, progress(campaign, done, campaign.date_of(7)), everyone=4321))
     if first.tweet:
