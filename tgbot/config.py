@@ -19,6 +19,7 @@ PAID_RATE = 1000  # with allow_paid_broadcast
 STARS_PER_PAID_MESSAGE = 0.1  # what Telegram takes from the bot's balance
 LIFETIME_RE = re.compile(r"(\d+(?:\.\d+)?)([smhd]?)")
 LIFETIME_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+DEFAULT_CAMPAIGN = Path("actions.yaml")  # in the working folder
 
 
 class ConfigError(Exception):
@@ -39,7 +40,7 @@ class Settings:
     token: str = ""
     api_url: str = PUBLIC_API_URL
     db: str = "./tgbot.sqlite3"
-    campaign: Path = Path("./actions.yaml")
+    campaign: Path = DEFAULT_CAMPAIGN
     admins: frozenset[int] = field(default_factory=frozenset)
     log_level: str = "INFO"
     webhook_secret: str = ""
