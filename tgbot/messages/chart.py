@@ -8,8 +8,8 @@ import itertools
 from tgbot.domain.stats import Stats
 
 
-def chart_png(stats: Stats, title: str, days: int) -> bytes:
-    """Two panels: a bar for each of the campaign's `days`, and the subscribers over time."""
+def chart_png(stats: Stats, title: str, campaign_days: int) -> bytes:
+    """Two panels: a bar for each of the `campaign_days`, and the subscribers over time."""
     # imported here: matplotlib adds ~40 MB to every bot process, and only /stats needs it;
     # a bare Figure (no pyplot) keeps no global state, so threads can draw at once
     from matplotlib.figure import Figure
@@ -17,7 +17,7 @@ def chart_png(stats: Stats, title: str, days: int) -> bytes:
     figure = Figure(figsize=(8, 6), dpi=100)
     days, growth = figure.subplots(2, 1)
     figure.suptitle(title)
-    numbers = list(range(1, days + 1))
+    numbers = list(range(1, campaign_days + 1))
     days.bar(numbers, [stats.per_action.get(d, 0) for d in numbers], color="#c0392b")
     days.set_title("Completions per day of the campaign")
     days.set_xticks(numbers)
