@@ -20,6 +20,7 @@ from tgbot.config import Settings
 from tgbot.delivery.deliverer import Deliverer
 from tgbot.delivery.throttle import ThrottledEdits
 from tgbot.domain.campaign import Campaign
+from tgbot.domain.commands import ASKED
 from tgbot.domain.faq import FaqMatcher
 from tgbot.domain.flood import FloodGate
 from tgbot.domain.groups import AdminCache
@@ -110,11 +111,19 @@ class Services:
         self._matchers.clear()
 
     def matcher(self, t: Translator) -> FaqMatcher:
-        """The FAQ matcher for one language, built from that language's phrasings."""
+        """The typed-question matcher for one language, built from that language's phrasings.
+
+        It knows the campaign's FAQ entries (by id) and the bot's own commands people ask
+        about (by "/name", which no FAQ id can be): their name, menu line and asked phrases.
+        """
         if t.code not in self._matchers:
             phrasings: dict[str, Iterable[str]] = {
                 e.id: [t.gettext(p) for p in (e.question, e.button, *e.also)]
                 for e in self.campaign.faq}
+            for command in ASKED:
+                asked = t.gettext(command.asked).splitlines() if command.asked else []
+                menu = [t.gettext(command.menu)] if command.menu else []
+                phrasings["/" + command.name] = [command.name, *menu, *asked]
             self._matchers[t.code] = FaqMatcher.build(phrasings)
         return self._matchers[t.code]
 
