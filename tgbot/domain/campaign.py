@@ -25,6 +25,11 @@ CAPTION_LIMIT = 1024
 TWEET_LIMIT = 280
 
 
+def days_from_to(start: dt.date, end: dt.date) -> int:
+    """How many days a campaign from `start` to `end` (both included) has."""
+    return (end - start).days + 1
+
+
 @dataclass(frozen=True)
 class Link:
     """A button under an action that opens a web page."""
@@ -96,7 +101,7 @@ class Campaign:
     @property
     def days(self) -> int:
         """How many days the campaign has, from its start date to its end date included."""
-        return (self.end_date - self.start_date).days + 1
+        return days_from_to(self.start_date, self.end_date)
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

@@ -27,6 +27,7 @@ from tgbot.domain.campaign import (
     FaqEntry,
     Letter,
     Link,
+    days_from_to,
 )
 from tgbot.domain.commands import RESERVED
 from tgbot.telegram_html import HtmlError, parse_html
@@ -270,7 +271,8 @@ def _link_targets(html: str) -> list[str]:
 # A campaign whose placeholder values stand in for the file's own while a text is judged (its
 # HTML and its length): the file's settings may themselves be wrong.
 _SAMPLE = Campaign(name="Sample", edition=2027, start_date=dt.date(2027, 11, 1),
-                   end_date=dt.date(2027, 11, 23), timezone="UTC", push_time=dt.time(9), website="https://example.org/",
+                   end_date=dt.date(2027, 11, 23), timezone="UTC", push_time=dt.time(9),
+                   website="https://example.org/",
                    hashtag="#NoImpunity", organiser="IFEX", welcome="", faq=(), actions=(),
                    source=Path("actions.yaml"))
 
@@ -403,7 +405,7 @@ def _build(checker: _Checker, data: Any, path: Path) -> Campaign | None:
         return None
     settings = _campaign_settings(checker, top.get("campaign"), top.key_lines.get("campaign", 1))
     faq = _faq(checker, top.get("faq"), top.key_lines.get("faq", 1))
-    days = None if settings is None else (settings["end_date"] - settings["start_date"]).days + 1
+    days = None if settings is None else days_from_to(settings["start_date"], settings["end_date"])
     actions = _actions(checker, top.get("actions"), top.key_lines.get("actions", 1),
                        path.parent, days)
     if settings is None:
@@ -472,9 +474,9 @@ def _campaign_settings(checker: _Checker, data: Any, line: int) -> dict[str, Any
             outside = "start_date" if start.year != edition else "end_date"
             checker.problem(lines[outside], f"the campaign ({start} to {end}) must fall within "
                                             f"the edition year {edition}")
-        elif (end - start).days + 1 > MAX_DAYS:
+        elif days_from_to(start, end) > MAX_DAYS:
             checker.problem(lines["end_date"], f"the campaign ({start} to {end}) has "
-                                               f"{(end - start).days + 1} days; the most is "
+                                               f"{days_from_to(start, end)} days; the most is "
                                                f"{MAX_DAYS}")
             end = None
     zone = section.get("timezone")
