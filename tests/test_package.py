@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.harness import ACTIONS, ROOT, campaign_copy
+from tests.helpers.harness import ACTIONS, ROOT, campaign_copy, campaign_starting
 from tgbot.domain.campaign_file import load_campaign
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.i18n.translator import I18n
@@ -86,9 +86,7 @@ def campaign_running_today(folder: Path) -> Path:
     today = dt.datetime.now(zoneinfo.ZoneInfo("America/Toronto")).date()
     start = min(today, dt.date(today.year, 12, 9))
     text = ACTIONS.read_text(encoding="utf-8")
-    text = text.replace("edition: 2027", f"edition: {start.year}", 1)
-    text = text.replace("start_date: 2027-11-01", f"start_date: {start.isoformat()}", 1)
-    return campaign_copy(folder, text)
+    return campaign_copy(folder, campaign_starting(text, start))
 
 
 def test_installed_bot_answers_in_french_from_an_empty_folder(installed: Path,

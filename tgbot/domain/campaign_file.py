@@ -474,6 +474,7 @@ def _campaign_settings(checker: _Checker, data: Any, line: int) -> dict[str, Any
             outside = "start_date" if start.year != edition else "end_date"
             checker.problem(lines[outside], f"the campaign ({start} to {end}) must fall within "
                                             f"the edition year {edition}")
+            end = None
         elif days_from_to(start, end) > MAX_DAYS:
             checker.problem(lines["end_date"], f"the campaign ({start} to {end}) has "
                                                f"{days_from_to(start, end)} days; the most is "
