@@ -42,11 +42,13 @@ sys.path.insert(0, str(ROOT))
 from tests.helpers import postgres  # noqa: E402
 from tgbot.config import Settings  # noqa: E402
 from tgbot.context import Services  # noqa: E402
-from tgbot.delivery.deliverer import Deliverer  # noqa: E402
+from tgbot.delivery.planning import Planner  # noqa: E402
 from tgbot.domain import schedule  # noqa: E402
 from tgbot.domain.campaign_file import load_campaign  # noqa: E402
+from tgbot.domain.chat import Chat  # noqa: E402
 from tgbot.fakeapi import FakeBotAPI  # noqa: E402
-from tgbot.storage.store import Chat, Store  # noqa: E402
+from tgbot.ops.alerts import Alerts  # noqa: E402
+from tgbot.storage.store import Store  # noqa: E402
 
 CAMPAIGN = load_campaign(ROOT / "actions.yaml")
 TODAY = 5  # campaign day the database is built for
@@ -132,7 +134,7 @@ async def queries(db: str, count: int) -> None:
         claimed: list = []
 
         async def claim() -> None:
-            claimed.extend(await store.claim(100, owner="benchmark"))
+            claimed.extend(await store.claim(100, owner="benchmark", now=time.time()))
 
         median, p95 = await timed(claim, 30)
         assert len({(d.chat_id, d.day) for d in claimed}) == 3000
@@ -193,11 +195,13 @@ async def plan_everyone(db: str, count: int) -> None:
     """Tomorrow at 09:00:30 every default-timed subscriber is due: plan them all."""
     services = Services(Settings(db=db), CAMPAIGN)
     await services.open()
-    deliverer = Deliverer(services, bot=None)  # type: ignore[arg-type]  # plans, sends nothing
+    # plans, sends nothing: no bot (the alerts' is only used for push times a clock ahead lost)
+    alerts = Alerts(services.store, None, services.i18n, services.settings)  # type: ignore[arg-type]
+    planner = Planner(services.store, services.current, alerts)
     try:
         now = local(CAMPAIGN.date_of(TODAY + 1), "09:00:30").astimezone(dt.UTC)
         started = time.perf_counter()
-        added = await deliverer.enqueue_due(now)
+        added = await planner.enqueue_due(now)
         spent = time.perf_counter() - started
     finally:
         await services.close()

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tgbot.config import ConfigError, Settings
+from tgbot.config import Settings
 from tgbot.delivery.budget import (
     BURST,
     HANDOVER,
@@ -20,6 +20,7 @@ from tgbot.delivery.budget import (
     ReplyLease,
     SlidingWindow,
 )
+from tgbot.errors import ConfigError
 
 WINDOW = 0.2  # a short window keeps the tests quick; the rule is the same at 1 s
 

@@ -11,7 +11,8 @@ import pytest
 
 from tgbot import messages
 from tgbot.domain.campaign import PUBLIC_KINDS
-from tgbot.domain.campaign_file import CampaignError, load_campaign
+from tgbot.domain.campaign_file import load_campaign
+from tgbot.errors import CampaignError
 from tgbot.i18n.translator import I18n
 from tgbot.messages.actions import post_buttons, post_message
 from tgbot.telegram_html import parse_html

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tgbot.domain.campaign_file import CampaignError, load_campaign
+from tgbot.domain.campaign_file import load_campaign
+from tgbot.errors import CampaignError
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTIONS = ROOT / "actions.yaml"

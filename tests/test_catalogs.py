@@ -26,7 +26,8 @@ from tests.helpers.harness import (
     running_bot,
     say,
 )
-from tgbot.config import ConfigError, Settings
+from tgbot.config import Settings
+from tgbot.errors import ConfigError
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.i18n.translator import I18n
 

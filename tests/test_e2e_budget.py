@@ -59,14 +59,15 @@ async def test_a_new_sender_keeps_its_share_while_the_one_before_still_counts(
         await announce(first, clock)
         await until(lambda: broadcast_sent(fake) >= 30, 20, "the broadcast never started")
         async with running_bot(fake, tmp_path, clock, webhook=True, db=db) as second:
-            sender = first.bot_data.deliverer
-            survivor = second.bot_data.deliverer
+            sender = first.bot_data.deliverer.instance
+            survivor = second.bot_data.deliverer.instance
             # the sender has read the newcomer's lease, and the newcomer may use it
             await until(lambda: sender.budget.window.capacity < 30
                         and survivor.budget.window.capacity >= 2, 20, "no lease")
             await until(lambda: sender.budget.window.busy >= 25, 10, "not sending at full rate")
             sent_before = broadcast_sent(fake)
-            await sender.stop()  # its rows in flight finish: the last second is full
+            # its rows in flight finish: the last second is full
+            await first.bot_data.deliverer.stop()
             assert await survivor.is_sender()
             marks = {user: fake.mark() for user in SUPPORTERS}
             for user in SUPPORTERS:
@@ -75,7 +76,7 @@ async def test_a_new_sender_keeps_its_share_while_the_one_before_still_counts(
                 await fake.async_wait_for(
                     lambda c, user=user: c.method == "sendMessage" and c.ok
                     and int(c.params["chat_id"]) == user, after=marks[user], timeout=20)
-            survivor.wake()
+            second.bot_data.deliverer.wake()
             await until(lambda: broadcast_sent(fake) > sent_before + 60, 20,
                         "the new sender did not go on with the broadcast")
     assert fake.rate_limited == 0
@@ -98,7 +99,7 @@ async def test_an_instance_takes_updates_from_its_first_second(
         starting = time.monotonic()
         async with running_bot(fake, tmp_path, clock, webhook=True, db=db) as second:
             started = time.monotonic() - starting
-            assert not second.bot_data.deliverer._sending  # noqa: SLF001 - the first sends
+            assert not second.bot_data.deliverer.instance.sending  # the first sends
             mark = fake.mark()
             fake.send_message(supporter, "/why")  # to the webhook set last: the second's
             answer = await fake.async_wait_for_message(supporter, after=mark, timeout=20)

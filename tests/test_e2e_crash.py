@@ -25,7 +25,7 @@ from tests.helpers.harness import (
     queue_announcement,
     subscribe_all,
 )
-from tgbot.delivery.deliverer import senders_for
+from tgbot.delivery.drain import senders_for
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.storage.store import Store
 

@@ -30,9 +30,10 @@ from tests.helpers.harness import (
 )
 from tgbot.domain import schedule
 from tgbot.domain.campaign_file import load_campaign
+from tgbot.domain.outbox import Due
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.ops import metrics
-from tgbot.storage.store import Due, Store
+from tgbot.storage.store import Store
 
 CAMPAIGN = load_campaign(ACTIONS)
 KIRITIMATI = "Pacific/Kiritimati"  # UTC+14: a day ends 19 hours before Toronto's does

@@ -36,10 +36,11 @@ from tests.helpers.harness import (
     subscribe_all,
 )
 from tgbot.domain.campaign_file import load_campaign
+from tgbot.domain.outbox import Due
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.i18n.translator import I18n
 from tgbot.ops import campaign_sync
-from tgbot.storage.store import Due, Store
+from tgbot.storage.store import Store
 
 CAMPAIGN = load_campaign(ACTIONS)
 ORGANISER = 4242
@@ -270,8 +271,8 @@ def test_startup_line_hides_the_database_password() -> None:
     from tgbot.config import Settings
     from tgbot.context import Services
 
-    services = Services(Settings(db="postgresql://tgbot:hunter2@db.example/tgbot"), CAMPAIGN,
-                        campaign_version="abc123")
+    services = Services(Settings(db="postgresql://tgbot:hunter2@db.example/tgbot"), CAMPAIGN)
+    services.set_campaign(CAMPAIGN, "abc123")
     services.bot_username = "ifex_bot"
     line = startup_line(services, "webhook", False)
     assert "hunter2" not in line and "postgresql://tgbot:***@db.example/tgbot" in line
@@ -317,12 +318,13 @@ def test_status_report_after_heartbeats(tmp_path: Path) -> None:
 def test_status_names_one_lock_holder_right_after_a_takeover() -> None:
     """The sender was killed 5 s ago: its last heartbeat still says it sends, and the
     instance that took over says so too. Only the newer one holds the lock."""
+    from tgbot.domain.instance import Instance
     from tgbot.ops.report import status_report
 
     now = time.time()
     report = status_report(CAMPAIGN, [
-        ("survivor", now - 600, now - 1, True, 2, "0.1.0"),
-        ("killed", now - 900, now - 5, True, 2, "0.1.0")], {}, None, None, now)
+        Instance("survivor", now - 600, now - 1, True, 2, "0.1.0"),
+        Instance("killed", now - 900, now - 5, True, 2, "0.1.0")], {}, None, None, now)
     assert "sender lock: held by survivor" in report.splitlines()
     rows = {line.split()[0]: line for line in report.splitlines() if line.startswith("  ")}
     assert rows["survivor"].endswith("sends")
@@ -382,7 +384,7 @@ async def test_a_restart_runs_the_file_but_beside_others_never_brings_an_old_one
     campaign.write_text(text, encoding="utf-8")  # the edit reverted
     async with running_bot(fake, tmp_path, clock, campaign=campaign) as app:
         assert "EDITED" not in (await say(fake, ALICE, "/about"))["text"]
-        assert app.bot_data.campaign_version == campaign_sync.version_of(text)
+        assert app.bot_data.current.version == campaign_sync.version_of(text)
     campaign.write_text(edited, encoding="utf-8")
     async with running_bot(fake, tmp_path, clock, campaign=campaign):
         assert "EDITED" in (await say(fake, ALICE, "/about"))["text"]
@@ -393,7 +395,7 @@ async def test_a_restart_runs_the_file_but_beside_others_never_brings_an_old_one
     await store.close()
     async with running_bot(fake, tmp_path, clock, campaign=campaign) as app:
         assert "EDITED" in (await say(fake, ALICE, "/about"))["text"]
-        assert app.bot_data.campaign_version == campaign_sync.version_of(edited)
+        assert app.bot_data.current.version == campaign_sync.version_of(edited)
 
 
 def test_a_broken_file_at_a_restart_runs_the_last_good_campaign(tmp_path: Path,

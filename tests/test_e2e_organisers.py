@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from telegram.ext import Application
@@ -30,7 +31,7 @@ from tests.helpers.harness import (
 )
 from tgbot.domain.campaign_file import load_campaign
 from tgbot.domain.flood import FloodGate
-from tgbot.domain.stats import SHOWN_SOURCES, collect, count_start
+from tgbot.domain.stats import KEPT_SOURCES, OTHER_SOURCE, SHOWN_SOURCES, start_source
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.storage.store import Store
 
@@ -130,7 +131,7 @@ async def test_announcement_resumes_after_a_sender_died(
         await subscribe(store, chat_id, "en")
     announcement = await store.create_announcement("Resumed", None, TODAY)
     assert await store.start_announcement(announcement, now=clock.now.timestamp()) == 20
-    orphaned = await store.claim(5, owner="dead-sender")  # in flight when it died
+    orphaned = await store.claim(5, owner="dead-sender", now=time.time())  # in flight when it died
     assert len(orphaned) == 5
     async with running_bot(fake, tmp_path, clock, db=database) as app:
         assert await app.bot_data.deliverer.run_round() is None  # not the sender yet
@@ -145,6 +146,22 @@ async def test_announcement_resumes_after_a_sender_died(
                     if m.get("text") == "Resumed"]  # (the daily push of day 5 goes out too)
         assert sorted(received) == chats
         assert await app.bot_data.store.announcement_states(announcement) == {"sent": 20}
+
+
+async def test_new_this_week_counts_by_the_campaigns_date(
+        fake: FakeBotAPI, tmp_path: Path, clock: Clock, database: str) -> None:
+    """A subscription and the week /stats counts it in are dated by the same day.
+
+    Stamped with the subscriber's local date and counted from the UTC date, a subscription
+    one evening in Toronto fell out of "this week" a day early.
+    """
+    fake.add_user(ORGANISER)
+    clock.set_local("2027-10-29", "22:00")  # 30 October in UTC already
+    async with running_bot(fake, tmp_path, clock, db=database):
+        await say(fake, ALICE, "/subscribe")
+        clock.set_local("2027-11-05", "20:00")  # a week on in Toronto, 6 November in UTC
+        stats = await say(fake, ORGANISER, "/stats")
+    assert "This week: 1 new, 0 lost" in stats["text"]
 
 
 async def test_reload_refuses_a_broken_file_and_keeps_the_campaign(
@@ -171,10 +188,12 @@ async def test_stats_figures_and_chart(fake: FakeBotAPI, bot: Application) -> No
     await subscribe(store, ALICE, "en")
     await subscribe(store, BRUNO, "pt")
     await store.set_subscribed(-100777, "supergroup", True, TODAY)
-    await count_start(store, "newsletter")
+    source = start_source("newsletter")
+    assert source == "newsletter"
+    await store.count_start(source, keep=KEPT_SOURCES, other=OTHER_SOURCE)
     for user, day in ((ALICE, 1), (ALICE, 2), (BRUNO, 2)):
         await store.set_completed(user, 2027, CAMPAIGN.action_for_day(day).id, True, TODAY)
-    figures = await collect(store, CAMPAIGN, TODAY)
+    figures = await store.stats(CAMPAIGN, TODAY, time.time())
     assert figures.total_subscribers == 3
     assert figures.per_action == {1: 1, 2: 2}
     assert figures.sources == {"newsletter": 1}

@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from tests.helpers.harness import ROOT, WEBHOOK_SECRET, Clock, running_bot, say
-from tgbot.config import ConfigError, Settings
+from tgbot.config import Settings
+from tgbot.errors import ConfigError
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.ops.logsafe import RedactToken, setup_logging
 

@@ -14,13 +14,13 @@ from babel.lists import format_list
 from tgbot import messages
 from tgbot.domain.campaign import CAPTION_LIMIT, MESSAGE_LIMIT
 from tgbot.domain.campaign_file import load_campaign
+from tgbot.domain.chat import Chat
 from tgbot.domain.progress import progress
 from tgbot.i18n.catalogs import check_all
 from tgbot.i18n.extract import extract_campaign
 from tgbot.i18n.translator import DEFAULT_LANGUAGE, I18n, discover_languages
 from tgbot.messages.privacy import my_data
 from tgbot.messages.samples import samples
-from tgbot.storage.store import Chat
 from tgbot.telegram_html import parse_html
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,6 +20,8 @@ from tgbot.fakeapi import FakeBotAPI
 from tgbot.i18n.translator import I18n
 
 USER = 7001
+# One worker builds the wheel once for the module (pytest-xdist sends the group to one worker).
+pytestmark = pytest.mark.xdist_group("wheel")
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.browser import chromium
 from tests.helpers.harness import ROOT
 from tgbot.domain.campaign_file import load_campaign
 from tgbot.i18n.translator import I18n
@@ -25,9 +26,8 @@ LANGUAGES = list(I18N.languages)
 PER_LANGUAGE = (len(CAMPAIGN.actions) + sum(1 for a in CAMPAIGN.actions if a.letter)
                 + sum(1 for a in CAMPAIGN.actions if a.tweet) + len(CAMPAIGN.faq)
                 + len(list(samples(I18N.get("en"), CAMPAIGN, I18N.languages, "your_bot"))))
-CHROMIUM = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--hide-scrollbars", "--virtual-time-budget=5000"]
+# One worker writes the page once for the module (pytest-xdist sends the group to one worker).
+pytestmark = pytest.mark.xdist_group("preview")
 
 
 @pytest.fixture(scope="module")
@@ -37,13 +37,6 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     return path
-
-
-def chromium(*args: str, profile: Path) -> subprocess.CompletedProcess[str]:
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert binary, "Chromium is needed for this test: apt-get install chromium (see .ci/run)"
-    return subprocess.run([binary, *CHROMIUM, f"--user-data-dir={profile}", *args],
-                          capture_output=True, text=True, timeout=120)
 
 
 def test_page_renders_every_day_in_every_language(page: Path, tmp_path: Path) -> None:

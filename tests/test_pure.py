@@ -16,8 +16,9 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from tests.helpers.worst_text import INLINE_QUERY_CHARS, cpu_milliseconds, worst_texts
 from tgbot.config import Settings
 from tgbot.context import Services
-from tgbot.delivery.deliverer import MAX_ATTEMPTS, outcome
+from tgbot.delivery.sending import MAX_ATTEMPTS, outcome
 from tgbot.domain.campaign_file import load_campaign
+from tgbot.domain.chat import Chat
 from tgbot.domain.faq import MAX_QUESTION_WORDS, MAX_TYPO_LOOKUPS, FaqMatcher, question_words
 from tgbot.domain.progress import progress, streak
 from tgbot.domain.schedule import due_day, next_push
@@ -25,7 +26,6 @@ from tgbot.domain.zones import MAX_PLACE_CHARS, REGIONS, ZONES, find_zone
 from tgbot.messages import callbacks
 from tgbot.messages.inline import inline_cards, rank_cards
 from tgbot.ops.logsafe import RedactToken
-from tgbot.storage.store import Chat
 
 ROOT = Path(__file__).resolve().parent.parent
 CAMPAIGN = load_campaign(ROOT / "actions.yaml")
@@ -271,7 +271,7 @@ def test_the_commands_the_bot_registers_are_the_ones_named_in_commands() -> None
 
 
 async def test_throttled_edits_forget_messages_whose_interval_has_passed() -> None:
-    from tgbot.delivery.throttle import ThrottledEdits
+    from tgbot.handlers.throttle import ThrottledEdits
 
     edits = ThrottledEdits(interval=0.05)
     made: list[int] = []

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -17,14 +18,24 @@ import pytest
 
 from tests.conftest import TEST_ID_KEY
 from tests.helpers import postgres
-from tgbot.storage.backends import Database, DatabaseError, open_database
-from tgbot.storage.migrations import SQLITE, applied, apply, migrations, pending
+from tgbot.domain.outbox import Closed, Due
+from tgbot.errors import DatabaseError
+from tgbot.storage.backends import (
+    Database,
+    PostgresDatabase,
+    is_database_failure,
+    open_database,
+)
+from tgbot.storage.migrations import applied, apply, migrations, pending
 from tgbot.storage.pseudonyms import Pseudonyms
-from tgbot.storage.store import TABLES, Closed, Due, Store
+from tgbot.storage.store import TABLES, Store
 
 DATA = Path(__file__).resolve().parent / "data"
 TODAY = dt.date(2027, 11, 5)
+# the claims' now: every row not waiting for a retry is ready
+NOW = dt.datetime(2027, 11, 5, 15, tzinfo=dt.UTC).timestamp()
 PEOPLE = Pseudonyms(TEST_ID_KEY.encode())
+SQLITE = migrations("sqlite")  # what a SQLite file was given, in order
 
 
 @pytest.fixture
@@ -117,6 +128,59 @@ async def test_0009_rewrites_who_did_what_under_pseudonyms(tmp_path: Path) -> No
     assert person.to_bytes(6, "big") not in on_disk
 
 
+# The type families the two databases' column types belong to.
+FAMILIES = {"integer": "integer", "bigint": "integer", "real": "float",
+            "double precision": "float", "text": "text", "blob": "bytes", "bytea": "bytes"}
+# a table's columns (name, type family, not null, in the primary key) and its indexes, from
+# each database's own catalogue
+SQLITE_SCHEMA = ("SELECT m.name, c.name, lower(c.type), c.\"notnull\", c.pk > 0 "
+                 "FROM sqlite_master m, pragma_table_info(m.name) c "
+                 "WHERE m.type = 'table' ORDER BY m.name, c.cid",
+                 "SELECT tbl_name, name FROM sqlite_master WHERE type = 'index' "
+                 "AND sql IS NOT NULL")
+POSTGRES_SCHEMA = ("SELECT c.table_name, c.column_name, c.data_type, c.is_nullable = 'NO', "
+                   "EXISTS (SELECT 1 FROM information_schema.key_column_usage k JOIN "
+                   "information_schema.table_constraints t USING (constraint_name, "
+                   "table_schema, table_name) WHERE t.constraint_type = 'PRIMARY KEY' AND "
+                   "k.table_schema = c.table_schema AND k.table_name = c.table_name AND "
+                   "k.column_name = c.column_name) FROM information_schema.columns c "
+                   "WHERE c.table_schema = current_schema() "
+                   "ORDER BY c.table_name, c.ordinal_position",
+                   "SELECT tablename, indexname FROM pg_indexes WHERE schemaname = "
+                   "current_schema() AND indexname NOT LIKE '%\\_pkey'")
+
+
+async def _schema(db: Database) -> tuple[dict[str, list[tuple]], set[tuple[str, str]]]:
+    """Every table's columns, in order, and every index a migration made (by name)."""
+    columns_sql, indexes_sql = SQLITE_SCHEMA if db.dialect == "sqlite" else POSTGRES_SCHEMA
+    tables: dict[str, list[tuple]] = {}
+    for table, column, kind, not_null, in_key in await db.fetch(columns_sql):
+        # (SQLite lets a key column of a rowid table be NULL unless it says NOT NULL)
+        tables.setdefault(table, []).append((column, FAMILIES[kind], bool(not_null or in_key),
+                                             bool(in_key)))
+    return tables, {(table, index) for table, index in await db.fetch(indexes_sql)}
+
+
+async def test_both_databases_get_the_same_tables_columns_and_indexes(
+        tmp_path: Path, postgres_server: str) -> None:
+    """The migrations are written once: a new SQLite file and a new PostgreSQL database end
+    with the same schema, in types of the same kind."""
+    sqlite_db = await open_database(str(tmp_path / "new.sqlite3"))
+    pg_url = postgres.create_database(postgres_server)
+    pg_db = await open_database(pg_url)
+    try:
+        for db in (sqlite_db, pg_db):
+            await apply(db, PEOPLE)
+        tables, indexes = await _schema(sqlite_db)
+        assert {"chats", "deliveries", "outbox_tally", "_migrations"} <= set(tables)
+        assert ("deliveries", "deliveries_todo") in indexes
+        assert (tables, indexes) == await _schema(pg_db)
+    finally:
+        await sqlite_db.close()
+        await pg_db.close()
+        postgres.drop_database(pg_url)
+
+
 async def test_pending_migrations_are_applied_once_and_recorded(database: str) -> None:
     db = await open_database(database)
     try:
@@ -205,15 +269,15 @@ async def test_outbox_rows_are_claimed_once_and_a_new_sender_takes_back_the_rest
     # chat 4 never subscribed: no row for it
     assert await store.enqueue(2027, [(1, 5), (2, 5), (3, 5), (4, 5)]) == 3
     assert await store.enqueue(2027, [(1, 5)]) == 0  # never twice for a chat and day
-    first = await store.claim(2, owner="a")
-    second = await store.claim(2, owner="a")
+    first = await store.claim(2, owner="a", now=NOW)
+    second = await store.claim(2, owner="a", now=NOW)
     assert len(first) == 2 and len(second) == 1
     assert {d.chat_id for d in first + second} == {1, 2, 3}
-    assert await store.claim(10, owner="b") == []
+    assert await store.claim(10, owner="b", now=NOW) == []
     await store.finish(first[0], "sent", TODAY, 99)
     # sender "a" died; "b" took the sender lock and puts a's rows in flight back
     assert await store.release_claims("b") == 2
-    again = await store.claim(10, owner="b")
+    again = await store.claim(10, owner="b", now=NOW)
     assert {d.chat_id for d in again} == {d.chat_id for d in first[1:] + second}
     assert all(d.attempts == 2 for d in again)
     assert await store.release_claims("b") == 0  # its own rows stay in flight
@@ -225,7 +289,7 @@ async def test_concurrent_claims_never_share_a_row(store: Store) -> None:
     for chat in chats:
         await store.set_subscribed(chat, "private", True, TODAY)
     assert await store.enqueue(2027, [(chat, 5) for chat in chats]) == len(chats)
-    batches = await asyncio.gather(*(store.claim(7, owner=f"w{i}") for i in range(60)))
+    batches = await asyncio.gather(*(store.claim(7, owner=f"w{i}", now=NOW) for i in range(60)))
     claimed = [d.chat_id for batch in batches for d in batch]
     assert sorted(claimed) == chats
 
@@ -293,7 +357,7 @@ async def test_group_migration_moves_settings_and_outbox(store: Store) -> None:
     assert moved is not None and (moved.kind, moved.language, moved.subscribed) == \
         ("supergroup", "es", True)
     assert await store.chat(-5) is None
-    assert [d.chat_id for d in await store.claim(5, owner="a")] == [-1005]
+    assert [d.chat_id for d in await store.claim(5, owner="a", now=NOW)] == [-1005]
 
 
 async def test_start_sources_beyond_the_kept_number_count_as_other(store: Store) -> None:
@@ -330,7 +394,7 @@ async def fill(store: Store) -> None:
     await store.remember_media("day22.png:abc", "FILEID")
     await store.group_press(-1001234567890, 2027, 5, 5_000_000_001, True)
     await store.enqueue(2027, [(-1001234567890, 5), (5_000_000_001, 5)])
-    delivery = (await store.claim(1, owner="a"))[0]
+    delivery = (await store.claim(1, owner="a", now=NOW))[0]
     await store.finish(delivery, "sent", TODAY, 42)
     announcement = await store.create_announcement("<b>Hi</b>", None, TODAY)
     await store.start_announcement(announcement, now=0.0)
@@ -369,7 +433,7 @@ def test_the_plain_install_needs_no_asyncpg(tmp_path: Path) -> None:
     script = (
         "import asyncio, sys\n"
         "sys.modules['asyncpg'] = None  # as if it were not installed\n"
-        "from tgbot.storage.backends import DatabaseError\n"
+        "from tgbot.errors import DatabaseError\n"
         "from tgbot.storage.store import Store\n"
         "import tgbot.app, tgbot.cli.main\n"
         "async def main():\n"
@@ -421,7 +485,7 @@ async def test_outbox_depth_oldest_waiting_and_incidents(store: Store) -> None:
     assert await store.outbox_depth() == {("push", "pending"): 2,
                                           ("announcement", "pending"): 2}
     assert await store.oldest_waiting(1000.0) == (300.0, "push:2027:5")  # chat 2's, due first
-    claimed = await store.claim(10, owner="a")
+    claimed = await store.claim(10, owner="a", now=NOW)
     assert {(d.chat_id, d.announcement_id) for d in claimed} >= {(1, 0), (2, 0)}
     for delivery in claimed:
         if not delivery.announcement_id:
@@ -460,8 +524,9 @@ async def test_closed_outbox_rows_go_two_weeks_on_and_what_status_shows_stays(
     await store.start_announcement(done, now=day, lifetime=day)
     sending = await store.create_announcement("March", None, TODAY)
     await store.start_announcement(sending, now=day, lifetime=day)
-    rows = await store.claim(100, owner="test")
-    await store.close_rows([Closed(d, "failed" if d.chat_id == 2 else "sent") for d in rows])
+    rows = await store.claim(100, owner="test", now=NOW)
+    await store.close_rows([Closed(d, "failed" if d.chat_id == 2 else "sent") for d in rows],
+                          TODAY)
     await store.reported(done, 2, finished=True)
     depth, last_push = await store.outbox_depth(), await store.last_push(2027, 0)
     # day 1 (expired by day 2), the Vigil, the reminder
@@ -486,3 +551,31 @@ async def test_a_copy_under_another_key_is_refused(tmp_path: Path) -> None:
     finally:
         await source.close()
         await target.close()
+
+
+async def test_a_refused_connection_or_a_timeout_is_the_database_failing_only_from_it() -> None:
+    """OSError and TimeoutError are the database's failure when a call to it raised them; the
+    same errors from elsewhere (a call to Telegram, a file) are not silenced as one."""
+    import asyncpg
+
+    with socket.socket() as free:  # a port nothing listens on
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    url = f"postgresql://tgbot@127.0.0.1:{port}/tgbot"
+    db = PostgresDatabase(await asyncpg.create_pool(url, min_size=0), url)
+    try:
+        with pytest.raises(OSError) as from_database:
+            await db.fetch("SELECT 1")
+    finally:
+        await db.close()
+    with pytest.raises(OSError) as from_elsewhere:  # the same refusal, not the database's
+        await asyncio.open_connection("127.0.0.1", port)
+    with pytest.raises(TimeoutError) as too_slow:
+        await asyncio.wait_for(asyncio.sleep(1), 0.01)
+    assert type(from_database.value) is type(from_elsewhere.value)
+    assert is_database_failure(from_database.value)
+    assert not is_database_failure(from_elsewhere.value)
+    assert not is_database_failure(too_slow.value)
+    assert is_database_failure(ExceptionGroup("round", [from_database.value]))
+    assert not is_database_failure(ExceptionGroup("round", [from_database.value,
+                                                            too_slow.value]))

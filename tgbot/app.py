@@ -33,8 +33,9 @@ from telegram.ext import (
 from tgbot import __version__
 from tgbot.config import Settings
 from tgbot.context import BotContext, Services
-from tgbot.delivery.bot import build_bot
-from tgbot.delivery.deliverer import senders_for
+from tgbot.delivery.bot import CampaignBot, build_bot
+from tgbot.delivery.deliverer import Deliverer
+from tgbot.delivery.drain import senders_for
 from tgbot.domain import commands
 from tgbot.domain.campaign import Campaign
 from tgbot.handlers import (
@@ -57,7 +58,9 @@ from tgbot.handlers import (
     subscription,
 )
 from tgbot.i18n.translator import DEFAULT_LANGUAGE, Translator, telegram_code
-from tgbot.ops import alerts, campaign_sync, metrics
+from tgbot.messages.start import description
+from tgbot.ops import campaign_sync, metrics
+from tgbot.ops.alerts import Alerts
 from tgbot.ops.status import StatusServer
 from tgbot.ops.webhook import Limits, WebhookServer
 from tgbot.storage.backends import is_database_failure, redact_url
@@ -132,6 +135,19 @@ def build_application(settings: Settings, campaign: Campaign) -> Application:
     return application
 
 
+def start_engine(services: Services, bot: CampaignBot) -> Deliverer:
+    """Give the open services the delivery engine, sending with `bot` (initialised)."""
+    services.bot_username = bot.bot.username or ""
+    services.deliverer = Deliverer(services.store, bot, services.current, services.clock,
+                                   services.i18n, services.settings, alerts(services, bot))
+    return services.deliverer
+
+
+def alerts(services: Services, bot: Any) -> Alerts:
+    """The organisers' alerts, sent by `bot`."""
+    return Alerts(services.store, bot, services.i18n, services.settings)
+
+
 def bot_commands(t: Translator, campaign: Campaign) -> list[BotCommand]:
     """The command menu in one language."""
     own = [(c.name, t.gettext(c.menu)) for c in commands.COMMANDS if c.menu]
@@ -142,19 +158,25 @@ def bot_commands(t: Translator, campaign: Campaign) -> list[BotCommand]:
 async def _post_init(application: Application) -> None:
     """Open the services, publish the campaign, register commands, start the daily push.
 
+    With TGBOT_SITE_URL, the bot's description in each language links to the mirror site.
+
     The start-up line comes once the updates come in (`running`): a refused webhook is not
     a start.
     """
     services: Services = application.bot_data
     settings = services.settings
-    await services.open(application.bot)
-    problems = await campaign_sync.start(services)  # this start's file, for every instance
+    await services.open()
+    deliverer = start_engine(services, application.bot)
+    # this start's file, for every instance
+    problems = await campaign_sync.start(services.store, services.current, settings.campaign,
+                                         services.clock().timestamp(),
+                                         others=await deliverer.instance.others_alive())
     if problems:  # the last good campaign runs meanwhile (or, if none, the one checked)
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         log.error("%s%s: the bot runs the last good campaign (version %s) until the file is "
                   "fixed; `tgbot check` lists each problem, then send /reload or SIGHUP",
-                  problems[0], more, services.campaign_version or "-")
-        await alerts.campaign_file_broken(services, application.bot, problems[0])
+                  problems[0], more, services.current.version or "-")
+        await alerts(services, application.bot).campaign_file_broken(problems[0])
     if not application.bot.bot.supports_inline_queries:  # getMe's answer, from initialize
         log.warning("inline mode is off, so nobody can share cards by typing @%s in a chat: "
                     "send /setinline to @BotFather to turn it on", services.bot_username)
@@ -164,9 +186,13 @@ async def _post_init(application: Application) -> None:
             continue
         await application.bot.set_my_commands(bot_commands(t, services.campaign),
                                               scope=BotCommandScopeDefault(), language_code=code)
-    await services.deliverer.join()
+        if settings.site_url:  # otherwise the description stays the one set in @BotFather
+            await application.bot.set_my_description(
+                description(t, services.campaign, settings.site_url), language_code=code)
+    await deliverer.instance.join()
     if settings.status_port is not None:
-        services.status = StatusServer(services, settings.status_listen, settings.status_port)
+        services.status = StatusServer(services.store, settings.status_listen,
+                                       settings.status_port)
         services.status.start()
     with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not main thread
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, _reload_on_signal,
@@ -174,7 +200,7 @@ async def _post_init(application: Application) -> None:
     if application.job_queue is not None:
         application.job_queue.run_repeating(_beat, interval=PUSH_INTERVAL, first=1.0,
                                             name="daily-push")
-    metrics.set_sender(await services.deliverer.is_sender())
+    metrics.set_sender(await deliverer.instance.is_sender())
 
 
 def startup_line(services: Services, mode: str, sends: bool) -> str:
@@ -183,7 +209,7 @@ def startup_line(services: Services, mode: str, sends: bool) -> str:
     return (f"tgbot {__version__} started: mode {mode}, database "
             f"{redact_url(str(services.settings.db))}, campaign {campaign.edition} "
             f"({campaign.start_date} to {campaign.end_date}, version "
-            f"{services.campaign_version or '-'}), bot @{services.bot_username}, "
+            f"{services.current.version or '-'}), bot @{services.bot_username}, "
             f"{'sends the push' if sends else 'does not send (another instance does)'}")
 
 
@@ -206,9 +232,10 @@ async def _operations(services: Services, bot: Any) -> None:
     """
     async with services.beat:
         try:
-            await campaign_sync.follow(services)
-            await alerts.check(services, bot)
+            await campaign_sync.follow(services.store, services.current,
+                                       services.settings.campaign)
             now = services.clock().timestamp()
+            await alerts(services, bot).check(services.campaign, now)
             await services.store.forget_updates(now - REPEATS_KEPT)
             if abs(now - services.outbox_forgotten_at) >= FORGET_DELIVERIES_EVERY:
                 await services.store.forget_deliveries(now - DELIVERIES_KEPT)
@@ -224,12 +251,14 @@ def _reload_on_signal(application: Application) -> None:
 
 
 async def _reload_and_log(services: Services) -> None:
-    problems = await campaign_sync.reload(services)
+    problems = await campaign_sync.reload(services.store, services.current,
+                                          services.settings.campaign,
+                                          services.clock().timestamp())
     for problem in problems:
         log.error("campaign not reloaded: %s", problem)
     if not problems:
         log.info("campaign reloaded from %s (version %s)", services.settings.campaign,
-                 services.campaign_version)
+                 services.current.version)
 
 
 async def _post_stop(application: Application) -> None:
@@ -293,7 +322,7 @@ async def running(application: Application, *, webhook: Webhook | None = None,
         await application.start()
         services: Services = application.bot_data
         log.info("%s", startup_line(services, "webhook" if webhook else "polling",
-                                    await services.deliverer.is_sender()))
+                                    await services.deliverer.instance.is_sender()))
         yield application
     finally:
         if updater.running:

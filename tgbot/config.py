@@ -9,6 +9,9 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
+
+from tgbot.errors import ConfigError
 
 PUBLIC_API_URL = "https://api.telegram.org"
 # A bot token is "<bot id>:<35 characters>" (BotFather's format).
@@ -20,10 +23,6 @@ STARS_PER_PAID_MESSAGE = 0.1  # what Telegram takes from the bot's balance
 LIFETIME_RE = re.compile(r"(\d+(?:\.\d+)?)([smhd]?)")
 LIFETIME_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 DEFAULT_CAMPAIGN = Path("actions.yaml")  # in the working folder
-
-
-class ConfigError(Exception):
-    """A setting is missing or malformed; the message says which and how to fix it."""
 
 
 def shipped_locales() -> Path:
@@ -61,6 +60,9 @@ class Settings:
     log_format: str = "text"  # or "json": one object per line, for log collectors
     # Organisers are told when a message due this many seconds ago is still waiting.
     alert_lag: float = 900.0
+    # Where the mirror site (`tgbot site`) is served; /help and the bot's description link
+    # to it. Empty: no link.
+    site_url: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -82,6 +84,7 @@ class Settings:
         settings.status_listen = env.get("TGBOT_STATUS_LISTEN", settings.status_listen)
         settings.log_format = parse_log_format(env.get("TGBOT_LOG_FORMAT", "text"))
         settings.alert_lag = _number(env, "TGBOT_ALERT_LAG", settings.alert_lag)
+        settings.site_url = parse_site_url(env.get("TGBOT_SITE_URL", ""))
         if "TGBOT_LOCALES" in env:
             settings.locales = Path(env["TGBOT_LOCALES"])
         settings.languages = tuple(filter(None, (code.strip() for code in
@@ -186,4 +189,16 @@ def parse_log_format(value: str) -> str:
     value = value.strip().lower() or "text"
     if value not in ("text", "json"):
         raise ConfigError(f"TGBOT_LOG_FORMAT must be text or json, not {value!r}")
+    return value
+
+
+def parse_site_url(value: str) -> str:
+    """TGBOT_SITE_URL as an http(s) URL without its final slash; "" is no site."""
+    value = value.strip().rstrip("/")
+    if not value:
+        return ""
+    parsed = urlparse(value)
+    # 256 characters keep the bot's description, which quotes it, within Telegram's 512
+    if parsed.scheme not in ("https", "http") or not parsed.hostname or len(value) > 256:
+        raise ConfigError(f"TGBOT_SITE_URL must be the site's https:// address, not {value!r}")
     return value

@@ -10,31 +10,29 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import InitVar, dataclass, field
 from typing import TYPE_CHECKING
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from tgbot.config import Settings
-from tgbot.delivery.deliverer import Deliverer
-from tgbot.delivery.throttle import ThrottledEdits
-from tgbot.domain.campaign import Campaign
+from tgbot.domain import schedule
+from tgbot.domain.campaign import Campaign, CampaignInForce
+from tgbot.domain.chat import Chat
 from tgbot.domain.commands import ASKED
 from tgbot.domain.faq import FaqMatcher
 from tgbot.domain.flood import FloodGate
 from tgbot.domain.groups import AdminCache
-from tgbot.domain.schedule import local_now
+from tgbot.domain.schedule import Clock
+from tgbot.errors import NotOpenError
+from tgbot.handlers.throttle import ThrottledEdits
 from tgbot.i18n.translator import I18n, Translator
-from tgbot.storage.store import Chat, Store
+from tgbot.storage.store import Store
 
 if TYPE_CHECKING:
-    from tgbot.delivery.bot import CampaignBot
+    from tgbot.delivery.deliverer import Deliverer
     from tgbot.ops.status import StatusServer
-
-
-class NotOpenError(RuntimeError):
-    """The database or the deliverer asked for before `Services.open` (or after `close`)."""
 
 
 @dataclass
@@ -42,44 +40,39 @@ class Services:
     """The long-lived parts of the bot, shared by all handlers.
 
     Built with the settings and the campaign (the handlers' filters need both before the bot
-    starts); the database and the deliverer come with `open`, in `post_init` or `tgbot push`,
-    and go with `close`.
+    starts); the database comes with `open` and goes with `close`, and the wiring
+    (`tgbot.app.start_engine`) gives it the delivery engine once the bot is initialised.
     """
 
     settings: Settings
-    campaign: Campaign
-    # the published version of `campaign` (tgbot.ops.campaign_sync), and one this instance refused
-    campaign_version: str = ""
-    refused_version: str = ""
-    # The current time; tests and `tgbot demo --date` move it, nothing else reads the clock.
-    clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+    first_campaign: InitVar[Campaign]
+    # The campaign's now; tests and `tgbot demo --date` move it (set it before the bot
+    # starts: the engine is given it then). Every reader of the campaign's day and hour is
+    # given this clock; heartbeats and Telegram's waits count real seconds instead.
+    clock: Clock = schedule.real_now
     flood: FloodGate = field(default_factory=FloodGate)
     admins: AdminCache = field(default_factory=AdminCache)
     edits: ThrottledEdits = field(default_factory=ThrottledEdits)
     beat: asyncio.Lock = field(default_factory=asyncio.Lock)  # one operations beat at a time
     outbox_forgotten_at: float = 0.0  # when the beat last deleted old outbox rows
-    bot_username: str = ""  # the bot's own @name, learned in `open`
+    bot_username: str = ""  # the bot's own @name, learned when the engine starts
     status: StatusServer | None = None  # the status port, when TGBOT_STATUS_PORT asks for it
     # why the bot stops by itself (another process polls with its token); set with `given_up`
     gave_up: str = ""
     given_up: asyncio.Event = field(default_factory=asyncio.Event)
+    # the campaign in force: a /reload, or another instance's publication, swaps it
+    current: CampaignInForce = field(init=False)
     i18n: I18n = field(init=False)  # every language in settings.locales
     _store: Store | None = field(default=None, init=False, repr=False)
     _deliverer: Deliverer | None = field(default=None, init=False, repr=False)
-    _matchers: dict[str, FaqMatcher] = field(default_factory=dict, init=False, repr=False)
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, first_campaign: Campaign) -> None:
+        self.current = CampaignInForce(first_campaign)
         self.i18n = I18n(self.settings.locales, self.settings.languages)
 
-    async def open(self, bot: CampaignBot | None = None) -> None:
-        """Open the database and, given the (initialised) bot, the deliverer that sends with it.
-
-        Without a bot (`push --dry-run`, a benchmark) only the database opens.
-        """
+    async def open(self) -> None:
+        """Open the database."""
         self._store = await Store.open(self.settings.db)
-        if bot is not None:
-            self.bot_username = bot.bot.username or ""
-            self._deliverer = Deliverer(self, bot)
 
     async def close(self) -> None:
         """Stop the status port and close the database, whichever of them is open."""
@@ -99,16 +92,23 @@ class Services:
 
     @property
     def deliverer(self) -> Deliverer:
-        """The push, announcements and reminders, sent with the bot given to `open`."""
+        """The push, announcements and reminders (`tgbot.app.start_engine` gives it)."""
         if self._deliverer is None:
-            raise NotOpenError("no deliverer: await Services.open(bot) first")
+            raise NotOpenError("no deliverer: start the engine first (tgbot.app.start_engine)")
         return self._deliverer
+
+    @deliverer.setter
+    def deliverer(self, deliverer: Deliverer) -> None:
+        self._deliverer = deliverer
+
+    @property
+    def campaign(self) -> Campaign:
+        """The campaign in force now."""
+        return self.current.campaign
 
     def set_campaign(self, campaign: Campaign, version: str = "") -> None:
         """Swap in a (re)loaded campaign; FAQ matchers are rebuilt on demand."""
-        self.campaign = campaign
-        self.campaign_version = version
-        self._matchers.clear()
+        self.current.swap(campaign, version)
 
     def matcher(self, t: Translator) -> FaqMatcher:
         """The typed-question matcher for one language, built from that language's phrasings.
@@ -116,7 +116,8 @@ class Services:
         It knows the campaign's FAQ entries (by id) and the bot's own commands people ask
         about (by "/name", which no FAQ id can be): their name, menu line and asked phrases.
         """
-        if t.code not in self._matchers:
+        matchers = self.current.matchers
+        if t.code not in matchers:
             phrasings: dict[str, Iterable[str]] = {
                 e.id: [t.gettext(p) for p in (e.question, e.button, *e.also)]
                 for e in self.campaign.faq}
@@ -124,16 +125,19 @@ class Services:
                 asked = t.gettext(command.asked).splitlines() if command.asked else []
                 menu = [t.gettext(command.menu)] if command.menu else []
                 phrasings["/" + command.name] = [command.name, *menu, *asked]
-            self._matchers[t.code] = FaqMatcher.build(phrasings)
-        return self._matchers[t.code]
+            matchers[t.code] = FaqMatcher.build(phrasings)
+        return matchers[t.code]
 
-    def today(self) -> dt.date:
-        """Today in UTC: the day stamp of stored dates (new this week, completed on)."""
-        return self.clock().date()
+    def campaign_date(self) -> dt.date:
+        """The campaign's date: the stamp of stored dates (new this week, completed on)."""
+        return schedule.campaign_date(self.campaign, self.clock())
 
-    def campaign_today(self, chat: Chat | None) -> dt.date:
-        """The date in the chat's own time zone (the campaign's, until the chat picks one)."""
-        return local_now(chat, self.campaign, self.clock()).date()
+    def local_date(self, chat: Chat | None) -> dt.date:
+        """The date in the chat's own time zone (the campaign's, until the chat picks one).
+
+        Which campaign day it is for the reader: today's action, the days reached.
+        """
+        return schedule.local_date(chat, self.campaign, self.clock())
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, Services]):
@@ -161,9 +165,14 @@ class BotContext(CallbackContext[ExtBot, dict, dict, Services]):
         return self.bot_data.campaign
 
     @property
-    def today(self) -> dt.date:
+    def local_date(self) -> dt.date:
         """Today in this chat's own time zone: which campaign day it is for the reader."""
-        return self.bot_data.campaign_today(self.chat_record)
+        return self.bot_data.local_date(self.chat_record)
+
+    @property
+    def campaign_date(self) -> dt.date:
+        """Today in the campaign's zone: the date stamp of what this update stores."""
+        return self.bot_data.campaign_date()
 
     @property
     def t(self) -> Translator:

@@ -12,12 +12,10 @@ from dataclasses import dataclass
 
 import tdjson
 
+from tgbot.errors import HtmlError
+
 _lock = threading.Lock()
 _quiet = False
-
-
-class HtmlError(ValueError):
-    """Telegram would answer "can't parse entities"; the message is TDLib's own text."""
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The `tgbot` command: run, check, push, preview, demo.
+"""The `tgbot` command: run, check, push, preview, site, demo.
 
 Every setting comes from a TGBOT_* environment variable or the matching flag. Errors an
 operator can fix are one line on stderr and exit status 2, never a traceback.
@@ -22,7 +22,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import ExtBot
 
 from tgbot import __version__, messages
-from tgbot.app import Webhook, build_application, running
+from tgbot.app import Webhook, build_application, running, start_engine
 from tgbot.cli.demo import add_demo_parser, run_demo
 from tgbot.cli.preview import render_page
 from tgbot.cli.starter import cmd_init, fall_back_on_shipped
@@ -33,20 +33,24 @@ from tgbot.config import (
     ConfigError,
     Settings,
     parse_admins,
+    parse_site_url,
     stars_for,
 )
 from tgbot.context import Services
 from tgbot.delivery.bot import build_bot
-from tgbot.delivery.deliverer import senders_for
-from tgbot.domain import stats
+from tgbot.delivery.drain import senders_for
+from tgbot.domain import schedule, stats
 from tgbot.domain.campaign import Campaign
-from tgbot.domain.campaign_file import CampaignError, load_campaign
+from tgbot.domain.campaign_file import load_campaign
+from tgbot.domain.outbox import State
+from tgbot.errors import CampaignError
 from tgbot.i18n.catalogs import check_all
 from tgbot.i18n.extract import extract_campaign
 from tgbot.i18n.translator import DEFAULT_LANGUAGE, I18n
 from tgbot.ops import campaign_sync
 from tgbot.ops.logsafe import RedactToken, setup_logging
 from tgbot.ops.report import status_report
+from tgbot.site.build import build_site, days_reached
 from tgbot.storage.backends import (
     DatabaseError,
     is_postgres_url,
@@ -123,6 +127,20 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument("--lang", default="en")
     preview.add_argument("--html", metavar="FILE", help="write the review page to FILE")
     preview.add_argument("--campaign", help="campaign file (TGBOT_CAMPAIGN)")
+
+    site = commands.add_parser(
+        "site", help="write the mirror site (static pages and Atom feeds, no script) of the "
+                     "days reached, in every language, to a folder")
+    site.add_argument("--out", required=True, metavar="DIR",
+                      help="the folder to write (a new one, or an earlier build to replace)")
+    site.add_argument("--all", action="store_true",
+                      help="every day of the campaign, for review (do not publish)")
+    site.add_argument("--date", type=dt.date.fromisoformat,
+                      help="the days reached on that date (YYYY-MM-DD; default today in the "
+                           "campaign's zone)")
+    site.add_argument("--url", help="where the site is served, for the feeds' links "
+                                    "(TGBOT_SITE_URL; default relative links)")
+    site.add_argument("--campaign", help="campaign file (TGBOT_CAMPAIGN)")
 
     figures = commands.add_parser("stats", help="campaign figures as a table")
     settings_flags(figures, token=False)
@@ -365,7 +383,8 @@ async def _push(settings: Settings, date: dt.date | None) -> int:
     try:
         with rejected_token():
             async with bot:
-                await services.open(bot)
+                await services.open()
+                start_engine(services, bot)
                 try:
                     return await _push_round(services, day)
                 finally:
@@ -377,15 +396,16 @@ async def _push(settings: Settings, date: dt.date | None) -> int:
 async def _push_round(services: Services, day: int | None) -> int:
     """Queue the day (or whoever is due now), then send the queue if we hold the lock."""
     deliverer = services.deliverer
-    await deliverer.join(replies=False)
-    sender = await deliverer.is_sender()
-    queued = (await deliverer.enqueue_day(day) if day is not None
-              else await deliverer.enqueue_due(services.clock()))
+    instance, planner = deliverer.instance, deliverer.planner
+    await instance.join(replies=False)
+    sender = await instance.is_sender()
+    queued = (await planner.enqueue_day(day, services.clock()) if day is not None
+              else await planner.enqueue_due(services.clock()))
     if not sender:
         print(f"queued: {queued}; another process holds the sender lock and sends them")
         return 0
-    async with deliverer.beating():
-        summary = await deliverer.drain(ProgressReport(queued, "sending").update)
+    async with instance.beating():
+        summary = await deliverer.drainer.drain(ProgressReport(queued, "sending").update)
     await deliverer.stop()
     print(f"sent: {summary.sent}, skipped: {summary.skipped}, failed: {summary.failed}, "
           f"expired: {summary.expired}, unsubscribed (blocked or gone): {summary.gone}, "
@@ -408,7 +428,7 @@ async def _dry_run(services: Services, day: int | None) -> str:
     campaign, store, now = services.campaign, services.store, services.clock()
     subscribers = await store.audience(None)
     states = await store.delivery_states(campaign.edition, day, now.timestamp())
-    pending = states.get("pending", 0)
+    pending = states.get(State.PENDING, 0)
     if day is None:
         due = await store.count_due(now.timestamp())
         would = pending + due
@@ -421,10 +441,10 @@ async def _dry_run(services: Services, day: int | None) -> str:
     cost = (f"{stars_for(would):g} Stars as paid broadcasts"
             if services.settings.paid_broadcast else "free (paid broadcasts are off)")
     lines += [f"messages at most: {would}; cost: {cost}",
-              f"outbox{'' if day is None else f' (day {day})'}: sent {states.get('sent', 0)}, "
-              f"expired {states.get('expired', 0)}, failed {states.get('failed', 0)}, "
-              f"blocked {states.get('gone', 0)}, skipped {states.get('skipped', 0)}, "
-              f"pending {pending}, in flight {states.get('sending', 0)}"]
+              f"outbox{'' if day is None else f' (day {day})'}: sent {states.get(State.SENT, 0)}, "
+              f"expired {states.get(State.EXPIRED, 0)}, failed {states.get(State.FAILED, 0)}, "
+              f"blocked {states.get(State.GONE, 0)}, skipped {states.get(State.SKIPPED, 0)}, "
+              f"pending {pending}, in flight {states.get(State.SENDING, 0)}"]
     return "\n".join(lines)
 
 
@@ -450,6 +470,24 @@ def cmd_preview(args: argparse.Namespace) -> int:
     print(parse_html(reply.text).text)
     for row in reply.buttons:
         print("  ".join(f"[{b.text}]" for b in row))
+    return 0
+
+
+def cmd_site(args: argparse.Namespace) -> int:
+    """`tgbot site`: the mirror site of the days reached (or `--all`), written to a folder."""
+    settings = _settings(args)
+    campaign = load_campaign(settings.campaign)
+    if args.all:
+        reached = campaign.reached(campaign.end_date)
+    elif args.date is not None:
+        reached = campaign.reached(args.date)
+    else:
+        reached = days_reached(campaign, dt.datetime.now(dt.UTC))
+    site_url = parse_site_url(args.url) if args.url else settings.site_url
+    built = build_site(campaign, I18n(settings.locales, settings.languages), Path(args.out),
+                       reached, site_url)
+    print(f"{args.out}: {built.days} days in {built.languages} languages, {built.files} "
+          f"files, the largest page {built.largest} bytes")
     return 0
 
 
@@ -503,7 +541,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 async def _status(settings: Settings) -> str:
     campaign = load_campaign(settings.campaign)
     store = await Store.open(existing_database(settings.db))
-    now = dt.datetime.now(dt.UTC).timestamp()
+    now = schedule.real_now().timestamp()
     try:
         return status_report(
             campaign, await store.instances(), await store.outbox_depth(),
@@ -537,7 +575,9 @@ async def _collect(settings: Settings) -> stats.Stats:
     campaign = load_campaign(settings.campaign)
     store = await Store.open(existing_database(settings.db))
     try:
-        return await stats.collect(store, campaign, dt.datetime.now(dt.UTC).date())
+        now = schedule.real_now()
+        return await store.stats(campaign, schedule.campaign_date(campaign, now),
+                                 now.timestamp())
     finally:
         await store.close()
 
@@ -598,7 +638,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 COMMANDS = {
     "run": cmd_run, "demo": cmd_demo, "check": cmd_check, "push": cmd_push,
     "preview": cmd_preview, "stats": cmd_stats, "export": cmd_export, "backup": cmd_backup,
-    "catalogs": cmd_catalogs, "copy-db": cmd_copy_db, "status": cmd_status, "init": cmd_init,
+    "catalogs": cmd_catalogs, "site": cmd_site, "copy-db": cmd_copy_db, "status": cmd_status,
+    "init": cmd_init,
 }
 
 if __name__ == "__main__":

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from tgbot.domain.faq import FaqMatcher
 
 # The longest campaign: its /actions list (a line of up to 80 characters a day) stays within
 # one message, and its day buttons within Telegram's 100 buttons a keyboard.
@@ -151,3 +153,24 @@ class Campaign:
         return {"edition": self.edition, "start_date": self.start_date,
                 "end_date": self.end_date, "website": self.website, "hashtag": self.hashtag,
                 "organiser": self.organiser}
+
+
+@dataclass
+class CampaignInForce:
+    """The campaign this instance runs now, and its published version.
+
+    One holder, shared by the handlers, the delivery engine and the campaign sync: a /reload,
+    or a campaign another instance published, swaps what it holds, and every reader reads
+    the new campaign from then on. What is derived from the campaign (the FAQ matchers of
+    each language) goes with it.
+    """
+
+    campaign: Campaign
+    version: str = ""  # its published version (tgbot.ops.campaign_sync)
+    refused: str = ""  # a published version this instance cannot run
+    matchers: dict[str, FaqMatcher] = field(default_factory=dict, repr=False)
+
+    def swap(self, campaign: Campaign, version: str = "") -> None:
+        """Run `campaign` (of published `version`) from now on."""
+        self.campaign, self.version = campaign, version
+        self.matchers.clear()

@@ -30,7 +30,8 @@ from tgbot.domain.campaign import (
     days_from_to,
 )
 from tgbot.domain.commands import RESERVED
-from tgbot.telegram_html import HtmlError, parse_html
+from tgbot.errors import CampaignError, HtmlError
+from tgbot.telegram_html import parse_html
 
 # The shapes ids, commands, times, links and placeholders must have.
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
@@ -50,14 +51,6 @@ TITLE_LIMIT = 80
 LABEL_LIMIT = 40
 LETTER_LIMIT = 3000
 SAFER_LIMIT = 400
-
-
-class CampaignError(Exception):
-    """The campaign file has problems; `problems` holds every `FILE:LINE: message` line."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 # --- reading YAML with line numbers -------------------------------------------------------

@@ -8,9 +8,10 @@ commands, /forget, /action).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from tgbot.i18n.translator import N_
+from tgbot.domain.translatable import N_
 
 
 @dataclass(frozen=True)
@@ -84,3 +85,5 @@ COMMANDS = (START, HELP, TODAY, ACTIONS, ACTION, PROGRESS, SUBSCRIBE, UNSUBSCRIB
 RESERVED = frozenset(command.name for command in COMMANDS)
 # The commands a typed question can ask for.
 ASKED = tuple(command for command in COMMANDS if command.asked)
+# A channel post's link to a day ("t.me/bot?start=day5") opens that day's action.
+DAY_LINK = re.compile(r"^/start day(\d{1,2})$")

@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
 
 from tgbot.domain.campaign import Campaign
-from tgbot.storage.store import Chat
+from tgbot.domain.chat import Chat
+from tgbot.domain.outbox import Due
+
+# The campaign's now, in UTC: the one clock that says which day and hour it is for the
+# campaign. Injected everywhere it is read; tests and `tgbot demo --date` move it.
+Clock = Callable[[], dt.datetime]
 
 # A chat's next push is never further ahead than this, from now or from the campaign's start:
 # a day and a daylight-saving hour mid-campaign; the first push, in the zone furthest west
@@ -44,9 +50,28 @@ def clock_time(text: str) -> dt.time:
     return dt.time(int(hours), int(minutes))
 
 
+def real_now() -> dt.datetime:
+    """The real time, in UTC: the clock of a running bot."""
+    return dt.datetime.now(dt.UTC)
+
+
 def local_now(chat: Chat | None, campaign: Campaign, now: dt.datetime) -> dt.datetime:
     """`now` on the chat's clock."""
     return now.astimezone(chat_zone(chat, campaign))
+
+
+def local_date(chat: Chat | None, campaign: Campaign, now: dt.datetime) -> dt.date:
+    """The chat's local date: which campaign day it is for the reader (their action)."""
+    return local_now(chat, campaign, now).date()
+
+
+def campaign_date(campaign: Campaign, now: dt.datetime) -> dt.date:
+    """The campaign's date, in its own zone: the stamp of every stored date.
+
+    Joined, left, completed on, announced on: one day for everyone, so "new this week"
+    counts the same days whoever the readers are.
+    """
+    return now.astimezone(campaign.tz).date()
 
 
 def due_day(chat: Chat, campaign: Campaign, now: dt.datetime,
@@ -93,6 +118,21 @@ def day_ends_at(zone: dt.tzinfo, campaign: Campaign, day: int) -> float:
     """
     date = campaign.date_of(day) + dt.timedelta(days=1)
     return dt.datetime.combine(date, dt.time(0), tzinfo=zone).timestamp()
+
+
+def day_row(chat: Chat, campaign: Campaign, day: int, due_at: float) -> Due:
+    """A chat's outbox row of a campaign day: it expires when the day ends in the chat's zone.
+
+    `due_at` is when it became due (the push lag counts from it).
+    """
+    return Due(chat.chat_id, day, day_ends_at(chat_zone(chat, campaign), campaign, day), due_at)
+
+
+def due_rows(chats: list[tuple[Chat, dt.time | None]], campaign: Campaign,
+             now: dt.datetime) -> list[Due]:
+    """The rows due now of chats looked at for their push time (None) or a reminder's time."""
+    return [day_row(chat, campaign, day, due_since(chat, campaign, now, at))
+            for chat, at in chats if (day := due_day(chat, campaign, now, at))]
 
 
 def due_since(chat: Chat, campaign: Campaign, now: dt.datetime,

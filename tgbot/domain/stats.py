@@ -1,21 +1,18 @@
 """Campaign figures for organisers: aggregates only, never who did what.
 
-`collect` reads them from the store; `/stats`, `tgbot stats` and `tgbot export` present them.
+The store gathers them (`Store.stats`); `/stats`, `tgbot stats` and `tgbot export` present them.
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import re
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from tgbot.config import stars_for
-from tgbot.domain.campaign import Campaign
-from tgbot.storage.store import Store
 
 # Deep-link sources are typed by anyone ("t.me/bot?start=anything"): a source is counted under
 # its own name only if it looks like one an organiser made, and only so many get a row; the
@@ -26,18 +23,30 @@ SOURCE_NAME = re.compile(r"[a-z0-9_]{1,32}")
 DEEP_LINK_PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
 OTHER_SOURCE = "other"
 KEPT_SOURCES = 100
+# Organisers see counts, never people: a count below this shows as "<5" (in /stats, `tgbot
+# stats`, `tgbot export`), since one, two or four presses in a small group can point at who.
+MIN_SHOWN = 5
 SHOWN_SOURCES = 10  # /stats and `tgbot stats` show the most started from; the rest is "other"
 
 
-async def count_start(store: Store, payload: str) -> None:
-    """Count a /start from a deep link: under its source's name, or as "other".
+def start_source(payload: str) -> str | None:
+    """The source a /start payload counts under: its own name, or "other".
 
-    A payload no t.me link can carry (text typed after /start by hand) is not counted.
+    None for a payload no t.me link can carry (text typed after /start by hand): not counted.
     """
     if not DEEP_LINK_PAYLOAD.fullmatch(payload):
-        return
-    source = payload.lower() if SOURCE_NAME.fullmatch(payload.lower()) else OTHER_SOURCE
-    await store.count_start(source, keep=KEPT_SOURCES, other=OTHER_SOURCE)
+        return None
+    return payload.lower() if SOURCE_NAME.fullmatch(payload.lower()) else OTHER_SOURCE
+
+
+def too_few(count: int) -> bool:
+    """A count organisers see only as "<5": small enough to point at the people behind it."""
+    return count < MIN_SHOWN
+
+
+def shown(count: int) -> str:
+    """A count as organisers read it in a file or a terminal: the number, or "<5"."""
+    return f"<{MIN_SHOWN}" if too_few(count) else str(count)
 
 
 def top_sources(starts: dict[str, int]) -> dict[str, int]:
@@ -53,6 +62,17 @@ def top_sources(starts: dict[str, int]) -> dict[str, int]:
     return {**top, OTHER_SOURCE: rest} if rest else top
 
 
+class LastPush(NamedTuple):
+    """The latest campaign day with outbox rows, and its rows by state.
+
+    Pending rows past their lifetime count as 'expired'; beside the states, 'paid' counts
+    the rows sent as paid broadcasts.
+    """
+
+    day: int
+    states: dict[str, int]
+
+
 @dataclass
 class Stats:
     """The aggregate figures of /stats, `tgbot stats` and `tgbot export`: counts, never who."""
@@ -66,38 +86,12 @@ class Stats:
     per_date: Counter[str] = field(default_factory=Counter)  # date -> completions
     rows: list[tuple[int, str, str, str, int]] = field(default_factory=list)  # for export
     subscriptions_by_date: list[tuple[str, int]] = field(default_factory=list)
-    last_push: tuple[int, dict[str, int]] | None = None
+    last_push: LastPush | None = None
 
     @property
     def total_subscribers(self) -> int:
         """Subscribed chats of every kind."""
         return sum(self.subscribers.values())
-
-
-async def collect(store: Store, campaign: Campaign, today: dt.date,
-                  now: float | None = None) -> Stats:
-    """The figures on `today`, aggregates only.
-
-    `now` (a UTC timestamp, default the real time) tells which pending rows of the last
-    push have expired.
-    """
-    stats = Stats()
-    for kind, language, count in await store.subscribers():
-        stats.subscribers[kind] += count
-        stats.by_language[language or "?"] += count
-    stats.new_this_week, stats.lost_this_week = \
-        await store.subscription_changes(today - dt.timedelta(days=7))
-    stats.sources = top_sources(await store.start_sources())
-    days = {a.id: a.day for a in campaign.actions}
-    for action_id, on, language, count in await store.completions(campaign.edition):
-        day = days.get(action_id, 0)
-        stats.per_action[day] += count
-        stats.per_date[on] += count
-        stats.rows.append((day, action_id, on, language or "?", count))
-    stats.subscriptions_by_date = await store.subscriptions_by_date()
-    stats.last_push = await store.last_push(campaign.edition,
-                                            time.time() if now is None else now)
-    return stats
 
 
 def stars_spent(states: dict[str, int]) -> float:

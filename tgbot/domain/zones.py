@@ -14,7 +14,7 @@ import zoneinfo
 from babel.dates import get_timezone_location
 
 from tgbot.domain.faq import words
-from tgbot.i18n.translator import N_
+from tgbot.domain.translatable import N_
 
 # Cities people in the campaign's networks live in; one per common offset at least.
 REGIONS: list[tuple[str, list[str]]] = [

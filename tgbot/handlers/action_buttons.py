@@ -25,12 +25,12 @@ async def completion_press(update: Update, context: BotContext) -> None:
     if press is None or user is None or press.edition != campaign.edition or action is None:
         await answer_press(update, stale_button(t))
         return
-    today = context.today
-    if action.day > campaign.reached(today):
+    if action.day > campaign.reached(context.local_date):
         await answer_press(update, replies.not_open_yet(t))
         return
     done = press.verb == callbacks.DONE.verb
-    await context.store.set_completed(user.id, campaign.edition, action.id, done, today)
+    await context.store.set_completed(user.id, campaign.edition, action.id, done,
+                                      context.campaign_date)
     count = len(await context.store.completed(user.id, campaign.edition))
     await answer_press(update, replies.completion_toast(t, done, count))
     chat, message = update.effective_chat, query.message

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from tgbot.context import BotContext
 from tgbot.domain.campaign import Action
-from tgbot.domain.commands import ACTION, ACTIONS, PROGRESS, TODAY
+from tgbot.domain.commands import ACTION, ACTIONS, DAY_LINK, PROGRESS, START, TODAY
 from tgbot.domain.progress import progress
-from tgbot.handlers.common import answer_press, press_of, reply
+from tgbot.handlers.common import answer_press, count_start, message_of, press_of, reply
 from tgbot.messages import actions as replies
 from tgbot.messages import callbacks
 from tgbot.messages.common import stale_button
@@ -35,7 +35,7 @@ async def today(update: Update, context: BotContext) -> None:
     """Today's action; before the campaign a countdown, after it a thank-you with the result."""
     await answer_press(update)
     campaign, t = context.campaign, context.t
-    date = context.today
+    date = context.local_date
     reached, phase = campaign.reached(date), campaign.phase(date)
     if phase == "before":
         chat = update.effective_chat
@@ -55,7 +55,7 @@ async def actions(update: Update, context: BotContext) -> None:
     """/actions: every day, done or open; the days to come show only their date."""
     await answer_press(update)
     completed = await _completed(update, context)
-    reached = context.campaign.reached(context.today)
+    reached = context.campaign.reached(context.local_date)
     await reply(update, context,
                 replies.actions_list(context.t, context.campaign, completed, reached))
 
@@ -73,10 +73,18 @@ async def open_day(update: Update, context: BotContext, day: int) -> None:
     """One day's action, if that day has come (/action N, a day's button, a channel link)."""
     campaign = context.campaign
     action = campaign.action_for_day(day)
-    if action is None or day > campaign.reached(context.today):
+    if action is None or day > campaign.reached(context.local_date):
         await reply(update, context, replies.day_not_open(context.t, campaign, day))
         return
     await show_action(update, context, action)
+
+
+async def day_link(update: Update, context: BotContext) -> None:
+    """/start day5, from a channel post's link: count the source, then open that day."""
+    await count_start(context)
+    link = DAY_LINK.match(message_of(update).text or "")
+    assert link, "registered for /start day links only"
+    await open_day(update, context, int(link[1]))
 
 
 async def action_press(update: Update, context: BotContext) -> None:
@@ -94,11 +102,11 @@ async def progress_command(update: Update, context: BotContext) -> None:
     await answer_press(update)
     campaign = context.campaign
     completed = await _completed(update, context)
-    result = progress(campaign, completed, context.today)
+    result = progress(campaign, completed, context.local_date)
     everyone = await context.store.completions_total(campaign.edition)
     await reply(update, context, replies.progress_message(
         context.t, campaign, result, everyone,
-        started=campaign.phase(context.today) != "before"))
+        started=campaign.phase(context.local_date) != "before"))
 
 
 HANDLERS = [
@@ -106,6 +114,7 @@ HANDLERS = [
     CommandHandler(ACTIONS.name, actions),
     CommandHandler(ACTION.name, action_command),
     CommandHandler(PROGRESS.name, progress_command),
+    CommandHandler(START.name, day_link, filters=filters.Regex(DAY_LINK)),
     CallbackQueryHandler(today, pattern=callbacks.TODAY.pattern),
     CallbackQueryHandler(actions, pattern=callbacks.ACTIONS.pattern),
     CallbackQueryHandler(progress_command, pattern=callbacks.PROGRESS.pattern),

@@ -14,7 +14,8 @@ from telegram import CallbackQuery, Chat, Message, Update, User
 from telegram.error import BadRequest
 
 from tgbot.context import BotContext
-from tgbot.delivery.deliverer import send_reply
+from tgbot.delivery.sending import send_reply
+from tgbot.domain import stats
 from tgbot.messages.common import Reply, admins_only
 from tgbot.ops import metrics
 
@@ -140,3 +141,10 @@ async def is_admin(context: BotContext, chat: Chat, user: User | None) -> bool:
             return "left"
 
     return await context.services.admins.is_admin(chat.id, user.id, status)
+
+
+async def count_start(context: BotContext) -> None:
+    """Count a /start's deep-link source (an aggregate, never who); a bad payload is ignored."""
+    source = stats.start_source(context.args[0] if context.args else "")
+    if source:
+        await context.store.count_start(source, keep=stats.KEPT_SOURCES, other=stats.OTHER_SOURCE)

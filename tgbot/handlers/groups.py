@@ -19,7 +19,7 @@ async def bot_membership(update: Update, context: BotContext) -> None:
     what = membership_change(change.old_chat_member.status, change.new_chat_member.status)
     if what == "removed":
         await context.store.set_subscribed(chat.id, chat.type, False,
-                                           context.services.today())
+                                           context.campaign_date)
     elif what == "added" and chat.type != "channel":
         await reply(update, context, replies.group_greeting(context.t))
     elif what == "added":

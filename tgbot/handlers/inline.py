@@ -22,7 +22,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
     """The cards in the sharer's language, best match for the typed words first."""
     query, campaign, t = update.inline_query, context.campaign, context.t
     assert query is not None, "an InlineQueryHandler's update"
-    today = context.today
+    today = context.local_date
     day = campaign.day_of(today)
     action = campaign.action_for_day(day) if day else None
     taken = (await context.store.action_takers(campaign.edition, [action.id]))[action.id] \

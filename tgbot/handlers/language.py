@@ -33,7 +33,7 @@ async def choose(update: Update, context: BotContext) -> None:
         return
     chat = chat_of(update)
     await context.store.set_language(chat.id, chat.type, press.arg,
-                                      context.services.today())
+                                      context.campaign_date)
     t = context.t = i18n.get(press.arg)
     await answer_press(update, replies.language_saved(t))
     subscribed = bool(context.chat_record and context.chat_record.subscribed)

@@ -28,7 +28,7 @@ async def resolve_locale(update: Update, context: BotContext) -> None:
     record = await context.store.chat(chat.id) if chat else None
     if chat is not None and (record is None or record.language is None):
         code = services.i18n.negotiate(user.language_code if user else None)
-        await context.store.set_language(chat.id, chat.type, code, services.today())
+        await context.store.set_language(chat.id, chat.type, code, services.campaign_date())
         record = await context.store.chat(chat.id)
     context.chat_record = record
     context.t = services.i18n.get(record.language if record else None)

@@ -15,7 +15,6 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from tgbot.config import parse_lifetime
 from tgbot.context import BotContext, Services
 from tgbot.domain.commands import ANNOUNCE, RELOAD, STATS
-from tgbot.domain.stats import collect
 from tgbot.handlers.common import answer_press, chat_of, message_of, press_of, reply, user_of
 from tgbot.messages import callbacks
 from tgbot.messages import organisers as replies
@@ -34,8 +33,8 @@ def organisers(services: Services) -> filters.BaseFilter:
 async def stats(update: Update, context: BotContext) -> None:
     """/stats: the campaign's figures as text, then the completions chart."""
     campaign = context.campaign
-    figures = await collect(context.store, campaign, context.services.today(),
-                            context.services.clock().timestamp())
+    figures = await context.store.stats(campaign, context.campaign_date,
+                                        context.services.clock().timestamp())
     await reply(update, context, replies.stats_message(context.t, campaign, figures))
     png = await asyncio.to_thread(chart_png, figures, f"{campaign.name} {campaign.edition}",
                               campaign.days)
@@ -67,8 +66,8 @@ async def announce(update: Update, context: BotContext) -> None:
     if not audience:
         await reply(update, context, replies.announce_nobody(t, language))
         return
-    announcement = await context.store.create_announcement(text, language, services.today(),
-                                                           lifetime)
+    announcement = await context.store.create_announcement(text, language,
+                                                           services.campaign_date(), lifetime)
     await reply(update, context, Reply(text))
     lasts = dt.timedelta(seconds=lifetime or services.settings.announcement_lifetime)
     await reply(update, context,
@@ -97,7 +96,8 @@ async def announce_press(update: Update, context: BotContext) -> None:
     if not total:
         await reply(update, context, replies.announcement_gone(t), edit=True)
         return
-    # the sender edits the status message with the progress at each beat (delivery.py)
+    # the sender edits the status message with the progress at each beat
+    # (delivery/announcements.py)
     await reply(update, context, Reply(replies.announcement_progress(t, 0, total, False)),
                 edit=True)
     context.services.deliverer.wake()
@@ -108,7 +108,10 @@ async def reload_command(update: Update, context: BotContext) -> None:
 
     A file with problems is refused and the campaign stays as it was, everywhere.
     """
-    problems = await campaign_sync.reload(context.services)
+    services = context.services
+    problems = await campaign_sync.reload(services.store, services.current,
+                                          services.settings.campaign,
+                                          services.clock().timestamp())
     await reply(update, context, replies.reload_result(context.t, problems))
 
 

@@ -2,39 +2,31 @@
 
 from __future__ import annotations
 
-import re
-
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from tgbot.context import BotContext
-from tgbot.domain import stats
-from tgbot.domain.commands import HELP, START
-from tgbot.handlers import actions
-from tgbot.handlers.common import answer_press, reply
+from tgbot.domain.commands import DAY_LINK, HELP, START
+from tgbot.handlers.common import answer_press, count_start, reply
 from tgbot.messages import callbacks
 from tgbot.messages import start as replies
 from tgbot.messages.common import stale_button
 
-# Channel posts link to "day5": open that day's action in the private chat.
-DAY_PAYLOAD_RE = re.compile(r"day(\d{1,2})")
-
 
 async def start(update: Update, context: BotContext) -> None:
-    """Greet; count the deep-link source (an aggregate, never who). A bad payload is ignored."""
-    payload = context.args[0] if context.args else ""
-    await stats.count_start(context.store, payload)
-    day = DAY_PAYLOAD_RE.fullmatch(payload)
-    if day:
-        await actions.open_day(update, context, int(day[1]))
-        return
+    """Greet; count the deep-link source (an aggregate, never who). A bad payload is ignored.
+
+    A link to a day ("start=day5") is the actions' handler's (`tgbot.handlers.actions`).
+    """
+    await count_start(context)
     subscribed = bool(context.chat_record and context.chat_record.subscribed)
     await reply(update, context, replies.welcome(context.t, context.campaign, subscribed))
 
 
 async def help_command(update: Update, context: BotContext) -> None:
     """/help: the bot's commands, the campaign's FAQ commands, and the safety line."""
-    await reply(update, context, replies.help_text(context.t, context.campaign))
+    await reply(update, context, replies.help_text(context.t, context.campaign,
+                                                   context.services.settings.site_url))
 
 
 async def menu(update: Update, context: BotContext) -> None:
@@ -51,7 +43,7 @@ async def unknown_press(update: Update, context: BotContext) -> None:
 
 
 HANDLERS = [
-    CommandHandler(START.name, start),
+    CommandHandler(START.name, start, filters=~filters.Regex(DAY_LINK)),
     CommandHandler(HELP.name, help_command),
     CallbackQueryHandler(menu, pattern=callbacks.MENU.pattern),
 ]

@@ -16,7 +16,6 @@ from tgbot.domain.groups import ADMIN_STATUSES
 from tgbot.handlers.common import answer_press, chat_of, may_manage, reply, topic_of, user_of
 from tgbot.messages import callbacks
 from tgbot.messages import subscription as replies
-from tgbot.storage.store import Due
 
 
 async def subscribe(update: Update, context: BotContext) -> None:
@@ -28,17 +27,16 @@ async def subscribe(update: Update, context: BotContext) -> None:
         await subscribe_channel(update, context, context.args[0])
         return
     await answer_press(update)
-    today = context.today
-    changed = await store.set_subscribed(chat.id, chat.type, True, today, topic_of(update))
+    changed = await store.set_subscribed(chat.id, chat.type, True, context.campaign_date,
+                                         topic_of(update))
     record = await store.chat(chat.id)
     # everyone starts in the campaign's zone: a private chat is offered theirs in one tap
     offer_zones = chat.type == "private" and record is not None and record.timezone is None
     await reply(update, context, replies.subscribed(context.t, campaign, record, changed=changed,
                                                     offer_zones=offer_zones))
-    day = campaign.day_of(today)
-    if day is not None and await store.enqueue(campaign.edition, [Due(
-            chat.id, day, schedule.day_ends_at(schedule.chat_zone(record, campaign), campaign,
-                                               day), context.services.clock().timestamp())]):
+    day = campaign.day_of(context.local_date)
+    if day is not None and record is not None and await store.enqueue(campaign.edition, [
+            schedule.day_row(record, campaign, day, context.services.clock().timestamp())]):
         # in the background: the outbox may also hold a broadcast this handler must not wait for
         context.services.deliverer.wake()
 
@@ -60,8 +58,7 @@ async def subscribe_channel(update: Update, context: BotContext, target: str) ->
     if person.status not in ADMIN_STATUSES or bot.status not in ADMIN_STATUSES:
         await reply(update, context, replies.channel_admins_only(t))
         return
-    today = context.services.campaign_today(None)
-    await context.store.set_subscribed(channel.id, "channel", True, today)
+    await context.store.set_subscribed(channel.id, "channel", True, context.campaign_date)
     await reply(update, context, replies.channel_subscribed(t, channel.title or target))
 
 
@@ -71,8 +68,8 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
         return
     await answer_press(update)
     chat = chat_of(update)
-    today = context.today
-    changed = await context.store.set_subscribed(chat.id, chat.type, False, today)
+    changed = await context.store.set_subscribed(chat.id, chat.type, False,
+                                                 context.campaign_date)
     await reply(update, context, replies.unsubscribed(context.t, changed))
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO, Any
 
-from tgbot.domain.campaign_file import CampaignError, LocatedMap, read_yaml
+from tgbot.domain.campaign_file import LocatedMap, read_yaml
+from tgbot.errors import CampaignError
 
 # What is translatable, per section: the keys whose values reach users.
 FAQ_TEXTS = ("button", "question", "description", "also", "answer")

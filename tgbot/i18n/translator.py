@@ -31,8 +31,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
-from tgbot.config import ConfigError
-from tgbot.telegram_html import HtmlError, parse_html
+from tgbot.errors import ConfigError, HtmlError
+from tgbot.telegram_html import parse_html
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +65,6 @@ def telegram_code(code: str) -> str | None:
     """
     mapped = TELEGRAM_CODES.get(code, code)
     return mapped if re.fullmatch(r"[a-z]{2}", mapped) else None
-
-
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
-    """Mark a string for extraction without translating it yet."""
-    return message
 
 
 @dataclass(frozen=True)

@@ -27,16 +27,12 @@ from tgbot.messages.common import (
 )
 
 
-def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_username: str,
-                   done: bool = False, chat_kind: str = "private",
-                   counter: int = 0, taken: int = 0, offer_reminder: bool = True) -> Reply:
-    """The day's action with its buttons.
+def action_text(t: Translator, campaign: Campaign, action: Action, *, counter: int = 0,
+                taken: int = 0) -> str:
+    """The day's action as Telegram HTML: the one text the bot and the mirror site show.
 
-    In a private chat the button shows the person's own state (`done`); in a group everyone
-    shares one message, so it has both buttons and a counter of people who did it; a channel,
-    and a card shared through inline mode (`INLINE`), have no per-person buttons, only a link
-    to open the bot. `taken` is how many people everywhere have done it so far (a count,
-    never who). A private chat that has not done it is offered a reminder tonight.
+    `counter` is how many people in this group did it, `taken` how many everywhere (0: no
+    line).
     """
     date = campaign.date_of(action.day)
     values = campaign_values(t, campaign)
@@ -60,6 +56,21 @@ def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_use
                           {"count": t.number(counter)}))
     if campaign.hashtag:
         parts.append(html.escape(campaign.hashtag))
+    return t.direct("\n\n".join(parts))
+
+
+def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_username: str,
+                   done: bool = False, chat_kind: str = "private",
+                   counter: int = 0, taken: int = 0, offer_reminder: bool = True) -> Reply:
+    """The day's action with its buttons.
+
+    In a private chat the button shows the person's own state (`done`); in a group everyone
+    shares one message, so it has both buttons and a counter of people who did it; a channel,
+    and a card shared through inline mode (`INLINE`), have no per-person buttons, only a link
+    to open the bot. `taken` is how many people everywhere have done it so far (a count,
+    never who). A private chat that has not done it is offered a reminder tonight.
+    """
+    text = action_text(t, campaign, action, counter=counter, taken=taken)
     rows: list[Row] = []
     done_button = button(t.gettext("✅ I did it"), callbacks.DONE, action.id, campaign.edition)
     undo_button = button(t.gettext("↩️ Undo"), callbacks.UNDO, action.id, campaign.edition)
@@ -84,7 +95,7 @@ def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_use
     invite = t.gettext("Join me: one action a day to end impunity for crimes against journalists.")
     rows.append([InlineKeyboardButton(t.gettext("📣 Share"),
                                       url=share_url(bot_username, "share", invite))])
-    return Reply(t.direct("\n\n".join(parts)), rows, photo=action.image)
+    return Reply(text, rows, photo=action.image)
 
 
 def takers_line(t: Translator, taken: int) -> str:

@@ -17,11 +17,12 @@ from babel.dates import get_timezone_location
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.helpers import create_deep_linked_url
 
-from tgbot.domain import schedule
+from tgbot.domain import schedule, stats
 from tgbot.domain.campaign import Campaign
-from tgbot.i18n.translator import N_, Translator
+from tgbot.domain.chat import Chat
+from tgbot.domain.translatable import N_
+from tgbot.i18n.translator import Translator
 from tgbot.messages import callbacks
-from tgbot.storage.store import Chat
 
 Row = list[InlineKeyboardButton]
 # Shown on /start, /help and every day that asks for a letter or a post: some supporters live
@@ -121,3 +122,8 @@ def push_when(t: Translator, chat: Chat | None, campaign: Campaign) -> dict[str,
     """{time} and {zone} of the chat's daily action, as this language writes them."""
     push = schedule.push_time(chat, campaign).strftime("%H:%M")
     return {"time": t.digits(push), "zone": zone_name(t, schedule.chat_zone(chat, campaign).key)}
+
+
+def count_shown(t: Translator, count: int) -> str:
+    """A count organisers see, in the reader's digits: the number, or "<5" (`stats.too_few`)."""
+    return f"<{t.number(stats.MIN_SHOWN)}" if stats.too_few(count) else t.number(count)

@@ -6,7 +6,8 @@ import html
 
 from tgbot.domain import commands
 from tgbot.domain.campaign import Campaign, FaqEntry
-from tgbot.i18n.translator import N_, Translator
+from tgbot.domain.translatable import N_
+from tgbot.i18n.translator import Translator
 from tgbot.messages import callbacks
 from tgbot.messages.common import (
     REMIND_TONIGHT,

@@ -6,6 +6,7 @@ import datetime as dt
 import html
 
 from tgbot.domain.campaign import Campaign
+from tgbot.domain.outbox import State
 from tgbot.domain.stats import Stats, stars_spent
 from tgbot.i18n.translator import Translator
 from tgbot.messages import callbacks
@@ -37,12 +38,12 @@ def stats_message(t: Translator, campaign: Campaign, figures: Stats) -> Reply:
         day, states = figures.last_push
         lines.append(fill(t.gettext("Last push (day {day}): sent {sent}, pending {pending}, "
                                     "expired {expired}, failed {failed}, blocked {gone}"),
-                          {"day": str(day), "sent": t.number(states.get("sent", 0)),
-                           "pending": t.number(states.get("pending", 0)
-                                               + states.get("sending", 0)),
-                           "expired": t.number(states.get("expired", 0)),
-                           "failed": t.number(states.get("failed", 0)),
-                           "gone": t.number(states.get("gone", 0))}))
+                          {"day": str(day), "sent": t.number(states.get(State.SENT, 0)),
+                           "pending": t.number(states.get(State.PENDING, 0)
+                                               + states.get(State.SENDING, 0)),
+                           "expired": t.number(states.get(State.EXPIRED, 0)),
+                           "failed": t.number(states.get(State.FAILED, 0)),
+                           "gone": t.number(states.get(State.GONE, 0))}))
         if states.get("paid"):
             lines.append(fill(t.gettext("Stars spent on the last push: {stars}"),
                               {"stars": t.number(stars_spent(states))}))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from tgbot.domain.campaign import Campaign
+from tgbot.domain.chat import Chat
 from tgbot.domain.zones import PUSH_TIMES, REGIONS
 from tgbot.i18n.translator import Translator
 from tgbot.messages import callbacks
 from tgbot.messages.common import REMIND_TONIGHT, Reply, button, fill, push_when, zone_name
-from tgbot.storage.store import Chat
 
 
 def settings_menu(t: Translator, campaign: Campaign, chat: Chat | None,

@@ -16,8 +16,9 @@ from telegram.constants import CallbackQueryLimit
 
 from tgbot.domain import commands
 from tgbot.domain.campaign import CAPTION_LIMIT, MESSAGE_LIMIT, Campaign
+from tgbot.domain.chat import Chat
 from tgbot.domain.progress import progress
-from tgbot.domain.stats import Stats
+from tgbot.domain.stats import LastPush, Stats
 from tgbot.domain.zones import REGIONS
 from tgbot.i18n.translator import Translator
 from tgbot.messages import (
@@ -36,7 +37,6 @@ from tgbot.messages import (
     start,
     subscription,
 )
-from tgbot.storage.store import Chat
 
 TOAST_LIMIT = CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH  # a press's toast
 
@@ -56,8 +56,8 @@ def _sample_stats() -> Stats:
                  by_language=Counter(en=700, fr=300, ar=246), new_this_week=85,
                  lost_this_week=7, sources={"share": 310, "inline": 95, "day5": 20},
                  per_action=Counter({1: 800, 2: 640, 3: 512}),
-                 last_push=(3, {"sent": 1180, "pending": 4, "expired": 2, "failed": 1,
-                                "gone": 9, "paid": 40}))
+                 last_push=LastPush(3, {"sent": 1180, "pending": 4, "expired": 2,
+                                        "failed": 1, "gone": 9, "paid": 40}))
 
 
 def samples(t: Translator, campaign: Campaign, languages: dict[str, str],

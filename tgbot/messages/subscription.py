@@ -5,11 +5,11 @@ from __future__ import annotations
 import html
 
 from tgbot.domain.campaign import Campaign
+from tgbot.domain.chat import Chat
 from tgbot.domain.zones import SUGGESTED_ZONES
 from tgbot.i18n.translator import Translator
 from tgbot.messages import callbacks
 from tgbot.messages.common import Reply, Row, button, fill, push_when, zone_name
-from tgbot.storage.store import Chat
 
 
 def subscribed(t: Translator, campaign: Campaign, chat: Chat | None, *, changed: bool,

@@ -12,73 +12,76 @@ import datetime as dt
 import html
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from telegram import Bot
 from telegram.error import TelegramError
 
-from tgbot.i18n.translator import Translator
+from tgbot.config import Settings
+from tgbot.domain.campaign import Campaign
+from tgbot.domain.outbox import OPEN_STATES, State
+from tgbot.i18n.translator import I18n, Translator
 from tgbot.messages import fill
-
-if TYPE_CHECKING:  # the deliverer tells through this module, and the services hold it
-    from tgbot.context import Services
+from tgbot.storage.store import Store
 
 log = logging.getLogger(__name__)
 
 
-async def check(services: Services, bot: Bot) -> None:
-    """Tell the organisers of a lagging outbox or a push none of whose messages went out."""
-    store, campaign = services.store, services.campaign
-    now = services.clock().timestamp()
-    waiting = await store.oldest_waiting(now)
-    if waiting is not None:
-        due_at, incident = waiting
-        lag = now - due_at
-        if lag > services.settings.alert_lag and await store.first_notice(f"lag:{incident}"):
-            minutes = max(1, round(lag / 60))
-            await _tell(services, bot, lambda t: fill(t.ngettext(
-                "⚠️ Sending is behind: a message due {minutes} minute ago is still waiting. "
-                "The operators' dashboard shows why (429s, the sender lock).",
-                "⚠️ Sending is behind: a message due {minutes} minutes ago is still waiting. "
-                "The operators' dashboard shows why (429s, the sender lock).", minutes),
-                {"minutes": t.number(minutes)}))
-    last = await store.last_push(campaign.edition, now)
-    if last is None:
-        return
-    day, states = last
-    failed = states.get("failed", 0)
-    still_open = states.get("pending", 0) + states.get("sending", 0)
-    if failed and not still_open and not states.get("sent", 0) \
-            and await store.first_notice(f"failed:push:{campaign.edition}:{day}"):
-        await _tell(services, bot, lambda t: fill(t.ngettext(
-            "❌ The push of day {day} failed: its {count} message could not be sent.",
-            "❌ The push of day {day} failed: none of its {count} messages could be sent.",
-            failed), {"day": t.number(day), "count": t.number(failed)}))
+class Alerts:
+    """The organisers' alerts, sent by `bot` in each organiser's language."""
 
+    def __init__(self, store: Store, bot: Bot, translations: I18n, settings: Settings) -> None:
+        self.store, self.bot, self.translations = store, bot, translations
+        self.admins, self.lag_limit = settings.admins, settings.alert_lag
 
-async def push_times_lost(services: Services, bot: Bot, now: dt.datetime) -> None:
-    """Subscribers' push times were planned with a clock that was ahead, and planned again."""
-    if await services.store.first_notice(f"lost:push:{services.campaign.edition}:{now.date()}"):
-        await _tell(services, bot, lambda t: t.gettext(
-            "⚠️ The server's clock was ahead: some subscribers' next daily push was planned "
-            "for a wrong time, or not at all. The bot has planned it again; ask the "
-            "operators to check the server's clock."))
+    async def check(self, campaign: Campaign, now: float) -> None:
+        """Tell the organisers of a lagging outbox or a push none of whose messages went out."""
+        store = self.store
+        waiting = await store.oldest_waiting(now)
+        if waiting is not None:
+            due_at, incident = waiting
+            lag = now - due_at
+            if lag > self.lag_limit and await store.first_notice(f"lag:{incident}"):
+                minutes = max(1, round(lag / 60))
+                await self._tell(lambda t: fill(t.ngettext(
+                    "⚠️ Sending is behind: a message due {minutes} minute ago is still "
+                    "waiting. The operators' dashboard shows why (429s, the sender lock).",
+                    "⚠️ Sending is behind: a message due {minutes} minutes ago is still "
+                    "waiting. The operators' dashboard shows why (429s, the sender lock).",
+                    minutes), {"minutes": t.number(minutes)}))
+        last = await store.last_push(campaign.edition, now)
+        if last is None:
+            return
+        day, states = last
+        failed = states.get(State.FAILED, 0)
+        still_open = sum(states.get(state, 0) for state in OPEN_STATES)
+        if failed and not still_open and not states.get(State.SENT, 0) \
+                and await store.first_notice(f"failed:push:{campaign.edition}:{day}"):
+            await self._tell(lambda t: fill(t.ngettext(
+                "❌ The push of day {day} failed: its {count} message could not be sent.",
+                "❌ The push of day {day} failed: none of its {count} messages could be sent.",
+                failed), {"day": t.number(day), "count": t.number(failed)}))
 
+    async def push_times_lost(self, campaign: Campaign, now: dt.datetime) -> None:
+        """Subscribers' push times were planned with a clock that was ahead, and planned again."""
+        if await self.store.first_notice(f"lost:push:{campaign.edition}:{now.date()}"):
+            await self._tell(lambda t: t.gettext(
+                "⚠️ The server's clock was ahead: some subscribers' next daily push was planned "
+                "for a wrong time, or not at all. The bot has planned it again; ask the "
+                "operators to check the server's clock."))
 
-async def campaign_file_broken(services: Services, bot: Bot, problem: str) -> None:
-    """A start found actions.yaml broken and runs the last good campaign (once per problem)."""
-    if await services.store.first_notice(f"campaign-file:{problem}"):
-        await _tell(services, bot, lambda t: t.gettext(
-            "⚠️ The campaign file has a problem, so the bot runs the last good campaign. "
-            "Fix the file, then send /reload:") + f"\n<pre>{html.escape(problem)}</pre>")
+    async def campaign_file_broken(self, problem: str) -> None:
+        """A start found actions.yaml broken and runs the last good campaign (once per problem)."""
+        if await self.store.first_notice(f"campaign-file:{problem}"):
+            await self._tell(lambda t: t.gettext(
+                "⚠️ The campaign file has a problem, so the bot runs the last good campaign. "
+                "Fix the file, then send /reload:") + f"\n<pre>{html.escape(problem)}</pre>")
 
-
-async def _tell(services: Services, bot: Bot, text: Callable[[Translator], str]) -> None:
-    """Each organiser in their own language; one who never opened the bot is skipped."""
-    for admin in sorted(services.settings.admins):
-        chat = await services.store.chat(admin)
-        t = services.i18n.get(chat.language if chat else None)
-        try:
-            await bot.send_message(admin, text(t))
-        except TelegramError as error:
-            log.warning("could not alert an organiser: %s", error)
+    async def _tell(self, text: Callable[[Translator], str]) -> None:
+        """Each organiser in their own language; one who never opened the bot is skipped."""
+        for admin in sorted(self.admins):
+            chat = await self.store.chat(admin)
+            t = self.translations.get(chat.language if chat else None)
+            try:
+                await self.bot.send_message(admin, text(t))
+            except TelegramError as error:
+                log.warning("could not alert an organiser: %s", error)

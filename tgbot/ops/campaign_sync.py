@@ -17,15 +17,15 @@ is one, until the file is fixed and reloaded.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
-import time
+from pathlib import Path
 
 from tgbot.config import Settings
-from tgbot.context import Services
-from tgbot.delivery.deliverer import ALIVE
-from tgbot.domain.campaign import Campaign
-from tgbot.domain.campaign_file import CampaignError, parse_campaign
+from tgbot.domain.campaign import Campaign, CampaignInForce
+from tgbot.domain.campaign_file import parse_campaign
+from tgbot.errors import CampaignError
 from tgbot.ops import metrics
 from tgbot.storage.store import Store
 
@@ -37,26 +37,25 @@ def version_of(source: str) -> str:
     return hashlib.sha256(source.encode()).hexdigest()[:16]
 
 
-async def reload(services: Services) -> list[str]:
-    """Read actions.yaml again and make it every instance's campaign (/reload, SIGHUP).
+async def reload(store: Store, current: CampaignInForce, path: Path, now: float) -> list[str]:
+    """Read the file at `path` again and make it every instance's campaign (/reload, SIGHUP).
 
     Returns its problems (the running campaign then stays, here and everywhere), or [].
     """
-    return await _publish(services, start=False)
+    return await _publish(store, current, path, now, start=False)
 
 
-async def start(services: Services) -> list[str]:
+async def start(store: Store, current: CampaignInForce, path: Path, now: float, *,
+                others: bool) -> list[str]:
     """At start: publish this instance's actions.yaml, then run the published campaign.
 
-    Beside running instances, not a version that was replaced since: a machine restarting
-    with an old file runs the newer campaign instead. A file with problems (returned) leaves
-    the published campaign running, if there is one.
+    Beside running instances (`others`), not a version that was replaced since: a machine
+    restarting with an old file runs the newer campaign instead. A file with problems
+    (returned) leaves the published campaign running, if there is one.
     """
-    others = any(heartbeat > time.time() - ALIVE for _, _, heartbeat, *_ in
-                 await services.store.instances())
-    problems = await _publish(services, start=others)
+    problems = await _publish(store, current, path, now, start=others)
     if problems:
-        await follow(services)
+        await follow(store, current, path)
     return problems
 
 
@@ -74,15 +73,15 @@ async def last_good(settings: Settings) -> Campaign | None:
     if published is None:
         return None
     try:
-        return parse_campaign(published[1], settings.campaign)
+        return parse_campaign(published.source, settings.campaign)
     except CampaignError:
         return None
 
 
-async def _publish(services: Services, *, start: bool) -> list[str]:
-    path = services.settings.campaign
+async def _publish(store: Store, current: CampaignInForce, path: Path, now: float, *,
+                   start: bool) -> list[str]:
     try:
-        source = path.read_text(encoding="utf-8")
+        source = await asyncio.to_thread(path.read_text, encoding="utf-8")
     except OSError as error:
         return [f"{path}: cannot read the file: {error.strerror}"]
     version = version_of(source)
@@ -90,33 +89,38 @@ async def _publish(services: Services, *, start: bool) -> list[str]:
         campaign = parse_campaign(source, path)
     except CampaignError as error:
         return error.problems
-    services.set_campaign(campaign, version)
+    # published first, then run: a beat's `follow` meanwhile finds it published, and does
+    # not take the older one back
+    published = await store.publish_campaign(version, source, now, unless_superseded=start)
+    current.swap(campaign, version)
     metrics.campaign_taken()
-    if not await services.store.publish_campaign(version, source, services.clock().timestamp(),
-                                                 unless_superseded=start):
+    if not published:
         log.warning("%s is an older campaign (version %s) than the one published since; "
                     "this instance runs the published one", path, version)
-        await follow(services)
+        await follow(store, current, path)
     return []
 
 
-async def follow(services: Services) -> None:
-    """At the beat: take in a campaign another instance published since we looked."""
-    version = await services.store.campaign_version()
-    if version is None or version in (services.campaign_version, services.refused_version):
+async def follow(store: Store, current: CampaignInForce, path: Path) -> None:
+    """At the beat: take in a campaign another instance published since we looked.
+
+    Its images are read beside the file at `path`.
+    """
+    version = await store.campaign_version()
+    if version is None or version in (current.version, current.refused):
         return
-    published = await services.store.published_campaign()
+    published = await store.published_campaign()
     if published is None:
         return
     version, source = published
     try:
-        campaign = parse_campaign(source, services.settings.campaign)
+        campaign = parse_campaign(source, path)
     except CampaignError as error:
-        services.refused_version = version
+        current.refused = version
         log.error("the campaign another instance published (version %s) is refused here; "
                   "this instance keeps its own: %s", version, "; ".join(error.problems[:5]))
         return
-    services.set_campaign(campaign, version)
+    current.swap(campaign, version)
     metrics.campaign_taken()
     log.info("campaign %s %s (version %s) taken in from the database", campaign.name,
              campaign.edition, version)

@@ -13,6 +13,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.context_managers import Timer
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from tgbot.domain.outbox import METRIC_OUTCOME, OPEN_STATES, Kind
+
 REGISTRY = CollectorRegistry(auto_describe=True)
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
@@ -41,10 +43,8 @@ _OUTBOX = Gauge("tgbot_outbox_rows", "Outbox rows by kind and state (read from t
 _CAMPAIGN = Counter("tgbot_campaign_loads", "Campaigns taken in since start (from the file or "
                     "from another instance)", registry=REGISTRY)
 
-KINDS = ("push", "announcement", "reminder")
-OUTCOMES = ("sent", "retried", "blocked", "expired", "failed", "skipped")
-for _kind in KINDS:  # every series exists from the start, at 0: rate() needs a first sample
-    for _outcome in OUTCOMES:
+for _kind in Kind:  # every series exists from the start, at 0: rate() needs a first sample
+    for _outcome in METRIC_OUTCOME.values():
         _DELIVERED.labels(_kind, _outcome)
 
 
@@ -105,9 +105,9 @@ async def exposition(outbox: Callable[[], Awaitable[dict[tuple[str, str], int]]]
     """The text format, with the outbox depth read now (`outbox` is the store's query)."""
     depth = await outbox()
     _OUTBOX.clear()
-    for kind in KINDS:
-        for state in ("pending", "sending"):  # the backlog is always shown, 0 when empty
+    for kind in Kind:
+        for state in OPEN_STATES:  # the backlog is always shown, 0 when empty
             _OUTBOX.labels(kind, state).set(depth.get((kind, state), 0))
-    for (kind, state), count in depth.items():
-        _OUTBOX.labels(kind, state).set(count)
+    for (kind_name, state_name), count in depth.items():
+        _OUTBOX.labels(kind_name, state_name).set(count)
     return generate_latest(REGISTRY)

@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
 
 from tornado.web import Application, RequestHandler
 
-from tgbot.config import ConfigError
+from tgbot.errors import ConfigError
 from tgbot.ops import metrics
 from tgbot.ops.webhook import Limits, NotFound, QuietHandler, http_server
-
-if TYPE_CHECKING:  # the services hold this module's objects: no import at run time
-    from tgbot.context import Services
+from tgbot.storage.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +24,7 @@ PING_TIMEOUT = 3.0  # seconds a readiness check waits for the database
 LIMITS = Limits(max_body=4096)  # GET requests only: no body worth the name
 
 
-async def not_ready(services: Services) -> str | None:
+async def not_ready(store: Store) -> str | None:
     """Why this instance cannot serve now (one line), or None when it can.
 
     The status port opens after the services and closes before them, so only a database
@@ -35,10 +32,10 @@ async def not_ready(services: Services) -> str | None:
     The last write tells: every instance writes its heartbeat at each beat.
     """
     try:
-        await asyncio.wait_for(services.store.ping(), PING_TIMEOUT)
+        await asyncio.wait_for(store.ping(), PING_TIMEOUT)
     except Exception as error:  # noqa: BLE001 - any driver's failure is "unreachable"
         return f"database unreachable: {type(error).__name__}"
-    return services.store.write_problem
+    return store.write_problem
 
 
 class _Health(QuietHandler):
@@ -48,11 +45,11 @@ class _Health(QuietHandler):
 
 
 class _Ready(QuietHandler):
-    def initialize(self, services: Services) -> None:
-        self.services = services
+    def initialize(self, store: Store) -> None:
+        self.store = store
 
     async def get(self) -> None:
-        reason = await not_ready(self.services)
+        reason = await not_ready(self.store)
         self.set_header("Content-Type", "text/plain; charset=utf-8")
         if reason is not None:
             self.set_status(503)
@@ -60,12 +57,12 @@ class _Ready(QuietHandler):
 
 
 class _Metrics(QuietHandler):
-    def initialize(self, services: Services) -> None:
-        self.services = services
+    def initialize(self, store: Store) -> None:
+        self.store = store
 
     async def get(self) -> None:
         try:
-            body = await metrics.exposition(self.services.store.outbox_depth)
+            body = await metrics.exposition(self.store.outbox_depth)
         except Exception as error:  # noqa: BLE001 - the database is down: say so, no traceback
             self.set_status(503)
             self.write(f"database unreachable: {type(error).__name__}\n")
@@ -80,12 +77,12 @@ class StatusServer:
     Started in post_init, stopped with the services.
     """
 
-    def __init__(self, services: Services, listen: str, port: int,
+    def __init__(self, store: Store, listen: str, port: int,
                  limits: Limits = LIMITS) -> None:
         self.address, self.port = listen, port
         self._server = http_server(Application(
-            [("/healthz", _Health), ("/readyz", _Ready, {"services": services}),
-             ("/metrics", _Metrics, {"services": services})],
+            [("/healthz", _Health), ("/readyz", _Ready, {"store": store}),
+             ("/metrics", _Metrics, {"store": store})],
             default_handler_class=NotFound, log_function=_quiet), limits)
 
     def start(self) -> None:

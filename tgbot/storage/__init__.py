@@ -1,1 +1,1 @@
-"""All SQL: the store, the two database backends and the numbered migrations."""
+"""All SQL: the store (one part per aggregate), the two database backends, the migrations."""

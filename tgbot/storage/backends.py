@@ -25,6 +25,8 @@ from typing import Any, Protocol
 
 import aiosqlite
 
+from tgbot.errors import DatabaseError
+
 BUSY_TIMEOUT_MS = 30_000
 WAL_TRIES = 100  # a tenth of a second apart
 # write failures in a row after which SQLite's write connection is opened anew
@@ -83,10 +85,6 @@ def _password_spans(target: str) -> list[tuple[int, int]]:
     return spans
 
 
-class DatabaseError(Exception):
-    """The database cannot be opened; the message names it (without a password) and why."""
-
-
 def describe(error: BaseException) -> str:
     """A database failure in a few words fit for logs: its kind, never the values involved.
 
@@ -103,18 +101,37 @@ def is_database_failure(error: BaseException | None) -> bool:
     Such a failure is logged once by the database's `WriteHealth` when it starts and once
     when it ends, so whoever meets it again at every beat need not log it (no traceback
     flood during an outage). A group of errors (a TaskGroup's) counts if all of them do.
+
+    The drivers' own failures count wherever they are met. An OSError or a TimeoutError
+    (a connection refused, reset or too slow) counts only if it was raised inside this
+    package, on the way to the database: the same errors from a call to Telegram or from a
+    file are not the database's, and are logged where they are met.
     """
     if isinstance(error, BaseExceptionGroup):
         return all(is_database_failure(inner) for inner in error.exceptions)
-    failures: tuple[type[BaseException], ...] = (sqlite3.OperationalError, OSError,
-                                                 asyncio.TimeoutError)
+    failures: tuple[type[BaseException], ...] = (sqlite3.OperationalError,)
     with contextlib.suppress(ImportError):
         import asyncpg
 
         failures += (asyncpg.InterfaceError, asyncpg.PostgresConnectionError,
                      asyncpg.InsufficientResourcesError, asyncpg.OperatorInterventionError,
                      asyncpg.PostgresSystemError)
-    return isinstance(error, failures)
+    return isinstance(error, failures) or (
+        isinstance(error, (OSError, TimeoutError)) and _raised_in_storage(error))
+
+
+def _raised_in_storage(error: BaseException) -> bool:
+    """Whether the error passed through code of `tgbot.storage` on its way up.
+
+    Its traceback runs from where it was caught down to where it was raised: a call into
+    the database has a frame of this package in between.
+    """
+    frame = error.__traceback__
+    while frame is not None:
+        if frame.tb_frame.f_globals.get("__name__", "").startswith(f"{__package__}."):
+            return True
+        frame = frame.tb_next
+    return False
 
 
 class WriteHealth:

@@ -22,7 +22,8 @@ import tempfile
 from pathlib import Path
 
 from tgbot.config import read_secret
-from tgbot.storage.backends import DatabaseError, is_postgres_url
+from tgbot.errors import DatabaseError
+from tgbot.storage.backends import is_postgres_url
 
 VARIABLE = "TGBOT_ID_KEY"
 MIN_KEY_LENGTH = 32  # characters: `openssl rand -hex 32` gives 64

@@ -1,0 +1,36 @@
+"""An organiser's announcement: its text and audience, and the message that shows its progress.
+
+An announcement's rows in the outbox have their own states (`tgbot.domain.outbox.State`).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import NamedTuple
+
+
+class Phase(StrEnum):
+    """Where an announcement is: a draft until Send, then sending, until done."""
+
+    DRAFT = "draft"
+    SENDING = "sending"  # one outbox row per subscribed chat was queued
+    DONE = "done"  # the last of its rows closed, and the organiser was shown so
+    CANCELLED = "cancelled"  # as a draft
+
+
+class Announcement(NamedTuple):
+    """An announcement as stored: Telegram HTML as written, to one language or to all."""
+
+    text: str
+    language: str | None  # only chats in this language; None: every subscribed chat
+    state: Phase
+
+
+class StatusMessage(NamedTuple):
+    """The organiser's message that shows how far an announcement being sent has gone."""
+
+    announcement_id: int
+    chat_id: int
+    message_id: int
+    language: str | None  # the organiser's, which the progress is written in
+    reported: int | None  # messages sent when it was last edited; None: not yet
