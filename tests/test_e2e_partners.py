@@ -187,7 +187,7 @@ def test_the_chart_shows_no_count_under_5() -> None:
     figures = Stats(per_action=Counter({1: 3, 2: 8, 3: 1}),
                     subscriptions_by_date=[("2027-11-01", 2), ("2027-11-02", 4),
                                            ("2027-11-03", 1)])
-    days, growth = chart(figures, "title").axes
+    days, growth = chart(figures, "title", 23).axes
     heights = {round(bar.get_x() + bar.get_width() / 2): bar.get_height()
                for bar in days.patches if bar.get_height()}
     assert heights == {1: 5, 2: 8, 3: 5}

@@ -267,7 +267,8 @@ def test_the_commands_the_bot_registers_are_the_ones_named_in_commands() -> None
                   if isinstance(handler, CommandHandler) for name in handler.commands}
     assert registered == commands.RESERVED
     assert [c.name for c in commands.COMMANDS if c.menu] == [
-        "today", "actions", "progress", "subscribe", "settings", "remind", "language", "faq"]
+        "today", "actions", "progress", "subscribe", "unsubscribe", "settings", "remind",
+        "language", "faq"]
 
 
 async def test_throttled_edits_forget_messages_whose_interval_has_passed() -> None:

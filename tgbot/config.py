@@ -30,6 +30,7 @@ PARTNERS_EXAMPLE = "cpj:111,222;rsf:333"
 # Telegram lets a bot delete a message only if it "was sent less than 48 hours ago" (the Bot
 # API's deleteMessage): a discreet chat's messages are deleted within 47 hours at most.
 MAX_DISCREET_HOURS = 47
+DEFAULT_CAMPAIGN = Path("actions.yaml")  # in the working folder
 
 
 def shipped_locales() -> Path:
@@ -46,7 +47,7 @@ class Settings:
     token: str = ""
     api_url: str = PUBLIC_API_URL
     db: str = "./tgbot.sqlite3"
-    campaign: Path = Path("./actions.yaml")
+    campaign: Path = DEFAULT_CAMPAIGN
     admins: frozenset[int] = field(default_factory=frozenset)
     log_level: str = "INFO"
     webhook_secret: str = ""

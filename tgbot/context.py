@@ -20,6 +20,7 @@ from tgbot.config import Settings
 from tgbot.domain import schedule
 from tgbot.domain.campaign import Campaign, CampaignInForce
 from tgbot.domain.chat import Chat
+from tgbot.domain.commands import ASKED
 from tgbot.domain.faq import FaqMatcher
 from tgbot.domain.flood import FloodGate
 from tgbot.domain.groups import AdminCache
@@ -124,12 +125,20 @@ class Services:
         self.current.swap(campaign, version)
 
     def matcher(self, t: Translator) -> FaqMatcher:
-        """The FAQ matcher for one language, built from that language's phrasings."""
+        """The typed-question matcher for one language, built from that language's phrasings.
+
+        It knows the campaign's FAQ entries (by id) and the bot's own commands people ask
+        about (by "/name", which no FAQ id can be): their name, menu line and asked phrases.
+        """
         matchers = self.current.matchers
         if t.code not in matchers:
             phrasings: dict[str, Iterable[str]] = {
                 e.id: [t.gettext(p) for p in (e.question, e.button, *e.also)]
                 for e in self.campaign.faq}
+            for command in ASKED:
+                asked = t.gettext(command.asked).splitlines() if command.asked else []
+                menu = [t.gettext(command.menu)] if command.menu else []
+                phrasings["/" + command.name] = [command.name, *menu, *asked]
             matchers[t.code] = FaqMatcher.build(phrasings)
         return matchers[t.code]
 

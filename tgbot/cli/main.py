@@ -25,6 +25,7 @@ from tgbot import __version__, messages
 from tgbot.app import Webhook, build_application, running, start_engine
 from tgbot.cli.demo import add_demo_parser, run_demo
 from tgbot.cli.preview import render_page
+from tgbot.cli.starter import cmd_init, fall_back_on_shipped
 from tgbot.cli.terminal import ProgressReport
 from tgbot.config import (
     PUBLIC_API_URL,
@@ -103,6 +104,11 @@ def _parser() -> argparse.ArgumentParser:
                                                      "this port (TGBOT_STATUS_PORT; default off)")
     run.add_argument("--status-listen", help="the status port's address (TGBOT_STATUS_LISTEN; "
                                              "default 127.0.0.1)")
+
+    init = commands.add_parser("init", help="write the shipped campaign and its images into "
+                                            "a folder, to edit")
+    init.add_argument("folder", nargs="?", default=".",
+                      help="where to write actions.yaml and images/ (default: this folder)")
 
     check = commands.add_parser("check", help="check a campaign file; exit 0 when valid")
     check.add_argument("file", nargs="?", help="campaign file (default TGBOT_CAMPAIGN)")
@@ -223,6 +229,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     """`tgbot check`: validate a campaign file, and warn of texts without a translation."""
     settings = Settings.from_env()
+    if not args.file:
+        fall_back_on_shipped(settings)
     path = Path(args.file) if args.file else settings.campaign
     campaign = load_campaign(path)
     for warning in untranslated(path, I18n(settings.locales, settings.languages)):
@@ -447,6 +455,7 @@ async def _dry_run(services: Services, day: int | None) -> str:
 def cmd_preview(args: argparse.Namespace) -> int:
     """`tgbot preview`: one day's message as plain text, or every day as an HTML page."""
     settings = _settings(args)
+    fall_back_on_shipped(settings)
     campaign = load_campaign(settings.campaign)
     i18n = I18n(settings.locales, settings.languages)
     if args.lang not in i18n.languages:
@@ -492,6 +501,7 @@ def cmd_catalogs(args: argparse.Namespace) -> int:
     Messages not translated yet are counted; `--untranslated` lists them too.
     """
     settings = _settings(args)
+    fall_back_on_shipped(settings)
     load_campaign(settings.campaign)  # its texts are part of every catalog
     report = check_all(settings.locales, settings.campaign, args.lang)
     for line in report.problems + (report.untranslated if args.untranslated else []):
@@ -527,6 +537,7 @@ def new_file(path: Path) -> Path:
 def cmd_status(args: argparse.Namespace) -> int:
     """`tgbot status`: the instances on the database, who sends, the backlog, the last push."""
     settings = _settings(args)
+    fall_back_on_shipped(settings)
     print(asyncio.run(_status(settings)))
     return 0
 
@@ -546,6 +557,7 @@ async def _status(settings: Settings) -> str:
 def cmd_stats(args: argparse.Namespace) -> int:
     """`tgbot stats`: the campaign's figures as a table."""
     settings = _settings(args)
+    fall_back_on_shipped(settings)
     figures = asyncio.run(_collect(settings))
     print(stats.table(figures))
     return 0
@@ -560,6 +572,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     """
     settings = _settings(args)
     target = new_file(Path(args.csv))
+    fall_back_on_shipped(settings)
     answers = new_file(target.with_name(f"{target.stem}-outcomes{target.suffix or '.csv'}"))
     partners_target = new_file(Path(args.partners_csv)) if args.partners_csv else None
     figures = asyncio.run(_collect(settings))
@@ -667,6 +680,7 @@ COMMANDS = {
     "run": cmd_run, "demo": cmd_demo, "check": cmd_check, "push": cmd_push,
     "preview": cmd_preview, "stats": cmd_stats, "export": cmd_export, "backup": cmd_backup,
     "catalogs": cmd_catalogs, "site": cmd_site, "copy-db": cmd_copy_db, "status": cmd_status,
+    "init": cmd_init,
 }
 
 if __name__ == "__main__":

@@ -66,7 +66,8 @@ async def stats(update: Update, context: BotContext) -> None:
     await reply(update, context, replies.stats_with_partners(
         context.t, campaign, figures, partners, await context.store.waiting_approvals()))
     await _outcomes(update, context)
-    png = await asyncio.to_thread(chart_png, figures, f"{campaign.name} {campaign.edition}")
+    png = await asyncio.to_thread(chart_png, figures, f"{campaign.name} {campaign.edition}",
+                                  campaign.days)
     await context.bot.send_photo(chat_of(update).id, png)
 
 

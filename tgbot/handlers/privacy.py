@@ -53,6 +53,15 @@ async def forget_confirmed(update: Update, context: BotContext) -> None:
     await reply(update, context, replies.forgotten(context.t, done[Outcome.DELETED], not_deleted))
 
 
+async def my_data_press(update: Update, context: BotContext) -> None:
+    """The "My data" button (under a typed question about privacy): /mydata, in private only."""
+    await answer_press(update)
+    if update.effective_chat is not None and update.effective_chat.type == "private":
+        await my_data(update, context)
+    else:
+        await in_group(update, context)
+
+
 async def in_group(update: Update, context: BotContext) -> None:
     """/mydata and /forget in a group: personal data is never shown there."""
     await reply(update, context, replies.data_in_private(context.t,
@@ -64,4 +73,5 @@ HANDLERS = [
     CommandHandler(FORGET.name, forget, filters=PRIVATE),
     CommandHandler([MYDATA.name, FORGET.name], in_group, filters=filters.ChatType.GROUPS),
     CallbackQueryHandler(forget_confirmed, pattern=callbacks.FORGET.pattern),
+    CallbackQueryHandler(my_data_press, pattern=callbacks.MYDATA.pattern),
 ]

@@ -8,7 +8,7 @@ from urllib.parse import quote, urlencode
 
 from telegram import InlineKeyboardButton
 
-from tgbot.domain.campaign import CAMPAIGN_DAYS, Action, Campaign
+from tgbot.domain.campaign import Action, Campaign
 from tgbot.domain.outcomes import Outcome
 from tgbot.domain.progress import Progress
 from tgbot.i18n.translator import Translator
@@ -38,7 +38,7 @@ def action_text(t: Translator, campaign: Campaign, action: Action, *, counter: i
     date = campaign.date_of(action.day)
     values = campaign_values(t, campaign)
     header = fill(t.gettext("<b>Day {day} of {total}</b> · {date}"),
-                  {"day": t.number(action.day), "total": t.number(CAMPAIGN_DAYS),
+                  {"day": t.number(action.day), "total": t.number(campaign.days),
                    "date": t.day_month(date)})
     parts = [header, f"<b>{html.escape(t.gettext(action.title))}</b>",
              fill(t.gettext(action.body), values)]
@@ -197,7 +197,7 @@ def campaign_over(t: Translator, campaign: Campaign, done: int) -> Reply:
              {"edition": t.digits(str(campaign.edition))}),
         fill(t.ngettext("You completed {count} action of {total}.",
                         "You completed {count} actions of {total}.", done),
-             {"count": t.number(done), "total": t.number(CAMPAIGN_DAYS)}),
+             {"count": t.number(done), "total": t.number(campaign.days)}),
         t.gettext("If you are subscribed, I will write again when the next edition begins."),
     ])
     return Reply(t.direct(text), [[button(t.gettext("📋 All actions"), callbacks.ACTIONS)]])
@@ -224,10 +224,12 @@ def actions_list(t: Translator, campaign: Campaign, completed: set[str],
     return Reply(t.direct("\n".join(lines)), rows)
 
 
-def action_usage(t: Translator) -> Reply:
-    """/action without a day number from 1 to 23."""
-    return Reply(t.gettext("Send /action with a day number from 1 to 23, for example: "
-                           "/action 5"))
+def action_usage(t: Translator, campaign: Campaign) -> Reply:
+    """/action without a day number of the campaign (1 to its last day)."""
+    return Reply(fill(t.gettext("Send /action with a day number from 1 to {total}, for "
+                                "example: /action {example}"),
+                      {"total": t.number(campaign.days),
+                       "example": str(min(5, campaign.days))}))  # typed: Latin digits
 
 
 def day_not_open(t: Translator, campaign: Campaign, day: int) -> Reply:

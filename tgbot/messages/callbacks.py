@@ -86,6 +86,7 @@ REMIND = Button("remind", rf"(?P<arg>{_CLOCK}|off)")
 PROGRESS = Button("progress")
 DISCREET = Button("discreet", r"(?P<arg>on|off)")
 FORGET = Button("forget")
+MYDATA = Button("mydata")
 ANNOUNCE_SEND = Button("annsend", r"(?P<arg>\d{1,9})")
 ANNOUNCE_CANCEL = Button("anncancel", r"(?P<arg>\d{1,9})")
 ANNOUNCE_APPROVE = Button("annok", r"(?P<arg>\d{1,9})")  # a second organiser's approval
@@ -93,7 +94,7 @@ ANNOUNCE_APPROVE = Button("annok", r"(?P<arg>\d{1,9})")  # a second organiser's 
 _BUTTONS = {button.verb: button for button in (
     MENU, FAQ, TODAY, ACTIONS, ACT, DONE, UNDO, SAFER, NOT_SAFE, LETTER, POST, SUBSCRIBE,
     UNSUBSCRIBE, LANGUAGES, LANGUAGE, SETTINGS, TIME, REGION, ZONE, REMIND, PROGRESS, DISCREET,
-    FORGET, ANNOUNCE_SEND, ANNOUNCE_CANCEL, ANNOUNCE_APPROVE)}
+    FORGET, MYDATA, ANNOUNCE_SEND, ANNOUNCE_CANCEL, ANNOUNCE_APPROVE)}
 
 
 def either(*buttons: Button) -> str:

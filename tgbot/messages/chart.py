@@ -6,22 +6,21 @@ import io
 import itertools
 from typing import TYPE_CHECKING
 
-from tgbot.domain.campaign import CAMPAIGN_DAYS
 from tgbot.domain.stats import MIN_SHOWN, Stats, too_few
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
-def chart_png(stats: Stats, title: str) -> bytes:
+def chart_png(stats: Stats, title: str, campaign_days: int) -> bytes:
     """The chart of `chart` as a PNG."""
     buffer = io.BytesIO()
-    chart(stats, title).savefig(buffer, format="png")
+    chart(stats, title, campaign_days).savefig(buffer, format="png")
     return buffer.getvalue()
 
 
-def chart(stats: Stats, title: str) -> Figure:
-    """Two panels: a bar per campaign day, and the running total of subscribers.
+def chart(stats: Stats, title: str, campaign_days: int) -> Figure:
+    """Two panels: a bar for each of the `campaign_days`, and the running total of subscribers.
 
     No count under 5 can be read off it (`stats.too_few`): a day with 1 to 4 completions is
     a hatched bar up to 5 labelled "<5", and the subscribers' line starts at 5.
@@ -33,7 +32,7 @@ def chart(stats: Stats, title: str) -> Figure:
     figure = Figure(figsize=(8, 6), dpi=100)
     days, growth = figure.subplots(2, 1)
     figure.suptitle(title)
-    numbers = list(range(1, CAMPAIGN_DAYS + 1))
+    numbers = list(range(1, campaign_days + 1))
     counts = {day: stats.per_action.get(day, 0) for day in numbers}
     days.bar(numbers, [0 if too_few(n) else n for n in counts.values()], color="#c0392b")
     few = [day for day, n in counts.items() if 0 < n < MIN_SHOWN]

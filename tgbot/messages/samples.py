@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from telegram.constants import CallbackQueryLimit
 
+from tgbot.domain import commands
 from tgbot.domain.campaign import CAPTION_LIMIT, MESSAGE_LIMIT, Campaign
 from tgbot.domain.chat import Chat
 from tgbot.domain.outbox import Kind
@@ -103,12 +104,14 @@ def samples(t: Translator, campaign: Campaign, languages: dict[str, str],
     yield message("/faq", faq.faq_menu(t, campaign))
     yield message("a question not understood", faq.no_match(t, campaign))
     yield message("a question in a group", faq.ask_in_private(t, bot_username))
+    for command in commands.ASKED:
+        yield message(f"a question about /{command.name}", faq.command_answer(t, command))
     yield message("/today before the campaign",
                   actions.countdown(t, campaign, campaign.start_date - dt.timedelta(days=22)))
     yield message("/today after the campaign", actions.campaign_over(t, campaign, 21))
     yield message("/actions", actions.actions_list(t, campaign, done, 12))
-    yield message("/action 23 before its day", actions.day_not_open(t, campaign, 23))
-    yield message("/action without a day", actions.action_usage(t))
+    yield message("/action N before its day", actions.day_not_open(t, campaign, campaign.days))
+    yield message("/action without a day", actions.action_usage(t, campaign))
     yield message("/progress", actions.progress_message(
         t, campaign, progress(campaign, done, campaign.date_of(7)), everyone=4321))
     if first.tweet:
