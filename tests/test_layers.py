@@ -30,10 +30,15 @@ def _graph() -> dict[str, set[str]]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 imported |= {alias.name for alias in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            elif isinstance(node, ast.ImportFrom):
+                # `from .x import y` in package p is `from p.x import y`
+                package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+                base = ".".join(package.split(".")[:len(package.split(".")) - node.level + 1]) \
+                    if node.level else ""
+                source = ".".join(filter(None, (base, node.module)))
                 # `from tgbot.x import y` imports module tgbot.x.y if there is one
-                imported |= {f"{node.module}.{alias.name}" if f"{node.module}.{alias.name}"
-                             in paths else node.module for alias in node.names}
+                imported |= {f"{source}.{alias.name}" if f"{source}.{alias.name}"
+                             in paths else source for alias in node.names}
         graph[name] = {module for module in imported
                        if module in paths and module != name and module != "tgbot"}
     return graph

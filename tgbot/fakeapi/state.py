@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ApiError, bad_request, forbidden
+from .queue import UpdateQueue
 from .ratelimit import RateLimiter
 from .recording import Recorder
 from .spec import Spec
-from .updates import UpdateQueue
 
 Handler = Callable[["State", dict[str, Any]], Any]
 HANDLERS: dict[str, Handler] = {}
