@@ -25,6 +25,7 @@ from tgbot import messages
 from tgbot.config import Settings, stars_for
 from tgbot.delivery.bot import CampaignBot
 from tgbot.delivery.budget import Priority
+from tgbot.delivery.corrections import day_content, fingerprint
 from tgbot.delivery.instances import Instance
 from tgbot.delivery.sending import Verdict, broadcast_fields, outcome, send_reply
 from tgbot.domain import schedule
@@ -91,6 +92,7 @@ class _Job:
     reply: Reply
     fields: dict[str, object] | None
     expires_at: float | None
+    shown: str | None = None  # a day's action: its content's fingerprint
 
 
 class _Recorder:
@@ -204,6 +206,7 @@ class Drainer:
         actions = {d.day: a for d in claimed if (a := campaign.action_for_day(d.day))}
         taken = await store.action_takers(campaign.edition, {a.id for a in actions.values()})
         rendered: dict[tuple, tuple[Reply, dict[str, object] | None] | None] = {}
+        shown: dict[tuple[int, str | None, str], str | None] = {}
         jobs = []
         for delivery in claimed:
             if delivery.superseded:  # a later day of the chat is to send: a day is for its day
@@ -229,8 +232,15 @@ class Drainer:
             message = rendered[key]
             if message is None:
                 recorder.add(Closed(delivery, State.SKIPPED))
-            else:
-                jobs.append(_Job(delivery, chat, *message, expires_at))
+                continue
+            content = None
+            if delivery.kind == Kind.PUSH:
+                day = (delivery.day, chat.language, chat.kind)
+                if day not in shown:
+                    reply = day_content(self.translations, campaign, *day, self.bot_username)
+                    shown[day] = fingerprint(reply) if reply else None
+                content = shown[day]
+            jobs.append(_Job(delivery, chat, *message, expires_at, content))
         return jobs
 
     async def _done_by(self, claimed: list[Delivery],
@@ -287,7 +297,7 @@ class Drainer:
         if result.state == Verdict.SENT:
             if delivery.due_at:
                 metrics.push_lag(self.clock().timestamp() - delivery.due_at)
-            return Closed(delivery, State.SENT, message_id, paid=self.paid)
+            return Closed(delivery, State.SENT, message_id, paid=self.paid, shown=job.shown)
         log.info("delivery %s: %s (%s)", "announcement" if delivery.announcement_id
                  else f"{'reminder ' if delivery.reminder else ''}of day {delivery.day}",
                  result.state, type(error).__name__)

@@ -1,0 +1,102 @@
+"""End to end: `tgbot correct DAY` edits every delivered copy of a corrected day, once."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+from tests.helpers.harness import ACTIONS, ROOT, campaign_copy
+from tgbot.fakeapi import FakeBotAPI
+from tgbot.storage.store import Store
+
+DAY_1 = "Write to the Philippine Justice Secretary about Maguindanao"
+DAY_22 = "Learn what happened in Maguindanao"  # a photo day: its caption is edited
+CORRECTED = "Corrected: "
+PRIVATE = {61_001: "en", 61_002: "fr", 61_003: "ru", 61_004: "en", 61_005: "fr"}
+GROUP, CHANNEL = -100_610_001, -100_610_002
+BLOCKED, DELETED = 61_004, 61_005  # after the push: blocked the bot, deleted the message
+
+
+def tgbot(fake: FakeBotAPI, db: str, campaign: Path, *args: str) -> str:
+    """Run a `tgbot` command as organisers do; its output (it must succeed)."""
+    env = {**os.environ, "TGBOT_TOKEN": fake.token, "TGBOT_API_URL": fake.root_url,
+           "TGBOT_DB": db, "TGBOT_CAMPAIGN": str(campaign),
+           "TGBOT_LOCALES": str(ROOT / "locales")}
+    done = subprocess.run([sys.executable, "-m", "tgbot", *args], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+async def subscribe(db: str) -> None:
+    store = await Store.open(db)
+    try:
+        chats = [(chat, "private", language) for chat, language in PRIVATE.items()]
+        for chat, kind, language in [*chats, (GROUP, "supergroup", "en"),
+                                     (CHANNEL, "channel", "fr")]:
+            await store.set_language(chat, kind, language, dt.date(2027, 10, 1))
+            await store.set_subscribed(chat, kind, True, dt.date(2027, 10, 1))
+    finally:
+        await store.close()
+
+
+def shows(fake: FakeBotAPI, chat_id: int, text: str) -> bool:
+    """Whether the bot's message in a chat reads `text` now (after edits)."""
+    return any(text in (m.get("text") or m.get("caption") or "")
+               for m in fake.messages(chat_id))
+
+
+def test_correct_edits_each_delivered_copy_once(database: str, tmp_path: Path) -> None:
+    """A day pushed to private chats in three languages, a group and a channel, then a photo
+    day: corrected, each delivered copy is edited once (text or caption) and reads the new
+    title; a blocked chat and a deleted message are counted and skipped; correcting again,
+    or a day whose text did not change, edits nothing."""
+    corrected = campaign_copy(tmp_path, ACTIONS.read_text(encoding="utf-8")
+                              .replace(f'title: "{DAY_1}"', f'title: "{CORRECTED}{DAY_1}"')
+                              .replace(f'title: "{DAY_22}"', f'title: "{CORRECTED}{DAY_22}"'))
+    with FakeBotAPI() as fake:
+        for chat in PRIVATE:
+            fake.add_user(chat)
+        fake.add_group(GROUP)
+        fake.add_channel(CHANNEL)
+        asyncio.run(subscribe(database))
+        tgbot(fake, database, ACTIONS, "push", "--date", "2027-11-01")
+        assert "0 copies to edit" in tgbot(fake, database, ACTIONS, "correct", "1", "--yes")
+        everyone = [*PRIVATE, GROUP, CHANNEL]
+        assert all(fake.messages(chat) for chat in everyone)
+        fake.block(BLOCKED)
+        with fake._state.lock:  # the person deletes the bot's message in their chat
+            for stored in fake._state.chats[DELETED].messages.values():
+                stored.deleted = True
+
+        preview = tgbot(fake, database, corrected, "correct", "1")
+        assert "en: 3 to edit, 0 unchanged" in preview  # two people and the group
+        assert "fr: 3 to edit" in preview and "ru: 1 to edit" in preview
+        assert not [c for c in fake.calls if c.method.startswith("edit")]
+
+        out = tgbot(fake, database, corrected, "correct", "1", "--yes")
+        assert "edited: 5, message deleted: 1, blocked or gone: 1, failed: 0" in out
+        edits = [c for c in fake.calls if c.method == "editMessageText"]
+        assert all(c.ok for c in edits if int(c.params["chat_id"]) not in (BLOCKED, DELETED))
+        edited = Counter(int(c.params["chat_id"]) for c in edits)
+        assert edited == Counter(everyone)  # one each, the blocked and deleted tried once
+        reached = [chat for chat in everyone if chat not in (BLOCKED, DELETED)]
+        assert all(shows(fake, chat, CORRECTED) for chat in reached)
+
+        mark = fake.mark()
+        again = tgbot(fake, database, corrected, "correct", "1", "--yes")
+        assert "0 copies to edit" in again
+        assert not [c for c in fake.calls[mark:] if c.method.startswith("edit")]
+
+        tgbot(fake, database, ACTIONS, "push", "--date", "2027-11-22")
+        mark = fake.mark()
+        out = tgbot(fake, database, corrected, "correct", "22", "--yes")
+        assert "edited: 6," in out, out  # the push unsubscribed the chat that blocked the bot
+        captions = [c for c in fake.calls[mark:] if c.method.startswith("edit")]
+        assert {c.method for c in captions} == {"editMessageCaption"} and len(captions) == 6
+        assert all(shows(fake, chat, f"{CORRECTED}{DAY_22}") for chat in [*reached, DELETED])
