@@ -10,7 +10,18 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from tests.helpers.harness import ACTIONS, ROOT, campaign_copy
+from tests.conftest import ALICE, BRUNO
+from tests.helpers.harness import (
+    ACTIONS,
+    ROOT,
+    Clock,
+    button_data,
+    campaign_copy,
+    press,
+    push_round,
+    running_bot,
+    say,
+)
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.storage.store import Store
 
@@ -20,6 +31,7 @@ CORRECTED = "Corrected: "
 PRIVATE = {61_001: "en", 61_002: "fr", 61_003: "ru", 61_004: "en", 61_005: "fr"}
 GROUP, CHANNEL = -100_610_001, -100_610_002
 BLOCKED, DELETED = 61_004, 61_005  # after the push: blocked the bot, deleted the message
+ORGANISER = 4242  # in TGBOT_ADMINS of the test settings
 
 
 def tgbot(fake: FakeBotAPI, db: str, campaign: Path, *args: str) -> str:
@@ -100,3 +112,38 @@ def test_correct_edits_each_delivered_copy_once(database: str, tmp_path: Path) -
         captions = [c for c in fake.calls[mark:] if c.method.startswith("edit")]
         assert {c.method for c in captions} == {"editMessageCaption"} and len(captions) == 6
         assert all(shows(fake, chat, f"{CORRECTED}{DAY_22}") for chat in [*reached, DELETED])
+
+
+DAY_5 = "Ask your foreign minister to defend journalists at the UN"
+
+
+async def test_correct_from_telegram(fake: FakeBotAPI, tmp_path: Path, clock: Clock,
+                                     database: str) -> None:
+    """/correct 5 after /reload: a preview per language, "Edit them", one status message that
+    ends finished; the copies read the new title; /correct 5 again has nothing to do."""
+    original = ACTIONS.read_text(encoding="utf-8")
+    assert f'title: "{DAY_5}' in original
+    campaign = campaign_copy(tmp_path, original)
+    fake.add_user(ORGANISER)
+    async with running_bot(fake, tmp_path, clock, db=database, campaign=campaign) as app:
+        store = app.bot_data.store
+        for chat_id, language in ((ALICE, "en"), (BRUNO, "pt")):
+            await store.set_language(chat_id, "private", language, clock.now.date())
+            await store.set_subscribed(chat_id, "private", True, clock.now.date())
+        await push_round(app)
+        campaign.write_text(original.replace(f'title: "{DAY_5}', f'title: "{CORRECTED}{DAY_5}'),
+                            encoding="utf-8")
+        await say(fake, ORGANISER, "/reload")
+        question = await say(fake, ORGANISER, "/correct 5")
+        assert question["text"].splitlines() == [
+            "✏️ Delivered copies of day 5 to edit to its current text: 2.",
+            "English: 1", "Portuguese: 1"]
+        await press(fake, ORGANISER, question, button_data(question, "Edit them"))
+        status = await fake.async_wait_for(lambda c: c.method == "editMessageText" and c.ok
+                                           and "Finished" in c.result["text"], timeout=10)
+        assert status.result["text"].startswith("✏️ 2 of 2 edited")
+        assert shows(fake, ALICE, f"{CORRECTED}{DAY_5}")
+        assert len([c for c in fake.calls if c.method == "editMessageText"
+                    and int(c.params["chat_id"]) in (ALICE, BRUNO)]) == 2
+        again = await say(fake, ORGANISER, "/correct 5")
+        assert again["text"].startswith("Nothing to correct")

@@ -36,9 +36,10 @@ from tgbot.delivery.budget import Priority
 from tgbot.delivery.instances import Instance
 from tgbot.delivery.sending import Verdict, outcome
 from tgbot.domain.campaign import Campaign, CampaignInForce
-from tgbot.domain.outbox import Copy, Edit, EditClosed, State
+from tgbot.domain.outbox import OPEN_STATES, Copy, Edit, EditClosed, State
 from tgbot.i18n.translator import I18n
 from tgbot.messages import Reply
+from tgbot.storage.corrections import StatusMessage
 from tgbot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -99,11 +100,16 @@ class Corrector:
         unchanged = Counter(c.language for c in copies) - Counter(c.language for c in changed)
         return changed, Counter(c.language for c in changed), unchanged
 
-    async def queue(self, day: int) -> tuple[int, int]:
-        """Queue one edit per changed copy of a day; (the correction's id, edits queued)."""
+    async def queue(self, day: int,
+                    status: tuple[int, int, str] | None = None) -> tuple[int, int]:
+        """Queue one edit per changed copy of a day; (the correction's id, edits queued).
+
+        `status` (chat, message, language): the organiser's message to show the progress in.
+        """
         changed, _, _ = await self.changed_copies(day)
-        correction = await self.store.queue_correction(self.current.campaign.edition, day,
-                                                       changed, self.wall())
+        correction = await self.store.queue_correction(
+            self.current.campaign.edition, day, changed, self.wall(),
+            StatusMessage(*status) if status else None)
         return correction, len(changed)
 
     async def drain(self) -> Counter[str]:
@@ -117,7 +123,24 @@ class Corrector:
             closed = await self._edit_all(claimed)
             await store.close_edits(closed)
             tally.update(c.state for c in closed)
+            for correction in {c.edit.correction_id for c in closed}:
+                await self._report(correction)
         return tally
+
+    async def _report(self, correction: int) -> None:
+        """Edit the organiser's status message with the correction's progress, if it has one."""
+        status = await self.store.correction_status(correction)
+        if status is None:
+            return
+        states = await self.store.correction_states(correction)
+        finished = not sum(states.get(state, 0) for state in OPEN_STATES)
+        text = messages.correction_progress(self.translations.get(status.language),
+                                            states.get(State.SENT, 0), sum(states.values()),
+                                            finished)
+        try:
+            await self.bot.edit_message_text(text, status.chat_id, status.message_id)
+        except TelegramError as error:  # deleted, or not modified: nothing to show
+            log.info("correction %d progress not shown: %s", correction, error)
 
     async def _edit_all(self, claimed: list[Edit]) -> list[EditClosed]:
         """Edit a claimed batch, EDITORS at a time (the budget paces them)."""

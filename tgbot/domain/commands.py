@@ -42,9 +42,10 @@ FORGET = Command("forget")
 STATS = Command("stats")
 ANNOUNCE = Command("announce")
 RELOAD = Command("reload")
+CORRECT = Command("correct")
 
 COMMANDS = (START, HELP, TODAY, ACTIONS, ACTION, PROGRESS, SUBSCRIBE, UNSUBSCRIBE, SETTINGS,
-            REMIND, LANGUAGE, FAQ, MYDATA, FORGET, STATS, ANNOUNCE, RELOAD)
+            REMIND, LANGUAGE, FAQ, MYDATA, FORGET, STATS, ANNOUNCE, RELOAD, CORRECT)
 # A FAQ entry cannot take these: the bot's own handler would answer first.
 RESERVED = frozenset(command.name for command in COMMANDS)
 # A channel post's link to a day ("t.me/bot?start=day5") opens that day's action.

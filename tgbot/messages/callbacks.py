@@ -85,11 +85,13 @@ PROGRESS = Button("progress")
 FORGET = Button("forget")
 ANNOUNCE_SEND = Button("annsend", r"(?P<arg>\d{1,9})")
 ANNOUNCE_CANCEL = Button("anncancel", r"(?P<arg>\d{1,9})")
+CORRECT_SEND = Button("corrsend", r"(?P<edition>\d{4}):(?P<arg>\d{1,2})")  # a day to correct
+CORRECT_CANCEL = Button("corrcancel")
 
 _BUTTONS = {button.verb: button for button in (
     MENU, FAQ, TODAY, ACTIONS, ACT, DONE, UNDO, LETTER, POST, SUBSCRIBE, UNSUBSCRIBE,
     LANGUAGES, LANGUAGE, SETTINGS, TIME, REGION, ZONE, REMIND, PROGRESS, FORGET,
-    ANNOUNCE_SEND, ANNOUNCE_CANCEL)}
+    ANNOUNCE_SEND, ANNOUNCE_CANCEL, CORRECT_SEND, CORRECT_CANCEL)}
 
 
 def either(*buttons: Button) -> str:

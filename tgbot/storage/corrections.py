@@ -8,9 +8,18 @@ fingerprint is recorded with its row, in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from tgbot.domain.outbox import Copy, Edit, EditClosed, State
 from tgbot.storage.sql import Part, chunks, marks
+
+
+class StatusMessage(NamedTuple):
+    """Where a correction's progress is shown: a chat, its message, in a language."""
+
+    chat_id: int
+    message_id: int
+    language: str
 
 
 class Corrections(Part):
@@ -27,11 +36,17 @@ class Corrections(Part):
                 for chat, message, language, kind, shown in rows]
 
     async def queue_correction(self, edition: int, day: int, copies: Iterable[Copy],
-                               now: float) -> int:
-        """A correction of a day with one pending edit per copy, in one transaction; its id."""
+                               now: float, status: StatusMessage | None = None) -> int:
+        """A correction of a day with one pending edit per copy, in one transaction; its id.
+
+        `status`: the organiser's message that shows its progress.
+        """
+        chat, message, language = status or (None, None, None)
         async with self._db.transaction() as tx:
-            rows = await tx.fetch("INSERT INTO corrections (edition, day, created_at) "
-                                  "VALUES (?, ?, ?) RETURNING id", (edition, day, now))
+            rows = await tx.fetch("INSERT INTO corrections (edition, day, created_at, "
+                                  "status_chat, status_message, status_language) "
+                                  "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                                  (edition, day, now, chat, message, language))
             correction = int(rows[0][0])
             for chunk in chunks(list(copies)):
                 values = ", ".join(f"(?, ?, ?, '{State.PENDING}')" for _ in chunk)
@@ -86,6 +101,13 @@ class Corrections(Part):
                 elif closed.state in (State.GONE, State.SKIPPED):
                     await tx.execute("UPDATE deliveries SET message_id = NULL WHERE chat_id = ? "
                                      "AND edition = ? AND day = ?", row)
+
+    async def correction_status(self, correction_id: int) -> StatusMessage | None:
+        """The organiser's message that shows a correction's progress; None if it has none."""
+        row = await self._db.fetchone("SELECT status_chat, status_message, status_language "
+                                      "FROM corrections WHERE id = ? AND status_chat IS NOT "
+                                      "NULL", (correction_id,))
+        return StatusMessage(*row) if row else None
 
     async def correction_states(self, correction_id: int) -> dict[str, int]:
         """How many of a correction's edits are in each state."""

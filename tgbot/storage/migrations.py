@@ -301,7 +301,10 @@ MIGRATIONS: list[tuple[str, str]] = [
             id {serial},
             edition INTEGER NOT NULL,
             day INTEGER NOT NULL,
-            created_at {float} NOT NULL
+            created_at {float} NOT NULL,
+            status_chat {big},               -- the organiser's status message, if any
+            status_message {big},
+            status_language TEXT
         );
         CREATE TABLE correction_edits (
             correction_id {big} NOT NULL,
