@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -21,7 +23,9 @@ from tests.helpers.harness import (
     push_round,
     running_bot,
     say,
+    subscribe_all,
 )
+from tgbot.delivery.corrections import BATCH
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.storage.store import Store
 
@@ -34,13 +38,18 @@ BLOCKED, DELETED = 61_004, 61_005  # after the push: blocked the bot, deleted th
 ORGANISER = 4242  # in TGBOT_ADMINS of the test settings
 
 
+def environment(fake: FakeBotAPI, db: str, campaign: Path) -> dict[str, str]:
+    """The settings of a `tgbot` process on the loopback API, a database and a campaign."""
+    return {**os.environ, "TGBOT_TOKEN": fake.token, "TGBOT_API_URL": fake.root_url,
+            "TGBOT_DB": db, "TGBOT_CAMPAIGN": str(campaign),
+            "TGBOT_LOCALES": str(ROOT / "locales")}
+
+
 def tgbot(fake: FakeBotAPI, db: str, campaign: Path, *args: str) -> str:
     """Run a `tgbot` command as organisers do; its output (it must succeed)."""
-    env = {**os.environ, "TGBOT_TOKEN": fake.token, "TGBOT_API_URL": fake.root_url,
-           "TGBOT_DB": db, "TGBOT_CAMPAIGN": str(campaign),
-           "TGBOT_LOCALES": str(ROOT / "locales")}
-    done = subprocess.run([sys.executable, "-m", "tgbot", *args], env=env, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-m", "tgbot", *args],
+                          env=environment(fake, db, campaign), capture_output=True, text=True,
+                          timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -147,3 +156,34 @@ async def test_correct_from_telegram(fake: FakeBotAPI, tmp_path: Path, clock: Cl
                     and int(c.params["chat_id"]) in (ALICE, BRUNO)]) == 2
         again = await say(fake, ORGANISER, "/correct 5")
         assert again["text"].startswith("Nothing to correct")
+
+
+def test_kill_9_mid_correction_then_again(database: str, tmp_path: Path) -> None:
+    """`tgbot correct --yes` killed with SIGKILL mid-way, then run again: every copy shows the
+    new text after exactly one edit that changed it (an edit in flight at the kill is sent
+    again, and Telegram answers that nothing changed), and none is missed."""
+    chat_ids = list(range(62_000, 62_150))
+    corrected = campaign_copy(tmp_path, ACTIONS.read_text(encoding="utf-8")
+                              .replace(f'title: "{DAY_1}"', f'title: "{CORRECTED}{DAY_1}"'))
+    with FakeBotAPI() as fake:
+        for chat_id in chat_ids:
+            fake.add_user(chat_id)
+        asyncio.run(subscribe_all(database, chat_ids))
+        tgbot(fake, database, ACTIONS, "push", "--date", "2027-11-01")
+        first = subprocess.Popen([sys.executable, "-m", "tgbot", "correct", "1", "--yes"],
+                                 env=environment(fake, database, corrected),
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while len([c for c in fake.calls if c.method == "editMessageText"]) < 50:
+            assert time.monotonic() < deadline and first.poll() is None
+            time.sleep(0.02)
+        first.send_signal(signal.SIGKILL)
+        first.communicate(timeout=10)
+        assert len([c for c in fake.calls if c.method == "editMessageText"]) < len(chat_ids)
+        out = tgbot(fake, database, corrected, "correct", "1", "--yes")
+        assert "0 copies to edit" in out  # each is in the first correction, edited once
+        edits = [c for c in fake.calls if c.method == "editMessageText"]
+        changed = Counter(int(c.params["chat_id"]) for c in edits if c.ok)
+    assert changed == Counter(chat_ids)  # one edit that changed it, for every copy
+    assert len(edits) - len(chat_ids) <= BATCH  # at most the edits in flight were repeated
+    assert all(shows(fake, chat, CORRECTED) for chat in chat_ids)

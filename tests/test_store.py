@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import TEST_ID_KEY
 from tests.helpers import postgres
-from tgbot.domain.outbox import Closed, Due
+from tgbot.domain.outbox import Closed, Copy, Due, Edit, EditClosed, State
 from tgbot.errors import DatabaseError
 from tgbot.storage.backends import (
     Database,
@@ -579,3 +579,25 @@ async def test_a_refused_connection_or_a_timeout_is_the_database_failing_only_fr
     assert is_database_failure(ExceptionGroup("round", [from_database.value]))
     assert not is_database_failure(ExceptionGroup("round", [from_database.value,
                                                             too_slow.value]))
+
+
+async def test_0014_corrects_copies_sent_before_fingerprints(tmp_path: Path) -> None:
+    """A copy an old release sent (no fingerprint of its content) counts as delivered, and a
+    correction's edit of it records what it shows from then on."""
+    path = tmp_path / "old.sqlite3"
+    database_at_0008(path)
+    with sqlite3.connect(path) as old:
+        old.execute("INSERT INTO deliveries (chat_id, edition, day, state, message_id) "
+                    "VALUES (1001, 2027, 5, 'sent', 77)")
+    store = await Store.open(path)
+    try:
+        copies = await store.delivered_copies(2027, 5)
+        assert copies == [Copy(1001, 77, "fr", "private", None)]
+        correction = await store.queue_correction(2027, 5, copies, 1.0)
+        [edit] = await store.claim_edits(10, owner="me", now=2.0)
+        assert edit == Edit(correction, 1001, 77, 1, 2027, 5)
+        await store.close_edits([EditClosed(edit, State.SENT, "f1")])
+        assert (await store.delivered_copies(2027, 5))[0].shown == "f1"
+        assert await store.correction_states(correction) == {"sent": 1}
+    finally:
+        await store.close()

@@ -442,18 +442,21 @@ async def _correct(settings: Settings, day: int, confirmed: bool) -> int:
 
 
 async def _correct_day(deliverer: Deliverer, day: int, confirmed: bool) -> int:
-    """The preview per language, then (confirmed) queue the edits and send them."""
+    """The preview per language; confirmed, queue the edits and send every edit still to send.
+
+    (Edits a stopped run left are sent too: `correct DAY --yes` again resumes it.)
+    """
     corrector, instance = deliverer.corrector, deliverer.instance
     changed, to_edit, unchanged = await corrector.changed_copies(day)
     for language in sorted(to_edit | unchanged):
         print(f"{language or '-'}: {to_edit[language]} to edit, {unchanged[language]} "
               "unchanged")
-    if not confirmed or not changed:
-        print(f"{len(changed)} copies to edit" + (", run again with --yes to edit them"
-                                                  if changed else ""))
+    print(f"{len(changed)} copies to edit"
+          + (", run again with --yes to edit them" if changed and not confirmed else ""))
+    if not confirmed:
         return 0
     await instance.join(replies=False)
-    _, queued = await corrector.queue(day)
+    _, queued = await corrector.queue(day) if changed else (0, 0)
     if not await instance.is_sender():
         print(f"queued: {queued} edits; another process holds the sender lock and sends them")
         return 0

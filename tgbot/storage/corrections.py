@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from tgbot.domain.outbox import Copy, Edit, EditClosed, State
-from tgbot.storage.sql import Part, chunks, marks
+from tgbot.domain.outbox import OPEN_STATES, Copy, Edit, EditClosed, State
+from tgbot.storage.sql import Part, chunks, listed, marks
 
 
 class StatusMessage(NamedTuple):
@@ -26,12 +26,18 @@ class Corrections(Part):
     """`corrections` and `correction_edits`, and the `shown` fingerprints of `deliveries`."""
 
     async def delivered_copies(self, edition: int, day: int) -> list[Copy]:
-        """Every copy of a day's action that was sent, with the chat's language and kind."""
+        """Every copy of a day's action that was sent, with the chat's language and kind.
+
+        Copies with an edit still to send (of a correction not finished) are left out: they
+        are corrected once.
+        """
         rows = await self._db.fetch(
             "SELECT d.chat_id, d.message_id, c.language, c.kind, d.shown FROM deliveries d "
             "JOIN chats c ON c.chat_id = d.chat_id WHERE d.edition = ? AND d.day = ? AND "
-            f"d.state = '{State.SENT}' AND d.message_id IS NOT NULL ORDER BY d.chat_id",
-            (edition, day))
+            f"d.state = '{State.SENT}' AND d.message_id IS NOT NULL AND NOT EXISTS (SELECT 1 "
+            "FROM correction_edits e JOIN corrections k ON k.id = e.correction_id WHERE "
+            "e.chat_id = d.chat_id AND k.edition = d.edition AND k.day = d.day AND e.state IN "
+            f"({listed(*OPEN_STATES)})) ORDER BY d.chat_id", (edition, day))
         return [Copy(chat, message, language or "", kind, shown)
                 for chat, message, language, kind, shown in rows]
 
