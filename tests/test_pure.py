@@ -145,7 +145,7 @@ def test_a_buttons_pattern_routes_its_own_presses_and_no_others() -> None:
     samples = {kind: kind.data(*{"faq": ("about",), "act": (3, 2027), "lang": ("fr",),
                                  "time": ("07:00",), "region": ("Africa",),
                                  "tz": ("Africa/Lagos",), "remind": ("off",),
-                                 "annsend": (1,), "anncancel": (1,)}.get(
+                                 "annsend": (1,), "anncancel": (1,), "corrsend": (5, 2027)}.get(
                                      kind.verb, ("day-1", 2027) if kind.shape else ()))
                for kind in kinds}
     for kind in kinds:
