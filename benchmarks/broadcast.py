@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.helpers import postgres  # noqa: E402
-from tests.helpers.harness import WEBHOOK_SECRET, free_port  # noqa: E402
+from tests.helpers.harness import WEBHOOK_SECRET, campaign_starting, free_port  # noqa: E402
 from tgbot import messages  # noqa: E402
 from tgbot.domain.campaign_file import load_campaign  # noqa: E402
 from tgbot.fakeapi import FakeBotAPI  # noqa: E402
@@ -61,8 +61,7 @@ def campaign_running_today(folder: Path) -> Path:
                min(4, (today - dt.date(today.year, 1, 1)).days))
     start = today - dt.timedelta(days=back)
     text = (ROOT / "actions.yaml").read_text(encoding="utf-8")
-    text = re.sub(r"(?m)^  edition: \d+", f"  edition: {start.year}", text)
-    text = re.sub(r"(?m)^  start_date: \S+", f"  start_date: {start.isoformat()}", text)
+    text = campaign_starting(text, start)
     text = re.sub(r'(?m)^  timezone: "[^"]+"', '  timezone: "UTC"', text)
     text = re.sub(r'(?m)^  push_time: "[^"]+"', '  push_time: "00:00"', text)
     (folder / "images").symlink_to(ROOT / "images")

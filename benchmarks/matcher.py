@@ -32,7 +32,8 @@ from tgbot.domain.zones import MAX_PLACE_CHARS, find_zone  # noqa: E402
 from tgbot.messages.inline import inline_cards, rank_cards  # noqa: E402
 
 QUESTIONS = ["who organises this?", "why 23 nov???", "how can i partcipate",
-             "Whta is the day to end impunity", "when was it established", "pizza recipe"]
+             "Whta is the day to end impunity", "when was it established", "pizza recipe",
+             "how do I unsubscribe", "how can I change the time", "what is today's action"]
 
 
 def main() -> None:

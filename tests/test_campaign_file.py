@@ -62,7 +62,10 @@ def line_of(text: str) -> int:
     ('push_time: "09:00"', 'push_time: "9am"', "'push_time' must be a time"),
     ('timezone: "America/Toronto"', 'timezone: "Mars/Olympus"',
      "unknown time zone 'Mars/Olympus'"),
-    ("start_date: 2027-11-01", "start_date: 2027-12-20", "must fall within the edition year"),
+    ("end_date: 2027-11-23", "end_date: 2028-01-02", "must fall within the edition year"),
+    ("end_date: 2027-11-23", "end_date: 2027-10-30",
+     "'end_date' (2027-10-30) comes before 'start_date' (2027-11-01)"),
+    ("end_date: 2027-11-23", "end_date: 2027-12-11", "has 41 days; the most is 40"),
     ("kind: letter", "kind: poem", "unknown kind 'poem'"),
     ("  - day: 2\n", "  - day: 1\n", "day 1 appears twice"),
     ('    button: "What is the day?"', '    colour: red\n    button: "x"',
@@ -243,3 +246,14 @@ def test_x_accounts_reach_only_the_x_composer() -> None:
     assert "%40UN%20%40UNESCO" in str(x.url)
     assert "%40" not in str(telegram.url)
     assert "@" not in post_message(english, campaign, day2).text
+
+
+@pytest.mark.parametrize(("end", "expected"), [
+    ("2027-11-24", "no action for day 24 (the campaign has 24 days, from start_date to "
+                   "end_date)"),
+    ("2027-11-22", "'day' must be a number from 1 to 22 (the campaign has 22 days)"),
+])
+def test_the_days_between_the_dates_each_need_one_action(tmp_path: Path, end: str,
+                                                          expected: str) -> None:
+    problems = broken(tmp_path, "end_date: 2027-11-23", f"end_date: {end}")
+    assert any(expected in p for p in problems), problems

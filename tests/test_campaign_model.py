@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from tgbot.domain.campaign import CAMPAIGN_DAYS
 from tgbot.domain.campaign_file import load_campaign
 from tgbot.errors import CampaignError
 
@@ -30,9 +29,9 @@ def test_reached_is_the_last_day_open_on_a_date(date: dt.date, reached: int) -> 
 
 
 def test_reached_agrees_with_day_of_and_phase() -> None:
-    for offset in range(-3, CAMPAIGN_DAYS + 3):
+    for offset in range(-3, CAMPAIGN.days + 3):
         date = CAMPAIGN.start_date + dt.timedelta(days=offset)
-        expected = (CAMPAIGN_DAYS if CAMPAIGN.phase(date) == "after"
+        expected = (CAMPAIGN.days if CAMPAIGN.phase(date) == "after"
                     else CAMPAIGN.day_of(date) or 0)
         assert CAMPAIGN.reached(date) == expected, date
 

@@ -17,7 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.harness import ACTIONS, ROOT, campaign_copy, queue_announcement, subscribe_all
+from tests.helpers.harness import (
+    ACTIONS,
+    ROOT,
+    campaign_copy,
+    campaign_starting,
+    queue_announcement,
+    subscribe_all,
+)
 from tgbot.delivery.drain import senders_for
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.storage.store import Store
@@ -133,8 +140,7 @@ def campaign_on_day(folder: Path, day: int, shift: int = 0) -> Path:
     day = min(max(day, 23 - left), 23 - shift)
     start = today - dt.timedelta(days=day - 1 + shift)
     text = ACTIONS.read_text(encoding="utf-8")
-    text = re.sub(r"(?m)^  edition: \d+", f"  edition: {start.year}", text)
-    text = re.sub(r"(?m)^  start_date: \S+", f"  start_date: {start.isoformat()}", text)
+    text = campaign_starting(text, start)
     text = re.sub(r'(?m)^  timezone: "[^"]+"', '  timezone: "UTC"', text)
     text = re.sub(r'(?m)^  push_time: "[^"]+"', '  push_time: "00:00"', text)
     (folder / f"shift{shift}").mkdir()

@@ -51,7 +51,7 @@ async def test_forget_leaves_no_trace_in_the_file_or_its_log_while_the_bot_runs(
         assert PERSON_BYTES in on_disk(db)  # the test looks for the right bytes
         confirm = await say(fake, PERSON, "/forget")
         await press(fake, PERSON, confirm, button_data(confirm, "Yes, delete everything"),
-                    expect="editMessageText")
+                    expect="sendMessage")
         assert on_disk(db).count(PERSON_BYTES) == 0
 
 

@@ -153,15 +153,19 @@ async def test_new_this_week_counts_by_the_campaigns_date(
     """A subscription and the week /stats counts it in are dated by the same day.
 
     Stamped with the subscriber's local date and counted from the UTC date, a subscription
-    one evening in Toronto fell out of "this week" a day early.
+    one evening in Toronto fell out of "this week" a day early. Five subscribe, as /stats
+    shows a count under 5 as "<5".
     """
-    fake.add_user(ORGANISER)
+    people = (ALICE, 1101, 1102, 1103, 1104)
+    for user in (ORGANISER, *people[1:]):
+        fake.add_user(user)
     clock.set_local("2027-10-29", "22:00")  # 30 October in UTC already
     async with running_bot(fake, tmp_path, clock, db=database):
-        await say(fake, ALICE, "/subscribe")
+        for user in people:
+            await say(fake, user, "/subscribe")
         clock.set_local("2027-11-05", "20:00")  # a week on in Toronto, 6 November in UTC
         stats = await say(fake, ORGANISER, "/stats")
-    assert "This week: 1 new, 0 lost" in stats["text"]
+    assert "This week: 5 new, <5 lost" in stats["text"]
 
 
 async def test_reload_refuses_a_broken_file_and_keeps_the_campaign(
@@ -203,8 +207,9 @@ async def test_stats_figures_and_chart(fake: FakeBotAPI, bot: Application) -> No
     photo = await fake.async_wait_for(lambda c: c.method == "sendPhoto" and c.ok, after=mark,
                                       timeout=15)
     text = next(c.result["text"] for c in fake.calls[mark:] if c.method == "sendMessage")
-    assert "Subscribers: 3 (private 2, groups 1, channels 0)" in text
-    assert "newsletter 1" in text and "1: 1, 2: 2" in text
+    # every count under 5 reads "<5": one, two or four people can be told apart
+    assert "Subscribers: <5 (private <5, groups <5, channels <5)" in text
+    assert "newsletter <5" in text and "1: <5, 2: <5" in text
     upload = photo.params["photo"]
     assert upload.data.startswith(b"\x89PNG\r\n\x1a\n") and len(upload.data) > 5000
 
@@ -235,7 +240,7 @@ async def test_junk_deep_link_sources_cannot_make_stats_too_long(fake: FakeBotAP
     line = next(line for line in answer.result["text"].splitlines()
                 if line.startswith("Starts by source:"))
     assert line.count(",") == SHOWN_SOURCES  # the top ten, then "other"
-    assert "newsletter 2" in line and line.endswith("other 73")
+    assert "newsletter <5" in line and line.endswith("other 73")
     # stored: names an organiser could have made, the rest together
     sources = await store.start_sources()
     assert sources == {"other": 70, "newsletter": 2, **{f"s{n}": 1 for n in range(12)}}
@@ -274,12 +279,13 @@ async def test_cli_stats_export_and_backup_during_writes(tmp_path: Path) -> None
     assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert copy.execute("SELECT COUNT(*) FROM completions").fetchone()[0] >= before
     table = cli("stats", db=db)
-    assert "subscribers: 1" in table.stdout and "day  1: 401" in table.stdout
+    assert "subscribers: <5" in table.stdout and "day  1: 401" in table.stdout
+    assert "day  2: <5" in table.stdout
     csv_file = tmp_path / "report.csv"
     assert cli("export", "--csv", str(csv_file), db=db).returncode == 0
     lines = csv_file.read_text().splitlines()
     assert lines[0] == "day,action,date,language,completions"
-    assert f"1,{CAMPAIGN.action_for_day(1).id},2027-11-05,en,1" in lines
+    assert f"1,{CAMPAIGN.action_for_day(1).id},2027-11-05,en,<5" in lines
     assert cli("backup", str(backup), db=db).returncode == 2  # never overwrites
 
 
@@ -298,7 +304,9 @@ def test_cli_copy_db_into_postgresql_checks_counts_and_hides_the_password(
         copied = copy_db(str(db), url)
         assert copied.returncode == 0, copied.stderr
         assert "chats 3" in copied.stdout
-        assert "subscribers: 3" in cli("stats", db=url).stdout  # the bot reads it as it was
+        copy_table = cli("stats", db=url).stdout
+        assert "subscribers: <5" in copy_table  # 3, read as it was: small counts read <5
+        assert copy_table == cli("stats", db=db).stdout
         again = copy_db(str(db), url)  # never into a database with a campaign
         assert again.returncode == 2 and "is not empty" in again.stderr
         backup = cli("backup", str(tmp_path / "copy.sqlite3"), db=url)

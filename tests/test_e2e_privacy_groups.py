@@ -96,6 +96,6 @@ async def test_mydata_shows_group_presses_titles_and_the_default_push_time(
     assert "Daily message: 09:00 Toronto (the campaign's default)" in data["text"]
     confirm = await answer(fake, MEMBER, "/forget", "Delete everything")
     await press(fake, MEMBER, confirm, button_data(confirm, "Yes, delete everything"),
-                expect="editMessageText")
+                expect="sendMessage")
     after = await answer(fake, MEMBER, "/mydata", "What I store")
     assert "in groups" not in after["text"] and title not in after["text"]

@@ -78,7 +78,7 @@ async def test_remind_off_forget_and_the_campaign_end(fake: FakeBotAPI, bot: App
     await say(fake, BRUNO, "/remind 21:00")
     assert "21:00" in (await say(fake, BRUNO, "/mydata"))["text"]
     confirm = await say(fake, BRUNO, "/forget")
-    await press(fake, BRUNO, confirm, button_data(confirm, "🗑"), expect="editMessageText")
+    await press(fake, BRUNO, confirm, button_data(confirm, "🗑"), expect="sendMessage")
     for table in ("reminders", "reminder_deliveries"):
         assert count_rows(bot.bot_data.settings.db, table, "chat_id", BRUNO) == 0, table
     fake.add_user(3003)

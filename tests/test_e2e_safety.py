@@ -50,7 +50,7 @@ async def test_mydata_shows_and_forget_deletes_everything(fake: FakeBotAPI,
     assert "Alice" not in data["text"]  # no names are stored
     confirm = await say(fake, ALICE, "/forget")
     await press(fake, ALICE, confirm, button_data(confirm, "Yes, delete everything"),
-                expect="editMessageText")
+                expect="sendMessage")
     for table, column in (("chats", "chat_id"), ("deliveries", "chat_id"),
                           ("announcement_deliveries", "chat_id")):
         assert count_rows(bot.bot_data.settings.db, table, column, ALICE) == 0, table

@@ -26,6 +26,7 @@ from tests.helpers.harness import (
     ROOT,
     WEBHOOK_SECRET,
     campaign_copy,
+    campaign_starting,
     free_port,
     subscribe_all,
 )
@@ -46,8 +47,7 @@ def campaign_running_today(folder: Path) -> Path:
     back = max(22 - (last_of_year - today).days, min(4, (today - first_of_year).days))
     start = today - dt.timedelta(days=back)
     text = ACTIONS.read_text(encoding="utf-8")
-    text = re.sub(r"(?m)^  edition: \d+", f"  edition: {start.year}", text)
-    text = re.sub(r"(?m)^  start_date: \S+", f"  start_date: {start.isoformat()}", text)
+    text = campaign_starting(text, start)
     text = re.sub(r'(?m)^  timezone: "[^"]+"', '  timezone: "UTC"', text)
     text = re.sub(r'(?m)^  push_time: "[^"]+"', '  push_time: "00:00"', text)
     return campaign_copy(folder, text)

@@ -100,8 +100,9 @@ async def test_a_stranger_shares_today_in_their_language_and_nothing_is_stored(
     assert not [b for b in buttons(today) if "callback_data" in b]  # nobody's own state
     # nothing about the stranger: no row with their id anywhere
     assert await bot.bot_data.store.user_data(STRANGER) == {
-        "chat": None, "completions": [], "deliveries": 0, "reminder": None,
-        "group_presses": [], "announcements": 0}
+        "chat": None, "completions": [], "not_safe": [], "deliveries": 0, "reminder": None,
+        "group_presses": [], "announcements": 0, "partner": None,
+        "kept_messages": 0}
     assert str(STRANGER).encode() not in database_bytes(database)
     # the friend taps the card's button: the source is counted like any other
     fake.add_user(CARLA, language_code="fr")

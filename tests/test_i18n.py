@@ -183,8 +183,9 @@ def test_review_fixes_in_dates_numbers_and_my_data() -> None:
     assert line.endswith("2027\u202fр.") and not line.endswith(".."), line
     chat = Chat(chat_id=7, kind="private", language="uk", subscribed=True, push_time="21:30",
                 timezone="Europe/Kiev", thread_id=None)
-    data = {"chat": chat, "completions": [(2027, CAMPAIGN.actions[1].id, "2027-11-02")],
-            "group_presses": [], "deliveries": 1, "announcements": 0, "reminder": "21:00"}
+    data = {"chat": chat, "completions": [(2027, CAMPAIGN.actions[1].id, "2027-11-02", 0)],
+            "not_safe": [], "group_presses": [], "deliveries": 1, "announcements": 0,
+            "reminder": "21:00", "partner": None, "kept_messages": 0}
     text = my_data(ukrainian, CAMPAIGN, 7, data, {"uk": "Українська"}).text
     assert "Київ" in text and "Europe/Kiev" not in text
     assert "2 листопада 2027\u202fр." in text and "2027-11-02" not in text

@@ -109,3 +109,10 @@ def test_the_engine_and_ops_are_built_from_arguments_not_the_services(
                 if _within(module, "tgbot.delivery", "tgbot.ops") for imported in imports
                 if _within(imported, "tgbot.context", "tgbot.handlers", "tgbot.app")}
     assert reaching == set()
+
+
+def test_only_the_wiring_imports_the_handlers(graph: dict[str, set[str]]) -> None:
+    reaching = {(module, imported) for module, imports in graph.items()
+                if not _within(module, "tgbot.handlers", "tgbot.app") for imported in imports
+                if _within(imported, "tgbot.handlers")}
+    assert reaching == set()

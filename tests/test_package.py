@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.harness import ACTIONS, ROOT, campaign_copy
+from tests.helpers.harness import ACTIONS, ROOT, campaign_copy, campaign_starting
 from tgbot.domain.campaign_file import load_campaign
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.i18n.translator import I18n
@@ -88,9 +88,7 @@ def campaign_running_today(folder: Path) -> Path:
     today = dt.datetime.now(zoneinfo.ZoneInfo("America/Toronto")).date()
     start = min(today, dt.date(today.year, 12, 9))
     text = ACTIONS.read_text(encoding="utf-8")
-    text = text.replace("edition: 2027", f"edition: {start.year}", 1)
-    text = text.replace("start_date: 2027-11-01", f"start_date: {start.isoformat()}", 1)
-    return campaign_copy(folder, text)
+    return campaign_copy(folder, campaign_starting(text, start))
 
 
 def test_installed_bot_answers_in_french_from_an_empty_folder(installed: Path,
@@ -145,3 +143,38 @@ def test_the_wheel_carries_every_module_of_the_checkout(installed: Path) -> None
     shipped = {p.relative_to(site).as_posix() for p in (site / "tgbot").rglob("*.py")}
     checkout = {p.relative_to(ROOT).as_posix() for p in (ROOT / "tgbot").rglob("*.py")}
     assert checkout - shipped == set()
+
+
+def test_init_writes_the_shipped_campaign_that_check_accepts_outside_a_checkout(
+        installed: Path, tmp_path: Path) -> None:
+    made = run_in(installed, tmp_path, "init", "mine", env=clean_env())
+    assert made.returncode == 0, made.stderr
+    folder = tmp_path / "mine"
+    assert (folder / "actions.yaml").read_bytes() == ACTIONS.read_bytes()
+    assert {p.name for p in (folder / "images").iterdir()} == \
+        {p.name for p in (ROOT / "images").glob("*.png")}
+    checked = run_in(installed, folder, "check", env=clean_env())
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stdout.startswith("actions.yaml: OK (23 Actions in 23 Days 2027, 23 actions")
+    assert "shipped" not in checked.stderr  # the folder's own file, not the fallback
+    again = run_in(installed, tmp_path, "init", "mine", env=clean_env())
+    assert again.returncode == 2
+    assert again.stderr.strip().splitlines() == [
+        "tgbot: mine/actions.yaml already exists: `tgbot init` writes a new campaign "
+        "only where there is none (choose another folder)"]
+
+
+def test_commands_that_read_a_campaign_fall_back_on_the_shipped_one(installed: Path,
+                                                                    tmp_path: Path) -> None:
+    checked = run_in(installed, tmp_path, "check", env=clean_env())
+    assert checked.returncode == 0, checked.stderr
+    notes = [line for line in checked.stderr.splitlines() if "shipped" in line]
+    assert len(notes) == 1 and "no actions.yaml in this folder" in notes[0], checked.stderr
+    assert "tgbot init" in notes[0]
+    preview = run_in(installed, tmp_path, "preview", "--date", "2027-11-05", env=clean_env())
+    assert preview.returncode == 0, preview.stderr
+    assert preview.stdout.startswith("Day 5 of 23")
+    status = run_in(installed, tmp_path, "status", "--db", str(tmp_path / "none.sqlite3"),
+                    env=clean_env())
+    assert "no actions.yaml in this folder" in status.stderr
+    assert "actions.yaml: cannot read" not in status.stderr

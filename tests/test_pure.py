@@ -145,7 +145,8 @@ def test_a_buttons_pattern_routes_its_own_presses_and_no_others() -> None:
     samples = {kind: kind.data(*{"faq": ("about",), "act": (3, 2027), "lang": ("fr",),
                                  "time": ("07:00",), "region": ("Africa",),
                                  "tz": ("Africa/Lagos",), "remind": ("off",),
-                                 "annsend": (1,), "anncancel": (1,), "corrsend": (5, 2027)}.get(
+                                 "discreet": ("on",), "annsend": (1,), "anncancel": (1,),
+                                 "annok": (1,), "corrsend": (5, 2027)}.get(
                                      kind.verb, ("day-1", 2027) if kind.shape else ()))
                for kind in kinds}
     for kind in kinds:
@@ -266,11 +267,12 @@ def test_the_commands_the_bot_registers_are_the_ones_named_in_commands() -> None
                   if isinstance(handler, CommandHandler) for name in handler.commands}
     assert registered == commands.RESERVED
     assert [c.name for c in commands.COMMANDS if c.menu] == [
-        "today", "actions", "progress", "subscribe", "settings", "remind", "language", "faq"]
+        "today", "actions", "progress", "subscribe", "unsubscribe", "settings", "remind",
+        "language", "faq"]
 
 
 async def test_throttled_edits_forget_messages_whose_interval_has_passed() -> None:
-    from tgbot.handlers.throttle import ThrottledEdits
+    from tgbot.throttle import ThrottledEdits
 
     edits = ThrottledEdits(interval=0.05)
     made: list[int] = []

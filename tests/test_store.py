@@ -18,7 +18,10 @@ import pytest
 
 from tests.conftest import TEST_ID_KEY
 from tests.helpers import postgres
+from tgbot.domain.deletions import Kept
+from tgbot.domain.deletions import Outcome as Deleted
 from tgbot.domain.outbox import Closed, Copy, Due, Edit, EditClosed, State
+from tgbot.domain.outcomes import Outcome
 from tgbot.errors import DatabaseError
 from tgbot.storage.backends import (
     Database,
@@ -26,7 +29,7 @@ from tgbot.storage.backends import (
     is_database_failure,
     open_database,
 )
-from tgbot.storage.migrations import applied, apply, migrations, pending
+from tgbot.storage.migrations import STEPS, _statements, applied, apply, migrations, pending
 from tgbot.storage.pseudonyms import Pseudonyms
 from tgbot.storage.store import TABLES, Store
 
@@ -191,6 +194,26 @@ async def test_pending_migrations_are_applied_once_and_recorded(database: str) -
         assert await apply(db, PEOPLE) == []
     finally:
         await db.close()
+
+
+async def test_0015_leaves_an_old_draft_announcement_to_go_out_at_once(tmp_path: Path) -> None:
+    """A draft written before scheduled announcements is still sent at once on Send."""
+    path = tmp_path / "old.sqlite3"
+    database_at_0008(path)
+    with sqlite3.connect(path) as old:
+        old.execute("INSERT INTO announcements (text, language, state, created_on, lifetime) "
+                    "VALUES ('Vigil', NULL, 'draft', '2027-11-05', 3600)")
+    store = await Store.open(path)
+    try:
+        assert "0015_scheduled_announcements_and_approvals" in await store.applied_migrations()
+        draft = await store.announcement(1)
+        assert draft is not None and draft.send_at is None and draft.lifetime == 3600
+        assert await store.waiting_approvals() == []
+        subscribers = await store.audience(None)
+        assert await store.start_announcement(1, now=1000.0) == subscribers > 0
+        assert await store.announcement_states(1) == {"pending": subscribers}
+    finally:
+        await store.close()
 
 
 async def test_an_old_database_file_has_only_the_later_migrations_pending(
@@ -401,6 +424,12 @@ async def fill(store: Store) -> None:
     await store.set_reminder(5_000_000_001, "21:00", 0.0)
     await store.plan_reminders(2027, [Due(5_000_000_001, 5, 2e9, 1e9)],
                                {5_000_000_001: (0.0, 1.5e9)})
+    await store.set_outcome(6_000_000_002, 2027, "a", Outcome.NOT_SAFE, TODAY)
+    await store.set_completed(6_000_000_002, 2026, "a", True, TODAY)
+    await store.retire(2026)  # its count stays in outcome_tally
+    await store.set_discreet(5_000_000_001, True)
+    await store.deletions.keep([Kept(5_000_000_001, 43, 1.5e9, 1.5e9 + 86400)])
+    await store.queue_correction(2027, 5, await store.delivered_copies(2027, 5), 1.0)
 
 
 async def test_copy_db_moves_everything_between_backends_and_back(
@@ -579,6 +608,138 @@ async def test_a_refused_connection_or_a_timeout_is_the_database_failing_only_fr
     assert is_database_failure(ExceptionGroup("round", [from_database.value]))
     assert not is_database_failure(ExceptionGroup("round", [from_database.value,
                                                             too_slow.value]))
+
+
+async def database_at_0010(path: Path) -> None:
+    """tests/data/v1.sqlite3 brought to 0010 as those releases did, by the migrations."""
+    database_at_0008(path)
+    db = await open_database(str(path))
+    try:
+        for name, sql in SQLITE[8:10]:
+            async with db.schema_transaction() as tx:
+                for statement in _statements(sql):
+                    await tx.execute(statement)
+                if name in STEPS:
+                    await STEPS[name](tx, PEOPLE)
+                await tx.execute("INSERT INTO _migrations VALUES (?, '2027-10-01T00:00:00')",
+                                 (name,))
+    finally:
+        await db.close()
+
+
+async def test_0012_keeps_an_old_files_completions_as_done_and_takes_answers(
+        tmp_path: Path) -> None:
+    path, person = tmp_path / "old.sqlite3", 987_654_321
+    await database_at_0010(path)
+    with sqlite3.connect(path) as old:
+        assert "0010_outbox_tally" in {row[0] for row in old.execute("SELECT name FROM "
+                                                                     "_migrations")}
+        old.execute("INSERT INTO completions VALUES (?, 2027, 'vigil', '2027-11-05', 'fr')",
+                    (PEOPLE.person(person),))
+    store = await Store.open(path, PEOPLE)
+    try:
+        assert "0012_outcomes" in await store.applied_migrations()
+        assert await store.completed(person, 2027) == {"vigil"}
+        assert ("vigil", "fr", "done", 1) in await store.outcome_counts(2027)
+        assert await store.set_outcome(person, 2027, "vigil", Outcome.SAFER, TODAY) is True
+        assert ("vigil", "fr", "safer", 1) in await store.outcome_counts(2027)
+        assert await store.set_outcome(person, 2027, "vigil", Outcome.NOT_SAFE, TODAY) is True
+        assert "vigil" not in await store.completed(person, 2027)
+        assert await store.not_safe_count(2027, "vigil", "") == 1  # no chat, no language
+    finally:
+        await store.close()
+
+
+async def test_0013_adds_discreet_mode_and_the_deletion_outbox_to_an_old_file(
+        tmp_path: Path) -> None:
+    """A file from before 0013 keeps its chats, none discreet, and gets the deletion outbox."""
+    path = tmp_path / "old.sqlite3"
+    database_at_0008(path)
+    store = await Store.open(path)  # then the file as the migrations before 0013 left it
+    await store.close()
+    with sqlite3.connect(path) as old:
+        old.execute("DELETE FROM _migrations WHERE name = '0013_discreet'")
+        old.execute("DROP TABLE deletions")
+        old.execute("ALTER TABLE chats DROP COLUMN discreet")
+    store = await Store.open(path)
+    try:
+        assert "0013_discreet" in await store.applied_migrations()
+        chat = await store.chat(1001)
+        assert chat is not None and chat.subscribed and not chat.discreet
+        assert await store.set_discreet(1001, True) is True
+        assert await store.set_discreet(1001, True) is False
+        assert (await store.chat(1001)).discreet  # type: ignore[union-attr]
+        await store.deletions.keep([Kept(1001, 7, 100.0, 200.0)])
+        assert [c.message_id for c in await store.deletions.claim(200.0, 10, owner="a")] == [7]
+    finally:
+        await store.close()
+
+
+async def test_one_answer_per_person_and_action(store: Store) -> None:
+    assert await store.set_outcome(7, 2027, "a", Outcome.DONE, TODAY, language="fr") is True
+    assert await store.set_outcome(7, 2027, "a", Outcome.DONE, TODAY, language="fr") is False
+    assert await store.set_outcome(7, 2027, "a", Outcome.SAFER, TODAY, language="fr") is True
+    assert await store.outcome_counts(2027) == [("a", "fr", "safer", 1)]
+    assert await store.set_outcome(7, 2027, "a", Outcome.NOT_SAFE, TODAY, language="fr")
+    assert await store.outcome_counts(2027) == [("a", "fr", "not_safe", 1)]
+    assert await store.not_safe_count(2027, "a", "fr") == 1
+    assert await store.completed(7, 2027) == set()
+    assert await store.set_completed(7, 2027, "a", True, TODAY) is True  # switches back
+    assert await store.outcome_counts(2027) == [("a", "", "done", 1)]  # no chat, no language
+    assert await store.set_outcome(7, 2027, "a", None, TODAY) is True
+    assert await store.outcome_counts(2027) == []
+    await store.set_outcome(7, 2027, "a", Outcome.NOT_SAFE, TODAY, language="fr")
+    await store.forget_user(7, 0.0)
+    assert await store.outcome_counts(2027) == []
+
+
+async def test_retire_deletes_every_per_person_row_and_keeps_the_counts(store: Store) -> None:
+    for person, outcome in ((1, Outcome.DONE), (2, Outcome.SAFER), (3, Outcome.NOT_SAFE)):
+        await store.set_outcome(person, 2027, "a", outcome, TODAY, language="en")
+        await store.set_outcome(person, 2027, "b", Outcome.DONE, TODAY, language="en")
+        await store.group_press(-5, 2027, 1, person, outcome != Outcome.NOT_SAFE)
+    await store.set_outcome(1, 2028, "a", Outcome.DONE, TODAY)  # a later edition stays
+    await store.set_subscribed(1, "private", True, TODAY)
+    await store.enqueue(2027, [(1, 1)])
+    await store.finish((await store.claim(1, owner="a", now=NOW))[0], "sent", TODAY, 42)
+    campaign_counts = await store.completions(2027)
+    answered, total = await store.outcome_counts(2027), await store.completions_total(2027)
+    depth = await store.outbox_depth()
+    assert await store.retire(2027) == 5 + 1 + 2 + 1  # completions, not safe, presses, push
+    for person in (1, 2, 3):
+        data = await store.user_data(person)
+        assert data["not_safe"] == [] and data["group_presses"] == []
+        assert data["deliveries"] == 0
+        assert {row[0] for row in data["completions"]} <= {2028}
+    assert await store.group_count(-5, 2027, 1) == 0
+    assert await store.completed(1, 2028) == {"a"}
+    for _ in range(2):  # counted once, however often it runs
+        assert await store.completions(2027) == campaign_counts
+        assert await store.outcome_counts(2027) == answered
+        assert await store.completions_total(2027) == total == 5
+        assert await store.outbox_depth() == depth
+        assert await store.retire(2027) == 0
+
+
+async def test_the_deletion_outbox_claims_due_rows_once_and_takes_back_a_dead_claim(
+        store: Store) -> None:
+    await store.deletions.keep([Kept(1, 10, 0.0, 50.0), Kept(1, 11, 0.0, 60.0),
+                                Kept(2, 12, 0.0, None), Kept(1, 10, 0.0, 10.0)])  # kept once
+    assert await store.deletions.claim(49.0, 10, owner="a") == []
+    assert sorted((c.chat_id, c.message_id) for c in
+                  await store.deletions.claim(60.0, 10, owner="a")) == [(1, 10), (1, 11)]
+    assert await store.deletions.claim(60.0, 10, owner="b") == []  # claimed already
+    await store.deletions.close(1, {10: Deleted.DELETED, 11: Deleted.PENDING}, retry_at=120.0)
+    assert await store.deletions.claim(119.0, 10, owner="b") == []  # retried later
+    assert [c.message_id for c in await store.deletions.claim(120.0, 10, owner="b")] == [11]
+    assert await store.deletions.release({"b"}) == 0  # its owner is alive
+    assert await store.deletions.release({"c"}) == 1  # b died: back to pending
+    claimed = await store.deletions.claim(120.0, 10, owner="c")
+    assert [(c.message_id, c.attempts) for c in claimed] == [(11, 3)]  # a, b and c tried
+    # /forget: the chat's kept messages are due now, even those without a time
+    assert await store.forget_user(2, 130.0) == 0
+    assert [c.message_id for c in await store.deletions.claim(130.0, 10, owner="c")] == [12]
+    assert await store.deletions.drop_older(1.0) == {"deleted": 1, "deleting": 2}
 
 
 async def test_0014_corrects_copies_sent_before_fingerprints(tmp_path: Path) -> None:

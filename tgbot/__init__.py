@@ -1,4 +1,4 @@
-"""tgbot: a Telegram bot for human-rights campaigns ("23 Actions in 23 Days")."""
+"""tgbot: a Telegram bot for human-rights campaigns, one action a day from a campaign file."""
 
 import os
 

@@ -38,6 +38,7 @@ from tgbot.delivery.deliverer import Deliverer
 from tgbot.delivery.drain import senders_for
 from tgbot.domain import commands
 from tgbot.domain.campaign import Campaign
+from tgbot.domain.outcomes import retired_through
 from tgbot.handlers import (
     action_buttons,
     actions,
@@ -136,10 +137,11 @@ def build_application(settings: Settings, campaign: Campaign) -> Application:
 
 
 def start_engine(services: Services, bot: CampaignBot) -> Deliverer:
-    """Give the open services the delivery engine, sending with `bot` (initialised)."""
+    """Give the open services the delivery engine and the alerts, sending with `bot`."""
     services.bot_username = bot.bot.username or ""
+    services.alerts = alerts(services, bot)  # the handlers' too (a day found not safe)
     services.deliverer = Deliverer(services.store, bot, services.current, services.clock,
-                                   services.i18n, services.settings, alerts(services, bot))
+                                   services.i18n, services.settings, services.alerts)
     return services.deliverer
 
 
@@ -217,7 +219,10 @@ async def _beat(context: BotContext) -> None:
     """The scheduler's beat, run in the background so the job returns at once.
 
     The deliverer's heartbeat, push and takeover first; then what every instance looks at.
+    A beat that fires while the application stops does nothing: nobody would await its work.
     """
+    if not context.application.running:
+        return
     context.services.deliverer.beat()
     if not context.services.beat.locked():  # a slow database: beats do not pile up
         context.application.create_task(_operations(context.services, context.bot),
@@ -227,8 +232,8 @@ async def _beat(context: BotContext) -> None:
 async def _operations(services: Services, bot: Any) -> None:
     """What every instance looks at on each beat.
 
-    A campaign another instance published, sending that fell behind, old update records
-    and old outbox rows.
+    A campaign another instance published, sending that fell behind, old update records,
+    old outbox rows, and per-person rows past TGBOT_RETENTION_DAYS.
     """
     async with services.beat:
         try:
@@ -239,10 +244,20 @@ async def _operations(services: Services, bot: Any) -> None:
             await services.store.forget_updates(now - REPEATS_KEPT)
             if abs(now - services.outbox_forgotten_at) >= FORGET_DELIVERIES_EVERY:
                 await services.store.forget_deliveries(now - DELIVERIES_KEPT)
+                await _forget_retired(services)  # TGBOT_RETENTION_DAYS
                 services.outbox_forgotten_at = now
         except Exception as error:  # noqa: BLE001 - the database went away: next beat again
             if not is_database_failure(error):  # the storage logs an outage once
                 log.warning("beat: %s: %s", type(error).__name__, error)
+
+
+async def _forget_retired(services: Services) -> None:
+    """Delete the per-person rows of editions that ended TGBOT_RETENTION_DAYS ago (if set)."""
+    days = services.settings.retention_days
+    edition = None if days is None else retired_through(services.campaign,
+                                                         services.campaign_date(), days)
+    if edition is not None:
+        await services.store.retire(edition)
 
 
 def _reload_on_signal(application: Application) -> None:

@@ -22,6 +22,15 @@ PAID_RATE = 1000  # with allow_paid_broadcast
 STARS_PER_PAID_MESSAGE = 0.1  # what Telegram takes from the bot's balance
 LIFETIME_RE = re.compile(r"(\d+(?:\.\d+)?)([smhd]?)")
 LIFETIME_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+NOT_SAFE_ALERT = 5  # TGBOT_NOT_SAFE_ALERT's default and least: a count organisers may see
+# A partner organisation's code: its link is t.me/<bot>?start=p_<code>, so the code is what a
+# deep-link payload may carry (Telegram: up to 64 of A-Z a-z 0-9 _ -), kept to one plain form.
+PARTNER_CODE = re.compile(r"[a-z0-9_]{1,32}")
+PARTNERS_EXAMPLE = "cpj:111,222;rsf:333"
+# Telegram lets a bot delete a message only if it "was sent less than 48 hours ago" (the Bot
+# API's deleteMessage): a discreet chat's messages are deleted within 47 hours at most.
+MAX_DISCREET_HOURS = 47
+DEFAULT_CAMPAIGN = Path("actions.yaml")  # in the working folder
 
 
 def shipped_locales() -> Path:
@@ -38,7 +47,7 @@ class Settings:
     token: str = ""
     api_url: str = PUBLIC_API_URL
     db: str = "./tgbot.sqlite3"
-    campaign: Path = Path("./actions.yaml")
+    campaign: Path = DEFAULT_CAMPAIGN
     admins: frozenset[int] = field(default_factory=frozenset)
     log_level: str = "INFO"
     webhook_secret: str = ""
@@ -53,15 +62,27 @@ class Settings:
     paid_broadcast: bool = False
     # Seconds an announcement stays worth sending; later, its rows expire.
     announcement_lifetime: float = 86400.0
+    # Organisers who must agree before an announcement goes out: 1, or 2 (four eyes: a second
+    # organiser approves what the first wrote).
+    approvals: int = 1
     # The operators' port (/healthz, /readyz, /metrics); None: off.
     status_port: int | None = None
     status_listen: str = "127.0.0.1"
     log_format: str = "text"  # or "json": one object per line, for log collectors
     # Organisers are told when a message due this many seconds ago is still waiting.
     alert_lag: float = 900.0
+    # Days after an edition's end that its per-person rows are kept; None: until /forget.
+    retention_days: int | None = None
+    # Organisers are told once when this many readers of one language find a day not safe
+    # (never fewer than the smallest count organisers see: stats.MIN_SHOWN).
+    not_safe_alert: int = NOT_SAFE_ALERT
+    # Partner organisations: code -> the user ids of its organisers, who see its figures only.
+    partners: dict[str, frozenset[int]] = field(default_factory=dict)
     # Where the mirror site (`tgbot site`) is served; /help and the bot's description link
     # to it. Empty: no link.
     site_url: str = ""
+    # Hours after which the bot deletes the messages it sent to a discreet chat.
+    discreet_hours: float = 24.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -79,11 +100,20 @@ class Settings:
         settings.paid_broadcast = _flag(env, "TGBOT_PAID_BROADCAST")
         settings.announcement_lifetime = parse_lifetime(
             env.get("TGBOT_ANNOUNCEMENT_LIFETIME", "24h"), "TGBOT_ANNOUNCEMENT_LIFETIME")
+        settings.approvals = parse_approvals(env.get("TGBOT_APPROVALS", "1"))
         settings.status_port = parse_port(env.get("TGBOT_STATUS_PORT", ""))
         settings.status_listen = env.get("TGBOT_STATUS_LISTEN", settings.status_listen)
         settings.log_format = parse_log_format(env.get("TGBOT_LOG_FORMAT", "text"))
         settings.alert_lag = _number(env, "TGBOT_ALERT_LAG", settings.alert_lag)
+        if env.get("TGBOT_RETENTION_DAYS", "").strip():
+            settings.retention_days = whole_number(env["TGBOT_RETENTION_DAYS"],
+                                                   "TGBOT_RETENTION_DAYS", least=1)
+        settings.not_safe_alert = whole_number(env.get("TGBOT_NOT_SAFE_ALERT",
+                                                       str(NOT_SAFE_ALERT)),
+                                               "TGBOT_NOT_SAFE_ALERT", least=NOT_SAFE_ALERT)
+        settings.partners = parse_partners(env.get("TGBOT_PARTNERS", ""))
         settings.site_url = parse_site_url(env.get("TGBOT_SITE_URL", ""))
+        settings.discreet_hours = parse_discreet_hours(env.get("TGBOT_DISCREET_HOURS", "24"))
         if "TGBOT_LOCALES" in env:
             settings.locales = Path(env["TGBOT_LOCALES"])
         settings.languages = tuple(filter(None, (code.strip() for code in
@@ -99,6 +129,16 @@ class Settings:
             raise ConfigError("the bot token is malformed: it should look like "
                               "123456789:AAE... as BotFather gave it (check TGBOT_TOKEN)")
 
+    def partners_of(self, user_id: int) -> list[str]:
+        """The codes of the partner organisations this person organises for, in order."""
+        return sorted(code for code, ids in self.partners.items() if user_id in ids)
+
+    def check_approvals(self) -> None:
+        """Refuse four eyes with fewer than two organisers: nothing could ever be approved."""
+        if self.approvals > max(len(self.admins), 1):
+            raise ConfigError(f"TGBOT_APPROVALS={self.approvals} needs at least "
+                              f"{self.approvals} organisers in TGBOT_ADMINS, not "
+                              f"{len(self.admins)}")
 
     def check_rate(self) -> None:
         """Refuse a rate Telegram would not allow.
@@ -163,6 +203,34 @@ def _number(env: dict[str, str], name: str, default: float) -> float:
     return value
 
 
+def whole_number(value: str, name: str, *, least: int) -> int:
+    """A whole number of at least `least` from "30"; anything else is a ConfigError."""
+    if not value.strip().isdigit() or int(value) < least:
+        raise ConfigError(f"{name} must be a whole number, {least} or more, not {value!r}")
+    return int(value)
+
+
+def parse_approvals(value: str) -> int:
+    """TGBOT_APPROVALS: 1 (an organiser sends alone) or 2 (a second one approves)."""
+    if value.strip() not in ("1", "2"):
+        raise ConfigError(f"TGBOT_APPROVALS must be 1 or 2 (organisers who agree before an "
+                          f"announcement is sent), not {value!r}")
+    return int(value)
+
+
+def parse_discreet_hours(value: str) -> float:
+    """TGBOT_DISCREET_HOURS: more than 0 and at most 47 (Telegram's 48-hour window)."""
+    try:
+        hours = float(value)
+    except ValueError:
+        hours = 0.0
+    if not 0 < hours <= MAX_DISCREET_HOURS:
+        raise ConfigError(f"TGBOT_DISCREET_HOURS must be a number of hours above 0 and at most "
+                          f"{MAX_DISCREET_HOURS} (Telegram lets a bot delete its messages "
+                          f"only for 48 hours), not {value!r}")
+    return hours
+
+
 def parse_admins(value: str) -> frozenset[int]:
     """Organiser user ids from "12345, 67890"; anything else is a ConfigError."""
     admins = set()
@@ -172,6 +240,27 @@ def parse_admins(value: str) -> frozenset[int]:
                               f"not {part!r}")
         admins.add(int(part))
     return frozenset(admins)
+
+
+def parse_partners(value: str) -> dict[str, frozenset[int]]:
+    """Partners from "cpj:111,222;rsf:333" (code: organisers' user ids); else a ConfigError.
+
+    The error names the partner by its place, never by the user ids it holds.
+    """
+    partners: dict[str, frozenset[int]] = {}
+    for place, entry in enumerate(filter(None, (e.strip() for e in value.split(";"))), 1):
+        code, colon, ids = (part.strip() for part in entry.partition(":"))
+        if not colon or not PARTNER_CODE.fullmatch(code) \
+                or not re.fullmatch(r"\d+(\s*,\s*\d+)*", ids):
+            raise ConfigError(f"TGBOT_PARTNERS must be partners separated by ';', each a code "
+                              "(up to 32 of a-z 0-9 _), ':' and its organisers' Telegram user "
+                              f"ids separated by commas, such as {PARTNERS_EXAMPLE}: check "
+                              f"partner {place}")
+        if code in partners:
+            raise ConfigError(f"TGBOT_PARTNERS names the partner {code} twice: list each once, "
+                              "with all its organisers")
+        partners[code] = frozenset(int(i) for i in ids.split(","))
+    return partners
 
 
 def parse_port(value: str) -> int | None:

@@ -20,17 +20,19 @@ from tgbot.config import Settings
 from tgbot.domain import schedule
 from tgbot.domain.campaign import Campaign, CampaignInForce
 from tgbot.domain.chat import Chat
+from tgbot.domain.commands import ASKED
 from tgbot.domain.faq import FaqMatcher
 from tgbot.domain.flood import FloodGate
 from tgbot.domain.groups import AdminCache
 from tgbot.domain.schedule import Clock
 from tgbot.errors import NotOpenError
-from tgbot.handlers.throttle import ThrottledEdits
 from tgbot.i18n.translator import I18n, Translator
 from tgbot.storage.store import Store
+from tgbot.throttle import ThrottledEdits
 
 if TYPE_CHECKING:
     from tgbot.delivery.deliverer import Deliverer
+    from tgbot.ops.alerts import Alerts
     from tgbot.ops.status import StatusServer
 
 
@@ -40,7 +42,8 @@ class Services:
 
     Built with the settings and the campaign (the handlers' filters need both before the bot
     starts); the database comes with `open` and goes with `close`, and the wiring
-    (`tgbot.app.start_engine`) gives it the delivery engine once the bot is initialised.
+    (`tgbot.app.start_engine`) gives it the delivery engine and the organisers' alerts once
+    the bot is initialised.
     """
 
     settings: Settings
@@ -64,6 +67,7 @@ class Services:
     i18n: I18n = field(init=False)  # every language in settings.locales
     _store: Store | None = field(default=None, init=False, repr=False)
     _deliverer: Deliverer | None = field(default=None, init=False, repr=False)
+    _alerts: Alerts | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self, first_campaign: Campaign) -> None:
         self.current = CampaignInForce(first_campaign)
@@ -101,6 +105,17 @@ class Services:
         self._deliverer = deliverer
 
     @property
+    def alerts(self) -> Alerts:
+        """The organisers' alerts (`tgbot.app.start_engine` gives them, with the engine)."""
+        if self._alerts is None:
+            raise NotOpenError("no alerts: start the engine first (tgbot.app.start_engine)")
+        return self._alerts
+
+    @alerts.setter
+    def alerts(self, alerts: Alerts) -> None:
+        self._alerts = alerts
+
+    @property
     def campaign(self) -> Campaign:
         """The campaign in force now."""
         return self.current.campaign
@@ -110,12 +125,20 @@ class Services:
         self.current.swap(campaign, version)
 
     def matcher(self, t: Translator) -> FaqMatcher:
-        """The FAQ matcher for one language, built from that language's phrasings."""
+        """The typed-question matcher for one language, built from that language's phrasings.
+
+        It knows the campaign's FAQ entries (by id) and the bot's own commands people ask
+        about (by "/name", which no FAQ id can be): their name, menu line and asked phrases.
+        """
         matchers = self.current.matchers
         if t.code not in matchers:
             phrasings: dict[str, Iterable[str]] = {
                 e.id: [t.gettext(p) for p in (e.question, e.button, *e.also)]
                 for e in self.campaign.faq}
+            for command in ASKED:
+                asked = t.gettext(command.asked).splitlines() if command.asked else []
+                menu = [t.gettext(command.menu)] if command.menu else []
+                phrasings["/" + command.name] = [command.name, *menu, *asked]
             matchers[t.code] = FaqMatcher.build(phrasings)
         return matchers[t.code]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import shutil
 import socket
 import sqlite3
@@ -156,6 +157,16 @@ def database_bytes(db: str) -> bytes:
                               capture_output=True).stdout
     wal = Path(db + "-wal")
     return Path(db).read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
+def campaign_starting(text: str, start: dt.date) -> str:
+    """A campaign file's text moved to begin on `start`, as long as before, in that edition."""
+    dates = {key: dt.date.fromisoformat(re.search(rf"(?m)^  {key}: (\S+)", text)[1])
+             for key in ("start_date", "end_date")}
+    end = start + (dates["end_date"] - dates["start_date"])
+    text = re.sub(r"(?m)^  edition: \d+", f"  edition: {start.year}", text)
+    text = re.sub(r"(?m)^  start_date: \S+", f"  start_date: {start.isoformat()}", text)
+    return re.sub(r"(?m)^  end_date: \S+", f"  end_date: {end.isoformat()}", text)
 
 
 def campaign_copy(folder: Path, text: str) -> Path:

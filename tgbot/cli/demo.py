@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from tgbot.app import build_application, running
+from tgbot.cli.starter import fall_back_on_shipped
 from tgbot.config import Settings
 from tgbot.domain.campaign import Campaign
 from tgbot.domain.campaign_file import load_campaign
@@ -90,6 +91,7 @@ async def _demo(args: argparse.Namespace, scratch: Path) -> int:
     settings.db = args.db or str(scratch / "demo.sqlite3")
     if args.campaign:
         settings.campaign = Path(args.campaign)
+    fall_back_on_shipped(settings)
     campaign = load_campaign(settings.campaign)
     today = args.date or demo_day(campaign, dt.datetime.now(campaign.tz).date())
     language = TELEGRAM_CODES.get(args.lang, args.lang)

@@ -25,6 +25,7 @@ from tgbot import __version__, messages
 from tgbot.app import Webhook, build_application, running, start_engine
 from tgbot.cli.demo import add_demo_parser, run_demo
 from tgbot.cli.preview import render_page
+from tgbot.cli.starter import cmd_init, fall_back_on_shipped
 from tgbot.cli.terminal import ProgressReport
 from tgbot.config import (
     PUBLIC_API_URL,
@@ -39,7 +40,7 @@ from tgbot.context import Services
 from tgbot.delivery.bot import build_bot
 from tgbot.delivery.deliverer import Deliverer
 from tgbot.delivery.drain import senders_for
-from tgbot.domain import schedule, stats
+from tgbot.domain import outcomes, partners, schedule, stats
 from tgbot.domain.campaign import Campaign
 from tgbot.domain.campaign_file import load_campaign
 from tgbot.domain.outbox import State
@@ -105,6 +106,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--status-listen", help="the status port's address (TGBOT_STATUS_LISTEN; "
                                              "default 127.0.0.1)")
 
+    init = commands.add_parser("init", help="write the shipped campaign and its images into "
+                                            "a folder, to edit")
+    init.add_argument("folder", nargs="?", default=".",
+                      help="where to write actions.yaml and images/ (default: this folder)")
+
     check = commands.add_parser("check", help="check a campaign file; exit 0 when valid")
     check.add_argument("file", nargs="?", help="campaign file (default TGBOT_CAMPAIGN)")
 
@@ -149,6 +155,9 @@ def _parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="completions per action, day and language")
     settings_flags(export, token=False)
     export.add_argument("--csv", required=True, metavar="FILE", help="CSV file to write")
+    export.add_argument("--partners-csv", metavar="FILE",
+                        help="also write each partner organisation's figures (started, "
+                             "subscribed, completions per day) to this CSV file")
     backup = commands.add_parser("backup", help="a consistent copy of the live database")
     settings_flags(backup, token=False)
     backup.add_argument("file", help="where to write the copy (must not exist)")
@@ -196,6 +205,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     if getattr(args, "paid_broadcast", None):
         settings.paid_broadcast = True
     settings.check_rate()
+    settings.check_approvals()
     return settings
 
 
@@ -227,6 +237,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     """`tgbot check`: validate a campaign file, and warn of texts without a translation."""
     settings = Settings.from_env()
+    if not args.file:
+        fall_back_on_shipped(settings)
     path = Path(args.file) if args.file else settings.campaign
     campaign = load_campaign(path)
     for warning in untranslated(path, I18n(settings.locales, settings.languages)):
@@ -506,6 +518,7 @@ async def _dry_run(services: Services, day: int | None) -> str:
 def cmd_preview(args: argparse.Namespace) -> int:
     """`tgbot preview`: one day's message as plain text, or every day as an HTML page."""
     settings = _settings(args)
+    fall_back_on_shipped(settings)
     campaign = load_campaign(settings.campaign)
     i18n = I18n(settings.locales, settings.languages)
     if args.lang not in i18n.languages:
@@ -551,6 +564,7 @@ def cmd_catalogs(args: argparse.Namespace) -> int:
     Messages not translated yet are counted; `--untranslated` lists them too.
     """
     settings = _settings(args)
+    fall_back_on_shipped(settings)
     load_campaign(settings.campaign)  # its texts are part of every catalog
     report = check_all(settings.locales, settings.campaign, args.lang)
     for line in report.problems + (report.untranslated if args.untranslated else []):
@@ -586,6 +600,7 @@ def new_file(path: Path) -> Path:
 def cmd_status(args: argparse.Namespace) -> int:
     """`tgbot status`: the instances on the database, who sends, the backlog, the last push."""
     settings = _settings(args)
+    fall_back_on_shipped(settings)
     print(asyncio.run(_status(settings)))
     return 0
 
@@ -605,20 +620,59 @@ async def _status(settings: Settings) -> str:
 def cmd_stats(args: argparse.Namespace) -> int:
     """`tgbot stats`: the campaign's figures as a table."""
     settings = _settings(args)
+    fall_back_on_shipped(settings)
     figures = asyncio.run(_collect(settings))
     print(stats.table(figures))
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """`tgbot export`: completions per action, day and language, to a new CSV file."""
+    """`tgbot export`: completions per action, day and language, to a new CSV file.
+
+    Beside it, `<name>-outcomes.csv`: how many did each day, did its safer version or found
+    it not safe, per day and language (`outcomes.write_outcomes_csv`). With --partners-csv,
+    each partner organisation's figures to a third new file.
+    """
     settings = _settings(args)
     target = new_file(Path(args.csv))
+    fall_back_on_shipped(settings)
+    answers = new_file(target.with_name(f"{target.stem}-outcomes{target.suffix or '.csv'}"))
+    partners_target = new_file(Path(args.partners_csv)) if args.partners_csv else None
     figures = asyncio.run(_collect(settings))
+    counts = asyncio.run(_collect_outcomes(settings))
     private_file(target)
     rows = stats.write_csv(figures, target)
-    print(f"{args.csv}: {rows} rows")
+    private_file(answers)
+    answered = outcomes.write_outcomes_csv(counts, answers)
+    print(f"{args.csv}: {rows} rows\n{answers}: {answered} rows")
+    if partners_target:
+        _export_partners(settings, partners_target)
     return 0
+
+
+def _export_partners(settings: Settings, target: Path) -> None:
+    """`tgbot export --partners-csv`: per partner, who started, subscribed and did each day."""
+    figures = asyncio.run(_collect_partners(settings))
+    private_file(target)
+    print(f"{target}: {partners.write_csv(figures, target)} rows")
+
+
+async def _collect_partners(settings: Settings) -> dict[str, partners.PartnerFigures]:
+    campaign = load_campaign(settings.campaign)
+    store = await Store.open(existing_database(settings.db))
+    try:
+        return await store.partner_figures(campaign, settings.partners, others=True)
+    finally:
+        await store.close()
+
+
+async def _collect_outcomes(settings: Settings) -> outcomes.OutcomeCounts:
+    campaign = load_campaign(settings.campaign)
+    store = await Store.open(existing_database(settings.db))
+    try:
+        return outcomes.count_outcomes(campaign, await store.outcome_counts(campaign.edition))
+    finally:
+        await store.close()
 
 
 async def _collect(settings: Settings) -> stats.Stats:
@@ -690,6 +744,7 @@ COMMANDS = {
     "correct": cmd_correct,
     "preview": cmd_preview, "stats": cmd_stats, "export": cmd_export, "backup": cmd_backup,
     "catalogs": cmd_catalogs, "site": cmd_site, "copy-db": cmd_copy_db, "status": cmd_status,
+    "init": cmd_init,
 }
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ class AnnouncementProgress:
                 await store.announcements_to_report():
             states = await store.announcement_states(announcement)
             sent, total = states.get(State.SENT, 0), sum(states.values())
-            finished = not sum(states.get(state, 0) for state in OPEN_STATES)
+            finished = not sum(states.get(state, 0) for state in (*OPEN_STATES, State.SCHEDULED))
             if sent == shown and not finished:
                 continue
             text = messages.announcement_progress(self.translations.get(language), sent,

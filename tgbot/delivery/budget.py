@@ -50,7 +50,9 @@ from tgbot.ops import metrics
 WINDOW = 1.005
 # Methods that put a message in a chat or change one: what Telegram's broadcast limit counts
 # (edits too, as PTB's AIORateLimiter and the loopback API count them; see tgbot/fakeapi).
-_SENDING = ("send", "copyMessage", "forwardMessage", "editMessage")
+# Deletions take a slot as well: whether Telegram counts them is not documented, and a
+# slot is the safe guess for the deletion outbox's thousands of calls.
+_SENDING = ("send", "copyMessage", "forwardMessage", "editMessage", "deleteMessage")
 BURST = 0.1  # of a window: how early a broadcast send may go (its share of slots at once)
 LEASE_MIN = 2  # slots each instance keeps for its replies (a person chatting: 1 a second)
 LEASE_HISTORY = 10.0  # seconds of replies a lease is sized from

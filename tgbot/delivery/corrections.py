@@ -36,9 +36,10 @@ from tgbot.delivery.budget import Priority
 from tgbot.delivery.instances import Instance
 from tgbot.delivery.sending import Verdict, outcome
 from tgbot.domain.campaign import Campaign, CampaignInForce
-from tgbot.domain.outbox import OPEN_STATES, Copy, Edit, EditClosed, State
+from tgbot.domain.outbox import OPEN_STATES, Copy, Edit, EditClosed, Kind, State
 from tgbot.i18n.translator import I18n
 from tgbot.messages import Reply
+from tgbot.messages.discreet import neutral
 from tgbot.storage.corrections import StatusMessage
 from tgbot.storage.store import Store
 
@@ -153,7 +154,7 @@ class Corrector:
         for day, action in actions.items():
             private = [e.chat_id for e in claimed if e.day == day and (
                 chat := chats.get(e.chat_id)) and chat.kind == "private"]
-            done |= await self.store.completed_by(campaign.edition, action.id, private)
+            done |= await self.store.answered_by(campaign.edition, action.id, private)
         gate = asyncio.Semaphore(EDITORS)
 
         async def one(edit: Edit) -> EditClosed:
@@ -164,6 +165,8 @@ class Corrector:
             reply = messages.action_message(t, campaign, action, bot_username=self.bot_username,
                                              chat_kind=chat.kind, done=edit.chat_id in done,
                                              taken=taken.get(action.id, 0))
+            if chat.discreet:  # as its push was sent: a neutral first line
+                reply = neutral(t, reply, Kind.PUSH)
             content = day_content(self.translations, campaign, edit.day, chat.language,
                                   chat.kind, self.bot_username)
             async with gate:

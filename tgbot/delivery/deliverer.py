@@ -3,10 +3,10 @@
 The engine in rooms: `instances` (is this process the sender, heartbeats, the budget's
 share), `planning` (what is due now goes in the outbox), `drain` (claim, prepare, send,
 record), `corrections` (edit delivered copies of a corrected day), `announcements` (an
-announcement's progress message) and `sending` (one message and what Telegram's answer
-means; the only part handlers import). `Deliverer` builds them from
-what they need and runs them: on each beat of the scheduler, on a wake (a new subscriber, an
-announcement), and for `tgbot push`.
+announcement's progress message), `deleter` (the deletion outbox: messages due for
+deletion) and `sending` (one message and what Telegram's answer means; the only part
+handlers import). `Deliverer` builds them from what they need and runs them: on each beat of
+the scheduler, on a wake (a new subscriber, an announcement), and for `tgbot push`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from tgbot.delivery.announcements import AnnouncementProgress
 from tgbot.delivery.bot import CampaignBot
 from tgbot.delivery.budget import Budget
 from tgbot.delivery.corrections import Corrector
+from tgbot.delivery.deleter import Deleter
 from tgbot.delivery.drain import Drainer, Summary
 from tgbot.delivery.instances import Instance
 from tgbot.delivery.planning import Planner
@@ -57,6 +58,7 @@ class Deliverer:
                                self.instance, concurrency=concurrency, wall=wall)
         self.progress = AnnouncementProgress(store, bot, translations)
         self.corrector = Corrector(store, bot, current, translations, self.instance, wall=wall)
+        self.deleter = Deleter(store, bot, clock, self.instance.id, wall=wall)
         self._round = asyncio.Lock()
         self._planning = asyncio.Lock()
         self._tasks: set[asyncio.Task] = set()
@@ -103,6 +105,7 @@ class Deliverer:
         await self.instance.heartbeat()
         if self.instance.sending:
             await self.progress.report()
+            self.spawn(self.deleter.run())  # the deletion outbox
         await self.tick()
 
     def wake(self) -> None:

@@ -28,13 +28,14 @@ from tgbot.delivery.budget import Priority
 from tgbot.delivery.corrections import day_content, fingerprint
 from tgbot.delivery.instances import Instance
 from tgbot.delivery.sending import Verdict, broadcast_fields, outcome, send_reply
-from tgbot.domain import schedule
+from tgbot.domain import deletions, schedule
 from tgbot.domain.campaign import CampaignInForce
 from tgbot.domain.chat import Chat
 from tgbot.domain.outbox import METRIC_OUTCOME, Closed, Delivery, Kind, State
 from tgbot.domain.schedule import Clock
 from tgbot.i18n.translator import I18n
 from tgbot.messages import Reply
+from tgbot.messages.discreet import neutral
 from tgbot.ops import metrics
 from tgbot.storage.store import Store
 
@@ -145,6 +146,7 @@ class Drainer:
         self.concurrency = concurrency or senders_for(settings.rate)
         self.batch = min(256, max(2 * self.concurrency, int(settings.rate)))  # rows per claim
         self.paid = settings.paid_broadcast
+        self.discreet_hours = settings.discreet_hours  # a discreet chat's messages live so long
         self.bot_username = bot.bot.username or ""
         self.stopping = False  # set once: rows claimed from then on go back to the outbox
 
@@ -220,15 +222,20 @@ class Drainer:
                 recorder.add(Closed(delivery, State.SKIPPED))
                 continue
             if delivery.announcement_id:
-                key: tuple = (Kind.ANNOUNCEMENT, delivery.announcement_id)
+                key: tuple = (Kind.ANNOUNCEMENT, delivery.announcement_id,
+                              chat.language if chat.discreet else None)
                 expires_at = delivery.expires_at
             else:
-                key = (chat.language, delivery.day, chat.kind, did_it, delivery.reminder)
+                key = (chat.language, delivery.day, chat.kind, did_it, delivery.reminder,
+                       chat.discreet)
                 expires_at = delivery.expires_at or schedule.day_ends_at(
                     schedule.chat_zone(chat, campaign), campaign, delivery.day)
             if key not in rendered:
                 reply = await self._render(delivery, chat, did_it, taken)
-                rendered[key] = (reply, broadcast_fields(reply, self.paid)) if reply else None
+                if reply and chat.discreet:  # discreet mode: tgbot.messages.discreet
+                    reply = neutral(self.translations.get(chat.language), reply, delivery.kind)
+                rendered[key] = (reply, broadcast_fields(reply, self.paid, chat.discreet)) \
+                    if reply else None
             message = rendered[key]
             if message is None:
                 recorder.add(Closed(delivery, State.SKIPPED))
@@ -245,9 +252,9 @@ class Drainer:
 
     async def _done_by(self, claimed: list[Delivery],
                        chats: dict[int, Chat]) -> set[tuple[int, int]]:
-        """(chat, day) of the people among these private chats who did their row's action.
+        """(chat, day) of the people among these private chats who answered their row's action.
 
-        Their push shows Undo; their reminder is not sent.
+        They did it or found it not safe: their push shows Undo; their reminder is not sent.
         """
         campaign, by_day = self.current.campaign, defaultdict(list)
         for d in claimed:
@@ -258,7 +265,7 @@ class Drainer:
         for day, user_ids in by_day.items():
             action = campaign.action_for_day(day)
             if action is not None:
-                done |= {(user_id, day) for user_id in await self.store.completed_by(
+                done |= {(user_id, day) for user_id in await self.store.answered_by(
                     campaign.edition, action.id, user_ids)}
         return done
 
@@ -289,15 +296,21 @@ class Drainer:
                 message_id = answer["message_id"]
             else:
                 message = await send_reply(self.bot, self.store, chat.chat_id, job.reply,
-                                           chat.thread_id, broadcast=True, paid=self.paid)
+                                           chat.thread_id, broadcast=True, paid=self.paid,
+                                           discreet=chat.discreet)
                 message_id = message.message_id
         except TelegramError as exc:
             error = exc
         result = outcome(error, delivery.attempts)
         if result.state == Verdict.SENT:
+            now = self.clock().timestamp()
             if delivery.due_at:
-                metrics.push_lag(self.clock().timestamp() - delivery.due_at)
-            return Closed(delivery, State.SENT, message_id, paid=self.paid, shown=job.shown)
+                metrics.push_lag(now - delivery.due_at)
+            # a private chat's message is kept to delete (discreet mode, /forget)
+            kept = deletions.kept(chat, message_id, now, self.discreet_hours) \
+                if message_id is not None else None
+            return Closed(delivery, State.SENT, message_id, paid=self.paid, kept=kept,
+                          shown=job.shown)
         log.info("delivery %s: %s (%s)", "announcement" if delivery.announcement_id
                  else f"{'reminder ' if delivery.reminder else ''}of day {delivery.day}",
                  result.state, type(error).__name__)

@@ -47,6 +47,8 @@ class Planner:
     async def enqueue_due(self, now: dt.datetime, limit: int | None = None) -> int:
         """Queue the chats due now, a batch at a time; return the outbox rows added.
 
+        Scheduled announcement rows whose time has come are made pending first.
+
         Looks at up to `limit` chats (all if None), push times first, then reminders.
         """
         store, campaign = self.store, self.current.campaign
@@ -55,7 +57,9 @@ class Planner:
                 log.info("push times planned anew for the campaign's dates and times")
             self._checked_timing = campaign
         await self._replan_lost(campaign, now)
-        added = looked = 0
+        # scheduled announcements whose time came in their chats' zones
+        added = await store.release_scheduled(now.timestamp())
+        looked = 0
         while (limit is None or looked < limit) and (
                 chats := await store.due_chats(now.timestamp(), DUE_BATCH)):
             due, next_push = plan_rows([(chat, None) for chat in chats], campaign, now)

@@ -74,18 +74,20 @@ def _seconds(value: int | dt.timedelta) -> float:
 
 async def send_reply(bot: ExtBot[int], store: Store, chat_id: int, reply: Reply,
                      thread_id: int | None = None, *, broadcast: bool = False,
-                     paid: bool = False) -> Message:
+                     paid: bool = False, discreet: bool = False) -> Message:
     """Send a rendered reply; an image is uploaded once, then re-sent by its file_id.
 
     A `broadcast` send (the push, announcements, reminders) waits behind replies in the
-    budget; a `paid` one goes as a paid broadcast.
+    budget; a `paid` one goes as a paid broadcast; a `discreet` one silently and protected.
     """
     # None leaves a parameter out of the request, as for any reply
     priority, paid_broadcast = (Priority.BROADCAST if broadcast else None), (paid or None)
+    quiet = discreet or None  # disable_notification and protect_content
     if reply.photo is None:
         return await bot.send_message(chat_id, reply.text, reply_markup=reply.markup,
                                       message_thread_id=thread_id,
                                       allow_paid_broadcast=paid_broadcast,
+                                      disable_notification=quiet, protect_content=quiet,
                                       rate_limit_args=priority)
     content = reply.photo.read_bytes()
     key = f"{reply.photo.name}:{hashlib.sha256(content).hexdigest()[:16]}"
@@ -100,16 +102,23 @@ async def send_reply(bot: ExtBot[int], store: Store, chat_id: int, reply: Reply,
                                                reply_markup=reply.markup,
                                                message_thread_id=thread_id,
                                                allow_paid_broadcast=paid_broadcast,
+                                               disable_notification=quiet,
+                                               protect_content=quiet,
                                                rate_limit_args=priority)
                 await store.remember_media(key, message.photo[-1].file_id)
                 return message
     return await bot.send_photo(chat_id, file_id, caption=reply.text, reply_markup=reply.markup,
                                 message_thread_id=thread_id,
-                                allow_paid_broadcast=paid_broadcast, rate_limit_args=priority)
+                                allow_paid_broadcast=paid_broadcast, disable_notification=quiet,
+                                protect_content=quiet, rate_limit_args=priority)
 
 
-def broadcast_fields(reply: Reply, paid: bool) -> dict[str, object] | None:
-    """SendMessage's fields for a text message, JSON already encoded; None for a photo."""
+def broadcast_fields(reply: Reply, paid: bool, discreet: bool = False
+                     ) -> dict[str, object] | None:
+    """SendMessage's fields for a text message, JSON already encoded; None for a photo.
+
+    A `discreet` chat's message goes silently and protected (no forwarding or saving).
+    """
     if reply.photo is not None:
         return None
     fields: dict[str, object] = {"text": reply.text}  # parse mode, previews: the bot's DEFAULTS
@@ -117,4 +126,6 @@ def broadcast_fields(reply: Reply, paid: bool) -> dict[str, object] | None:
         fields["reply_markup"] = json.dumps(reply.markup.to_dict())
     if paid:
         fields["allow_paid_broadcast"] = True
+    if discreet:
+        fields["disable_notification"] = fields["protect_content"] = True
     return fields

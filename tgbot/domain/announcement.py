@@ -24,6 +24,8 @@ class Announcement(NamedTuple):
     text: str
     language: str | None  # only chats in this language; None: every subscribed chat
     state: Phase
+    send_at: str | None = None  # "HH:MM" in each chat's own zone; None: at once
+    lifetime: float | None = None  # seconds it stays worth sending; None: the configured one
 
 
 class StatusMessage(NamedTuple):

@@ -13,7 +13,9 @@ from pathlib import Path
 
 from tgbot.domain.faq import FaqMatcher
 
-CAMPAIGN_DAYS = 23
+# The longest campaign: its /actions list (a line of up to 80 characters a day) stays within
+# one message, and its day buttons within Telegram's 100 buttons a keyboard.
+MAX_DAYS = 40
 ACTION_KINDS = ("letter", "tweet", "share", "event", "learn")
 # The kinds that ask for something public: each such day needs a safer way.
 PUBLIC_KINDS = ("letter", "tweet", "share", "event")
@@ -23,6 +25,11 @@ MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
 # X's limit for a post, which the share button pre-fills.
 TWEET_LIMIT = 280
+
+
+def days_from_to(start: dt.date, end: dt.date) -> int:
+    """How many days a campaign from `start` to `end` (both included) has."""
+    return (end - start).days + 1
 
 
 @dataclass(frozen=True)
@@ -82,19 +89,21 @@ class Campaign:
     name: str
     edition: int
     start_date: dt.date
+    end_date: dt.date
     timezone: str
     push_time: dt.time
     website: str
     hashtag: str
     organiser: str
+    welcome: str  # the first paragraph of /start (Telegram HTML), or "" for none
     faq: tuple[FaqEntry, ...]
     actions: tuple[Action, ...]
     source: Path
 
     @property
-    def end_date(self) -> dt.date:
-        """The last day of the campaign."""
-        return self.start_date + dt.timedelta(days=CAMPAIGN_DAYS - 1)
+    def days(self) -> int:
+        """How many days the campaign has, from its start date to its end date included."""
+        return days_from_to(self.start_date, self.end_date)
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -102,16 +111,16 @@ class Campaign:
         return zoneinfo.ZoneInfo(self.timezone)
 
     def day_of(self, date: dt.date) -> int | None:
-        """The campaign day (1..23) that `date` is, or None outside the campaign."""
+        """The campaign day (1 to `days`) that `date` is, or None outside the campaign."""
         day = (date - self.start_date).days + 1
-        return day if 1 <= day <= CAMPAIGN_DAYS else None
+        return day if 1 <= day <= self.days else None
 
     def reached(self, date: dt.date) -> int:
-        """The last campaign day open on `date`: 0 before the campaign, 23 once it is over.
+        """The last campaign day open on `date`: 0 before the campaign, `days` once it is over.
 
         Actions up to this day can be opened and done; later ones are not out yet.
         """
-        return max(0, min((date - self.start_date).days + 1, CAMPAIGN_DAYS))
+        return max(0, min((date - self.start_date).days + 1, self.days))
 
     def phase(self, date: dt.date) -> str:
         """"before", "running" or "after" the campaign on `date`."""

@@ -18,7 +18,7 @@ from babel.dates import format_date
 
 from tgbot.domain.campaign import (
     ACTION_KINDS,
-    CAMPAIGN_DAYS,
+    MAX_DAYS,
     MESSAGE_LIMIT,
     PUBLIC_KINDS,
     TWEET_LIMIT,
@@ -27,6 +27,7 @@ from tgbot.domain.campaign import (
     FaqEntry,
     Letter,
     Link,
+    days_from_to,
 )
 from tgbot.domain.commands import RESERVED
 from tgbot.errors import CampaignError, HtmlError
@@ -212,7 +213,7 @@ class _Checker:
             if not filled:
                 self.problem(line, f"unknown placeholder {match[0]} in '{key}' of {where} "
                                    "(known here: none; placeholders are filled in only in "
-                                   "bodies, answers, letters, posts and safer ways)")
+                                   "the welcome, bodies, answers, letters, posts and safer ways)")
             elif name not in _SAMPLE_VALUES:
                 close = difflib.get_close_matches(name, list(_SAMPLE_VALUES), n=1)
                 hint = f"did you mean {{{close[0]}}}? " if close else ""
@@ -263,8 +264,9 @@ def _link_targets(html: str) -> list[str]:
 # A campaign whose placeholder values stand in for the file's own while a text is judged (its
 # HTML and its length): the file's settings may themselves be wrong.
 _SAMPLE = Campaign(name="Sample", edition=2027, start_date=dt.date(2027, 11, 1),
-                   timezone="UTC", push_time=dt.time(9), website="https://example.org/",
-                   hashtag="#NoImpunity", organiser="IFEX", faq=(), actions=(),
+                   end_date=dt.date(2027, 11, 23), timezone="UTC", push_time=dt.time(9),
+                   website="https://example.org/",
+                   hashtag="#NoImpunity", organiser="IFEX", welcome="", faq=(), actions=(),
                    source=Path("actions.yaml"))
 
 
@@ -396,8 +398,9 @@ def _build(checker: _Checker, data: Any, path: Path) -> Campaign | None:
         return None
     settings = _campaign_settings(checker, top.get("campaign"), top.key_lines.get("campaign", 1))
     faq = _faq(checker, top.get("faq"), top.key_lines.get("faq", 1))
+    days = None if settings is None else days_from_to(settings["start_date"], settings["end_date"])
     actions = _actions(checker, top.get("actions"), top.key_lines.get("actions", 1),
-                       path.parent)
+                       path.parent, days)
     if settings is None:
         return None
     if "organiser" in checker.placeholders and not settings["organiser"]:
@@ -444,8 +447,9 @@ def _campaign_settings(checker: _Checker, data: Any, line: int) -> dict[str, Any
     """The `campaign` section as Campaign's keyword arguments, or None if it has problems."""
     where = "campaign"
     section = checker.fields(data, line, where,
-                             ("name", "edition", "start_date", "timezone", "push_time"),
-                             ("website", "hashtag", "organiser"))
+                             ("name", "edition", "start_date", "end_date", "timezone",
+                              "push_time"),
+                             ("website", "hashtag", "organiser", "welcome"))
     if section is None:
         return None
     lines = section.key_lines
@@ -453,16 +457,22 @@ def _campaign_settings(checker: _Checker, data: Any, line: int) -> dict[str, Any
     if not isinstance(edition, int) or not 2000 <= edition <= 2100:
         checker.problem(lines.get("edition", section.line), "'edition' must be a year, e.g. 2027")
         edition = None
-    start = section.get("start_date")
-    if not isinstance(start, dt.date) or isinstance(start, dt.datetime):
-        checker.problem(lines.get("start_date", section.line),
-                        "'start_date' must be a date written YYYY-MM-DD")
-        start = None
-    elif edition is not None:
-        end = start + dt.timedelta(days=CAMPAIGN_DAYS - 1)
-        if start.year != edition or end.year != edition:
-            checker.problem(lines["start_date"], f"the campaign ({start} to {end}) must fall "
-                                                 f"within the edition year {edition}")
+    start, end = _date(checker, section, "start_date"), _date(checker, section, "end_date")
+    if start is not None and end is not None:
+        if end < start:
+            checker.problem(lines["end_date"], f"'end_date' ({end}) comes before 'start_date' "
+                                               f"({start})")
+            end = None
+        elif edition is not None and (start.year != edition or end.year != edition):
+            outside = "start_date" if start.year != edition else "end_date"
+            checker.problem(lines[outside], f"the campaign ({start} to {end}) must fall within "
+                                            f"the edition year {edition}")
+            end = None
+        elif days_from_to(start, end) > MAX_DAYS:
+            checker.problem(lines["end_date"], f"the campaign ({start} to {end}) has "
+                                               f"{days_from_to(start, end)} days; the most is "
+                                               f"{MAX_DAYS}")
+            end = None
     zone = section.get("timezone")
     try:
         zoneinfo.ZoneInfo(str(zone))
@@ -492,12 +502,26 @@ def _campaign_settings(checker: _Checker, data: Any, line: int) -> dict[str, Any
     if hashtag and not re.match(r"^#\w+$", str(hashtag)):
         checker.problem(lines["hashtag"], "'hashtag' must look like #Word")
     name = checker.text(section, "name", where, limit=TITLE_LIMIT)
-    if edition is None or start is None or zone is None or match is None or name is None:
+    welcome = checker.text(section, "welcome", where, limit=SAFER_LIMIT, html=True,
+                           required=False, filled=True)
+    if (edition is None or start is None or end is None or zone is None or match is None
+            or name is None):
         return None
-    return {"name": name, "edition": edition, "start_date": start, "timezone": zone,
+    return {"name": name, "edition": edition, "start_date": start, "end_date": end,
+            "timezone": zone,
             "push_time": dt.time(int(match[1]), int(match[2])),
             "website": section.get("website", ""), "hashtag": hashtag or "",
-            "organiser": str(section.get("organiser", ""))}
+            "organiser": str(section.get("organiser", "")), "welcome": welcome or ""}
+
+
+def _date(checker: _Checker, section: LocatedMap, key: str) -> dt.date | None:
+    """A date setting of the `campaign` section, or None (and a problem) if it is none."""
+    value = section.get(key)
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        checker.problem(section.key_lines.get(key, section.line),
+                        f"'{key}' must be a date written YYYY-MM-DD")
+        return None
+    return value
 
 
 def _faq(checker: _Checker, data: Any, line: int) -> tuple[FaqEntry, ...]:
@@ -544,15 +568,19 @@ def _faq(checker: _Checker, data: Any, line: int) -> tuple[FaqEntry, ...]:
     return tuple(entries)
 
 
-def _actions(checker: _Checker, data: Any, line: int, folder: Path) -> tuple[Action, ...]:
-    """The actions in day order; a day or an id twice, or a day missing, is a problem."""
+def _actions(checker: _Checker, data: Any, line: int, folder: Path,
+             days: int | None) -> tuple[Action, ...]:
+    """The actions in day order; a day or an id twice, or a day missing, is a problem.
+
+    `days` is the campaign's length, None when its dates have problems of their own.
+    """
     if not isinstance(data, LocatedList):
         checker.problem(line, "'actions' must be a list of the campaign's daily actions")
         return ()
     actions: dict[int, Action] = {}
     seen_ids: set[str] = set()
     for item, item_line in zip(data, data.item_lines, strict=True):
-        action = _action(checker, item, item_line, folder)
+        action = _action(checker, item, item_line, folder, days)
         if action is None:
             continue
         if action.day in actions:
@@ -561,14 +589,15 @@ def _actions(checker: _Checker, data: Any, line: int, folder: Path) -> tuple[Act
             checker.problem(item_line, f"duplicate action id '{action.id}'")
         actions[action.day] = action
         seen_ids.add(action.id)
-    missing = [str(d) for d in range(1, CAMPAIGN_DAYS + 1) if d not in actions]
+    missing = [str(d) for d in range(1, (days or 0) + 1) if d not in actions]
     if missing and len(actions) == len(data):
         checker.problem(line, f"no action for day {', '.join(missing)} "
-                              f"(the campaign has {CAMPAIGN_DAYS} days)")
+                              f"(the campaign has {days} days, from start_date to end_date)")
     return tuple(actions[d] for d in sorted(actions))
 
 
-def _action(checker: _Checker, data: Any, line: int, folder: Path) -> Action | None:
+def _action(checker: _Checker, data: Any, line: int, folder: Path,
+            days: int | None) -> Action | None:
     """One day's action, or None when a required part of it has problems."""
     where = f"action at line {line}"
     item = checker.fields(data, line, where, ("day", "id", "kind", "title", "body"),
@@ -577,9 +606,11 @@ def _action(checker: _Checker, data: Any, line: int, folder: Path) -> Action | N
         return None
     lines = item.key_lines
     day, action_id, kind = item.get("day"), str(item.get("id", "")), item.get("kind")
-    if not isinstance(day, int) or not 1 <= day <= CAMPAIGN_DAYS:
+    last = days or MAX_DAYS
+    if not isinstance(day, int) or isinstance(day, bool) or not 1 <= day <= last:
+        span = f"the campaign has {days} days" if days else f"at most {MAX_DAYS}"
         checker.problem(lines.get("day", line),
-                        f"'day' must be a number from 1 to {CAMPAIGN_DAYS}")
+                        f"'day' must be a number from 1 to {last} ({span})")
         day = None
     id_ok = ID_RE.match(action_id) is not None
     if not id_ok:

@@ -19,3 +19,6 @@ class Chat:
     # when the scheduler looks at it next (a UTC timestamp; a negative value: at once, marked
     # at a change of subscription or settings); None: never
     next_push_at: float | None = None
+    # discreet mode: silent, protected messages with a neutral first line, deleted after
+    # TGBOT_DISCREET_HOURS (private chats)
+    discreet: bool = False

@@ -1,7 +1,8 @@
 """Match a question typed in any language to a FAQ entry, tolerant of case, punctuation and typos.
 
 Each entry is known by its question and a few other phrasings, all translated through the
-catalogs. Words are weighted by how rare they are among the entries (inverse document
+catalogs. A question typed exactly as one of them (case and punctuation aside) is that
+entry's. Otherwise words are weighted by how rare they are among the entries (inverse document
 frequency), so "who" and "organise" decide, while "the" and "is" count for little; and each
 typed word may match a known word with a small typo. No stop-word lists, so it works the same
 in every language.
@@ -61,6 +62,7 @@ class FaqMatcher:
     vocabulary: dict[str, set[str]]  # entry id -> every word of its phrasings
     weights: dict[str, float]  # word -> how much it tells entries apart
     keywords: set[str]  # words that only one entry has
+    phrases: dict[tuple[str, ...], str]  # the words of each phrasing -> its entry (the first)
 
     @classmethod
     def build(cls, phrasings: dict[str, Iterable[str]]) -> FaqMatcher:
@@ -68,8 +70,10 @@ class FaqMatcher:
 
         A word shared by fewer entries weighs more (inverse document frequency).
         """
-        vocabulary = {entry: {w for phrase in phrases for w in words(phrase)}
-                      for entry, phrases in phrasings.items()}
+        split = {entry: [tuple(words(phrase)) for phrase in phrases]
+                 for entry, phrases in phrasings.items()}
+        vocabulary = {entry: {w for phrase in phrases for w in phrase}
+                      for entry, phrases in split.items()}
         count = len(vocabulary)
         frequency: dict[str, int] = {}
         for entry_words in vocabulary.values():
@@ -77,7 +81,11 @@ class FaqMatcher:
                 frequency[word] = frequency.get(word, 0) + 1
         weights = {word: math.log(1 + count / df) for word, df in frequency.items()}
         keywords = {word for word, df in frequency.items() if df == 1}
-        return cls(vocabulary, weights, keywords)
+        phrases: dict[tuple[str, ...], str] = {}
+        for entry, entry_phrases in split.items():
+            for phrase in filter(None, entry_phrases):
+                phrases.setdefault(phrase, entry)
+        return cls(vocabulary, weights, keywords, phrases)
 
     def __post_init__(self) -> None:
         self._closest = functools.lru_cache(maxsize=TYPO_CACHE_SIZE)(self._closest_uncached)
@@ -112,6 +120,8 @@ class FaqMatcher:
 
     def match(self, question: str) -> str | None:
         """The id of the best entry for `question`, or None when nothing fits well enough."""
+        if (exact := self.phrases.get(tuple(question_words(question)))) is not None:
+            return exact
         known = self._known(question)
         if not known:
             return None

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from tgbot.domain.chat import Chat
+from tgbot.domain.deletions import Kept
 
 
 class Kind(StrEnum):
@@ -23,7 +24,10 @@ class Kind(StrEnum):
 
 
 class State(StrEnum):
-    """Where an outbox row is in its life: pending, sending, then closed in one of the rest."""
+    """Where an outbox row is in its life: pending, sending, then closed in one of the rest.
+
+    A scheduled announcement's row is `scheduled` before it is pending.
+    """
 
     PENDING = "pending"  # to send (again, after a retry, not before its `not_before`)
     SENDING = "sending"  # claimed by a sender
@@ -32,6 +36,7 @@ class State(StrEnum):
     GONE = "gone"  # the chat blocked the bot or was deleted: it is unsubscribed
     EXPIRED = "expired"  # its day or lifetime ended before it could be sent
     SKIPPED = "skipped"  # not worth sending (a later day was due, an unknown day)
+    SCHEDULED = "scheduled"  # an announcement's row waiting for its time in the chat's zone
 
 
 # The states a row can no longer leave.
@@ -94,7 +99,8 @@ class Due(NamedTuple):
 class Closed:
     """What became of a claimed row, to record in the outbox.
 
-    Pending again is a retry, not before `not_before`.
+    Pending again is a retry, not before `not_before`. A message sent to a private chat is
+    `kept` in the deletion outbox, in the same transaction.
     """
 
     delivery: Delivery
@@ -102,6 +108,7 @@ class Closed:
     message_id: int | None = None
     paid: bool = False
     not_before: float = 0.0
+    kept: Kept | None = None
     shown: str | None = None  # a sent day's action: its content's fingerprint (corrections)
 
 

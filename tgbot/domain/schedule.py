@@ -105,6 +105,22 @@ def next_push(chat: Chat, campaign: Campaign, now: dt.datetime,
     return None
 
 
+def next_local_time(at: dt.time, zone: dt.tzinfo, now: dt.datetime) -> float:
+    """The next time of day `at` in `zone` after `now`: today's, or tomorrow's if it passed."""
+    date = now.astimezone(zone).date()
+    moment = dt.datetime.combine(date, at, tzinfo=zone)
+    if moment <= now:
+        moment = dt.datetime.combine(date + dt.timedelta(days=1), at, tzinfo=zone)
+    return moment.timestamp()
+
+
+def announcement_due(send_at: str, campaign: Campaign, now: dt.datetime
+                     ) -> Callable[[str | None], float]:
+    """When a scheduled announcement is due in each zone (a chat's, or None: the campaign's)."""
+    at = clock_time(send_at)
+    return lambda zone: next_local_time(at, zone_named(zone, campaign), now)
+
+
 def timing(campaign: Campaign) -> str:
     """What of a campaign the push times depend on; planned times stay valid while it holds."""
     return (f"{campaign.edition} {campaign.start_date} {campaign.timezone} "

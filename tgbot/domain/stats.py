@@ -100,25 +100,34 @@ def stars_spent(states: dict[str, int]) -> float:
 
 
 def write_csv(stats: Stats, path: Path) -> int:
-    """Completions per action, date and language, for reports; returns the rows written."""
+    """Completions per action, date and language, for reports; returns the rows written.
+
+    A count under 5 is written "<5".
+    """
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["day", "action", "date", "language", "completions"])
-        writer.writerows(sorted(stats.rows))
+        writer.writerows((day, action, date, language, shown(count))
+                         for day, action, date, language, count in sorted(stats.rows))
     return len(stats.rows)
 
 
 def table(stats: Stats) -> str:
-    """The figures as a plain-text table, for the terminal."""
-    lines = [f"subscribers: {stats.total_subscribers}  "
-             + "  ".join(f"{k}: {v}" for k, v in sorted(stats.subscribers.items())),
-             "by language: " + "  ".join(f"{k}: {v}" for k, v in
+    """The figures as a plain-text table, for the terminal; counts under 5 read "<5".
+
+    The last push's messages by state stay exact, as `/stats` shows them.
+    """
+    lines = [f"subscribers: {shown(stats.total_subscribers)}  "
+             + "  ".join(f"{k}: {shown(v)}" for k, v in sorted(stats.subscribers.items())),
+             "by language: " + "  ".join(f"{k}: {shown(v)}" for k, v in
                                          sorted(stats.by_language.items())),
-             f"this week: +{stats.new_this_week} new, -{stats.lost_this_week} lost",
-             "starts by source: " + ("  ".join(f"{k}: {v}" for k, v in stats.sources.items())
-                                     or "none"),
+             f"this week: +{shown(stats.new_this_week)} new, "
+             f"-{shown(stats.lost_this_week)} lost",
+             "starts by source: " + ("  ".join(f"{k}: {shown(v)}"
+                                               for k, v in stats.sources.items()) or "none"),
              "completions per day of the campaign:"]
-    lines += [f"  day {day:>2}: {count}" for day, count in sorted(stats.per_action.items())]
+    lines += [f"  day {day:>2}: {shown(count)}"
+              for day, count in sorted(stats.per_action.items())]
     if stats.last_push:
         day, states = stats.last_push
         lines.append(f"last push (day {day}): "

@@ -184,9 +184,13 @@ _bot_text_handlers("short_description", "setMyShortDescription", "getMyShortDesc
 
 @handles("getChat")
 def get_chat(state: State, params: dict[str, Any]) -> dict[str, Any]:
-    """The chat as ChatFullInfo, its required fields filled with neutral values."""
+    """The chat as ChatFullInfo, its required fields filled with neutral values.
+
+    message_auto_delete_time only while the chat's timer is on, as Telegram leaves it out.
+    """
     chat = state.chat(params["chat_id"])
-    return state.spec.skeleton("ChatFullInfo", max_reaction_count=11, **chat.chat)
+    timer = {"message_auto_delete_time": chat.auto_delete_time} if chat.auto_delete_time else {}
+    return state.spec.skeleton("ChatFullInfo", max_reaction_count=11, **chat.chat, **timer)
 
 
 @handles("getChatMember")

@@ -231,6 +231,11 @@ class FakeBotAPI:
         with self._state.lock:
             self._state.clock_offset += seconds
 
+    def set_auto_delete_time(self, chat_id: int, seconds: int) -> None:
+        """Someone in the chat sets its auto-delete timer (0 turns it off); getChat shows it."""
+        with self._state.lock:
+            self._state.chat(chat_id).auto_delete_time = seconds
+
     # --- faults --------------------------------------------------------------------------
     def block(self, user_id: int) -> None:
         """The user blocks the bot: sends answer 403 "Forbidden: bot was blocked by the user"."""

@@ -56,6 +56,7 @@ class ChatState:
     blocked: bool = False  # private chats: the user blocked the bot
     deactivated: bool = False
     migrated_to: int | None = None
+    auto_delete_time: int = 0  # seconds of the chat's auto-delete timer; 0: off
     next_message_id: int = 1
     messages: dict[int, StoredMessage] = field(default_factory=dict)
 

@@ -1,6 +1,6 @@
-"""The buttons under an action: I did it, Undo, Show the letter, Copy the post.
+"""The buttons under an action: I did it, the safer version, Not safe, Undo, the letter, the post.
 
-In a group, I did it and Undo also redraw the message's shared counter.
+In a group, the answers and Undo also redraw the message's shared counter.
 """
 
 from __future__ import annotations
@@ -10,14 +10,23 @@ from telegram.ext import CallbackQueryHandler
 
 from tgbot.context import BotContext
 from tgbot.domain.campaign import Action
+from tgbot.domain.outcomes import Outcome
 from tgbot.handlers.common import answer_press, edit_may_repeat, press_of, reply
 from tgbot.messages import actions as replies
 from tgbot.messages import callbacks
 from tgbot.messages.common import stale_button
 
+# What each answer button records (Undo: None, no answer).
+OUTCOMES = {callbacks.DONE.verb: Outcome.DONE, callbacks.SAFER.verb: Outcome.SAFER,
+            callbacks.NOT_SAFE.verb: Outcome.NOT_SAFE, callbacks.UNDO.verb: None}
+
 
 async def completion_press(update: Update, context: BotContext) -> None:
-    """I did it / Undo: recorded for the person who pressed, whichever chat it is in."""
+    """I did it, the safer version, Not safe where I live, or Undo.
+
+    Recorded for the person who pressed, whichever chat it is in: one answer per person and
+    action, so another answer replaces theirs. A group's counter counts those who did it.
+    """
     t, campaign, query = context.t, context.campaign, press_of(update)
     press = callbacks.parse(query.data)
     user = update.effective_user
@@ -28,16 +37,18 @@ async def completion_press(update: Update, context: BotContext) -> None:
     if action.day > campaign.reached(context.local_date):
         await answer_press(update, replies.not_open_yet(t))
         return
-    done = press.verb == callbacks.DONE.verb
-    await context.store.set_completed(user.id, campaign.edition, action.id, done,
-                                      context.campaign_date)
+    outcome = OUTCOMES[press.verb]
+    await context.store.set_outcome(user.id, campaign.edition, action.id, outcome,
+                                    context.campaign_date, language=t.code)
     count = len(await context.store.completed(user.id, campaign.edition))
-    await answer_press(update, replies.completion_toast(t, done, count))
+    await answer_press(update, replies.completion_toast(t, outcome, count))
+    if outcome == Outcome.NOT_SAFE:
+        await context.services.alerts.not_safe(campaign, action, t.code)
     chat, message = update.effective_chat, query.message
     if chat is None or message is None:
         return
     if chat.type == "private":
-        rendered = replies.action_message(t, campaign, action, done=done,
+        rendered = replies.action_message(t, campaign, action, done=outcome is not None,
                                           bot_username=context.services.bot_username)
         # pressed twice, the buttons already show it; a message sent before the person did
         # it elsewhere still shows "I did it": it shows Undo now
@@ -45,7 +56,8 @@ async def completion_press(update: Update, context: BotContext) -> None:
             with edit_may_repeat():
                 await query.edit_message_reply_markup(rendered.markup)
         return
-    await context.store.group_press(chat.id, campaign.edition, action.day, user.id, done)
+    did_it = outcome in (Outcome.DONE, Outcome.SAFER)
+    await context.store.group_press(chat.id, campaign.edition, action.day, user.id, did_it)
     context.application.create_task(context.services.edits.submit(
         (chat.id, message.message_id), lambda: _edit_counter(context, message, action)))
 
@@ -88,7 +100,8 @@ async def letter_press(update: Update, context: BotContext) -> None:
 
 HANDLERS = [
     CallbackQueryHandler(completion_press,
-                         pattern=callbacks.either(callbacks.DONE, callbacks.UNDO)),
+                         pattern=callbacks.either(callbacks.DONE, callbacks.SAFER,
+                                                  callbacks.NOT_SAFE, callbacks.UNDO)),
     CallbackQueryHandler(letter_press,
                          pattern=callbacks.either(callbacks.LETTER, callbacks.POST)),
 ]

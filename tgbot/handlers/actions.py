@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from tgbot.context import BotContext
-from tgbot.domain.campaign import CAMPAIGN_DAYS, Action
+from tgbot.domain.campaign import Action
 from tgbot.domain.commands import ACTION, ACTIONS, DAY_LINK, PROGRESS, START, TODAY
 from tgbot.domain.progress import progress
 from tgbot.handlers.common import answer_press, count_start, message_of, press_of, reply
@@ -63,8 +63,8 @@ async def actions(update: Update, context: BotContext) -> None:
 async def action_command(update: Update, context: BotContext) -> None:
     """/action N: one day's action, once that day has come."""
     arg = context.args[0] if context.args else ""
-    if not arg.isdigit() or not 1 <= int(arg) <= CAMPAIGN_DAYS:
-        await reply(update, context, replies.action_usage(context.t))
+    if not arg.isdigit() or not 1 <= int(arg) <= context.campaign.days:
+        await reply(update, context, replies.action_usage(context.t, context.campaign))
         return
     await open_day(update, context, int(arg))
 

@@ -15,7 +15,7 @@ from telegram.error import BadRequest
 
 from tgbot.context import BotContext
 from tgbot.delivery.sending import send_reply
-from tgbot.domain import stats
+from tgbot.domain import deletions, partners, stats
 from tgbot.messages.common import Reply, admins_only
 from tgbot.ops import metrics
 
@@ -49,7 +49,10 @@ def press_of(update: Update) -> CallbackQuery:
 
 async def reply(update: Update, context: BotContext, message: Reply, *,
                 edit: bool = False) -> None:
-    """Answer in the update's chat (and topic); `edit` replaces a menu in place after a press."""
+    """Answer in the update's chat (and topic); `edit` replaces a menu in place after a press.
+
+    A discreet chat's new message is kept in the deletion outbox, to go with the others.
+    """
     query = update.callback_query
     if edit and query and isinstance(query.message, Message) \
             and query.message.text is not None and message.photo is None:
@@ -57,8 +60,15 @@ async def reply(update: Update, context: BotContext, message: Reply, *,
             await query.edit_message_text(message.text, reply_markup=message.markup)
         metrics.replied()
         return
-    await send_reply(context.bot, context.store, chat_of(update).id, message, topic_of(update))
+    sent = await send_reply(context.bot, context.store, chat_of(update).id, message,
+                            topic_of(update))
     metrics.replied()
+    record = context.chat_record
+    if record is not None and record.discreet:
+        now = context.services.clock().timestamp()
+        if (row := deletions.kept(record, sent.message_id, now,
+                                  context.services.settings.discreet_hours)) is not None:
+            await context.store.deletions.keep([row])
 
 
 @contextlib.contextmanager
@@ -144,7 +154,14 @@ async def is_admin(context: BotContext, chat: Chat, user: User | None) -> bool:
 
 
 async def count_start(context: BotContext) -> None:
-    """Count a /start's deep-link source (an aggregate, never who); a bad payload is ignored."""
-    source = stats.start_source(context.args[0] if context.args else "")
+    """Count a /start's deep-link source (an aggregate, never who); a bad payload is ignored.
+
+    A partner's link (start=p_cpj) is also kept on the chat, if it is the chat's first.
+    """
+    payload = context.args[0] if context.args else ""
+    source = stats.start_source(payload)
     if source:
         await context.store.count_start(source, keep=stats.KEPT_SOURCES, other=stats.OTHER_SOURCE)
+    partner = partners.partner_of(payload, context.services.settings.partners)
+    if partner and context.chat_record:
+        await context.store.record_partner(context.chat_record.chat_id, partner)

@@ -8,7 +8,7 @@ from telegram import Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from tgbot.context import BotContext, Services
-from tgbot.domain.commands import FAQ
+from tgbot.domain.commands import ASKED, FAQ
 from tgbot.handlers.common import answer_press, message_of, reply
 from tgbot.messages import callbacks
 from tgbot.messages import faq as replies
@@ -86,7 +86,7 @@ class AddressedToUs(filters.MessageFilter):
 
 
 async def question(update: Update, context: BotContext) -> None:
-    """Free text: the FAQ entry it asks about, or the list of what the bot can answer.
+    """Free text: the FAQ entry or the bot's command it asks about, or what the bot answers.
 
     In a group, one line pointing to the private chat instead of the list.
     """
@@ -94,9 +94,12 @@ async def question(update: Update, context: BotContext) -> None:
     text = (message.text or "") if message else ""
     mention = f"@{context.services.bot_username}"
     text = re.sub(re.escape(mention), " ", text, flags=re.IGNORECASE)
-    entry_id = context.services.matcher(context.t).match(text)
-    entry = context.campaign.faq_by_id(entry_id) if entry_id else None
-    if entry is not None:
+    entry_id = context.services.matcher(context.t).match(text) or ""
+    command = next((c for c in ASKED if "/" + c.name == entry_id), None)
+    entry = context.campaign.faq_by_id(entry_id)
+    if command is not None:
+        await reply(update, context, replies.command_answer(context.t, command))
+    elif entry is not None:
         await reply(update, context, replies.faq_answer(context.t, context.campaign, entry))
     elif update.effective_chat and update.effective_chat.type != "private":
         await reply(update, context,

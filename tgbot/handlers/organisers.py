@@ -2,22 +2,32 @@
 
 To anyone else they do not exist.
 
-Organisers are the user ids in TGBOT_ADMINS, checked by id, never by name.
+Organisers are the user ids in TGBOT_ADMINS, checked by id, never by name; a partner
+organisation's organisers (TGBOT_PARTNERS) have /stats for their own partner's figures only.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import re
+from collections.abc import Callable
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from tgbot.config import parse_lifetime
 from tgbot.context import BotContext, Services
+from tgbot.delivery.sending import send_reply
+from tgbot.domain import schedule, zones
+from tgbot.domain.announcement import Phase
+from tgbot.domain.approval import Pending, Subject, Verdict
 from tgbot.domain.commands import ANNOUNCE, CORRECT, RELOAD, STATS
+from tgbot.domain.outcomes import count_outcomes
 from tgbot.handlers.common import answer_press, chat_of, message_of, press_of, reply, user_of
+from tgbot.i18n.translator import Translator
 from tgbot.messages import callbacks
 from tgbot.messages import organisers as replies
 from tgbot.messages.chart import chart_png
@@ -25,6 +35,8 @@ from tgbot.messages.common import Reply
 from tgbot.ops import campaign_sync
 
 LIFETIME = re.compile(r"\d+[mhd]")  # "/announce 12h ...": how long it stays worth sending
+AT = "at"  # "/announce at 18:00 ...": at that time in each chat's own zone
+log = logging.getLogger(__name__)
 
 
 def organisers(services: Services) -> filters.BaseFilter:
@@ -32,27 +44,55 @@ def organisers(services: Services) -> filters.BaseFilter:
     return filters.User(user_id=services.settings.admins) & filters.ChatType.PRIVATE
 
 
+def stats_readers(services: Services) -> filters.BaseFilter:
+    """Organisers and partners' organisers, in private chats: /stats is for them."""
+    settings = services.settings
+    return filters.User(user_id=settings.admins.union(*settings.partners.values())) \
+        & filters.ChatType.PRIVATE
+
+
 async def stats(update: Update, context: BotContext) -> None:
-    """/stats: the campaign's figures as text, then the completions chart."""
-    campaign = context.campaign
+    """/stats: the campaign's figures as text, the answers per day, then the completions chart.
+
+    A partner's organiser (not in TGBOT_ADMINS) gets their own partner's figures only.
+    """
+    campaign, settings = context.campaign, context.services.settings
+    if user_of(update).id not in settings.admins:
+        mine = settings.partners_of(user_of(update).id)
+        partners = await context.store.partner_figures(campaign, mine, others=False)
+        await reply(update, context, replies.partner_stats(context.t, campaign, partners))
+        return
     figures = await context.store.stats(campaign, context.campaign_date,
                                         context.services.clock().timestamp())
-    await reply(update, context, replies.stats_message(context.t, campaign, figures))
-    png = await asyncio.to_thread(chart_png, figures, f"{campaign.name} {campaign.edition}")
+    partners = await context.store.partner_figures(campaign, settings.partners, others=True)
+    await reply(update, context, replies.stats_with_partners(
+        context.t, campaign, figures, partners, await context.store.waiting_approvals()))
+    await _outcomes(update, context)
+    png = await asyncio.to_thread(chart_png, figures, f"{campaign.name} {campaign.edition}",
+                                  campaign.days)
     await context.bot.send_photo(chat_of(update).id, png)
 
 
+async def _outcomes(update: Update, context: BotContext) -> None:
+    """/stats' answers per day and language, when anyone has answered."""
+    campaign = context.campaign
+    counts = count_outcomes(campaign, await context.store.outcome_counts(campaign.edition))
+    if counts.by_day:
+        await reply(update, context, replies.outcomes_message(context.t, counts))
+
+
 async def announce(update: Update, context: BotContext) -> None:
-    """/announce [xx] [12h] TEXT: preview exactly as subscribers will see it, then Send/Cancel.
+    """/announce [xx] [12h] [at 18:00] TEXT: preview exactly as subscribers will see it.
 
     `xx` reaches one language only; `12h` (or 90m, 2d) is how long the announcement
-    stays worth sending, instead of TGBOT_ANNOUNCEMENT_LIFETIME.
+    stays worth sending, instead of TGBOT_ANNOUNCEMENT_LIFETIME; `at 18:00` sends it at 18:00
+    in each chat's own zone. Then Send/Cancel.
     """
     t, message, services = context.t, message_of(update), context.services
     text = message.text_html.split(maxsplit=1)[1] if len((message.text or "").split()) > 1 \
         else ""
-    language, lifetime = None, None
-    for _ in range(2):  # the language and the lifetime, in either order
+    language, lifetime, send_at = None, None, None
+    for _ in range(3):  # the language, the lifetime and the time, in any order
         first, _, rest = text.partition(" ")
         if not rest.strip():
             break
@@ -60,6 +100,12 @@ async def announce(update: Update, context: BotContext) -> None:
             language, text = first, rest.strip()
         elif LIFETIME.fullmatch(first) and lifetime is None:
             lifetime, text = parse_lifetime(first, "the lifetime"), rest.strip()
+        elif first == AT and send_at is None and any(c.isdigit() for c in rest.split()[0]):
+            clock, _, text = rest.strip().partition(" ")
+            send_at, text = zones.parse_time(clock), text.strip()
+            if send_at is None:
+                await reply(update, context, replies.announce_bad_time(t))
+                return
     if not text:
         await reply(update, context, replies.announce_usage(t))
         return
@@ -68,15 +114,25 @@ async def announce(update: Update, context: BotContext) -> None:
         await reply(update, context, replies.announce_nobody(t, language))
         return
     announcement = await context.store.create_announcement(text, language,
-                                                           services.campaign_date(), lifetime)
+                                                           services.campaign_date(), lifetime,
+                                                           send_at)
     await reply(update, context, Reply(text))
-    lasts = dt.timedelta(seconds=lifetime or services.settings.announcement_lifetime)
     await reply(update, context,
-                replies.announce_question(t, announcement, audience, lasts, language))
+                replies.announce_question(t, announcement, audience, _lasts(services, lifetime),
+                                          language, send_at))
+
+
+def _lasts(services: Services, lifetime: float | None) -> dt.timedelta:
+    """How long an announcement stays worth sending: its own lifetime, or the configured one."""
+    return dt.timedelta(seconds=lifetime or services.settings.announcement_lifetime)
 
 
 async def announce_press(update: Update, context: BotContext) -> None:
-    """Send or Cancel under a preview; only organisers' presses count."""
+    """Send, Approve or Cancel under a preview; only organisers' presses count.
+
+    With TGBOT_APPROVALS=2, Send asks the other organisers, and only another organiser's
+    Approve sends it.
+    """
     t, store, query = context.t, context.store, press_of(update)
     press = callbacks.parse(query.data)
     if press is None or user_of(update).id not in context.services.settings.admins:
@@ -84,24 +140,95 @@ async def announce_press(update: Update, context: BotContext) -> None:
         return
     announcement = int(press.arg)
     if press.verb == callbacks.ANNOUNCE_CANCEL.verb:
+        pressed = (query.message.chat.id, query.message.message_id) if query.message else None
+        waiting = [p for p in await store.waiting_approvals() if p.id == announcement
+                   and p.what == Subject.ANNOUNCEMENT and p.status and p.status[:2] != pressed]
         await store.cancel_announcement(announcement)
         await answer_press(update)
         await reply(update, context, replies.announcement_cancelled(t), edit=True)
+        for asked in waiting:  # the author's message, when another organiser cancelled
+            await _show_status(context, asked, replies.announcement_cancelled)
         return
-    status = query.message
-    total = await store.start_announcement(
-        announcement, now=context.services.clock().timestamp(),
-        lifetime=context.services.settings.announcement_lifetime,
-        status=(status.chat.id, status.message_id, t.code) if status else None)
-    await answer_press(update)
-    if not total:
+    if press.verb == callbacks.ANNOUNCE_SEND.verb and context.services.settings.approvals > 1:
+        await _ask_approval(update, context, announcement)
+        return
+    services, status = context.services, query.message
+    now = services.clock()
+    draft = await store.announcement(announcement)
+    due_at = schedule.announcement_due(draft.send_at, services.campaign, now) \
+        if draft and draft.send_at else None
+    lifetime = services.settings.announcement_lifetime
+    if press.verb == callbacks.ANNOUNCE_APPROVE.verb:
+        verdict, pending, total = await store.approve_announcement(
+            announcement, user_of(update).id, now=now.timestamp(), lifetime=lifetime,
+            due_at=due_at)
+        if verdict == Verdict.OWN:
+            await answer_press(update, replies.approval_own(t))
+            return
+        await answer_press(update)
+        if pending is None or not total:
+            await reply(update, context, replies.announcement_gone(t), edit=True)
+            return
+        await reply(update, context, replies.approval_given(t), edit=True)
+        await _show_status(context, pending, lambda author: Reply(
+            replies.announcement_progress(author, 0, total, False)))
+    else:
+        total = await store.start_announcement(
+            announcement, now=now.timestamp(), lifetime=lifetime, due_at=due_at,
+            status=(status.chat.id, status.message_id, t.code) if status else None)
+        await answer_press(update)
+        if not total:
+            await reply(update, context, replies.announcement_gone(t), edit=True)
+            return
+        # the sender edits the status message with the progress at each beat
+        # (delivery/announcements.py)
+        await reply(update, context, Reply(replies.announcement_progress(t, 0, total, False)),
+                    edit=True)
+    services.deliverer.wake()
+
+
+async def _ask_approval(update: Update, context: BotContext, announcement: int) -> None:
+    """Send pressed with four eyes: the draft waits, and the other organisers are asked."""
+    t, store, services = context.t, context.store, context.services
+    author, status = user_of(update).id, press_of(update).message
+    draft = await store.announcement(announcement)
+    if draft is None or draft.state != Phase.DRAFT:
+        await answer_press(update)
         await reply(update, context, replies.announcement_gone(t), edit=True)
         return
-    # the sender edits the status message with the progress at each beat
-    # (delivery/announcements.py)
-    await reply(update, context, Reply(replies.announcement_progress(t, 0, total, False)),
-                edit=True)
-    context.services.deliverer.wake()
+    asked = await store.request(Subject.ANNOUNCEMENT, announcement, author,
+                                services.clock().timestamp(),
+                                (status.chat.id, status.message_id, t.code) if status else None)
+    await answer_press(update)
+    await reply(update, context, replies.approval_waiting(t, announcement), edit=True)
+    if not asked:  # Send pressed twice: the others were asked already
+        return
+    audience = await store.audience(draft.language)
+    for organiser in sorted(services.settings.admins - {author}):
+        chat = await store.chat(organiser)
+        theirs = services.i18n.get(chat.language if chat else None)
+        try:
+            await send_reply(context.bot, store, organiser, Reply(draft.text))
+            await send_reply(context.bot, store, organiser, replies.approval_request(
+                theirs, announcement, audience, _lasts(services, draft.lifetime), draft.language,
+                draft.send_at))
+        except TelegramError as error:  # never started the bot, or blocked it
+            log.warning("an organiser could not be asked to approve announcement %d: %s",
+                        announcement, error)
+
+
+async def _show_status(context: BotContext, pending: Pending,
+                       message: Callable[[Translator], Reply]) -> None:
+    """Edit the author's status message of something that waited for approval."""
+    if pending.status is None:
+        return
+    chat_id, message_id, language = pending.status
+    shown = message(context.services.i18n.get(language))
+    try:
+        await context.bot.edit_message_text(shown.text, chat_id, message_id,
+                                            reply_markup=shown.markup)
+    except TelegramError as error:  # deleted, or not modified: nothing to show
+        log.info("announcement %d status not shown: %s", pending.id, error)
 
 
 async def reload_command(update: Update, context: BotContext) -> None:
@@ -155,12 +282,12 @@ def handlers(services: Services) -> list[BaseHandler]:
     """The organisers' handlers; their filter needs the admins of this bot's settings."""
     only = organisers(services)
     return [
-        CommandHandler(STATS.name, stats, filters=only),
+        CommandHandler(STATS.name, stats, filters=stats_readers(services)),
         CommandHandler(ANNOUNCE.name, announce, filters=only),
         CommandHandler(RELOAD.name, reload_command, filters=only),
         CommandHandler(CORRECT.name, correct, filters=only),
         CallbackQueryHandler(correct_press, pattern=callbacks.either(callbacks.CORRECT_SEND,
                                                                    callbacks.CORRECT_CANCEL)),
-        CallbackQueryHandler(announce_press, pattern=callbacks.either(callbacks.ANNOUNCE_SEND,
-                                                                    callbacks.ANNOUNCE_CANCEL)),
+        CallbackQueryHandler(announce_press, pattern=callbacks.either(
+            callbacks.ANNOUNCE_SEND, callbacks.ANNOUNCE_APPROVE, callbacks.ANNOUNCE_CANCEL)),
     ]

@@ -34,6 +34,9 @@ def extract_campaign(fileobj: IO[bytes], keywords: Any, comment_tags: Any,
     campaign = data.get("campaign")
     if isinstance(campaign, LocatedMap) and isinstance(campaign.get("name"), str):
         yield campaign.key_lines["name"], "gettext", campaign["name"], ["campaign name"]
+    if isinstance(campaign, LocatedMap) and isinstance(campaign.get("welcome"), str):
+        yield (campaign.key_lines["welcome"], "gettext", campaign["welcome"].strip(),
+               ["campaign: welcome, the first paragraph of /start (Telegram HTML)"])
     for entry in data.get("faq") or []:
         where = f"faq /{entry.get('command', '?')}"
         yield from _texts(entry, FAQ_TEXTS, where)

@@ -8,7 +8,8 @@ from urllib.parse import quote, urlencode
 
 from telegram import InlineKeyboardButton
 
-from tgbot.domain.campaign import CAMPAIGN_DAYS, Action, Campaign
+from tgbot.domain.campaign import Action, Campaign
+from tgbot.domain.outcomes import Outcome
 from tgbot.domain.progress import Progress
 from tgbot.i18n.translator import Translator
 from tgbot.messages import callbacks
@@ -37,7 +38,7 @@ def action_text(t: Translator, campaign: Campaign, action: Action, *, counter: i
     date = campaign.date_of(action.day)
     values = campaign_values(t, campaign)
     header = fill(t.gettext("<b>Day {day} of {total}</b> · {date}"),
-                  {"day": t.number(action.day), "total": t.number(CAMPAIGN_DAYS),
+                  {"day": t.number(action.day), "total": t.number(campaign.days),
                    "date": t.day_month(date)})
     parts = [header, f"<b>{html.escape(t.gettext(action.title))}</b>",
              fill(t.gettext(action.body), values)]
@@ -64,8 +65,9 @@ def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_use
                    counter: int = 0, taken: int = 0, offer_reminder: bool = True) -> Reply:
     """The day's action with its buttons.
 
-    In a private chat the button shows the person's own state (`done`); in a group everyone
-    shares one message, so it has both buttons and a counter of people who did it; a channel,
+    In a private chat the buttons show the person's own state (`done`: they answered, so
+    Undo; else I did it, the safer version, Not safe where I live); in a group everyone
+    shares one message, so it has every button and a counter of people who did it; a channel,
     and a card shared through inline mode (`INLINE`), have no per-person buttons, only a link
     to open the bot. `taken` is how many people everywhere have done it so far (a count,
     never who). A private chat that has not done it is offered a reminder tonight.
@@ -79,12 +81,12 @@ def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_use
     elif chat_kind == INLINE:
         rows.append([open_bot_button(t, bot_username, INLINE)])
     elif chat_kind == "private":
-        rows.append([undo_button if done else done_button])
+        rows += [[undo_button]] if done else [[done_button], *other_answers(t, campaign, action)]
         if offer_reminder and not done:
             rows.append([button(t.gettext("⏰ Remind me tonight"), callbacks.REMIND,
                                 REMIND_TONIGHT)])
     else:
-        rows.append([done_button, undo_button])
+        rows += [[done_button, undo_button], *other_answers(t, campaign, action)]
     if action.letter is not None and chat_kind not in ("channel", INLINE):
         rows.append([button(t.gettext("✉️ Show the letter"), callbacks.LETTER, action.id,
                             campaign.edition)])
@@ -96,6 +98,14 @@ def action_message(t: Translator, campaign: Campaign, action: Action, *, bot_use
     rows.append([InlineKeyboardButton(t.gettext("📣 Share"),
                                       url=share_url(bot_username, "share", invite))])
     return Reply(text, rows, photo=action.image)
+
+
+def other_answers(t: Translator, campaign: Campaign, action: Action) -> list[Row]:
+    """Beside "I did it": the safer version (on a day that has one), and Not safe where I live."""
+    safer = [[button(t.gettext("🛡 I did the safer version"), callbacks.SAFER, action.id,
+                     campaign.edition)]] if action.safer else []
+    return safer + [[button(t.gettext("⛔ Not safe where I live"), callbacks.NOT_SAFE,
+                            action.id, campaign.edition)]]
 
 
 def takers_line(t: Translator, taken: int) -> str:
@@ -187,7 +197,7 @@ def campaign_over(t: Translator, campaign: Campaign, done: int) -> Reply:
              {"edition": t.digits(str(campaign.edition))}),
         fill(t.ngettext("You completed {count} action of {total}.",
                         "You completed {count} actions of {total}.", done),
-             {"count": t.number(done), "total": t.number(CAMPAIGN_DAYS)}),
+             {"count": t.number(done), "total": t.number(campaign.days)}),
         t.gettext("If you are subscribed, I will write again when the next edition begins."),
     ])
     return Reply(t.direct(text), [[button(t.gettext("📋 All actions"), callbacks.ACTIONS)]])
@@ -214,10 +224,12 @@ def actions_list(t: Translator, campaign: Campaign, completed: set[str],
     return Reply(t.direct("\n".join(lines)), rows)
 
 
-def action_usage(t: Translator) -> Reply:
-    """/action without a day number from 1 to 23."""
-    return Reply(t.gettext("Send /action with a day number from 1 to 23, for example: "
-                           "/action 5"))
+def action_usage(t: Translator, campaign: Campaign) -> Reply:
+    """/action without a day number of the campaign (1 to its last day)."""
+    return Reply(fill(t.gettext("Send /action with a day number from 1 to {total}, for "
+                                "example: /action {example}"),
+                      {"total": t.number(campaign.days),
+                       "example": str(min(5, campaign.days))}))  # typed: Latin digits
 
 
 def day_not_open(t: Translator, campaign: Campaign, day: int) -> Reply:
@@ -231,13 +243,19 @@ def not_open_yet(t: Translator) -> str:
     return t.gettext("This action is not open yet.")
 
 
-def completion_toast(t: Translator, done: bool, count: int) -> str:
-    """The toast after "I did it" (with the person's total) or "Undo"."""
-    if not done:
+def completion_toast(t: Translator, outcome: Outcome | None, count: int) -> str:
+    """The toast after an answer (with the person's completions, `count`), or after Undo."""
+    if outcome is None:
         return t.gettext("↩️ Undone.")
-    return fill(t.ngettext("✅ Thank you! {count} action done.",
-                           "✅ Thank you! {count} actions done.", count),
-                {"count": t.number(count)})
+    if outcome == Outcome.NOT_SAFE:
+        return t.gettext("⛔ Noted, thank you. Your safety comes first: organisers see only how "
+                         "many people said so, never who.")
+    thanks = (t.ngettext("🛡 Thank you for doing it safely! {count} action done.",
+                         "🛡 Thank you for doing it safely! {count} actions done.", count)
+              if outcome == Outcome.SAFER else
+              t.ngettext("✅ Thank you! {count} action done.",
+                         "✅ Thank you! {count} actions done.", count))
+    return fill(thanks, {"count": t.number(count)})
 
 
 def progress_message(t: Translator, campaign: Campaign, result: Progress,

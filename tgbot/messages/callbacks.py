@@ -70,6 +70,8 @@ ACTIONS = Button("actions")
 ACT = Button("act", r"(?P<edition>\d{4}):(?P<arg>\d{1,2})")
 DONE = Button("done", _ACTION)
 UNDO = Button("undo", _ACTION)
+SAFER = Button("safer", _ACTION)  # I did the safer version
+NOT_SAFE = Button("unsafe", _ACTION)  # Not safe where I live
 LETTER = Button("letter", _ACTION)
 POST = Button("post", _ACTION)
 SUBSCRIBE = Button("sub")
@@ -82,16 +84,20 @@ REGION = Button("region", r"(?P<arg>[A-Za-z]{1,16})")  # "Africa"
 ZONE = Button("tz", r"(?P<arg>[A-Za-z_]{1,14}(?:/[A-Za-z0-9_+-]{1,24}){0,2})")  # Asia/Manila
 REMIND = Button("remind", rf"(?P<arg>{_CLOCK}|off)")
 PROGRESS = Button("progress")
+DISCREET = Button("discreet", r"(?P<arg>on|off)")
 FORGET = Button("forget")
+MYDATA = Button("mydata")
 ANNOUNCE_SEND = Button("annsend", r"(?P<arg>\d{1,9})")
 ANNOUNCE_CANCEL = Button("anncancel", r"(?P<arg>\d{1,9})")
+ANNOUNCE_APPROVE = Button("annok", r"(?P<arg>\d{1,9})")  # a second organiser's approval
 CORRECT_SEND = Button("corrsend", r"(?P<edition>\d{4}):(?P<arg>\d{1,2})")  # a day to correct
 CORRECT_CANCEL = Button("corrcancel")
 
 _BUTTONS = {button.verb: button for button in (
-    MENU, FAQ, TODAY, ACTIONS, ACT, DONE, UNDO, LETTER, POST, SUBSCRIBE, UNSUBSCRIBE,
-    LANGUAGES, LANGUAGE, SETTINGS, TIME, REGION, ZONE, REMIND, PROGRESS, FORGET,
-    ANNOUNCE_SEND, ANNOUNCE_CANCEL, CORRECT_SEND, CORRECT_CANCEL)}
+    MENU, FAQ, TODAY, ACTIONS, ACT, DONE, UNDO, SAFER, NOT_SAFE, LETTER, POST, SUBSCRIBE,
+    UNSUBSCRIBE, LANGUAGES, LANGUAGE, SETTINGS, TIME, REGION, ZONE, REMIND, PROGRESS, DISCREET,
+    FORGET, MYDATA, ANNOUNCE_SEND, ANNOUNCE_CANCEL, ANNOUNCE_APPROVE, CORRECT_SEND,
+    CORRECT_CANCEL)}
 
 
 def either(*buttons: Button) -> str:

@@ -125,5 +125,8 @@ def push_when(t: Translator, chat: Chat | None, campaign: Campaign) -> dict[str,
 
 
 def count_shown(t: Translator, count: int) -> str:
-    """A count organisers see, in the reader's digits: the number, or "<5" (`stats.too_few`)."""
-    return f"<{t.number(stats.MIN_SHOWN)}" if stats.too_few(count) else t.number(count)
+    """A count organisers see, in the reader's digits: the number, or "<5" (`stats.too_few`).
+
+    Written for an HTML message: "<5" comes as "&lt;5", which Telegram shows as "<5".
+    """
+    return f"&lt;{t.number(stats.MIN_SHOWN)}" if stats.too_few(count) else t.number(count)

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import html
 
+from tgbot.domain import commands
 from tgbot.domain.campaign import Campaign, FaqEntry
+from tgbot.domain.translatable import N_
 from tgbot.i18n.translator import Translator
 from tgbot.messages import callbacks
-from tgbot.messages.common import Reply, button, campaign_values, fill, private_chat_pointer
+from tgbot.messages.common import (
+    REMIND_TONIGHT,
+    Reply,
+    button,
+    campaign_values,
+    fill,
+    private_chat_pointer,
+)
 
 
 def faq_menu(t: Translator, campaign: Campaign) -> Reply:
@@ -23,6 +32,25 @@ def faq_answer(t: Translator, campaign: Campaign, entry: FaqEntry) -> Reply:
     answer = fill(t.gettext(entry.answer), campaign_values(t, campaign))
     return Reply(t.direct(f"<b>{question}</b>\n\n{answer}"),
                  [[button(t.gettext("⬅️ All questions"), callbacks.FAQ)]])
+
+
+# The button that does what each command people ask about does: the menus' own buttons.
+COMMAND_BUTTONS: dict[str, tuple[str, callbacks.Button, str]] = {
+    commands.TODAY.name: (N_("📅 Today's action"), callbacks.TODAY, ""),
+    commands.PROGRESS.name: (N_("📊 My progress"), callbacks.PROGRESS, ""),
+    commands.UNSUBSCRIBE.name: (N_("🔕 Unsubscribe"), callbacks.UNSUBSCRIBE, ""),
+    commands.SETTINGS.name: (N_("⚙️ Settings"), callbacks.SETTINGS, ""),
+    commands.REMIND.name: (N_("⏰ Remind me tonight"), callbacks.REMIND, REMIND_TONIGHT),
+    commands.LANGUAGE.name: (N_("🌐 Language"), callbacks.LANGUAGES, ""),
+    commands.MYDATA.name: (N_("🔒 My data"), callbacks.MYDATA, ""),
+}
+
+
+def command_answer(t: Translator, command: commands.Command) -> Reply:
+    """A typed question about the bot itself: the command's /help line, and its button."""
+    label, kind, arg = COMMAND_BUTTONS[command.name]
+    line = t.gettext(command.help) if command.help else f"/{command.name}"
+    return Reply(t.direct(line), [[button(t.gettext(label), kind, arg)]])
 
 
 def no_match(t: Translator, campaign: Campaign) -> Reply:

@@ -5,36 +5,51 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections import Counter
+from collections.abc import Mapping
+from dataclasses import replace
 
-from tgbot.domain.campaign import Campaign
+from tgbot.domain.approval import Pending, Subject
+from tgbot.domain.campaign import MESSAGE_LIMIT, Campaign
 from tgbot.domain.outbox import State
-from tgbot.domain.stats import Stats, stars_spent
+from tgbot.domain.outcomes import OutcomeCounts
+from tgbot.domain.partners import PartnerFigures
+from tgbot.domain.stats import MIN_SHOWN, Stats, stars_spent
+from tgbot.domain.translatable import N_
 from tgbot.i18n.translator import Translator
 from tgbot.messages import callbacks
-from tgbot.messages.common import Reply, button, fill
+from tgbot.messages.common import Reply, Row, button, count_shown, fill
+
+# What can wait for approval, as /stats names it.
+SUBJECT_NAMES = {Subject.ANNOUNCEMENT: N_("announcement")}
 
 
-def stats_message(t: Translator, campaign: Campaign, figures: Stats) -> Reply:
-    """/stats: subscribers, the week's changes, languages, sources, completions, last push."""
-    lines = [fill(t.gettext("📊 <b>{name} {edition}</b>"),
-                  {"name": html.escape(t.gettext(campaign.name)),
-                   "edition": str(campaign.edition)}),
+def stats_message(t: Translator, campaign: Campaign, figures: Stats,
+                  waiting: list[Pending] | None = None) -> Reply:
+    """/stats: subscribers, the week's changes, languages, sources, completions, last push.
+
+    Every count of people or chats under 5 shows as "<5" (`count_shown`); the last push's
+    messages by state are the operators' figures (`tgbot status` shows them too), exact, so
+    that "pending 0" says the push is done. Then what is `waiting` for a second organiser's
+    approval, if anything.
+    """
+    def count(n: int) -> str:
+        return count_shown(t, n)
+
+    lines = [_title(t, campaign),
              fill(t.gettext("Subscribers: {total} (private {private}, groups {groups}, "
                             "channels {channels})"),
-                  {"total": t.number(figures.total_subscribers),
-                   "private": t.number(figures.subscribers["private"]),
-                   "groups": t.number(figures.subscribers["group"]
-                                      + figures.subscribers["supergroup"]),
-                   "channels": t.number(figures.subscribers["channel"])}),
+                  {"total": count(figures.total_subscribers),
+                   "private": count(figures.subscribers["private"]),
+                   "groups": count(figures.subscribers["group"]
+                                   + figures.subscribers["supergroup"]),
+                   "channels": count(figures.subscribers["channel"])}),
              fill(t.gettext("This week: {new} new, {lost} lost"),
-                  {"new": t.number(figures.new_this_week),
-                   "lost": t.number(figures.lost_this_week)}),
+                  {"new": count(figures.new_this_week), "lost": count(figures.lost_this_week)}),
              t.gettext("By language:") + " " + ", ".join(
-                 f"{code} {count}" for code, count in sorted(figures.by_language.items())),
+                 f"{code} {count(n)}" for code, n in sorted(figures.by_language.items())),
              t.gettext("Starts by source:") + " " + (", ".join(
-                 f"{html.escape(s)} {n}" for s, n in figures.sources.items()) or "–"),
-             t.gettext("Completions per day:") + " " + (", ".join(
-                 f"{day}: {n}" for day, n in sorted(figures.per_action.items())) or "–")]
+                 f"{html.escape(s)} {count(n)}" for s, n in figures.sources.items()) or "–"),
+             _per_day(t, figures.per_action)]
     if figures.last_push:
         day, states = figures.last_push
         lines.append(fill(t.gettext("Last push (day {day}): sent {sent}, pending {pending}, "
@@ -48,7 +63,91 @@ def stats_message(t: Translator, campaign: Campaign, figures: Stats) -> Reply:
         if states.get("paid"):
             lines.append(fill(t.gettext("Stars spent on the last push: {stars}"),
                               {"stars": t.number(stars_spent(states))}))
+    if waiting:
+        lines.append(fill(t.gettext("⏳ Waiting for a second organiser's approval: {items}"),
+                          {"items": ", ".join(f"{t.gettext(SUBJECT_NAMES[item.what])} {item.id}"
+                                              for item in waiting)}))
     return Reply("\n".join(lines))
+
+
+def outcomes_message(t: Translator, counts: OutcomeCounts) -> Reply:
+    """/stats' answers per day and language (✅ did it, 🛡 safer version, ⛔ not safe).
+
+    Each count as `count_shown` gives it ("<5" under 5); the latest days first in priority:
+    when all would not fit one message, the earliest are left to `tgbot export`.
+    """
+    def shown(count: int) -> str:
+        return count_shown(t, count)  # HTML already: "&lt;5"
+
+    by_day: dict[int, list[str]] = {}
+    for day, language, done, safer, not_safe in counts.rows():
+        by_day.setdefault(day, []).append(
+            f"{html.escape(language)} ✅ {shown(done)} 🛡 {shown(safer)} ⛔ {shown(not_safe)}")
+    lines: list[str] = []
+    budget = MESSAGE_LIMIT - 600  # the header and the note, in any language
+    for day in sorted(by_day, reverse=True):
+        line = fill(t.gettext("Day {day}: {answers}"),
+                    {"day": t.number(day), "answers": "; ".join(by_day[day])})
+        length = len(line.encode("utf-16-le")) // 2 + 1  # as Telegram counts, with its "\n"
+        if length > budget:
+            break
+        budget -= length
+        lines.insert(0, line)
+    header = fill(t.gettext("🧭 <b>How did it go?</b> Per day and language: ✅ did it, 🛡 did "
+                            "the safer version, ⛔ not safe where they live. Any count under "
+                            "5 shows as {few}."), {"few": shown(0)})
+    text = "\n".join([header, *lines])
+    if len(lines) < len(by_day):
+        text += "\n" + t.gettext("Earlier days: tgbot export")
+    return Reply(text)
+
+
+def _title(t: Translator, campaign: Campaign) -> str:
+    """The first line of /stats: the campaign and its edition."""
+    return fill(t.gettext("📊 <b>{name} {edition}</b>"),
+                {"name": html.escape(t.gettext(campaign.name)), "edition": str(campaign.edition)})
+
+
+def _per_day(t: Translator, per_day: Mapping[int, int]) -> str:
+    """Completions per campaign day, "1: 12, 2: <5"; "–" when there are none."""
+    return t.gettext("Completions per day:") + " " + (", ".join(
+        f"{day}: {count_shown(t, n)}" for day, n in sorted(per_day.items())) or "–")
+
+
+# --- partner organisations (tgbot.domain.partners) ------------------------------------------
+
+def stats_with_partners(t: Translator, campaign: Campaign, figures: Stats,
+                        partners: Mapping[str, PartnerFigures],
+                        waiting: list[Pending] | None = None) -> Reply:
+    """/stats for the bot's organisers: every figure, then each partner's."""
+    reply = stats_message(t, campaign, figures, waiting)
+    if not partners:
+        return reply
+    lines = [t.gettext("By partner organisation:")]
+    for code, partner in sorted(partners.items()):
+        lines += _partner_lines(t, code, partner)
+    return replace(reply, text=reply.text + "\n\n" + "\n".join(lines))
+
+
+def partner_stats(t: Translator, campaign: Campaign,
+                  partners: Mapping[str, PartnerFigures]) -> Reply:
+    """/stats for a partner's organiser: only the figures of their own partner code(s)."""
+    lines = [_title(t, campaign)]
+    for code, partner in sorted(partners.items()):
+        lines += _partner_lines(t, code, partner)
+    lines.append(fill(t.gettext("Counts under {minimum} show as {few}, so that nobody can be "
+                                "singled out."),
+                      {"minimum": t.number(MIN_SHOWN), "few": count_shown(t, 0)}))
+    return Reply("\n".join(lines))
+
+
+def _partner_lines(t: Translator, code: str, partner: PartnerFigures) -> list[str]:
+    """One partner: who started through its link and is subscribed, and their completions."""
+    return [fill(t.gettext("Partner {partner}: {started} started, {subscribed} subscribed"),
+                 {"partner": f"<b>{html.escape(code)}</b>",
+                  "started": count_shown(t, partner.started),
+                  "subscribed": count_shown(t, partner.subscribed)}),
+            _per_day(t, partner.per_day)]
 
 
 def announce_usage(t: Translator) -> Reply:
@@ -56,6 +155,12 @@ def announce_usage(t: Translator) -> Reply:
     return Reply(t.gettext(
         "Write the announcement after the command: /announce Your text. To reach only "
         "one language, start with its code: /announce fr Votre texte."))
+
+
+def announce_bad_time(t: Translator) -> Reply:
+    """/announce at a time that is not one: how to write it."""
+    return Reply(t.gettext("Write the time as hours and minutes on a 24-hour clock, for "
+                           "example: /announce at 18:00 Your text."))
 
 
 def announce_nobody(t: Translator, language: str | None) -> Reply:
@@ -69,10 +174,12 @@ def announce_nobody(t: Translator, language: str | None) -> Reply:
 
 
 def announce_question(t: Translator, announcement: int, audience: int,
-                      lasts: dt.timedelta, language: str | None = None) -> Reply:
-    """Under the preview: how many chats it reaches, how long it is worth sending, Send/Cancel.
+                      lasts: dt.timedelta, language: str | None = None,
+                      send_at: str | None = None) -> Reply:
+    """Under the preview: how many chats it reaches, when, how long it is worth sending.
 
-    An announcement to one `language` names it.
+    An announcement to one `language` names it; one `send_at` a time says it goes out then
+    in each chat's own zone. Send/Cancel.
     """
     if language is None:
         reach = fill(t.ngettext("☝️ This goes to {count} subscribed chat. Send it?",
@@ -85,11 +192,56 @@ def announce_question(t: Translator, announcement: int, audience: int,
                                 "Send it?", audience),
                      {"count": t.number(audience), "language": t.language_name(language)})
     return Reply(
-        reach + "\n"
-        + fill(t.gettext("⏳ Chats it has not reached within {duration} will not get it."),
-               {"duration": t.duration(lasts)}),
+        reach + "\n" + _when(t, lasts, send_at),
         [[button(t.gettext("📣 Send"), callbacks.ANNOUNCE_SEND, announcement),
           button(t.gettext("Cancel"), callbacks.ANNOUNCE_CANCEL, announcement)]])
+
+
+def _when(t: Translator, lasts: dt.timedelta, send_at: str | None) -> str:
+    """When an announcement goes out, and how long it stays worth sending."""
+    lines = [fill(t.gettext("⏳ Chats it has not reached within {duration} will not get it."),
+                  {"duration": t.duration(lasts)})]
+    if send_at:
+        lines.insert(0, fill(t.gettext("🕕 It goes out at {time} in each chat's own time zone "
+                                       "(tomorrow where {time} has passed already)."),
+                             {"time": send_at}))
+    return "\n".join(lines)
+
+
+def approval_buttons(t: Translator, announcement: int) -> list[Row]:
+    """Approve and Cancel, for every organiser (the author's own Approve is refused)."""
+    return [[button(t.gettext("✅ Approve"), callbacks.ANNOUNCE_APPROVE, announcement),
+             button(t.gettext("Cancel"), callbacks.ANNOUNCE_CANCEL, announcement)]]
+
+
+def approval_waiting(t: Translator, announcement: int) -> Reply:
+    """The author's message once Send was pressed: it waits for a second organiser."""
+    return Reply(t.gettext("⏳ Waiting for another organiser to approve it; nothing is sent "
+                           "before."), approval_buttons(t, announcement))
+
+
+def approval_request(t: Translator, announcement: int, audience: int, lasts: dt.timedelta,
+                     language: str | None, send_at: str | None) -> Reply:
+    """Asks another organiser to approve the announcement shown above it."""
+    text = fill(t.ngettext("🖐 Another organiser asks you to approve the announcement above. "
+                           "It goes to {count} subscribed chat.",
+                           "🖐 Another organiser asks you to approve the announcement above. "
+                           "It goes to {count} subscribed chats.", audience),
+                {"count": t.number(audience)})
+    if language:
+        text += " " + fill(t.gettext("Only chats in {language} get it."),
+                           {"language": t.language_name(language)})
+    return Reply(text + "\n" + _when(t, lasts, send_at), approval_buttons(t, announcement))
+
+
+def approval_own(t: Translator) -> str:
+    """The author pressed Approve on their own announcement."""
+    return t.gettext("You wrote it: another organiser must approve it.")
+
+
+def approval_given(t: Translator) -> Reply:
+    """The approver's message once they approved."""
+    return Reply(t.gettext("✅ Approved: it is being sent."))
 
 
 def announcement_cancelled(t: Translator) -> Reply:

@@ -28,8 +28,11 @@ def _title(t: Translator, campaign: Campaign, edition: int, *, action_id: str | 
 
 
 def my_data(t: Translator, campaign: Campaign, user_id: int, data: Mapping[str, Any],
-            languages: dict[str, str]) -> Reply:
-    """/mydata: every row `Store.user_data` holds about the person, in words, and /forget."""
+            languages: dict[str, str], retention_days: int | None = None) -> Reply:
+    """/mydata: every row `Store.user_data` holds about the person, in words, and /forget.
+
+    With TGBOT_RETENTION_DAYS (`retention_days`), also when their answers go by themselves.
+    """
     chat = data["chat"]
     lines = [t.gettext("🔐 <b>What I store about you</b>"),
              fill(t.gettext("Your Telegram user id: {id}"), {"id": str(user_id)})]
@@ -44,16 +47,31 @@ def my_data(t: Translator, campaign: Campaign, user_id: int, data: Mapping[str, 
                           or chat.timezone
                           else t.gettext("Daily message: {time} {zone} (the campaign's "
                                          "default)"), when))
+    if data["partner"]:
+        lines.append(fill(t.gettext("You came through the link of the partner organisation "
+                                    "{partner}"), {"partner": html.escape(data["partner"])}))
     if data["reminder"]:
         lines.append(fill(t.gettext("Reminder: {time}"), {"time": t.digits(data["reminder"])}))
-    done = [fill(t.gettext("{edition}: {action} ({date})"),
-                 {"edition": t.digits(str(edition)),
-                  "action": _title(t, campaign, edition, action_id=action),
-                  "date": t.date(dt.date.fromisoformat(str(on)))})
-            for edition, action, on in data["completions"]]
+    def answer(edition: int, action: str, on: object, safer: bool = False) -> str:
+        line = fill(t.gettext("{edition}: {action} ({date})"),
+                    {"edition": t.digits(str(edition)),
+                     "action": _title(t, campaign, edition, action_id=action),
+                     "date": t.date(dt.date.fromisoformat(str(on)))})
+        return f"{line} 🛡" if safer else line
+
+    done = [answer(edition, action, on, bool(safer))
+            for edition, action, on, safer in data["completions"]]
     lines.append(fill(t.ngettext("Completed actions ({count}):", "Completed actions ({count}):",
                                  len(done)), {"count": t.number(len(done))}))
     lines += done or ["–"]
+    if any(safer for _, _, _, safer in data["completions"]):
+        lines.append(t.gettext("🛡: you did the safer version."))
+    if data["not_safe"]:
+        lines.append(fill(t.ngettext("Not safe where you live ({count}):",
+                                     "Not safe where you live ({count}):",
+                                     len(data["not_safe"])),
+                          {"count": t.number(len(data["not_safe"]))}))
+        lines += [answer(edition, action, on) for edition, action, on in data["not_safe"]]
     presses = [fill(t.gettext("{edition}: {action} (group {group})"),
                     {"edition": t.digits(str(edition)),
                      "action": _title(t, campaign, edition, day=day),
@@ -70,8 +88,20 @@ def my_data(t: Translator, campaign: Campaign, user_id: int, data: Mapping[str, 
     lines.append(fill(t.ngettext("Announcements sent to you: {count}",
                                  "Announcements sent to you: {count}", data["announcements"]),
                       {"count": t.number(data["announcements"])}))
+    if data["kept_messages"]:
+        lines.append(fill(t.ngettext("My messages to you that I can still delete (their ids "
+                                     "are kept for 48 hours): {count}",
+                                     "My messages to you that I can still delete (their ids "
+                                     "are kept for 48 hours): {count}", data["kept_messages"]),
+                          {"count": t.number(data["kept_messages"])}))
     lines.append(t.gettext("I never store your name, username, phone number or what you "
                            "write. /forget deletes all of the above."))
+    if retention_days is not None:
+        lines.append(fill(t.ngettext(
+            "Your completed actions and answers are deleted by themselves {count} day after "
+            "the campaign ends.",
+            "Your completed actions and answers are deleted by themselves {count} days after "
+            "the campaign ends.", retention_days), {"count": t.number(retention_days)}))
     return Reply(t.direct("\n".join(lines)))
 
 
@@ -84,11 +114,26 @@ def forget_question(t: Translator) -> Reply:
           button(t.gettext("Cancel"), callbacks.MENU)]])
 
 
-def forgotten(t: Translator) -> Reply:
-    """/forget confirmed: everything is gone, and a new message starts from scratch."""
-    return Reply(t.gettext(
-        "Done: I have deleted everything I stored about you. If you write again, I will "
-        "treat you as a new user."))
+def forgotten(t: Translator, deleted: int, not_deleted: int) -> Reply:
+    """/forget confirmed: everything is gone, and a new message starts from scratch.
+
+    Also how many of the bot's messages in the chat it deleted, and how many it could not.
+    """
+    lines = [t.gettext("Done: I have deleted everything I stored about you. If you write "
+                       "again, I will treat you as a new user.")]
+    if deleted:
+        lines.append(fill(t.ngettext("I also deleted {count} of my messages in this chat.",
+                                     "I also deleted {count} of my messages in this chat.",
+                                     deleted), {"count": t.number(deleted)}))
+    if not_deleted:
+        lines.append(fill(t.ngettext("{count} older message of mine could not be deleted: "
+                                     "Telegram lets me delete my messages only for 48 hours. "
+                                     "You can delete them yourself.",
+                                     "{count} older messages of mine could not be deleted: "
+                                     "Telegram lets me delete my messages only for 48 hours. "
+                                     "You can delete them yourself.", not_deleted),
+                          {"count": t.number(not_deleted)}))
+    return Reply("\n\n".join(lines))
 
 
 def data_in_private(t: Translator, bot_username: str) -> Reply:

@@ -8,15 +8,21 @@ from tgbot.domain.zones import PUSH_TIMES, REGIONS
 from tgbot.i18n.translator import Translator
 from tgbot.messages import callbacks
 from tgbot.messages.common import REMIND_TONIGHT, Reply, button, fill, push_when, zone_name
+from tgbot.messages.discreet import discreet_button, what_it_does
 
 
 def settings_menu(t: Translator, campaign: Campaign, chat: Chat | None,
-                  reminder: str | None) -> Reply:
-    """The menu; a private chat also gets its reminder's button (set tonight, or stop)."""
+                  reminder: str | None, discreet_hours: float) -> Reply:
+    """The menu; a private chat also gets its reminder's and discreet mode's buttons.
+
+    While discreet mode is on, the menu says what it does (deleted after `discreet_hours`).
+    """
     text = fill(t.gettext("⚙️ <b>Settings</b>\nDaily action at <b>{time}</b>, "
                           "time zone <b>{zone}</b>.\nChoose a time, or change the "
                           "time zone:"), push_when(t, chat, campaign))
     text += "\n" + t.gettext("Or type it: /settings 21:30, /settings Manila")
+    if chat is not None and chat.discreet:
+        text += "\n\n" + what_it_does(t, discreet_hours)
     rows = [[button(t.digits(p), callbacks.TIME, p) for p in PUSH_TIMES[i:i + 3]] for i in (0, 3)]
     rows += [[button(t.gettext(name), callbacks.REGION, name) for name, _ in REGIONS[j:j + 3]]
              for j in (0, 3)]
@@ -25,6 +31,7 @@ def settings_menu(t: Translator, campaign: Campaign, chat: Chat | None,
                                  {"time": t.digits(reminder)}), callbacks.REMIND, "off")
                      if reminder else
                      button(t.gettext("⏰ Remind me tonight"), callbacks.REMIND, REMIND_TONIGHT)])
+        rows.append([discreet_button(t, chat.discreet)])
     return Reply(t.direct(text), rows)
 
 

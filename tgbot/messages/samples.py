@@ -10,12 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from telegram.constants import CallbackQueryLimit
 
+from tgbot.domain import commands
 from tgbot.domain.campaign import CAPTION_LIMIT, MESSAGE_LIMIT, Campaign
 from tgbot.domain.chat import Chat
+from tgbot.domain.outbox import Kind
+from tgbot.domain.outcomes import Outcome, OutcomeCounts
+from tgbot.domain.partners import PartnerFigures
 from tgbot.domain.progress import progress
 from tgbot.domain.stats import LastPush, Stats
 from tgbot.domain.zones import REGIONS
@@ -23,6 +27,7 @@ from tgbot.i18n.translator import Translator
 from tgbot.messages import (
     actions,
     common,
+    discreet,
     errors,
     faq,
     flood,
@@ -59,6 +64,24 @@ def _sample_stats() -> Stats:
                                         "failed": 1, "gone": 9, "paid": 40}))
 
 
+def _sample_outcomes() -> OutcomeCounts:
+    """Answers on every day in every language: the longest /stats answers can be."""
+    counts = OutcomeCounts()
+    for day in range(1, 24):
+        for code in ("ar", "en", "es", "fa", "fil", "fr", "pt", "ru", "uk"):
+            for outcome, count in ((Outcome.DONE, 12345), (Outcome.SAFER, 3),
+                                   (Outcome.NOT_SAFE, 1234)):
+                counts.add(day, code, outcome, count)
+    return counts
+
+
+def _sample_partners() -> dict[str, PartnerFigures]:
+    """Two partners, one with small counts, every campaign day for one."""
+    return {"cpj": PartnerFigures(started=120, subscribed=97,
+                                  per_day=Counter({day: 60 - day for day in range(1, 24)})),
+            "rsf": PartnerFigures(started=6, subscribed=4, per_day=Counter({1: 3, 2: 1}))}
+
+
 def samples(t: Translator, campaign: Campaign, languages: dict[str, str],
             bot_username: str) -> Iterator[Sample]:
     """The replies outside the campaign's days, in one language.
@@ -81,12 +104,14 @@ def samples(t: Translator, campaign: Campaign, languages: dict[str, str],
     yield message("/faq", faq.faq_menu(t, campaign))
     yield message("a question not understood", faq.no_match(t, campaign))
     yield message("a question in a group", faq.ask_in_private(t, bot_username))
+    for command in commands.ASKED:
+        yield message(f"a question about /{command.name}", faq.command_answer(t, command))
     yield message("/today before the campaign",
                   actions.countdown(t, campaign, campaign.start_date - dt.timedelta(days=22)))
     yield message("/today after the campaign", actions.campaign_over(t, campaign, 21))
     yield message("/actions", actions.actions_list(t, campaign, done, 12))
-    yield message("/action 23 before its day", actions.day_not_open(t, campaign, 23))
-    yield message("/action without a day", actions.action_usage(t))
+    yield message("/action N before its day", actions.day_not_open(t, campaign, campaign.days))
+    yield message("/action without a day", actions.action_usage(t, campaign))
     yield message("/progress", actions.progress_message(
         t, campaign, progress(campaign, done, campaign.date_of(7)), everyone=4321))
     if first.tweet:
@@ -109,24 +134,39 @@ def samples(t: Translator, campaign: Campaign, languages: dict[str, str],
     yield message("/subscribe @group", subscription.not_a_channel(t))
     yield message("/subscribe @channel, not admins", subscription.channel_admins_only(t))
     yield message("/subscribe @channel", subscription.channel_subscribed(t, "IFEX"))
-    yield message("/settings", push_settings.settings_menu(t, campaign, chat, "21:00"))
+    yield message("/settings", push_settings.settings_menu(t, campaign, chat, "21:00", 24))
     yield message("/settings without a reminder",
-                  push_settings.settings_menu(t, campaign, chat, None))
+                  push_settings.settings_menu(t, campaign, chat, None, 24))
+    yield message("/settings, discreet", push_settings.settings_menu(
+        t, campaign, replace(chat, discreet=True), "21:00", 47))
+    yield message("discreet mode on, no auto-delete timer", discreet.auto_delete_hint(t))
+    for kind in Kind:
+        yield message(f"a discreet {kind}", discreet.neutral(
+            t, reminders.reminder(t, campaign, first, bot_username=bot_username), kind))
     for number, (_, zones) in enumerate(REGIONS, start=1):
         yield message(f"/settings, region {number}", push_settings.zone_menu(t, zones))
     yield message("/settings Atlantis", push_settings.unknown_setting(t))
     yield message("/settings 21:30", push_settings.setting_saved(t, campaign, chat))
     yield message("/mydata", privacy.my_data(
         t, campaign, 1, {"chat": chat, "reminder": "21:00",
-                         "completions": [(campaign.edition, a, "2027-11-02") for a in done],
+                         "completions": [(campaign.edition, a.id, "2027-11-02", a.day == 1)
+                                         for a in campaign.actions[:5]],
+                         "not_safe": [(campaign.edition, campaign.actions[9].id,
+                                       "2027-11-10")],
                          "group_presses": [(campaign.edition, 3, -100)], "deliveries": 12,
-                         "announcements": 1}, languages))
+                         "announcements": 1, "partner": "cpj", "kept_messages": 3}, languages,
+                        retention_days=30))
     yield message("/forget", privacy.forget_question(t))
-    yield message("/forget confirmed", privacy.forgotten(t))
+    yield message("/forget confirmed", privacy.forgotten(t, 0, 0))
+    yield message("/forget confirmed, messages deleted", privacy.forgotten(t, 21, 4))
     yield message("/mydata in a group", privacy.data_in_private(t, bot_username))
     yield message("added to a group", groups.group_greeting(t))
     yield message("added to a channel", groups.channel_greeting(t))
-    yield message("/stats", organisers.stats_message(t, campaign, _sample_stats()))
+    yield message("/stats", organisers.stats_with_partners(t, campaign, _sample_stats(),
+                                                           _sample_partners()))
+    yield message("/stats for a partner", organisers.partner_stats(
+        t, campaign, {"cpj": _sample_partners()["cpj"]}))
+    yield message("/stats: how did it go", organisers.outcomes_message(t, _sample_outcomes()))
     yield message("/announce without a text", organisers.announce_usage(t))
     yield message("/announce", organisers.announce_question(t, 1, 1234, dt.timedelta(hours=12)))
     yield message("announcement cancelled", organisers.announcement_cancelled(t))
@@ -144,7 +184,9 @@ def samples(t: Translator, campaign: Campaign, languages: dict[str, str],
     yield toast("a member's press in a group", common.admins_only(t))
     yield toast("a reader's press in a channel", common.admins_only(t, "channel"))
     yield toast("I did it, before the day", actions.not_open_yet(t))
-    yield toast("I did it", actions.completion_toast(t, True, 5))
-    yield toast("Undo", actions.completion_toast(t, False, 4))
+    yield toast("I did it", actions.completion_toast(t, Outcome.DONE, 5))
+    yield toast("I did the safer version", actions.completion_toast(t, Outcome.SAFER, 5))
+    yield toast("Not safe where I live", actions.completion_toast(t, Outcome.NOT_SAFE, 4))
+    yield toast("Undo", actions.completion_toast(t, None, 4))
     yield toast("a language chosen", language.language_saved(t))
     yield toast("a time chosen", push_settings.saved(t))

@@ -24,16 +24,17 @@ def main_menu(t: Translator, subscribed: bool) -> list[Row]:
 
 
 def welcome(t: Translator, campaign: Campaign, subscribed: bool) -> Reply:
-    """/start and the Back button: what the campaign is, when, and the main menu."""
+    """/start and the Back button: what the campaign is (its own welcome), when, and the menu."""
     values = campaign_values(t, campaign)
+    opening = [fill(t.gettext(campaign.welcome), values)] if campaign.welcome else []
     text = "\n\n".join([
-        t.gettext("👋 <b>Welcome!</b> 23 November is the anniversary of the Maguindanao "
-                  "massacre: a day to demand justice for people targeted for exercising their "
-                  "right to freedom of expression."),
+        *opening,
         fill(t.gettext("From {start_date} to {end_date}, I bring you one simple action a day, "
                        "answer your questions about the campaign and keep track of what you "
                        "have done."), values),
         t.gettext(SAFETY_LINE),
+        t.gettext("🔐 I keep only your settings and the actions you mark; /forget deletes "
+                  "them."),
     ])
     return Reply(t.direct(text), main_menu(t, subscribed))
 

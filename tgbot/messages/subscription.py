@@ -10,6 +10,7 @@ from tgbot.domain.zones import SUGGESTED_ZONES
 from tgbot.i18n.translator import Translator
 from tgbot.messages import callbacks
 from tgbot.messages.common import Reply, Row, button, fill, push_when, zone_name
+from tgbot.messages.discreet import discreet_button
 
 
 def subscribed(t: Translator, campaign: Campaign, chat: Chat | None, *, changed: bool,
@@ -18,6 +19,7 @@ def subscribed(t: Translator, campaign: Campaign, chat: Chat | None, *, changed:
 
     `offer_zones`, for a private chat still in the campaign's zone: its language's zone in
     one tap, or the full list. A channel gets no Settings button: every reader could press it.
+    A private chat not yet discreet is offered discreet mode.
     """
     text = t.gettext("🔔 Subscribed! You will get each day's action at {time} ({zone}).") \
         if changed else t.gettext("You are already subscribed: each day's action comes at "
@@ -29,6 +31,8 @@ def subscribed(t: Translator, campaign: Campaign, chat: Chat | None, *, changed:
                                     "example: /settings Lagos")
         rows = _zone_suggestion(t, campaign) + [[button(t.gettext("🌍 Another time zone"),
                                                         callbacks.SETTINGS)]]
+    if chat is not None and chat.kind == "private" and not chat.discreet:
+        rows.append([discreet_button(t, False)])
     return Reply(fill(text, push_when(t, chat, campaign)), rows)
 
 

@@ -3,7 +3,8 @@
 Looked at on every beat by every instance; each incident is claimed in the database first,
 so it is told once, whichever instance sees it and however long it lasts: a lagging push is
 one incident per campaign day (per announcement), a failed push one per day, push times
-lost to a clock that was ahead one per date.
+lost to a clock that was ahead one per date. A day that TGBOT_NOT_SAFE_ALERT readers of one
+language find not safe is one incident per day and language, looked at when one says so.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from tgbot.config import Settings
-from tgbot.domain.campaign import Campaign
+from tgbot.domain.campaign import Action, Campaign
 from tgbot.domain.outbox import OPEN_STATES, State
 from tgbot.i18n.translator import I18n, Translator
 from tgbot.messages import fill
@@ -32,6 +33,7 @@ class Alerts:
     def __init__(self, store: Store, bot: Bot, translations: I18n, settings: Settings) -> None:
         self.store, self.bot, self.translations = store, bot, translations
         self.admins, self.lag_limit = settings.admins, settings.alert_lag
+        self.not_safe_threshold = settings.not_safe_alert
 
     async def check(self, campaign: Campaign, now: float) -> None:
         """Tell the organisers of a lagging outbox or a push none of whose messages went out."""
@@ -75,6 +77,18 @@ class Alerts:
             await self._tell(lambda t: t.gettext(
                 "⚠️ The campaign file has a problem, so the bot runs the last good campaign. "
                 "Fix the file, then send /reload:") + f"\n<pre>{html.escape(problem)}</pre>")
+
+    async def not_safe(self, campaign: Campaign, action: Action, language: str) -> None:
+        """Enough readers of one language find a day not safe: told once per day and language."""
+        edition, threshold = campaign.edition, self.not_safe_threshold
+        if await self.store.not_safe_count(edition, action.id, language) >= threshold \
+                and await self.store.first_notice(f"not-safe:{edition}:{action.day}:{language}"):
+            await self._tell(lambda t: fill(t.gettext(
+                "⛔ {count} or more people reading in {language} said day {day} is not safe "
+                "where they live. Consider adapting or correcting the day (its safer way, or a "
+                "note): /reload after you edit the campaign file."),
+                {"count": t.number(threshold), "language": t.language_name(language),
+                 "day": t.number(action.day)}))
 
     async def _tell(self, text: Callable[[Translator], str]) -> None:
         """Each organiser in their own language; one who never opened the bot is skipped."""

@@ -1,6 +1,7 @@
 """Chats that talked to the bot: their settings and whether they are subscribed.
 
-Language, push time, zone and reminder; nothing about who is in a chat.
+Language, push time, zone, reminder and the partner link it came through; nothing about who
+is in a chat.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from tgbot.storage.sql import CHAT_COLUMNS, Part, chat_of, chunks, look_now, mar
 
 # what a group keeps when it becomes a supergroup
 _MOVED_CHAT_COLUMNS = ("language", "subscribed", "push_time", "timezone", "created_on",
-                       "thread_id", "subscribed_on", "unsubscribed_on", "next_push_at")
+                       "thread_id", "subscribed_on", "unsubscribed_on", "next_push_at",
+                       "partner", "discreet")
 
 
 class Chats(Part):
@@ -72,6 +74,12 @@ class Chats(Part):
                              "WHERE chat_id = ?", (push_time, timezone, look_now(), chat_id))
             await tx.execute("UPDATE reminders SET next_at = ? WHERE chat_id = ?",
                              (look_now(), chat_id))
+
+    async def set_discreet(self, chat_id: int, discreet: bool) -> bool:
+        """Turn a chat's discreet mode on or off; False when it already was."""
+        async with self._db.transaction() as tx:
+            return await tx.execute("UPDATE chats SET discreet = ? WHERE chat_id = ? AND "
+                                    "discreet != ?", (int(discreet), chat_id, int(discreet))) > 0
 
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         """A group became a supergroup: move its settings and outbox rows to the new id."""
@@ -132,4 +140,19 @@ class Chats(Part):
         """A chat's reminder time (HH:MM local), or None."""
         row = await self._db.fetchone("SELECT remind_at FROM reminders WHERE chat_id = ?",
                                       (chat_id,))
+        return row[0] if row else None
+
+    async def record_partner(self, chat_id: int, partner: str) -> bool:
+        """Keep the partner whose link a chat came through; a chat keeps its first one.
+
+        The chat is recorded at its first update (`tgbot.handlers.locale`). Returns whether
+        this was its first.
+        """
+        async with self._db.transaction() as tx:
+            return await tx.execute("UPDATE chats SET partner = ? WHERE chat_id = ? AND "
+                                    "partner IS NULL", (partner, chat_id)) > 0
+
+    async def partner(self, chat_id: int) -> str | None:
+        """The partner whose link a chat came through, if any."""
+        row = await self._db.fetchone("SELECT partner FROM chats WHERE chat_id = ?", (chat_id,))
         return row[0] if row else None

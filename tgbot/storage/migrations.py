@@ -290,6 +290,70 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        "0011_partners",
+        """
+        -- The partner organisation whose link (start=p_<code>) a chat first came through, and
+        -- on each completion the partner of its chat then (as its language), so /stats counts
+        -- per partner without a table linking a person to a chat. /forget deletes both.
+        ALTER TABLE chats ADD COLUMN partner TEXT;
+        ALTER TABLE completions ADD COLUMN partner TEXT;
+        """,
+    ),
+    (
+        "0012_outcomes",
+        """
+        -- How a day went, beside "I did it": a completion done the safer way, and "Not safe
+        -- where I live", which is no completion (so every reader of completions counts only
+        -- completions). One answer per person and action: a person has a row in at most one.
+        ALTER TABLE completions ADD COLUMN safer INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE not_safe (
+            person {bytes} NOT NULL,
+            edition INTEGER NOT NULL,
+            action_id TEXT NOT NULL,
+            noted_on TEXT NOT NULL,
+            language TEXT,                   -- the chat's language then, for /stats
+            PRIMARY KEY (person, edition, action_id)
+        ) {without_rowid};
+        CREATE INDEX not_safe_by_action ON not_safe (edition, action_id, language);
+        -- With TGBOT_RETENTION_DAYS, answers are deleted that many days after their edition's
+        -- end; what /stats and `tgbot export` count of them stays here, without the person.
+        CREATE TABLE outcome_tally (
+            edition INTEGER NOT NULL,
+            action_id TEXT NOT NULL,
+            noted_on TEXT NOT NULL,
+            language TEXT NOT NULL,          -- '' when the chat had none
+            outcome TEXT NOT NULL,           -- done | safer | not_safe
+            people {big} NOT NULL,
+            PRIMARY KEY (edition, action_id, noted_on, language, outcome)
+        ) {without_rowid};
+        """,
+    ),
+    (
+        "0013_discreet",
+        """
+        -- Discreet mode, per chat: silent, protected messages with a neutral first line,
+        -- deleted after TGBOT_DISCREET_HOURS.
+        ALTER TABLE chats ADD COLUMN discreet INTEGER NOT NULL DEFAULT 0;
+        -- The deletion outbox: messages the bot sent to private chats, kept for the 48 hours
+        -- Telegram lets a bot delete them, then dropped. Deleted at delete_at (a discreet
+        -- chat's), or when the person sends /forget (NULL until then).
+        CREATE TABLE deletions (
+            chat_id {big} NOT NULL,
+            message_id {big} NOT NULL,
+            sent_at {float} NOT NULL,        -- the bot's clock
+            delete_at {float},
+            state TEXT NOT NULL,             -- pending | deleting | deleted | too_old | gone
+                                             -- | failed
+            attempts INTEGER NOT NULL DEFAULT 0,
+            claimed_by TEXT,                 -- the instance deleting it (state 'deleting')
+            claimed_at {float},
+            PRIMARY KEY (chat_id, message_id)
+        ) {without_rowid};
+        CREATE INDEX deletions_due ON deletions (state, delete_at);
+        CREATE INDEX deletions_age ON deletions (sent_at);
+        """,
+    ),
+    (
         "0014_corrections",
         """
         -- What each delivered copy of a day's action shows: a fingerprint of its content
@@ -317,6 +381,27 @@ MIGRATIONS: list[tuple[str, str]] = [
             PRIMARY KEY (correction_id, chat_id)
         ) {without_rowid};
         CREATE INDEX correction_edits_ready ON correction_edits (state, not_before);
+        """,
+    ),
+    (
+        "0015_scheduled_announcements_and_approvals",
+        """
+        -- An announcement may go out at a time of day in each chat's own zone ("18:00"):
+        -- its rows wait as 'scheduled' until their due_at, when the planner makes them pending.
+        ALTER TABLE announcements ADD COLUMN send_at TEXT;  -- HH:MM; NULL: at once
+        CREATE INDEX announcement_deliveries_due ON announcement_deliveries (state, due_at);
+        -- What waits for a second organiser's approval (TGBOT_APPROVALS=2): an announcement,
+        -- a correction or a recall, by its id; the row goes when it is approved or cancelled.
+        CREATE TABLE pending_approvals (
+            what TEXT NOT NULL,              -- announcement | correction | recall
+            id {big} NOT NULL,
+            author {bytes} NOT NULL,         -- the pseudonym of the organiser who asked
+            requested_at {float} NOT NULL,
+            status_chat_id {big},            -- the author's message that shows the progress
+            status_message_id {big},
+            status_language TEXT,
+            PRIMARY KEY (what, id)
+        ) {without_rowid};
         """,
     ),
 ]

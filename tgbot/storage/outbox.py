@@ -18,7 +18,8 @@ from typing import NamedTuple
 
 from tgbot.domain.announcement import Phase
 from tgbot.domain.outbox import CLOSED_STATES, OPEN_STATES, Closed, Delivery, Due, Kind, State
-from tgbot.storage.backends import Transaction
+from tgbot.storage import deletions
+from tgbot.storage.backends import Row, Transaction
 from tgbot.storage.sql import TIME, Part, chunks, listed, marks
 
 # The outbox tables, in the order a claim takes them: the push, announcements, reminders.
@@ -30,6 +31,14 @@ _OUTBOX_READ = ("(edition, day) IN (SELECT edition, MAX(day) FROM deliveries GRO
                 f"announcement_id IN (SELECT id FROM announcements WHERE state = "
                 f"'{Phase.SENDING}')",
                 "FALSE")
+
+
+async def tally_outbox(tx: Transaction, kind: Kind, deleted: list[Row]) -> None:
+    """Count deleted outbox rows (each `(state,)`) in `outbox_tally`, for `outbox_depth`."""
+    for state, count in Counter(row[0] for row in deleted).items():
+        await tx.execute("INSERT INTO outbox_tally VALUES (?, ?, ?) ON CONFLICT (kind, state) "
+                         "DO UPDATE SET deleted = outbox_tally.deleted + excluded.deleted",
+                         (kind, state, count))
 
 
 class Waiting(NamedTuple):
@@ -191,7 +200,8 @@ class Outbox(Part):
         """Close claimed rows in one transaction (`today`: the campaign's date).
 
         'sent', 'failed' (gave up), 'gone' (chat blocked or deleted: it is unsubscribed),
-        'expired', 'skipped', or 'pending' again.
+        'expired', 'skipped', or 'pending' again. A message `kept` to delete later goes into
+        the deletion outbox in the same transaction.
         """
         async with self._db.transaction() as tx:
             for closed in results:
@@ -202,6 +212,8 @@ class Outbox(Part):
                                  (closed.state, closed.message_id, int(closed.paid),
                                   closed.not_before, *([closed.shown] if shown else []),
                                   *params))
+                if closed.kept is not None:  # a private chat's message, to delete later
+                    await deletions.keep(tx, [closed.kept])
                 if closed.state == State.GONE:  # blocked or deleted: no push, no reminder
                     await tx.execute("UPDATE chats SET subscribed = 0, unsubscribed_on = ?, "
                                      "next_push_at = NULL WHERE chat_id = ?",
@@ -236,11 +248,7 @@ class Outbox(Part):
             for kind, table, read in zip(OUTBOX_KINDS, OUTBOX, _OUTBOX_READ, strict=True):
                 rows = await tx.fetch(f"DELETE FROM {table} WHERE {closed} AND NOT ({read}) "
                                       "RETURNING state", (before,))
-                for state, count in Counter(row[0] for row in rows).items():
-                    await tx.execute("INSERT INTO outbox_tally VALUES (?, ?, ?) ON CONFLICT "
-                                     "(kind, state) DO UPDATE SET deleted = "
-                                     "outbox_tally.deleted + excluded.deleted",
-                                     (kind, state, count))
+                await tally_outbox(tx, kind, rows)
                 deleted += len(rows)
         return deleted
 

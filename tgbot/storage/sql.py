@@ -20,7 +20,7 @@ CHUNK = 500
 # a timestamp parameter, typed for both databases (REAL is 4 bytes in PostgreSQL)
 TIME = "CAST(? AS DOUBLE PRECISION)"
 CHAT_COLUMNS = ("chat_id, kind, language, subscribed, push_time, timezone, thread_id, "
-                "next_push_at")
+                "next_push_at, discreet")
 
 
 class Part:
@@ -37,7 +37,8 @@ class Part:
 
 def chat_of(row: tuple[Any, ...]) -> Chat:
     """The chat of a row that starts with `CHAT_COLUMNS`."""
-    return Chat(row[0], row[1], row[2], bool(row[3]), row[4], row[5], row[6], row[7])
+    return Chat(row[0], row[1], row[2], bool(row[3]), row[4], row[5], row[6], row[7],
+                bool(row[8]))
 
 
 def look_now() -> float:

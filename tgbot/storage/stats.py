@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from tgbot.domain.campaign import Campaign
 from tgbot.domain.outbox import State
+from tgbot.domain.partners import PartnerFigures
 from tgbot.domain.stats import LastPush, Stats, top_sources
 from tgbot.storage.sql import Part
 
@@ -55,10 +57,25 @@ class Statistics(Part):
                                     "GROUP BY 1 ORDER BY 1")
 
     async def completions(self, edition: int) -> list[tuple[str, str, str, int]]:
-        """(action_id, completed_on, language, count) of one edition."""
+        """(action_id, completed_on, language, count) of one edition, retired ones included."""
         return await self._db.fetch(
-            "SELECT action_id, completed_on, COALESCE(language, ''), COUNT(*) FROM completions "
-            "WHERE edition = ? GROUP BY 1, 2, 3 ORDER BY 2, 1, 3", (edition,))
+            "SELECT action_id, completed_on, language, CAST(SUM(people) AS BIGINT) FROM ("
+            "SELECT action_id, completed_on, COALESCE(language, '') AS language, COUNT(*) AS "
+            "people FROM completions WHERE edition = ? GROUP BY 1, 2, 3 UNION ALL SELECT "
+            "action_id, noted_on, language, people FROM outcome_tally WHERE edition = ? AND "
+            "outcome != 'not_safe') done GROUP BY 1, 2, 3 ORDER BY 2, 1, 3", (edition, edition))
+
+    async def outcome_counts(self, edition: int) -> list[tuple[str, str, str, int]]:
+        """(action_id, language, outcome, people) of one edition, deleted rows included."""
+        return await self._db.fetch(
+            "SELECT action_id, language, outcome, CAST(SUM(people) AS BIGINT) FROM ("
+            "SELECT action_id, COALESCE(language, '') AS language, CASE WHEN safer = 1 THEN "
+            "'safer' ELSE 'done' END AS outcome, COUNT(*) AS people FROM completions "
+            "WHERE edition = ? GROUP BY 1, 2, 3 UNION ALL SELECT action_id, "
+            "COALESCE(language, ''), 'not_safe', COUNT(*) FROM not_safe WHERE edition = ? "
+            "GROUP BY 1, 2 UNION ALL SELECT action_id, language, outcome, people FROM "
+            "outcome_tally WHERE edition = ?) answers GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+            (edition, edition, edition))
 
     async def last_push(self, edition: int, now: float) -> LastPush | None:
         """The latest campaign day with outbox rows, and its states (see `LastPush`)."""
@@ -107,3 +124,24 @@ class Statistics(Part):
         rows = await self._db.fetch("SELECT source, starts FROM start_sources "
                                     "ORDER BY starts DESC, source")
         return {source: starts for source, starts in rows}
+
+    async def partner_figures(self, campaign: Campaign, codes: Iterable[str], *,
+                              others: bool) -> dict[str, PartnerFigures]:
+        """Per partner: chats that came through its link, those subscribed, completions a day.
+
+        Each of `codes`, even with nothing yet; with `others`, also every other partner a
+        chat came through (one since removed from TGBOT_PARTNERS).
+        """
+        figures = {code: PartnerFigures() for code in codes}
+        for code, started, subscribed in await self._db.fetch(
+                "SELECT partner, COUNT(*), SUM(subscribed) FROM chats WHERE partner IS NOT NULL "
+                "GROUP BY 1"):
+            if others or code in figures:
+                figures[code] = PartnerFigures(int(started), int(subscribed or 0))
+        days = {a.id: a.day for a in campaign.actions}
+        for code, action_id, count in await self._db.fetch(
+                "SELECT partner, action_id, COUNT(*) FROM completions WHERE edition = ? AND "
+                "partner IS NOT NULL GROUP BY 1, 2", (campaign.edition,)):
+            if code in figures:
+                figures[code].per_day[days.get(action_id, 0)] += count
+        return figures

@@ -2,8 +2,9 @@
 
 Each part owns the SQL of one aggregate (`chats`, `schedule`, `outbox`, `announcements`,
 `people`, `campaigns`, `instances`, `stats`), with methods named after what the domain means
-("subscribe", "claim", "finish"); each domain write is one transaction, and no other module
-writes domain SQL. The SQL is written once for SQLite and PostgreSQL:
+("subscribe", "claim", "finish"); the deletion outbox (`deletions`), whose verbs are the
+outbox's too, is reached as `Store.deletions`. Each domain write is one transaction, and no
+other module writes domain SQL. The SQL is written once for SQLite and PostgreSQL:
 `tgbot.storage.backends` runs it on either.
 """
 
@@ -12,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from tgbot.storage import migrations, pseudonyms
+from tgbot.domain.outbox import CLOSED_STATES, Kind, State
+from tgbot.storage import deletions, migrations, pseudonyms
 from tgbot.storage.announcements import Announcements
 from tgbot.storage.backends import (
     DatabaseError,
@@ -25,11 +27,13 @@ from tgbot.storage.backends import (
 from tgbot.storage.campaigns import Campaigns
 from tgbot.storage.chats import Chats
 from tgbot.storage.corrections import Corrections
+from tgbot.storage.deletions import Deletions
 from tgbot.storage.instances import Instances
-from tgbot.storage.outbox import Outbox
+from tgbot.storage.outbox import OUTBOX, Outbox, tally_outbox
 from tgbot.storage.people import People
 from tgbot.storage.pseudonyms import Pseudonyms
 from tgbot.storage.schedule import Schedule
+from tgbot.storage.sql import listed
 from tgbot.storage.stats import Statistics
 
 # Every table, parents first, with the columns that order its rows (for `copy_to`).
@@ -38,7 +42,10 @@ TABLES = {"meta": "key", "chats": "chat_id", "completions": "person, edition, ac
           "group_presses": "chat_id, edition, day, person", "announcements": "id",
           "deliveries": "chat_id, edition, day",
           "announcement_deliveries": "announcement_id, chat_id", "reminders": "chat_id",
-          "reminder_deliveries": "chat_id, edition, day", "corrections": "id",
+          "reminder_deliveries": "chat_id, edition, day",
+          "not_safe": "person, edition, action_id",
+          "outcome_tally": "edition, action_id, noted_on, language, outcome",
+          "deletions": "chat_id, message_id", "corrections": "id",
           "correction_edits": "correction_id, chat_id"}
 # (`id_key` is not copied: the target records its own key, which must be the same;
 # `instances` and `handled_updates` are not copied: they belong to the processes running on
@@ -86,6 +93,11 @@ class Store(Chats, Schedule, Outbox, Announcements, Corrections, People, Campaig
         """Close the database's connections."""
         await self._db.close()
 
+    @property
+    def deletions(self) -> Deletions:
+        """The deletion outbox: messages the bot sent and may still delete."""
+        return Deletions(self._db)
+
     def sender_lock(self) -> SenderLock:
         """The lock the one sending process holds (see `backends.SenderLock`)."""
         return self._db.sender_lock()
@@ -129,13 +141,18 @@ class Store(Chats, Schedule, Outbox, Announcements, Corrections, People, Campaig
     async def user_data(self, user_id: int) -> dict[str, object]:
         """Everything stored about one person: exactly what /forget deletes.
 
-        Their private chat's row, their completions, their "I did it" presses in groups, and
-        how many daily messages and announcements the outbox holds for them.
+        Their private chat's row (with the partner whose link they came through), their
+        completions (each with whether it was the safer way), the days they found not safe,
+        their "I did it" presses in groups, how many daily messages and announcements the
+        outbox holds for them, and how many of the bot's messages to them the deletion outbox
+        keeps (for 48 hours).
         """
         person = self._people.person(user_id)
-        completions = await self._db.fetch("SELECT edition, action_id, completed_on FROM "
-                                           "completions WHERE person = ? "
+        completions = await self._db.fetch("SELECT edition, action_id, completed_on, safer "
+                                           "FROM completions WHERE person = ? "
                                            "ORDER BY edition, completed_on", (person,))
+        not_safe = await self._db.fetch("SELECT edition, action_id, noted_on FROM not_safe "
+                                        "WHERE person = ? ORDER BY edition, noted_on", (person,))
         group_presses = await self._db.fetch("SELECT edition, day, chat_id FROM group_presses "
                                              "WHERE person = ? ORDER BY edition, day, chat_id",
                                              (person,))
@@ -143,20 +160,33 @@ class Store(Chats, Schedule, Outbox, Announcements, Corrections, People, Campaig
                                              (user_id,))
         announcements = await self._db.fetchone("SELECT COUNT(*) FROM announcement_deliveries "
                                                 "WHERE chat_id = ?", (user_id,))
+        kept = await self._db.fetchone("SELECT COUNT(*) FROM deletions WHERE chat_id = ?",
+                                       (user_id,))
         return {"chat": await self.chat(user_id), "completions": completions,
-                "group_presses": group_presses,
+                "not_safe": not_safe, "group_presses": group_presses,
                 "deliveries": deliveries[0] if deliveries else 0,
                 "announcements": announcements[0] if announcements else 0,
-                "reminder": await self.reminder(user_id)}
+                "kept_messages": kept[0] if kept else 0,
+                "reminder": await self.reminder(user_id),
+                "partner": await self.partner(user_id)}
 
-    async def forget_user(self, user_id: int) -> None:
+    async def forget_user(self, user_id: int, now: float) -> int:
         """Delete every row about one person, in one transaction, then off the disk.
 
-        (As far as the database can: see `Database.erase_deleted`.)
+        (As far as the database can: see `Database.erase_deleted`.) The messages the bot
+        sent them that it keeps in the deletion outbox become due `now`; those rows go once
+        deleted. Returns how many messages the outbox says were sent to them that are kept
+        no longer (older than 48 hours: Telegram would refuse to delete them).
         """
         person = self._people.person(user_id)
         async with self._db.transaction() as tx:
+            older = sum([(await tx.fetch(
+                f"SELECT COUNT(*) FROM {table} WHERE chat_id = ? AND state = '{State.SENT}' "
+                "AND message_id IS NOT NULL AND message_id NOT IN (SELECT message_id FROM "
+                "deletions WHERE chat_id = ?)", (user_id, user_id)))[0][0] for table in OUTBOX])
+            await deletions.delete_chat_now(tx, user_id, now)
             await tx.execute("DELETE FROM completions WHERE person = ?", (person,))
+            await tx.execute("DELETE FROM not_safe WHERE person = ?", (person,))
             await tx.execute("DELETE FROM group_presses WHERE person = ?", (person,))
             await tx.execute("DELETE FROM deliveries WHERE chat_id = ?", (user_id,))
             await tx.execute("DELETE FROM announcement_deliveries WHERE chat_id = ?", (user_id,))
@@ -164,6 +194,43 @@ class Store(Chats, Schedule, Outbox, Announcements, Corrections, People, Campaig
             await tx.execute("DELETE FROM reminders WHERE chat_id = ?", (user_id,))
             await tx.execute("DELETE FROM chats WHERE chat_id = ?", (user_id,))
         await self._db.erase_deleted()
+        return older
+
+    # --- TGBOT_RETENTION_DAYS: the per-person rows of past editions -------------------------
+
+    async def retire(self, through_edition: int) -> int:
+        """Delete every per-person row of editions up to `through_edition`; return how many.
+
+        Completions and answers (counted on in `outcome_tally`, so /stats and `tgbot export`
+        keep their figures), group presses, and the push's and reminders' closed outbox rows
+        (counted on in `outbox_tally`). One transaction; then off the disk.
+        """
+        answers = (
+            "SELECT edition, action_id, completed_on, COALESCE(language, ''), CASE WHEN "
+            "safer = 1 THEN 'safer' ELSE 'done' END, COUNT(*) FROM completions WHERE "
+            "edition <= ? GROUP BY 1, 2, 3, 4, 5 UNION ALL SELECT edition, action_id, "
+            "noted_on, COALESCE(language, ''), 'not_safe', COUNT(*) FROM not_safe "
+            "WHERE edition <= ? GROUP BY 1, 2, 3, 4")
+        closed = f"state IN ({listed(*CLOSED_STATES)})"
+        deleted = 0
+        async with self._db.transaction() as tx:
+            for row in await tx.fetch(answers, (through_edition, through_edition)):
+                await tx.execute("INSERT INTO outcome_tally VALUES (?, ?, ?, ?, ?, ?) "
+                                 "ON CONFLICT (edition, action_id, noted_on, language, outcome) "
+                                 "DO UPDATE SET people = outcome_tally.people + excluded.people",
+                                 tuple(row))
+            for table in ("completions", "not_safe", "group_presses"):
+                deleted += await tx.execute(f"DELETE FROM {table} WHERE edition <= ?",
+                                            (through_edition,))
+            for kind, table in ((Kind.PUSH, "deliveries"),
+                                (Kind.REMINDER, "reminder_deliveries")):
+                rows = await tx.fetch(f"DELETE FROM {table} WHERE edition <= ? AND {closed} "
+                                      "RETURNING state", (through_edition,))
+                await tally_outbox(tx, kind, rows)
+                deleted += len(rows)
+        if deleted:
+            await self._db.erase_deleted()
+        return deleted
 
     # --- whole-database operations ----------------------------------------------------------
 
