@@ -146,7 +146,7 @@ def test_a_buttons_pattern_routes_its_own_presses_and_no_others() -> None:
                                  "time": ("07:00",), "region": ("Africa",),
                                  "tz": ("Africa/Lagos",), "remind": ("off",),
                                  "discreet": ("on",), "annsend": (1,), "anncancel": (1,),
-                                 "annok": (1,)}.get(
+                                 "annok": (1,), "corrsend": (5, 2027)}.get(
                                      kind.verb, ("day-1", 2027) if kind.shape else ()))
                for kind in kinds}
     for kind in kinds:

@@ -20,7 +20,7 @@ from tests.conftest import TEST_ID_KEY
 from tests.helpers import postgres
 from tgbot.domain.deletions import Kept
 from tgbot.domain.deletions import Outcome as Deleted
-from tgbot.domain.outbox import Closed, Due
+from tgbot.domain.outbox import Closed, Copy, Due, Edit, EditClosed, State
 from tgbot.domain.outcomes import Outcome
 from tgbot.errors import DatabaseError
 from tgbot.storage.backends import (
@@ -429,6 +429,7 @@ async def fill(store: Store) -> None:
     await store.retire(2026)  # its count stays in outcome_tally
     await store.set_discreet(5_000_000_001, True)
     await store.deletions.keep([Kept(5_000_000_001, 43, 1.5e9, 1.5e9 + 86400)])
+    await store.queue_correction(2027, 5, await store.delivered_copies(2027, 5), 1.0)
 
 
 async def test_copy_db_moves_everything_between_backends_and_back(
@@ -739,3 +740,25 @@ async def test_the_deletion_outbox_claims_due_rows_once_and_takes_back_a_dead_cl
     assert await store.forget_user(2, 130.0) == 0
     assert [c.message_id for c in await store.deletions.claim(130.0, 10, owner="c")] == [12]
     assert await store.deletions.drop_older(1.0) == {"deleted": 1, "deleting": 2}
+
+
+async def test_0014_corrects_copies_sent_before_fingerprints(tmp_path: Path) -> None:
+    """A copy an old release sent (no fingerprint of its content) counts as delivered, and a
+    correction's edit of it records what it shows from then on."""
+    path = tmp_path / "old.sqlite3"
+    database_at_0008(path)
+    with sqlite3.connect(path) as old:
+        old.execute("INSERT INTO deliveries (chat_id, edition, day, state, message_id) "
+                    "VALUES (1001, 2027, 5, 'sent', 77)")
+    store = await Store.open(path)
+    try:
+        copies = await store.delivered_copies(2027, 5)
+        assert copies == [Copy(1001, 77, "fr", "private", None)]
+        correction = await store.queue_correction(2027, 5, copies, 1.0)
+        [edit] = await store.claim_edits(10, owner="me", now=2.0)
+        assert edit == Edit(correction, 1001, 77, 1, 2027, 5)
+        await store.close_edits([EditClosed(edit, State.SENT, "f1")])
+        assert (await store.delivered_copies(2027, 5))[0].shown == "f1"
+        assert await store.correction_states(correction) == {"sent": 1}
+    finally:
+        await store.close()

@@ -38,6 +38,7 @@ from tgbot.config import (
 )
 from tgbot.context import Services
 from tgbot.delivery.bot import build_bot
+from tgbot.delivery.deliverer import Deliverer
 from tgbot.delivery.drain import senders_for
 from tgbot.domain import outcomes, partners, schedule, stats
 from tgbot.domain.campaign import Campaign
@@ -118,6 +119,13 @@ def _parser() -> argparse.ArgumentParser:
     push.add_argument("--date", type=dt.date.fromisoformat,
                       help="send that date's action to every subscriber (YYYY-MM-DD)")
     push.add_argument("--dry-run", action="store_true", help="count, send nothing")
+
+    correct = commands.add_parser("correct", help="edit the delivered copies of a day to its "
+                                                  "current text (reload the campaign first)")
+    settings_flags(correct)
+    correct.add_argument("day", type=int, help="the campaign day (1, 2, ...)")
+    correct.add_argument("--yes", action="store_true",
+                         help="edit them; without it, only count them per language")
 
     preview = commands.add_parser(
         "preview", help="print a campaign day's message (--date), or write the whole "
@@ -418,6 +426,61 @@ async def _push_round(services: Services, day: int | None) -> int:
     return 0
 
 
+def cmd_correct(args: argparse.Namespace) -> int:
+    """`tgbot correct DAY`: the copies to edit per language; with `--yes`, edit them."""
+    settings = _settings(args)
+    settings.check_token()
+    _setup_logging(settings, settings.log_format)
+    return asyncio.run(_correct(settings, args.day, args.yes))
+
+
+async def _correct(settings: Settings, day: int, confirmed: bool) -> int:
+    """Count a day's copies to edit; edit them if `confirmed` and this process may send."""
+    services = Services(settings, load_campaign(settings.campaign))
+    if services.campaign.action_for_day(day) is None:
+        raise ConfigError(f"day {day} has no action in {settings.campaign}")
+    bot = build_bot(settings, senders=senders_for(settings.rate))
+    try:
+        with rejected_token():
+            async with bot:
+                await services.open()
+                deliverer = start_engine(services, bot)
+                try:
+                    return await _correct_day(deliverer, day, confirmed)
+                finally:
+                    await services.close()
+    except NetworkError as error:
+        raise ConfigError(f"cannot reach the Bot API at {settings.api_url}: {error}") from None
+
+
+async def _correct_day(deliverer: Deliverer, day: int, confirmed: bool) -> int:
+    """The preview per language; confirmed, queue the edits and send every edit still to send.
+
+    (Edits a stopped run left are sent too: `correct DAY --yes` again resumes it.)
+    """
+    corrector, instance = deliverer.corrector, deliverer.instance
+    changed, to_edit, unchanged = await corrector.changed_copies(day)
+    for language in sorted(to_edit | unchanged):
+        print(f"{language or '-'}: {to_edit[language]} to edit, {unchanged[language]} "
+              "unchanged")
+    print(f"{len(changed)} copies to edit"
+          + (", run again with --yes to edit them" if changed and not confirmed else ""))
+    if not confirmed:
+        return 0
+    await instance.join(replies=False)
+    _, queued = await corrector.queue(day) if changed else (0, 0)
+    if not await instance.is_sender():
+        print(f"queued: {queued} edits; another process holds the sender lock and sends them")
+        return 0
+    async with instance.beating():
+        tally = await corrector.drain()
+    await deliverer.stop()
+    print(f"edited: {tally[State.SENT]}, message deleted: {tally[State.SKIPPED]}, "
+          f"blocked or gone: {tally[State.GONE]}, failed: {tally[State.FAILED]}, "
+          f"to retry: {tally[State.PENDING]}")
+    return 0
+
+
 def campaign_day(campaign: Campaign, date: dt.date) -> int:
     """The campaign day of `--date`; a date outside the campaign is an error."""
     day = campaign.day_of(date)
@@ -678,6 +741,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "run": cmd_run, "demo": cmd_demo, "check": cmd_check, "push": cmd_push,
+    "correct": cmd_correct,
     "preview": cmd_preview, "stats": cmd_stats, "export": cmd_export, "backup": cmd_backup,
     "catalogs": cmd_catalogs, "site": cmd_site, "copy-db": cmd_copy_db, "status": cmd_status,
     "init": cmd_init,

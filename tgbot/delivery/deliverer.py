@@ -2,11 +2,11 @@
 
 The engine in rooms: `instances` (is this process the sender, heartbeats, the budget's
 share), `planning` (what is due now goes in the outbox), `drain` (claim, prepare, send,
-record), `announcements` (an announcement's progress message), `deleter` (the deletion
-outbox: messages due for deletion) and `sending` (one message and what Telegram's answer
-means; the only part handlers import). `Deliverer` builds them from what they need and runs
-them: on each beat of the scheduler, on a wake (a new subscriber, an announcement), and for
-`tgbot push`.
+record), `corrections` (edit delivered copies of a corrected day), `announcements` (an
+announcement's progress message), `deleter` (the deletion outbox: messages due for
+deletion) and `sending` (one message and what Telegram's answer means; the only part
+handlers import). `Deliverer` builds them from what they need and runs them: on each beat of
+the scheduler, on a wake (a new subscriber, an announcement), and for `tgbot push`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from tgbot.config import Settings
 from tgbot.delivery.announcements import AnnouncementProgress
 from tgbot.delivery.bot import CampaignBot
 from tgbot.delivery.budget import Budget
+from tgbot.delivery.corrections import Corrector
 from tgbot.delivery.deleter import Deleter
 from tgbot.delivery.drain import Drainer, Summary
 from tgbot.delivery.instances import Instance
@@ -56,6 +57,7 @@ class Deliverer:
         self.drainer = Drainer(store, bot, current, clock, translations, settings,
                                self.instance, concurrency=concurrency, wall=wall)
         self.progress = AnnouncementProgress(store, bot, translations)
+        self.corrector = Corrector(store, bot, current, translations, self.instance, wall=wall)
         self.deleter = Deleter(store, bot, clock, self.instance.id, wall=wall)
         self._round = asyncio.Lock()
         self._planning = asyncio.Lock()
@@ -83,7 +85,9 @@ class Deliverer:
             if not await self.instance.is_sender():
                 return None
             await self._plan_slice()
-            return await self.drainer.drain()
+            summary = await self.drainer.drain()
+            await self.corrector.drain()  # corrections after the sends due now
+            return summary
 
     async def _plan_slice(self) -> None:
         """Queue up to PLAN_PER_TICK due chats, one planner at a time."""
@@ -133,7 +137,7 @@ class Deliverer:
 
         Then give up the sender lock and this instance's lease, so another takes over at once.
         """
-        self.drainer.stopping = True
+        self.drainer.stopping = self.corrector.stopping = True
         if self._tasks:
             _, late = await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT)
             for task in late:

@@ -25,6 +25,7 @@ from tgbot import messages
 from tgbot.config import Settings, stars_for
 from tgbot.delivery.bot import CampaignBot
 from tgbot.delivery.budget import Priority
+from tgbot.delivery.corrections import day_content, fingerprint
 from tgbot.delivery.instances import Instance
 from tgbot.delivery.sending import Verdict, broadcast_fields, outcome, send_reply
 from tgbot.domain import deletions, schedule
@@ -92,6 +93,7 @@ class _Job:
     reply: Reply
     fields: dict[str, object] | None
     expires_at: float | None
+    shown: str | None = None  # a day's action: its content's fingerprint
 
 
 class _Recorder:
@@ -206,6 +208,7 @@ class Drainer:
         actions = {d.day: a for d in claimed if (a := campaign.action_for_day(d.day))}
         taken = await store.action_takers(campaign.edition, {a.id for a in actions.values()})
         rendered: dict[tuple, tuple[Reply, dict[str, object] | None] | None] = {}
+        shown: dict[tuple[int, str | None, str], str | None] = {}
         jobs = []
         for delivery in claimed:
             if delivery.superseded:  # a later day of the chat is to send: a day is for its day
@@ -236,8 +239,15 @@ class Drainer:
             message = rendered[key]
             if message is None:
                 recorder.add(Closed(delivery, State.SKIPPED))
-            else:
-                jobs.append(_Job(delivery, chat, *message, expires_at))
+                continue
+            content = None
+            if delivery.kind == Kind.PUSH:
+                day = (delivery.day, chat.language, chat.kind)
+                if day not in shown:
+                    reply = day_content(self.translations, campaign, *day, self.bot_username)
+                    shown[day] = fingerprint(reply) if reply else None
+                content = shown[day]
+            jobs.append(_Job(delivery, chat, *message, expires_at, content))
         return jobs
 
     async def _done_by(self, claimed: list[Delivery],
@@ -299,7 +309,8 @@ class Drainer:
             # a private chat's message is kept to delete (discreet mode, /forget)
             kept = deletions.kept(chat, message_id, now, self.discreet_hours) \
                 if message_id is not None else None
-            return Closed(delivery, State.SENT, message_id, paid=self.paid, kept=kept)
+            return Closed(delivery, State.SENT, message_id, paid=self.paid, kept=kept,
+                          shown=job.shown)
         log.info("delivery %s: %s (%s)", "announcement" if delivery.announcement_id
                  else f"{'reminder ' if delivery.reminder else ''}of day {delivery.day}",
                  result.state, type(error).__name__)

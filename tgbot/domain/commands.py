@@ -78,9 +78,10 @@ FORGET = Command("forget")
 STATS = Command("stats")
 ANNOUNCE = Command("announce")
 RELOAD = Command("reload")
+CORRECT = Command("correct")
 
 COMMANDS = (START, HELP, TODAY, ACTIONS, ACTION, PROGRESS, SUBSCRIBE, UNSUBSCRIBE, SETTINGS,
-            REMIND, LANGUAGE, FAQ, MYDATA, FORGET, STATS, ANNOUNCE, RELOAD)
+            REMIND, LANGUAGE, FAQ, MYDATA, FORGET, STATS, ANNOUNCE, RELOAD, CORRECT)
 # A FAQ entry cannot take these: the bot's own handler would answer first.
 RESERVED = frozenset(command.name for command in COMMANDS)
 # The commands a typed question can ask for.

@@ -109,3 +109,40 @@ class Closed:
     paid: bool = False
     not_before: float = 0.0
     kept: Kept | None = None
+    shown: str | None = None  # a sent day's action: its content's fingerprint (corrections)
+
+
+class Copy(NamedTuple):
+    """A delivered copy of a day's action: where it is, and what it shows.
+
+    `shown` is the fingerprint of the content it was sent or last edited with (None for
+    copies sent before fingerprints were kept).
+    """
+
+    chat_id: int
+    message_id: int
+    language: str
+    chat_kind: str
+    shown: str | None
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One claimed row of a correction's outbox: edit message `message_id` in a chat."""
+
+    correction_id: int
+    chat_id: int
+    message_id: int
+    attempts: int
+    edition: int
+    day: int
+
+
+@dataclass(frozen=True)
+class EditClosed:
+    """What became of a claimed edit; `shown` is the new fingerprint of an edited copy."""
+
+    edit: Edit
+    state: State
+    shown: str | None = None
+    not_before: float = 0.0

@@ -1,4 +1,6 @@
-"""Organisers' commands: /stats, /announce and /reload. To anyone else they do not exist.
+"""Organisers' commands: /stats, /announce, /reload and /correct.
+
+To anyone else they do not exist.
 
 Organisers are the user ids in TGBOT_ADMINS, checked by id, never by name; a partner
 organisation's organisers (TGBOT_PARTNERS) have /stats for their own partner's figures only.
@@ -22,7 +24,7 @@ from tgbot.delivery.sending import send_reply
 from tgbot.domain import schedule, zones
 from tgbot.domain.announcement import Phase
 from tgbot.domain.approval import Pending, Subject, Verdict
-from tgbot.domain.commands import ANNOUNCE, RELOAD, STATS
+from tgbot.domain.commands import ANNOUNCE, CORRECT, RELOAD, STATS
 from tgbot.domain.outcomes import count_outcomes
 from tgbot.handlers.common import answer_press, chat_of, message_of, press_of, reply, user_of
 from tgbot.i18n.translator import Translator
@@ -241,6 +243,41 @@ async def reload_command(update: Update, context: BotContext) -> None:
     await reply(update, context, replies.reload_result(context.t, problems))
 
 
+async def correct(update: Update, context: BotContext) -> None:
+    """/correct DAY: how many delivered copies of the day change, per language; Edit/Cancel."""
+    args, campaign = context.args or [], context.campaign
+    day = int(args[0]) if len(args) == 1 and args[0].isdigit() else 0
+    if campaign.action_for_day(day) is None:
+        await reply(update, context, replies.correct_usage(context.t))
+        return
+    _, per_language, _ = await context.services.deliverer.corrector.changed_copies(day)
+    if not per_language:
+        await reply(update, context, replies.correct_nothing(context.t, day))
+        return
+    await reply(update, context,
+                replies.correct_question(context.t, day, campaign.edition, per_language))
+
+
+async def correct_press(update: Update, context: BotContext) -> None:
+    """Edit them or Cancel under a correction's preview; only organisers' presses count."""
+    t, query, services = context.t, press_of(update), context.services
+    press = callbacks.parse(query.data)
+    if press is None or user_of(update).id not in services.settings.admins:
+        await answer_press(update)
+        return
+    await answer_press(update)
+    if press.verb == callbacks.CORRECT_CANCEL.verb or press.edition != context.campaign.edition:
+        await reply(update, context, replies.announcement_cancelled(t), edit=True)
+        return
+    status = query.message
+    _, total = await services.deliverer.corrector.queue(
+        int(press.arg), (status.chat.id, status.message_id, t.code) if status else None)
+    # the sender edits the status message as the edits go out (delivery/corrections.py)
+    await reply(update, context, Reply(replies.correction_progress(t, 0, total, not total)),
+                edit=True)
+    services.deliverer.wake()
+
+
 def handlers(services: Services) -> list[BaseHandler]:
     """The organisers' handlers; their filter needs the admins of this bot's settings."""
     only = organisers(services)
@@ -248,6 +285,9 @@ def handlers(services: Services) -> list[BaseHandler]:
         CommandHandler(STATS.name, stats, filters=stats_readers(services)),
         CommandHandler(ANNOUNCE.name, announce, filters=only),
         CommandHandler(RELOAD.name, reload_command, filters=only),
+        CommandHandler(CORRECT.name, correct, filters=only),
+        CallbackQueryHandler(correct_press, pattern=callbacks.either(callbacks.CORRECT_SEND,
+                                                                   callbacks.CORRECT_CANCEL)),
         CallbackQueryHandler(announce_press, pattern=callbacks.either(
             callbacks.ANNOUNCE_SEND, callbacks.ANNOUNCE_APPROVE, callbacks.ANNOUNCE_CANCEL)),
     ]

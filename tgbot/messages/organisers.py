@@ -1,9 +1,10 @@
-"""What organisers read: /stats, the /announce preview and progress, and /reload's verdict."""
+"""What organisers read: /stats, /announce's and /correct's previews and progress, /reload."""
 
 from __future__ import annotations
 
 import datetime as dt
 import html
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import replace
 
@@ -260,6 +261,40 @@ def announcement_progress(t: Translator, sent: int, total: int, finished: bool) 
     if finished:
         text += "\n" + fill(t.gettext("Finished. Not delivered: {failed}."),
                             {"failed": t.number(total - sent)})
+    return text
+
+
+def correct_usage(t: Translator) -> Reply:
+    """/correct without a day of the campaign: how to correct one."""
+    return Reply(t.gettext("Fix the day's text in actions.yaml, /reload, then write the day "
+                           "after the command: /correct 5."))
+
+
+def correct_nothing(t: Translator, day: int) -> Reply:
+    """/correct of a day whose delivered copies all show its current text."""
+    return Reply(fill(t.gettext("Nothing to correct: every delivered copy of day {day} already "
+                                "shows its current text."), {"day": t.number(day)}))
+
+
+def correct_question(t: Translator, day: int, edition: int, per_language: Counter[str]) -> Reply:
+    """The preview of a correction: how many copies change in each language, Edit/Cancel."""
+    lines = [fill(t.gettext("✏️ Delivered copies of day {day} to edit to its current text: "
+                            "{count}."),
+                  {"day": t.number(day), "count": t.number(per_language.total())})]
+    lines += [f"{t.language_name(language) if language else '–'}: {t.number(count)}"
+              for language, count in sorted(per_language.items())]
+    return Reply("\n".join(lines),
+                 [[button(t.gettext("✏️ Edit them"), callbacks.CORRECT_SEND, day, edition),
+                   button(t.gettext("Cancel"), callbacks.CORRECT_CANCEL)]])
+
+
+def correction_progress(t: Translator, edited: int, total: int, finished: bool) -> str:
+    """The organiser's status message while a correction's edits go out, and at the end."""
+    text = fill(t.gettext("✏️ {edited} of {total} edited"),
+                {"edited": t.number(edited), "total": t.number(total)})
+    if finished:
+        text += "\n" + fill(t.gettext("Finished. Not edited (deleted or blocked): {failed}."),
+                            {"failed": t.number(total - edited)})
     return text
 
 

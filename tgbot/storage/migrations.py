@@ -354,6 +354,36 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        "0014_corrections",
+        """
+        -- What each delivered copy of a day's action shows: a fingerprint of its content
+        -- (the day's text and buttons in the chat's language), so that a correction edits
+        -- only the copies whose content changed.
+        ALTER TABLE deliveries ADD COLUMN shown TEXT;
+        -- A correction of a day, and its outbox: one edit per delivered copy.
+        CREATE TABLE corrections (
+            id {serial},
+            edition INTEGER NOT NULL,
+            day INTEGER NOT NULL,
+            created_at {float} NOT NULL,
+            status_chat {big},               -- the organiser's status message, if any
+            status_message {big},
+            status_language TEXT
+        );
+        CREATE TABLE correction_edits (
+            correction_id {big} NOT NULL,
+            chat_id {big} NOT NULL,
+            message_id {big} NOT NULL,
+            state TEXT NOT NULL,             -- pending | sending | sent | gone | skipped | failed
+            attempts INTEGER NOT NULL DEFAULT 0,
+            claimed_by TEXT,
+            not_before {float} NOT NULL DEFAULT 0,
+            PRIMARY KEY (correction_id, chat_id)
+        ) {without_rowid};
+        CREATE INDEX correction_edits_ready ON correction_edits (state, not_before);
+        """,
+    ),
+    (
         "0015_scheduled_announcements_and_approvals",
         """
         -- An announcement may go out at a time of day in each chat's own zone ("18:00"):

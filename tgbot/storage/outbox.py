@@ -206,10 +206,12 @@ class Outbox(Part):
         async with self._db.transaction() as tx:
             for closed in results:
                 table, where, params = _row_of(closed.delivery)
+                shown = ", shown = ?" if table == "deliveries" else ""
                 await tx.execute(f"UPDATE {table} SET state = ?, message_id = ?, paid = ?, "
-                                 f"not_before = ? WHERE {where}",
+                                 f"not_before = ?{shown} WHERE {where}",
                                  (closed.state, closed.message_id, int(closed.paid),
-                                  closed.not_before, *params))
+                                  closed.not_before, *([closed.shown] if shown else []),
+                                  *params))
                 if closed.kept is not None:  # a private chat's message, to delete later
                     await deletions.keep(tx, [closed.kept])
                 if closed.state == State.GONE:  # blocked or deleted: no push, no reminder

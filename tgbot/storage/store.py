@@ -26,6 +26,7 @@ from tgbot.storage.backends import (
 )
 from tgbot.storage.campaigns import Campaigns
 from tgbot.storage.chats import Chats
+from tgbot.storage.corrections import Corrections
 from tgbot.storage.deletions import Deletions
 from tgbot.storage.instances import Instances
 from tgbot.storage.outbox import OUTBOX, Outbox, tally_outbox
@@ -44,15 +45,17 @@ TABLES = {"meta": "key", "chats": "chat_id", "completions": "person, edition, ac
           "reminder_deliveries": "chat_id, edition, day",
           "not_safe": "person, edition, action_id",
           "outcome_tally": "edition, action_id, noted_on, language, outcome",
-          "deletions": "chat_id, message_id"}
+          "deletions": "chat_id, message_id", "corrections": "id",
+          "correction_edits": "correction_id, chat_id"}
 # (`id_key` is not copied: the target records its own key, which must be the same;
 # `instances` and `handled_updates` are not copied: they belong to the processes running on
 # the database they are in; the campaign tables are published again by the next start.)
 # Ids the database generates, which must continue after copied ones (table, column).
-SERIAL_IDS = (("announcements", "id"),)
+SERIAL_IDS = (("announcements", "id"), ("corrections", "id"))
 
 
-class Store(Chats, Schedule, Outbox, Announcements, People, Campaigns, Instances, Statistics):
+class Store(Chats, Schedule, Outbox, Announcements, Corrections, People, Campaigns, Instances,
+            Statistics):
     """The bot's database. Open with `await Store.open(path or URL)`; close with `close()`.
 
     Methods take Telegram user ids; completions and group presses are stored under the
