@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -62,10 +63,12 @@ def line_of(text: str) -> int:
     ('push_time: "09:00"', 'push_time: "9am"', "'push_time' must be a time"),
     ('timezone: "America/Toronto"', 'timezone: "Mars/Olympus"',
      "unknown time zone 'Mars/Olympus'"),
-    ("end_date: 2027-11-23", "end_date: 2028-01-02", "must fall within the edition year"),
-    ("end_date: 2027-11-23", "end_date: 2027-10-30",
+    ('  timezone: "America/Toronto"\n', '  end_date: 2028-01-02\n  timezone: "America/Toronto"\n',
+     "must fall within the edition year"),
+    ('  timezone: "America/Toronto"\n', '  end_date: 2027-10-30\n  timezone: "America/Toronto"\n',
      "'end_date' (2027-10-30) comes before 'start_date' (2027-11-01)"),
-    ("end_date: 2027-11-23", "end_date: 2027-12-11", "has 41 days; the most is 40"),
+    ('  timezone: "America/Toronto"\n', '  end_date: 2027-12-11\n  timezone: "America/Toronto"\n',
+     "has 41 days; the most is 40"),
     ("kind: letter", "kind: poem", "unknown kind 'poem'"),
     ("  - day: 2\n", "  - day: 1\n", "day 1 appears twice"),
     ('    button: "What is the day?"', '    colour: red\n    button: "x"',
@@ -113,14 +116,13 @@ def test_text_over_the_limit(tmp_path: Path) -> None:
     assert any("characters; the limit is 80" in p for p in problems), problems
 
 
-def test_missing_day_is_reported(tmp_path: Path) -> None:
+def test_a_campaign_without_end_date_is_as_long_as_its_actions(tmp_path: Path) -> None:
     text = ACTIONS.read_text(encoding="utf-8")
-    start = text.index("  - day: 23\n")
     path = tmp_path / "actions.yaml"
-    path.write_text(text[:start], encoding="utf-8")
-    with pytest.raises(CampaignError) as caught:
-        load_campaign(path)
-    assert any("no action for day 23" in p for p in caught.value.problems)
+    path.write_text(text[:text.index("  - day: 23\n")], encoding="utf-8")
+    shutil.copytree(ACTIONS.parent / "images", tmp_path / "images")
+    campaign = load_campaign(path)
+    assert (campaign.days, campaign.end_date) == (22, dt.date(2027, 11, 22))
 
 
 def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
@@ -255,5 +257,31 @@ def test_x_accounts_reach_only_the_x_composer() -> None:
 ])
 def test_the_days_between_the_dates_each_need_one_action(tmp_path: Path, end: str,
                                                           expected: str) -> None:
-    problems = broken(tmp_path, "end_date: 2027-11-23", f"end_date: {end}")
+    problems = broken(tmp_path, "  start_date: 2027-11-01\n",
+                      f"  start_date: 2027-11-01\n  end_date: {end}\n")
+    assert any(expected in p for p in problems), problems
+
+
+def test_without_end_date_the_campaign_ends_on_its_last_actions_day(tmp_path: Path) -> None:
+    """Moving start_date alone moves the whole campaign, as long as before."""
+    text = ACTIONS.read_text(encoding="utf-8")
+    assert "end_date:" not in text.split("faq:")[0]
+    path = tmp_path / "actions.yaml"
+    path.write_text(text.replace("start_date: 2027-11-01", "start_date: 2027-03-10", 1),
+                    encoding="utf-8")
+    shutil.copytree(ACTIONS.parent / "images", tmp_path / "images")
+    campaign = load_campaign(path)
+    assert (campaign.start_date, campaign.end_date, campaign.days) == \
+        (dt.date(2027, 3, 10), dt.date(2027, 4, 1), 23)
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("start_date: 2027-11-01", "start_date: 2027-12-20",
+     "the campaign (2027-12-20 to 2028-01-11, 23 days) must fall within the edition year 2027"),
+    ("  - day: 23\n", "  - day: 24\n",
+     "no action for day 23 (the campaign has 24 days, one per day up to its last action's)"),
+])
+def test_without_end_date_the_last_action_sets_the_length(tmp_path: Path, old: str, new: str,
+                                                          expected: str) -> None:
+    problems = broken(tmp_path, old, new)
     assert any(expected in p for p in problems), problems

@@ -161,11 +161,14 @@ def database_bytes(db: str) -> bytes:
 
 def campaign_starting(text: str, start: dt.date) -> str:
     """A campaign file's text moved to begin on `start`, as long as before, in that edition."""
-    dates = {key: dt.date.fromisoformat(re.search(rf"(?m)^  {key}: (\S+)", text)[1])
-             for key in ("start_date", "end_date")}
-    end = start + (dates["end_date"] - dates["start_date"])
     text = re.sub(r"(?m)^  edition: \d+", f"  edition: {start.year}", text)
+    begun = re.search(r"(?m)^  start_date: (\S+)", text)
+    ended = re.search(r"(?m)^  end_date: (\S+)", text)  # without it, the actions set the end
+    assert begun, "a campaign file has a start_date"
     text = re.sub(r"(?m)^  start_date: \S+", f"  start_date: {start.isoformat()}", text)
+    if ended is None:
+        return text
+    end = start + (dt.date.fromisoformat(ended[1]) - dt.date.fromisoformat(begun[1]))
     return re.sub(r"(?m)^  end_date: \S+", f"  end_date: {end.isoformat()}", text)
 
 

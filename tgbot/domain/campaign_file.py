@@ -398,11 +398,15 @@ def _build(checker: _Checker, data: Any, path: Path) -> Campaign | None:
         return None
     settings = _campaign_settings(checker, top.get("campaign"), top.key_lines.get("campaign", 1))
     faq = _faq(checker, top.get("faq"), top.key_lines.get("faq", 1))
-    days = None if settings is None else days_from_to(settings["start_date"], settings["end_date"])
+    days = None if settings is None or settings["end_date"] is None else \
+        days_from_to(settings["start_date"], settings["end_date"])
     actions = _actions(checker, top.get("actions"), top.key_lines.get("actions", 1),
                        path.parent, days)
     if settings is None:
         return None
+    if settings["end_date"] is None:
+        settings["end_date"] = _ending(checker, settings, actions,
+                                       top.key_lines.get("campaign", 1))
     if "organiser" in checker.placeholders and not settings["organiser"]:
         checker.problem(checker.placeholders["organiser"], "{organiser} is used, but the "
                         "'campaign' section names no 'organiser'")
@@ -447,9 +451,8 @@ def _campaign_settings(checker: _Checker, data: Any, line: int) -> dict[str, Any
     """The `campaign` section as Campaign's keyword arguments, or None if it has problems."""
     where = "campaign"
     section = checker.fields(data, line, where,
-                             ("name", "edition", "start_date", "end_date", "timezone",
-                              "push_time"),
-                             ("website", "hashtag", "organiser", "welcome"))
+                             ("name", "edition", "start_date", "timezone", "push_time"),
+                             ("end_date", "website", "hashtag", "organiser", "welcome"))
     if section is None:
         return None
     lines = section.key_lines
@@ -457,7 +460,9 @@ def _campaign_settings(checker: _Checker, data: Any, line: int) -> dict[str, Any
     if not isinstance(edition, int) or not 2000 <= edition <= 2100:
         checker.problem(lines.get("edition", section.line), "'edition' must be a year, e.g. 2027")
         edition = None
-    start, end = _date(checker, section, "start_date"), _date(checker, section, "end_date")
+    start = _date(checker, section, "start_date")
+    # without end_date, the campaign ends on its last action's day (`_ending`)
+    end = _date(checker, section, "end_date") if "end_date" in section else None
     if start is not None and end is not None:
         if end < start:
             checker.problem(lines["end_date"], f"'end_date' ({end}) comes before 'start_date' "
@@ -504,8 +509,8 @@ def _campaign_settings(checker: _Checker, data: Any, line: int) -> dict[str, Any
     name = checker.text(section, "name", where, limit=TITLE_LIMIT)
     welcome = checker.text(section, "welcome", where, limit=SAFER_LIMIT, html=True,
                            required=False, filled=True)
-    if (edition is None or start is None or end is None or zone is None or match is None
-            or name is None):
+    if (edition is None or start is None or ("end_date" in section and end is None)
+            or zone is None or match is None or name is None):
         return None
     return {"name": name, "edition": edition, "start_date": start, "end_date": end,
             "timezone": zone,
@@ -594,6 +599,24 @@ def _actions(checker: _Checker, data: Any, line: int, folder: Path,
         checker.problem(line, f"no action for day {', '.join(missing)} "
                               f"(the campaign has {days} days, from start_date to end_date)")
     return tuple(actions[d] for d in sorted(actions))
+
+
+def _ending(checker: _Checker, settings: dict[str, Any], actions: tuple[Action, ...],
+            line: int) -> dt.date:
+    """The last day of a campaign without end_date: its last action's day, within its year.
+
+    So a campaign moved by its start_date alone keeps its length.
+    """
+    last = max((action.day for action in actions), default=1)
+    missing = [str(d) for d in range(1, last + 1) if d not in {a.day for a in actions}]
+    if missing:
+        checker.problem(line, f"no action for day {', '.join(missing)} (the campaign has "
+                              f"{last} days, one per day up to its last action's)")
+    end = settings["start_date"] + dt.timedelta(days=last - 1)
+    if end.year != settings["edition"]:
+        checker.problem(line, f"the campaign ({settings['start_date']} to {end}, {last} days) "
+                              f"must fall within the edition year {settings['edition']}")
+    return end
 
 
 def _action(checker: _Checker, data: Any, line: int, folder: Path,
