@@ -9,10 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tgbot import messages
+from tgbot.domain import campaign_file
 from tgbot.domain.campaign import PUBLIC_KINDS
-from tgbot.domain.campaign_file import load_campaign
+from tgbot.domain.campaign_file import LocatedList, LocatedMap, load_campaign, located_yaml
 from tgbot.errors import CampaignError
 from tgbot.i18n.translator import I18n
 from tgbot.messages.actions import post_buttons, post_message
@@ -285,3 +287,34 @@ def test_without_end_date_the_last_action_sets_the_length(tmp_path: Path, old: s
                                                           expected: str) -> None:
     problems = broken(tmp_path, old, new)
     assert any(expected in p for p in problems), problems
+
+
+def _with_places(value: object) -> object:
+    """A located YAML value with every line and span it carries, to compare two readings."""
+    if isinstance(value, LocatedMap):
+        return (value.line, value.key_lines, value.spans,
+                {key: _with_places(item) for key, item in value.items()})
+    if isinstance(value, LocatedList):
+        return (value.line, value.item_lines, [_with_places(item) for item in value])
+    return value
+
+
+def test_libyaml_reads_the_campaign_with_the_lines_and_spans_of_pyyamls_own_parser(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # the real file has Arabic, Persian and Cyrillic: character offsets, not bytes
+    source = ACTIONS.read_text(encoding="utf-8")
+    assert campaign_file._FAST_LOADER is yaml.CSafeLoader  # CI's PyYAML has libyaml
+    fast = _with_places(located_yaml(source))
+    monkeypatch.setattr(campaign_file, "_FAST_LOADER", yaml.SafeLoader)
+    assert fast == _with_places(located_yaml(source))
+
+
+def test_a_yaml_syntax_error_is_worded_by_pyyamls_own_parser(tmp_path: Path) -> None:
+    broken = tmp_path / "actions.yaml"
+    broken.write_text(ACTIONS.read_text(encoding="utf-8").replace("campaign:", "campaign: [", 1),
+                      encoding="utf-8")
+    with pytest.raises(CampaignError) as raised:
+        load_campaign(broken)
+    with pytest.raises(yaml.YAMLError) as pyyaml:
+        yaml.compose(broken.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    assert str(pyyaml.value.problem) in str(raised.value)

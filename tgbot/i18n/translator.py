@@ -299,8 +299,8 @@ def _translated_enough(locales_dir: Path,
     template_path = locales_dir / f"{DOMAIN}.pot"
     template = None
     if template_path.exists():
-        with template_path.open("rb") as handle:
-            template = read_po(handle)
+        stat = template_path.stat()
+        template = _template(template_path.resolve(), stat.st_mtime_ns, stat.st_size)
     kept: dict[str, Catalog | None] = {}
     for code, catalog in catalogs.items():
         if catalog is None:
@@ -318,6 +318,13 @@ def _translated_enough(locales_dir: Path,
     return kept
 
 
+@functools.lru_cache(maxsize=8)
+def _template(pot_path: Path, mtime_ns: int, size: int) -> Catalog:
+    """The template, read once per process for each version of the file, as `_checked`."""
+    with pot_path.open("rb") as handle:
+        return read_po(handle)
+
+
 def msgid(message_id: str | Sequence[str]) -> str:
     """The msgid a message is looked up by: the singular of a plural message."""
     return message_id if isinstance(message_id, str) else message_id[0]
@@ -330,8 +337,12 @@ def message_strings(string: str | Sequence[str] | None) -> tuple[str, ...]:
     return tuple(string or ("",))
 
 
+@functools.lru_cache(maxsize=64)
 def _compiled(catalog: Catalog | None) -> gettext.NullTranslations:
-    """The catalog compiled in memory, fuzzy translations left out; nothing for English."""
+    """The catalog compiled in memory, fuzzy translations left out; nothing for English.
+
+    Compiled once per catalog read (`_checked` hands out one object per version of a file).
+    """
     if catalog is None:
         return gettext.NullTranslations()
     buffer = io.BytesIO()
