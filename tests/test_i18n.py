@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
+import random
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,12 @@ from tgbot.domain.chat import Chat
 from tgbot.domain.progress import progress
 from tgbot.i18n.catalogs import check_all
 from tgbot.i18n.extract import extract_campaign
-from tgbot.i18n.translator import DEFAULT_LANGUAGE, I18n, discover_languages
+from tgbot.i18n.translator import (
+    DEFAULT_LANGUAGE,
+    I18n,
+    discover_languages,
+    translation_problems,
+)
 from tgbot.messages.privacy import my_data
 from tgbot.messages.samples import samples
 from tgbot.telegram_html import parse_html
@@ -279,3 +285,19 @@ def test_letter_and_post_days_offer_a_safer_way_and_no_letter_speaks_for_the_org
             if "campaign" in action.letter.text:
                 assert "{organiser}" in action.letter.text
                 assert CAMPAIGN.organiser in letter
+
+
+def test_tdlib_accepts_any_text_without_a_tag_or_an_entity() -> None:
+    """The catalog check asks TDLib only about texts with "<" or "&" (translator._html_error):
+    any other text, whatever its characters, is one TDLib accepts."""
+    draw = random.Random(23)
+    characters = [chr(c) for c in range(1, 0x3000) if chr(c) not in "<&"
+                  and not 0xD800 <= c < 0xE000] + ["\u200f", "\U0001F600", ">", ";", "#"]
+    for _ in range(3000):
+        parse_html("".join(draw.choice(characters) for _ in range(draw.randint(1, 40))))
+
+
+def test_a_translation_with_the_sources_tags_in_an_order_telegram_refuses() -> None:
+    assert translation_problems("<b>What I can do</b>", "</b>Ce que je peux faire<b>") == [
+        "not valid Telegram HTML: Can't parse entities: Unexpected end tag at byte offset 0"]
+    assert translation_problems("Day {day} & more", "Jour {day} & plus") == []
