@@ -10,6 +10,7 @@ import datetime as dt
 import difflib
 import re
 import zoneinfo
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -602,9 +603,9 @@ def _actions(checker: _Checker, data: Any, line: int, folder: Path,
             checker.problem(item_line, f"duplicate action id '{action.id}'")
         actions[action.day] = action
         seen_ids.add(action.id)
-    missing = [str(d) for d in range(1, (days or 0) + 1) if d not in actions]
+    missing = _missing_days(actions, days or 0)
     if missing and len(actions) == len(data):
-        checker.problem(line, f"no action for day {', '.join(missing)} "
+        checker.problem(line, f"no action for day {missing} "
                               f"(the campaign has {days} days, from start_date to end_date)")
     return tuple(actions[d] for d in sorted(actions))
 
@@ -616,15 +617,19 @@ def _ending(checker: _Checker, settings: dict[str, Any], actions: tuple[Action, 
     So a campaign moved by its start_date alone keeps its length.
     """
     last = max((action.day for action in actions), default=1)
-    missing = [str(d) for d in range(1, last + 1) if d not in {a.day for a in actions}]
-    if missing:
-        checker.problem(line, f"no action for day {', '.join(missing)} (the campaign has "
+    if missing := _missing_days({action.day for action in actions}, last):
+        checker.problem(line, f"no action for day {missing} (the campaign has "
                               f"{last} days, one per day up to its last action's)")
     end = settings["start_date"] + dt.timedelta(days=last - 1)
     if end.year != settings["edition"]:
         checker.problem(line, f"the campaign ({settings['start_date']} to {end}, {last} days) "
                               f"must fall within the edition year {settings['edition']}")
     return end
+
+
+def _missing_days(days: Collection[int], last: int) -> str:
+    """The days from 1 to `last` without an action, as "3, 5"; empty when none is missing."""
+    return ", ".join(str(day) for day in range(1, last + 1) if day not in days)
 
 
 def _action(checker: _Checker, data: Any, line: int, folder: Path,
