@@ -1,4 +1,4 @@
-"""Organisers' commands: /stats, /announce, /reload and /correct.
+"""Organisers' commands: /stats, /announce, /reload, /correct and /recall.
 
 To anyone else they do not exist.
 
@@ -24,8 +24,9 @@ from tgbot.delivery.sending import send_reply
 from tgbot.domain import schedule, zones
 from tgbot.domain.announcement import Phase
 from tgbot.domain.approval import Pending, Subject, Verdict
-from tgbot.domain.commands import ANNOUNCE, CORRECT, RELOAD, STATS
+from tgbot.domain.commands import ANNOUNCE, CORRECT, RECALL, RELOAD, STATS
 from tgbot.domain.outcomes import count_outcomes
+from tgbot.domain.recall import Target
 from tgbot.handlers.common import answer_press, chat_of, message_of, press_of, reply, user_of
 from tgbot.i18n.translator import Translator
 from tgbot.messages import callbacks
@@ -278,6 +279,58 @@ async def correct_press(update: Update, context: BotContext) -> None:
     services.deliverer.wake()
 
 
+async def recall(update: Update, context: BotContext) -> None:
+    """/recall DAY, or /recall in reply to an announcement's status message: a preview.
+
+    Per language, how many delivered copies would be deleted and how many are too old to;
+    then Delete them/Cancel.
+    """
+    args, campaign, message = context.args or [], context.campaign, message_of(update)
+    target = None
+    if len(args) == 1 and args[0].isdigit() and campaign.action_for_day(int(args[0])):
+        target = Target.of_day(campaign.edition, int(args[0]))
+    elif not args and (replied := message.reply_to_message) is not None:
+        announcement = await context.store.announcement_shown_in(replied.chat.id,
+                                                                 replied.message_id)
+        target = Target.of_announcement(announcement) if announcement else None
+    if target is None:
+        await reply(update, context, replies.recall_usage(context.t))
+        return
+    preview = await context.services.deliverer.recaller.preview(target)
+    if preview.already:
+        await reply(update, context, replies.recall_already(context.t))
+    elif preview.empty:
+        await reply(update, context, replies.recall_nothing(context.t))
+    else:
+        await reply(update, context, replies.recall_question(context.t, target, preview))
+
+
+async def recall_press(update: Update, context: BotContext) -> None:
+    """Delete them or Cancel under a recall's preview; only organisers' presses count."""
+    t, query, services = context.t, press_of(update), context.services
+    press = callbacks.parse(query.data)
+    if press is None or user_of(update).id not in services.settings.admins:
+        await answer_press(update)
+        return
+    await answer_press(update)
+    if press.verb == callbacks.RECALL_CANCEL.verb or (
+            press.edition is not None and press.edition != context.campaign.edition):
+        await reply(update, context, replies.recall_cancelled(t), edit=True)
+        return
+    target = Target.of_announcement(int(press.arg)) \
+        if press.verb == callbacks.RECALL_ANNOUNCEMENT.verb \
+        else Target.of_day(context.campaign.edition, int(press.arg))
+    status = query.message
+    recaller = services.deliverer.recaller
+    if await recaller.queue(target, (status.chat.id, status.message_id, t.code)
+                            if status else None) is None:
+        await reply(update, context, replies.recall_already(t), edit=True)
+        return
+    # the status message shows the outcome per language, as the deletions go
+    await recaller.report()
+    services.deliverer.delete_now()
+
+
 def handlers(services: Services) -> list[BaseHandler]:
     """The organisers' handlers; their filter needs the admins of this bot's settings."""
     only = organisers(services)
@@ -286,6 +339,9 @@ def handlers(services: Services) -> list[BaseHandler]:
         CommandHandler(ANNOUNCE.name, announce, filters=only),
         CommandHandler(RELOAD.name, reload_command, filters=only),
         CommandHandler(CORRECT.name, correct, filters=only),
+        CommandHandler(RECALL.name, recall, filters=only),
+        CallbackQueryHandler(recall_press, pattern=callbacks.either(
+            callbacks.RECALL_DAY, callbacks.RECALL_ANNOUNCEMENT, callbacks.RECALL_CANCEL)),
         CallbackQueryHandler(correct_press, pattern=callbacks.either(callbacks.CORRECT_SEND,
                                                                    callbacks.CORRECT_CANCEL)),
         CallbackQueryHandler(announce_press, pattern=callbacks.either(

@@ -92,12 +92,15 @@ ANNOUNCE_CANCEL = Button("anncancel", r"(?P<arg>\d{1,9})")
 ANNOUNCE_APPROVE = Button("annok", r"(?P<arg>\d{1,9})")  # a second organiser's approval
 CORRECT_SEND = Button("corrsend", r"(?P<edition>\d{4}):(?P<arg>\d{1,2})")  # a day to correct
 CORRECT_CANCEL = Button("corrcancel")
+RECALL_DAY = Button("recday", r"(?P<edition>\d{4}):(?P<arg>\d{1,2})")  # a day to recall
+RECALL_ANNOUNCEMENT = Button("recann", r"(?P<arg>\d{1,9})")  # an announcement to recall
+RECALL_CANCEL = Button("reccancel")
 
 _BUTTONS = {button.verb: button for button in (
     MENU, FAQ, TODAY, ACTIONS, ACT, DONE, UNDO, SAFER, NOT_SAFE, LETTER, POST, SUBSCRIBE,
     UNSUBSCRIBE, LANGUAGES, LANGUAGE, SETTINGS, TIME, REGION, ZONE, REMIND, PROGRESS, DISCREET,
     FORGET, MYDATA, ANNOUNCE_SEND, ANNOUNCE_CANCEL, ANNOUNCE_APPROVE, CORRECT_SEND,
-    CORRECT_CANCEL)}
+    CORRECT_CANCEL, RECALL_DAY, RECALL_ANNOUNCEMENT, RECALL_CANCEL)}
 
 
 def either(*buttons: Button) -> str:

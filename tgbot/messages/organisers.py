@@ -1,4 +1,4 @@
-"""What organisers read: /stats, /announce's and /correct's previews and progress, /reload."""
+"""What organisers read: /stats, /announce's, /correct's and /recall's previews, /reload."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from dataclasses import replace
 
 from tgbot.domain.approval import Pending, Subject
 from tgbot.domain.campaign import MESSAGE_LIMIT, Campaign
+from tgbot.domain.deletions import Outcome
 from tgbot.domain.outbox import State
 from tgbot.domain.outcomes import OutcomeCounts
 from tgbot.domain.partners import PartnerFigures
+from tgbot.domain.recall import Preview, Report, Target
 from tgbot.domain.stats import MIN_SHOWN, Stats, stars_spent
 from tgbot.domain.translatable import N_
 from tgbot.i18n.translator import Translator
@@ -281,7 +283,7 @@ def correct_question(t: Translator, day: int, edition: int, per_language: Counte
     lines = [fill(t.gettext("✏️ Delivered copies of day {day} to edit to its current text: "
                             "{count}."),
                   {"day": t.number(day), "count": t.number(per_language.total())})]
-    lines += [f"{t.language_name(language) if language else '–'}: {t.number(count)}"
+    lines += [f"{_language(t, language)}: {t.number(count)}"
               for language, count in sorted(per_language.items())]
     return Reply("\n".join(lines),
                  [[button(t.gettext("✏️ Edit them"), callbacks.CORRECT_SEND, day, edition),
@@ -296,6 +298,85 @@ def correction_progress(t: Translator, edited: int, total: int, finished: bool) 
         text += "\n" + fill(t.gettext("Finished. Not edited (deleted or blocked): {failed}."),
                             {"failed": t.number(total - edited)})
     return text
+
+
+def recall_usage(t: Translator) -> Reply:
+    """/recall without a day of the campaign, or not in reply to an announcement's status."""
+    return Reply(t.gettext("Write the day after the command: /recall 5. To recall an "
+                           "announcement, send /recall as a reply to its status message."))
+
+
+def recall_nothing(t: Translator) -> Reply:
+    """/recall of something with no copy delivered and no row waiting to be sent."""
+    return Reply(t.gettext("Nothing to recall: no copy was delivered and none waits to be "
+                           "sent."))
+
+
+def recall_already(t: Translator) -> Reply:
+    """/recall (or its button) of something recalled already: nothing more happens."""
+    return Reply(t.gettext("This was recalled already: nothing more is deleted or sent."))
+
+
+def recall_cancelled(t: Translator) -> Reply:
+    """Cancel pressed under a recall's preview."""
+    return Reply(t.gettext("Cancelled: nothing was deleted."))
+
+
+def recall_question(t: Translator, target: Target, preview: Preview) -> Reply:
+    """The preview of a recall: per language, copies to delete and too old; Delete/Cancel."""
+    count = {"count": t.number(preview.deletable.total())}
+    if target.announcement_id is not None:
+        title = fill(t.gettext("🗑 Recall announcement {announcement}? Delivered copies to "
+                               "delete: {count}."),
+                     {"announcement": t.number(target.announcement_id), **count})
+        delete = button(t.gettext("🗑 Delete them"), callbacks.RECALL_ANNOUNCEMENT,
+                        target.announcement_id)
+    else:
+        title = fill(t.gettext("🗑 Recall day {day}? Delivered copies to delete: {count}."),
+                     {"day": t.number(target.day or 0), **count})
+        delete = button(t.gettext("🗑 Delete them"), callbacks.RECALL_DAY, target.day or 0,
+                        target.edition)
+    lines = [title]
+    for language in sorted(preview.deletable | preview.too_old):
+        lines.append(fill(t.gettext("{language}: {count} to delete, {old} too old"),
+                          {"language": _language(t, language),
+                           "count": t.number(preview.deletable[language]),
+                           "old": t.number(preview.too_old[language])}))
+    if preview.too_old:
+        lines.append(t.gettext("Copies sent more than 48 hours ago stay: Telegram no longer "
+                               "lets a bot delete them."))
+    if preview.withdrawn:
+        lines.append(fill(t.gettext("Not sent yet, and then never sent: {count}."),
+                          {"count": t.number(preview.withdrawn)}))
+    return Reply("\n".join(lines),
+                 [[delete, button(t.gettext("Cancel"), callbacks.RECALL_CANCEL)]])
+
+
+def recall_progress(t: Translator, report: Report, withdrawn: int) -> str:
+    """The organiser's status message of a recall: per language, what became of the copies."""
+    copies = report.copies.values()
+    deleted = sum(c[Outcome.DELETED] for c in copies)
+    lines = [fill(t.gettext("🗑 {deleted} of {total} delivered copies deleted"),
+                  {"deleted": t.number(deleted),
+                   "total": t.number(sum(c.total() for c in copies))})]
+    for language, outcomes in sorted(report.copies.items()):
+        lines.append(fill(t.gettext("{language}: {deleted} deleted, {old} too old, "
+                                    "{gone} unreachable"),
+                          {"language": _language(t, language),
+                           "deleted": t.number(outcomes[Outcome.DELETED]),
+                           "old": t.number(outcomes[Outcome.TOO_OLD]),
+                           "gone": t.number(outcomes[Outcome.GONE] + outcomes[Outcome.FAILED])}))
+    if withdrawn:
+        lines.append(fill(t.gettext("Withdrawn before they were sent: {count}."),
+                          {"count": t.number(withdrawn)}))
+    if report.finished:
+        lines.append(t.gettext("Finished."))
+    return "\n".join(lines)
+
+
+def _language(t: Translator, code: str) -> str:
+    """A language's name in the reader's language; "–" for chats without one."""
+    return t.language_name(code) if code else "–"
 
 
 def reload_result(t: Translator, problems: list[str]) -> Reply:

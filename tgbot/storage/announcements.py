@@ -128,8 +128,9 @@ class Announcements(Approvals, Part):
     async def reported(self, announcement_id: int, sent: int, finished: bool) -> None:
         """The progress shown to the organiser; a finished announcement is 'done'."""
         async with self._db.transaction() as tx:
-            await tx.execute("UPDATE announcements SET reported = ?, state = CASE WHEN ? "
-                             f"THEN '{Phase.DONE}' ELSE state END WHERE id = ?",
+            await tx.execute("UPDATE announcements SET reported = ?, state = CASE WHEN ? AND "
+                             f"state = '{Phase.SENDING}' THEN '{Phase.DONE}' ELSE state END "
+                             "WHERE id = ?",
                              (sent, finished, announcement_id))
 
     async def announcement_states(self, announcement_id: int) -> dict[str, int]:
