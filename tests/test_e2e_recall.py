@@ -1,0 +1,142 @@
+"""End to end: /recall and `tgbot recall` take back a day's or an announcement's copies.
+
+Each delivered copy Telegram still lets a bot delete (48 hours) is deleted once, through the
+deletion outbox; the older ones are counted per language; rows not sent yet close as
+withdrawn and are never sent; a recall of something recalled sends nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+
+from tests.helpers.harness import (
+    Clock,
+    button_data,
+    buttons,
+    press,
+    push_round,
+    running_bot,
+    say,
+)
+from tgbot.fakeapi import FakeBotAPI
+from tgbot.storage.store import Store
+
+ORGANISER = 4242  # in TGBOT_ADMINS of the test settings
+EAST, WEST = "Pacific/Kiritimati", "Etc/GMT+12"  # UTC+14 and UTC-12
+# 5 November's push reaches the east at 00:00 local (4 November, 10:00 UTC) and the west at
+# 23:30 local (6 November, 11:30 UTC): 49.5 hours apart.
+OLD = {71_001: ("private", "en"), 71_002: ("private", "fr"),
+       -100_710_001: ("supergroup", "en"), -100_710_002: ("channel", "fr")}
+YOUNG = {71_003: ("private", "en"), 71_004: ("private", "fr"), 71_005: ("private", "ru"),
+         -100_710_003: ("channel", "fr"), -100_710_004: ("supergroup", "en")}
+DISCREET = 71_004  # its copy waits in the deletion outbox already
+LATER = 71_006  # in the west, its push at 23:55 local: after the recall
+MINUTE = 60.0
+
+
+def advance(clock: Clock, fake: FakeBotAPI, seconds: float) -> None:
+    """The bot's clock and the loopback API's move together."""
+    clock.now += dt.timedelta(seconds=seconds)
+    fake.advance_clock(seconds)
+
+
+async def subscribe(store: Store, chats: dict[int, tuple[str, str]], zone: str,
+                    push_time: str) -> None:
+    for chat_id, (kind, language) in chats.items():
+        await store.set_language(chat_id, kind, language, dt.date(2027, 11, 1))
+        await store.set_subscribed(chat_id, kind, True, dt.date(2027, 11, 1))
+        await store.set_push_settings(chat_id, push_time=push_time, timezone=zone)
+
+
+def add_chats(fake: FakeBotAPI, chats: dict[int, tuple[str, str]]) -> None:
+    for chat_id, (kind, _) in chats.items():
+        if kind == "private":
+            fake.add_user(chat_id)
+        elif kind == "channel":
+            fake.add_channel(chat_id)
+        else:
+            fake.add_group(chat_id)
+
+
+def shown(fake: FakeBotAPI, chats: dict[int, tuple[str, str]]) -> dict[int, set[int]]:
+    """The ids of the bot's messages still in each chat."""
+    return {chat_id: {m["message_id"] for m in fake.messages(chat_id)} for chat_id in chats}
+
+
+def deletes_of(fake: FakeBotAPI, chat_id: int) -> list[int]:
+    """Every message id the bot asked the loopback API to delete in a chat, in order."""
+    asked: list[int] = []
+    for call in fake.calls:
+        if call.method in ("deleteMessage", "deleteMessages") and \
+                int(call.params["chat_id"]) == chat_id:
+            ids = call.params.get("message_ids") or [call.params["message_id"]]
+            asked += [int(i) for i in (ids if isinstance(ids, list) else [ids])]
+    return asked
+
+
+async def test_recall_a_day_deletes_the_young_copies_and_counts_the_old(
+        fake: FakeBotAPI, tmp_path: Path, database: str) -> None:
+    """Day 5 pushed to private chats, groups and channels in three languages, half of them
+    more than 48 hours before the recall: /recall 5 previews per language, "Delete them"
+    deletes each young copy once (a discreet chat's too, whose deletion was queued already),
+    leaves the old ones and reports them per language; a push of day 5 due after the recall
+    closes as withdrawn, never sent; /recall 5 again does nothing."""
+    clock = Clock(dt.datetime(2027, 11, 4, 9, 55, tzinfo=dt.UTC))
+    for chats in (OLD, YOUNG, {LATER: ("private", "en")}):
+        add_chats(fake, chats)
+    fake.add_user(ORGANISER)
+    async with running_bot(fake, tmp_path, clock, db=database) as app:
+        store: Store = app.bot_data.store
+        await subscribe(store, OLD, EAST, "00:00")
+        await subscribe(store, YOUNG, WEST, "23:30")
+        await subscribe(store, {LATER: ("private", "en")}, WEST, "23:55")
+        assert await store.set_discreet(DISCREET, True)
+        advance(clock, fake, 10 * MINUTE)  # 5 November, 00:05 in the east
+        await push_round(app)
+        old = shown(fake, OLD)
+        assert all(len(ids) == 1 for ids in old.values()), old
+        advance(clock, fake, 49.5 * 3600)  # 5 November, 23:35 in the west
+        await push_round(app)
+        young = shown(fake, YOUNG)
+        assert all(len(ids) == 1 for ids in young.values()), young
+        assert not fake.messages(LATER)
+
+        question = await say(fake, ORGANISER, "/recall 5")
+        assert question["text"].splitlines() == [
+            "🗑 Recall day 5? Delivered copies to delete: 5.",
+            "English: 2 to delete, 2 too old", "French: 2 to delete, 2 too old",
+            "Russian: 1 to delete, 0 too old",
+            "Copies sent more than 48 hours ago stay: Telegram no longer lets a bot delete "
+            "them."]
+        assert [b["text"] for b in buttons(question)] == ["🗑 Delete them", "Cancel"]
+        assert shown(fake, YOUNG) == young  # a preview deletes nothing
+        mark = fake.mark()
+        await press(fake, ORGANISER, question, button_data(question, "Delete them"))
+        status = await fake.async_wait_for(
+            lambda c: c.method == "editMessageText" and c.ok and "Finished" in c.result["text"]
+            and c.result["message_id"] == question["message_id"], after=mark, timeout=15)
+        assert status.result["text"].splitlines() == [
+            "🗑 5 of 9 delivered copies deleted",
+            "English: 2 deleted, 2 too old, 0 unreachable",
+            "French: 2 deleted, 2 too old, 0 unreachable",
+            "Russian: 1 deleted, 0 too old, 0 unreachable", "Finished."]
+        assert not any(shown(fake, YOUNG).values())  # the loopback API's messages are gone
+        still = shown(fake, OLD)  # they got day 7 since
+        assert all(ids <= still[chat_id] for chat_id, ids in old.items())  # too old: they stay
+        for chat_id, ids in young.items():
+            assert deletes_of(fake, chat_id) == list(ids)  # once each, the discreet one too
+        assert not [c for c in fake.calls[mark:] if c.method.startswith("delete")
+                    and int(c.params["chat_id"]) in OLD and not c.ok]
+
+        advance(clock, fake, 21 * MINUTE)  # 23:56 in the west: LATER's push of day 5 is due
+        await push_round(app)
+        assert not fake.messages(LATER)
+        assert (await store.delivery_states(2027, 5)).get("withdrawn") == 1
+        mark = fake.mark()
+        again = await say(fake, ORGANISER, "/recall 5")
+        assert again["text"] == "This was recalled already: nothing more is deleted or sent."
+        assert not [c for c in fake.calls[mark:] if c.method.startswith("delete")]
+    assert Counter(c.method for c in fake.calls if c.method.startswith("delete") and not c.ok) \
+        == Counter()  # nothing asked that Telegram refused: the old ones were never asked
