@@ -140,3 +140,86 @@ async def test_recall_a_day_deletes_the_young_copies_and_counts_the_old(
         assert not [c for c in fake.calls[mark:] if c.method.startswith("delete")]
     assert Counter(c.method for c in fake.calls if c.method.startswith("delete") and not c.ok) \
         == Counter()  # nothing asked that Telegram refused: the old ones were never asked
+
+
+async def question_for(fake: FakeBotAPI, user_id: int, command: str) -> dict:
+    """Send /announce as an organiser; the question under the preview."""
+    mark = fake.mark()
+    fake.send_message(user_id, command)
+    asked = await fake.async_wait_for(lambda c: c.method == "sendMessage" and c.ok
+                                      and bool(buttons(c.result)), after=mark)
+    return asked.result
+
+
+async def reply_to(fake: FakeBotAPI, user_id: int, text: str, message: dict) -> dict:
+    """Send `text` as a reply to one of the bot's messages; the bot's first answer."""
+    mark = fake.mark()
+    fake.send_message(user_id, text, reply_to_message_id=message["message_id"])
+    answer = await fake.async_wait_for(lambda c: c.method == "sendMessage" and c.ok and int(
+        c.params["chat_id"]) == user_id, after=mark)
+    return answer.result
+
+
+async def test_recall_an_announcement_by_replying_to_its_status(
+        fake: FakeBotAPI, tmp_path: Path, clock: Clock, database: str) -> None:
+    """/recall in reply to an announcement's status message deletes its copies in every
+    language; a scheduled announcement recalled before its time is never sent; a recalled
+    announcement is not recalled again."""
+    readers = {72_001: ("private", "en"), 72_002: ("private", "fr"),
+               -100_720_001: ("channel", "pt")}
+    add_chats(fake, readers)
+    fake.add_user(ORGANISER)
+    async with running_bot(fake, tmp_path, clock, db=database) as app:
+        store: Store = app.bot_data.store
+        for chat_id, (kind, language) in readers.items():
+            await store.set_language(chat_id, kind, language, dt.date(2027, 11, 1))
+            await store.set_subscribed(chat_id, kind, True, dt.date(2027, 11, 1))
+        await push_round(app)  # the day's action first, so that only the announcement waits
+        before = shown(fake, readers)
+        usage = await say(fake, ORGANISER, "/recall")
+        assert usage["text"].startswith("Write the day after the command: /recall 5.")
+
+        question = await question_for(fake, ORGANISER, "/announce Vigil tonight")
+        mark = fake.mark()
+        await press(fake, ORGANISER, question, button_data(question, "Send"))
+        await fake.async_wait_for(lambda c: c.method == "editMessageText" and c.ok
+                                  and "Finished" in c.result["text"], after=mark, timeout=15)
+        sent = {chat_id: ids - before[chat_id] for chat_id, ids in shown(fake, readers).items()}
+        assert all(len(ids) == 1 for ids in sent.values()), sent
+
+        preview = await reply_to(fake, ORGANISER, "/recall", question)
+        assert preview["text"].splitlines() == [
+            "🗑 Recall announcement 1? Delivered copies to delete: 3.",
+            "English: 1 to delete, 0 too old", "French: 1 to delete, 0 too old",
+            "Portuguese: 1 to delete, 0 too old"]
+        mark = fake.mark()
+        await press(fake, ORGANISER, preview, button_data(preview, "Delete them"))
+        status = await fake.async_wait_for(
+            lambda c: c.method == "editMessageText" and c.ok and "Finished" in c.result["text"]
+            and c.result["message_id"] == preview["message_id"], after=mark, timeout=15)
+        assert status.result["text"].splitlines()[0] == "🗑 3 of 3 delivered copies deleted"
+        assert shown(fake, readers) == before  # the announcement is gone, the day stays
+        for chat_id, ids in sent.items():
+            assert deletes_of(fake, chat_id) == list(ids)
+        again = await reply_to(fake, ORGANISER, "/recall", question)
+        assert again["text"] == "This was recalled already: nothing more is deleted or sent."
+
+        later = await question_for(fake, ORGANISER, "/announce at 18:00 Vigil later")
+        await press(fake, ORGANISER, later, button_data(later, "Send"))
+        preview = await reply_to(fake, ORGANISER, "/recall", later)
+        assert preview["text"].splitlines() == [
+            "🗑 Recall announcement 2? Delivered copies to delete: 0.",
+            "Not sent yet, and then never sent: 3."]
+        mark = fake.mark()
+        await press(fake, ORGANISER, preview, button_data(preview, "Delete them"))
+        status = await fake.async_wait_for(
+            lambda c: c.method == "editMessageText" and c.ok and "Finished" in c.result["text"]
+            and c.result["message_id"] == preview["message_id"], after=mark, timeout=15)
+        assert status.result["text"].splitlines() == [
+            "🗑 0 of 0 delivered copies deleted", "Withdrawn before they were sent: 3.",
+            "Finished."]
+        advance(clock, fake, 24 * 3600)  # 18:00 came in every zone
+        await push_round(app)
+        assert not [m for chat_id in readers for m in fake.messages(chat_id)
+                    if "Vigil later" in (m.get("text") or "")]
+        assert await store.announcement_states(2) == {"withdrawn": 3}

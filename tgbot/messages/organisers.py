@@ -62,6 +62,9 @@ def stats_message(t: Translator, campaign: Campaign, figures: Stats,
                            "expired": t.number(states.get(State.EXPIRED, 0)),
                            "failed": t.number(states.get(State.FAILED, 0)),
                            "gone": t.number(states.get(State.GONE, 0))}))
+        if states.get(State.WITHDRAWN):
+            lines.append(fill(t.gettext("Withdrawn by a recall, never sent: {count}"),
+                              {"count": t.number(states[State.WITHDRAWN])}))
         if states.get("paid"):
             lines.append(fill(t.gettext("Stars spent on the last push: {stars}"),
                               {"stars": t.number(stars_spent(states))}))
