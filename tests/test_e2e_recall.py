@@ -7,20 +7,33 @@ withdrawn and are never sent; a recall of something recalled sends nothing.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 from collections import Counter
 from pathlib import Path
 
 from tests.helpers.harness import (
+    ACTIONS,
+    ROOT,
     Clock,
     button_data,
     buttons,
     press,
     push_round,
+    queue_announcement,
     running_bot,
     say,
 )
+from tgbot.delivery.deleter import CONCURRENCY
+from tgbot.domain.outbox import Due
 from tgbot.fakeapi import FakeBotAPI
+from tgbot.storage.backends import is_postgres_url
 from tgbot.storage.store import Store
 
 ORGANISER = 4242  # in TGBOT_ADMINS of the test settings
@@ -223,3 +236,156 @@ async def test_recall_an_announcement_by_replying_to_its_status(
         assert not [m for chat_id in readers for m in fake.messages(chat_id)
                     if "Vigil later" in (m.get("text") or "")]
         assert await store.announcement_states(2) == {"withdrawn": 3}
+
+
+def environment(fake: FakeBotAPI, db: str, **extra: str) -> dict[str, str]:
+    """The settings of a `tgbot` process on the loopback API and a database."""
+    return {**os.environ, "TGBOT_TOKEN": fake.token, "TGBOT_API_URL": fake.root_url,
+            "TGBOT_DB": db, "TGBOT_CAMPAIGN": str(ACTIONS),
+            "TGBOT_LOCALES": str(ROOT / "locales"), "TGBOT_ADMINS": str(ORGANISER), **extra}
+
+
+def tgbot(fake: FakeBotAPI, db: str, *args: str) -> str:
+    """Run a `tgbot` command as organisers do; its output (it must succeed)."""
+    done = subprocess.run([sys.executable, "-m", "tgbot", *args], env=environment(fake, db),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def query(db: str, sql: str) -> list[tuple[str, ...]]:
+    """Rows read beside the bot with the database's own client (sqlite3 or psql)."""
+    if is_postgres_url(db):
+        out = subprocess.run(["psql", db, "-At", "-F", "|", "-c", sql], check=True,
+                             capture_output=True, text=True).stdout
+        return [tuple(line.split("|")) for line in out.splitlines() if line]
+    with sqlite3.connect(db) as connection:
+        return [tuple(str(v) for v in row) for row in connection.execute(sql)]
+
+
+async def subscribe_chats(db: str, chats: dict[int, tuple[str, str]],
+                          pending_day: int | None = None) -> None:
+    """Subscribe chats straight in the database; with `pending_day`, queue that day for them."""
+    store = await Store.open(db)
+    try:
+        for chat_id, (kind, language) in chats.items():
+            await store.set_language(chat_id, kind, language, dt.date(2027, 10, 1))
+            await store.set_subscribed(chat_id, kind, True, dt.date(2027, 10, 1))
+        if pending_day is not None:
+            await store.enqueue(2027, [Due(chat_id, pending_day) for chat_id in chats])
+    finally:
+        await store.close()
+
+
+def test_recall_from_the_command_line(database: str) -> None:
+    """`tgbot recall 1` previews per language and deletes nothing; with --yes it deletes each
+    copy once and withdraws a row not sent yet, which a later push does not send; again, it
+    sends nothing. `tgbot recall --announcement 1` takes
+    an announcement back."""
+    chats = {73_001: ("private", "en"), 73_002: ("private", "en"), 73_003: ("private", "fr"),
+             -100_730_001: ("supergroup", "en"), -100_730_002: ("channel", "fr")}
+    waiting = {73_004: ("private", "fr")}
+    with FakeBotAPI() as fake:
+        add_chats(fake, {**chats, **waiting})
+        asyncio.run(subscribe_chats(database, chats))
+        assert "sent: 5" in tgbot(fake, database, "push", "--date", "2027-11-01")
+        pushed = shown(fake, chats)
+        asyncio.run(subscribe_chats(database, waiting, pending_day=1))
+
+        preview = tgbot(fake, database, "recall", "1")
+        assert preview.splitlines() == [
+            "en: 3 to delete, 0 too old", "fr: 2 to delete, 0 too old",
+            "5 copies to delete, 0 too old (48 hours), 1 not sent yet to withdraw, run again "
+            "with --yes to recall it"]
+        assert not fake.calls_to("deleteMessage") and shown(fake, chats) == pushed
+
+        done = tgbot(fake, database, "recall", "1", "--yes")
+        assert "en: deleted 3, too old 0, unreachable 0, to retry 0" in done, done
+        assert "fr: deleted 2, too old 0, unreachable 0, to retry 0" in done
+        assert "recall 1: withdrawn 1, finished" in done
+        assert not any(shown(fake, chats).values())
+        for chat_id, ids in pushed.items():
+            assert deletes_of(fake, chat_id) == list(ids)
+
+        mark = fake.mark()
+        assert "sent: 0" in tgbot(fake, database, "push", "--date", "2027-11-01")
+        assert not fake.messages(73_004)
+        again = tgbot(fake, database, "recall", "1", "--yes")
+        assert "(recalled already)" in again
+        assert not [c for c in fake.calls[mark:] if c.method.startswith("delete")]
+        assert query(database, "SELECT state FROM deliveries WHERE chat_id = 73004") == [
+            ("withdrawn",)]
+
+        asyncio.run(queue_announcement(database, 6))  # every chat subscribed
+        tgbot(fake, database, "push")
+        vigil = {chat_id: [m["message_id"] for m in fake.messages(chat_id)
+                           if m.get("text") == "Vigil tonight"] for chat_id in (73_001, 73_003)}
+        assert all(len(ids) == 1 for ids in vigil.values())
+        out = tgbot(fake, database, "recall", "--announcement", "1", "--yes")
+        assert ": withdrawn 0, finished" in out and "en: deleted 3," in out
+        assert not [m for chat_id in vigil for m in fake.messages(chat_id)
+                    if m.get("text") == "Vigil tonight"]
+
+
+def test_kill_9_mid_recall_then_restart(database: str) -> None:
+    """`tgbot run` killed with SIGKILL while it deletes a recalled day's 200 copies; the next
+    `tgbot run` deletes the rest: every copy is deleted, none that was recorded deleted is
+    asked for again, and the status message ends finished."""
+    chats = {chat_id: ("private", "en") for chat_id in range(74_000, 74_200)}
+    with FakeBotAPI() as fake:
+        add_chats(fake, chats)
+        fake.add_user(ORGANISER)
+        asyncio.run(subscribe_chats(database, chats))
+        assert "sent: 200" in tgbot(fake, database, "push", "--date", "2027-11-01")
+        pushed = shown(fake, chats)
+
+        def start() -> subprocess.Popen[str]:
+            mark = fake.mark()
+            process = subprocess.Popen([sys.executable, "-m", "tgbot", "run"],
+                                       env=environment(fake, database), text=True,
+                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            fake.wait_for(lambda c: c.method == "getUpdates", after=mark, timeout=60)
+            return process
+
+        first = start()
+        mark = fake.mark()
+        fake.send_message(ORGANISER, "/recall 1")
+        question = fake.wait_for(lambda c: c.method == "sendMessage" and c.ok
+                                 and bool(buttons(c.result)), after=mark, timeout=30).result
+        assert question["text"].startswith("🗑 Recall day 1? Delivered copies to delete: 200.")
+        fake.press_button(ORGANISER, ORGANISER, question["message_id"],
+                          button_data(question, "Delete them"))
+        deadline = time.monotonic() + 60
+        while len(fake.calls_to("deleteMessage")) < 40:
+            assert time.monotonic() < deadline and first.poll() is None
+            time.sleep(0.01)
+        first.kill()
+        first.communicate(timeout=30)
+        assert len(fake.calls_to("deleteMessage")) < len(chats)  # it really died midway
+        recorded = {(int(chat), int(message)) for chat, message in query(
+            database, "SELECT chat_id, message_id FROM deletions WHERE state = 'deleted'")}
+        assert recorded
+        mark = fake.mark()
+        second = start()
+        try:
+            status = fake.wait_for(
+                lambda c: c.method == "editMessageText" and c.ok
+                and c.result["message_id"] == question["message_id"]
+                and "Finished" in c.result["text"], after=mark, timeout=90)
+        finally:
+            second.send_signal(signal.SIGTERM)
+            output, _ = second.communicate(timeout=30)
+        assert second.returncode == 0, output
+        assert status.result["text"].splitlines()[:2] == [
+            "🗑 200 of 200 delivered copies deleted",
+            "English: 200 deleted, 0 too old, 0 unreachable"]
+        asked_again = {(int(c.params["chat_id"]), int(c.params["message_id"]))
+                       for c in fake.calls[mark:] if c.method == "deleteMessage"}
+        asked = Counter(int(c.params["chat_id"]) for c in fake.calls_to("deleteMessage"))
+    assert not any(shown(fake, chats).values())
+    assert not asked_again & recorded  # none recorded deleted is asked for again
+    assert set(asked) == set(chats) and max(asked.values()) <= 2
+    assert len([chat for chat, n in asked.items() if n > 1]) <= CONCURRENCY
+    assert {chat: ids for chat, ids in pushed.items()} == {
+        chat: {int(c.params["message_id"]) for c in fake.calls_to("deleteMessage")
+               if int(c.params["chat_id"]) == chat} for chat in chats}
