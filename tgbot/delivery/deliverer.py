@@ -3,10 +3,11 @@
 The engine in rooms: `instances` (is this process the sender, heartbeats, the budget's
 share), `planning` (what is due now goes in the outbox), `drain` (claim, prepare, send,
 record), `corrections` (edit delivered copies of a corrected day), `announcements` (an
-announcement's progress message), `deleter` (the deletion outbox: messages due for
-deletion) and `sending` (one message and what Telegram's answer means; the only part
-handlers import). `Deliverer` builds them from what they need and runs them: on each beat of
-the scheduler, on a wake (a new subscriber, an announcement), and for `tgbot push`.
+announcement's progress message), `approvals` (four eyes: ask, approve, cancel), `deleter`
+(the deletion outbox: messages due for deletion) and `sending` (one message and what
+Telegram's answer means; the only part handlers import). `Deliverer` builds them from what
+they need and runs them: on each beat of the scheduler, on a wake (a new subscriber, an
+announcement), and for `tgbot push`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from tgbot.config import Settings
 from tgbot.delivery.announcements import AnnouncementProgress
+from tgbot.delivery.approvals import Approvals
 from tgbot.delivery.bot import CampaignBot
 from tgbot.delivery.budget import Budget
 from tgbot.delivery.corrections import Corrector
@@ -59,6 +61,8 @@ class Deliverer:
         self.progress = AnnouncementProgress(store, bot, translations)
         self.corrector = Corrector(store, bot, current, translations, self.instance, wall=wall)
         self.deleter = Deleter(store, bot, clock, self.instance.id, wall=wall)
+        self.approvals = Approvals(store, bot, current, clock, translations, settings,
+                                   self.corrector, self.instance)
         self._round = asyncio.Lock()
         self._planning = asyncio.Lock()
         self._tasks: set[asyncio.Task] = set()
@@ -106,11 +110,16 @@ class Deliverer:
         if self.instance.sending:
             await self.progress.report()
             self.spawn(self.deleter.run())  # the deletion outbox
+            self.spawn(self.approvals.ask())  # requests not asked yet (CLI, a crash)
         await self.tick()
 
     def wake(self) -> None:
         """A tick in the background, now (a new subscriber, an announcement to send)."""
         self.spawn(self.tick())
+
+    def ask_approvals(self) -> None:
+        """Ask the other organisers about new requests for approval, in the background."""
+        self.spawn(self.approvals.ask())
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Run delivery work as a task of this Deliverer, not of PTB's application.
