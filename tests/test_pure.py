@@ -17,6 +17,7 @@ from tests.helpers.worst_text import INLINE_QUERY_CHARS, cpu_milliseconds, worst
 from tgbot.config import Settings
 from tgbot.context import Services
 from tgbot.delivery.sending import MAX_ATTEMPTS, outcome
+from tgbot.domain.approval import Subject
 from tgbot.domain.campaign_file import load_campaign
 from tgbot.domain.chat import Chat
 from tgbot.domain.faq import MAX_QUESTION_WORDS, MAX_TYPO_LOOKUPS, FaqMatcher, question_words
@@ -115,10 +116,13 @@ def test_callbacks_round_trip_and_refuse_forgeries() -> None:
     data = callbacks.DONE.data("maguindanao-letter", 2027)
     assert callbacks.parse(data) == callbacks.Callback("done", "maguindanao-letter", 2027)
     for forged in ["done:2027:../../etc", "done:20x7:a", "nope", "done:2027:" + "a" * 60,
-                   "lang:english", "\x00\xff", "faq:about:extra", "tz:-1", ""]:
+                   "lang:english", "\x00\xff", "faq:about:extra", "tz:-1", "",
+                   "approve:draft:1", "approve:correction:", "apcancel:recall:1:2"]:
         assert callbacks.parse(forged) is None, forged
     with pytest.raises(ValueError):
         callbacks.DONE.data("Not Valid", 2027)
+    approve = callbacks.parse(callbacks.APPROVE.data(callbacks.subject_data(Subject.RECALL, 7)))
+    assert approve is not None and callbacks.subject_of(approve) == (Subject.RECALL, 7)
 
 
 def test_every_button_of_the_campaign_fits_telegrams_64_bytes() -> None:
@@ -146,7 +150,8 @@ def test_a_buttons_pattern_routes_its_own_presses_and_no_others() -> None:
                                  "time": ("07:00",), "region": ("Africa",),
                                  "tz": ("Africa/Lagos",), "remind": ("off",),
                                  "discreet": ("on",), "annsend": (1,), "anncancel": (1,),
-                                 "annok": (1,), "corrsend": (5, 2027)}.get(
+                                 "approve": ("correction:3",),
+                                 "apcancel": ("announcement:1",), "corrsend": (5, 2027)}.get(
                                      kind.verb, ("day-1", 2027) if kind.shape else ()))
                for kind in kinds}
     for kind in kinds:

@@ -18,6 +18,7 @@ import pytest
 
 from tests.conftest import TEST_ID_KEY
 from tests.helpers import postgres
+from tgbot.domain.approval import OPERATOR, Pending, Subject
 from tgbot.domain.deletions import Kept
 from tgbot.domain.deletions import Outcome as Deleted
 from tgbot.domain.outbox import Closed, Copy, Due, Edit, EditClosed, State
@@ -29,7 +30,15 @@ from tgbot.storage.backends import (
     is_database_failure,
     open_database,
 )
-from tgbot.storage.migrations import STEPS, _statements, applied, apply, migrations, pending
+from tgbot.storage.migrations import (
+    MIGRATIONS,
+    STEPS,
+    _statements,
+    applied,
+    apply,
+    migrations,
+    pending,
+)
 from tgbot.storage.pseudonyms import Pseudonyms
 from tgbot.storage.store import TABLES, Store
 
@@ -212,6 +221,38 @@ async def test_0015_leaves_an_old_draft_announcement_to_go_out_at_once(tmp_path:
         subscribers = await store.audience(None)
         assert await store.start_announcement(1, now=1000.0) == subscribers > 0
         assert await store.announcement_states(1) == {"pending": subscribers}
+    finally:
+        await store.close()
+
+
+async def test_0016_does_not_ask_again_for_an_old_request(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A request for approval made before 0016 was asked as it was made: the beat does not
+    ask again. An old correction corrects its day, no announcement; a new request is asked of
+    every organiser when the CLI (the operator) made it."""
+    path = tmp_path / "old.sqlite3"
+    database_at_0008(path)
+    monkeypatch.setattr("tgbot.storage.migrations.MIGRATIONS", MIGRATIONS[:15])
+    await (await Store.open(path)).close()  # brought to 0015, as the release that had it did
+    monkeypatch.undo()
+    with sqlite3.connect(path) as old:
+        assert old.execute("SELECT MAX(name) FROM _migrations").fetchone() == (
+            "0015_scheduled_announcements_and_approvals",)
+        old.execute("INSERT INTO pending_approvals (what, id, author, requested_at) "
+                    "VALUES ('announcement', 1, ?, 1.0)", (PEOPLE.person(4242),))
+        old.execute("INSERT INTO corrections (edition, day, created_at) VALUES (2027, 5, 1.0)")
+    store = await Store.open(path)
+    try:
+        assert "0016_approvals_asked_and_announcement_corrections" in \
+            await store.applied_migrations()
+        assert await store.unasked([4242, 4343]) == []
+        assert await store.corrected_day(1) == (2027, 5)
+        correction, new = await store.request_correction(2027, 6, OPERATOR, 2.0)
+        assert new and await store.request_correction(2027, 6, 4242, 3.0) == (correction, False)
+        assert await store.unasked([4242, 4343]) == [
+            (Pending(Subject.CORRECTION, correction, None), [4242, 4343])]
+        await store.asked(Subject.CORRECTION, correction)
+        assert await store.unasked([4242, 4343]) == []
     finally:
         await store.close()
 

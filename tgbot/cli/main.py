@@ -41,6 +41,7 @@ from tgbot.delivery.bot import build_bot
 from tgbot.delivery.deliverer import Deliverer
 from tgbot.delivery.drain import senders_for
 from tgbot.domain import outcomes, partners, schedule, stats
+from tgbot.domain.approval import OPERATOR
 from tgbot.domain.campaign import Campaign
 from tgbot.domain.campaign_file import load_campaign
 from tgbot.domain.deletions import Outcome
@@ -458,17 +459,20 @@ async def _correct(settings: Settings, day: int, confirmed: bool) -> int:
                 await services.open()
                 deliverer = start_engine(services, bot)
                 try:
-                    return await _correct_day(deliverer, day, confirmed)
+                    return await _correct_day(deliverer, day, confirmed, settings.approvals)
                 finally:
                     await services.close()
     except NetworkError as error:
         raise ConfigError(f"cannot reach the Bot API at {settings.api_url}: {error}") from None
 
 
-async def _correct_day(deliverer: Deliverer, day: int, confirmed: bool) -> int:
+async def _correct_day(deliverer: Deliverer, day: int, confirmed: bool,
+                       approvals: int = 1) -> int:
     """The preview per language; confirmed, queue the edits and send every edit still to send.
 
-    (Edits a stopped run left are sent too: `correct DAY --yes` again resumes it.)
+    (Edits a stopped run left are sent too: `correct DAY --yes` again resumes it.) With
+    `approvals` 2 (four eyes), confirmed only asks for an organiser's approval, which the
+    running bot then asks for in Telegram.
     """
     corrector, instance = deliverer.corrector, deliverer.instance
     changed, to_edit, unchanged = await corrector.changed_copies(day)
@@ -478,6 +482,11 @@ async def _correct_day(deliverer: Deliverer, day: int, confirmed: bool) -> int:
     print(f"{len(changed)} copies to edit"
           + (", run again with --yes to edit them" if changed and not confirmed else ""))
     if not confirmed:
+        return 0
+    if approvals > 1 and changed:  # four eyes: an organiser approves in Telegram
+        correction, _ = await corrector.request(day, OPERATOR)
+        print(f"correction {correction} waits for an organiser's Approve in Telegram "
+              "(TGBOT_APPROVALS=2): the running bot asks them; nothing is edited before")
         return 0
     await instance.join(replies=False)
     _, queued = await corrector.queue(day) if changed else (0, 0)

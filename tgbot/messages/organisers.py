@@ -22,7 +22,8 @@ from tgbot.messages import callbacks
 from tgbot.messages.common import Reply, Row, button, count_shown, fill
 
 # What can wait for approval, as /stats names it.
-SUBJECT_NAMES = {Subject.ANNOUNCEMENT: N_("announcement")}
+SUBJECT_NAMES = {Subject.ANNOUNCEMENT: N_("announcement"), Subject.CORRECTION: N_("correction"),
+                 Subject.RECALL: N_("recall")}
 
 
 def stats_message(t: Translator, campaign: Campaign, figures: Stats,
@@ -213,16 +214,17 @@ def _when(t: Translator, lasts: dt.timedelta, send_at: str | None) -> str:
     return "\n".join(lines)
 
 
-def approval_buttons(t: Translator, announcement: int) -> list[Row]:
+def approval_buttons(t: Translator, what: Subject, item: int) -> list[Row]:
     """Approve and Cancel, for every organiser (the author's own Approve is refused)."""
-    return [[button(t.gettext("✅ Approve"), callbacks.ANNOUNCE_APPROVE, announcement),
-             button(t.gettext("Cancel"), callbacks.ANNOUNCE_CANCEL, announcement)]]
+    data = callbacks.subject_data(what, item)
+    return [[button(t.gettext("✅ Approve"), callbacks.APPROVE, data),
+             button(t.gettext("Cancel"), callbacks.APPROVAL_CANCEL, data)]]
 
 
-def approval_waiting(t: Translator, announcement: int) -> Reply:
+def approval_waiting(t: Translator, what: Subject, item: int) -> Reply:
     """The author's message once Send was pressed: it waits for a second organiser."""
     return Reply(t.gettext("⏳ Waiting for another organiser to approve it; nothing is sent "
-                           "before."), approval_buttons(t, announcement))
+                           "before."), approval_buttons(t, what, item))
 
 
 def approval_request(t: Translator, announcement: int, audience: int, lasts: dt.timedelta,
@@ -236,7 +238,18 @@ def approval_request(t: Translator, announcement: int, audience: int, lasts: dt.
     if language:
         text += " " + fill(t.gettext("Only chats in {language} get it."),
                            {"language": t.language_name(language)})
-    return Reply(text + "\n" + _when(t, lasts, send_at), approval_buttons(t, announcement))
+    return Reply(text + "\n" + _when(t, lasts, send_at),
+                 approval_buttons(t, Subject.ANNOUNCEMENT, announcement))
+
+
+def correction_approval_request(t: Translator, correction: int, day: int,
+                                per_language: Counter[str]) -> Reply:
+    """Asks an organiser to approve a correction of a day: its copies to edit per language."""
+    lines = [fill(t.gettext("🖐 Please approve or cancel this correction: delivered copies of "
+                            "day {day} to edit to its current text: {count}."),
+                  {"day": t.number(day), "count": t.number(per_language.total())}),
+             *_per_language(t, per_language)]
+    return Reply("\n".join(lines), approval_buttons(t, Subject.CORRECTION, correction))
 
 
 def approval_own(t: Translator) -> str:
@@ -247,6 +260,11 @@ def approval_own(t: Translator) -> str:
 def approval_given(t: Translator) -> Reply:
     """The approver's message once they approved."""
     return Reply(t.gettext("✅ Approved: it is being sent."))
+
+
+def approval_gone(t: Translator) -> Reply:
+    """Approve or Cancel pressed when nothing waits any more: approved or cancelled already."""
+    return Reply(t.gettext("Nothing waits here any more: it was approved or cancelled already."))
 
 
 def announcement_cancelled(t: Translator) -> Reply:
@@ -286,11 +304,16 @@ def correct_question(t: Translator, day: int, edition: int, per_language: Counte
     lines = [fill(t.gettext("✏️ Delivered copies of day {day} to edit to its current text: "
                             "{count}."),
                   {"day": t.number(day), "count": t.number(per_language.total())})]
-    lines += [f"{_language(t, language)}: {t.number(count)}"
-              for language, count in sorted(per_language.items())]
+    lines += _per_language(t, per_language)
     return Reply("\n".join(lines),
                  [[button(t.gettext("✏️ Edit them"), callbacks.CORRECT_SEND, day, edition),
                    button(t.gettext("Cancel"), callbacks.CORRECT_CANCEL)]])
+
+
+def _per_language(t: Translator, per_language: Counter[str]) -> list[str]:
+    """One line per language: its name and a count."""
+    return [f"{_language(t, language)}: {t.number(count)}"
+            for language, count in sorted(per_language.items())]
 
 
 def correction_progress(t: Translator, edited: int, total: int, finished: bool) -> str:

@@ -171,6 +171,9 @@ def samples(t: Translator, campaign: Campaign, languages: dict[str, str],
     yield message("/announce", organisers.announce_question(t, 1, 1234, dt.timedelta(hours=12)))
     yield message("announcement cancelled", organisers.announcement_cancelled(t))
     yield message("announcement pressed twice", organisers.announcement_gone(t))
+    yield message("a correction to approve", organisers.correction_approval_request(
+        t, 1, 5, Counter({"en": 1200, "fr": 340, "ar": 90})))
+    yield message("approval pressed late", organisers.approval_gone(t))
     yield message("announcement sending", common.Reply(
         organisers.announcement_progress(t, 1200, 1246, True)))
     yield message("/reload", organisers.reload_result(t, []))

@@ -405,6 +405,19 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        "0016_approvals_asked_and_announcement_corrections",
+        """
+        -- Whether the other organisers were asked to approve: the sender's beat asks for the
+        -- requests not asked yet (made with the CLI, or interrupted by a crash). Requests
+        -- from before were asked as they were made.
+        ALTER TABLE pending_approvals ADD COLUMN asked INTEGER NOT NULL DEFAULT 1;
+        -- A correction of an announcement (day 0: no day): its new text, stored on the
+        -- announcement when the correction starts (after approval, with four eyes).
+        ALTER TABLE corrections ADD COLUMN announcement_id {big};
+        ALTER TABLE corrections ADD COLUMN text TEXT;
+        """,
+    ),
+    (
         "0017_recalls",
         """
         -- When each copy of a day's action and of an announcement was sent (the bot's clock):
