@@ -37,6 +37,7 @@ from tgbot.storage.backends import is_postgres_url
 from tgbot.storage.store import Store
 
 ORGANISER = 4242  # in TGBOT_ADMINS of the test settings
+SECOND = 4343  # the second organiser of the four-eyes test
 EAST, WEST = "Pacific/Kiritimati", "Etc/GMT+12"  # UTC+14 and UTC-12
 # 5 November's push reaches the east at 00:00 local (4 November, 10:00 UTC) and the west at
 # 23:30 local (6 November, 11:30 UTC): 49.5 hours apart.
@@ -140,7 +141,7 @@ async def test_recall_a_day_deletes_the_young_copies_and_counts_the_old(
         assert all(ids <= still[chat_id] for chat_id, ids in old.items())  # too old: they stay
         for chat_id, ids in young.items():
             assert deletes_of(fake, chat_id) == list(ids)  # once each, the discreet one too
-        assert not [c for c in fake.calls[mark:] if c.method.startswith("delete")
+        assert not [c for c in fake.calls[mark:] if c.method.startswith("deleteMessage")
                     and int(c.params["chat_id"]) in OLD and not c.ok]
 
         advance(clock, fake, 21 * MINUTE)  # 23:56 in the west: LATER's push of day 5 is due
@@ -150,8 +151,8 @@ async def test_recall_a_day_deletes_the_young_copies_and_counts_the_old(
         mark = fake.mark()
         again = await say(fake, ORGANISER, "/recall 5")
         assert again["text"] == "This was recalled already: nothing more is deleted or sent."
-        assert not [c for c in fake.calls[mark:] if c.method.startswith("delete")]
-    assert Counter(c.method for c in fake.calls if c.method.startswith("delete") and not c.ok) \
+        assert not [c for c in fake.calls[mark:] if c.method.startswith("deleteMessage")]
+    assert Counter(c.method for c in fake.calls if c.method.startswith("deleteMessage") and not c.ok) \
         == Counter()  # nothing asked that Telegram refused: the old ones were never asked
 
 
@@ -312,7 +313,7 @@ def test_recall_from_the_command_line(database: str) -> None:
         assert not fake.messages(73_004)
         again = tgbot(fake, database, "recall", "1", "--yes")
         assert "(recalled already)" in again
-        assert not [c for c in fake.calls[mark:] if c.method.startswith("delete")]
+        assert not [c for c in fake.calls[mark:] if c.method.startswith("deleteMessage")]
         assert query(database, "SELECT state FROM deliveries WHERE chat_id = 73004") == [
             ("withdrawn",)]
 
@@ -389,3 +390,59 @@ def test_kill_9_mid_recall_then_restart(database: str) -> None:
     assert {chat: ids for chat, ids in pushed.items()} == {
         chat: {int(c.params["message_id"]) for c in fake.calls_to("deleteMessage")
                if int(c.params["chat_id"]) == chat} for chat in chats}
+
+
+async def test_four_eyes_nothing_is_deleted_before_the_second_organisers_approve(
+        fake: FakeBotAPI, tmp_path: Path, clock: Clock, database: str) -> None:
+    """With TGBOT_APPROVALS=2, "Delete them" only asks the other organiser; the author's own
+    Approve is refused and nothing is deleted or withdrawn; /stats names the recall; the
+    second organiser's Approve deletes each copy once and the author's message reports it."""
+    readers = {75_001: ("private", "en"), 75_002: ("private", "pt")}
+    add_chats(fake, readers)
+    for organiser in (ORGANISER, SECOND):
+        fake.add_user(organiser)
+    async with running_bot(fake, tmp_path, clock, db=database, approvals=2,
+                           admins=frozenset({ORGANISER, SECOND})) as app:
+        store: Store = app.bot_data.store
+        for chat_id, (kind, language) in readers.items():
+            await store.set_language(chat_id, kind, language, dt.date(2027, 11, 1))
+            await store.set_subscribed(chat_id, kind, True, dt.date(2027, 11, 1))
+        await push_round(app)
+        pushed = shown(fake, readers)
+        assert all(len(ids) == 1 for ids in pushed.values())
+
+        question = await say(fake, ORGANISER, "/recall 5")
+        mark = fake.mark()
+        waiting = await press(fake, ORGANISER, question, button_data(question, "Delete them"),
+                              expect="editMessageText")
+        assert "Waiting for another organiser" in waiting["text"]
+        asked = await fake.async_wait_for_message(SECOND, after=mark, text_contains="recall")
+        assert asked["text"].splitlines() == [
+            "🖐 Another organiser asks you to approve this recall.",
+            "🗑 Recall day 5? Delivered copies to delete: 2.",
+            "English: 1 to delete, 0 too old", "Portuguese: 1 to delete, 0 too old"]
+        mark = fake.mark()
+        fake.press_button(ORGANISER, ORGANISER, question["message_id"],
+                          button_data(waiting, "Approve"))
+        refused = await fake.async_wait_for(lambda c: c.method == "answerCallbackQuery",
+                                            after=mark)
+        assert refused.params["text"] == "You wrote it: another organiser must approve it."
+        stats = await say(fake, ORGANISER, "/stats")
+        assert "Waiting for a second organiser's approval: recall 1" in stats["text"]
+        await push_round(app)
+        await asyncio.sleep(2.5)  # a beat of the deletion outbox
+        assert shown(fake, readers) == pushed
+        assert not [c for c in fake.calls if c.method.startswith("deleteMessage")]
+
+        mark = fake.mark()
+        approved = await press(fake, SECOND, asked, button_data(asked, "✅"),
+                               expect="editMessageText")
+        assert approved["chat"]["id"] == SECOND
+        status = await fake.async_wait_for(
+            lambda c: c.method == "editMessageText" and c.ok and "Finished" in c.result["text"]
+            and c.result["message_id"] == question["message_id"], after=mark, timeout=15)
+        assert status.result["text"].splitlines()[0] == "🗑 2 of 2 delivered copies deleted"
+        assert not any(shown(fake, readers).values())
+        for chat_id, ids in pushed.items():
+            assert deletes_of(fake, chat_id) == list(ids)
+        assert await store.waiting_approvals() == []

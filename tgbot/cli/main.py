@@ -528,17 +528,21 @@ async def _recall(settings: Settings, day: int | None, announcement: int | None,
                 await services.open()
                 deliverer = start_engine(services, bot)
                 try:
-                    return await _recall_target(deliverer, target, confirmed)
+                    return await _recall_target(deliverer, target, confirmed,
+                                                settings.approvals)
                 finally:
                     await services.close()
     except NetworkError as error:
         raise ConfigError(f"cannot reach the Bot API at {settings.api_url}: {error}") from None
 
 
-async def _recall_target(deliverer: Deliverer, target: Target, confirmed: bool) -> int:
+async def _recall_target(deliverer: Deliverer, target: Target, confirmed: bool,
+                         approvals: int = 1) -> int:
     """The preview per language; confirmed, recall it and delete every copy due now.
 
-    (Deletions a stopped run left are made too: `recall ... --yes` again resumes it.)
+    (Deletions a stopped run left are made too: `recall ... --yes` again resumes it.) With
+    `approvals` 2 (four eyes), confirmed only asks for an organiser's approval, which the
+    running bot then asks for in Telegram.
     """
     recaller, instance = deliverer.recaller, deliverer.instance
     preview = await recaller.preview(target)
@@ -551,6 +555,12 @@ async def _recall_target(deliverer: Deliverer, target: Target, confirmed: bool) 
           + (", run again with --yes to recall it" if not confirmed and not preview.already
              else ""))
     if not confirmed:
+        return 0
+    if approvals > 1 and not preview.already:  # four eyes: an organiser approves in Telegram
+        requested = await recaller.request(target, OPERATOR)
+        print(f"recall {requested[0] if requested else '-'} waits for an organiser's Approve "
+              "in Telegram (TGBOT_APPROVALS=2): the running bot asks them; nothing is deleted "
+              "before")
         return 0
     await instance.join(replies=False)
     if await recaller.queue(target) is None and not preview.already:

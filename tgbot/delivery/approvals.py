@@ -157,9 +157,30 @@ async def _start_correction(approvals: Approvals, correction: int, by: int) -> A
     return await approvals.store.approve_correction(correction, by, changed)
 
 
+async def _recall_question(approvals: Approvals, recall: int,
+                           t: Translator) -> list[Reply] | None:
+    """What the recall would delete and withdraw now, per language."""
+    target = await approvals.store.waiting_recall(recall)
+    if target is None:
+        return None
+    preview = await approvals.store.recall_preview(target, approvals.clock().timestamp())
+    return [replies.recall_approval_request(t, recall, target, preview)]
+
+
+async def _start_recall(approvals: Approvals, recall: int, by: int) -> Approved:
+    """Approve a recall: its rows withdrawn and its copies due in the deletion outbox.
+
+    The deletion outbox deletes them at the sender's next beat, and the recall's report
+    follows in the author's status message (`tgbot.delivery.recalls`).
+    """
+    return await approvals.store.approve_recall(recall, by, approvals.clock().timestamp())
+
+
 SUBJECTS: dict[Subject, Approvable] = {
     Subject.ANNOUNCEMENT: Approvable(_announcement_question, _start_announcement,
                                      Store.cancel_announcement, replies.announcement_progress),
     Subject.CORRECTION: Approvable(_correction_question, _start_correction,
                                    Store.cancel_correction, replies.correction_progress),
+    Subject.RECALL: Approvable(_recall_question, _start_recall, Store.cancel_recall,
+                               replies.recall_started),
 }

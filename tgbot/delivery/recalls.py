@@ -48,6 +48,16 @@ class Recaller:
         metrics.delivered(kind, METRIC_OUTCOME[State.WITHDRAWN], withdrawn)
         return recall_id
 
+    async def request(self, target: Target, author: int,
+                      status: tuple[int, int, str] | None = None) -> tuple[int, bool] | None:
+        """A recall that waits for another organiser's approval (four eyes).
+
+        Its id, and whether it is new (False: one waited already); None if `target` was
+        recalled already.
+        """
+        return await self.store.request_recall(target, author, self.clock().timestamp(),
+                                               status)
+
     async def report(self) -> list[tuple[Report, int]]:
         """Show each recall under way in its status message; the reports and rows withdrawn.
 

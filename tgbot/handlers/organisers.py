@@ -320,24 +320,32 @@ async def recall(update: Update, context: BotContext) -> None:
 
 
 async def recall_press(update: Update, context: BotContext) -> None:
-    """Delete them or Cancel under a recall's preview; only organisers' presses count."""
+    """Delete them or Cancel under a recall's preview; only organisers' presses count.
+
+    With TGBOT_APPROVALS=2, Delete them makes it wait for another organiser's Approve.
+    """
     t, query, services = context.t, press_of(update), context.services
     press = callbacks.parse(query.data)
     if press is None or user_of(update).id not in services.settings.admins:
         await answer_press(update)
         return
-    await answer_press(update)
     if press.verb == callbacks.RECALL_CANCEL.verb or (
             press.edition is not None and press.edition != context.campaign.edition):
+        await answer_press(update)
         await reply(update, context, replies.recall_cancelled(t), edit=True)
         return
     target = Target.of_announcement(int(press.arg)) \
         if press.verb == callbacks.RECALL_ANNOUNCEMENT.verb \
         else Target.of_day(context.campaign.edition, int(press.arg))
-    status = query.message
-    recaller = services.deliverer.recaller
-    if await recaller.queue(target, (status.chat.id, status.message_id, t.code)
-                            if status else None) is None:
+    status, recaller = query.message, services.deliverer.recaller
+    where = (status.chat.id, status.message_id, t.code) if status else None
+    requested = await recaller.request(target, user_of(update).id, where) \
+        if services.settings.approvals > 1 else None
+    if requested is not None:
+        await _wait_for_approval(update, context, Subject.RECALL, *requested)
+        return
+    await answer_press(update)
+    if services.settings.approvals > 1 or await recaller.queue(target, where) is None:
         await reply(update, context, replies.recall_already(t), edit=True)
         return
     # the status message shows the outcome per language, as the deletions go

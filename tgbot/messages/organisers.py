@@ -350,18 +350,34 @@ def recall_cancelled(t: Translator) -> Reply:
 
 def recall_question(t: Translator, target: Target, preview: Preview) -> Reply:
     """The preview of a recall: per language, copies to delete and too old; Delete/Cancel."""
+    if target.announcement_id is not None:
+        delete = button(t.gettext("🗑 Delete them"), callbacks.RECALL_ANNOUNCEMENT,
+                        target.announcement_id)
+    else:
+        delete = button(t.gettext("🗑 Delete them"), callbacks.RECALL_DAY, target.day or 0,
+                        target.edition)
+    return Reply(_recall_preview(t, target, preview),
+                 [[delete, button(t.gettext("Cancel"), callbacks.RECALL_CANCEL)]])
+
+
+def recall_approval_request(t: Translator, recall: int, target: Target,
+                            preview: Preview) -> Reply:
+    """Asks another organiser to approve a recall, with its preview; Approve/Cancel."""
+    return Reply(t.gettext("🖐 Another organiser asks you to approve this recall.") + "\n"
+                 + _recall_preview(t, target, preview),
+                 approval_buttons(t, Subject.RECALL, recall))
+
+
+def _recall_preview(t: Translator, target: Target, preview: Preview) -> str:
+    """What a recall would do: copies to delete and too old per language, rows withdrawn."""
     count = {"count": t.number(preview.deletable.total())}
     if target.announcement_id is not None:
         title = fill(t.gettext("🗑 Recall announcement {announcement}? Delivered copies to "
                                "delete: {count}."),
                      {"announcement": t.number(target.announcement_id), **count})
-        delete = button(t.gettext("🗑 Delete them"), callbacks.RECALL_ANNOUNCEMENT,
-                        target.announcement_id)
     else:
         title = fill(t.gettext("🗑 Recall day {day}? Delivered copies to delete: {count}."),
                      {"day": t.number(target.day or 0), **count})
-        delete = button(t.gettext("🗑 Delete them"), callbacks.RECALL_DAY, target.day or 0,
-                        target.edition)
     lines = [title]
     for language in sorted(preview.deletable | preview.too_old):
         lines.append(fill(t.gettext("{language}: {count} to delete, {old} too old"),
@@ -374,17 +390,14 @@ def recall_question(t: Translator, target: Target, preview: Preview) -> Reply:
     if preview.withdrawn:
         lines.append(fill(t.gettext("Not sent yet, and then never sent: {count}."),
                           {"count": t.number(preview.withdrawn)}))
-    return Reply("\n".join(lines),
-                 [[delete, button(t.gettext("Cancel"), callbacks.RECALL_CANCEL)]])
+    return "\n".join(lines)
 
 
 def recall_progress(t: Translator, report: Report, withdrawn: int) -> str:
     """The organiser's status message of a recall: per language, what became of the copies."""
     copies = report.copies.values()
-    deleted = sum(c[Outcome.DELETED] for c in copies)
-    lines = [fill(t.gettext("🗑 {deleted} of {total} delivered copies deleted"),
-                  {"deleted": t.number(deleted),
-                   "total": t.number(sum(c.total() for c in copies))})]
+    lines = [recall_started(t, sum(c[Outcome.DELETED] for c in copies),
+                            sum(c.total() for c in copies), finished=False)]
     for language, outcomes in sorted(report.copies.items()):
         lines.append(fill(t.gettext("{language}: {deleted} deleted, {old} too old, "
                                     "{gone} unreachable"),
@@ -398,6 +411,17 @@ def recall_progress(t: Translator, report: Report, withdrawn: int) -> str:
     if report.finished:
         lines.append(t.gettext("Finished."))
     return "\n".join(lines)
+
+
+def recall_started(t: Translator, deleted: int, total: int, finished: bool) -> str:
+    """The first line of a recall's status message (the rest comes as the copies go).
+
+    `finished` is in the signature the four-eyes flow gives every subject's progress; the
+    recall's report says it on a line of its own.
+    """
+    del finished
+    return fill(t.gettext("🗑 {deleted} of {total} delivered copies deleted"),
+                {"deleted": t.number(deleted), "total": t.number(total)})
 
 
 def _language(t: Translator, code: str) -> str:

@@ -21,9 +21,11 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from tgbot.domain.announcement import Phase as AnnouncementPhase
+from tgbot.domain.approval import Approved, Subject
 from tgbot.domain.deletions import DELETE_WINDOW, Outcome
 from tgbot.domain.outbox import Closed, State
 from tgbot.domain.recall import Phase, Preview, Report, Target
+from tgbot.storage.approvals import Approvals
 from tgbot.storage.backends import Transaction
 from tgbot.storage.sql import TIME, Part, listed
 
@@ -120,7 +122,7 @@ async def recall_dropped(tx: Transaction, sent_before: float) -> None:
         f"sent_at < {TIME} AND state IN ({_PENDING}, {_DELETING}))", (sent_before,))
 
 
-class Recalls(Part):
+class Recalls(Approvals, Part):
     """`recalls` and `recall_copies`, beside the outboxes and the deletion outbox."""
 
     async def recall_preview(self, target: Target, now: float) -> Preview:
@@ -144,30 +146,79 @@ class Recalls(Part):
         return Preview(deletable, too_old, int(row[0]) if row else 0, already is not None)
 
     async def queue_recall(self, target: Target, now: float,
-                           status: tuple[int, int, str] | None = None, *,
-                           waiting: bool = False) -> tuple[int, int] | None:
+                           status: tuple[int, int, str] | None = None) -> tuple[int, int] | None:
         """Recall `target` now, in one transaction; None if it was recalled already.
 
         Returns the recall's id and how many rows not sent yet were withdrawn.
-
         `status` (chat id, message id, language) is the organiser's message that shows the
-        outcome. `waiting`: only record it, for a second organiser's approval (`start_recall`
-        starts it).
+        outcome.
         """
-        chat_id, message_id, language = status or (None, None, None)
         async with self._db.transaction() as tx:
-            rows = await tx.fetch(
-                "INSERT INTO recalls (edition, day, announcement_id, phase, created_at, "
-                f"status_chat_id, status_message_id, status_language) VALUES (?, ?, ?, ?, {TIME},"
-                " ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
-                (target.edition, target.day, target.announcement_id,
-                 Phase.WAITING if waiting else Phase.RECALLED, now, chat_id, message_id,
-                 language))
-            if not rows:
+            recall_id = await self._create_recall(tx, target, now, status, Phase.RECALLED)
+            if recall_id is None:
                 return None
-            recall_id = int(rows[0][0])
-            return recall_id, 0 if waiting else await self._start_recall(tx, recall_id, target,
-                                                                        now)
+            return recall_id, await self._start_recall(tx, recall_id, target, now)
+
+    async def request_recall(self, target: Target, author: int, now: float,
+                             status: tuple[int, int, str] | None = None
+                             ) -> tuple[int, bool] | None:
+        """A recall that waits for a second organiser's approval (four eyes); nothing moves.
+
+        `author` is the organiser who asked (`OPERATOR` for the CLI). Returns its id and
+        True, or the id of the one that waited already and False; None if `target` was
+        recalled already.
+        """
+        async with self._db.transaction() as tx:
+            recall_id = await self._create_recall(tx, target, now, status, Phase.WAITING)
+            if recall_id is not None:
+                await self.request(tx, Subject.RECALL, recall_id, author, now, status)
+                return recall_id, True
+            _, where, params = _outbox_of(target)
+            rows = await tx.fetch(f"SELECT id FROM recalls d WHERE {where} AND "
+                                  f"phase = '{Phase.WAITING}'", params)
+            return (int(rows[0][0]), False) if rows else None
+
+    async def approve_recall(self, recall_id: int, by: int, now: float) -> Approved:
+        """An organiser's "Approve": the approval and the recall's start, in one transaction.
+
+        The author's own approval is refused. `queued` counts the recall's copies.
+        """
+        async with self._db.transaction() as tx:
+            verdict, pending = await self.settle(tx, Subject.RECALL, recall_id, by)
+            rows = await tx.fetch("SELECT edition, day, announcement_id FROM recalls WHERE "
+                                  f"id = ? AND phase = '{Phase.WAITING}'", (recall_id,))
+            if pending is None or not rows:
+                return Approved(verdict, None, 0)
+            await self._start_recall(tx, recall_id, _target_of(*rows[0]), now)
+            copies = await tx.fetch("SELECT COUNT(*) FROM recall_copies WHERE recall_id = ?",
+                                    (recall_id,))
+            return Approved(verdict, pending, int(copies[0][0]))
+
+    async def cancel_recall(self, recall_id: int) -> bool:
+        """No longer wait for a recall's approval (it may be asked again); False if not waiting."""
+        async with self._db.transaction() as tx:
+            await self.cancel_approval(tx, Subject.RECALL, recall_id)
+            return await tx.execute(f"DELETE FROM recalls WHERE id = ? AND phase = "
+                                    f"'{Phase.WAITING}'", (recall_id,)) > 0
+
+    async def waiting_recall(self, recall_id: int) -> Target | None:
+        """What a recall waiting for approval would take back; None if it does not wait."""
+        row = await self._db.fetchone("SELECT edition, day, announcement_id FROM recalls WHERE "
+                                      f"id = ? AND phase = '{Phase.WAITING}'", (recall_id,))
+        return _target_of(*row) if row else None
+
+    @staticmethod
+    async def _create_recall(tx: Transaction, target: Target, now: float,
+                             status: tuple[int, int, str] | None, phase: Phase) -> int | None:
+        """In `tx`: a recall of `target`; its id, or None if one exists (waiting or under way)."""
+        chat_id, message_id, language = status or (None, None, None)
+        rows = await tx.fetch(
+            "INSERT INTO recalls (edition, day, announcement_id, phase, created_at, "
+            f"status_chat_id, status_message_id, status_language) VALUES (?, ?, ?, ?, {TIME}, "
+            "?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+            (target.edition, target.day, target.announcement_id, phase, now, chat_id,
+             message_id, language))
+        return int(rows[0][0]) if rows else None
 
     async def _start_recall(self, tx: Transaction, recall_id: int, target: Target,
                             now: float) -> int:
@@ -186,12 +237,6 @@ class Recalls(Part):
                          "WHERE id = ?", (withdrawn, recall_id))
         await _collect(tx, recall_id, target, now)
         return withdrawn
-
-    async def recall_target(self, recall_id: int) -> Target | None:
-        """What a recall takes back; None if there is no such recall."""
-        row = await self._db.fetchone("SELECT edition, day, announcement_id FROM recalls WHERE "
-                                      "id = ?", (recall_id,))
-        return _target_of(*row) if row else None
 
     async def announcement_shown_in(self, chat_id: int, message_id: int) -> int | None:
         """The announcement whose progress an organiser's message shows; None if none."""
