@@ -11,6 +11,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from tgbot.domain.deletions import Kept
 from tgbot.domain.deletions import Outcome as Deleted
 from tgbot.domain.outbox import Closed, Copy, Due, Edit, EditClosed, State
 from tgbot.domain.outcomes import Outcome
+from tgbot.domain.recall import Target
 from tgbot.errors import DatabaseError
 from tgbot.storage.backends import (
     Database,
@@ -253,6 +255,42 @@ async def test_0016_does_not_ask_again_for_an_old_request(
             (Pending(Subject.CORRECTION, correction, None), [4242, 4343])]
         await store.asked(Subject.CORRECTION, correction)
         assert await store.unasked([4242, 4343]) == []
+    finally:
+        await store.close()
+
+
+async def test_0017_recalls_copies_sent_before_send_times_were_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Copies an old release sent have no send time: a recall asks Telegram for each (its
+    answer says whether it was too old) instead of guessing; a kept private copy's deletion
+    is brought forward, not queued twice; the day's row still pending closes withdrawn."""
+    path = tmp_path / "old.sqlite3"
+    database_at_0008(path)
+    monkeypatch.setattr("tgbot.storage.migrations.MIGRATIONS", MIGRATIONS[:16])
+    await (await Store.open(path)).close()  # brought to 0016, as the release that had it did
+    monkeypatch.undo()
+    with sqlite3.connect(path) as old:
+        assert old.execute("SELECT MAX(name) FROM _migrations").fetchone() == (
+            "0016_approvals_asked_and_announcement_corrections",)
+        old.execute("INSERT INTO chats (chat_id, kind, language, subscribed, created_on) "
+                    "VALUES (-1009, 'channel', 'pt', 1, '2027-10-01')")
+        old.executemany("INSERT INTO deliveries (chat_id, edition, day, state, message_id) "
+                        "VALUES (?, 2027, 5, ?, ?)",
+                        [(1001, "sent", 77), (-1009, "sent", 78), (1002, "pending", None)])
+        old.execute("INSERT INTO deletions (chat_id, message_id, sent_at, delete_at, state) "
+                    "VALUES (1001, 77, 500.0, 90000.0, 'pending')")  # a discreet chat's
+    store = await Store.open(path)
+    try:
+        assert "0017_recalls" in await store.applied_migrations()
+        preview = await store.recall_preview(Target.of_day(2027, 5), 1000.0)
+        assert preview == (Counter({"fr": 1, "pt": 1}), Counter(), 1, False)
+        started = await store.queue_recall(Target.of_day(2027, 5), 1000.0)
+        assert started is not None and started[1] == 1  # the pending row withdrawn
+        claimed = await store.deletions.claim(1000.0, 10, owner="me")
+        assert sorted((c.chat_id, c.message_id, c.sent_at) for c in claimed) == [
+            (-1009, 78, 1000.0), (1001, 77, 500.0)]  # no send time: asked, as if sent now
+        assert await store.delivery_states(2027, 5) == {"sent": 2, "withdrawn": 1}
+        assert await store.queue_recall(Target.of_day(2027, 5), 1001.0) is None
     finally:
         await store.close()
 
