@@ -509,6 +509,7 @@ async def fill(store: Store) -> None:
     await store.set_discreet(5_000_000_001, True)
     await store.deletions.keep([Kept(5_000_000_001, 43, 1.5e9, 1.5e9 + 86400)])
     await store.queue_correction(2027, 5, await store.delivered_copies(2027, 5), 1.0)
+    assert await store.queue_recall(Target.of_day(2027, 5), 2.0) is not None
 
 
 async def test_copy_db_moves_everything_between_backends_and_back(
