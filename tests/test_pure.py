@@ -23,9 +23,12 @@ from tgbot.domain.chat import Chat
 from tgbot.domain.faq import MAX_QUESTION_WORDS, MAX_TYPO_LOOKUPS, FaqMatcher, question_words
 from tgbot.domain.progress import progress, streak
 from tgbot.domain.schedule import due_day, next_push
+from tgbot.domain.stats import LastPush, Stats
 from tgbot.domain.zones import MAX_PLACE_CHARS, REGIONS, ZONES, find_zone
+from tgbot.i18n.translator import I18n
 from tgbot.messages import callbacks
 from tgbot.messages.inline import inline_cards, rank_cards
+from tgbot.messages.organisers import stats_message
 from tgbot.ops.logsafe import RedactToken
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -292,3 +295,15 @@ async def test_throttled_edits_forget_messages_whose_interval_has_passed() -> No
     await edits.submit((1, 999), lambda: edit(999))
     assert len(made) == 201
     assert len(edits._last) == 1  # only the message edited within the interval is remembered
+
+
+def test_stats_counts_the_last_push_rows_a_recall_withdrew() -> None:
+    """/stats says how many of the last push's rows were withdrawn (in every language), and
+    says nothing of it when none were."""
+    i18n = I18n(ROOT / "locales")
+    recalled = Stats(last_push=LastPush(5, {"sent": 4, "withdrawn": 3}))
+    text = stats_message(i18n.get("en"), CAMPAIGN, recalled).text
+    assert "Withdrawn by a recall, never sent: 3" in text.splitlines()
+    assert "jamais envoyés\u00a0: 3" in stats_message(i18n.get("fr"), CAMPAIGN, recalled).text
+    plain = Stats(last_push=LastPush(5, {"sent": 4}))
+    assert "Withdrawn" not in stats_message(i18n.get("en"), CAMPAIGN, plain).text
