@@ -842,3 +842,20 @@ async def test_0014_corrects_copies_sent_before_fingerprints(tmp_path: Path) -> 
         assert await store.correction_states(correction) == {"sent": 1}
     finally:
         await store.close()
+
+
+async def test_a_recalled_day_is_queued_withdrawn_never_claimed(store: Store) -> None:
+    """After a day's recall, its push and its reminder queued later (a zone whose time comes
+    after, a new subscriber) close as withdrawn at once: nothing of the day is claimed."""
+    await store.set_subscribed(5_000_000_001, "private", True, TODAY)
+    await store.set_reminder(5_000_000_001, "21:00", 0.0)
+    started = await store.queue_recall(Target.of_day(2027, 5), NOW)
+    assert started is not None and started[1] == 0  # nothing was queued yet
+    await store.enqueue(2027, [Due(5_000_000_001, 5)])
+    await store.plan_reminders(2027, [Due(5_000_000_001, 5, 2e9, 1e9)],
+                               {5_000_000_001: (0.0, 1.5e9)})
+    assert await store.delivery_states(2027, 5) == {"withdrawn": 1}
+    assert await store.claim(10, owner="a", now=NOW) == []
+    await store.enqueue(2027, [Due(5_000_000_001, 6)])  # another day goes out as ever
+    assert [(d.day, d.reminder) for d in await store.claim(10, owner="a", now=NOW)] == [
+        (6, False)]

@@ -18,7 +18,6 @@ from typing import NamedTuple
 
 from tgbot.domain.announcement import Phase
 from tgbot.domain.outbox import CLOSED_STATES, OPEN_STATES, Closed, Delivery, Due, Kind, State
-from tgbot.domain.recall import Phase as RecallPhase
 from tgbot.storage import deletions, recalls
 from tgbot.storage.backends import Row, Transaction
 from tgbot.storage.sql import TIME, Part, chunks, listed, marks
@@ -32,12 +31,6 @@ _OUTBOX_READ = ("(edition, day) IN (SELECT edition, MAX(day) FROM deliveries GRO
                 f"announcement_id IN (SELECT id FROM announcements WHERE state = "
                 f"'{Phase.SENDING}')",
                 "FALSE")
-
-# A new row of a day's action (edition and day as parameters): pending, or withdrawn at once
-# if the day was recalled (`tgbot.storage.recalls`).
-_NEW_ROW = (f"CASE WHEN EXISTS (SELECT 1 FROM recalls WHERE edition = ? AND day = ? AND "
-            f"phase = '{RecallPhase.RECALLED}') THEN '{State.WITHDRAWN}' "
-            f"ELSE '{State.PENDING}' END")
 
 
 async def tally_outbox(tx: Transaction, kind: Kind, deleted: list[Row]) -> None:
@@ -100,7 +93,7 @@ async def enqueue_rows(tx: Transaction, edition: int,
             # only chats still subscribed now: one may have left or migrated since
             added += await tx.execute(
                 "INSERT INTO deliveries (chat_id, edition, day, state, expires_at, due_at) "
-                f"SELECT chat_id, CAST(? AS INTEGER), CAST(? AS INTEGER), {_NEW_ROW}, "
+                f"SELECT chat_id, CAST(? AS INTEGER), CAST(? AS INTEGER), {recalls.NEW_DAY_ROW}, "
                 f"{TIME}, {TIME} "
                 f"FROM chats WHERE subscribed = 1 AND chat_id IN ({marks(chunk)}) "
                 "ON CONFLICT DO NOTHING", (edition, day, edition, day, expires_at, due_at,
@@ -134,7 +127,7 @@ class Outbox(Part):
                 added += await tx.execute(
                     "INSERT INTO deliveries (chat_id, edition, day, state, expires_at, due_at) "
                     "SELECT chat_id, CAST(? AS INTEGER), CAST(? AS INTEGER), "
-                    f"{_NEW_ROW}, {TIME}, {TIME} FROM chats WHERE subscribed = 1 AND "
+                    f"{recalls.NEW_DAY_ROW}, {TIME}, {TIME} FROM chats WHERE subscribed = 1 AND "
                     "COALESCE(timezone, '') = ? ON CONFLICT DO NOTHING",
                     (edition, day, edition, day, expiry, now, zone or ""))
             await _expire_earlier(tx, edition, day)

@@ -34,6 +34,12 @@ _PENDING, _DELETING = listed(Outcome.PENDING), listed(Outcome.DELETING)  # as SQ
 _UNDER_WAY = f"phase = '{Phase.RECALLED}'"
 
 
+# The state of a new outbox row of a day's action or its reminder (the edition and the day as
+# parameters): pending, or withdrawn at once if the day was recalled.
+NEW_DAY_ROW = (f"CASE WHEN EXISTS (SELECT 1 FROM recalls WHERE edition = ? AND day = ? AND "
+               f"{_UNDER_WAY}) THEN '{State.WITHDRAWN}' ELSE '{State.PENDING}' END")
+
+
 def _outbox_of(target: Target) -> tuple[str, str, tuple[int, ...]]:
     """The outbox table of a target's copies (alias `d`), and the condition that finds them."""
     if target.announcement_id is not None:
