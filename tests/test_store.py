@@ -859,3 +859,29 @@ async def test_a_recalled_day_is_queued_withdrawn_never_claimed(store: Store) ->
     await store.enqueue(2027, [Due(5_000_000_001, 6)])  # another day goes out as ever
     assert [(d.day, d.reminder) for d in await store.claim(10, owner="a", now=NOW)] == [
         (6, False)]
+
+
+async def test_a_copy_in_flight_at_the_recall_is_recalled_as_it_closes(store: Store) -> None:
+    """A row a sender had claimed when the recall started is withdrawn; closed as sent after
+    it, its copy joins the recall and is due for deletion, and the recall is reported again
+    until that copy's deletion is recorded."""
+    await store.set_language(5_000_000_001, "private", "fr", TODAY)
+    await store.set_subscribed(5_000_000_001, "private", True, TODAY)
+    await store.enqueue(2027, [Due(5_000_000_001, 5)])
+    [delivery] = await store.claim(10, owner="a", now=NOW)
+    started = await store.queue_recall(Target.of_day(2027, 5), NOW)
+    assert started is not None and started[1] == 1  # the row in flight is withdrawn
+    [(report, withdrawn)] = await store.recall_reports()
+    assert report.finished and report.copies == {} and withdrawn == 1
+    await store.finish_recall(report.recall_id)
+    assert await store.recall_reports() == []
+    await store.close_rows([Closed(delivery, State.SENT, 77, sent_at=NOW + 1)], TODAY)
+    [claimed] = await store.deletions.claim(NOW + 2, 10, owner="a")
+    assert (claimed.chat_id, claimed.message_id, claimed.sent_at) == (5_000_000_001, 77, NOW + 1)
+    [(report, _)] = await store.recall_reports()
+    assert report.copies == {"fr": Counter({"pending": 1})} and not report.finished
+    await store.deletions.close(5_000_000_001, {77: Deleted.DELETED}, NOW + 60)
+    [(report, _)] = await store.recall_reports()
+    assert report.copies == {"fr": Counter({"deleted": 1})} and report.finished
+    await store.finish_recall(report.recall_id)
+    assert await store.recall_reports() == []

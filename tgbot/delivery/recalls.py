@@ -29,6 +29,7 @@ class Recaller:
     def __init__(self, store: Store, bot: CampaignBot, translations: I18n,
                  clock: Clock) -> None:
         self.store, self.bot, self.translations, self.clock = store, bot, translations, clock
+        self._shown: dict[int, str] = {}  # what each status message shows already
 
     async def preview(self, target: Target) -> Preview:
         """What recalling `target` now would delete, could not delete, and withdraw."""
@@ -61,15 +62,17 @@ class Recaller:
     async def report(self) -> list[tuple[Report, int]]:
         """Show each recall under way in its status message; the reports and rows withdrawn.
 
-        A recall with no copy left to delete is shown finished, once.
+        A recall with no copy left to delete is shown finished, once; a message is edited only
+        when what it shows changed.
         """
         reports = await self.store.recall_reports()
         for report, withdrawn in reports:
-            if report.message_id is not None:
-                text = messages.recall_progress(self.translations.get(report.language), report,
-                                                withdrawn)
+            text = messages.recall_progress(self.translations.get(report.language), report,
+                                            withdrawn)
+            if report.message_id is not None and self._shown.get(report.recall_id) != text:
                 try:
                     await self.bot.edit_message_text(text, report.chat_id, report.message_id)
+                    self._shown[report.recall_id] = text
                 except TelegramError as error:  # deleted, or not modified: nothing to show
                     log.info("recall %d progress not shown: %s", report.recall_id, error)
             if report.finished:

@@ -437,12 +437,12 @@ MIGRATIONS: list[tuple[str, str]] = [
             status_chat_id {big},            -- the organiser's message that shows the outcome
             status_message_id {big},
             status_language TEXT,
-            finished INTEGER NOT NULL DEFAULT 0  -- the outcome was shown: its copies are gone
+            finished INTEGER NOT NULL DEFAULT 0  -- the organiser was shown its end
         );
         CREATE UNIQUE INDEX recalls_of_day ON recalls (edition, day);
         CREATE UNIQUE INDEX recalls_of_announcement ON recalls (announcement_id);
-        -- The copies a recall takes back, until its outcome is shown: where, and the chat's
-        -- language, for the count per language.
+        -- The copies a recall takes back: where, the chat's language (for the count per
+        -- language) and what became of each; deleted with the outbox's rows (14 days).
         CREATE TABLE recall_copies (
             recall_id {big} NOT NULL,
             chat_id {big} NOT NULL,

@@ -245,6 +245,7 @@ class Outbox(Part):
 
         Who received which message is kept no longer than that; `outbox_depth` still counts
         them (by state, in `outbox_tally`), and the rows /stats and `tgbot status` read stay.
+        The copies of finished recalls started before that time go too.
         """
         # each a range of the outbox's (state, expires_at) index; rows without a lifetime
         # (queued before outbox rows had one) stay
@@ -256,6 +257,7 @@ class Outbox(Part):
                                       "RETURNING state", (before,))
                 await tally_outbox(tx, kind, rows)
                 deleted += len(rows)
+            await recalls.forget_recall_copies(tx, before)
         return deleted
 
     async def oldest_waiting(self, now: float) -> Waiting | None:

@@ -9,7 +9,7 @@ into the deletion outbox, due now (a copy kept there already, a discreet chat's,
 instead of later: it is never queued twice). The deletion outbox's `close` records each
 copy's outcome in `recall_copies`, in the same transaction. A copy sent after the recall (it
 was in flight) is recalled as its row closes (`recall_late_copies`), and a day's rows queued
-later close as withdrawn at once (`tgbot.storage.outbox.enqueue_rows`).
+later close as withdrawn at once (`NEW_DAY_ROW`).
 
 A copy sent before send times were kept (no `sent_at`) is asked for, and Telegram's answer
 says whether it was too old.
@@ -32,6 +32,10 @@ from tgbot.storage.sql import TIME, Part, listed
 _PENDING, _DELETING = listed(Outcome.PENDING), listed(Outcome.DELETING)  # as SQL literals
 # recalls that are under way, as a condition on `recalls`
 _UNDER_WAY = f"phase = '{Phase.RECALLED}'"
+# The rows a recall withdraws. A row in flight (`sending`) too: the sender that claimed it
+# closes it as it would (a copy sent is recalled then, `recall_late_copies`), and one that
+# died leaves it withdrawn instead of pending again.
+_NOT_SENT = listed(State.PENDING, State.SCHEDULED, State.SENDING)
 
 
 # The state of a new outbox row of a day's action or its reminder (the edition and the day as
@@ -95,7 +99,7 @@ async def recall_late_copies(tx: Transaction, results: Iterable[Closed]) -> None
     """In `tx` (closing outbox rows): copies just sent of a recalled target are recalled too.
 
     A row a sender had claimed when the recall started is sent after it; its copy is deleted
-    like the others.
+    like the others, and the recall is reported again, even if it was shown finished.
     """
     sent = [closed for closed in results
             if closed.state == State.SENT and closed.message_id is not None
@@ -110,6 +114,7 @@ async def recall_late_copies(tx: Transaction, results: Iterable[Closed]) -> None
             if delivery.announcement_id else Target.of_day(delivery.edition, delivery.day)
         if (recall_id := recalled.get(target)) is not None and closed.sent_at is not None:
             await _collect(tx, recall_id, target, closed.sent_at, delivery.chat_id)
+            await tx.execute("UPDATE recalls SET finished = 0 WHERE id = ?", (recall_id,))
 
 
 async def recall_outcomes(tx: Transaction, chat_id: int, results: dict[int, Outcome]) -> None:
@@ -126,6 +131,12 @@ async def recall_dropped(tx: Transaction, sent_before: float) -> None:
         f"UPDATE recall_copies SET state = '{Outcome.TOO_OLD}' WHERE state = {_PENDING} AND "
         "(chat_id, message_id) IN (SELECT chat_id, message_id FROM deletions WHERE "
         f"sent_at < {TIME} AND state IN ({_PENDING}, {_DELETING}))", (sent_before,))
+
+
+async def forget_recall_copies(tx: Transaction, before: float) -> None:
+    """In `tx`: which chats the copies of recalls finished and started before a time were in."""
+    await tx.execute("DELETE FROM recall_copies WHERE recall_id IN (SELECT id FROM recalls "
+                     f"WHERE finished = 1 AND created_at < {TIME})", (before,))
 
 
 class Recalls(Approvals, Part):
@@ -146,8 +157,8 @@ class Recalls(Approvals, Part):
         for language, old, count in copies:
             (too_old if old else deletable)[language] += count
         row = await self._db.fetchone(
-            f"SELECT COUNT(*) FROM {table} d WHERE {where} AND d.state IN "
-            f"({listed(State.PENDING, State.SCHEDULED)})", params)
+            f"SELECT COUNT(*) FROM {table} d WHERE {where} AND d.state IN ({_NOT_SENT})",
+            params)
         already = await self._db.fetchone(f"SELECT 1 FROM recalls d WHERE {where}", params)
         return Preview(deletable, too_old, int(row[0]) if row else 0, already is not None)
 
@@ -232,7 +243,7 @@ class Recalls(Approvals, Part):
         table, where, params = _outbox_of(target)
         withdrawn = await tx.execute(
             f"UPDATE {table} AS d SET state = '{State.WITHDRAWN}' WHERE {where} AND d.state IN "
-            f"({listed(State.PENDING, State.SCHEDULED)})", params)
+            f"({_NOT_SENT})", params)
         if target.announcement_id is None:  # the day's reminders are not sent either
             await tx.execute(f"UPDATE reminder_deliveries AS d SET state = '{State.WITHDRAWN}' "
                              f"WHERE {where} AND d.state = '{State.PENDING}'", params)
@@ -252,7 +263,7 @@ class Recalls(Approvals, Part):
         return int(row[0]) if row else None
 
     async def recall_reports(self) -> list[tuple[Report, int]]:
-        """Each recall under way not yet reported finished, with its rows withdrawn."""
+        """Each recall under way not reported finished, with its rows withdrawn."""
         rows = await self._db.fetch(
             "SELECT r.id, r.status_chat_id, r.status_message_id, r.status_language, "
             "r.withdrawn, c.language, c.state, COUNT(c.chat_id) FROM recalls r LEFT JOIN "
@@ -269,7 +280,7 @@ class Recalls(Approvals, Part):
         return list(reports.values())
 
     async def finish_recall(self, recall_id: int) -> None:
-        """The recall's outcome was shown: forget which chats its copies were in."""
+        """The recall's outcome was shown finished: it is no longer reported."""
         async with self._db.transaction() as tx:
             await tx.execute("UPDATE recalls SET finished = 1 WHERE id = ?", (recall_id,))
-            await tx.execute("DELETE FROM recall_copies WHERE recall_id = ?", (recall_id,))
+

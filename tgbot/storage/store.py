@@ -194,6 +194,7 @@ class Store(Chats, Schedule, Outbox, Announcements, Corrections, Recalls, People
             await tx.execute("DELETE FROM announcement_deliveries WHERE chat_id = ?", (user_id,))
             await tx.execute("DELETE FROM reminder_deliveries WHERE chat_id = ?", (user_id,))
             await tx.execute("DELETE FROM reminders WHERE chat_id = ?", (user_id,))
+            await tx.execute("DELETE FROM recall_copies WHERE chat_id = ?", (user_id,))
             await tx.execute("DELETE FROM chats WHERE chat_id = ?", (user_id,))
         await self._db.erase_deleted()
         return older
