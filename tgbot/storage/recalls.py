@@ -283,4 +283,3 @@ class Recalls(Approvals, Part):
         """The recall's outcome was shown finished: it is no longer reported."""
         async with self._db.transaction() as tx:
             await tx.execute("UPDATE recalls SET finished = 1 WHERE id = ?", (recall_id,))
-
