@@ -53,10 +53,6 @@ def _outbox_of(target: Target) -> tuple[str, str, tuple[int, ...]]:
     return "deliveries", "d.edition = ? AND d.day = ?", (target.edition, target.day)
 
 
-def _target_of(edition: int | None, day: int | None, announcement_id: int | None) -> Target:
-    return Target(edition, day, announcement_id)
-
-
 async def _collect(tx: Transaction, recall_id: int, target: Target, now: float,
                    chat_id: int | None = None) -> None:
     """In `tx`: the target's delivered copies (of one chat, if given) join the recall.
@@ -106,7 +102,7 @@ async def recall_late_copies(tx: Transaction, results: Iterable[Closed]) -> None
             and closed.sent_at is not None and not closed.delivery.reminder]
     if not sent:
         return
-    recalled = {_target_of(*row[1:]): row[0] for row in await tx.fetch(
+    recalled = {Target(*row[1:]): row[0] for row in await tx.fetch(
         f"SELECT id, edition, day, announcement_id FROM recalls WHERE {_UNDER_WAY}")}
     for closed in sent:
         delivery = closed.delivery
@@ -206,7 +202,7 @@ class Recalls(Approvals, Part):
                                   f"id = ? AND phase = '{Phase.WAITING}'", (recall_id,))
             if pending is None or not rows:
                 return Approved(verdict, None, 0)
-            await self._start_recall(tx, recall_id, _target_of(*rows[0]), now)
+            await self._start_recall(tx, recall_id, Target(*rows[0]), now)
             copies = await tx.fetch("SELECT COUNT(*) FROM recall_copies WHERE recall_id = ?",
                                     (recall_id,))
             return Approved(verdict, pending, int(copies[0][0]))
@@ -222,7 +218,7 @@ class Recalls(Approvals, Part):
         """What a recall waiting for approval would take back; None if it does not wait."""
         row = await self._db.fetchone("SELECT edition, day, announcement_id FROM recalls WHERE "
                                       f"id = ? AND phase = '{Phase.WAITING}'", (recall_id,))
-        return _target_of(*row) if row else None
+        return Target(*row) if row else None
 
     @staticmethod
     async def _create_recall(tx: Transaction, target: Target, now: float,
