@@ -17,14 +17,18 @@ from tests.helpers.worst_text import INLINE_QUERY_CHARS, cpu_milliseconds, worst
 from tgbot.config import Settings
 from tgbot.context import Services
 from tgbot.delivery.sending import MAX_ATTEMPTS, outcome
+from tgbot.domain.approval import Subject
 from tgbot.domain.campaign_file import load_campaign
 from tgbot.domain.chat import Chat
 from tgbot.domain.faq import MAX_QUESTION_WORDS, MAX_TYPO_LOOKUPS, FaqMatcher, question_words
 from tgbot.domain.progress import progress, streak
 from tgbot.domain.schedule import due_day, next_push
+from tgbot.domain.stats import LastPush, Stats
 from tgbot.domain.zones import MAX_PLACE_CHARS, REGIONS, ZONES, find_zone
+from tgbot.i18n.translator import I18n
 from tgbot.messages import callbacks
 from tgbot.messages.inline import inline_cards, rank_cards
+from tgbot.messages.organisers import stats_message
 from tgbot.ops.logsafe import RedactToken
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,10 +119,13 @@ def test_callbacks_round_trip_and_refuse_forgeries() -> None:
     data = callbacks.DONE.data("maguindanao-letter", 2027)
     assert callbacks.parse(data) == callbacks.Callback("done", "maguindanao-letter", 2027)
     for forged in ["done:2027:../../etc", "done:20x7:a", "nope", "done:2027:" + "a" * 60,
-                   "lang:english", "\x00\xff", "faq:about:extra", "tz:-1", ""]:
+                   "lang:english", "\x00\xff", "faq:about:extra", "tz:-1", "",
+                   "approve:draft:1", "approve:correction:", "apcancel:recall:1:2"]:
         assert callbacks.parse(forged) is None, forged
     with pytest.raises(ValueError):
         callbacks.DONE.data("Not Valid", 2027)
+    approve = callbacks.parse(callbacks.APPROVE.data(callbacks.subject_data(Subject.RECALL, 7)))
+    assert approve is not None and callbacks.subject_of(approve) == (Subject.RECALL, 7)
 
 
 def test_every_button_of_the_campaign_fits_telegrams_64_bytes() -> None:
@@ -146,7 +153,9 @@ def test_a_buttons_pattern_routes_its_own_presses_and_no_others() -> None:
                                  "time": ("07:00",), "region": ("Africa",),
                                  "tz": ("Africa/Lagos",), "remind": ("off",),
                                  "discreet": ("on",), "annsend": (1,), "anncancel": (1,),
-                                 "annok": (1,), "corrsend": (5, 2027)}.get(
+                                 "approve": ("correction:3",),
+                                 "apcancel": ("announcement:1",), "corrsend": (5, 2027),
+                                 "recday": (5, 2027), "recann": (1,)}.get(
                                      kind.verb, ("day-1", 2027) if kind.shape else ()))
                for kind in kinds}
     for kind in kinds:
@@ -286,3 +295,15 @@ async def test_throttled_edits_forget_messages_whose_interval_has_passed() -> No
     await edits.submit((1, 999), lambda: edit(999))
     assert len(made) == 201
     assert len(edits._last) == 1  # only the message edited within the interval is remembered
+
+
+def test_stats_counts_the_last_push_rows_a_recall_withdrew() -> None:
+    """/stats says how many of the last push's rows were withdrawn (in every language), and
+    says nothing of it when none were."""
+    i18n = I18n(ROOT / "locales")
+    recalled = Stats(last_push=LastPush(5, {"sent": 4, "withdrawn": 3}))
+    text = stats_message(i18n.get("en"), CAMPAIGN, recalled).text
+    assert "Withdrawn by a recall, never sent: 3" in text.splitlines()
+    assert "jamais envoyés\u00a0: 3" in stats_message(i18n.get("fr"), CAMPAIGN, recalled).text
+    plain = Stats(last_push=LastPush(5, {"sent": 4}))
+    assert "Withdrawn" not in stats_message(i18n.get("en"), CAMPAIGN, plain).text

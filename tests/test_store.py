@@ -11,6 +11,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -18,10 +19,12 @@ import pytest
 
 from tests.conftest import TEST_ID_KEY
 from tests.helpers import postgres
+from tgbot.domain.approval import OPERATOR, Pending, Subject
 from tgbot.domain.deletions import Kept
 from tgbot.domain.deletions import Outcome as Deleted
 from tgbot.domain.outbox import Closed, Copy, Due, Edit, EditClosed, State
 from tgbot.domain.outcomes import Outcome
+from tgbot.domain.recall import Target
 from tgbot.errors import DatabaseError
 from tgbot.storage.backends import (
     Database,
@@ -29,7 +32,15 @@ from tgbot.storage.backends import (
     is_database_failure,
     open_database,
 )
-from tgbot.storage.migrations import STEPS, _statements, applied, apply, migrations, pending
+from tgbot.storage.migrations import (
+    MIGRATIONS,
+    STEPS,
+    _statements,
+    applied,
+    apply,
+    migrations,
+    pending,
+)
 from tgbot.storage.pseudonyms import Pseudonyms
 from tgbot.storage.store import TABLES, Store
 
@@ -212,6 +223,74 @@ async def test_0015_leaves_an_old_draft_announcement_to_go_out_at_once(tmp_path:
         subscribers = await store.audience(None)
         assert await store.start_announcement(1, now=1000.0) == subscribers > 0
         assert await store.announcement_states(1) == {"pending": subscribers}
+    finally:
+        await store.close()
+
+
+async def test_0016_does_not_ask_again_for_an_old_request(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A request for approval made before 0016 was asked as it was made: the beat does not
+    ask again. An old correction corrects its day, no announcement; a new request is asked of
+    every organiser when the CLI (the operator) made it."""
+    path = tmp_path / "old.sqlite3"
+    database_at_0008(path)
+    monkeypatch.setattr("tgbot.storage.migrations.MIGRATIONS", MIGRATIONS[:15])
+    await (await Store.open(path)).close()  # brought to 0015, as the release that had it did
+    monkeypatch.undo()
+    with sqlite3.connect(path) as old:
+        assert old.execute("SELECT MAX(name) FROM _migrations").fetchone() == (
+            "0015_scheduled_announcements_and_approvals",)
+        old.execute("INSERT INTO pending_approvals (what, id, author, requested_at) "
+                    "VALUES ('announcement', 1, ?, 1.0)", (PEOPLE.person(4242),))
+        old.execute("INSERT INTO corrections (edition, day, created_at) VALUES (2027, 5, 1.0)")
+    store = await Store.open(path)
+    try:
+        assert "0016_approvals_asked_and_announcement_corrections" in \
+            await store.applied_migrations()
+        assert await store.unasked([4242, 4343]) == []
+        assert await store.corrected_day(1) == (2027, 5)
+        correction, new = await store.request_correction(2027, 6, OPERATOR, 2.0)
+        assert new and await store.request_correction(2027, 6, 4242, 3.0) == (correction, False)
+        assert await store.unasked([4242, 4343]) == [
+            (Pending(Subject.CORRECTION, correction, None), [4242, 4343])]
+        await store.asked(Subject.CORRECTION, correction)
+        assert await store.unasked([4242, 4343]) == []
+    finally:
+        await store.close()
+
+
+async def test_0017_recalls_copies_sent_before_send_times_were_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Copies an old release sent have no send time: a recall asks Telegram for each (its
+    answer says whether it was too old) instead of guessing; a kept private copy's deletion
+    is brought forward, not queued twice; the day's row still pending closes withdrawn."""
+    path = tmp_path / "old.sqlite3"
+    database_at_0008(path)
+    monkeypatch.setattr("tgbot.storage.migrations.MIGRATIONS", MIGRATIONS[:16])
+    await (await Store.open(path)).close()  # brought to 0016, as the release that had it did
+    monkeypatch.undo()
+    with sqlite3.connect(path) as old:
+        assert old.execute("SELECT MAX(name) FROM _migrations").fetchone() == (
+            "0016_approvals_asked_and_announcement_corrections",)
+        old.execute("INSERT INTO chats (chat_id, kind, language, subscribed, created_on) "
+                    "VALUES (-1009, 'channel', 'pt', 1, '2027-10-01')")
+        old.executemany("INSERT INTO deliveries (chat_id, edition, day, state, message_id) "
+                        "VALUES (?, 2027, 5, ?, ?)",
+                        [(1001, "sent", 77), (-1009, "sent", 78), (1002, "pending", None)])
+        old.execute("INSERT INTO deletions (chat_id, message_id, sent_at, delete_at, state) "
+                    "VALUES (1001, 77, 500.0, 90000.0, 'pending')")  # a discreet chat's
+    store = await Store.open(path)
+    try:
+        assert "0017_recalls" in await store.applied_migrations()
+        preview = await store.recall_preview(Target.of_day(2027, 5), 1000.0)
+        assert preview == (Counter({"fr": 1, "pt": 1}), Counter(), 1, False)
+        started = await store.queue_recall(Target.of_day(2027, 5), 1000.0)
+        assert started is not None and started[1] == 1  # the pending row withdrawn
+        claimed = await store.deletions.claim(1000.0, 10, owner="me")
+        assert sorted((c.chat_id, c.message_id, c.sent_at) for c in claimed) == [
+            (-1009, 78, 1000.0), (1001, 77, 500.0)]  # no send time: asked, as if sent now
+        assert await store.delivery_states(2027, 5) == {"sent": 2, "withdrawn": 1}
+        assert await store.queue_recall(Target.of_day(2027, 5), 1001.0) is None
     finally:
         await store.close()
 
@@ -430,6 +509,7 @@ async def fill(store: Store) -> None:
     await store.set_discreet(5_000_000_001, True)
     await store.deletions.keep([Kept(5_000_000_001, 43, 1.5e9, 1.5e9 + 86400)])
     await store.queue_correction(2027, 5, await store.delivered_copies(2027, 5), 1.0)
+    assert await store.queue_recall(Target.of_day(2027, 5), 2.0) is not None
 
 
 async def test_copy_db_moves_everything_between_backends_and_back(
@@ -762,3 +842,46 @@ async def test_0014_corrects_copies_sent_before_fingerprints(tmp_path: Path) -> 
         assert await store.correction_states(correction) == {"sent": 1}
     finally:
         await store.close()
+
+
+async def test_a_recalled_day_is_queued_withdrawn_never_claimed(store: Store) -> None:
+    """After a day's recall, its push and its reminder queued later (a zone whose time comes
+    after, a new subscriber) close as withdrawn at once: nothing of the day is claimed."""
+    await store.set_subscribed(5_000_000_001, "private", True, TODAY)
+    await store.set_reminder(5_000_000_001, "21:00", 0.0)
+    started = await store.queue_recall(Target.of_day(2027, 5), NOW)
+    assert started is not None and started[1] == 0  # nothing was queued yet
+    await store.enqueue(2027, [Due(5_000_000_001, 5)])
+    await store.plan_reminders(2027, [Due(5_000_000_001, 5, 2e9, 1e9)],
+                               {5_000_000_001: (0.0, 1.5e9)})
+    assert await store.delivery_states(2027, 5) == {"withdrawn": 1}
+    assert await store.claim(10, owner="a", now=NOW) == []
+    await store.enqueue(2027, [Due(5_000_000_001, 6)])  # another day goes out as ever
+    assert [(d.day, d.reminder) for d in await store.claim(10, owner="a", now=NOW)] == [
+        (6, False)]
+
+
+async def test_a_copy_in_flight_at_the_recall_is_recalled_as_it_closes(store: Store) -> None:
+    """A row a sender had claimed when the recall started is withdrawn; closed as sent after
+    it, its copy joins the recall and is due for deletion, and the recall is reported again
+    until that copy's deletion is recorded."""
+    await store.set_language(5_000_000_001, "private", "fr", TODAY)
+    await store.set_subscribed(5_000_000_001, "private", True, TODAY)
+    await store.enqueue(2027, [Due(5_000_000_001, 5)])
+    [delivery] = await store.claim(10, owner="a", now=NOW)
+    started = await store.queue_recall(Target.of_day(2027, 5), NOW)
+    assert started is not None and started[1] == 1  # the row in flight is withdrawn
+    [(report, withdrawn)] = await store.recall_reports()
+    assert report.finished and report.copies == {} and withdrawn == 1
+    await store.finish_recall(report.recall_id)
+    assert await store.recall_reports() == []
+    await store.close_rows([Closed(delivery, State.SENT, 77, sent_at=NOW + 1)], TODAY)
+    [claimed] = await store.deletions.claim(NOW + 2, 10, owner="a")
+    assert (claimed.chat_id, claimed.message_id, claimed.sent_at) == (5_000_000_001, 77, NOW + 1)
+    [(report, _)] = await store.recall_reports()
+    assert report.copies == {"fr": Counter({"pending": 1})} and not report.finished
+    await store.deletions.close(5_000_000_001, {77: Deleted.DELETED}, NOW + 60)
+    [(report, _)] = await store.recall_reports()
+    assert report.copies == {"fr": Counter({"deleted": 1})} and report.finished
+    await store.finish_recall(report.recall_id)
+    assert await store.recall_reports() == []

@@ -41,9 +41,12 @@ from tgbot.delivery.bot import build_bot
 from tgbot.delivery.deliverer import Deliverer
 from tgbot.delivery.drain import senders_for
 from tgbot.domain import outcomes, partners, schedule, stats
+from tgbot.domain.approval import OPERATOR
 from tgbot.domain.campaign import Campaign
 from tgbot.domain.campaign_file import load_campaign
+from tgbot.domain.deletions import Outcome
 from tgbot.domain.outbox import State
+from tgbot.domain.recall import Target
 from tgbot.errors import CampaignError
 from tgbot.i18n.catalogs import check_all
 from tgbot.i18n.extract import extract_campaign
@@ -126,6 +129,16 @@ def _parser() -> argparse.ArgumentParser:
     correct.add_argument("day", type=int, help="the campaign day (1, 2, ...)")
     correct.add_argument("--yes", action="store_true",
                          help="edit them; without it, only count them per language")
+
+    recall = commands.add_parser("recall", help="delete the delivered copies of a day or an "
+                                                "announcement that Telegram still lets a bot "
+                                                "delete, and withdraw those not sent yet")
+    settings_flags(recall)
+    recall.add_argument("day", type=int, nargs="?", help="the campaign day (1, 2, ...)")
+    recall.add_argument("--announcement", type=int, metavar="ID",
+                        help="recall this announcement instead of a day")
+    recall.add_argument("--yes", action="store_true",
+                        help="recall it; without it, only count the copies per language")
 
     preview = commands.add_parser(
         "preview", help="print a campaign day's message (--date), or write the whole "
@@ -446,17 +459,20 @@ async def _correct(settings: Settings, day: int, confirmed: bool) -> int:
                 await services.open()
                 deliverer = start_engine(services, bot)
                 try:
-                    return await _correct_day(deliverer, day, confirmed)
+                    return await _correct_day(deliverer, day, confirmed, settings.approvals)
                 finally:
                     await services.close()
     except NetworkError as error:
         raise ConfigError(f"cannot reach the Bot API at {settings.api_url}: {error}") from None
 
 
-async def _correct_day(deliverer: Deliverer, day: int, confirmed: bool) -> int:
+async def _correct_day(deliverer: Deliverer, day: int, confirmed: bool,
+                       approvals: int = 1) -> int:
     """The preview per language; confirmed, queue the edits and send every edit still to send.
 
-    (Edits a stopped run left are sent too: `correct DAY --yes` again resumes it.)
+    (Edits a stopped run left are sent too: `correct DAY --yes` again resumes it.) With
+    `approvals` 2 (four eyes), confirmed only asks for an organiser's approval, which the
+    running bot then asks for in Telegram.
     """
     corrector, instance = deliverer.corrector, deliverer.instance
     changed, to_edit, unchanged = await corrector.changed_copies(day)
@@ -466,6 +482,11 @@ async def _correct_day(deliverer: Deliverer, day: int, confirmed: bool) -> int:
     print(f"{len(changed)} copies to edit"
           + (", run again with --yes to edit them" if changed and not confirmed else ""))
     if not confirmed:
+        return 0
+    if approvals > 1 and changed:  # four eyes: an organiser approves in Telegram
+        correction, _ = await corrector.request(day, OPERATOR)
+        print(f"correction {correction} waits for an organiser's Approve in Telegram "
+              "(TGBOT_APPROVALS=2): the running bot asks them; nothing is edited before")
         return 0
     await instance.join(replies=False)
     _, queued = await corrector.queue(day) if changed else (0, 0)
@@ -478,6 +499,87 @@ async def _correct_day(deliverer: Deliverer, day: int, confirmed: bool) -> int:
     print(f"edited: {tally[State.SENT]}, message deleted: {tally[State.SKIPPED]}, "
           f"blocked or gone: {tally[State.GONE]}, failed: {tally[State.FAILED]}, "
           f"to retry: {tally[State.PENDING]}")
+    return 0
+
+
+def cmd_recall(args: argparse.Namespace) -> int:
+    """`tgbot recall DAY` or `--announcement ID`: the preview; with `--yes`, recall it."""
+    settings = _settings(args)
+    if (args.day is None) == (args.announcement is None):
+        raise ConfigError("give a day or --announcement ID, not both")
+    settings.check_token()
+    _setup_logging(settings, settings.log_format)
+    return asyncio.run(_recall(settings, args.day, args.announcement, args.yes))
+
+
+async def _recall(settings: Settings, day: int | None, announcement: int | None,
+                  confirmed: bool) -> int:
+    """Preview a recall; recall it if `confirmed`, deleting the copies if this process may."""
+    services = Services(settings, load_campaign(settings.campaign))
+    campaign = services.campaign
+    if day is not None and campaign.action_for_day(day) is None:
+        raise ConfigError(f"day {day} has no action in {settings.campaign}")
+    target = Target.of_day(campaign.edition, day) if day is not None \
+        else Target.of_announcement(announcement or 0)
+    bot = build_bot(settings, senders=senders_for(settings.rate))
+    try:
+        with rejected_token():
+            async with bot:
+                await services.open()
+                deliverer = start_engine(services, bot)
+                try:
+                    return await _recall_target(deliverer, target, confirmed,
+                                                settings.approvals)
+                finally:
+                    await services.close()
+    except NetworkError as error:
+        raise ConfigError(f"cannot reach the Bot API at {settings.api_url}: {error}") from None
+
+
+async def _recall_target(deliverer: Deliverer, target: Target, confirmed: bool,
+                         approvals: int = 1) -> int:
+    """The preview per language; confirmed, recall it and delete every copy due now.
+
+    (Deletions a stopped run left are made too: `recall ... --yes` again resumes it.) With
+    `approvals` 2 (four eyes), confirmed only asks for an organiser's approval, which the
+    running bot then asks for in Telegram.
+    """
+    recaller, instance = deliverer.recaller, deliverer.instance
+    preview = await recaller.preview(target)
+    for language in sorted(preview.deletable | preview.too_old):
+        print(f"{language or '-'}: {preview.deletable[language]} to delete, "
+              f"{preview.too_old[language]} too old")
+    print(f"{preview.deletable.total()} copies to delete, {preview.too_old.total()} too old "
+          f"(48 hours), {preview.withdrawn} not sent yet to withdraw"
+          + (" (recalled already)" if preview.already else "")
+          + (", run again with --yes to recall it" if not confirmed and not preview.already
+             else ""))
+    if not confirmed:
+        return 0
+    if approvals > 1 and not preview.already:  # four eyes: an organiser approves in Telegram
+        requested = await recaller.request(target, OPERATOR)
+        print(f"recall {requested[0] if requested else '-'} waits for an organiser's Approve "
+              "in Telegram (TGBOT_APPROVALS=2): the running bot asks them; nothing is deleted "
+              "before")
+        return 0
+    await instance.join(replies=False)
+    if await recaller.queue(target) is None and not preview.already:
+        print("recalled already")
+    if not await instance.is_sender():
+        print("another process holds the sender lock and deletes them")
+        return 0
+    async with instance.beating():
+        await deliverer.deleter.run()
+        reports = await recaller.report()
+    await deliverer.stop()
+    for report, withdrawn in reports:  # this recall's, and any other under way
+        for language, done in sorted(report.copies.items()):
+            print(f"{language or '-'}: deleted {done[Outcome.DELETED]}, too old "
+                  f"{done[Outcome.TOO_OLD]}, unreachable "
+                  f"{done[Outcome.GONE] + done[Outcome.FAILED]}, to retry "
+                  f"{done[Outcome.PENDING] + done[Outcome.DELETING]}")
+        print(f"recall {report.recall_id}: withdrawn {withdrawn}"
+              + (", finished" if report.finished else ""))
     return 0
 
 
@@ -511,7 +613,8 @@ async def _dry_run(services: Services, day: int | None) -> str:
               f"outbox{'' if day is None else f' (day {day})'}: sent {states.get(State.SENT, 0)}, "
               f"expired {states.get(State.EXPIRED, 0)}, failed {states.get(State.FAILED, 0)}, "
               f"blocked {states.get(State.GONE, 0)}, skipped {states.get(State.SKIPPED, 0)}, "
-              f"pending {pending}, in flight {states.get(State.SENDING, 0)}"]
+              f"withdrawn {states.get(State.WITHDRAWN, 0)}, pending {pending}, "
+              f"in flight {states.get(State.SENDING, 0)}"]
     return "\n".join(lines)
 
 
@@ -742,6 +845,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 COMMANDS = {
     "run": cmd_run, "demo": cmd_demo, "check": cmd_check, "push": cmd_push,
     "correct": cmd_correct,
+    "recall": cmd_recall,
     "preview": cmd_preview, "stats": cmd_stats, "export": cmd_export, "backup": cmd_backup,
     "catalogs": cmd_catalogs, "site": cmd_site, "copy-db": cmd_copy_db, "status": cmd_status,
     "init": cmd_init,

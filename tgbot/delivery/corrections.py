@@ -113,6 +113,17 @@ class Corrector:
             StatusMessage(*status) if status else None)
         return correction, len(changed)
 
+    async def request(self, day: int, author: int,
+                      status: tuple[int, int, str] | None = None) -> tuple[int, bool]:
+        """A correction of a day that waits for another organiser's approval.
+
+        Its id, and whether it is new (False: one of that day waited already). Nothing is
+        queued yet: the copies to edit are counted when it is approved.
+        """
+        return await self.store.request_correction(
+            self.current.campaign.edition, day, author, self.wall(),
+            StatusMessage(*status) if status else None)
+
     async def drain(self) -> Counter[str]:
         """Send ready edits until none is left; how many closed in each state."""
         store, tally = self.store, Counter[str]()

@@ -3,10 +3,12 @@
 The engine in rooms: `instances` (is this process the sender, heartbeats, the budget's
 share), `planning` (what is due now goes in the outbox), `drain` (claim, prepare, send,
 record), `corrections` (edit delivered copies of a corrected day), `announcements` (an
-announcement's progress message), `deleter` (the deletion outbox: messages due for
-deletion) and `sending` (one message and what Telegram's answer means; the only part
-handlers import). `Deliverer` builds them from what they need and runs them: on each beat of
-the scheduler, on a wake (a new subscriber, an announcement), and for `tgbot push`.
+announcement's progress message), `approvals` (four eyes: ask, approve, cancel), `deleter`
+(the deletion outbox: messages due for deletion), `recalls` (what a recall took back, in the
+organiser's status message) and `sending` (one message and what Telegram's answer means; the
+only part handlers import). `Deliverer` builds them from what they need and runs them: on
+each beat of the scheduler, on a wake (a new subscriber, an announcement), and for
+`tgbot push`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 from tgbot.config import Settings
 from tgbot.delivery.announcements import AnnouncementProgress
+from tgbot.delivery.approvals import Approvals
 from tgbot.delivery.bot import CampaignBot
 from tgbot.delivery.budget import Budget
 from tgbot.delivery.corrections import Corrector
@@ -26,6 +29,7 @@ from tgbot.delivery.deleter import Deleter
 from tgbot.delivery.drain import Drainer, Summary
 from tgbot.delivery.instances import Instance
 from tgbot.delivery.planning import Planner
+from tgbot.delivery.recalls import Recaller
 from tgbot.domain.campaign import CampaignInForce
 from tgbot.domain.schedule import Clock
 from tgbot.i18n.translator import I18n
@@ -59,6 +63,9 @@ class Deliverer:
         self.progress = AnnouncementProgress(store, bot, translations)
         self.corrector = Corrector(store, bot, current, translations, self.instance, wall=wall)
         self.deleter = Deleter(store, bot, clock, self.instance.id, wall=wall)
+        self.recaller = Recaller(store, bot, translations, clock)
+        self.approvals = Approvals(store, bot, current, clock, translations, settings,
+                                   self.corrector, self.instance)
         self._round = asyncio.Lock()
         self._planning = asyncio.Lock()
         self._tasks: set[asyncio.Task] = set()
@@ -105,12 +112,27 @@ class Deliverer:
         await self.instance.heartbeat()
         if self.instance.sending:
             await self.progress.report()
-            self.spawn(self.deleter.run())  # the deletion outbox
+            self.spawn(self._delete())  # the deletion outbox, then recalls' reports
+            self.spawn(self.approvals.ask())  # requests not asked yet (CLI, a crash)
         await self.tick()
+
+    async def _delete(self) -> None:
+        """Delete what is due in the deletion outbox, then show how far recalls have come."""
+        await self.deleter.run()
+        await self.recaller.report()
+
+    def delete_now(self) -> None:
+        """A run of the deletion outbox in the background, now (a recall), if this sends."""
+        if self.instance.sending:
+            self.spawn(self._delete())
 
     def wake(self) -> None:
         """A tick in the background, now (a new subscriber, an announcement to send)."""
         self.spawn(self.tick())
+
+    def ask_approvals(self) -> None:
+        """Ask the other organisers about new requests for approval, in the background."""
+        self.spawn(self.approvals.ask())
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Run delivery work as a task of this Deliverer, not of PTB's application.

@@ -310,7 +310,7 @@ class Drainer:
             kept = deletions.kept(chat, message_id, now, self.discreet_hours) \
                 if message_id is not None else None
             return Closed(delivery, State.SENT, message_id, paid=self.paid, kept=kept,
-                          shown=job.shown)
+                          shown=job.shown, sent_at=now)
         log.info("delivery %s: %s (%s)", "announcement" if delivery.announcement_id
                  else f"{'reminder ' if delivery.reminder else ''}of day {delivery.day}",
                  result.state, type(error).__name__)

@@ -16,6 +16,7 @@ class Phase(StrEnum):
     SENDING = "sending"  # one outbox row per subscribed chat was queued
     DONE = "done"  # the last of its rows closed, and the organiser was shown so
     CANCELLED = "cancelled"  # as a draft
+    RECALLED = "recalled"  # its copies were deleted: never sent again, nor corrected
 
 
 class Announcement(NamedTuple):

@@ -79,9 +79,10 @@ STATS = Command("stats")
 ANNOUNCE = Command("announce")
 RELOAD = Command("reload")
 CORRECT = Command("correct")
+RECALL = Command("recall")
 
 COMMANDS = (START, HELP, TODAY, ACTIONS, ACTION, PROGRESS, SUBSCRIBE, UNSUBSCRIBE, SETTINGS,
-            REMIND, LANGUAGE, FAQ, MYDATA, FORGET, STATS, ANNOUNCE, RELOAD, CORRECT)
+            REMIND, LANGUAGE, FAQ, MYDATA, FORGET, STATS, ANNOUNCE, RELOAD, CORRECT, RECALL)
 # A FAQ entry cannot take these: the bot's own handler would answer first.
 RESERVED = frozenset(command.name for command in COMMANDS)
 # The commands a typed question can ask for.

@@ -37,17 +37,20 @@ class State(StrEnum):
     EXPIRED = "expired"  # its day or lifetime ended before it could be sent
     SKIPPED = "skipped"  # not worth sending (a later day was due, an unknown day)
     SCHEDULED = "scheduled"  # an announcement's row waiting for its time in the chat's zone
+    WITHDRAWN = "withdrawn"  # its day or announcement was recalled before it was sent
 
 
 # The states a row can no longer leave.
-CLOSED_STATES = (State.SENT, State.FAILED, State.GONE, State.EXPIRED, State.SKIPPED)
+CLOSED_STATES = (State.SENT, State.FAILED, State.GONE, State.EXPIRED, State.SKIPPED,
+                 State.WITHDRAWN)
 # The rows still to send: the backlog.
 OPEN_STATES = (State.PENDING, State.SENDING)
 
 # What the metrics call a row's state after a send attempt (`tgbot_delivered_total`'s
 # outcome label): a row pending again was retried, a gone chat blocked the bot.
 METRIC_OUTCOME = {State.SENT: "sent", State.PENDING: "retried", State.GONE: "blocked",
-                  State.EXPIRED: "expired", State.FAILED: "failed", State.SKIPPED: "skipped"}
+                  State.EXPIRED: "expired", State.FAILED: "failed", State.SKIPPED: "skipped",
+                  State.WITHDRAWN: "withdrawn"}
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,8 @@ class Closed:
     """What became of a claimed row, to record in the outbox.
 
     Pending again is a retry, not before `not_before`. A message sent to a private chat is
-    `kept` in the deletion outbox, in the same transaction.
+    `kept` in the deletion outbox, in the same transaction. A sent one records `sent_at`
+    (the bot's clock): a recall deletes it only within Telegram's 48 hours.
     """
 
     delivery: Delivery
@@ -110,6 +114,7 @@ class Closed:
     not_before: float = 0.0
     kept: Kept | None = None
     shown: str | None = None  # a sent day's action: its content's fingerprint (corrections)
+    sent_at: float | None = None
 
 
 class Copy(NamedTuple):

@@ -1,4 +1,4 @@
-"""Organisers' commands: /stats, /announce, /reload and /correct.
+"""Organisers' commands: /stats, /announce, /reload, /correct and /recall.
 
 To anyone else they do not exist.
 
@@ -20,12 +20,12 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from tgbot.config import parse_lifetime
 from tgbot.context import BotContext, Services
-from tgbot.delivery.sending import send_reply
 from tgbot.domain import schedule, zones
 from tgbot.domain.announcement import Phase
 from tgbot.domain.approval import Pending, Subject, Verdict
-from tgbot.domain.commands import ANNOUNCE, CORRECT, RELOAD, STATS
+from tgbot.domain.commands import ANNOUNCE, CORRECT, RECALL, RELOAD, STATS
 from tgbot.domain.outcomes import count_outcomes
+from tgbot.domain.recall import Target
 from tgbot.handlers.common import answer_press, chat_of, message_of, press_of, reply, user_of
 from tgbot.i18n.translator import Translator
 from tgbot.messages import callbacks
@@ -128,10 +128,10 @@ def _lasts(services: Services, lifetime: float | None) -> dt.timedelta:
 
 
 async def announce_press(update: Update, context: BotContext) -> None:
-    """Send, Approve or Cancel under a preview; only organisers' presses count.
+    """Send or Cancel under an announcement's preview; only organisers' presses count.
 
-    With TGBOT_APPROVALS=2, Send asks the other organisers, and only another organiser's
-    Approve sends it.
+    With TGBOT_APPROVALS=2, Send makes it wait for another organiser's Approve
+    (`approval_press`).
     """
     t, store, query = context.t, context.store, press_of(update)
     press = callbacks.parse(query.data)
@@ -140,81 +140,91 @@ async def announce_press(update: Update, context: BotContext) -> None:
         return
     announcement = int(press.arg)
     if press.verb == callbacks.ANNOUNCE_CANCEL.verb:
-        pressed = (query.message.chat.id, query.message.message_id) if query.message else None
-        waiting = [p for p in await store.waiting_approvals() if p.id == announcement
-                   and p.what == Subject.ANNOUNCEMENT and p.status and p.status[:2] != pressed]
         await store.cancel_announcement(announcement)
         await answer_press(update)
         await reply(update, context, replies.announcement_cancelled(t), edit=True)
-        for asked in waiting:  # the author's message, when another organiser cancelled
-            await _show_status(context, asked, replies.announcement_cancelled)
-        return
-    if press.verb == callbacks.ANNOUNCE_SEND.verb and context.services.settings.approvals > 1:
-        await _ask_approval(update, context, announcement)
         return
     services, status = context.services, query.message
-    now = services.clock()
-    draft = await store.announcement(announcement)
-    due_at = schedule.announcement_due(draft.send_at, services.campaign, now) \
-        if draft and draft.send_at else None
-    lifetime = services.settings.announcement_lifetime
-    if press.verb == callbacks.ANNOUNCE_APPROVE.verb:
-        verdict, pending, total = await store.approve_announcement(
-            announcement, user_of(update).id, now=now.timestamp(), lifetime=lifetime,
-            due_at=due_at)
-        if verdict == Verdict.OWN:
-            await answer_press(update, replies.approval_own(t))
-            return
-        await answer_press(update)
-        if pending is None or not total:
-            await reply(update, context, replies.announcement_gone(t), edit=True)
-            return
-        await reply(update, context, replies.approval_given(t), edit=True)
-        await _show_status(context, pending, lambda author: Reply(
-            replies.announcement_progress(author, 0, total, False)))
-    else:
-        total = await store.start_announcement(
-            announcement, now=now.timestamp(), lifetime=lifetime, due_at=due_at,
-            status=(status.chat.id, status.message_id, t.code) if status else None)
-        await answer_press(update)
-        if not total:
-            await reply(update, context, replies.announcement_gone(t), edit=True)
-            return
-        # the sender edits the status message with the progress at each beat
-        # (delivery/announcements.py)
-        await reply(update, context, Reply(replies.announcement_progress(t, 0, total, False)),
-                    edit=True)
-    services.deliverer.wake()
-
-
-async def _ask_approval(update: Update, context: BotContext, announcement: int) -> None:
-    """Send pressed with four eyes: the draft waits, and the other organisers are asked."""
-    t, store, services = context.t, context.store, context.services
-    author, status = user_of(update).id, press_of(update).message
     draft = await store.announcement(announcement)
     if draft is None or draft.state != Phase.DRAFT:
         await answer_press(update)
         await reply(update, context, replies.announcement_gone(t), edit=True)
         return
-    asked = await store.request(Subject.ANNOUNCEMENT, announcement, author,
-                                services.clock().timestamp(),
-                                (status.chat.id, status.message_id, t.code) if status else None)
-    await answer_press(update)
-    await reply(update, context, replies.approval_waiting(t, announcement), edit=True)
-    if not asked:  # Send pressed twice: the others were asked already
+    where = (status.chat.id, status.message_id, t.code) if status else None
+    if services.settings.approvals > 1:
+        asked = await store.request_approval(Subject.ANNOUNCEMENT, announcement,
+                                             user_of(update).id, services.clock().timestamp(),
+                                             where)
+        await _wait_for_approval(update, context, Subject.ANNOUNCEMENT, announcement, asked)
         return
-    audience = await store.audience(draft.language)
-    for organiser in sorted(services.settings.admins - {author}):
-        chat = await store.chat(organiser)
-        theirs = services.i18n.get(chat.language if chat else None)
-        try:
-            await send_reply(context.bot, store, organiser, Reply(draft.text))
-            await send_reply(context.bot, store, organiser, replies.approval_request(
-                theirs, announcement, audience, _lasts(services, draft.lifetime), draft.language,
-                draft.send_at))
-        except TelegramError as error:  # never started the bot, or blocked it
-            log.warning("an organiser could not be asked to approve announcement %d: %s",
-                        announcement, error)
+    now = services.clock()
+    due_at = schedule.announcement_due(draft.send_at, services.campaign, now) \
+        if draft.send_at else None
+    total = await store.start_announcement(
+        announcement, now=now.timestamp(), lifetime=services.settings.announcement_lifetime,
+        due_at=due_at, status=where)
+    await answer_press(update)
+    if not total:
+        await reply(update, context, replies.announcement_gone(t), edit=True)
+        return
+    # the sender edits the status message with the progress at each beat
+    # (delivery/announcements.py)
+    await reply(update, context, Reply(replies.announcement_progress(t, 0, total, False)),
+                edit=True)
+    services.deliverer.wake()
+
+
+async def _wait_for_approval(update: Update, context: BotContext, what: Subject, item: int,
+                             asked: bool) -> None:
+    """Four eyes: the pressed message now says it waits; the sender asks the others.
+
+    `asked` is False when it waited already (Send pressed twice): nobody is asked again.
+    """
+    await answer_press(update)
+    await reply(update, context, replies.approval_waiting(context.t, what, item), edit=True)
+    if asked:
+        context.services.deliverer.ask_approvals()
+
+
+async def approval_press(update: Update, context: BotContext) -> None:
+    """Approve or Cancel of something waiting for approval; only organisers' presses count.
+
+    The author's own Approve is refused; Cancel by either ends it. Once approved, the author's
+    status message shows the progress.
+    """
+    t, query, services = context.t, press_of(update), context.services
+    press = callbacks.parse(query.data)
+    if press is None or user_of(update).id not in services.settings.admins:
+        await answer_press(update)
+        return
+    what, item = callbacks.subject_of(press)
+    approvals = services.deliverer.approvals
+    if not approvals.handles(what):
+        await answer_press(update)
+        return
+    pressed = (query.message.chat.id, query.message.message_id) if query.message else None
+    if press.verb == callbacks.APPROVAL_CANCEL.verb:
+        waiting = [p for p in await context.store.waiting_approvals() if p.what == what
+                   and p.id == item and p.status and p.status[:2] != pressed]
+        cancelled = await approvals.cancel(what, item)
+        await answer_press(update)
+        await reply(update, context, replies.announcement_cancelled(t) if cancelled
+                    else replies.approval_gone(t), edit=True)
+        for author in waiting:  # the author's message, when another organiser cancelled
+            await _show_status(context, author, replies.announcement_cancelled)
+        return
+    verdict, pending, queued = await approvals.approve(what, item, user_of(update).id)
+    if verdict == Verdict.OWN:
+        await answer_press(update, replies.approval_own(t))
+        return
+    await answer_press(update)
+    if pending is None:
+        await reply(update, context, replies.approval_gone(t), edit=True)
+        return
+    await reply(update, context, replies.approval_given(t), edit=True)
+    await _show_status(context, pending,
+                       lambda author: Reply(approvals.progress(what, author, queued)))
+    services.deliverer.wake()
 
 
 async def _show_status(context: BotContext, pending: Pending,
@@ -228,7 +238,7 @@ async def _show_status(context: BotContext, pending: Pending,
         await context.bot.edit_message_text(shown.text, chat_id, message_id,
                                             reply_markup=shown.markup)
     except TelegramError as error:  # deleted, or not modified: nothing to show
-        log.info("announcement %d status not shown: %s", pending.id, error)
+        log.info("%s %d status not shown: %s", pending.what, pending.id, error)
 
 
 async def reload_command(update: Update, context: BotContext) -> None:
@@ -265,17 +275,82 @@ async def correct_press(update: Update, context: BotContext) -> None:
     if press is None or user_of(update).id not in services.settings.admins:
         await answer_press(update)
         return
-    await answer_press(update)
     if press.verb == callbacks.CORRECT_CANCEL.verb or press.edition != context.campaign.edition:
+        await answer_press(update)
         await reply(update, context, replies.announcement_cancelled(t), edit=True)
         return
-    status = query.message
-    _, total = await services.deliverer.corrector.queue(
-        int(press.arg), (status.chat.id, status.message_id, t.code) if status else None)
+    status, corrector = query.message, services.deliverer.corrector
+    where = (status.chat.id, status.message_id, t.code) if status else None
+    if services.settings.approvals > 1:
+        correction, new = await corrector.request(int(press.arg), user_of(update).id, where)
+        await _wait_for_approval(update, context, Subject.CORRECTION, correction, new)
+        return
+    _, total = await corrector.queue(int(press.arg), where)
+    await answer_press(update)
     # the sender edits the status message as the edits go out (delivery/corrections.py)
     await reply(update, context, Reply(replies.correction_progress(t, 0, total, not total)),
                 edit=True)
     services.deliverer.wake()
+
+
+async def recall(update: Update, context: BotContext) -> None:
+    """/recall DAY, or /recall in reply to an announcement's status message: a preview.
+
+    Per language, how many delivered copies would be deleted and how many are too old to;
+    then Delete them/Cancel.
+    """
+    args, campaign, message = context.args or [], context.campaign, message_of(update)
+    target = None
+    if len(args) == 1 and args[0].isdigit() and campaign.action_for_day(int(args[0])):
+        target = Target.of_day(campaign.edition, int(args[0]))
+    elif not args and (replied := message.reply_to_message) is not None:
+        announcement = await context.store.announcement_shown_in(replied.chat.id,
+                                                                 replied.message_id)
+        target = Target.of_announcement(announcement) if announcement else None
+    if target is None:
+        await reply(update, context, replies.recall_usage(context.t))
+        return
+    preview = await context.services.deliverer.recaller.preview(target)
+    if preview.already:
+        await reply(update, context, replies.recall_already(context.t))
+    elif preview.empty:
+        await reply(update, context, replies.recall_nothing(context.t))
+    else:
+        await reply(update, context, replies.recall_question(context.t, target, preview))
+
+
+async def recall_press(update: Update, context: BotContext) -> None:
+    """Delete them or Cancel under a recall's preview; only organisers' presses count.
+
+    With TGBOT_APPROVALS=2, Delete them makes it wait for another organiser's Approve.
+    """
+    t, query, services = context.t, press_of(update), context.services
+    press = callbacks.parse(query.data)
+    if press is None or user_of(update).id not in services.settings.admins:
+        await answer_press(update)
+        return
+    if press.verb == callbacks.RECALL_CANCEL.verb or (
+            press.edition is not None and press.edition != context.campaign.edition):
+        await answer_press(update)
+        await reply(update, context, replies.recall_cancelled(t), edit=True)
+        return
+    target = Target.of_announcement(int(press.arg)) \
+        if press.verb == callbacks.RECALL_ANNOUNCEMENT.verb \
+        else Target.of_day(context.campaign.edition, int(press.arg))
+    status, recaller = query.message, services.deliverer.recaller
+    where = (status.chat.id, status.message_id, t.code) if status else None
+    requested = await recaller.request(target, user_of(update).id, where) \
+        if services.settings.approvals > 1 else None
+    if requested is not None:
+        await _wait_for_approval(update, context, Subject.RECALL, *requested)
+        return
+    await answer_press(update)
+    if services.settings.approvals > 1 or await recaller.queue(target, where) is None:
+        await reply(update, context, replies.recall_already(t), edit=True)
+        return
+    # the status message shows the outcome per language, as the deletions go
+    await recaller.report()
+    services.deliverer.delete_now()
 
 
 def handlers(services: Services) -> list[BaseHandler]:
@@ -286,8 +361,13 @@ def handlers(services: Services) -> list[BaseHandler]:
         CommandHandler(ANNOUNCE.name, announce, filters=only),
         CommandHandler(RELOAD.name, reload_command, filters=only),
         CommandHandler(CORRECT.name, correct, filters=only),
+        CommandHandler(RECALL.name, recall, filters=only),
+        CallbackQueryHandler(recall_press, pattern=callbacks.either(
+            callbacks.RECALL_DAY, callbacks.RECALL_ANNOUNCEMENT, callbacks.RECALL_CANCEL)),
         CallbackQueryHandler(correct_press, pattern=callbacks.either(callbacks.CORRECT_SEND,
                                                                    callbacks.CORRECT_CANCEL)),
         CallbackQueryHandler(announce_press, pattern=callbacks.either(
-            callbacks.ANNOUNCE_SEND, callbacks.ANNOUNCE_APPROVE, callbacks.ANNOUNCE_CANCEL)),
+            callbacks.ANNOUNCE_SEND, callbacks.ANNOUNCE_CANCEL)),
+        CallbackQueryHandler(approval_press, pattern=callbacks.either(
+            callbacks.APPROVE, callbacks.APPROVAL_CANCEL)),
     ]

@@ -31,7 +31,7 @@ from tgbot.messages.common import (
 from tgbot.messages.faq import faq_answer, faq_menu, no_match
 from tgbot.messages.inline import Card, inline_cards
 from tgbot.messages.language import language_menu
-from tgbot.messages.organisers import announcement_progress, correction_progress
+from tgbot.messages.organisers import announcement_progress, correction_progress, recall_progress
 from tgbot.messages.reminders import reminder
 from tgbot.messages.start import help_text, welcome
 
@@ -46,6 +46,7 @@ __all__ = [
     "actions_list",
     "announcement_progress",
     "correction_progress",
+    "recall_progress",
     "button",
     "campaign_over",
     "campaign_values",

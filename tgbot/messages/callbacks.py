@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tgbot.domain.approval import Subject
+
 MAX_BYTES = 64  # Telegram's limit for callback_data
 _CLOCK = r"(?:[01]\d|2[0-3]):[0-5]\d"  # a time of day, HH:MM: "99:99" is no time
 _ACTION = r"(?P<edition>\d{4}):(?P<arg>[a-z0-9-]{1,24})"  # an action of one edition
@@ -89,15 +91,32 @@ FORGET = Button("forget")
 MYDATA = Button("mydata")
 ANNOUNCE_SEND = Button("annsend", r"(?P<arg>\d{1,9})")
 ANNOUNCE_CANCEL = Button("anncancel", r"(?P<arg>\d{1,9})")
-ANNOUNCE_APPROVE = Button("annok", r"(?P<arg>\d{1,9})")  # a second organiser's approval
 CORRECT_SEND = Button("corrsend", r"(?P<edition>\d{4}):(?P<arg>\d{1,2})")  # a day to correct
 CORRECT_CANCEL = Button("corrcancel")
+# What waits for a second organiser's approval: "announcement:12", "correction:3"
+_SUBJECT = rf"(?P<arg>(?:{'|'.join(Subject)}):\d{{1,9}})"
+APPROVE = Button("approve", _SUBJECT)
+APPROVAL_CANCEL = Button("apcancel", _SUBJECT)
+RECALL_DAY = Button("recday", r"(?P<edition>\d{4}):(?P<arg>\d{1,2})")  # a day to recall
+RECALL_ANNOUNCEMENT = Button("recann", r"(?P<arg>\d{1,9})")  # an announcement to recall
+RECALL_CANCEL = Button("reccancel")
 
 _BUTTONS = {button.verb: button for button in (
     MENU, FAQ, TODAY, ACTIONS, ACT, DONE, UNDO, SAFER, NOT_SAFE, LETTER, POST, SUBSCRIBE,
     UNSUBSCRIBE, LANGUAGES, LANGUAGE, SETTINGS, TIME, REGION, ZONE, REMIND, PROGRESS, DISCREET,
-    FORGET, MYDATA, ANNOUNCE_SEND, ANNOUNCE_CANCEL, ANNOUNCE_APPROVE, CORRECT_SEND,
-    CORRECT_CANCEL)}
+    FORGET, MYDATA, ANNOUNCE_SEND, ANNOUNCE_CANCEL, CORRECT_SEND, CORRECT_CANCEL, APPROVE,
+    APPROVAL_CANCEL, RECALL_DAY, RECALL_ANNOUNCEMENT, RECALL_CANCEL)}
+
+
+def subject_data(what: Subject, item: int) -> str:
+    """The argument of an Approve or Cancel button: what waits, and its id."""
+    return f"{what}:{item}"
+
+
+def subject_of(press: Callback) -> tuple[Subject, int]:
+    """What an Approve or Cancel press is about (its data parsed already)."""
+    what, _, item = press.arg.partition(":")
+    return Subject(what), int(item)
 
 
 def either(*buttons: Button) -> str:

@@ -1,4 +1,4 @@
-"""What organisers read: /stats, /announce's and /correct's previews and progress, /reload."""
+"""What organisers read: /stats, /announce's, /correct's and /recall's previews, /reload."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from dataclasses import replace
 
 from tgbot.domain.approval import Pending, Subject
 from tgbot.domain.campaign import MESSAGE_LIMIT, Campaign
+from tgbot.domain.deletions import Outcome
 from tgbot.domain.outbox import State
 from tgbot.domain.outcomes import OutcomeCounts
 from tgbot.domain.partners import PartnerFigures
+from tgbot.domain.recall import Preview, Report, Target
 from tgbot.domain.stats import MIN_SHOWN, Stats, stars_spent
 from tgbot.domain.translatable import N_
 from tgbot.i18n.translator import Translator
@@ -20,7 +22,8 @@ from tgbot.messages import callbacks
 from tgbot.messages.common import Reply, Row, button, count_shown, fill
 
 # What can wait for approval, as /stats names it.
-SUBJECT_NAMES = {Subject.ANNOUNCEMENT: N_("announcement")}
+SUBJECT_NAMES = {Subject.ANNOUNCEMENT: N_("announcement"), Subject.CORRECTION: N_("correction"),
+                 Subject.RECALL: N_("recall")}
 
 
 def stats_message(t: Translator, campaign: Campaign, figures: Stats,
@@ -60,6 +63,9 @@ def stats_message(t: Translator, campaign: Campaign, figures: Stats,
                            "expired": t.number(states.get(State.EXPIRED, 0)),
                            "failed": t.number(states.get(State.FAILED, 0)),
                            "gone": t.number(states.get(State.GONE, 0))}))
+        if states.get(State.WITHDRAWN):
+            lines.append(fill(t.gettext("Withdrawn by a recall, never sent: {count}"),
+                              {"count": t.number(states[State.WITHDRAWN])}))
         if states.get("paid"):
             lines.append(fill(t.gettext("Stars spent on the last push: {stars}"),
                               {"stars": t.number(stars_spent(states))}))
@@ -208,16 +214,17 @@ def _when(t: Translator, lasts: dt.timedelta, send_at: str | None) -> str:
     return "\n".join(lines)
 
 
-def approval_buttons(t: Translator, announcement: int) -> list[Row]:
+def approval_buttons(t: Translator, what: Subject, item: int) -> list[Row]:
     """Approve and Cancel, for every organiser (the author's own Approve is refused)."""
-    return [[button(t.gettext("✅ Approve"), callbacks.ANNOUNCE_APPROVE, announcement),
-             button(t.gettext("Cancel"), callbacks.ANNOUNCE_CANCEL, announcement)]]
+    data = callbacks.subject_data(what, item)
+    return [[button(t.gettext("✅ Approve"), callbacks.APPROVE, data),
+             button(t.gettext("Cancel"), callbacks.APPROVAL_CANCEL, data)]]
 
 
-def approval_waiting(t: Translator, announcement: int) -> Reply:
+def approval_waiting(t: Translator, what: Subject, item: int) -> Reply:
     """The author's message once Send was pressed: it waits for a second organiser."""
     return Reply(t.gettext("⏳ Waiting for another organiser to approve it; nothing is sent "
-                           "before."), approval_buttons(t, announcement))
+                           "before."), approval_buttons(t, what, item))
 
 
 def approval_request(t: Translator, announcement: int, audience: int, lasts: dt.timedelta,
@@ -231,7 +238,18 @@ def approval_request(t: Translator, announcement: int, audience: int, lasts: dt.
     if language:
         text += " " + fill(t.gettext("Only chats in {language} get it."),
                            {"language": t.language_name(language)})
-    return Reply(text + "\n" + _when(t, lasts, send_at), approval_buttons(t, announcement))
+    return Reply(text + "\n" + _when(t, lasts, send_at),
+                 approval_buttons(t, Subject.ANNOUNCEMENT, announcement))
+
+
+def correction_approval_request(t: Translator, correction: int, day: int,
+                                per_language: Counter[str]) -> Reply:
+    """Asks an organiser to approve a correction of a day: its copies to edit per language."""
+    lines = [fill(t.gettext("🖐 Please approve or cancel this correction: delivered copies of "
+                            "day {day} to edit to its current text: {count}."),
+                  {"day": t.number(day), "count": t.number(per_language.total())}),
+             *_per_language(t, per_language)]
+    return Reply("\n".join(lines), approval_buttons(t, Subject.CORRECTION, correction))
 
 
 def approval_own(t: Translator) -> str:
@@ -242,6 +260,11 @@ def approval_own(t: Translator) -> str:
 def approval_given(t: Translator) -> Reply:
     """The approver's message once they approved."""
     return Reply(t.gettext("✅ Approved: it is being sent."))
+
+
+def approval_gone(t: Translator) -> Reply:
+    """Approve or Cancel pressed when nothing waits any more: approved or cancelled already."""
+    return Reply(t.gettext("Nothing waits here any more: it was approved or cancelled already."))
 
 
 def announcement_cancelled(t: Translator) -> Reply:
@@ -281,11 +304,16 @@ def correct_question(t: Translator, day: int, edition: int, per_language: Counte
     lines = [fill(t.gettext("✏️ Delivered copies of day {day} to edit to its current text: "
                             "{count}."),
                   {"day": t.number(day), "count": t.number(per_language.total())})]
-    lines += [f"{t.language_name(language) if language else '–'}: {t.number(count)}"
-              for language, count in sorted(per_language.items())]
+    lines += _per_language(t, per_language)
     return Reply("\n".join(lines),
                  [[button(t.gettext("✏️ Edit them"), callbacks.CORRECT_SEND, day, edition),
                    button(t.gettext("Cancel"), callbacks.CORRECT_CANCEL)]])
+
+
+def _per_language(t: Translator, per_language: Counter[str]) -> list[str]:
+    """One line per language: its name and a count."""
+    return [f"{_language(t, language)}: {t.number(count)}"
+            for language, count in sorted(per_language.items())]
 
 
 def correction_progress(t: Translator, edited: int, total: int, finished: bool) -> str:
@@ -296,6 +324,109 @@ def correction_progress(t: Translator, edited: int, total: int, finished: bool) 
         text += "\n" + fill(t.gettext("Finished. Not edited (deleted or blocked): {failed}."),
                             {"failed": t.number(total - edited)})
     return text
+
+
+def recall_usage(t: Translator) -> Reply:
+    """/recall without a day of the campaign, or not in reply to an announcement's status."""
+    return Reply(t.gettext("Write the day after the command: /recall 5. To recall an "
+                           "announcement, send /recall as a reply to its status message."))
+
+
+def recall_nothing(t: Translator) -> Reply:
+    """/recall of something with no copy delivered and no row waiting to be sent."""
+    return Reply(t.gettext("Nothing to recall: no copy was delivered and none waits to be "
+                           "sent."))
+
+
+def recall_already(t: Translator) -> Reply:
+    """/recall (or its button) of something recalled already: nothing more happens."""
+    return Reply(t.gettext("This was recalled already: nothing more is deleted or sent."))
+
+
+def recall_cancelled(t: Translator) -> Reply:
+    """Cancel pressed under a recall's preview."""
+    return Reply(t.gettext("Cancelled: nothing was deleted."))
+
+
+def recall_question(t: Translator, target: Target, preview: Preview) -> Reply:
+    """The preview of a recall: per language, copies to delete and too old; Delete/Cancel."""
+    if target.announcement_id is not None:
+        delete = button(t.gettext("🗑 Delete them"), callbacks.RECALL_ANNOUNCEMENT,
+                        target.announcement_id)
+    else:
+        delete = button(t.gettext("🗑 Delete them"), callbacks.RECALL_DAY, target.day or 0,
+                        target.edition)
+    return Reply(_recall_preview(t, target, preview),
+                 [[delete, button(t.gettext("Cancel"), callbacks.RECALL_CANCEL)]])
+
+
+def recall_approval_request(t: Translator, recall: int, target: Target,
+                            preview: Preview) -> Reply:
+    """Asks another organiser to approve a recall, with its preview; Approve/Cancel."""
+    return Reply(t.gettext("🖐 Another organiser asks you to approve this recall.") + "\n"
+                 + _recall_preview(t, target, preview),
+                 approval_buttons(t, Subject.RECALL, recall))
+
+
+def _recall_preview(t: Translator, target: Target, preview: Preview) -> str:
+    """What a recall would do: copies to delete and too old per language, rows withdrawn."""
+    count = {"count": t.number(preview.deletable.total())}
+    if target.announcement_id is not None:
+        title = fill(t.gettext("🗑 Recall announcement {announcement}? Delivered copies to "
+                               "delete: {count}."),
+                     {"announcement": t.number(target.announcement_id), **count})
+    else:
+        title = fill(t.gettext("🗑 Recall day {day}? Delivered copies to delete: {count}."),
+                     {"day": t.number(target.day or 0), **count})
+    lines = [title]
+    for language in sorted(preview.deletable | preview.too_old):
+        lines.append(fill(t.gettext("{language}: {count} to delete, {old} too old"),
+                          {"language": _language(t, language),
+                           "count": t.number(preview.deletable[language]),
+                           "old": t.number(preview.too_old[language])}))
+    if preview.too_old:
+        lines.append(t.gettext("Copies sent more than 48 hours ago stay: Telegram no longer "
+                               "lets a bot delete them."))
+    if preview.withdrawn:
+        lines.append(fill(t.gettext("Not sent yet, and then never sent: {count}."),
+                          {"count": t.number(preview.withdrawn)}))
+    return "\n".join(lines)
+
+
+def recall_progress(t: Translator, report: Report, withdrawn: int) -> str:
+    """The organiser's status message of a recall: per language, what became of the copies."""
+    copies = report.copies.values()
+    lines = [recall_started(t, sum(c[Outcome.DELETED] for c in copies),
+                            sum(c.total() for c in copies), finished=False)]
+    for language, outcomes in sorted(report.copies.items()):
+        lines.append(fill(t.gettext("{language}: {deleted} deleted, {old} too old, "
+                                    "{gone} unreachable"),
+                          {"language": _language(t, language),
+                           "deleted": t.number(outcomes[Outcome.DELETED]),
+                           "old": t.number(outcomes[Outcome.TOO_OLD]),
+                           "gone": t.number(outcomes[Outcome.GONE] + outcomes[Outcome.FAILED])}))
+    if withdrawn:
+        lines.append(fill(t.gettext("Withdrawn before they were sent: {count}."),
+                          {"count": t.number(withdrawn)}))
+    if report.finished:
+        lines.append(t.gettext("Finished."))
+    return "\n".join(lines)
+
+
+def recall_started(t: Translator, deleted: int, total: int, finished: bool) -> str:
+    """The first line of a recall's status message (the rest comes as the copies go).
+
+    `finished` is in the signature the four-eyes flow gives every subject's progress; the
+    recall's report says it on a line of its own.
+    """
+    del finished
+    return fill(t.gettext("🗑 {deleted} of {total} delivered copies deleted"),
+                {"deleted": t.number(deleted), "total": t.number(total)})
+
+
+def _language(t: Translator, code: str) -> str:
+    """A language's name in the reader's language; "–" for chats without one."""
+    return t.language_name(code) if code else "–"
 
 
 def reload_result(t: Translator, problems: list[str]) -> Reply:

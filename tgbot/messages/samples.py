@@ -17,10 +17,12 @@ from telegram.constants import CallbackQueryLimit
 from tgbot.domain import commands
 from tgbot.domain.campaign import CAPTION_LIMIT, MESSAGE_LIMIT, Campaign
 from tgbot.domain.chat import Chat
+from tgbot.domain.deletions import Outcome as DeletionOutcome
 from tgbot.domain.outbox import Kind
 from tgbot.domain.outcomes import Outcome, OutcomeCounts
 from tgbot.domain.partners import PartnerFigures
 from tgbot.domain.progress import progress
+from tgbot.domain.recall import Preview, Report, Target
 from tgbot.domain.stats import LastPush, Stats
 from tgbot.domain.zones import REGIONS
 from tgbot.i18n.translator import Translator
@@ -55,13 +57,23 @@ class Sample:
 
 
 def _sample_stats() -> Stats:
-    """Figures of a busy campaign: every line of /stats, the paid push included."""
+    """Figures of a busy campaign: every line of /stats, the paid push and a recall included."""
     return Stats(subscribers=Counter(private=1200, group=30, supergroup=12, channel=4),
                  by_language=Counter(en=700, fr=300, ar=246), new_this_week=85,
                  lost_this_week=7, sources={"share": 310, "inline": 95, "day5": 20},
                  per_action=Counter({1: 800, 2: 640, 3: 512}),
                  last_push=LastPush(3, {"sent": 1180, "pending": 4, "expired": 2,
-                                        "failed": 1, "gone": 9, "paid": 40}))
+                                        "failed": 1, "gone": 9, "withdrawn": 31, "paid": 40}))
+
+
+def _sample_recall() -> tuple[Preview, Report]:
+    """A recall of a day in every language: its preview, and its report once finished."""
+    codes = ("ar", "en", "es", "fa", "fil", "fr", "pt", "ru", "uk")
+    preview = Preview(Counter(dict.fromkeys(codes, 12345)), Counter(dict.fromkeys(codes, 678)),
+                      4321, False)
+    outcomes = Counter[str]({DeletionOutcome.DELETED: 12340, DeletionOutcome.TOO_OLD: 678,
+                             DeletionOutcome.GONE: 5})
+    return preview, Report(1, 1, 1, "en", {code: outcomes.copy() for code in codes})
 
 
 def _sample_outcomes() -> OutcomeCounts:
@@ -171,6 +183,20 @@ def samples(t: Translator, campaign: Campaign, languages: dict[str, str],
     yield message("/announce", organisers.announce_question(t, 1, 1234, dt.timedelta(hours=12)))
     yield message("announcement cancelled", organisers.announcement_cancelled(t))
     yield message("announcement pressed twice", organisers.announcement_gone(t))
+    yield message("a correction to approve", organisers.correction_approval_request(
+        t, 1, 5, Counter({"en": 1200, "fr": 340, "ar": 90})))
+    yield message("approval pressed late", organisers.approval_gone(t))
+    preview, report = _sample_recall()
+    yield message("/recall without a day", organisers.recall_usage(t))
+    yield message("/recall 5", organisers.recall_question(t, Target.of_day(2027, 5), preview))
+    yield message("/recall on an announcement", organisers.recall_question(
+        t, Target.of_announcement(12), preview))
+    yield message("a recall to approve", organisers.recall_approval_request(
+        t, 3, Target.of_day(2027, 5), preview))
+    yield message("/recall of nothing", organisers.recall_nothing(t))
+    yield message("/recall again", organisers.recall_already(t))
+    yield message("recall cancelled", organisers.recall_cancelled(t))
+    yield message("recall finished", common.Reply(organisers.recall_progress(t, report, 4321)))
     yield message("announcement sending", common.Reply(
         organisers.announcement_progress(t, 1200, 1246, True)))
     yield message("/reload", organisers.reload_result(t, []))

@@ -68,12 +68,13 @@ def handling() -> Timer:
     return _HANDLING.time()
 
 
-def delivered(kind: str, outcome: str) -> None:
-    """One outbox row done.
+def delivered(kind: str, outcome: str, rows: int = 1) -> None:
+    """Outbox rows done (one, unless `rows` says how many).
 
-    `kind` push|announcement|reminder, `outcome` sent|retried|blocked|expired|failed|skipped.
+    `kind` push|announcement|reminder, `outcome` sent|retried|blocked|expired|failed|skipped|
+    withdrawn.
     """
-    _DELIVERED.labels(kind, outcome).inc()
+    _DELIVERED.labels(kind, outcome).inc(rows)
 
 
 def rate_limited() -> None:

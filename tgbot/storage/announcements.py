@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from tgbot.domain.announcement import Announcement, Phase, StatusMessage
-from tgbot.domain.approval import Pending, Subject, Verdict
+from tgbot.domain.approval import Approved, Subject
 from tgbot.domain.outbox import State
 from tgbot.storage.approvals import Approvals
 from tgbot.storage.backends import Transaction
@@ -58,7 +58,7 @@ class Announcements(Approvals, Part):
 
     async def approve_announcement(self, announcement_id: int, by: int, *, now: float,
                                    lifetime: float, due_at: DueTimes | None = None
-                                   ) -> tuple[Verdict, Pending | None, int]:
+                                   ) -> Approved:
         """An organiser's "Approve": the approval and the start, in one transaction.
 
         `by` is the approver's user id; the author's own approval is refused. Returns the
@@ -67,9 +67,10 @@ class Announcements(Approvals, Part):
         async with self._db.transaction() as tx:
             verdict, pending = await self.settle(tx, Subject.ANNOUNCEMENT, announcement_id, by)
             if pending is None:
-                return verdict, None, 0
-            return verdict, pending, await self._start(tx, announcement_id, now, lifetime,
-                                                       pending.status, due_at)
+                return Approved(verdict, None, 0)
+            return Approved(verdict, pending, await self._start(tx, announcement_id, now,
+                                                                lifetime, pending.status,
+                                                                due_at))
 
     async def _start(self, tx: Transaction, announcement_id: int, now: float, lifetime: float,
                      status: tuple[int, int, str] | None, due_at: DueTimes | None) -> int:
@@ -128,8 +129,9 @@ class Announcements(Approvals, Part):
     async def reported(self, announcement_id: int, sent: int, finished: bool) -> None:
         """The progress shown to the organiser; a finished announcement is 'done'."""
         async with self._db.transaction() as tx:
-            await tx.execute("UPDATE announcements SET reported = ?, state = CASE WHEN ? "
-                             f"THEN '{Phase.DONE}' ELSE state END WHERE id = ?",
+            await tx.execute("UPDATE announcements SET reported = ?, state = CASE WHEN ? AND "
+                             f"state = '{Phase.SENDING}' THEN '{Phase.DONE}' ELSE state END "
+                             "WHERE id = ?",
                              (sent, finished, announcement_id))
 
     async def announcement_states(self, announcement_id: int) -> dict[str, int]:

@@ -2,7 +2,9 @@
 
 A correction's rows go pending -> sending -> one of the closed states, like the outbox's
 sends (`tgbot.domain.outbox`): claimed, edited, then closed; an edited copy's new
-fingerprint is recorded with its row, in the same transaction.
+fingerprint is recorded with its row, in the same transaction. With four eyes a correction
+first waits for approval without rows (`request_correction`); its approval queues them, in
+the same transaction (`approve_correction`).
 """
 
 from __future__ import annotations
@@ -10,7 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from tgbot.domain.approval import Approved, Subject
 from tgbot.domain.outbox import OPEN_STATES, Copy, Edit, EditClosed, State
+from tgbot.storage.approvals import Approvals
+from tgbot.storage.backends import Transaction
 from tgbot.storage.sql import Part, chunks, listed, marks
 
 
@@ -22,7 +27,7 @@ class StatusMessage(NamedTuple):
     language: str
 
 
-class Corrections(Part):
+class Corrections(Approvals, Part):
     """`corrections` and `correction_edits`, and the `shown` fingerprints of `deliveries`."""
 
     async def delivered_copies(self, edition: int, day: int) -> list[Copy]:
@@ -47,20 +52,76 @@ class Corrections(Part):
 
         `status`: the organiser's message that shows its progress.
         """
-        chat, message, language = status or (None, None, None)
         async with self._db.transaction() as tx:
-            rows = await tx.fetch("INSERT INTO corrections (edition, day, created_at, "
-                                  "status_chat, status_message, status_language) "
-                                  "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                                  (edition, day, now, chat, message, language))
-            correction = int(rows[0][0])
-            for chunk in chunks(list(copies)):
-                values = ", ".join(f"(?, ?, ?, '{State.PENDING}')" for _ in chunk)
-                await tx.execute("INSERT INTO correction_edits (correction_id, chat_id, "
-                                 f"message_id, state) VALUES {values}",
-                                 [v for copy in chunk
-                                  for v in (correction, copy.chat_id, copy.message_id)])
+            correction = await self._create(tx, edition, day, now, status)
+            await self._queue_edits(tx, correction, copies)
             return correction
+
+    async def request_correction(self, edition: int, day: int, author: int, now: float,
+                                 status: StatusMessage | None = None) -> tuple[int, bool]:
+        """A correction of a day that waits for approval (four eyes), with no edits yet.
+
+        `author` is the organiser who asked (`OPERATOR` for the CLI); `status` their message.
+        Returns its id, and False when one of that day waited already (that one's id).
+        """
+        async with self._db.transaction() as tx:
+            waiting = await tx.fetch(
+                "SELECT k.id FROM corrections k JOIN pending_approvals p ON p.id = k.id AND "
+                "p.what = ? WHERE k.edition = ? AND k.day = ? AND k.announcement_id IS NULL",
+                (str(Subject.CORRECTION), edition, day))
+            if waiting:
+                return int(waiting[0][0]), False
+            correction = await self._create(tx, edition, day, now, status)
+            await self.request(tx, Subject.CORRECTION, correction, author, now, status)
+            return correction, True
+
+    async def approve_correction(self, correction_id: int, by: int,
+                                 copies: Iterable[Copy]) -> Approved:
+        """An organiser's "Approve": the approval and one edit per copy, in one transaction.
+
+        `by` is the approver's user id; the author's own approval is refused (then nothing is
+        queued).
+        """
+        async with self._db.transaction() as tx:
+            verdict, pending = await self.settle(tx, Subject.CORRECTION, correction_id, by)
+            if pending is None:
+                return Approved(verdict, None, 0)
+            return Approved(verdict, pending,
+                            await self._queue_edits(tx, correction_id, copies))
+
+    async def cancel_correction(self, correction_id: int) -> bool:
+        """No longer wait for a correction's approval; False if it was not waiting."""
+        async with self._db.transaction() as tx:
+            return await self.cancel_approval(tx, Subject.CORRECTION, correction_id)
+
+    async def corrected_day(self, correction_id: int) -> tuple[int, int] | None:
+        """The (edition, day) a correction corrects; None if there is no such correction."""
+        row = await self._db.fetchone("SELECT edition, day FROM corrections WHERE id = ?",
+                                      (correction_id,))
+        return (int(row[0]), int(row[1])) if row else None
+
+    @staticmethod
+    async def _create(tx: Transaction, edition: int, day: int, now: float,
+                      status: StatusMessage | None) -> int:
+        """In `tx`: a correction of a day, without edits; its id."""
+        chat, message, language = status or (None, None, None)
+        rows = await tx.fetch("INSERT INTO corrections (edition, day, created_at, "
+                              "status_chat, status_message, status_language) "
+                              "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                              (edition, day, now, chat, message, language))
+        return int(rows[0][0])
+
+    @staticmethod
+    async def _queue_edits(tx: Transaction, correction: int, copies: Iterable[Copy]) -> int:
+        """In `tx`: one pending edit of the correction per copy; how many."""
+        queued = list(copies)
+        for chunk in chunks(queued):
+            values = ", ".join(f"(?, ?, ?, '{State.PENDING}')" for _ in chunk)
+            await tx.execute("INSERT INTO correction_edits (correction_id, chat_id, "
+                             f"message_id, state) VALUES {values}",
+                             [v for copy in chunk
+                              for v in (correction, copy.chat_id, copy.message_id)])
+        return len(queued)
 
     async def claim_edits(self, limit: int, *, owner: str, now: float) -> list[Edit]:
         """Take up to `limit` pending edits ready at `now`; only the sender claims."""

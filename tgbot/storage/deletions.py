@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from tgbot.domain.deletions import Claimed, Kept, Outcome
+from tgbot.storage import recalls
 from tgbot.storage.backends import Database, Transaction
 from tgbot.storage.sql import TIME, listed, marks
 
@@ -59,7 +60,10 @@ class Deletions:
         return [Claimed(*row) for row in rows]
 
     async def close(self, chat_id: int, results: dict[int, Outcome], retry_at: float) -> None:
-        """What became of claimed messages of one chat; pending again: not before `retry_at`."""
+        """What became of claimed messages of one chat; pending again: not before `retry_at`.
+
+        A recalled copy's outcome is recorded for its recall, in the same transaction.
+        """
         async with self._db.transaction() as tx:
             for message_id, outcome in results.items():
                 await tx.execute(
@@ -67,6 +71,7 @@ class Deletions:
                     f"? = {_PENDING} THEN {TIME} ELSE delete_at END "
                     "WHERE chat_id = ? AND message_id = ?",
                     (outcome, outcome, retry_at, chat_id, message_id))
+            await recalls.recall_outcomes(tx, chat_id, results)
 
     async def release(self, alive: Iterable[str]) -> int:
         """Put back rows claimed by instances no longer alive; return how many."""
@@ -79,6 +84,7 @@ class Deletions:
     async def drop_older(self, sent_before: float) -> Counter[str]:
         """Forget messages sent before a time (48 hours ago); their rows by state."""
         async with self._db.transaction() as tx:
+            await recalls.recall_dropped(tx, sent_before)
             rows = await tx.fetch(f"DELETE FROM deletions WHERE sent_at < {TIME} "
                                   "RETURNING state", (sent_before,))
         return Counter(row[0] for row in rows)

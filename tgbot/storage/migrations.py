@@ -404,6 +404,56 @@ MIGRATIONS: list[tuple[str, str]] = [
         ) {without_rowid};
         """,
     ),
+    (
+        "0016_approvals_asked_and_announcement_corrections",
+        """
+        -- Whether the other organisers were asked to approve: the sender's beat asks for the
+        -- requests not asked yet (made with the CLI, or interrupted by a crash). Requests
+        -- from before were asked as they were made.
+        ALTER TABLE pending_approvals ADD COLUMN asked INTEGER NOT NULL DEFAULT 1;
+        -- A correction of an announcement (day 0: no day): its new text, stored on the
+        -- announcement when the correction starts (after approval, with four eyes).
+        ALTER TABLE corrections ADD COLUMN announcement_id {big};
+        ALTER TABLE corrections ADD COLUMN text TEXT;
+        """,
+    ),
+    (
+        "0017_recalls",
+        """
+        -- When each copy of a day's action and of an announcement was sent (the bot's clock):
+        -- Telegram lets a bot delete it for 48 hours. NULL: sent before this was kept.
+        ALTER TABLE deliveries ADD COLUMN sent_at {float};
+        ALTER TABLE announcement_deliveries ADD COLUMN sent_at {float};
+        -- A recall of a day or an announcement: its rows not sent yet close as withdrawn and
+        -- its copies go through the deletion outbox. Once per day, once per announcement.
+        CREATE TABLE recalls (
+            id {serial},
+            edition INTEGER,                 -- a day's recall: its edition and day
+            day INTEGER,
+            announcement_id {big},           -- an announcement's recall
+            phase TEXT NOT NULL,             -- waiting (for approval) | recalled
+            created_at {float} NOT NULL,
+            withdrawn {big} NOT NULL DEFAULT 0,  -- rows closed as withdrawn, never sent
+            status_chat_id {big},            -- the organiser's message that shows the outcome
+            status_message_id {big},
+            status_language TEXT,
+            finished INTEGER NOT NULL DEFAULT 0  -- the organiser was shown its end
+        );
+        CREATE UNIQUE INDEX recalls_of_day ON recalls (edition, day);
+        CREATE UNIQUE INDEX recalls_of_announcement ON recalls (announcement_id);
+        -- The copies a recall takes back: where, the chat's language (for the count per
+        -- language) and what became of each; deleted with the outbox's rows (14 days).
+        CREATE TABLE recall_copies (
+            recall_id {big} NOT NULL,
+            chat_id {big} NOT NULL,
+            message_id {big} NOT NULL,
+            language TEXT NOT NULL,          -- '' when the chat had none
+            state TEXT NOT NULL,             -- pending | deleted | too_old | gone | failed
+            PRIMARY KEY (recall_id, chat_id)
+        ) {without_rowid};
+        CREATE INDEX recall_copies_message ON recall_copies (chat_id, message_id);
+        """,
+    ),
 ]
 
 

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from tgbot.domain.announcement import Phase
 from tgbot.domain.outbox import CLOSED_STATES, OPEN_STATES, Closed, Delivery, Due, Kind, State
-from tgbot.storage import deletions
+from tgbot.storage import deletions, recalls
 from tgbot.storage.backends import Row, Transaction
 from tgbot.storage.sql import TIME, Part, chunks, listed, marks
 
@@ -81,6 +81,7 @@ async def enqueue_rows(tx: Transaction, edition: int,
     """Queue the day's action for chats still subscribed, in `tx`; return the rows added.
 
     An existing row stays; a chat's rows of earlier days still pending close as expired.
+    A recalled day's rows close as withdrawn at once.
     """
     by_day: dict[tuple[int, float | None, float | None], list[int]] = defaultdict(list)
     for row in due:
@@ -92,10 +93,11 @@ async def enqueue_rows(tx: Transaction, edition: int,
             # only chats still subscribed now: one may have left or migrated since
             added += await tx.execute(
                 "INSERT INTO deliveries (chat_id, edition, day, state, expires_at, due_at) "
-                f"SELECT chat_id, CAST(? AS INTEGER), CAST(? AS INTEGER), '{State.PENDING}', "
+                f"SELECT chat_id, CAST(? AS INTEGER), CAST(? AS INTEGER), {recalls.NEW_DAY_ROW}, "
                 f"{TIME}, {TIME} "
                 f"FROM chats WHERE subscribed = 1 AND chat_id IN ({marks(chunk)}) "
-                "ON CONFLICT DO NOTHING", (edition, day, expires_at, due_at, *chunk))
+                "ON CONFLICT DO NOTHING", (edition, day, edition, day, expires_at, due_at,
+                                           *chunk))
             await _expire_earlier(tx, edition, day, chunk)
     return added
 
@@ -117,7 +119,7 @@ class Outbox(Part):
         """One campaign day for every subscribed chat (`tgbot push --date`).
 
         Each row expires at `expires_at[the chat's zone]`. As in `enqueue`, the day closes
-        each chat's earlier rows still pending.
+        each chat's earlier rows still pending, and a recalled day's rows close withdrawn.
         """
         async with self._db.transaction() as tx:
             added = 0
@@ -125,9 +127,9 @@ class Outbox(Part):
                 added += await tx.execute(
                     "INSERT INTO deliveries (chat_id, edition, day, state, expires_at, due_at) "
                     "SELECT chat_id, CAST(? AS INTEGER), CAST(? AS INTEGER), "
-                    f"'{State.PENDING}', {TIME}, {TIME} FROM chats WHERE subscribed = 1 AND "
+                    f"{recalls.NEW_DAY_ROW}, {TIME}, {TIME} FROM chats WHERE subscribed = 1 AND "
                     "COALESCE(timezone, '') = ? ON CONFLICT DO NOTHING",
-                    (edition, day, expiry, now, zone or ""))
+                    (edition, day, edition, day, expiry, now, zone or ""))
             await _expire_earlier(tx, edition, day)
             return added
 
@@ -201,17 +203,20 @@ class Outbox(Part):
 
         'sent', 'failed' (gave up), 'gone' (chat blocked or deleted: it is unsubscribed),
         'expired', 'skipped', or 'pending' again. A message `kept` to delete later goes into
-        the deletion outbox in the same transaction.
+        the deletion outbox in the same transaction, and one sent of a day or announcement
+        recalled meanwhile is recalled too.
         """
+        results = list(results)
         async with self._db.transaction() as tx:
             for closed in results:
                 table, where, params = _row_of(closed.delivery)
                 shown = ", shown = ?" if table == "deliveries" else ""
+                sent_at = f", sent_at = {TIME}" if table != "reminder_deliveries" else ""
                 await tx.execute(f"UPDATE {table} SET state = ?, message_id = ?, paid = ?, "
-                                 f"not_before = ?{shown} WHERE {where}",
+                                 f"not_before = ?{shown}{sent_at} WHERE {where}",
                                  (closed.state, closed.message_id, int(closed.paid),
                                   closed.not_before, *([closed.shown] if shown else []),
-                                  *params))
+                                  *([closed.sent_at] if sent_at else []), *params))
                 if closed.kept is not None:  # a private chat's message, to delete later
                     await deletions.keep(tx, [closed.kept])
                 if closed.state == State.GONE:  # blocked or deleted: no push, no reminder
@@ -221,6 +226,7 @@ class Outbox(Part):
                                       closed.delivery.chat_id))
                     await tx.execute("DELETE FROM reminders WHERE chat_id = ?",
                                      (closed.delivery.chat_id,))
+            await recalls.recall_late_copies(tx, results)
 
     async def outbox_depth(self) -> dict[tuple[str, str], int]:
         """Rows of each outbox by state: {("push" | "announcement" | "reminder", state): n}."""
@@ -239,6 +245,7 @@ class Outbox(Part):
 
         Who received which message is kept no longer than that; `outbox_depth` still counts
         them (by state, in `outbox_tally`), and the rows /stats and `tgbot status` read stay.
+        The copies of finished recalls started before that time go too.
         """
         # each a range of the outbox's (state, expires_at) index; rows without a lifetime
         # (queued before outbox rows had one) stay
@@ -250,6 +257,7 @@ class Outbox(Part):
                                       "RETURNING state", (before,))
                 await tally_outbox(tx, kind, rows)
                 deleted += len(rows)
+            await recalls.forget_recall_copies(tx, before)
         return deleted
 
     async def oldest_waiting(self, now: float) -> Waiting | None:

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 
 from tgbot.domain.chat import Chat
 from tgbot.domain.outbox import Due, Reminder, State
+from tgbot.storage import recalls
 from tgbot.storage.outbox import enqueue_rows
 from tgbot.storage.sql import CHAT_COLUMNS, TIME, Part, chat_of, chunks, look_now, marks
 
@@ -66,8 +67,9 @@ class Schedule(Part):
         """Queue the reminders that are due and move each looked-at reminder to its next time.
 
         One transaction; returns the rows added. Like `plan`: a chat's reminders of earlier
-        days still pending expire, and a reminder moves from the next_at it was read with, so
-        one changed since (set again, or planned anew by `reschedule`) keeps its new time.
+        days still pending expire, a recalled day's close withdrawn, and a reminder moves
+        from the next_at it was read with, so one changed since (set again, or planned anew
+        by `reschedule`) keeps its new time.
         """
         async with self._db.transaction() as tx:
             added = 0
@@ -78,9 +80,10 @@ class Schedule(Part):
                 added += await tx.execute(
                     "INSERT INTO reminder_deliveries (chat_id, edition, day, state, expires_at, "
                     "due_at) SELECT chat_id, CAST(? AS INTEGER), CAST(? AS INTEGER), "
-                    f"'{State.PENDING}', {TIME}, {TIME} FROM reminders WHERE chat_id = ? "
+                    f"{recalls.NEW_DAY_ROW}, {TIME}, {TIME} FROM reminders WHERE chat_id = ? "
                     "ON CONFLICT DO NOTHING",
-                    (edition, row.day, row.expires_at, row.due_at, row.chat_id))
+                    (edition, row.day, edition, row.day, row.expires_at, row.due_at,
+                     row.chat_id))
             for chat_id, (read, at) in next_at.items():
                 await tx.execute("UPDATE reminders SET next_at = ? WHERE chat_id = ? AND "
                                  "next_at = ?", (at, chat_id, read))

@@ -32,6 +32,7 @@ from tgbot.storage.instances import Instances
 from tgbot.storage.outbox import OUTBOX, Outbox, tally_outbox
 from tgbot.storage.people import People
 from tgbot.storage.pseudonyms import Pseudonyms
+from tgbot.storage.recalls import Recalls
 from tgbot.storage.schedule import Schedule
 from tgbot.storage.sql import listed
 from tgbot.storage.stats import Statistics
@@ -46,16 +47,17 @@ TABLES = {"meta": "key", "chats": "chat_id", "completions": "person, edition, ac
           "not_safe": "person, edition, action_id",
           "outcome_tally": "edition, action_id, noted_on, language, outcome",
           "deletions": "chat_id, message_id", "corrections": "id",
-          "correction_edits": "correction_id, chat_id"}
+          "correction_edits": "correction_id, chat_id", "recalls": "id",
+          "recall_copies": "recall_id, chat_id"}
 # (`id_key` is not copied: the target records its own key, which must be the same;
 # `instances` and `handled_updates` are not copied: they belong to the processes running on
 # the database they are in; the campaign tables are published again by the next start.)
 # Ids the database generates, which must continue after copied ones (table, column).
-SERIAL_IDS = (("announcements", "id"), ("corrections", "id"))
+SERIAL_IDS = (("announcements", "id"), ("corrections", "id"), ("recalls", "id"))
 
 
-class Store(Chats, Schedule, Outbox, Announcements, Corrections, People, Campaigns, Instances,
-            Statistics):
+class Store(Chats, Schedule, Outbox, Announcements, Corrections, Recalls, People, Campaigns,
+            Instances, Statistics):
     """The bot's database. Open with `await Store.open(path or URL)`; close with `close()`.
 
     Methods take Telegram user ids; completions and group presses are stored under the
@@ -192,6 +194,7 @@ class Store(Chats, Schedule, Outbox, Announcements, Corrections, People, Campaig
             await tx.execute("DELETE FROM announcement_deliveries WHERE chat_id = ?", (user_id,))
             await tx.execute("DELETE FROM reminder_deliveries WHERE chat_id = ?", (user_id,))
             await tx.execute("DELETE FROM reminders WHERE chat_id = ?", (user_id,))
+            await tx.execute("DELETE FROM recall_copies WHERE chat_id = ?", (user_id,))
             await tx.execute("DELETE FROM chats WHERE chat_id = ?", (user_id,))
         await self._db.erase_deleted()
         return older
