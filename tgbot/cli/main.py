@@ -23,6 +23,7 @@ from telegram.ext import ExtBot
 
 from tgbot import __version__, messages
 from tgbot.app import Webhook, build_application, running, start_engine
+from tgbot.cli import correct
 from tgbot.cli.demo import add_demo_parser, run_demo
 from tgbot.cli.preview import render_page
 from tgbot.cli.starter import cmd_init, fall_back_on_shipped
@@ -38,10 +39,8 @@ from tgbot.config import (
 )
 from tgbot.context import Services
 from tgbot.delivery.bot import build_bot
-from tgbot.delivery.deliverer import Deliverer
 from tgbot.delivery.drain import senders_for
 from tgbot.domain import outcomes, partners, schedule, stats
-from tgbot.domain.approval import OPERATOR
 from tgbot.domain.campaign import Campaign
 from tgbot.domain.campaign_file import load_campaign
 from tgbot.domain.outbox import State
@@ -121,12 +120,18 @@ def _parser() -> argparse.ArgumentParser:
                       help="send that date's action to every subscriber (YYYY-MM-DD)")
     push.add_argument("--dry-run", action="store_true", help="count, send nothing")
 
-    correct = commands.add_parser("correct", help="edit the delivered copies of a day to its "
-                                                  "current text (reload the campaign first)")
-    settings_flags(correct)
-    correct.add_argument("day", type=int, help="the campaign day (1, 2, ...)")
-    correct.add_argument("--yes", action="store_true",
-                         help="edit them; without it, only count them per language")
+    correcting = commands.add_parser(
+        "correct", help="edit the delivered copies of a day to its current text (reload the "
+                        "campaign first), or of an announcement to a new text")
+    settings_flags(correcting)
+    correcting.add_argument("day", type=int, nargs="?", help="the campaign day (1, 2, ...)")
+    correcting.add_argument("--announcement", type=int, metavar="ID",
+                            help="correct this announcement instead of a day")
+    new_text = correcting.add_mutually_exclusive_group()
+    new_text.add_argument("--text", help="the announcement's new text (Telegram HTML)")
+    new_text.add_argument("--file", type=Path, help="a file holding the new text")
+    correcting.add_argument("--yes", action="store_true",
+                            help="edit them; without it, only count them per language")
 
     preview = commands.add_parser(
         "preview", help="print a campaign day's message (--date), or write the whole "
@@ -428,17 +433,26 @@ async def _push_round(services: Services, day: int | None) -> int:
 
 
 def cmd_correct(args: argparse.Namespace) -> int:
-    """`tgbot correct DAY`: the copies to edit per language; with `--yes`, edit them."""
+    """`tgbot correct DAY`, or `--announcement ID --text/--file`: the copies to edit.
+
+    Counted per language; with `--yes`, edited (`tgbot.cli.correct`).
+    """
     settings = _settings(args)
     settings.check_token()
     _setup_logging(settings, settings.log_format)
-    return asyncio.run(_correct(settings, args.day, args.yes))
+    if (args.day is None) == (args.announcement is None):
+        raise ConfigError("name a day, or an announcement with --announcement ID")
+    text = args.file.read_text(encoding="utf-8").strip() if args.file else args.text
+    if args.announcement is not None and not text:
+        raise ConfigError("--announcement needs the new text: --text TEXT or --file FILE")
+    return asyncio.run(_correct(settings, args.day, args.announcement, text, args.yes))
 
 
-async def _correct(settings: Settings, day: int, confirmed: bool) -> int:
-    """Count a day's copies to edit; edit them if `confirmed` and this process may send."""
+async def _correct(settings: Settings, day: int | None, announcement: int | None,
+                   text: str | None, confirmed: bool) -> int:
+    """Count the copies to edit; edit them if `confirmed` and this process may send."""
     services = Services(settings, load_campaign(settings.campaign))
-    if services.campaign.action_for_day(day) is None:
+    if day is not None and services.campaign.action_for_day(day) is None:
         raise ConfigError(f"day {day} has no action in {settings.campaign}")
     bot = build_bot(settings, senders=senders_for(settings.rate))
     try:
@@ -447,47 +461,16 @@ async def _correct(settings: Settings, day: int, confirmed: bool) -> int:
                 await services.open()
                 deliverer = start_engine(services, bot)
                 try:
-                    return await _correct_day(deliverer, day, confirmed, settings.approvals)
+                    if announcement is not None and text is not None:
+                        return await correct.correct_announcement(
+                            deliverer, announcement, text, confirmed, settings.approvals,
+                            services.clock().timestamp())
+                    return await correct.correct_day(deliverer, day or 0, confirmed,
+                                                     settings.approvals)
                 finally:
                     await services.close()
     except NetworkError as error:
         raise ConfigError(f"cannot reach the Bot API at {settings.api_url}: {error}") from None
-
-
-async def _correct_day(deliverer: Deliverer, day: int, confirmed: bool,
-                       approvals: int = 1) -> int:
-    """The preview per language; confirmed, queue the edits and send every edit still to send.
-
-    (Edits a stopped run left are sent too: `correct DAY --yes` again resumes it.) With
-    `approvals` 2 (four eyes), confirmed only asks for an organiser's approval, which the
-    running bot then asks for in Telegram.
-    """
-    corrector, instance = deliverer.corrector, deliverer.instance
-    changed, to_edit, unchanged = await corrector.changed_copies(day)
-    for language in sorted(to_edit | unchanged):
-        print(f"{language or '-'}: {to_edit[language]} to edit, {unchanged[language]} "
-              "unchanged")
-    print(f"{len(changed)} copies to edit"
-          + (", run again with --yes to edit them" if changed and not confirmed else ""))
-    if not confirmed:
-        return 0
-    if approvals > 1 and changed:  # four eyes: an organiser approves in Telegram
-        correction, _ = await corrector.request(day, OPERATOR)
-        print(f"correction {correction} waits for an organiser's Approve in Telegram "
-              "(TGBOT_APPROVALS=2): the running bot asks them; nothing is edited before")
-        return 0
-    await instance.join(replies=False)
-    _, queued = await corrector.queue(day) if changed else (0, 0)
-    if not await instance.is_sender():
-        print(f"queued: {queued} edits; another process holds the sender lock and sends them")
-        return 0
-    async with instance.beating():
-        tally = await corrector.drain()
-    await deliverer.stop()
-    print(f"edited: {tally[State.SENT]}, message deleted: {tally[State.SKIPPED]}, "
-          f"blocked or gone: {tally[State.GONE]}, failed: {tally[State.FAILED]}, "
-          f"to retry: {tally[State.PENDING]}")
-    return 0
 
 
 def campaign_day(campaign: Campaign, date: dt.date) -> int:

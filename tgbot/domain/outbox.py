@@ -128,7 +128,10 @@ class Copy(NamedTuple):
 
 @dataclass(frozen=True)
 class Edit:
-    """One claimed row of a correction's outbox: edit message `message_id` in a chat."""
+    """One claimed row of a correction's outbox: edit message `message_id` in a chat.
+
+    A copy of a day's action (`edition`, `day`), or of an announcement (`announcement_id`).
+    """
 
     correction_id: int
     chat_id: int
@@ -136,6 +139,7 @@ class Edit:
     attempts: int
     edition: int
     day: int
+    announcement_id: int | None = None
 
 
 @dataclass(frozen=True)

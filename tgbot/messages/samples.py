@@ -174,6 +174,15 @@ def samples(t: Translator, campaign: Campaign, languages: dict[str, str],
     yield message("a correction to approve", organisers.correction_approval_request(
         t, 1, 5, Counter({"en": 1200, "fr": 340, "ar": 90})))
     yield message("approval pressed late", organisers.approval_gone(t))
+    copies = Counter({"en": 1200, "fr": 340, "ar": 90})
+    yield message("/correct on an announcement", organisers.correct_announcement_question(
+        t, 1, copies))
+    yield message("an announcement's correction to approve",
+                  organisers.announcement_correction_approval_request(t, 1, copies))
+    yield message("/correct with a text, not as a reply", organisers.correct_announcement_usage(t))
+    yield message("/correct on another message", organisers.correct_not_announcement(t))
+    yield message("/correct on an announcement never sent", organisers.correct_never_sent(t))
+    yield message("/correct with the same text", organisers.correct_announcement_nothing(t))
     yield message("announcement sending", common.Reply(
         organisers.announcement_progress(t, 1200, 1246, True)))
     yield message("/reload", organisers.reload_result(t, []))
