@@ -11,6 +11,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import pytest
 
 from tests.conftest import TEST_ID_KEY
 from tests.helpers import postgres
-from tgbot.domain.approval import OPERATOR, Pending, Subject
+from tgbot.domain.approval import OPERATOR, Pending, Subject, Verdict
 from tgbot.domain.deletions import Kept
 from tgbot.domain.deletions import Outcome as Deleted
 from tgbot.domain.outbox import Closed, Copy, Due, Edit, EditClosed, State
@@ -801,5 +802,45 @@ async def test_0014_corrects_copies_sent_before_fingerprints(tmp_path: Path) -> 
         await store.close_edits([EditClosed(edit, State.SENT, "f1")])
         assert (await store.delivered_copies(2027, 5))[0].shown == "f1"
         assert await store.correction_states(correction) == {"sent": 1}
+    finally:
+        await store.close()
+
+
+async def test_an_announcements_correction_starts_once_and_waits_when_asked(
+        database: str) -> None:
+    """Its start moves the new text onto the announcement and queues one edit per delivered
+    copy, once; the same text queues none; made with an author it waits for approval, which
+    the author cannot give, and another organiser's starts it."""
+    store = await Store.open(database)
+    try:
+        for chat in (1, 2, 3):
+            await store.set_language(chat, "private", "fr" if chat == 3 else "en",
+                                     dt.date(2027, 11, 1))
+            await store.set_subscribed(chat, "private", True, dt.date(2027, 11, 1))
+        announcement = await store.create_announcement("old", None, dt.date(2027, 11, 5))
+        assert await store.start_announcement(announcement, now=1.0) == 3
+        async with store._db.transaction() as tx:  # two sent, one still to send
+            await tx.execute("UPDATE announcement_deliveries SET state = 'sent', message_id = "
+                             "chat_id + 100 WHERE chat_id IN (1, 3)")
+        assert await store.announcement_copies(announcement) == Counter({"en": 1, "fr": 1})
+        first = await store.create_announcement_correction(announcement, "new", 2027, 2.0)
+        assert await store.corrected_announcement(first) == (announcement, "new")
+        assert await store.start_announcement_correction(first, (9, 9, "en")) == 2
+        assert await store.start_announcement_correction(first) is None  # pressed twice
+        assert (await store.announcement(announcement)).text == "new"  # type: ignore[union-attr]
+        assert await store.correction_status(first) == (9, 9, "en")
+        assert await store.announcement_copies(announcement) == Counter()  # edits to send
+        same = await store.create_announcement_correction(announcement, "new", 2027, 3.0)
+        assert await store.start_announcement_correction(same) == 0
+
+        waits = await store.create_announcement_correction(announcement, "newer", 2027, 4.0,
+                                                           author=OPERATOR)
+        assert await store.unasked([4242]) == [(Pending(Subject.CORRECTION, waits, None),
+                                                [4242])]
+        refused = await store.approve_announcement_correction(waits, OPERATOR)
+        assert refused.verdict == Verdict.OWN
+        approved = await store.approve_announcement_correction(waits, 4242)
+        assert approved.verdict == Verdict.APPROVED and approved.queued == 0  # open edits
+        assert (await store.announcement(announcement)).text == "newer"  # type: ignore[union-attr]
     finally:
         await store.close()

@@ -13,7 +13,7 @@ from collections import Counter
 from tgbot.config import ConfigError
 from tgbot.delivery.deliverer import Deliverer
 from tgbot.domain.announcement import SENT, text_problem
-from tgbot.domain.approval import OPERATOR, Subject
+from tgbot.domain.approval import OPERATOR
 from tgbot.domain.outbox import State
 
 
@@ -57,10 +57,11 @@ async def correct_announcement(deliverer: Deliverer, announcement: int, text: st
     _copies_line(copies.total(), confirmed)
     if not confirmed:
         return 0
+    four_eyes = approvals > 1
     correction = None if unchanged else await store.create_announcement_correction(
-        announcement, text, deliverer.corrector.current.campaign.edition, now)
-    if approvals > 1 and correction is not None:
-        await store.request_approval(Subject.CORRECTION, correction, OPERATOR, now, None)
+        announcement, text, deliverer.corrector.current.campaign.edition, now,
+        OPERATOR if four_eyes else None)
+    if four_eyes and correction is not None:
         return _waits(correction)
     await deliverer.instance.join(replies=False)
     queued = await store.start_announcement_correction(correction) if correction else 0

@@ -43,13 +43,20 @@ class AnnouncementCorrections(Approvals, Part):
         return Counter({language: int(count) for language, count in rows})
 
     async def create_announcement_correction(self, announcement_id: int, text: str,
-                                             edition: int, now: float) -> int:
-        """A correction of an announcement to `text`, not started (the preview's); its id."""
+                                             edition: int, now: float,
+                                             author: int | None = None) -> int:
+        """A correction of an announcement to `text`, not started (the preview's); its id.
+
+        With `author` (four eyes, from the CLI) it waits for approval from the start.
+        """
         async with self._db.transaction() as tx:
             rows = await tx.fetch("INSERT INTO corrections (edition, day, created_at, "
                                   "announcement_id, text) VALUES (?, 0, ?, ?, ?) RETURNING id",
                                   (edition, now, announcement_id, text))
-            return int(rows[0][0])
+            correction = int(rows[0][0])
+            if author is not None:
+                await self.request(tx, Subject.CORRECTION, correction, author, now, None)
+            return correction
 
     async def corrected_announcement(self, correction_id: int) -> tuple[int, str | None] | None:
         """The announcement a correction corrects, and its new text until it starts.
