@@ -844,3 +844,31 @@ async def test_an_announcements_correction_starts_once_and_waits_when_asked(
         assert (await store.announcement(announcement)).text == "newer"  # type: ignore[union-attr]
     finally:
         await store.close()
+
+
+async def test_a_copy_in_flight_when_its_announcement_is_corrected_gets_an_edit(
+        database: str) -> None:
+    """Rows claimed before a correction started go out with the old text: closed as sent,
+    such a copy gets an edit in that correction, in the same transaction; one sent with the
+    new text gets none."""
+    store = await Store.open(database)
+    try:
+        for chat in (1, 2, 3):
+            await store.set_language(chat, "private", "en", dt.date(2027, 11, 1))
+            await store.set_subscribed(chat, "private", True, dt.date(2027, 11, 1))
+        announcement = await store.create_announcement("old", None, dt.date(2027, 11, 5))
+        await store.start_announcement(announcement, now=1.0)
+        first, second, third = await store.claim(3, owner="me", now=2.0)
+        await store.close_rows([Closed(first, State.SENT, 101, text="old")],
+                               dt.date(2027, 11, 5))
+        correction = await store.create_announcement_correction(announcement, "new", 2027, 3.0)
+        assert await store.start_announcement_correction(correction) == 1  # the first's copy
+        await store.close_rows([Closed(second, State.SENT, 102, text="old"),
+                                Closed(third, State.SENT, 103, text="new")],
+                               dt.date(2027, 11, 5))
+        edits = await store.claim_edits(10, owner="me", now=4.0)
+        assert {(e.chat_id, e.message_id) for e in edits} == {
+            (first.chat_id, 101), (second.chat_id, 102)}
+        assert {e.announcement_id for e in edits} == {announcement}
+    finally:
+        await store.close()

@@ -110,6 +110,7 @@ class Closed:
     not_before: float = 0.0
     kept: Kept | None = None
     shown: str | None = None  # a sent day's action: its content's fingerprint (corrections)
+    text: str | None = None  # a sent announcement: the text it went out with (corrections)
 
 
 class Copy(NamedTuple):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 
 from tgbot.domain.approval import Approved, Subject
-from tgbot.domain.outbox import OPEN_STATES, State
+from tgbot.domain.outbox import OPEN_STATES, Delivery, State
 from tgbot.storage.approvals import Approvals
 from tgbot.storage.backends import Transaction
 from tgbot.storage.sql import Part, listed
@@ -23,6 +23,22 @@ _DELIVERED = (
     "AND d.message_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM correction_edits e JOIN "
     "corrections k ON k.id = e.correction_id WHERE e.chat_id = d.chat_id AND "
     f"k.announcement_id = d.announcement_id AND e.state IN ({listed(*OPEN_STATES)}))")
+
+
+async def correct_late_copy(tx: Transaction, delivery: Delivery, message_id: int,
+                            text: str) -> None:
+    """In `tx` (closing a sent row): an edit of an announcement's copy sent with an old text.
+
+    A row claimed before a correction started goes out with the text it was prepared with;
+    if the announcement's text is another now, the copy gets an edit in its latest started
+    correction, as the copies delivered before it did.
+    """
+    await tx.execute(
+        "INSERT INTO correction_edits (correction_id, chat_id, message_id, state) SELECT "
+        f"k.id, CAST(? AS BIGINT), CAST(? AS BIGINT), '{State.PENDING}' FROM corrections k "
+        "JOIN announcements a ON a.id = k.announcement_id WHERE k.id = (SELECT MAX(id) FROM "
+        "corrections WHERE announcement_id = ? AND text IS NULL) AND a.text <> ? "
+        "ON CONFLICT DO NOTHING", (delivery.chat_id, message_id, delivery.announcement_id, text))
 
 
 class AnnouncementCorrections(Approvals, Part):

@@ -19,6 +19,7 @@ from typing import NamedTuple
 from tgbot.domain.announcement import Phase
 from tgbot.domain.outbox import CLOSED_STATES, OPEN_STATES, Closed, Delivery, Due, Kind, State
 from tgbot.storage import deletions
+from tgbot.storage.announcement_corrections import correct_late_copy
 from tgbot.storage.backends import Row, Transaction
 from tgbot.storage.sql import TIME, Part, chunks, listed, marks
 
@@ -201,7 +202,8 @@ class Outbox(Part):
 
         'sent', 'failed' (gave up), 'gone' (chat blocked or deleted: it is unsubscribed),
         'expired', 'skipped', or 'pending' again. A message `kept` to delete later goes into
-        the deletion outbox in the same transaction.
+        the deletion outbox in the same transaction, and so does the edit of an
+        announcement's copy sent with a text that a correction changed meanwhile.
         """
         async with self._db.transaction() as tx:
             for closed in results:
@@ -214,6 +216,8 @@ class Outbox(Part):
                                   *params))
                 if closed.kept is not None:  # a private chat's message, to delete later
                     await deletions.keep(tx, [closed.kept])
+                if closed.text is not None and closed.message_id is not None:
+                    await correct_late_copy(tx, closed.delivery, closed.message_id, closed.text)
                 if closed.state == State.GONE:  # blocked or deleted: no push, no reminder
                     await tx.execute("UPDATE chats SET subscribed = 0, unsubscribed_on = ?, "
                                      "next_push_at = NULL WHERE chat_id = ?",
