@@ -226,15 +226,16 @@ async def test_0015_leaves_an_old_draft_announcement_to_go_out_at_once(tmp_path:
         await store.close()
 
 
-async def test_0016_does_not_ask_again_for_an_old_request(
+async def test_0016_asks_again_for_an_old_request(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A request for approval made before 0016 was asked as it was made: the beat does not
-    ask again. An old correction corrects its day, no announcement; a new request is asked of
-    every organiser when the CLI (the operator) made it."""
+    """A request for approval made before 0016 is asked again (its question's Approve button
+    was of an older kind), of everyone but its author. An old correction corrects its day, no
+    announcement; a new request is asked of every organiser when the CLI (the operator) made
+    it, and once asked is not asked again."""
     path = tmp_path / "old.sqlite3"
     database_at_0008(path)
     monkeypatch.setattr("tgbot.storage.migrations.MIGRATIONS", MIGRATIONS[:15])
-    await (await Store.open(path)).close()  # brought to 0015, as the release that had it did
+    await (await Store.open(path, PEOPLE)).close()  # brought to 0015, as that release did
     monkeypatch.undo()
     with sqlite3.connect(path) as old:
         assert old.execute("SELECT MAX(name) FROM _migrations").fetchone() == (
@@ -242,17 +243,19 @@ async def test_0016_does_not_ask_again_for_an_old_request(
         old.execute("INSERT INTO pending_approvals (what, id, author, requested_at) "
                     "VALUES ('announcement', 1, ?, 1.0)", (PEOPLE.person(4242),))
         old.execute("INSERT INTO corrections (edition, day, created_at) VALUES (2027, 5, 1.0)")
-    store = await Store.open(path)
+    store = await Store.open(path, PEOPLE)
     try:
         assert "0016_approvals_asked_and_announcement_corrections" in \
             await store.applied_migrations()
-        assert await store.unasked([4242, 4343]) == []
+        old_request = (Pending(Subject.ANNOUNCEMENT, 1, None), [4343])
+        assert await store.unasked([4242, 4343]) == [old_request]
         assert await store.corrected_day(1) == (2027, 5)
         correction, new = await store.request_correction(2027, 6, OPERATOR, 2.0)
         assert new and await store.request_correction(2027, 6, 4242, 3.0) == (correction, False)
         assert await store.unasked([4242, 4343]) == [
-            (Pending(Subject.CORRECTION, correction, None), [4242, 4343])]
-        await store.asked(Subject.CORRECTION, correction)
+            old_request, (Pending(Subject.CORRECTION, correction, None), [4242, 4343])]
+        for asked in (Subject.ANNOUNCEMENT, 1), (Subject.CORRECTION, correction):
+            await store.asked(*asked)
         assert await store.unasked([4242, 4343]) == []
     finally:
         await store.close()
