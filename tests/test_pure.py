@@ -154,8 +154,8 @@ def test_a_buttons_pattern_routes_its_own_presses_and_no_others() -> None:
                                  "tz": ("Africa/Lagos",), "remind": ("off",),
                                  "discreet": ("on",), "annsend": (1,), "anncancel": (1,),
                                  "approve": ("correction:3",),
-                                 "apcancel": ("announcement:1",), "corrsend": (5, 2027),
-                                 "recday": (5, 2027), "recann": (1,)}.get(
+                                 "apcancel": ("announcement:1",), "corrann": (4,),
+                                 "corrsend": (5, 2027), "recday": (5, 2027), "recann": (1,)}.get(
                                      kind.verb, ("day-1", 2027) if kind.shape else ()))
                for kind in kinds}
     for kind in kinds:

@@ -19,7 +19,7 @@ import pytest
 
 from tests.conftest import TEST_ID_KEY
 from tests.helpers import postgres
-from tgbot.domain.approval import OPERATOR, Pending, Subject
+from tgbot.domain.approval import OPERATOR, Pending, Subject, Verdict
 from tgbot.domain.deletions import Kept
 from tgbot.domain.deletions import Outcome as Deleted
 from tgbot.domain.outbox import Closed, Copy, Due, Edit, EditClosed, State
@@ -227,15 +227,16 @@ async def test_0015_leaves_an_old_draft_announcement_to_go_out_at_once(tmp_path:
         await store.close()
 
 
-async def test_0016_does_not_ask_again_for_an_old_request(
+async def test_0016_asks_again_for_an_old_request(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A request for approval made before 0016 was asked as it was made: the beat does not
-    ask again. An old correction corrects its day, no announcement; a new request is asked of
-    every organiser when the CLI (the operator) made it."""
+    """A request for approval made before 0016 is asked again (its question's Approve button
+    was of an older kind), of everyone but its author. An old correction corrects its day, no
+    announcement; a new request is asked of every organiser when the CLI (the operator) made
+    it, and once asked is not asked again."""
     path = tmp_path / "old.sqlite3"
     database_at_0008(path)
     monkeypatch.setattr("tgbot.storage.migrations.MIGRATIONS", MIGRATIONS[:15])
-    await (await Store.open(path)).close()  # brought to 0015, as the release that had it did
+    await (await Store.open(path, PEOPLE)).close()  # brought to 0015, as that release did
     monkeypatch.undo()
     with sqlite3.connect(path) as old:
         assert old.execute("SELECT MAX(name) FROM _migrations").fetchone() == (
@@ -243,17 +244,19 @@ async def test_0016_does_not_ask_again_for_an_old_request(
         old.execute("INSERT INTO pending_approvals (what, id, author, requested_at) "
                     "VALUES ('announcement', 1, ?, 1.0)", (PEOPLE.person(4242),))
         old.execute("INSERT INTO corrections (edition, day, created_at) VALUES (2027, 5, 1.0)")
-    store = await Store.open(path)
+    store = await Store.open(path, PEOPLE)
     try:
         assert "0016_approvals_asked_and_announcement_corrections" in \
             await store.applied_migrations()
-        assert await store.unasked([4242, 4343]) == []
+        old_request = (Pending(Subject.ANNOUNCEMENT, 1, None), [4343])
+        assert await store.unasked([4242, 4343]) == [old_request]
         assert await store.corrected_day(1) == (2027, 5)
         correction, new = await store.request_correction(2027, 6, OPERATOR, 2.0)
         assert new and await store.request_correction(2027, 6, 4242, 3.0) == (correction, False)
         assert await store.unasked([4242, 4343]) == [
-            (Pending(Subject.CORRECTION, correction, None), [4242, 4343])]
-        await store.asked(Subject.CORRECTION, correction)
+            old_request, (Pending(Subject.CORRECTION, correction, None), [4242, 4343])]
+        for asked in (Subject.ANNOUNCEMENT, 1), (Subject.CORRECTION, correction):
+            await store.asked(*asked)
         assert await store.unasked([4242, 4343]) == []
     finally:
         await store.close()
@@ -885,3 +888,71 @@ async def test_a_copy_in_flight_at_the_recall_is_recalled_as_it_closes(store: St
     assert report.copies == {"fr": Counter({"deleted": 1})} and report.finished
     await store.finish_recall(report.recall_id)
     assert await store.recall_reports() == []
+
+
+async def test_an_announcements_correction_starts_once_and_waits_when_asked(
+        database: str) -> None:
+    """Its start moves the new text onto the announcement and queues one edit per delivered
+    copy, once; the same text queues none; made with an author it waits for approval, which
+    the author cannot give, and another organiser's starts it."""
+    store = await Store.open(database)
+    try:
+        for chat in (1, 2, 3):
+            await store.set_language(chat, "private", "fr" if chat == 3 else "en",
+                                     dt.date(2027, 11, 1))
+            await store.set_subscribed(chat, "private", True, dt.date(2027, 11, 1))
+        announcement = await store.create_announcement("old", None, dt.date(2027, 11, 5))
+        assert await store.start_announcement(announcement, now=1.0) == 3
+        async with store._db.transaction() as tx:  # two sent, one still to send
+            await tx.execute("UPDATE announcement_deliveries SET state = 'sent', message_id = "
+                             "chat_id + 100 WHERE chat_id IN (1, 3)")
+        assert await store.announcement_copies(announcement) == Counter({"en": 1, "fr": 1})
+        first = await store.create_announcement_correction(announcement, "new", 2027, 2.0)
+        assert await store.corrected_announcement(first) == (announcement, "new")
+        assert await store.start_announcement_correction(first, (9, 9, "en")) == 2
+        assert await store.start_announcement_correction(first) is None  # pressed twice
+        assert (await store.announcement(announcement)).text == "new"  # type: ignore[union-attr]
+        assert await store.correction_status(first) == (9, 9, "en")
+        assert await store.announcement_copies(announcement) == Counter()  # edits to send
+        same = await store.create_announcement_correction(announcement, "new", 2027, 3.0)
+        assert await store.start_announcement_correction(same) == 0
+
+        waits = await store.create_announcement_correction(announcement, "newer", 2027, 4.0,
+                                                           author=OPERATOR)
+        assert await store.unasked([4242]) == [(Pending(Subject.CORRECTION, waits, None),
+                                                [4242])]
+        refused = await store.approve_announcement_correction(waits, OPERATOR)
+        assert refused.verdict == Verdict.OWN
+        approved = await store.approve_announcement_correction(waits, 4242)
+        assert approved.verdict == Verdict.APPROVED and approved.queued == 0  # open edits
+        assert (await store.announcement(announcement)).text == "newer"  # type: ignore[union-attr]
+    finally:
+        await store.close()
+
+
+async def test_a_copy_in_flight_when_its_announcement_is_corrected_gets_an_edit(
+        database: str) -> None:
+    """Rows claimed before a correction started go out with the old text: closed as sent,
+    such a copy gets an edit in that correction, in the same transaction; one sent with the
+    new text gets none."""
+    store = await Store.open(database)
+    try:
+        for chat in (1, 2, 3):
+            await store.set_language(chat, "private", "en", dt.date(2027, 11, 1))
+            await store.set_subscribed(chat, "private", True, dt.date(2027, 11, 1))
+        announcement = await store.create_announcement("old", None, dt.date(2027, 11, 5))
+        await store.start_announcement(announcement, now=1.0)
+        first, second, third = await store.claim(3, owner="me", now=2.0)
+        await store.close_rows([Closed(first, State.SENT, 101, text="old")],
+                               dt.date(2027, 11, 5))
+        correction = await store.create_announcement_correction(announcement, "new", 2027, 3.0)
+        assert await store.start_announcement_correction(correction) == 1  # the first's copy
+        await store.close_rows([Closed(second, State.SENT, 102, text="old"),
+                                Closed(third, State.SENT, 103, text="new")],
+                               dt.date(2027, 11, 5))
+        edits = await store.claim_edits(10, owner="me", now=4.0)
+        assert {(e.chat_id, e.message_id) for e in edits} == {
+            (first.chat_id, 101), (second.chat_id, 102)}
+        assert {e.announcement_id for e in edits} == {announcement}
+    finally:
+        await store.close()

@@ -14,7 +14,7 @@ import logging
 import signal
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -23,6 +23,7 @@ from telegram.ext import ExtBot
 
 from tgbot import __version__, messages
 from tgbot.app import Webhook, build_application, running, start_engine
+from tgbot.cli import correct, recall
 from tgbot.cli.demo import add_demo_parser, run_demo
 from tgbot.cli.preview import render_page
 from tgbot.cli.starter import cmd_init, fall_back_on_shipped
@@ -41,10 +42,8 @@ from tgbot.delivery.bot import build_bot
 from tgbot.delivery.deliverer import Deliverer
 from tgbot.delivery.drain import senders_for
 from tgbot.domain import outcomes, partners, schedule, stats
-from tgbot.domain.approval import OPERATOR
 from tgbot.domain.campaign import Campaign
 from tgbot.domain.campaign_file import load_campaign
-from tgbot.domain.deletions import Outcome
 from tgbot.domain.outbox import State
 from tgbot.domain.recall import Target
 from tgbot.errors import CampaignError
@@ -123,12 +122,18 @@ def _parser() -> argparse.ArgumentParser:
                       help="send that date's action to every subscriber (YYYY-MM-DD)")
     push.add_argument("--dry-run", action="store_true", help="count, send nothing")
 
-    correct = commands.add_parser("correct", help="edit the delivered copies of a day to its "
-                                                  "current text (reload the campaign first)")
-    settings_flags(correct)
-    correct.add_argument("day", type=int, help="the campaign day (1, 2, ...)")
-    correct.add_argument("--yes", action="store_true",
-                         help="edit them; without it, only count them per language")
+    correcting = commands.add_parser(
+        "correct", help="edit the delivered copies of a day to its current text (reload the "
+                        "campaign first), or of an announcement to a new text")
+    settings_flags(correcting)
+    correcting.add_argument("day", type=int, nargs="?", help="the campaign day (1, 2, ...)")
+    correcting.add_argument("--announcement", type=int, metavar="ID",
+                            help="correct this announcement instead of a day")
+    new_text = correcting.add_mutually_exclusive_group()
+    new_text.add_argument("--text", help="the announcement's new text (Telegram HTML)")
+    new_text.add_argument("--file", type=Path, help="a file holding the new text")
+    correcting.add_argument("--yes", action="store_true",
+                            help="edit them; without it, only count them per language")
 
     recall = commands.add_parser("recall", help="delete the delivered copies of a day or an "
                                                 "announcement that Telegram still lets a bot "
@@ -440,66 +445,33 @@ async def _push_round(services: Services, day: int | None) -> int:
 
 
 def cmd_correct(args: argparse.Namespace) -> int:
-    """`tgbot correct DAY`: the copies to edit per language; with `--yes`, edit them."""
+    """`tgbot correct DAY`, or `--announcement ID --text/--file`: the copies to edit.
+
+    Counted per language; with `--yes`, edited (`tgbot.cli.correct`).
+    """
     settings = _settings(args)
     settings.check_token()
     _setup_logging(settings, settings.log_format)
-    return asyncio.run(_correct(settings, args.day, args.yes))
+    if (args.day is None) == (args.announcement is None):
+        raise ConfigError("name a day, or an announcement with --announcement ID")
+    text = args.file.read_text(encoding="utf-8").strip() if args.file else args.text
+    if args.announcement is not None and not text:
+        raise ConfigError("--announcement needs the new text: --text TEXT or --file FILE")
+    return asyncio.run(_correct(settings, args.day, args.announcement, text, args.yes))
 
 
-async def _correct(settings: Settings, day: int, confirmed: bool) -> int:
-    """Count a day's copies to edit; edit them if `confirmed` and this process may send."""
-    services = Services(settings, load_campaign(settings.campaign))
-    if services.campaign.action_for_day(day) is None:
+async def _correct(settings: Settings, day: int | None, announcement: int | None,
+                   text: str | None, confirmed: bool) -> int:
+    """Count the copies to edit; edit them if `confirmed` and this process may send."""
+    campaign = load_campaign(settings.campaign)
+    if day is not None and campaign.action_for_day(day) is None:
         raise ConfigError(f"day {day} has no action in {settings.campaign}")
-    bot = build_bot(settings, senders=senders_for(settings.rate))
-    try:
-        with rejected_token():
-            async with bot:
-                await services.open()
-                deliverer = start_engine(services, bot)
-                try:
-                    return await _correct_day(deliverer, day, confirmed, settings.approvals)
-                finally:
-                    await services.close()
-    except NetworkError as error:
-        raise ConfigError(f"cannot reach the Bot API at {settings.api_url}: {error}") from None
-
-
-async def _correct_day(deliverer: Deliverer, day: int, confirmed: bool,
-                       approvals: int = 1) -> int:
-    """The preview per language; confirmed, queue the edits and send every edit still to send.
-
-    (Edits a stopped run left are sent too: `correct DAY --yes` again resumes it.) With
-    `approvals` 2 (four eyes), confirmed only asks for an organiser's approval, which the
-    running bot then asks for in Telegram.
-    """
-    corrector, instance = deliverer.corrector, deliverer.instance
-    changed, to_edit, unchanged = await corrector.changed_copies(day)
-    for language in sorted(to_edit | unchanged):
-        print(f"{language or '-'}: {to_edit[language]} to edit, {unchanged[language]} "
-              "unchanged")
-    print(f"{len(changed)} copies to edit"
-          + (", run again with --yes to edit them" if changed and not confirmed else ""))
-    if not confirmed:
-        return 0
-    if approvals > 1 and changed:  # four eyes: an organiser approves in Telegram
-        correction, _ = await corrector.request(day, OPERATOR)
-        print(f"correction {correction} waits for an organiser's Approve in Telegram "
-              "(TGBOT_APPROVALS=2): the running bot asks them; nothing is edited before")
-        return 0
-    await instance.join(replies=False)
-    _, queued = await corrector.queue(day) if changed else (0, 0)
-    if not await instance.is_sender():
-        print(f"queued: {queued} edits; another process holds the sender lock and sends them")
-        return 0
-    async with instance.beating():
-        tally = await corrector.drain()
-    await deliverer.stop()
-    print(f"edited: {tally[State.SENT]}, message deleted: {tally[State.SKIPPED]}, "
-          f"blocked or gone: {tally[State.GONE]}, failed: {tally[State.FAILED]}, "
-          f"to retry: {tally[State.PENDING]}")
-    return 0
+    if announcement is not None and text is not None:
+        return await _on_engine(settings, campaign, lambda deliverer, now: (
+            correct.correct_announcement(deliverer, announcement, text, confirmed,
+                                         settings.approvals, now)))
+    return await _on_engine(settings, campaign, lambda deliverer, _: correct.correct_day(
+        deliverer, day or 0, confirmed, settings.approvals))
 
 
 def cmd_recall(args: argparse.Namespace) -> int:
@@ -509,18 +481,23 @@ def cmd_recall(args: argparse.Namespace) -> int:
         raise ConfigError("give a day or --announcement ID, not both")
     settings.check_token()
     _setup_logging(settings, settings.log_format)
-    return asyncio.run(_recall(settings, args.day, args.announcement, args.yes))
+    campaign = load_campaign(settings.campaign)
+    if args.day is not None and campaign.action_for_day(args.day) is None:
+        raise ConfigError(f"day {args.day} has no action in {settings.campaign}")
+    target = Target.of_day(campaign.edition, args.day) if args.day is not None \
+        else Target.of_announcement(args.announcement)
+    return asyncio.run(_on_engine(settings, campaign, lambda deliverer, _: recall.recall(
+        deliverer, target, args.yes, settings.approvals)))
 
 
-async def _recall(settings: Settings, day: int | None, announcement: int | None,
-                  confirmed: bool) -> int:
-    """Preview a recall; recall it if `confirmed`, deleting the copies if this process may."""
-    services = Services(settings, load_campaign(settings.campaign))
-    campaign = services.campaign
-    if day is not None and campaign.action_for_day(day) is None:
-        raise ConfigError(f"day {day} has no action in {settings.campaign}")
-    target = Target.of_day(campaign.edition, day) if day is not None \
-        else Target.of_announcement(announcement or 0)
+async def _on_engine(settings: Settings, campaign: Campaign,
+                     work: Callable[[Deliverer, float], Awaitable[int]]) -> int:
+    """Run `work` (given the engine and the time) on the bot's engine, as `tgbot run` builds it.
+
+    The database is opened and closed around it; a token the Bot API refuses, or an API out
+    of reach, is one line.
+    """
+    services = Services(settings, campaign)
     bot = build_bot(settings, senders=senders_for(settings.rate))
     try:
         with rejected_token():
@@ -528,59 +505,11 @@ async def _recall(settings: Settings, day: int | None, announcement: int | None,
                 await services.open()
                 deliverer = start_engine(services, bot)
                 try:
-                    return await _recall_target(deliverer, target, confirmed,
-                                                settings.approvals)
+                    return await work(deliverer, services.clock().timestamp())
                 finally:
                     await services.close()
     except NetworkError as error:
         raise ConfigError(f"cannot reach the Bot API at {settings.api_url}: {error}") from None
-
-
-async def _recall_target(deliverer: Deliverer, target: Target, confirmed: bool,
-                         approvals: int = 1) -> int:
-    """The preview per language; confirmed, recall it and delete every copy due now.
-
-    (Deletions a stopped run left are made too: `recall ... --yes` again resumes it.) With
-    `approvals` 2 (four eyes), confirmed only asks for an organiser's approval, which the
-    running bot then asks for in Telegram.
-    """
-    recaller, instance = deliverer.recaller, deliverer.instance
-    preview = await recaller.preview(target)
-    for language in sorted(preview.deletable | preview.too_old):
-        print(f"{language or '-'}: {preview.deletable[language]} to delete, "
-              f"{preview.too_old[language]} too old")
-    print(f"{preview.deletable.total()} copies to delete, {preview.too_old.total()} too old "
-          f"(48 hours), {preview.withdrawn} not sent yet to withdraw"
-          + (" (recalled already)" if preview.already else "")
-          + (", run again with --yes to recall it" if not confirmed and not preview.already
-             else ""))
-    if not confirmed:
-        return 0
-    if approvals > 1 and not preview.already:  # four eyes: an organiser approves in Telegram
-        requested = await recaller.request(target, OPERATOR)
-        print(f"recall {requested[0] if requested else '-'} waits for an organiser's Approve "
-              "in Telegram (TGBOT_APPROVALS=2): the running bot asks them; nothing is deleted "
-              "before")
-        return 0
-    await instance.join(replies=False)
-    if await recaller.queue(target) is None and not preview.already:
-        print("recalled already")
-    if not await instance.is_sender():
-        print("another process holds the sender lock and deletes them")
-        return 0
-    async with instance.beating():
-        await deliverer.deleter.run()
-        reports = await recaller.report()
-    await deliverer.stop()
-    for report, withdrawn in reports:  # this recall's, and any other under way
-        for language, done in sorted(report.copies.items()):
-            print(f"{language or '-'}: deleted {done[Outcome.DELETED]}, too old "
-                  f"{done[Outcome.TOO_OLD]}, unreachable "
-                  f"{done[Outcome.GONE] + done[Outcome.FAILED]}, to retry "
-                  f"{done[Outcome.PENDING] + done[Outcome.DELETING]}")
-        print(f"recall {report.recall_id}: withdrawn {withdrawn}"
-              + (", finished" if report.finished else ""))
-    return 0
 
 
 def campaign_day(campaign: Campaign, date: dt.date) -> int:

@@ -136,8 +136,19 @@ async def _start_announcement(approvals: Approvals, announcement: int, by: int) 
 
 async def _correction_question(approvals: Approvals, correction: int,
                                t: Translator) -> list[Reply] | None:
-    """How many copies of the day would change now, per language."""
-    corrected = await approvals.store.corrected_day(correction)
+    """What the correction would edit now, per language.
+
+    A day's copies that changed; an announcement's new text, then its delivered copies.
+    """
+    store = approvals.store
+    announcement = await store.corrected_announcement(correction)
+    if announcement is not None:
+        announcement_id, text = announcement
+        if text is None:  # started already
+            return None
+        return [Reply(text), replies.announcement_correction_approval_request(
+            t, correction, await store.announcement_copies(announcement_id))]
+    corrected = await store.corrected_day(correction)
     if corrected is None or corrected[0] != approvals.current.campaign.edition:
         return None
     _, per_language, _ = await approvals.corrector.changed_copies(corrected[1])
@@ -145,16 +156,20 @@ async def _correction_question(approvals: Approvals, correction: int,
 
 
 async def _start_correction(approvals: Approvals, correction: int, by: int) -> Approved:
-    """Approve a correction: the copies that differ from the day's text now get an edit each.
+    """Approve a correction: each copy that differs from the text in force gets an edit.
 
-    They are counted at the approval, not at the request: the day's text may have been
-    corrected again in between, and the copies are edited to the text in force.
+    A day's copies are counted at the approval, not at the request: the day's text may have
+    been corrected again in between, and the copies are edited to the text in force. An
+    announcement's are counted in the approval's transaction, which gives it its new text.
     """
-    corrected = await approvals.store.corrected_day(correction)
+    store = approvals.store
+    if await store.corrected_announcement(correction) is not None:
+        return await store.approve_announcement_correction(correction, by)
+    corrected = await store.corrected_day(correction)
     edition = approvals.current.campaign.edition
     changed = [] if corrected is None or corrected[0] != edition \
         else (await approvals.corrector.changed_copies(corrected[1]))[0]
-    return await approvals.store.approve_correction(correction, by, changed)
+    return await store.approve_correction(correction, by, changed)
 
 
 async def _recall_question(approvals: Approvals, recall: int,

@@ -1,6 +1,8 @@
 """Corrections: edit every delivered copy of a day's action to the day's current text.
 
-An organiser fixes a day in actions.yaml, reloads, and corrects it (`tgbot correct DAY`).
+An organiser fixes a day in actions.yaml, reloads, and corrects it (`tgbot correct DAY`);
+or corrects an announcement to a new text (`tgbot.storage.announcement_corrections`), whose
+copies go through the same outbox of edits.
 Each copy whose content changed gets one edit (`editMessageText`, or `editMessageCaption`
 for a photo day) through an outbox like the push's: claimed, edited within the budget, then
 closed with the copy's new content recorded.
@@ -37,7 +39,7 @@ from tgbot.delivery.instances import Instance
 from tgbot.delivery.sending import Verdict, outcome
 from tgbot.domain.campaign import Campaign, CampaignInForce
 from tgbot.domain.outbox import OPEN_STATES, Copy, Edit, EditClosed, Kind, State
-from tgbot.i18n.translator import I18n
+from tgbot.i18n.translator import I18n, Translator
 from tgbot.messages import Reply
 from tgbot.messages.discreet import neutral
 from tgbot.storage.corrections import StatusMessage
@@ -69,6 +71,11 @@ def day_content(translations: I18n, campaign: Campaign, day: int, language: str 
         return None
     return messages.action_message(translations.get(language), campaign, action,
                                    bot_username=bot_username, chat_kind=chat_kind)
+
+
+def announced(t: Translator, text: str, discreet: bool) -> Reply:
+    """An announcement's copy as its chat was sent it: a discreet chat's has a neutral line."""
+    return neutral(t, Reply(text), Kind.ANNOUNCEMENT) if discreet else Reply(text)
 
 
 class Corrector:
@@ -166,10 +173,18 @@ class Corrector:
             private = [e.chat_id for e in claimed if e.day == day and (
                 chat := chats.get(e.chat_id)) and chat.kind == "private"]
             done |= await self.store.answered_by(campaign.edition, action.id, private)
+        texts = {a: announcement.text for a in {e.announcement_id for e in claimed}
+                 if a is not None and (announcement := await self.store.announcement(a))}
         gate = asyncio.Semaphore(EDITORS)
 
         async def one(edit: Edit) -> EditClosed:
             chat, action = chats.get(edit.chat_id), actions.get(edit.day)
+            if edit.announcement_id is not None and chat is not None \
+                    and edit.announcement_id in texts:
+                async with gate:
+                    return await self._edit(edit, announced(
+                        self.translations.get(chat.language), texts[edit.announcement_id],
+                        chat.discreet), None)
             if chat is None or action is None or edit.edition != campaign.edition:
                 return EditClosed(edit, State.SKIPPED)
             t = self.translations.get(chat.language)
@@ -207,7 +222,9 @@ class Corrector:
         if isinstance(error, BadRequest) and NOT_FOUND in error.message.lower():
             return EditClosed(edit, State.SKIPPED)  # the chat deleted the message
         result = outcome(error, edit.attempts)
-        log.info("edit of day %s: %s (%s)", edit.day, result.state, type(error).__name__)
+        log.info("edit of %s: %s (%s)", f"announcement {edit.announcement_id}"
+                 if edit.announcement_id is not None else f"day {edit.day}", result.state,
+                 type(error).__name__)
         if result.state == Verdict.RETRY:
             return EditClosed(edit, State.PENDING, not_before=self.wall() + result.delay)
         gone = result.state == Verdict.GONE or isinstance(error, Forbidden)

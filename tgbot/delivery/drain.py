@@ -94,6 +94,7 @@ class _Job:
     fields: dict[str, object] | None
     expires_at: float | None
     shown: str | None = None  # a day's action: its content's fingerprint
+    text: str | None = None  # an announcement: its text as it goes out
 
 
 class _Recorder:
@@ -209,6 +210,7 @@ class Drainer:
         taken = await store.action_takers(campaign.edition, {a.id for a in actions.values()})
         rendered: dict[tuple, tuple[Reply, dict[str, object] | None] | None] = {}
         shown: dict[tuple[int, str | None, str], str | None] = {}
+        announced: dict[int, str] = {}  # each announcement's text, as it goes out now
         jobs = []
         for delivery in claimed:
             if delivery.superseded:  # a later day of the chat is to send: a day is for its day
@@ -232,6 +234,8 @@ class Drainer:
                     schedule.chat_zone(chat, campaign), campaign, delivery.day)
             if key not in rendered:
                 reply = await self._render(delivery, chat, did_it, taken)
+                if reply and delivery.announcement_id:
+                    announced[delivery.announcement_id] = reply.text
                 if reply and chat.discreet:  # discreet mode: tgbot.messages.discreet
                     reply = neutral(self.translations.get(chat.language), reply, delivery.kind)
                 rendered[key] = (reply, broadcast_fields(reply, self.paid, chat.discreet)) \
@@ -247,7 +251,8 @@ class Drainer:
                     reply = day_content(self.translations, campaign, *day, self.bot_username)
                     shown[day] = fingerprint(reply) if reply else None
                 content = shown[day]
-            jobs.append(_Job(delivery, chat, *message, expires_at, content))
+            jobs.append(_Job(delivery, chat, *message, expires_at, content,
+                             announced.get(delivery.announcement_id or 0)))
         return jobs
 
     async def _done_by(self, claimed: list[Delivery],
@@ -310,7 +315,7 @@ class Drainer:
             kept = deletions.kept(chat, message_id, now, self.discreet_hours) \
                 if message_id is not None else None
             return Closed(delivery, State.SENT, message_id, paid=self.paid, kept=kept,
-                          shown=job.shown, sent_at=now)
+                          shown=job.shown, sent_at=now, text=job.text)
         log.info("delivery %s: %s (%s)", "announcement" if delivery.announcement_id
                  else f"{'reminder ' if delivery.reminder else ''}of day {delivery.day}",
                  result.state, type(error).__name__)

@@ -8,6 +8,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import NamedTuple
 
+from tgbot.domain.campaign import MESSAGE_LIMIT
+from tgbot.errors import HtmlError
+from tgbot.telegram_html import parse_html
+
 
 class Phase(StrEnum):
     """Where an announcement is: a draft until Send, then sending, until done."""
@@ -17,6 +21,9 @@ class Phase(StrEnum):
     DONE = "done"  # the last of its rows closed, and the organiser was shown so
     CANCELLED = "cancelled"  # as a draft
     RECALLED = "recalled"  # its copies were deleted: never sent again, nor corrected
+
+
+SENT = (Phase.SENDING, Phase.DONE)  # Send (or the approval) queued its rows
 
 
 class Announcement(NamedTuple):
@@ -37,3 +44,17 @@ class StatusMessage(NamedTuple):
     message_id: int
     language: str | None  # the organiser's, which the progress is written in
     reported: int | None  # messages sent when it was last edited; None: not yet
+
+
+def text_problem(text: str) -> str | None:
+    """Why Telegram would refuse `text` (Telegram HTML) as a message; None if it would not.
+
+    TDLib's own parser judges the HTML; the limit counts the code points of the parsed text,
+    as TDLib does.
+    """
+    try:
+        visible = parse_html(text).text
+    except HtmlError as error:
+        return str(error)
+    return f"{len(visible)} characters, more than Telegram's {MESSAGE_LIMIT}" \
+        if len(visible) > MESSAGE_LIMIT else None

@@ -115,6 +115,7 @@ class Closed:
     kept: Kept | None = None
     shown: str | None = None  # a sent day's action: its content's fingerprint (corrections)
     sent_at: float | None = None
+    text: str | None = None  # a sent announcement: the text it went out with (corrections)
 
 
 class Copy(NamedTuple):
@@ -133,7 +134,10 @@ class Copy(NamedTuple):
 
 @dataclass(frozen=True)
 class Edit:
-    """One claimed row of a correction's outbox: edit message `message_id` in a chat."""
+    """One claimed row of a correction's outbox: edit message `message_id` in a chat.
+
+    A copy of a day's action (`edition`, `day`), or of an announcement (`announcement_id`).
+    """
 
     correction_id: int
     chat_id: int
@@ -141,6 +145,7 @@ class Edit:
     attempts: int
     edition: int
     day: int
+    announcement_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from tgbot.config import parse_lifetime
 from tgbot.context import BotContext, Services
 from tgbot.domain import schedule, zones
-from tgbot.domain.announcement import Phase
+from tgbot.domain.announcement import SENT, Phase
 from tgbot.domain.approval import Pending, Subject, Verdict
 from tgbot.domain.commands import ANNOUNCE, CORRECT, RECALL, RELOAD, STATS
 from tgbot.domain.outcomes import count_outcomes
@@ -89,8 +89,7 @@ async def announce(update: Update, context: BotContext) -> None:
     in each chat's own zone. Then Send/Cancel.
     """
     t, message, services = context.t, message_of(update), context.services
-    text = message.text_html.split(maxsplit=1)[1] if len((message.text or "").split()) > 1 \
-        else ""
+    text = _text_after_command(message.text_html)
     language, lifetime, send_at = None, None, None
     for _ in range(3):  # the language, the lifetime and the time, in any order
         first, _, rest = text.partition(" ")
@@ -254,41 +253,98 @@ async def reload_command(update: Update, context: BotContext) -> None:
 
 
 async def correct(update: Update, context: BotContext) -> None:
-    """/correct DAY: how many delivered copies of the day change, per language; Edit/Cancel."""
-    args, campaign = context.args or [], context.campaign
+    """/correct DAY: how many delivered copies of the day change, per language; Edit/Cancel.
+
+    As a reply to an announcement's status message, /correct NEW TEXT corrects the
+    announcement instead (`_correct_announcement`).
+    """
+    args, campaign, t = context.args or [], context.campaign, context.t
+    replied = message_of(update).reply_to_message
+    announcement = await context.store.announcement_of_status(
+        replied.chat.id, replied.message_id) if replied else None
+    if announcement is not None:
+        await _correct_announcement(update, context, announcement)
+        return
     day = int(args[0]) if len(args) == 1 and args[0].isdigit() else 0
     if campaign.action_for_day(day) is None:
-        await reply(update, context, replies.correct_usage(context.t))
+        await reply(update, context, replies.correct_not_announcement(t) if replied
+                    else replies.correct_announcement_usage(t) if args
+                    else replies.correct_usage(t))
         return
     _, per_language, _ = await context.services.deliverer.corrector.changed_copies(day)
     if not per_language:
-        await reply(update, context, replies.correct_nothing(context.t, day))
+        await reply(update, context, replies.correct_nothing(t, day))
         return
-    await reply(update, context,
-                replies.correct_question(context.t, day, campaign.edition, per_language))
+    await reply(update, context, replies.correct_question(t, day, campaign.edition, per_language))
+
+
+async def _correct_announcement(update: Update, context: BotContext, announcement: int) -> None:
+    """/correct NEW TEXT on an announcement's status: the new text, then its copies to edit."""
+    t, store, services = context.t, context.store, context.services
+    text = _text_after_command(message_of(update).text_html)
+    draft = await store.announcement(announcement)
+    if not text:  # (Telegram's HTML of a message is valid, and fits: no text_problem)
+        problem = replies.correct_announcement_usage(t)
+    elif draft is None or draft.state not in SENT:
+        problem = replies.correct_never_sent(t)
+    elif draft.text == text:
+        problem = replies.correct_announcement_nothing(t)
+    else:
+        per_language = await store.announcement_copies(announcement)
+        correction = await store.create_announcement_correction(
+            announcement, text, context.campaign.edition, services.clock().timestamp())
+        await reply(update, context, Reply(text))
+        problem = replies.correct_announcement_question(t, correction, per_language)
+    await reply(update, context, problem)
+
+
+def _text_after_command(html: str) -> str:
+    """What follows "/command" in a message's Telegram HTML ("" when nothing does)."""
+    parts = html.split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""
 
 
 async def correct_press(update: Update, context: BotContext) -> None:
-    """Edit them or Cancel under a correction's preview; only organisers' presses count."""
+    """Edit them or Cancel under a correction's preview; only organisers' presses count.
+
+    With TGBOT_APPROVALS=2, Edit makes it wait for another organiser's Approve.
+    """
     t, query, services = context.t, press_of(update), context.services
     press = callbacks.parse(query.data)
     if press is None or user_of(update).id not in services.settings.admins:
         await answer_press(update)
         return
-    if press.verb == callbacks.CORRECT_CANCEL.verb or press.edition != context.campaign.edition:
+    stale = press.verb == callbacks.CORRECT_SEND.verb \
+        and press.edition != context.campaign.edition
+    if press.verb == callbacks.CORRECT_CANCEL.verb or stale:
         await answer_press(update)
         await reply(update, context, replies.announcement_cancelled(t), edit=True)
         return
-    status, corrector = query.message, services.deliverer.corrector
+    status, store, corrector = query.message, context.store, services.deliverer.corrector
     where = (status.chat.id, status.message_id, t.code) if status else None
-    if services.settings.approvals > 1:
-        correction, new = await corrector.request(int(press.arg), user_of(update).id, where)
+    author, four_eyes = user_of(update).id, services.settings.approvals > 1
+    if press.verb == callbacks.CORRECT_ANNOUNCEMENT.verb:
+        correction = int(press.arg)
+        corrected = await store.corrected_announcement(correction)
+        if corrected is None or corrected[1] is None:  # started already
+            await answer_press(update)
+            await reply(update, context, replies.approval_gone(t), edit=True)
+            return
+        if four_eyes:
+            new = await store.request_approval(Subject.CORRECTION, correction, author,
+                                               services.clock().timestamp(), where)
+            await _wait_for_approval(update, context, Subject.CORRECTION, correction, new)
+            return
+        total = await store.start_announcement_correction(correction, where)
+    elif four_eyes:
+        correction, new = await corrector.request(int(press.arg), author, where)
         await _wait_for_approval(update, context, Subject.CORRECTION, correction, new)
         return
-    _, total = await corrector.queue(int(press.arg), where)
+    else:
+        _, total = await corrector.queue(int(press.arg), where)
     await answer_press(update)
     # the sender edits the status message as the edits go out (delivery/corrections.py)
-    await reply(update, context, Reply(replies.correction_progress(t, 0, total, not total)),
+    await reply(update, context, Reply(replies.correction_progress(t, 0, total or 0, not total)),
                 edit=True)
     services.deliverer.wake()
 
@@ -364,8 +420,8 @@ def handlers(services: Services) -> list[BaseHandler]:
         CommandHandler(RECALL.name, recall, filters=only),
         CallbackQueryHandler(recall_press, pattern=callbacks.either(
             callbacks.RECALL_DAY, callbacks.RECALL_ANNOUNCEMENT, callbacks.RECALL_CANCEL)),
-        CallbackQueryHandler(correct_press, pattern=callbacks.either(callbacks.CORRECT_SEND,
-                                                                   callbacks.CORRECT_CANCEL)),
+        CallbackQueryHandler(correct_press, pattern=callbacks.either(
+            callbacks.CORRECT_SEND, callbacks.CORRECT_ANNOUNCEMENT, callbacks.CORRECT_CANCEL)),
         CallbackQueryHandler(announce_press, pattern=callbacks.either(
             callbacks.ANNOUNCE_SEND, callbacks.ANNOUNCE_CANCEL)),
         CallbackQueryHandler(approval_press, pattern=callbacks.either(

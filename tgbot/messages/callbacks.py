@@ -92,6 +92,7 @@ MYDATA = Button("mydata")
 ANNOUNCE_SEND = Button("annsend", r"(?P<arg>\d{1,9})")
 ANNOUNCE_CANCEL = Button("anncancel", r"(?P<arg>\d{1,9})")
 CORRECT_SEND = Button("corrsend", r"(?P<edition>\d{4}):(?P<arg>\d{1,2})")  # a day to correct
+CORRECT_ANNOUNCEMENT = Button("corrann", r"(?P<arg>\d{1,9})")  # a correction of an announcement
 CORRECT_CANCEL = Button("corrcancel")
 # What waits for a second organiser's approval: "announcement:12", "correction:3"
 _SUBJECT = rf"(?P<arg>(?:{'|'.join(Subject)}):\d{{1,9}})"
@@ -104,8 +105,8 @@ RECALL_CANCEL = Button("reccancel")
 _BUTTONS = {button.verb: button for button in (
     MENU, FAQ, TODAY, ACTIONS, ACT, DONE, UNDO, SAFER, NOT_SAFE, LETTER, POST, SUBSCRIBE,
     UNSUBSCRIBE, LANGUAGES, LANGUAGE, SETTINGS, TIME, REGION, ZONE, REMIND, PROGRESS, DISCREET,
-    FORGET, MYDATA, ANNOUNCE_SEND, ANNOUNCE_CANCEL, CORRECT_SEND, CORRECT_CANCEL, APPROVE,
-    APPROVAL_CANCEL, RECALL_DAY, RECALL_ANNOUNCEMENT, RECALL_CANCEL)}
+    FORGET, MYDATA, ANNOUNCE_SEND, ANNOUNCE_CANCEL, CORRECT_SEND, CORRECT_ANNOUNCEMENT,
+    CORRECT_CANCEL, APPROVE, APPROVAL_CANCEL, RECALL_DAY, RECALL_ANNOUNCEMENT, RECALL_CANCEL)}
 
 
 def subject_data(what: Subject, item: int) -> str:

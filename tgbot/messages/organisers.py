@@ -252,6 +252,16 @@ def correction_approval_request(t: Translator, correction: int, day: int,
     return Reply("\n".join(lines), approval_buttons(t, Subject.CORRECTION, correction))
 
 
+def announcement_correction_approval_request(t: Translator, correction: int,
+                                             per_language: Counter[str]) -> Reply:
+    """Asks an organiser to approve the correction of an announcement to the text above."""
+    lines = [fill(t.gettext("🖐 Please approve or cancel this correction: delivered copies of "
+                            "an announcement to edit to the text above: {count}."),
+                  {"count": t.number(per_language.total())}),
+             *_per_language(t, per_language)]
+    return Reply("\n".join(lines), approval_buttons(t, Subject.CORRECTION, correction))
+
+
 def approval_own(t: Translator) -> str:
     """The author pressed Approve on their own announcement."""
     return t.gettext("You wrote it: another organiser must approve it.")
@@ -314,6 +324,40 @@ def _per_language(t: Translator, per_language: Counter[str]) -> list[str]:
     """One line per language: its name and a count."""
     return [f"{_language(t, language)}: {t.number(count)}"
             for language, count in sorted(per_language.items())]
+
+
+def correct_announcement_usage(t: Translator) -> Reply:
+    """/correct with a text but not as a reply, or as a reply without a text."""
+    return Reply(t.gettext("To correct an announcement, reply to the message that shows how "
+                           "far it was sent with /correct and the new text."))
+
+
+def correct_not_announcement(t: Translator) -> Reply:
+    """/correct as a reply to a message that shows no announcement's progress."""
+    return Reply(t.gettext("That message does not show an announcement's progress: reply to "
+                           "the one that says how many were sent."))
+
+
+def correct_never_sent(t: Translator) -> Reply:
+    """/correct of an announcement that was never sent (a draft, or cancelled)."""
+    return Reply(t.gettext("This announcement was never sent: there is nothing to correct."))
+
+
+def correct_announcement_nothing(t: Translator) -> Reply:
+    """/correct of an announcement to the text it has already."""
+    return Reply(t.gettext("Nothing to correct: the announcement already has this text."))
+
+
+def correct_announcement_question(t: Translator, correction: int,
+                                  per_language: Counter[str]) -> Reply:
+    """Under the new text: how many delivered copies change, per language; Edit/Cancel."""
+    lines = [fill(t.gettext("✏️ Delivered copies of the announcement to edit to the text "
+                            "above: {count}. Copies not sent yet will go out with it."),
+                  {"count": t.number(per_language.total())}),
+             *_per_language(t, per_language)]
+    return Reply("\n".join(lines),
+                 [[button(t.gettext("✏️ Edit them"), callbacks.CORRECT_ANNOUNCEMENT, correction),
+                   button(t.gettext("Cancel"), callbacks.CORRECT_CANCEL)]])
 
 
 def correction_progress(t: Translator, edited: int, total: int, finished: bool) -> str:

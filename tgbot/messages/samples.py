@@ -197,6 +197,15 @@ def samples(t: Translator, campaign: Campaign, languages: dict[str, str],
     yield message("/recall again", organisers.recall_already(t))
     yield message("recall cancelled", organisers.recall_cancelled(t))
     yield message("recall finished", common.Reply(organisers.recall_progress(t, report, 4321)))
+    copies = Counter({"en": 1200, "fr": 340, "ar": 90})
+    yield message("/correct on an announcement", organisers.correct_announcement_question(
+        t, 1, copies))
+    yield message("an announcement's correction to approve",
+                  organisers.announcement_correction_approval_request(t, 1, copies))
+    yield message("/correct with a text, not as a reply", organisers.correct_announcement_usage(t))
+    yield message("/correct on another message", organisers.correct_not_announcement(t))
+    yield message("/correct on an announcement never sent", organisers.correct_never_sent(t))
+    yield message("/correct with the same text", organisers.correct_announcement_nothing(t))
     yield message("announcement sending", common.Reply(
         organisers.announcement_progress(t, 1200, 1246, True)))
     yield message("/reload", organisers.reload_result(t, []))

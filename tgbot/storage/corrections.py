@@ -136,9 +136,11 @@ class Corrections(Approvals, Part):
             if not rows:
                 return []
             ids = list({row[0] for row in rows})
-            days = {correction: (edition, day) for correction, edition, day in await tx.fetch(
-                f"SELECT id, edition, day FROM corrections WHERE id IN ({marks(ids)})", ids)}
-        return [Edit(correction, chat, message, attempts, *days[correction])
+            corrected = {correction: (edition, day, announcement)
+                         for correction, edition, day, announcement in await tx.fetch(
+                             "SELECT id, edition, day, announcement_id FROM corrections "
+                             f"WHERE id IN ({marks(ids)})", ids)}
+        return [Edit(correction, chat, message, attempts, *corrected[correction])
                 for correction, chat, message, attempts in rows]
 
     async def release_edits(self, owner: str) -> int:
@@ -152,7 +154,8 @@ class Corrections(Approvals, Part):
         """Close claimed edits in one transaction; an edited copy records its new content.
 
         A copy the bot can no longer reach (the message was deleted, or the chat blocked the
-        bot) loses its message id: later corrections do not try it again.
+        bot) loses its message id, a day's copy or an announcement's: later corrections do not
+        try it again.
         """
         async with self._db.transaction() as tx:
             for closed in results:
@@ -162,10 +165,16 @@ class Corrections(Approvals, Part):
                                  (closed.state, closed.not_before, edit.correction_id,
                                   edit.chat_id))
                 row = (edit.chat_id, edit.edition, edit.day)
-                if closed.shown is not None:
+                gone = closed.state in (State.GONE, State.SKIPPED)
+                if edit.announcement_id is not None:
+                    if gone:
+                        await tx.execute("UPDATE announcement_deliveries SET message_id = NULL "
+                                         "WHERE announcement_id = ? AND chat_id = ?",
+                                         (edit.announcement_id, edit.chat_id))
+                elif closed.shown is not None:
                     await tx.execute("UPDATE deliveries SET shown = ? WHERE chat_id = ? AND "
                                      "edition = ? AND day = ?", (closed.shown, *row))
-                elif closed.state in (State.GONE, State.SKIPPED):
+                elif gone:
                     await tx.execute("UPDATE deliveries SET message_id = NULL WHERE chat_id = ? "
                                      "AND edition = ? AND day = ?", row)
 

@@ -409,8 +409,8 @@ MIGRATIONS: list[tuple[str, str]] = [
         """
         -- Whether the other organisers were asked to approve: the sender's beat asks for the
         -- requests not asked yet (made with the CLI, or interrupted by a crash). Requests
-        -- from before were asked as they were made.
-        ALTER TABLE pending_approvals ADD COLUMN asked INTEGER NOT NULL DEFAULT 1;
+        -- from before are asked again: their questions' Approve buttons were of an older kind.
+        ALTER TABLE pending_approvals ADD COLUMN asked INTEGER NOT NULL DEFAULT 0;
         -- A correction of an announcement (day 0: no day): its new text, stored on the
         -- announcement when the correction starts (after approval, with four eyes).
         ALTER TABLE corrections ADD COLUMN announcement_id {big};

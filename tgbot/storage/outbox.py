@@ -19,6 +19,7 @@ from typing import NamedTuple
 from tgbot.domain.announcement import Phase
 from tgbot.domain.outbox import CLOSED_STATES, OPEN_STATES, Closed, Delivery, Due, Kind, State
 from tgbot.storage import deletions, recalls
+from tgbot.storage.announcement_corrections import correct_late_copy
 from tgbot.storage.backends import Row, Transaction
 from tgbot.storage.sql import TIME, Part, chunks, listed, marks
 
@@ -203,8 +204,9 @@ class Outbox(Part):
 
         'sent', 'failed' (gave up), 'gone' (chat blocked or deleted: it is unsubscribed),
         'expired', 'skipped', or 'pending' again. A message `kept` to delete later goes into
-        the deletion outbox in the same transaction, and one sent of a day or announcement
-        recalled meanwhile is recalled too.
+        the deletion outbox in the same transaction, one sent of a day or announcement
+        recalled meanwhile is recalled too, and one of an announcement sent with a text
+        that a correction changed meanwhile gets its edit.
         """
         results = list(results)
         async with self._db.transaction() as tx:
@@ -219,6 +221,8 @@ class Outbox(Part):
                                   *([closed.sent_at] if sent_at else []), *params))
                 if closed.kept is not None:  # a private chat's message, to delete later
                     await deletions.keep(tx, [closed.kept])
+                if closed.text is not None and closed.message_id is not None:
+                    await correct_late_copy(tx, closed.delivery, closed.message_id, closed.text)
                 if closed.state == State.GONE:  # blocked or deleted: no push, no reminder
                     await tx.execute("UPDATE chats SET subscribed = 0, unsubscribed_on = ?, "
                                      "next_push_at = NULL WHERE chat_id = ?",

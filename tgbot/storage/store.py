@@ -15,6 +15,7 @@ from pathlib import Path
 
 from tgbot.domain.outbox import CLOSED_STATES, Kind, State
 from tgbot.storage import deletions, migrations, pseudonyms
+from tgbot.storage.announcement_corrections import AnnouncementCorrections
 from tgbot.storage.announcements import Announcements
 from tgbot.storage.backends import (
     DatabaseError,
@@ -56,8 +57,8 @@ TABLES = {"meta": "key", "chats": "chat_id", "completions": "person, edition, ac
 SERIAL_IDS = (("announcements", "id"), ("corrections", "id"), ("recalls", "id"))
 
 
-class Store(Chats, Schedule, Outbox, Announcements, Corrections, Recalls, People, Campaigns,
-            Instances, Statistics):
+class Store(Chats, Schedule, Outbox, Announcements, Corrections, AnnouncementCorrections,
+            Recalls, People, Campaigns, Instances, Statistics):
     """The bot's database. Open with `await Store.open(path or URL)`; close with `close()`.
 
     Methods take Telegram user ids; completions and group presses are stored under the
