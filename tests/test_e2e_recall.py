@@ -429,6 +429,8 @@ async def test_four_eyes_nothing_is_deleted_before_the_second_organisers_approve
         assert refused.params["text"] == "You wrote it: another organiser must approve it."
         stats = await say(fake, ORGANISER, "/stats")
         assert "Waiting for a second organiser's approval: recall 1" in stats["text"]
+        again = await say(fake, ORGANISER, "/recall 5")  # not "recalled already": it waits
+        assert again["text"] == waiting["text"] and buttons(again) == buttons(waiting)
         await push_round(app)
         await asyncio.sleep(2.5)  # a beat of the deletion outbox
         assert shown(fake, readers) == pushed

@@ -46,13 +46,15 @@ class Preview(NamedTuple):
     """What a recall would do: per language, copies to delete and copies too old to delete.
 
     `withdrawn` counts the rows not sent yet that would close as withdrawn; `already` says
-    the target was recalled (or waits for approval) already: a recall sends nothing.
+    the target was recalled (or waits for approval) already: a recall sends nothing;
+    `waiting` is the id of its recall while that waits for a second organiser's approval.
     """
 
     deletable: Counter[str]
     too_old: Counter[str]
     withdrawn: int
     already: bool
+    waiting: int | None = None
 
     @property
     def empty(self) -> bool:

@@ -367,7 +367,10 @@ async def recall(update: Update, context: BotContext) -> None:
         await reply(update, context, replies.recall_usage(context.t))
         return
     preview = await context.services.deliverer.recaller.preview(target)
-    if preview.already:
+    if preview.waiting is not None:  # asked already: the same question, with its buttons
+        await reply(update, context,
+                    replies.approval_waiting(context.t, Subject.RECALL, preview.waiting))
+    elif preview.already:
         await reply(update, context, replies.recall_already(context.t))
     elif preview.empty:
         await reply(update, context, replies.recall_nothing(context.t))

@@ -155,8 +155,10 @@ class Recalls(Approvals, Part):
         row = await self._db.fetchone(
             f"SELECT COUNT(*) FROM {table} d WHERE {where} AND d.state IN ({_NOT_SENT})",
             params)
-        already = await self._db.fetchone(f"SELECT 1 FROM recalls d WHERE {where}", params)
-        return Preview(deletable, too_old, int(row[0]) if row else 0, already is not None)
+        already = await self._db.fetchone(f"SELECT id, phase FROM recalls d WHERE {where}",
+                                          params)
+        return Preview(deletable, too_old, int(row[0]) if row else 0, already is not None,
+                       already[0] if already and already[1] == Phase.WAITING else None)
 
     async def queue_recall(self, target: Target, now: float,
                            status: tuple[int, int, str] | None = None) -> tuple[int, int] | None:
