@@ -157,10 +157,12 @@ def _partner_lines(t: Translator, code: str, partner: PartnerFigures) -> list[st
 
 
 def announce_usage(t: Translator) -> Reply:
-    """/announce without a text: how to write one, and how to reach one language only."""
+    """/announce without a text: how to write one, reach one language, or wait for a time."""
     return Reply(t.gettext(
         "Write the announcement after the command: /announce Your text. To reach only "
-        "one language, start with its code: /announce fr Votre texte."))
+        "one language, start with its code: /announce fr Votre texte.") + "\n" + t.gettext(
+        "To send it at a time of day in each chat's own time zone: /announce at 18:00 "
+        "Your text."))
 
 
 def announce_bad_time(t: Translator) -> Reply:
