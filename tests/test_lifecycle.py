@@ -10,7 +10,7 @@ from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
 from tests.helpers.harness import settings_for
-from tgbot.cli import main as cli
+from tgbot.cli import bot as cli
 from tgbot.fakeapi import FakeBotAPI
 
 

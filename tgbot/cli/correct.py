@@ -8,13 +8,48 @@ bot asks the organisers in Telegram, and the first one's Approve starts it.
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 from collections import Counter
 
-from tgbot.config import ConfigError
+from tgbot.cli.bot import on_engine
+from tgbot.cli.options import settings_from, start_logging
+from tgbot.config import ConfigError, Settings
 from tgbot.delivery.deliverer import Deliverer
 from tgbot.domain.announcement import SENT, text_problem
 from tgbot.domain.approval import OPERATOR
+from tgbot.domain.campaign_file import load_campaign
 from tgbot.domain.outbox import State
+
+
+def cmd_correct(args: argparse.Namespace) -> int:
+    """`tgbot correct DAY`, or `--announcement ID --text/--file`: the copies to edit.
+
+    Counted per language; with `--yes`, edited.
+    """
+    settings = settings_from(args)
+    settings.check_token()
+    start_logging(settings, settings.log_format)
+    if (args.day is None) == (args.announcement is None):
+        raise ConfigError("name a day, or an announcement with --announcement ID")
+    text = args.file.read_text(encoding="utf-8").strip() if args.file else args.text
+    if args.announcement is not None and not text:
+        raise ConfigError("--announcement needs the new text: --text TEXT or --file FILE")
+    return asyncio.run(_correct(settings, args.day, args.announcement, text, args.yes))
+
+
+async def _correct(settings: Settings, day: int | None, announcement: int | None,
+                   text: str | None, confirmed: bool) -> int:
+    """Count the copies to edit; edit them if `confirmed` and this process may send."""
+    campaign = load_campaign(settings.campaign)
+    if day is not None and campaign.action_for_day(day) is None:
+        raise ConfigError(f"day {day} has no action in {settings.campaign}")
+    if announcement is not None and text is not None:
+        return await on_engine(settings, campaign, lambda deliverer, now: (
+            correct_announcement(deliverer, announcement, text, confirmed, settings.approvals,
+                                 now)))
+    return await on_engine(settings, campaign, lambda deliverer, _: correct_day(
+        deliverer, day or 0, confirmed, settings.approvals))
 
 
 async def correct_day(deliverer: Deliverer, day: int, confirmed: bool, approvals: int) -> int:

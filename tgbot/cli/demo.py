@@ -38,19 +38,6 @@ YOU, BOT = "you › ", "bot › "
 INDENT = " " * len(BOT)
 
 
-def add_demo_parser(commands: Any) -> None:
-    """The `demo` command's flags, beside `tgbot`'s other commands."""
-    demo = commands.add_parser("demo", help="chat with the real bot in this terminal, "
-                                            "no token or network needed")
-    demo.add_argument("--lang", default="en", help="your Telegram language (e.g. fr, pt-BR)")
-    demo.add_argument("--date", type=dt.date.fromisoformat,
-                      help="pretend today is this date (e.g. 2027-11-05; default: today if "
-                           "the campaign is running, else its first day)")
-    demo.add_argument("--group", action="store_true", help="chat in a group, as its admin")
-    demo.add_argument("--db", help="keep the database in this file (default: throwaway)")
-    demo.add_argument("--campaign", help="campaign file (default TGBOT_CAMPAIGN)")
-
-
 class DemoClock:
     """Now, or the same time of day on `--date`, moving forward as the demo runs.
 

@@ -1,27 +1,57 @@
-"""`tgbot preview --html`: the whole campaign, every day in every language, on one page.
+"""`tgbot preview`: one day's message as text, or (`--html`) the whole campaign on one page.
 
-Organisers and translators review it before 1 November. Messages are drawn as Telegram chat
-bubbles with their buttons; each pre-written post is shown in full with its length against the
-280-character limit, each letter with its length; after the days come every other reply of
-the bot, with sample data (`tgbot.messages.samples`). Right-to-left languages run right to
-left; a campaign text still in English where a translation is expected, or any text close to
-a limit, is flagged.
+The page holds every day in every language; organisers and translators review it before
+1 November. Messages are drawn as Telegram chat bubbles with their buttons; each pre-written
+post is shown in full with its length against the 280-character limit, each letter with its
+length; after the days come every other reply of the bot, with sample data
+(`tgbot.messages.samples`). Right-to-left languages run right to left; a campaign text still
+in English where a translation is expected, or any text close to a limit, is flagged.
 """
 
 from __future__ import annotations
 
+import argparse
 import html
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from tgbot import messages
+from tgbot.cli.options import campaign_day, settings_from
+from tgbot.cli.starter import fall_back_on_shipped
+from tgbot.config import ConfigError
 from tgbot.domain.campaign import CAPTION_LIMIT, MESSAGE_LIMIT, TWEET_LIMIT, Campaign
-from tgbot.domain.campaign_file import LETTER_LIMIT
+from tgbot.domain.campaign_file import LETTER_LIMIT, load_campaign
 from tgbot.i18n.translator import DEFAULT_LANGUAGE, I18n, Translator
 from tgbot.messages.samples import samples
 from tgbot.telegram_html import parse_html
 
 NEAR_LIMIT = 0.9  # flag texts over 90% of Telegram's limit
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    """`tgbot preview`: one day's message as plain text, or every day as an HTML page."""
+    settings = settings_from(args)
+    fall_back_on_shipped(settings)
+    campaign = load_campaign(settings.campaign)
+    i18n = I18n(settings.locales, settings.languages)
+    if args.lang not in i18n.languages:
+        raise ConfigError(f"unknown language '{args.lang}' "
+                          f"(one of: {', '.join(i18n.languages)})")
+    if args.html:
+        Path(args.html).write_text(render_page(campaign, i18n), encoding="utf-8")
+        print(f"{args.html}: every day in {len(i18n.languages)} languages")
+        return 0
+    if args.date is None:
+        raise ConfigError("preview needs --date YYYY-MM-DD (one day) or --html FILE (all)")
+    action = campaign.action_for_day(campaign_day(campaign, args.date))
+    assert action is not None, "campaign_day gives a day of the campaign"
+    t = i18n.get(args.lang)
+    reply = messages.action_message(t, campaign, action, bot_username="your_bot")
+    print(parse_html(reply.text).text)
+    for row in reply.buttons:
+        print("  ".join(f"[{b.text}]" for b in row))
+    return 0
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,33 @@ Telegram, and the first one's Approve starts it.
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+
+from tgbot.cli.bot import on_engine
+from tgbot.cli.options import settings_from, start_logging
+from tgbot.config import ConfigError
 from tgbot.delivery.deliverer import Deliverer
 from tgbot.domain.approval import OPERATOR
+from tgbot.domain.campaign_file import load_campaign
 from tgbot.domain.deletions import Outcome
 from tgbot.domain.recall import Target
+
+
+def cmd_recall(args: argparse.Namespace) -> int:
+    """`tgbot recall DAY` or `--announcement ID`: the preview; with `--yes`, recall it."""
+    settings = settings_from(args)
+    if (args.day is None) == (args.announcement is None):
+        raise ConfigError("give a day or --announcement ID, not both")
+    settings.check_token()
+    start_logging(settings, settings.log_format)
+    campaign = load_campaign(settings.campaign)
+    if args.day is not None and campaign.action_for_day(args.day) is None:
+        raise ConfigError(f"day {args.day} has no action in {settings.campaign}")
+    target = Target.of_day(campaign.edition, args.day) if args.day is not None \
+        else Target.of_announcement(args.announcement)
+    return asyncio.run(on_engine(settings, campaign, lambda deliverer, _: recall(
+        deliverer, target, args.yes, settings.approvals)))
 
 
 async def recall(deliverer: Deliverer, target: Target, confirmed: bool, approvals: int) -> int:
