@@ -20,8 +20,8 @@ import pytest
 from tests.conftest import TEST_ID_KEY
 from tests.helpers import postgres
 from tgbot.domain.approval import OPERATOR, Pending, Subject, Verdict
+from tgbot.domain.deletions import DeletionState as Deleted
 from tgbot.domain.deletions import Kept
-from tgbot.domain.deletions import Outcome as Deleted
 from tgbot.domain.outbox import Closed, Copy, Due, Edit, EditClosed, State
 from tgbot.domain.outcomes import Outcome
 from tgbot.domain.recall import Target

@@ -18,7 +18,7 @@ from tgbot.config import ConfigError
 from tgbot.delivery.deliverer import Deliverer
 from tgbot.domain.approval import OPERATOR
 from tgbot.domain.campaign_file import load_campaign
-from tgbot.domain.deletions import Outcome
+from tgbot.domain.deletions import DeletionState
 from tgbot.domain.recall import Target
 
 
@@ -75,10 +75,10 @@ async def recall(deliverer: Deliverer, target: Target, confirmed: bool, approval
     await deliverer.stop()
     for report, withdrawn in reports:  # this recall's, and any other under way
         for language, done in sorted(report.copies.items()):
-            print(f"{language or '-'}: deleted {done[Outcome.DELETED]}, too old "
-                  f"{done[Outcome.TOO_OLD]}, unreachable "
-                  f"{done[Outcome.GONE] + done[Outcome.FAILED]}, to retry "
-                  f"{done[Outcome.PENDING] + done[Outcome.DELETING]}")
+            print(f"{language or '-'}: deleted {done[DeletionState.DELETED]}, too old "
+                  f"{done[DeletionState.TOO_OLD]}, unreachable "
+                  f"{done[DeletionState.GONE] + done[DeletionState.FAILED]}, to retry "
+                  f"{done[DeletionState.PENDING] + done[DeletionState.DELETING]}")
         print(f"recall {report.recall_id}: withdrawn {withdrawn}"
               + (", finished" if report.finished else ""))
     return 0

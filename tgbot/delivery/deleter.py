@@ -21,7 +21,7 @@ from tgbot.delivery.bot import CampaignBot
 from tgbot.delivery.budget import Priority
 from tgbot.delivery.instances import live_others
 from tgbot.delivery.sending import MAX_ATTEMPTS
-from tgbot.domain.deletions import DELETE_WINDOW, Claimed, Outcome
+from tgbot.domain.deletions import DELETE_WINDOW, Claimed, DeletionState
 from tgbot.domain.schedule import Clock
 from tgbot.storage.store import Store
 
@@ -61,19 +61,19 @@ class Deleter:
             if released := await store.deletions.release({self.owner, *alive}):
                 log.info("%d deletions left in flight by a stopped instance go back", released)
             if dropped := (await store.deletions.drop_older(now - DELETE_WINDOW)).get(
-                    Outcome.PENDING):
+                    DeletionState.PENDING):
                 log.info("%d kept message ids are 48 hours old and dropped", dropped)
             done = await self._delete_due(now, None, Priority.BROADCAST)
             if done:
                 log.info("deletion outbox: %s", ", ".join(f"{n} {o}" for o, n in done.items()))
 
-    async def delete_chat(self, chat_id: int) -> Counter[Outcome]:
+    async def delete_chat(self, chat_id: int) -> Counter[DeletionState]:
         """Delete a chat's due messages now, as a reply (/forget waits for it)."""
         return await self._delete_due(self.clock().timestamp(), chat_id, Priority.REPLY)
 
     async def _delete_due(self, now: float, chat_id: int | None,
-                          priority: Priority) -> Counter[Outcome]:
-        done: Counter[Outcome] = Counter()
+                          priority: Priority) -> Counter[DeletionState]:
+        done: Counter[DeletionState] = Counter()
         slots = asyncio.Semaphore(CONCURRENCY)
         while claimed := await self.store.deletions.claim(now, CLAIM, owner=self.owner,
                                                           chat_id=chat_id):
@@ -93,24 +93,25 @@ class Deleter:
         return done
 
     async def _delete(self, rows: list[Claimed], now: float,
-                      priority: Priority) -> dict[int, Outcome]:
+                      priority: Priority) -> dict[int, DeletionState]:
         """Ask Telegram to delete one chat's messages; what became of each.
 
         Messages older than 48 hours are not asked for. One message Telegram refuses makes
         it refuse the whole call (it checks every message first): then each is asked alone.
         """
-        results = {r.message_id: Outcome.TOO_OLD for r in rows if now - r.sent_at >= DELETE_WINDOW}
+        results = {r.message_id: DeletionState.TOO_OLD for r in rows
+                   if now - r.sent_at >= DELETE_WINDOW}
         ask = [r for r in rows if r.message_id not in results]
         if not ask:
             return results
         outcome = await self._ask(ask, priority)
-        if outcome is Outcome.FAILED and len(ask) > 1:
+        if outcome is DeletionState.FAILED and len(ask) > 1:
             for row in ask:
                 results[row.message_id] = await self._ask([row], priority)
             return results
         return results | {row.message_id: outcome for row in ask}
 
-    async def _ask(self, rows: list[Claimed], priority: Priority) -> Outcome:
+    async def _ask(self, rows: list[Claimed], priority: Priority) -> DeletionState:
         """One deleteMessage(s) call for messages of one chat, and what it means for them."""
         chat_id, ids = rows[0].chat_id, [row.message_id for row in rows]
         try:
@@ -119,19 +120,19 @@ class Deleter:
             else:
                 await self.bot.delete_messages(chat_id, ids, rate_limit_args=priority)
         except Forbidden:  # blocked, deactivated
-            return Outcome.GONE
+            return DeletionState.GONE
         except BadRequest as error:
             text = error.message.lower()
             if "message to delete not found" in text:  # the person or a timer deleted it
-                return Outcome.DELETED
+                return DeletionState.DELETED
             if "chat not found" in text:
-                return Outcome.GONE
+                return DeletionState.GONE
             if "can't be deleted" in text and len(ids) == 1:
-                return Outcome.TOO_OLD
+                return DeletionState.TOO_OLD
             log.info("deletion refused: %s", type(error).__name__)
-            return Outcome.FAILED
+            return DeletionState.FAILED
         except (RetryAfter, TelegramError) as error:  # the network, or too many requests
             log.info("deletion to retry: %s", type(error).__name__)
-            return Outcome.PENDING if min(r.attempts for r in rows) < MAX_ATTEMPTS \
-                else Outcome.FAILED
-        return Outcome.DELETED
+            return DeletionState.PENDING if min(r.attempts for r in rows) < MAX_ATTEMPTS \
+                else DeletionState.FAILED
+        return DeletionState.DELETED

@@ -17,7 +17,7 @@ from tgbot.domain.chat import Chat
 DELETE_WINDOW = 48 * 3600.0
 
 
-class Outcome(StrEnum):
+class DeletionState(StrEnum):
     """Where a row of the deletion outbox is in its life."""
 
     PENDING = "pending"  # kept; deleted at its delete_at (none: only if /forget asks)
@@ -29,7 +29,7 @@ class Outcome(StrEnum):
 
 
 # What counts as "not deleted" when /forget reports.
-NOT_DELETED = (Outcome.TOO_OLD, Outcome.GONE, Outcome.FAILED)
+NOT_DELETED = (DeletionState.TOO_OLD, DeletionState.GONE, DeletionState.FAILED)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
-from tgbot.domain.deletions import Outcome
+from tgbot.domain.deletions import DeletionState
 
 
 class Phase(StrEnum):
@@ -64,7 +64,7 @@ class Preview(NamedTuple):
 
 @dataclass(frozen=True)
 class Report:
-    """A recall's copies per language and outcome (`Outcome`), for the organiser's status."""
+    """A recall's copies per language and outcome (`DeletionState`), for the organiser's status."""
 
     recall_id: int
     chat_id: int
@@ -75,4 +75,5 @@ class Report:
     @property
     def finished(self) -> bool:
         """No copy is still to delete."""
-        return not any(c[Outcome.PENDING] + c[Outcome.DELETING] for c in self.copies.values())
+        return not any(c[DeletionState.PENDING] + c[DeletionState.DELETING]
+                       for c in self.copies.values())

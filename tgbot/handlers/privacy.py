@@ -10,7 +10,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from tgbot.context import BotContext
 from tgbot.domain.commands import FORGET, MYDATA
-from tgbot.domain.deletions import NOT_DELETED, Kept, Outcome
+from tgbot.domain.deletions import NOT_DELETED, DeletionState, Kept
 from tgbot.handlers.common import answer_press, press_of, reply, user_of
 from tgbot.messages import callbacks
 from tgbot.messages import privacy as replies
@@ -50,7 +50,8 @@ async def forget_confirmed(update: Update, context: BotContext) -> None:
     done = await services.deliverer.deleter.delete_chat(user_id)
     await context.store.deletions.forget_chat(user_id)
     not_deleted = older + sum(done[outcome] for outcome in NOT_DELETED)
-    await reply(update, context, replies.forgotten(context.t, done[Outcome.DELETED], not_deleted))
+    await reply(update, context,
+                replies.forgotten(context.t, done[DeletionState.DELETED], not_deleted))
 
 
 async def my_data_press(update: Update, context: BotContext) -> None:

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from tgbot.domain.approval import Pending, Subject
 from tgbot.domain.campaign import MESSAGE_LIMIT, Campaign
-from tgbot.domain.deletions import Outcome
+from tgbot.domain.deletions import DeletionState
 from tgbot.domain.outbox import State
 from tgbot.domain.outcomes import OutcomeCounts
 from tgbot.domain.partners import PartnerFigures
@@ -442,15 +442,16 @@ def _recall_preview(t: Translator, target: Target, preview: Preview) -> str:
 def recall_progress(t: Translator, report: Report, withdrawn: int) -> str:
     """The organiser's status message of a recall: per language, what became of the copies."""
     copies = report.copies.values()
-    lines = [recall_started(t, sum(c[Outcome.DELETED] for c in copies),
+    lines = [recall_started(t, sum(c[DeletionState.DELETED] for c in copies),
                             sum(c.total() for c in copies), finished=False)]
     for language, outcomes in sorted(report.copies.items()):
         lines.append(fill(t.gettext("{language}: {deleted} deleted, {old} too old, "
                                     "{gone} unreachable"),
                           {"language": _language(t, language),
-                           "deleted": t.number(outcomes[Outcome.DELETED]),
-                           "old": t.number(outcomes[Outcome.TOO_OLD]),
-                           "gone": t.number(outcomes[Outcome.GONE] + outcomes[Outcome.FAILED])}))
+                           "deleted": t.number(outcomes[DeletionState.DELETED]),
+                           "old": t.number(outcomes[DeletionState.TOO_OLD]),
+                           "gone": t.number(outcomes[DeletionState.GONE]
+                                            + outcomes[DeletionState.FAILED])}))
     if withdrawn:
         lines.append(fill(t.gettext("Withdrawn before they were sent: {count}."),
                           {"count": t.number(withdrawn)}))

@@ -17,7 +17,7 @@ from telegram.constants import CallbackQueryLimit
 from tgbot.domain import commands
 from tgbot.domain.campaign import CAPTION_LIMIT, MESSAGE_LIMIT, Campaign
 from tgbot.domain.chat import Chat
-from tgbot.domain.deletions import Outcome as DeletionOutcome
+from tgbot.domain.deletions import DeletionState
 from tgbot.domain.outbox import Kind
 from tgbot.domain.outcomes import Outcome, OutcomeCounts
 from tgbot.domain.partners import PartnerFigures
@@ -71,8 +71,8 @@ def _sample_recall() -> tuple[Preview, Report]:
     codes = ("ar", "en", "es", "fa", "fil", "fr", "pt", "ru", "uk")
     preview = Preview(Counter(dict.fromkeys(codes, 12345)), Counter(dict.fromkeys(codes, 678)),
                       4321, False)
-    outcomes = Counter[str]({DeletionOutcome.DELETED: 12340, DeletionOutcome.TOO_OLD: 678,
-                             DeletionOutcome.GONE: 5})
+    outcomes = Counter[str]({DeletionState.DELETED: 12340, DeletionState.TOO_OLD: 678,
+                             DeletionState.GONE: 5})
     return preview, Report(1, 1, 1, "en", {code: outcomes.copy() for code in codes})
 
 

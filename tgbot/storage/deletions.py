@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from tgbot.domain.deletions import Claimed, Kept, Outcome
+from tgbot.domain.deletions import Claimed, DeletionState, Kept
 from tgbot.storage import recalls
 from tgbot.storage.backends import Database, Transaction
 from tgbot.storage.sql import TIME, listed, marks
 
-_PENDING, _DELETING = listed(Outcome.PENDING), listed(Outcome.DELETING)  # as SQL literals
+# as SQL literals
+_PENDING, _DELETING = listed(DeletionState.PENDING), listed(DeletionState.DELETING)
 
 
 async def keep(tx: Transaction, rows: Iterable[Kept]) -> None:
@@ -59,7 +60,8 @@ class Deletions:
                 "RETURNING chat_id, message_id, sent_at, attempts", (owner, now, *params))
         return [Claimed(*row) for row in rows]
 
-    async def close(self, chat_id: int, results: dict[int, Outcome], retry_at: float) -> None:
+    async def close(self, chat_id: int, results: dict[int, DeletionState],
+                    retry_at: float) -> None:
         """What became of claimed messages of one chat; pending again: not before `retry_at`.
 
         A recalled copy's outcome is recorded for its recall, in the same transaction.

@@ -22,14 +22,15 @@ from collections.abc import Iterable
 
 from tgbot.domain.announcement import Phase as AnnouncementPhase
 from tgbot.domain.approval import Approved, Subject
-from tgbot.domain.deletions import DELETE_WINDOW, Outcome
+from tgbot.domain.deletions import DELETE_WINDOW, DeletionState
 from tgbot.domain.outbox import Closed, State
 from tgbot.domain.recall import Phase, Preview, Report, Target
 from tgbot.storage.approvals import Approvals
 from tgbot.storage.backends import Transaction
 from tgbot.storage.sql import TIME, Part, listed
 
-_PENDING, _DELETING = listed(Outcome.PENDING), listed(Outcome.DELETING)  # as SQL literals
+# as SQL literals
+_PENDING, _DELETING = listed(DeletionState.PENDING), listed(DeletionState.DELETING)
 # recalls that are under way, as a condition on `recalls`
 _UNDER_WAY = f"phase = '{Phase.RECALLED}'"
 # The rows a recall withdraws. A row in flight (`sending`) too: the sender that claimed it
@@ -69,7 +70,7 @@ async def _collect(tx: Transaction, recall_id: int, target: Target, now: float,
         "SELECT CAST(? AS BIGINT), d.chat_id, d.message_id, COALESCE(c.language, ''), CASE "
         f"WHEN x.state IN ({_PENDING}, {_DELETING}) THEN {_PENDING} "
         "WHEN x.state IS NOT NULL THEN x.state "
-        f"WHEN d.sent_at <= {TIME} THEN '{Outcome.TOO_OLD}' ELSE {_PENDING} END "
+        f"WHEN d.sent_at <= {TIME} THEN '{DeletionState.TOO_OLD}' ELSE {_PENDING} END "
         f"FROM {table} d LEFT JOIN chats c ON c.chat_id = d.chat_id LEFT JOIN deletions x "
         "ON x.chat_id = d.chat_id AND x.message_id = d.message_id "
         f"WHERE {where} AND d.state = '{State.SENT}' AND d.message_id IS NOT NULL "
@@ -87,7 +88,8 @@ async def _collect(tx: Transaction, recall_id: int, target: Target, now: float,
     await tx.execute(
         f"UPDATE {table} AS d SET message_id = NULL WHERE {where} AND "
         f"d.state = '{State.SENT}' AND (d.chat_id, d.message_id) IN (SELECT chat_id, "
-        f"message_id FROM recall_copies WHERE recall_id = ? AND state <> '{Outcome.TOO_OLD}')",
+        "message_id FROM recall_copies WHERE recall_id = ? AND state <> "
+        f"'{DeletionState.TOO_OLD}')",
         (*params, recall_id))
 
 
@@ -113,10 +115,11 @@ async def recall_late_copies(tx: Transaction, results: Iterable[Closed]) -> None
             await tx.execute("UPDATE recalls SET finished = 0 WHERE id = ?", (recall_id,))
 
 
-async def recall_outcomes(tx: Transaction, chat_id: int, results: dict[int, Outcome]) -> None:
+async def recall_outcomes(tx: Transaction, chat_id: int,
+                          results: dict[int, DeletionState]) -> None:
     """In `tx` (closing rows of the deletion outbox): what became of recalled copies."""
     for message_id, outcome in results.items():
-        if outcome not in (Outcome.PENDING, Outcome.DELETING):
+        if outcome not in (DeletionState.PENDING, DeletionState.DELETING):
             await tx.execute(f"UPDATE recall_copies SET state = ? WHERE state = {_PENDING} AND "
                              "chat_id = ? AND message_id = ?", (outcome, chat_id, message_id))
 
@@ -124,7 +127,7 @@ async def recall_outcomes(tx: Transaction, chat_id: int, results: dict[int, Outc
 async def recall_dropped(tx: Transaction, sent_before: float) -> None:
     """In `tx` (dropping 48-hour-old rows of the deletion outbox): their copies are too old."""
     await tx.execute(
-        f"UPDATE recall_copies SET state = '{Outcome.TOO_OLD}' WHERE state = {_PENDING} AND "
+        f"UPDATE recall_copies SET state = '{DeletionState.TOO_OLD}' WHERE state = {_PENDING} AND "
         "(chat_id, message_id) IN (SELECT chat_id, message_id FROM deletions WHERE "
         f"sent_at < {TIME} AND state IN ({_PENDING}, {_DELETING}))", (sent_before,))
 
