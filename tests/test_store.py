@@ -286,7 +286,7 @@ async def test_0017_recalls_copies_sent_before_send_times_were_kept(
     try:
         assert "0017_recalls" in await store.applied_migrations()
         preview = await store.recall_preview(Target.of_day(2027, 5), 1000.0)
-        assert preview == (Counter({"fr": 1, "pt": 1}), Counter(), 1, False)
+        assert preview == (Counter({"fr": 1, "pt": 1}), Counter(), 1, False, None)
         started = await store.queue_recall(Target.of_day(2027, 5), 1000.0)
         assert started is not None and started[1] == 1  # the pending row withdrawn
         claimed = await store.deletions.claim(1000.0, 10, owner="me")
