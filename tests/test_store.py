@@ -22,7 +22,7 @@ from tests.helpers import postgres
 from tgbot.domain.approval import OPERATOR, Pending, Subject, Verdict
 from tgbot.domain.deletions import DeletionState as Deleted
 from tgbot.domain.deletions import Kept
-from tgbot.domain.outbox import Closed, Copy, Due, Edit, EditClosed, State
+from tgbot.domain.outbox import Closed, Copy, Due, Edit, EditClosed, Kind, State
 from tgbot.domain.outcomes import Outcome
 from tgbot.domain.recall import Target
 from tgbot.errors import DatabaseError
@@ -41,8 +41,9 @@ from tgbot.storage.migrations import (
     migrations,
     pending,
 )
+from tgbot.storage.outbox import tally_outbox
 from tgbot.storage.pseudonyms import Pseudonyms
-from tgbot.storage.store import TABLES, Store
+from tgbot.storage.store import NOT_COPIED, TABLES, Store
 
 DATA = Path(__file__).resolve().parent / "data"
 TODAY = dt.date(2027, 11, 5)
@@ -513,6 +514,11 @@ async def fill(store: Store) -> None:
     await store.deletions.keep([Kept(5_000_000_001, 43, 1.5e9, 1.5e9 + 86400)])
     await store.queue_correction(2027, 5, await store.delivered_copies(2027, 5), 1.0)
     assert await store.queue_recall(Target.of_day(2027, 5), 2.0) is not None
+    # a correction waiting for an organiser's approval, and rows the retention deleted
+    await store.create_announcement_correction(announcement, "<b>Hello</b>", 2027, 3.0,
+                                               author=OPERATOR)
+    async with store._db.transaction() as tx:
+        await tally_outbox(tx, Kind.PUSH, [("sent",), ("sent",), ("gone",)])
 
 
 async def test_copy_db_moves_everything_between_backends_and_back(
@@ -526,6 +532,9 @@ async def test_copy_db_moves_everything_between_backends_and_back(
         await first.copy_to(pg, lambda _rows: None)
         counts = await first.row_counts()
         assert counts == await pg.row_counts() and all(counts[t] for t in TABLES)
+        with sqlite3.connect(tmp_path / "first.sqlite3") as tables:  # every table is copied,
+            assert {name for name, in tables.execute(  # or named as one that is not
+                "SELECT name FROM sqlite_master WHERE type = 'table'")} == {*TABLES, *NOT_COPIED}
         assert await pg.chat(5_000_000_001) == await first.chat(5_000_000_001)
         assert await pg.create_announcement("next", None, TODAY) == 2
         back = await Store.open(tmp_path / "back.sqlite3")

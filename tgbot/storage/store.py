@@ -49,10 +49,13 @@ TABLES = {"meta": "key", "chats": "chat_id", "completions": "person, edition, ac
           "outcome_tally": "edition, action_id, noted_on, language, outcome",
           "deletions": "chat_id, message_id", "corrections": "id",
           "correction_edits": "correction_id, chat_id", "recalls": "id",
-          "recall_copies": "recall_id, chat_id"}
-# (`id_key` is not copied: the target records its own key, which must be the same;
-# `instances` and `handled_updates` are not copied: they belong to the processes running on
-# the database they are in; the campaign tables are published again by the next start.)
+          "recall_copies": "recall_id, chat_id", "pending_approvals": "what, id",
+          "outbox_tally": "kind, state"}
+# The tables not copied: `id_key` (the target records its own key, which must be the same),
+# `instances` and `handled_updates` (they belong to the processes running on the database they
+# are in), the campaign's (published again by the next start), and the migrations' record.
+NOT_COPIED = ("id_key", "instances", "handled_updates", "published_campaign",
+              "campaign_versions", "_migrations")
 # Ids the database generates, which must continue after copied ones (table, column).
 SERIAL_IDS = (("announcements", "id"), ("corrections", "id"), ("recalls", "id"))
 
