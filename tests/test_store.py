@@ -69,6 +69,26 @@ async def test_new_database_gets_every_migration(store: Store, database: str) ->
             assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+async def test_a_database_with_every_migration_opens_while_another_process_writes(
+        tmp_path: Path) -> None:
+    """`tgbot export` beside a bot in the middle of a write: opening the file only reads, so
+    it neither waits for the write lock nor fails on it."""
+    path = tmp_path / "bot.sqlite3"
+    await (await Store.open(path)).close()
+    writer = sqlite3.connect(path, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # the running bot's write transaction
+        writer.execute("UPDATE meta SET key = key")
+        store = await asyncio.wait_for(Store.open(path), timeout=10)  # the busy timeout is 30
+        try:
+            assert await store.chat(1) is None
+        finally:
+            await store.close()
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+
+
 async def test_two_instances_starting_at_once_apply_each_migration_once(database: str) -> None:
     stores = await asyncio.gather(*(Store.open(database) for _ in range(3)))
     try:

@@ -508,10 +508,14 @@ async def apply(db: Database, people: Pseudonyms) -> list[str]:
 
     Each is checked again inside its own transaction, which keeps other processes' runners
     out (`Database.schema_transaction`): instances starting at once apply it once. `people`
-    is for the steps that write pseudonyms.
+    is for the steps that write pseudonyms. A database that has them all is only read: a
+    command opening it beside a running bot (`tgbot export`) takes no write lock.
     """
+    todo = set(await pending(db))
     new = []
     for name, sql in migrations(db.dialect):
+        if name not in todo:
+            continue
         async with db.schema_transaction() as tx:
             await tx.execute(f"CREATE TABLE IF NOT EXISTS {RECORD} "
                              "(name TEXT PRIMARY KEY, applied_at TEXT)")
