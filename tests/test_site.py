@@ -183,8 +183,8 @@ def browse(url: str, tmp_path: Path, name: str) -> tuple[str, Image.Image, list[
     dom = chromium(*isolate, "--dump-dom", url, profile=tmp_path / f"{name}-dom").stdout
     shot, netlog = tmp_path / f"{name}.png", tmp_path / f"{name}.json"
     # the screenshot is taken after the page's own time has run 5 s (Chromium's virtual
-    # time, which waits for loading), not at the first paint: on a loaded machine that first
-    # paint once came without the page's style
+    # time, which waits for loading), not at the first paint: on a loaded machine that once
+    # gave a picture flush neither right nor left
     drawn = chromium(*isolate, f"--log-net-log={netlog}", "--window-size=800,1400",
                      "--virtual-time-budget=5000", f"--screenshot={shot}", url,
                      profile=tmp_path / f"{name}-shot")
