@@ -14,6 +14,7 @@ from pathlib import Path
 from tests.helpers.harness import (
     ACTIONS,
     Clock,
+    author_cannot_approve,
     button_data,
     buttons,
     press,
@@ -112,14 +113,8 @@ async def test_four_eyes_the_author_cannot_approve_and_a_restart_changes_nothing
         request = await fake.async_wait_for_message(SECOND, after=mark,
                                                     text_contains="abonné")
         assert "Vigil tonight" in [m["text"] for m in fake.messages(SECOND)]
-        mark = fake.mark()
-        fake.press_button(ORGANISER, ORGANISER, question["message_id"],
-                          button_data(waiting, "Approve"))
-        refused = await fake.async_wait_for(lambda c: c.method == "answerCallbackQuery",
-                                            after=mark)
-        assert refused.params["text"] == "You wrote it: another organiser must approve it."
-        stats = await say(fake, ORGANISER, "/stats")
-        assert "Waiting for a second organiser's approval: announcement 1" in stats["text"]
+        stats = await author_cannot_approve(fake, ORGANISER, question, waiting)
+        assert "Waiting for a second organiser's approval: announcement 1" in stats
         await push_round(app)
         assert received(fake, 7201, "Vigil tonight") == 0
     async with running_bot(fake, tmp_path, clock, **four_eyes) as app:  # a restart between

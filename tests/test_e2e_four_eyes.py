@@ -14,6 +14,7 @@ from tests.conftest import ALICE, BRUNO
 from tests.helpers.harness import (
     ACTIONS,
     Clock,
+    author_cannot_approve,
     button_data,
     buttons,
     campaign_copy,
@@ -81,14 +82,8 @@ async def test_a_correction_waits_for_the_second_organisers_approve(
         assert asked["text"].splitlines() == [
             "🖐 Please approve or cancel this correction: delivered copies of day 5 to edit "
             "to its current text: 2.", "English: 1", "Portuguese: 1"]
-        mark = fake.mark()
-        fake.press_button(ORGANISER, ORGANISER, question["message_id"],
-                          button_data(waiting, "Approve"))
-        refused = await fake.async_wait_for(lambda c: c.method == "answerCallbackQuery",
-                                            after=mark)
-        assert refused.params["text"] == "You wrote it: another organiser must approve it."
-        stats = await say(fake, ORGANISER, "/stats")
-        assert "Waiting for a second organiser's approval: correction 1" in stats["text"]
+        stats = await author_cannot_approve(fake, ORGANISER, question, waiting)
+        assert "Waiting for a second organiser's approval: correction 1" in stats
         await push_round(app)
         assert edits_to(fake, (ALICE, BRUNO)) == Counter()
 

@@ -22,6 +22,7 @@ from tests.helpers.harness import (
     ACTIONS,
     ROOT,
     Clock,
+    author_cannot_approve,
     button_data,
     buttons,
     press,
@@ -421,14 +422,8 @@ async def test_four_eyes_nothing_is_deleted_before_the_second_organisers_approve
             "🖐 Another organiser asks you to approve this recall.",
             "🗑 Recall day 5? Delivered copies to delete: 2.",
             "English: 1 to delete, 0 too old", "Portuguese: 1 to delete, 0 too old"]
-        mark = fake.mark()
-        fake.press_button(ORGANISER, ORGANISER, question["message_id"],
-                          button_data(waiting, "Approve"))
-        refused = await fake.async_wait_for(lambda c: c.method == "answerCallbackQuery",
-                                            after=mark)
-        assert refused.params["text"] == "You wrote it: another organiser must approve it."
-        stats = await say(fake, ORGANISER, "/stats")
-        assert "Waiting for a second organiser's approval: recall 1" in stats["text"]
+        stats = await author_cannot_approve(fake, ORGANISER, question, waiting)
+        assert "Waiting for a second organiser's approval: recall 1" in stats
         again = await say(fake, ORGANISER, "/recall 5")  # not "recalled already": it waits
         assert again["text"] == waiting["text"] and buttons(again) == buttons(waiting)
         await push_round(app)

@@ -97,6 +97,17 @@ async def press(fake: FakeBotAPI, user_id: int, message: dict, data: str, *,
     return call.result
 
 
+async def author_cannot_approve(fake: FakeBotAPI, author: int, question: dict,
+                                waiting: dict) -> str:
+    """The author presses Approve under their own request, which is refused; /stats' text."""
+    mark = fake.mark()
+    fake.press_button(author, author, question["message_id"], button_data(waiting, "Approve"))
+    refused = await fake.async_wait_for(lambda c: c.method == "answerCallbackQuery",
+                                        after=mark)
+    assert refused.params["text"] == "You wrote it: another organiser must approve it."
+    return (await say(fake, author, "/stats"))["text"]
+
+
 def buttons(message: dict) -> list[dict]:
     """Every inline button of a message, flattened."""
     markup = message.get("reply_markup") or {}
