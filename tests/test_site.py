@@ -16,6 +16,7 @@ import re
 import subprocess
 import sys
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -182,11 +183,10 @@ def browse(url: str, tmp_path: Path, name: str) -> tuple[str, Image.Image, list[
                "--enable-logging=stderr", "--v=0"]
     dom = chromium(*isolate, "--dump-dom", url, profile=tmp_path / f"{name}-dom").stdout
     shot, netlog = tmp_path / f"{name}.png", tmp_path / f"{name}.json"
-    # the screenshot is taken after the page's own time has run 5 s (Chromium's virtual
-    # time, which waits for loading), not at the first paint: on a loaded machine that once
-    # gave a picture flush neither right nor left
+    # the screenshot waits for every compositor stage, not just the first paint: on a
+    # loaded machine a tile could still be blank (aligned_to copes with that too)
     drawn = chromium(*isolate, f"--log-net-log={netlog}", "--window-size=800,1400",
-                     "--virtual-time-budget=5000", f"--screenshot={shot}", url,
+                     "--run-all-compositor-stages-before-draw", f"--screenshot={shot}", url,
                      profile=tmp_path / f"{name}-shot")
     log = json.loads(netlog.read_text())
     start = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
@@ -198,17 +198,27 @@ def browse(url: str, tmp_path: Path, name: str) -> tuple[str, Image.Image, list[
 
 
 def aligned_to(image: Image.Image) -> str:
-    """Which side the text lines start on: the side most of them reach (pictures apart)."""
+    """Which side the text lines start on: the side where most lines share one edge.
+
+    Counted by the commonest edge (within 8 px) rather than the outermost one, so a
+    title that reaches further, a centred row of links or a tile still unpainted in
+    the screenshot does not decide it.
+    """
     width, height = image.size
     pixels = image.load()
-    lefts, rights = [], []
+    lefts: Counter[int] = Counter()
+    rights: Counter[int] = Counter()
     for y in range(height):
         ink = [x for x in range(width) if pixels[x, y] < 110]
-        if ink and len(ink) < width / 4:  # a line of text, not a row of a picture
-            lefts.append(ink[0])
-            rights.append(ink[-1])
-    flush_left = sum(1 for x in lefts if x <= min(lefts) + 4)
-    flush_right = sum(1 for x in rights if x >= max(rights) - 4)
+        if ink and len(ink) < width / 4:  # a row of text, not a row of a picture
+            lefts[ink[0] // 4] += 1
+            rights[ink[-1] // 4] += 1
+
+    def shared(edges: Counter[int]) -> int:
+        common = edges.most_common(1)[0][0]
+        return edges[common - 1] + edges[common] + edges[common + 1]
+
+    flush_left, flush_right = shared(lefts), shared(rights)
     return "right" if flush_right > 2 * flush_left else "left" if flush_left > 2 * flush_right \
         else "unclear"
 
