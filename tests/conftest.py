@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")  # before telegram is imported (see tgbot/__init__)
+# Compiled catalogs (tgbot.i18n.loading) go to a folder of the tests' own, shared by every
+# worker and `tgbot` process of a run, not to the home of whoever runs the suite.
+os.environ.pop("CACHE_DIRECTORY", None)
+os.environ["XDG_CACHE_HOME"] = os.path.join(tempfile.gettempdir(), f"tgbot-tests-{os.getuid()}")
 
 import pytest  # noqa: E402
 from telegram.ext import Application  # noqa: E402

@@ -29,6 +29,7 @@ from tests.helpers.harness import (
 from tgbot.config import Settings
 from tgbot.errors import ConfigError
 from tgbot.fakeapi import FakeBotAPI
+from tgbot.i18n import loading
 from tgbot.i18n.translator import I18n
 
 LOCALES = ROOT / "locales"
@@ -103,7 +104,7 @@ def test_broken_translations_fall_back_to_english_with_one_warning(
                                  "<b>Ce que je peux faire</i>")
     placeholder_line = break_translation(locales, "fr", "Your Telegram user id: {id}",
                                          "Votre identifiant Telegram : {idd}")
-    with caplog.at_level(logging.WARNING, logger="tgbot.i18n.translator"):
+    with caplog.at_level(logging.WARNING, logger="tgbot.i18n"):
         french = I18n(locales).get("fr")
     warnings = [r.getMessage() for r in caplog.records]
     # logged in the catalog's order, which follows the source files' layout: the tag's first
@@ -115,6 +116,50 @@ def test_broken_translations_fall_back_to_english_with_one_warning(
     assert french.gettext("<b>What I can do</b>") == "<b>What I can do</b>"
     assert french.gettext("Your Telegram user id: {id}") == "Your Telegram user id: {id}"
     assert french.gettext("/today – today's action") == "/today – l’action du jour"
+
+
+def test_a_catalog_is_compiled_once_and_read_again_only_when_it_changes(
+        locales: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Each start of a `tgbot` command once spent half a second reading nine catalogs."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    line = break_translation(locales, "fr", "<b>What I can do</b>", "<b>Ce que je peux</i>")
+    with caplog.at_level(logging.WARNING, logger="tgbot.i18n"):
+        first = I18n(locales)
+    warned = [r.getMessage() for r in caplog.records]
+    assert len(warned) == 1 and warned[0].startswith(f"{po_file(locales, 'fr')}:{line}: ")
+    caplog.clear()
+    assert len(list((tmp_path / "cache" / "tgbot").glob("catalog-fr-*.json"))) == 1
+
+    def unread(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a catalog was parsed again")
+
+    # a new process (no catalog in memory) takes every language from the cache, warnings too
+    loading._load.cache_clear()
+    monkeypatch.setattr(loading, "read_po", unread)
+    with caplog.at_level(logging.WARNING, logger="tgbot.i18n"):
+        again = I18n(locales)
+    assert [r.getMessage() for r in caplog.records] == warned
+    for message in ("<b>What I can do</b>", "/today – today's action"):
+        assert again.get("fr").gettext(message) == first.get("fr").gettext(message)
+    assert again.languages == first.languages and len(again.languages) == len(LANGUAGE_CODES) + 1
+    # an edited catalog is read afresh: never a stale translation
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    break_translation(locales, "fr", "/today – today's action", "/today – l’action d’aujourd’hui")
+    assert I18n(locales).get("fr").gettext("/today – today's action") == \
+        "/today – l’action d’aujourd’hui"
+    # a damaged cache file is read past; a cache folder that cannot be written is no cache
+    loading._load.cache_clear()
+    for cached in (tmp_path / "cache" / "tgbot").glob("catalog-fr-*.json"):
+        cached.write_text('{"mo": "no')
+    assert I18n(locales).get("fr").gettext("/today – today's action") == \
+        "/today – l’action d’aujourd’hui"
+    loading._load.cache_clear()
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
+    assert I18n(locales).get("fr").gettext("/today – today's action") == \
+        "/today – l’action d’aujourd’hui"
 
 
 async def test_help_in_french_with_a_broken_string_still_answers(
@@ -197,7 +242,7 @@ def test_a_barely_started_catalog_is_offered_once_translated_enough_or_listed(
                 "-l", code, cwd=ROOT)
     translate_as_source(po_file(locales, "de"), "de", share=5 / 20)
     translate_as_source(po_file(locales, "it"), "it", share=18 / 20)  # 90 %: enough
-    with caplog.at_level(logging.WARNING, logger="tgbot.i18n.translator"):
+    with caplog.at_level(logging.WARNING, logger="tgbot.i18n"):
         i18n = I18n(locales)
     assert list(i18n.languages) == ["en", "it"]
     assert i18n.negotiate("de-DE") == "en"

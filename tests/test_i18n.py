@@ -19,12 +19,8 @@ from tgbot.domain.chat import Chat
 from tgbot.domain.progress import progress
 from tgbot.i18n.catalogs import check_all
 from tgbot.i18n.extract import extract_campaign
-from tgbot.i18n.translator import (
-    DEFAULT_LANGUAGE,
-    I18n,
-    discover_languages,
-    translation_problems,
-)
+from tgbot.i18n.loading import translation_problems
+from tgbot.i18n.translator import DEFAULT_LANGUAGE, I18n, discover_languages
 from tgbot.messages.privacy import my_data
 from tgbot.messages.samples import samples
 from tgbot.telegram_html import parse_html

@@ -17,15 +17,8 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
 from tgbot.i18n.extract import extract_campaign
-from tgbot.i18n.translator import (
-    DEFAULT_LANGUAGE,
-    DOMAIN,
-    catalog_path,
-    discover_languages,
-    message_strings,
-    msgid,
-    translation_problems,
-)
+from tgbot.i18n.loading import message_strings, msgid, translation_problems
+from tgbot.i18n.translator import DEFAULT_LANGUAGE, DOMAIN, catalog_path, discover_languages
 
 REFRESH = "run pybabel extract, then pybabel update; see README, For translators"
 

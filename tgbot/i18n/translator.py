@@ -3,36 +3,29 @@
 The languages are the catalogs found under `locales/` (adding a language is adding its
 catalog), once `MIN_TRANSLATED` of the template's messages are translated, so a catalog someone
 has only started is not served to every user of that language; `TGBOT_LANGUAGES` lists the
-languages to offer instead, however complete. Catalogs are read straight from the `.po` files
-(compiled in memory with Babel), so a translator's edit can never be hidden behind a stale
-`.mo`. A string missing from a catalog, or whose translation would break the reply
-(placeholders or tags that differ from the source, HTML Telegram refuses), falls back to the
-English source for that string only.
+languages to offer instead, however complete. Catalogs are read from the `.po` files
+(`loading`: a translator's edit is never hidden behind a stale `.mo`). A string missing from a
+catalog, or whose translation would break the reply, falls back to the English source for
+that string only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import gettext
-import io
 import logging
 import re
-from collections import Counter
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_timedelta
 from babel.lists import format_list
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
-from tgbot.errors import ConfigError, HtmlError
-from tgbot.telegram_html import parse_html
+from tgbot.errors import ConfigError
+from tgbot.i18n.loading import load_catalog
 
 log = logging.getLogger(__name__)
 
@@ -162,12 +155,21 @@ class I18n:
         if missing := sorted(set(languages) - set(found)):
             raise ConfigError(f"TGBOT_LANGUAGES names {', '.join(missing)}, with no catalog in "
                               f"{locales_dir}")
-        catalogs = {code: _read(locales_dir, code) for code in found
-                    if not languages or code in languages or code == DEFAULT_LANGUAGE}
-        if not languages:
-            catalogs = _translated_enough(locales_dir, catalogs)
-        self._translators = {code: Translator(code, _compiled(catalog))
-                             for code, catalog in catalogs.items()}
+        self._translators = {}
+        for code in found:
+            if languages and code not in languages and code != DEFAULT_LANGUAGE:
+                continue
+            po_path = catalog_path(locales_dir, code)
+            if not po_path.exists():  # English, which needs no catalog
+                self._translators[code] = Translator(code, gettext.NullTranslations())
+                continue
+            loaded = load_catalog(po_path, code, locales_dir / f"{DOMAIN}.pot")
+            if not languages and loaded.translated < MIN_TRANSLATED * loaded.needed:
+                log.warning("%s: %d of %d messages translated, under %d%%: not offered (list "
+                            "it in TGBOT_LANGUAGES to offer it anyway)", po_path,
+                            loaded.translated, loaded.needed, MIN_TRANSLATED * 100)
+                continue
+            self._translators[code] = Translator(code, loaded.translations)
         # Each language in its own name, in menu order.
         self.languages: dict[str, str] = {code: t.name for code, t in self._translators.items()}
 
@@ -217,149 +219,3 @@ def discover_languages(locales_dir: Path) -> list[str]:
             log.warning("%s: not a language Babel knows; ignored", catalog_path(locales_dir, code))
     rank = {code: n for n, code in enumerate(MENU_ORDER)}
     return sorted({DEFAULT_LANGUAGE, *known}, key=lambda c: (rank.get(c, len(rank)), c))
-
-
-_PLACEHOLDER = re.compile(r"\{(\w*)\}")
-_TAG = re.compile(r"</?([a-zA-Z][\w-]*)")
-
-
-def placeholders(text: str) -> Counter[str]:
-    """The {placeholders} of a text, counted: a translation must keep the same ones."""
-    return Counter(_PLACEHOLDER.findall(text))
-
-
-def tags(text: str) -> Counter[str]:
-    """HTML tag names, opening and closing, counted ("b", "/b", "a", "/a")."""
-    return Counter(m[0].replace("<", "").lower() for m in _TAG.finditer(text))
-
-
-def translation_problems(source: str, translated: str) -> list[str]:
-    """Why a translation would break its reply; empty when it is safe to send.
-
-    Placeholders or tags other than the source's, or HTML Telegram refuses.
-    """
-    problems = []
-    if set(placeholders(translated)) != set(placeholders(source)):
-        problems.append(f"placeholders {sorted(placeholders(translated))} differ from "
-                        f"the source's {sorted(placeholders(source))}")
-    if tags(translated) != tags(source):
-        problems.append(f"HTML tags {dict(tags(translated))} differ from the "
-                        f"source's {dict(tags(source))}")
-    if _html_error(source) is not None:
-        return problems  # the source is not HTML (a letter, a tweet): nothing more to judge
-    if (error := _html_error(translated)) is not None:
-        problems.append(f"not valid Telegram HTML: {error}")
-    return problems
-
-
-@functools.lru_cache(maxsize=1024)
-def _html_error(text: str) -> str | None:
-    """Why Telegram would refuse `text` (placeholders filled) as HTML; None if it would not.
-
-    A text without a tag or an entity is plain text, which TDLib's parser always accepts
-    (`parse_html` in td/telegram/MessageEntity.cpp fails only inside "<...>"; "&" that is no
-    entity is kept as it is): those skip the parser, and each source is judged once for all
-    its translations, so that every process's start reads its catalogs in well under a second.
-    """
-    if "<" not in text and "&" not in text:
-        return None
-    try:
-        parse_html(_PLACEHOLDER.sub("x", text))
-    except HtmlError as error:
-        return str(error)
-    return None
-
-
-def _read(locales_dir: Path, code: str) -> Catalog | None:
-    """Read `locales/<code>/LC_MESSAGES/tgbot.po`; None for English, which needs no catalog."""
-    po_path = catalog_path(locales_dir, code)
-    if not po_path.exists():
-        return None
-    stat = po_path.stat()
-    return _checked(po_path.resolve(), stat.st_mtime_ns, stat.st_size, code)
-
-
-@functools.lru_cache(maxsize=64)
-def _checked(po_path: Path, mtime_ns: int, size: int, code: str) -> Catalog:
-    """A catalog without the translations that would break their reply.
-
-    Read once per process for each version of the file: checking every translation with
-    TDLib's parser takes about a second for nine languages, and a process that builds the
-    bot more than once (the tests, the CLI's checks) pays it once. A translation left out is
-    logged once, naming its line, and that string alone falls back to English.
-    """
-    with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale=code)
-    for message in list(catalog):
-        strings = message_strings(message.string)
-        ids = (message.id,) if isinstance(message.id, str) else tuple(message.id)
-        if not message.id or not any(strings):
-            continue
-        problems = [p for s in strings if s for p in translation_problems(ids[-1], s)]
-        if problems:
-            log.warning("%s:%s: %s; English is used for this message instead",
-                        po_path, message.lineno, "; ".join(dict.fromkeys(problems)))
-            catalog.delete(message.id, context=message.context)
-    return catalog
-
-
-def _translated_enough(locales_dir: Path,
-                       catalogs: dict[str, Catalog | None]) -> dict[str, Catalog | None]:
-    """The catalogs that translate `MIN_TRANSLATED` of the template's messages; English.
-
-    Each one left out is logged, with how to offer it anyway. Without a template, each
-    catalog's own messages count.
-    """
-    template_path = locales_dir / f"{DOMAIN}.pot"
-    template = None
-    if template_path.exists():
-        stat = template_path.stat()
-        template = _template(template_path.resolve(), stat.st_mtime_ns, stat.st_size)
-    kept: dict[str, Catalog | None] = {}
-    for code, catalog in catalogs.items():
-        if catalog is None:
-            kept[code] = catalog
-            continue
-        needed = {msgid(m.id) for m in (template or catalog) if m.id}
-        done = sum(1 for m in catalog if m.id and not m.fuzzy and msgid(m.id) in needed
-                   and all(s.strip() for s in message_strings(m.string)))
-        if done >= MIN_TRANSLATED * len(needed):
-            kept[code] = catalog
-        else:
-            log.warning("%s: %d of %d messages translated, under %d%%: not offered (list it "
-                        "in TGBOT_LANGUAGES to offer it anyway)", catalog_path(locales_dir, code),
-                        done, len(needed), MIN_TRANSLATED * 100)
-    return kept
-
-
-@functools.lru_cache(maxsize=8)
-def _template(pot_path: Path, mtime_ns: int, size: int) -> Catalog:
-    """The template, read once per process for each version of the file, as `_checked`."""
-    with pot_path.open("rb") as handle:
-        return read_po(handle)
-
-
-def msgid(message_id: str | Sequence[str]) -> str:
-    """The msgid a message is looked up by: the singular of a plural message."""
-    return message_id if isinstance(message_id, str) else message_id[0]
-
-
-def message_strings(string: str | Sequence[str] | None) -> tuple[str, ...]:
-    """A message's translations: one, or one per plural form ("" when there is none)."""
-    if isinstance(string, str):
-        return (string,)
-    return tuple(string or ("",))
-
-
-@functools.lru_cache(maxsize=64)
-def _compiled(catalog: Catalog | None) -> gettext.NullTranslations:
-    """The catalog compiled in memory, fuzzy translations left out; nothing for English.
-
-    Compiled once per catalog read (`_checked` hands out one object per version of a file).
-    """
-    if catalog is None:
-        return gettext.NullTranslations()
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
-    buffer.seek(0)
-    return gettext.GNUTranslations(buffer)
