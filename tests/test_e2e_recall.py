@@ -157,6 +157,47 @@ async def test_recall_a_day_deletes_the_young_copies_and_counts_the_old(
     assert not [c for c in fake.calls if c.method.startswith("deleteMessage") and not c.ok]
 
 
+async def test_recall_a_day_takes_back_its_evening_reminders_too(
+        fake: FakeBotAPI, tmp_path: Path, database: str) -> None:
+    """A day's reminder carries its title and buttons: /recall deletes it with the action's
+    copy, and a reminder of that day due after the recall is never sent."""
+    clock = Clock(dt.datetime(2027, 11, 5, 11, 59, tzinfo=dt.UTC))
+    early, late = 71_101, 71_102  # reminders at 13:00 and at 15:00, London time (UTC)
+    chats = {early: ("private", "en"), late: ("private", "fr")}
+    add_chats(fake, chats)
+    fake.add_user(ORGANISER)
+    async with running_bot(fake, tmp_path, clock, db=database) as app:
+        store: Store = app.bot_data.store
+        await subscribe(store, chats, "Europe/London", "12:00")
+        for chat_id, at in ((early, "13:00"), (late, "15:00")):
+            await store.set_reminder(chat_id, at, clock().timestamp())
+        advance(clock, fake, 2 * MINUTE)  # 12:01: day 5's push
+        await push_round(app)
+        advance(clock, fake, 60 * MINUTE)  # 13:01: the early chat's reminder
+        await push_round(app)
+        await push_round(app)
+        sent = shown(fake, chats)
+        assert (len(sent[early]), len(sent[late])) == (2, 1), sent
+
+        question = await say(fake, ORGANISER, "/recall 5")
+        assert question["text"].splitlines()[:3] == [
+            "🗑 Recall day 5? Delivered copies to delete: 3.",
+            "English: 2 to delete, 0 too old", "French: 1 to delete, 0 too old"]
+        mark = fake.mark()
+        await press(fake, ORGANISER, question, button_data(question, "Delete them"))
+        status = await fake.async_wait_for(
+            lambda c: c.method == "editMessageText" and c.ok and "Finished" in c.result["text"]
+            and c.result["message_id"] == question["message_id"], after=mark, timeout=15)
+        assert status.result["text"].splitlines()[0] == "🗑 3 of 3 delivered copies deleted"
+        assert shown(fake, chats) == {early: set(), late: set()}
+        assert sorted(deletes_of(fake, early)) == sorted(sent[early])  # each once
+
+        advance(clock, fake, 120 * MINUTE)  # 15:01: the late chat's reminder of day 5
+        await push_round(app)
+        await push_round(app)
+        assert shown(fake, chats) == {early: set(), late: set()}
+
+
 async def question_for(fake: FakeBotAPI, user_id: int, command: str) -> dict:
     """Send /announce as an organiser; the question under the preview."""
     mark = fake.mark()

@@ -1,5 +1,8 @@
 """Recalls: take back every delivered copy of a day's action or of an announcement.
 
+A day's copies are its action's and its evening reminders' (each carries the action's title
+and buttons).
+
 A recall deletes the copies Telegram still lets a bot delete (sent less than 48 hours ago,
 `DELETE_WINDOW`) through the deletion outbox, closes the rows not sent yet as withdrawn, and
 reports per language how many copies were deleted and how many could not be. A day or an

@@ -454,6 +454,28 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX recall_copies_message ON recall_copies (chat_id, message_id);
         """,
     ),
+    (
+        "0018_reminders_recalled",
+        """
+        -- A recall of a day takes back its evening reminders too (they carry the action's
+        -- title and buttons), so a reminder keeps its send time like the action's copy.
+        ALTER TABLE reminder_deliveries ADD COLUMN sent_at {float};
+        -- A chat can then hold two copies of a recalled day: a copy is one message.
+        CREATE TABLE recall_copies_0018 (
+            recall_id {big} NOT NULL,
+            chat_id {big} NOT NULL,
+            message_id {big} NOT NULL,
+            language TEXT NOT NULL,          -- '' when the chat had none
+            state TEXT NOT NULL,             -- pending | deleted | too_old | gone | failed
+            PRIMARY KEY (recall_id, chat_id, message_id)
+        ) {without_rowid};
+        INSERT INTO recall_copies_0018 (recall_id, chat_id, message_id, language, state)
+            SELECT recall_id, chat_id, message_id, language, state FROM recall_copies;
+        DROP TABLE recall_copies;
+        ALTER TABLE recall_copies_0018 RENAME TO recall_copies;
+        CREATE INDEX recall_copies_message ON recall_copies (chat_id, message_id);
+        """,
+    ),
 ]
 
 

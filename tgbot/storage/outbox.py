@@ -213,12 +213,11 @@ class Outbox(Part):
             for closed in results:
                 table, where, params = _row_of(closed.delivery)
                 shown = ", shown = ?" if table == "deliveries" else ""
-                sent_at = f", sent_at = {TIME}" if table != "reminder_deliveries" else ""
                 await tx.execute(f"UPDATE {table} SET state = ?, message_id = ?, paid = ?, "
-                                 f"not_before = ?{shown}{sent_at} WHERE {where}",
+                                 f"not_before = ?{shown}, sent_at = {TIME} WHERE {where}",
                                  (closed.state, closed.message_id, int(closed.paid),
                                   closed.not_before, *([closed.shown] if shown else []),
-                                  *([closed.sent_at] if sent_at else []), *params))
+                                  closed.sent_at, *params))
                 if closed.kept is not None:  # a private chat's message, to delete later
                     await deletions.keep(tx, [closed.kept])
                 if closed.text is not None and closed.message_id is not None:

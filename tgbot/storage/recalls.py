@@ -3,6 +3,9 @@
 `recalls` holds each recall; `recall_copies` the copies it takes back, with what became of
 each.
 
+A day's copies are its action's and its evening reminders' (which carry the action's title
+and buttons); an announcement's are its own.
+
 Starting a recall is one transaction: the target's rows not sent yet close as withdrawn, each
 delivered copy gets a row in `recall_copies`, and each copy Telegram may still delete goes
 into the deletion outbox, due now (a copy kept there already, a discreet chat's, is due now
@@ -45,13 +48,17 @@ NEW_DAY_ROW = (f"CASE WHEN EXISTS (SELECT 1 FROM recalls WHERE edition = ? AND d
                f"{_UNDER_WAY}) THEN '{State.WITHDRAWN}' ELSE '{State.PENDING}' END")
 
 
-def _outbox_of(target: Target) -> tuple[str, str, tuple[int, ...]]:
-    """The outbox table of a target's copies (alias `d`), and the condition that finds them."""
+def _outboxes_of(target: Target) -> tuple[tuple[str, ...], str, tuple[int, ...]]:
+    """The outbox tables of a target's copies (alias `d`), and the condition on each.
+
+    The same condition finds the target's recall in `recalls`.
+    """
     if target.announcement_id is not None:
-        return "announcement_deliveries", "d.announcement_id = ?", (target.announcement_id,)
+        return ("announcement_deliveries",), "d.announcement_id = ?", (target.announcement_id,)
     if target.edition is None or target.day is None:
         raise ValueError("a recall's target is a day of an edition, or an announcement")
-    return "deliveries", "d.edition = ? AND d.day = ?", (target.edition, target.day)
+    return ("deliveries", "reminder_deliveries"), "d.edition = ? AND d.day = ?", (
+        target.edition, target.day)
 
 
 async def _collect(tx: Transaction, recall_id: int, target: Target, now: float,
@@ -62,9 +69,16 @@ async def _collect(tx: Transaction, recall_id: int, target: Target, now: float,
     deletion outbox at `now`, and their outbox row forgets the message (a correction no
     longer edits it). A copy too old to delete stays in its chat and keeps its message id.
     """
-    table, where, params = _outbox_of(target)
+    tables, where, params = _outboxes_of(target)
     if chat_id is not None:
         where, params = f"{where} AND d.chat_id = ?", (*params, chat_id)
+    for table in tables:
+        await _collect_from(tx, recall_id, table, where, params, now)
+
+
+async def _collect_from(tx: Transaction, recall_id: int, table: str, where: str,
+                        params: tuple[int, ...], now: float) -> None:
+    """`_collect` for one outbox table."""
     await tx.execute(
         "INSERT INTO recall_copies (recall_id, chat_id, message_id, language, state) "
         "SELECT CAST(? AS BIGINT), d.chat_id, d.message_id, COALESCE(c.language, ''), CASE "
@@ -101,7 +115,7 @@ async def recall_late_copies(tx: Transaction, results: Iterable[Closed]) -> None
     """
     sent = [closed for closed in results
             if closed.state == State.SENT and closed.message_id is not None
-            and closed.sent_at is not None and not closed.delivery.reminder]
+            and closed.sent_at is not None]
     if not sent:
         return
     recalled = {Target(*row[1:]): row[0] for row in await tx.fetch(
@@ -143,24 +157,27 @@ class Recalls(Approvals, Part):
 
     async def recall_preview(self, target: Target, now: float) -> Preview:
         """What recalling `target` at `now` would do; `already` if it was (or waits)."""
-        table, where, params = _outbox_of(target)
-        copies = await self._db.fetch(
-            f"SELECT COALESCE(c.language, ''), COALESCE(x.sent_at, d.sent_at) <= {TIME}, "
-            "COUNT(*) "
-            f"FROM {table} d LEFT JOIN chats c ON c.chat_id = d.chat_id LEFT JOIN deletions x "
-            "ON x.chat_id = d.chat_id AND x.message_id = d.message_id "
-            f"WHERE {where} AND d.state = '{State.SENT}' AND d.message_id IS NOT NULL AND "
-            f"(x.state IS NULL OR x.state IN ({_PENDING}, {_DELETING})) GROUP BY 1, 2",
-            (now - DELETE_WINDOW, *params))
+        tables, where, params = _outboxes_of(target)
         deletable, too_old = Counter[str](), Counter[str]()
-        for language, old, count in copies:
-            (too_old if old else deletable)[language] += count
-        row = await self._db.fetchone(
-            f"SELECT COUNT(*) FROM {table} d WHERE {where} AND d.state IN ({_NOT_SENT})",
-            params)
+        not_sent = 0
+        for table in tables:
+            copies = await self._db.fetch(
+                f"SELECT COALESCE(c.language, ''), COALESCE(x.sent_at, d.sent_at) <= {TIME}, "
+                "COUNT(*) "
+                f"FROM {table} d LEFT JOIN chats c ON c.chat_id = d.chat_id LEFT JOIN "
+                "deletions x ON x.chat_id = d.chat_id AND x.message_id = d.message_id "
+                f"WHERE {where} AND d.state = '{State.SENT}' AND d.message_id IS NOT NULL AND "
+                f"(x.state IS NULL OR x.state IN ({_PENDING}, {_DELETING})) GROUP BY 1, 2",
+                (now - DELETE_WINDOW, *params))
+            for language, old, count in copies:
+                (too_old if old else deletable)[language] += count
+            row = await self._db.fetchone(
+                f"SELECT COUNT(*) FROM {table} d WHERE {where} AND d.state IN ({_NOT_SENT})",
+                params)
+            not_sent += int(row[0]) if row else 0
         already = await self._db.fetchone(f"SELECT id, phase FROM recalls d WHERE {where}",
                                           params)
-        return Preview(deletable, too_old, int(row[0]) if row else 0, already is not None,
+        return Preview(deletable, too_old, not_sent, already is not None,
                        already[0] if already and already[1] == Phase.WAITING else None)
 
     async def queue_recall(self, target: Target, now: float,
@@ -191,7 +208,7 @@ class Recalls(Approvals, Part):
             if recall_id is not None:
                 await self.request(tx, Subject.RECALL, recall_id, author, now, status)
                 return recall_id, True
-            _, where, params = _outbox_of(target)
+            _, where, params = _outboxes_of(target)
             rows = await tx.fetch(f"SELECT id FROM recalls d WHERE {where} AND "
                                   f"phase = '{Phase.WAITING}'", params)
             return (int(rows[0][0]), False) if rows else None
@@ -241,14 +258,13 @@ class Recalls(Approvals, Part):
     async def _start_recall(self, tx: Transaction, recall_id: int, target: Target,
                             now: float) -> int:
         """In `tx`: withdraw the target's rows not sent yet, recall its copies; rows withdrawn."""
-        table, where, params = _outbox_of(target)
-        withdrawn = await tx.execute(
-            f"UPDATE {table} AS d SET state = '{State.WITHDRAWN}' WHERE {where} AND d.state IN "
-            f"({_NOT_SENT})", params)
-        if target.announcement_id is None:  # the day's reminders are not sent either
-            await tx.execute(f"UPDATE reminder_deliveries AS d SET state = '{State.WITHDRAWN}' "
-                             f"WHERE {where} AND d.state = '{State.PENDING}'", params)
-        else:  # never sent again, nor corrected
+        tables, where, params = _outboxes_of(target)
+        withdrawn = 0
+        for table in tables:
+            withdrawn += await tx.execute(
+                f"UPDATE {table} AS d SET state = '{State.WITHDRAWN}' WHERE {where} AND "
+                f"d.state IN ({_NOT_SENT})", params)
+        if target.announcement_id is not None:  # never sent again, nor corrected
             await tx.execute(f"UPDATE announcements SET state = '{AnnouncementPhase.RECALLED}' "
                              "WHERE id = ?", (target.announcement_id,))
         await tx.execute(f"UPDATE recalls SET phase = '{Phase.RECALLED}', withdrawn = ? "
