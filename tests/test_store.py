@@ -319,6 +319,37 @@ async def test_0017_recalls_copies_sent_before_send_times_were_kept(
         await store.close()
 
 
+async def test_0018_keeps_a_recall_under_way_and_recalls_an_old_reminder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A recall started before 0018 keeps its copies; a reminder an old release sent (no
+    send time) is recalled with its day, beside the action's copy in the same chat."""
+    path = tmp_path / "old.sqlite3"
+    database_at_0008(path)
+    monkeypatch.setattr("tgbot.storage.migrations.MIGRATIONS", MIGRATIONS[:17])
+    await (await Store.open(path)).close()  # brought to 0017, as the release that had it did
+    monkeypatch.undo()
+    with sqlite3.connect(path) as old:
+        old.executemany("INSERT INTO deliveries (chat_id, edition, day, state, message_id, "
+                        "sent_at) VALUES (1001, 2027, ?, 'sent', ?, 900.0)", [(4, 60), (5, 70)])
+        old.execute("INSERT INTO reminder_deliveries (chat_id, edition, day, state, message_id) "
+                    "VALUES (1001, 2027, 5, 'sent', 71)")
+        old.execute("INSERT INTO recalls (id, edition, day, phase, created_at) "
+                    "VALUES (1, 2027, 4, 'recalled', 1000.0)")  # day 4's, under way
+        old.execute("INSERT INTO recall_copies VALUES (1, 1001, 60, 'fr', 'pending')")
+    store = await Store.open(path)
+    try:
+        assert "0018_reminders_recalled" in await store.applied_migrations()
+        reports = await store.recall_reports()
+        assert [dict(r.copies) for r, _ in reports] == [{"fr": Counter({"pending": 1})}]
+        assert (await store.recall_preview(Target.of_day(2027, 5), 1000.0)).deletable == \
+            Counter({"fr": 2})  # the action and its reminder
+        assert await store.queue_recall(Target.of_day(2027, 5), 1000.0) is not None
+        claimed = await store.deletions.claim(1000.0, 10, owner="me")
+        assert sorted(c.message_id for c in claimed) == [70, 71]
+    finally:
+        await store.close()
+
+
 async def test_an_old_database_file_has_only_the_later_migrations_pending(
         tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
