@@ -34,6 +34,7 @@ from tests.helpers.harness import (
 from tgbot.delivery.deleter import CONCURRENCY
 from tgbot.domain.outbox import Due
 from tgbot.fakeapi import FakeBotAPI
+from tgbot.ops.metrics import REGISTRY
 from tgbot.storage.backends import is_postgres_url
 from tgbot.storage.store import Store
 
@@ -78,6 +79,12 @@ def add_chats(fake: FakeBotAPI, chats: dict[int, tuple[str, str]]) -> None:
 def shown(fake: FakeBotAPI, chats: dict[int, tuple[str, str]]) -> dict[int, set[int]]:
     """The ids of the bot's messages still in each chat."""
     return {chat_id: {m["message_id"] for m in fake.messages(chat_id)} for chat_id in chats}
+
+
+def withdrawn_in_metrics() -> float:
+    """The push's rows closed as withdrawn, as this process's /metrics counts them."""
+    return REGISTRY.get_sample_value("tgbot_delivered_total",
+                                     {"kind": "push", "outcome": "withdrawn"}) or 0.0
 
 
 def deletes_of(fake: FakeBotAPI, chat_id: int) -> list[int]:
@@ -472,10 +479,21 @@ async def test_four_eyes_nothing_is_deleted_before_the_second_organisers_approve
         assert shown(fake, readers) == pushed
         assert not [c for c in fake.calls if c.method.startswith("deleteMessage")]
 
+        # a new subscriber's row of day 5, not sent yet when the recall is approved (the
+        # beat waits meanwhile, so that it cannot send it first)
+        assert app.job_queue is not None
+        beat = app.job_queue.get_jobs_by_name("daily-push")[0]
+        beat.enabled = False
+        await push_round(app)  # the beat's round under way, if any, has ended
+        fake.add_user(LATER)
+        await store.set_subscribed(LATER, "private", True, dt.date(2027, 11, 1))
+        await store.enqueue(2027, [Due(LATER, 5)])
+        withdrawn = withdrawn_in_metrics()
         mark = fake.mark()
         approved = await press(fake, SECOND, asked, button_data(asked, "✅"),
                                expect="editMessageText")
         assert approved["chat"]["id"] == SECOND
+        beat.enabled = True
         status = await fake.async_wait_for(
             lambda c: c.method == "editMessageText" and c.ok and "Finished" in c.result["text"]
             and c.result["message_id"] == question["message_id"], after=mark, timeout=15)
@@ -484,3 +502,6 @@ async def test_four_eyes_nothing_is_deleted_before_the_second_organisers_approve
         for chat_id, ids in pushed.items():
             assert deletes_of(fake, chat_id) == list(ids)
         assert await store.waiting_approvals() == []
+        assert (await store.delivery_states(2027, 5)).get("withdrawn") == 1
+        assert withdrawn_in_metrics() - withdrawn == 1  # counted by the approval's start too
+        assert not fake.messages(LATER)

@@ -25,6 +25,7 @@ from tgbot.config import Settings
 from tgbot.delivery.bot import CampaignBot
 from tgbot.delivery.corrections import Corrector
 from tgbot.delivery.instances import Instance
+from tgbot.delivery.recalls import count_withdrawn
 from tgbot.delivery.sending import send_reply
 from tgbot.domain import schedule
 from tgbot.domain.announcement import Phase
@@ -188,7 +189,11 @@ async def _start_recall(approvals: Approvals, recall: int, by: int) -> Approved:
     The deletion outbox deletes them at the sender's next beat, and the recall's report
     follows in the author's status message (`tgbot.delivery.recalls`).
     """
-    return await approvals.store.approve_recall(recall, by, approvals.clock().timestamp())
+    target = await approvals.store.waiting_recall(recall)
+    approved = await approvals.store.approve_recall(recall, by, approvals.clock().timestamp())
+    if target is not None and approved.withdrawn:
+        count_withdrawn(target, approved.withdrawn)
+    return approved
 
 
 SUBJECTS: dict[Subject, Approvable] = {

@@ -57,3 +57,4 @@ class Approved(NamedTuple):
     verdict: Verdict
     pending: Pending | None
     queued: int
+    withdrawn: int = 0  # a recall's rows closed unsent

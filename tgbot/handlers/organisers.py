@@ -212,7 +212,7 @@ async def approval_press(update: Update, context: BotContext) -> None:
         for author in waiting:  # the author's message, when another organiser cancelled
             await _show_status(context, author, replies.announcement_cancelled)
         return
-    verdict, pending, queued = await approvals.approve(what, item, user_of(update).id)
+    verdict, pending, queued, _ = await approvals.approve(what, item, user_of(update).id)
     if verdict == Verdict.OWN:
         await answer_press(update, replies.approval_own(t))
         return

@@ -216,7 +216,8 @@ class Recalls(Approvals, Part):
     async def approve_recall(self, recall_id: int, by: int, now: float) -> Approved:
         """An organiser's "Approve": the approval and the recall's start, in one transaction.
 
-        The author's own approval is refused. `queued` counts the recall's copies.
+        The author's own approval is refused. `queued` counts the recall's copies,
+        `withdrawn` its rows closed unsent.
         """
         async with self._db.transaction() as tx:
             verdict, pending = await self.settle(tx, Subject.RECALL, recall_id, by)
@@ -224,10 +225,10 @@ class Recalls(Approvals, Part):
                                   f"id = ? AND phase = '{Phase.WAITING}'", (recall_id,))
             if pending is None or not rows:
                 return Approved(verdict, None, 0)
-            await self._start_recall(tx, recall_id, Target(*rows[0]), now)
+            withdrawn = await self._start_recall(tx, recall_id, Target(*rows[0]), now)
             copies = await tx.fetch("SELECT COUNT(*) FROM recall_copies WHERE recall_id = ?",
                                     (recall_id,))
-            return Approved(verdict, pending, int(copies[0][0]))
+            return Approved(verdict, pending, int(copies[0][0]), withdrawn)
 
     async def cancel_recall(self, recall_id: int) -> bool:
         """No longer wait for a recall's approval (it may be asked again); False if not waiting."""
