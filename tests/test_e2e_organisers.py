@@ -29,10 +29,13 @@ from tests.helpers.harness import (
     sent_to,
     subscribe_all,
 )
+from tgbot.domain.campaign import MESSAGE_LIMIT
 from tgbot.domain.campaign_file import load_campaign
 from tgbot.domain.flood import FloodGate
+from tgbot.domain.outbox import Kind
 from tgbot.domain.stats import KEPT_SOURCES, OTHER_SOURCE, SHOWN_SOURCES, start_source
 from tgbot.fakeapi import FakeBotAPI
+from tgbot.messages.discreet import first_line_room
 from tgbot.storage.store import Store
 
 ORGANISER = 4242  # in TGBOT_ADMINS of the test settings
@@ -106,6 +109,30 @@ async def test_announce_to_one_language(fake: FakeBotAPI, bot: Application) -> N
         "Vigília hoje"
     await asyncio.sleep(0.3)
     assert not sent_to(fake, ALICE, "Vigília")  # (she gets the daily push, in English)
+
+
+async def test_an_announcement_leaves_room_for_a_discreet_chats_first_line(
+        fake: FakeBotAPI, bot: Application) -> None:
+    """A discreet chat's copy opens with a neutral line: a text that fills Telegram's 4096
+    characters once came back "message is too long" for those chats alone."""
+    fake.add_user(ORGANISER)
+    store = bot.bot_data.store
+    await subscribe(store, ALICE, "en")
+    assert await store.set_discreet(ALICE, True)
+    room = first_line_room(bot.bot_data.i18n, Kind.ANNOUNCEMENT)
+    limit = MESSAGE_LIMIT - room
+    assert 10 < room < 40  # the longest language's line, and the blank line under it
+    answer = await say(fake, ORGANISER, "/announce " + "a" * (limit + 1))
+    assert answer["text"] == (
+        f"⚠️ This text has {limit + 1:,} characters; an announcement can have {limit:,} at "
+        "most (Telegram's limit, less the neutral first line of discreet chats' copies). "
+        "Shorten it and send it again.")
+    assert not buttons(answer) and await store.announcement(1) is None
+    _, question = await draft(fake, "/announce " + "b" * limit)
+    await press(fake, ORGANISER, question, button_data(question, "Send"))
+    copy = await fake.async_wait_for_message(ALICE, text_contains="b" * limit)
+    assert copy["text"].startswith("📝 A new note\n\n") and copy["text"].endswith("b" * limit)
+    assert not [c for c in fake.calls if c.method == "sendMessage" and not c.ok]
 
 
 async def test_an_announcement_to_nobody_asks_nothing(fake: FakeBotAPI,

@@ -46,15 +46,22 @@ class StatusMessage(NamedTuple):
     reported: int | None  # messages sent when it was last edited; None: not yet
 
 
-def text_problem(text: str) -> str | None:
+def text_problem(text: str, first_line: int = 0) -> str | None:
     """Why Telegram would refuse `text` (Telegram HTML) as a message; None if it would not.
 
     TDLib's own parser judges the HTML; the limit counts the code points of the parsed text,
-    as TDLib does.
+    as TDLib does, less `first_line`: what a discreet chat's copy adds above the text.
     """
     try:
         visible = parse_html(text).text
     except HtmlError as error:
         return str(error)
-    return f"{len(visible)} characters, more than Telegram's {MESSAGE_LIMIT}" \
-        if len(visible) > MESSAGE_LIMIT else None
+    if len(visible) <= MESSAGE_LIMIT - first_line:
+        return None
+    return (f"{len(visible)} characters, more than the {MESSAGE_LIMIT - first_line} that fit "
+            f"(Telegram's {MESSAGE_LIMIT}, less the first line of a discreet chat's copy)")
+
+
+def visible_length(text: str) -> int:
+    """The characters Telegram counts in `text` (valid Telegram HTML): those shown."""
+    return len(parse_html(text).text)

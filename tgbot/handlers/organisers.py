@@ -21,9 +21,11 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from tgbot.config import parse_lifetime
 from tgbot.context import BotContext, Services
 from tgbot.domain import schedule, zones
-from tgbot.domain.announcement import SENT, Phase
+from tgbot.domain.announcement import SENT, Phase, visible_length
 from tgbot.domain.approval import Pending, Subject, Verdict
+from tgbot.domain.campaign import MESSAGE_LIMIT
 from tgbot.domain.commands import ANNOUNCE, CORRECT, RECALL, RELOAD, STATS
+from tgbot.domain.outbox import Kind
 from tgbot.domain.outcomes import count_outcomes
 from tgbot.domain.recall import Target
 from tgbot.handlers.common import answer_press, chat_of, message_of, press_of, reply, user_of
@@ -32,6 +34,7 @@ from tgbot.messages import callbacks
 from tgbot.messages import organisers as replies
 from tgbot.messages.chart import chart_png
 from tgbot.messages.common import Reply
+from tgbot.messages.discreet import first_line_room
 from tgbot.ops import campaign_sync
 
 LIFETIME = re.compile(r"\d+[mhd]")  # "/announce 12h ...": how long it stays worth sending
@@ -108,6 +111,9 @@ async def announce(update: Update, context: BotContext) -> None:
     if not text:
         await reply(update, context, replies.announce_usage(t))
         return
+    if too_long := _too_long(context, text):
+        await reply(update, context, too_long)
+        return
     audience = await context.store.audience(language)
     if not audience:
         await reply(update, context, replies.announce_nobody(t, language))
@@ -119,6 +125,13 @@ async def announce(update: Update, context: BotContext) -> None:
     await reply(update, context,
                 replies.announce_question(t, announcement, audience, _lasts(services, lifetime),
                                           language, send_at))
+
+
+def _too_long(context: BotContext, text: str) -> Reply | None:
+    """The reply to an announcement's text its discreet chats' copies could not hold."""
+    limit = MESSAGE_LIMIT - first_line_room(context.services.i18n, Kind.ANNOUNCEMENT)
+    length = visible_length(text)
+    return replies.announce_too_long(context.t, length, limit) if length > limit else None
 
 
 def _lasts(services: Services, lifetime: float | None) -> dt.timedelta:
@@ -289,6 +302,8 @@ async def _correct_announcement(update: Update, context: BotContext, announcemen
         problem = replies.correct_never_sent(t)
     elif draft.text == text:
         problem = replies.correct_announcement_nothing(t)
+    elif too_long := _too_long(context, text):
+        problem = too_long
     else:
         per_language = await store.announcement_copies(announcement)
         correction = await store.create_announcement_correction(

@@ -6,6 +6,7 @@ the campaign, so a chat list or a notification shows only that line.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 
 from telegram import InlineKeyboardButton
@@ -15,6 +16,7 @@ from tgbot.domain.translatable import N_
 from tgbot.i18n.translator import Translator
 from tgbot.messages import callbacks
 from tgbot.messages.common import Reply, button, fill
+from tgbot.telegram_html import parse_html
 
 # The first line of a discreet chat's messages, which the chat list and the lock screen show.
 # TRANSLATORS: shown on a lock screen: say nothing about the campaign or human rights.
@@ -25,6 +27,12 @@ NEUTRAL_LINES = {Kind.PUSH: N_("📝 Your daily note"), Kind.REMINDER: N_("⏰ A
 def neutral(t: Translator, reply: Reply, kind: Kind) -> Reply:
     """A message for a discreet chat: a neutral first line above it; the buttons stay."""
     return replace(reply, text=t.direct(t.gettext(NEUTRAL_LINES[kind])) + "\n\n" + reply.text)
+
+
+def first_line_room(translations: Iterable[Translator], kind: Kind) -> int:
+    """The most characters a discreet chat's neutral first line adds, in any language."""
+    text = Reply("x")  # one character of text, under the line Telegram counts with it
+    return max(len(parse_html(neutral(t, text, kind).text).text) - 1 for t in translations)
 
 
 def discreet_button(t: Translator, on: bool) -> InlineKeyboardButton:

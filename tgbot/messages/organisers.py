@@ -165,6 +165,14 @@ def announce_usage(t: Translator) -> Reply:
         "Your text."))
 
 
+def announce_too_long(t: Translator, length: int, limit: int) -> Reply:
+    """An announcement (or its new text) longer than its copies can be: by how much."""
+    return Reply(fill(t.gettext(
+        "⚠️ This text has {length} characters; an announcement can have {limit} at most "
+        "(Telegram's limit, less the neutral first line of discreet chats' copies). Shorten "
+        "it and send it again."), {"length": t.number(length), "limit": t.number(limit)}))
+
+
 def announce_bad_time(t: Translator) -> Reply:
     """/announce at a time that is not one: how to write it."""
     return Reply(t.gettext("Write the time as hours and minutes on a 24-hour clock, for "
