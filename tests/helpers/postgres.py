@@ -82,10 +82,10 @@ class ThrowawayPostgres:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def create_database(server_url: str) -> str:
-    """A new empty database on the server; returns its URL."""
+def create_database(server_url: str, template: str | None = None) -> str:
+    """A new database on the server, empty or a copy of `template`; returns its URL."""
     name = f"t_{uuid.uuid4().hex[:12]}"
-    _admin(server_url, f"CREATE DATABASE {name}")
+    _admin(server_url, f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
     return server_url.rsplit("/", 1)[0] + f"/{name}"
 
 
