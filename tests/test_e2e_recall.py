@@ -81,6 +81,16 @@ def shown(fake: FakeBotAPI, chats: dict[int, tuple[str, str]]) -> dict[int, set[
     return {chat_id: {m["message_id"] for m in fake.messages(chat_id)} for chat_id in chats}
 
 
+async def delete_them(fake: FakeBotAPI, preview: dict) -> list[str]:
+    """Press "Delete them" under a recall's preview; the lines it shows once "Finished."."""
+    mark = fake.mark()
+    await press(fake, ORGANISER, preview, button_data(preview, "Delete them"))
+    status = await fake.async_wait_for(
+        lambda c: c.method == "editMessageText" and c.ok and "Finished" in c.result["text"]
+        and c.result["message_id"] == preview["message_id"], after=mark, timeout=15)
+    return str(status.result["text"]).splitlines()
+
+
 def withdrawn_in_metrics() -> float:
     """The push's rows closed as withdrawn, as this process's /metrics counts them."""
     return REGISTRY.get_sample_value("tgbot_delivered_total",
@@ -135,11 +145,7 @@ async def test_recall_a_day_deletes_the_young_copies_and_counts_the_old(
         assert [b["text"] for b in buttons(question)] == ["🗑 Delete them", "Cancel"]
         assert shown(fake, YOUNG) == young  # a preview deletes nothing
         mark = fake.mark()
-        await press(fake, ORGANISER, question, button_data(question, "Delete them"))
-        status = await fake.async_wait_for(
-            lambda c: c.method == "editMessageText" and c.ok and "Finished" in c.result["text"]
-            and c.result["message_id"] == question["message_id"], after=mark, timeout=15)
-        assert status.result["text"].splitlines() == [
+        assert (await delete_them(fake, question)) == [
             "🗑 5 of 9 delivered copies deleted",
             "English: 2 deleted, 2 too old, 0 unreachable",
             "French: 2 deleted, 2 too old, 0 unreachable",
@@ -190,12 +196,7 @@ async def test_recall_a_day_takes_back_its_evening_reminders_too(
         assert question["text"].splitlines()[:3] == [
             "🗑 Recall day 5? Delivered copies to delete: 3.",
             "English: 2 to delete, 0 too old", "French: 1 to delete, 0 too old"]
-        mark = fake.mark()
-        await press(fake, ORGANISER, question, button_data(question, "Delete them"))
-        status = await fake.async_wait_for(
-            lambda c: c.method == "editMessageText" and c.ok and "Finished" in c.result["text"]
-            and c.result["message_id"] == question["message_id"], after=mark, timeout=15)
-        assert status.result["text"].splitlines()[0] == "🗑 3 of 3 delivered copies deleted"
+        assert (await delete_them(fake, question))[0] == "🗑 3 of 3 delivered copies deleted"
         assert shown(fake, chats) == {early: set(), late: set()}
         assert sorted(deletes_of(fake, early)) == sorted(sent[early])  # each once
 
@@ -255,12 +256,7 @@ async def test_recall_an_announcement_by_replying_to_its_status(
             "🗑 Recall announcement 1? Delivered copies to delete: 3.",
             "English: 1 to delete, 0 too old", "French: 1 to delete, 0 too old",
             "Portuguese: 1 to delete, 0 too old"]
-        mark = fake.mark()
-        await press(fake, ORGANISER, preview, button_data(preview, "Delete them"))
-        status = await fake.async_wait_for(
-            lambda c: c.method == "editMessageText" and c.ok and "Finished" in c.result["text"]
-            and c.result["message_id"] == preview["message_id"], after=mark, timeout=15)
-        assert status.result["text"].splitlines()[0] == "🗑 3 of 3 delivered copies deleted"
+        assert (await delete_them(fake, preview))[0] == "🗑 3 of 3 delivered copies deleted"
         assert shown(fake, readers) == before  # the announcement is gone, the day stays
         for chat_id, ids in sent.items():
             assert deletes_of(fake, chat_id) == list(ids)
@@ -273,12 +269,7 @@ async def test_recall_an_announcement_by_replying_to_its_status(
         assert preview["text"].splitlines() == [
             "🗑 Recall announcement 2? Delivered copies to delete: 0.",
             "Not sent yet, and then never sent: 3."]
-        mark = fake.mark()
-        await press(fake, ORGANISER, preview, button_data(preview, "Delete them"))
-        status = await fake.async_wait_for(
-            lambda c: c.method == "editMessageText" and c.ok and "Finished" in c.result["text"]
-            and c.result["message_id"] == preview["message_id"], after=mark, timeout=15)
-        assert status.result["text"].splitlines() == [
+        assert (await delete_them(fake, preview)) == [
             "🗑 0 of 0 delivered copies deleted", "Withdrawn before they were sent: 3.",
             "Finished."]
         advance(clock, fake, 24 * 3600)  # 18:00 came in every zone

@@ -135,6 +135,15 @@ def database_at_0008(path: Path) -> None:
                         (name,))
 
 
+async def database_at(path: Path, migrations: int, monkeypatch: pytest.MonkeyPatch,
+                      people: Pseudonyms | None = None) -> None:
+    """An old file brought to its first `migrations` migrations, as the release had them."""
+    database_at_0008(path)
+    monkeypatch.setattr("tgbot.storage.migrations.MIGRATIONS", MIGRATIONS[:migrations])
+    await (await Store.open(path, people)).close()
+    monkeypatch.undo()
+
+
 async def test_0009_rewrites_who_did_what_under_pseudonyms(tmp_path: Path) -> None:
     """An old file's completions and group presses keep answering for their person, and the
     person's Telegram id is no longer in the file."""
@@ -255,10 +264,7 @@ async def test_0016_asks_again_for_an_old_request(
     announcement; a new request is asked of every organiser when the CLI (the operator) made
     it, and once asked is not asked again."""
     path = tmp_path / "old.sqlite3"
-    database_at_0008(path)
-    monkeypatch.setattr("tgbot.storage.migrations.MIGRATIONS", MIGRATIONS[:15])
-    await (await Store.open(path, PEOPLE)).close()  # brought to 0015, as that release did
-    monkeypatch.undo()
+    await database_at(path, 15, monkeypatch, PEOPLE)
     with sqlite3.connect(path) as old:
         assert old.execute("SELECT MAX(name) FROM _migrations").fetchone() == (
             "0015_scheduled_announcements_and_approvals",)
@@ -289,10 +295,7 @@ async def test_0017_recalls_copies_sent_before_send_times_were_kept(
     answer says whether it was too old) instead of guessing; a kept private copy's deletion
     is brought forward, not queued twice; the day's row still pending closes withdrawn."""
     path = tmp_path / "old.sqlite3"
-    database_at_0008(path)
-    monkeypatch.setattr("tgbot.storage.migrations.MIGRATIONS", MIGRATIONS[:16])
-    await (await Store.open(path)).close()  # brought to 0016, as the release that had it did
-    monkeypatch.undo()
+    await database_at(path, 16, monkeypatch)
     with sqlite3.connect(path) as old:
         assert old.execute("SELECT MAX(name) FROM _migrations").fetchone() == (
             "0016_approvals_asked_and_announcement_corrections",)
@@ -324,10 +327,7 @@ async def test_0018_keeps_a_recall_under_way_and_recalls_an_old_reminder(
     """A recall started before 0018 keeps its copies; a reminder an old release sent (no
     send time) is recalled with its day, beside the action's copy in the same chat."""
     path = tmp_path / "old.sqlite3"
-    database_at_0008(path)
-    monkeypatch.setattr("tgbot.storage.migrations.MIGRATIONS", MIGRATIONS[:17])
-    await (await Store.open(path)).close()  # brought to 0017, as the release that had it did
-    monkeypatch.undo()
+    await database_at(path, 17, monkeypatch)
     with sqlite3.connect(path) as old:
         old.executemany("INSERT INTO deliveries (chat_id, edition, day, state, message_id, "
                         "sent_at) VALUES (1001, 2027, ?, 'sent', ?, 900.0)", [(4, 60), (5, 70)])
