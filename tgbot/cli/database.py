@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from tgbot.cli.options import existing_database, new_file, settings_from
@@ -14,6 +16,7 @@ from tgbot.cli.starter import fall_back_on_shipped
 from tgbot.cli.terminal import ProgressReport
 from tgbot.config import ConfigError, Settings
 from tgbot.domain import outcomes, partners, schedule, stats
+from tgbot.domain.campaign import Campaign
 from tgbot.domain.campaign_file import load_campaign
 from tgbot.ops.report import status_report
 from tgbot.storage.backends import private_file, redact_url
@@ -28,16 +31,23 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _status(settings: Settings) -> str:
+@contextlib.asynccontextmanager
+async def _opened(settings: Settings) -> AsyncIterator[tuple[Campaign, Store]]:
+    """The campaign and the existing database the settings name, closed after use."""
     campaign = load_campaign(settings.campaign)
     store = await Store.open(existing_database(settings.db))
-    now = schedule.real_now().timestamp()
     try:
+        yield campaign, store
+    finally:
+        await store.close()
+
+
+async def _status(settings: Settings) -> str:
+    async with _opened(settings) as (campaign, store):
+        now = schedule.real_now().timestamp()
         return status_report(
             campaign, await store.instances(), await store.outbox_depth(),
             await store.last_push(campaign.edition, now), await store.campaign_version(), now)
-    finally:
-        await store.close()
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -61,8 +71,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     fall_back_on_shipped(settings)
     answers = new_file(target.with_name(f"{target.stem}-outcomes{target.suffix or '.csv'}"))
     partners_target = new_file(Path(args.partners_csv)) if args.partners_csv else None
-    figures = asyncio.run(_collect(settings))
-    counts = asyncio.run(_collect_outcomes(settings))
+    figures, counts = asyncio.run(_collect_with_outcomes(settings))
     private_file(target)
     rows = stats.write_csv(figures, target)
     private_file(answers)
@@ -81,32 +90,26 @@ def _export_partners(settings: Settings, target: Path) -> None:
 
 
 async def _collect_partners(settings: Settings) -> dict[str, partners.PartnerFigures]:
-    campaign = load_campaign(settings.campaign)
-    store = await Store.open(existing_database(settings.db))
-    try:
+    async with _opened(settings) as (campaign, store):
         return await store.partner_figures(campaign, settings.partners, others=True)
-    finally:
-        await store.close()
 
 
-async def _collect_outcomes(settings: Settings) -> outcomes.OutcomeCounts:
-    campaign = load_campaign(settings.campaign)
-    store = await Store.open(existing_database(settings.db))
-    try:
-        return outcomes.count_outcomes(campaign, await store.outcome_counts(campaign.edition))
-    finally:
-        await store.close()
+async def _collect_with_outcomes(settings: Settings
+                                 ) -> tuple[stats.Stats, outcomes.OutcomeCounts]:
+    """The figures, and each day's outcomes per language, from one opening of the database."""
+    async with _opened(settings) as (campaign, store):
+        counts = outcomes.count_outcomes(campaign, await store.outcome_counts(campaign.edition))
+        return await _figures(campaign, store), counts
 
 
 async def _collect(settings: Settings) -> stats.Stats:
-    campaign = load_campaign(settings.campaign)
-    store = await Store.open(existing_database(settings.db))
-    try:
-        now = schedule.real_now()
-        return await store.stats(campaign, schedule.campaign_date(campaign, now),
-                                 now.timestamp())
-    finally:
-        await store.close()
+    async with _opened(settings) as (campaign, store):
+        return await _figures(campaign, store)
+
+
+async def _figures(campaign: Campaign, store: Store) -> stats.Stats:
+    now = schedule.real_now()
+    return await store.stats(campaign, schedule.campaign_date(campaign, now), now.timestamp())
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
