@@ -74,26 +74,29 @@ def _load(po_path: Path, code: str, po: bytes, template: bytes) -> LoadedCatalog
         try:
             record = json.loads(cached.read_text(encoding="utf-8"))
             os.utime(cached)  # in use: not pruned
-            mo = base64.b64decode(record["mo"])
-            for warning in record["warnings"]:
-                log.warning("%s:%s", po_path, warning)
-            return LoadedCatalog(gettext.GNUTranslations(io.BytesIO(mo)), record["translated"],
-                                 record["needed"])
+            loaded = LoadedCatalog(gettext.GNUTranslations(io.BytesIO(base64.b64decode(
+                record["mo"]))), record["translated"], record["needed"])
         except (OSError, ValueError, KeyError) as error:  # damaged: read the catalog again
             log.debug("catalog cache unreadable (%s); reading the catalog", type(error).__name__)
+        else:
+            for warning in record["warnings"]:
+                log.warning("%s:%s", po_path, warning)
+            return loaded
     catalog = read_po(io.BytesIO(po), locale=code)
     warnings = _leave_out_unsafe(catalog)
     for warning in warnings:
         log.warning("%s:%s", po_path, warning)
-    translated, needed = _coverage(catalog, read_po(io.BytesIO(template)) if template else None)
+    needed = _template_messages(template) if template else \
+        frozenset(msgid(m.id) for m in catalog if m.id)
+    translated = _translated(catalog, needed)
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     if cached:
         _write_quietly(cached, {"mo": base64.b64encode(buffer.getvalue()).decode(),
                                 "warnings": warnings, "translated": translated,
-                                "needed": needed})
+                                "needed": len(needed)})
     return LoadedCatalog(gettext.GNUTranslations(io.BytesIO(buffer.getvalue())), translated,
-                         needed)
+                         len(needed))
 
 
 def _leave_out_unsafe(catalog: Catalog) -> list[str]:
@@ -112,12 +115,16 @@ def _leave_out_unsafe(catalog: Catalog) -> list[str]:
     return warnings
 
 
-def _coverage(catalog: Catalog, template: Catalog | None) -> tuple[int, int]:
-    """How many of the template's messages the catalog translates, of how many."""
-    needed = {msgid(m.id) for m in (template or catalog) if m.id}
-    done = sum(1 for m in catalog if m.id and not m.fuzzy and msgid(m.id) in needed
+@functools.lru_cache(maxsize=8)
+def _template_messages(template: bytes) -> frozenset[str]:
+    """The msgids of a template, read once for all the languages measured against it."""
+    return frozenset(msgid(m.id) for m in read_po(io.BytesIO(template)) if m.id)
+
+
+def _translated(catalog: Catalog, needed: frozenset[str]) -> int:
+    """How many of the `needed` messages the catalog translates (fuzzy ones do not count)."""
+    return sum(1 for m in catalog if m.id and not m.fuzzy and msgid(m.id) in needed
                and all(s.strip() for s in message_strings(m.string)))
-    return done, len(needed)
 
 
 def cache_folder() -> Path | None:
