@@ -292,8 +292,9 @@ async def test_0016_asks_again_for_an_old_request(
 async def test_0017_recalls_copies_sent_before_send_times_were_kept(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Copies an old release sent have no send time: a recall asks Telegram for each (its
-    answer says whether it was too old) instead of guessing; a kept private copy's deletion
-    is brought forward, not queued twice; the day's row still pending closes withdrawn."""
+    answer says whether it was too old) instead of guessing, the day's reminder beside the
+    action's copy in the same chat; a kept private copy's deletion is brought forward, not
+    queued twice; the day's row still pending closes withdrawn."""
     path = tmp_path / "old.sqlite3"
     await database_at(path, 16, monkeypatch)
     with sqlite3.connect(path) as old:
@@ -304,48 +305,23 @@ async def test_0017_recalls_copies_sent_before_send_times_were_kept(
         old.executemany("INSERT INTO deliveries (chat_id, edition, day, state, message_id) "
                         "VALUES (?, 2027, 5, ?, ?)",
                         [(1001, "sent", 77), (-1009, "sent", 78), (1002, "pending", None)])
+        old.execute("INSERT INTO reminder_deliveries (chat_id, edition, day, state, message_id) "
+                    "VALUES (1001, 2027, 5, 'sent', 79)")
         old.execute("INSERT INTO deletions (chat_id, message_id, sent_at, delete_at, state) "
                     "VALUES (1001, 77, 500.0, 90000.0, 'pending')")  # a discreet chat's
     store = await Store.open(path)
     try:
         assert "0017_recalls" in await store.applied_migrations()
         preview = await store.recall_preview(Target.of_day(2027, 5), 1000.0)
-        assert preview == (Counter({"fr": 1, "pt": 1}), Counter(), 1, False, None)
+        assert preview == (Counter({"fr": 2, "pt": 1}), Counter(), 1, False, None)
         started = await store.queue_recall(Target.of_day(2027, 5), 1000.0)
         assert started is not None and started[1] == 1  # the pending row withdrawn
         claimed = await store.deletions.claim(1000.0, 10, owner="me")
+        # no send time: asked, as if sent now
         assert sorted((c.chat_id, c.message_id, c.sent_at) for c in claimed) == [
-            (-1009, 78, 1000.0), (1001, 77, 500.0)]  # no send time: asked, as if sent now
+            (-1009, 78, 1000.0), (1001, 77, 500.0), (1001, 79, 1000.0)]
         assert await store.delivery_states(2027, 5) == {"sent": 2, "withdrawn": 1}
         assert await store.queue_recall(Target.of_day(2027, 5), 1001.0) is None
-    finally:
-        await store.close()
-
-
-async def test_0018_keeps_a_recall_under_way_and_recalls_an_old_reminder(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A recall started before 0018 keeps its copies; a reminder an old release sent (no
-    send time) is recalled with its day, beside the action's copy in the same chat."""
-    path = tmp_path / "old.sqlite3"
-    await database_at(path, 17, monkeypatch)
-    with sqlite3.connect(path) as old:
-        old.executemany("INSERT INTO deliveries (chat_id, edition, day, state, message_id, "
-                        "sent_at) VALUES (1001, 2027, ?, 'sent', ?, 900.0)", [(4, 60), (5, 70)])
-        old.execute("INSERT INTO reminder_deliveries (chat_id, edition, day, state, message_id) "
-                    "VALUES (1001, 2027, 5, 'sent', 71)")
-        old.execute("INSERT INTO recalls (id, edition, day, phase, created_at) "
-                    "VALUES (1, 2027, 4, 'recalled', 1000.0)")  # day 4's, under way
-        old.execute("INSERT INTO recall_copies VALUES (1, 1001, 60, 'fr', 'pending')")
-    store = await Store.open(path)
-    try:
-        assert "0018_reminders_recalled" in await store.applied_migrations()
-        reports = await store.recall_reports()
-        assert [dict(r.copies) for r, _ in reports] == [{"fr": Counter({"pending": 1})}]
-        assert (await store.recall_preview(Target.of_day(2027, 5), 1000.0)).deletable == \
-            Counter({"fr": 2})  # the action and its reminder
-        assert await store.queue_recall(Target.of_day(2027, 5), 1000.0) is not None
-        claimed = await store.deletions.claim(1000.0, 10, owner="me")
-        assert sorted(c.message_id for c in claimed) == [70, 71]
     finally:
         await store.close()
 

@@ -420,9 +420,11 @@ MIGRATIONS: list[tuple[str, str]] = [
     (
         "0017_recalls",
         """
-        -- When each copy of a day's action and of an announcement was sent (the bot's clock):
-        -- Telegram lets a bot delete it for 48 hours. NULL: sent before this was kept.
+        -- When each copy of a day's action, its reminder and an announcement was sent (the
+        -- bot's clock): Telegram lets a bot delete it for 48 hours. NULL: sent before this
+        -- was kept.
         ALTER TABLE deliveries ADD COLUMN sent_at {float};
+        ALTER TABLE reminder_deliveries ADD COLUMN sent_at {float};
         ALTER TABLE announcement_deliveries ADD COLUMN sent_at {float};
         -- A recall of a day or an announcement: its rows not sent yet close as withdrawn and
         -- its copies go through the deletion outbox. Once per day, once per announcement.
@@ -441,27 +443,10 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         CREATE UNIQUE INDEX recalls_of_day ON recalls (edition, day);
         CREATE UNIQUE INDEX recalls_of_announcement ON recalls (announcement_id);
-        -- The copies a recall takes back: where, the chat's language (for the count per
-        -- language) and what became of each; deleted with the outbox's rows (14 days).
+        -- The copies a recall takes back (a day's: its action and its reminder, two in one
+        -- chat): where, the chat's language (for the count per language) and what became of
+        -- each; deleted with the outbox's rows (14 days).
         CREATE TABLE recall_copies (
-            recall_id {big} NOT NULL,
-            chat_id {big} NOT NULL,
-            message_id {big} NOT NULL,
-            language TEXT NOT NULL,          -- '' when the chat had none
-            state TEXT NOT NULL,             -- pending | deleted | too_old | gone | failed
-            PRIMARY KEY (recall_id, chat_id)
-        ) {without_rowid};
-        CREATE INDEX recall_copies_message ON recall_copies (chat_id, message_id);
-        """,
-    ),
-    (
-        "0018_reminders_recalled",
-        """
-        -- A recall of a day takes back its evening reminders too (they carry the action's
-        -- title and buttons), so a reminder keeps its send time like the action's copy.
-        ALTER TABLE reminder_deliveries ADD COLUMN sent_at {float};
-        -- A chat can then hold two copies of a recalled day: a copy is one message.
-        CREATE TABLE recall_copies_0018 (
             recall_id {big} NOT NULL,
             chat_id {big} NOT NULL,
             message_id {big} NOT NULL,
@@ -469,10 +454,6 @@ MIGRATIONS: list[tuple[str, str]] = [
             state TEXT NOT NULL,             -- pending | deleted | too_old | gone | failed
             PRIMARY KEY (recall_id, chat_id, message_id)
         ) {without_rowid};
-        INSERT INTO recall_copies_0018 (recall_id, chat_id, message_id, language, state)
-            SELECT recall_id, chat_id, message_id, language, state FROM recall_copies;
-        DROP TABLE recall_copies;
-        ALTER TABLE recall_copies_0018 RENAME TO recall_copies;
         CREATE INDEX recall_copies_message ON recall_copies (chat_id, message_id);
         """,
     ),
