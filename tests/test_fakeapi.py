@@ -371,8 +371,12 @@ async def test_blocked_kicked_and_migrated(fake: FakeBotAPI) -> None:
 
 async def test_fail_next_and_unknown_callback_query(fake: FakeBotAPI) -> None:
     fake.fail_next("sendmessage", 502, "Bad Gateway")
+    fake.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user", chat_id=USER)
     async with telegram.Bot(fake.token, base_url=fake.base_url) as bot:
         with pytest.raises(NetworkError):
+            await bot.send_message(USER + 1, "x")
+        await bot.send_message(USER + 1, "x")  # the 403 was for USER only
+        with pytest.raises(Forbidden):
             await bot.send_message(USER, "x")
         sent = await bot.send_message(USER, "x")
         query = fake.press_button(USER, USER, sent.message_id, "go")["callback_query"]

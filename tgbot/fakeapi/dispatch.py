@@ -6,6 +6,7 @@ import json
 import logging
 import re
 import time
+from collections import deque
 from typing import Any
 from urllib.parse import unquote
 
@@ -50,9 +51,9 @@ def answer(state: State, token: str, verb: str, target: str, headers: dict[str, 
         fields, uploads = parse_fields(query, headers.get("content-type"), body)
         params = fields
         with state.lock:
-            failures = state.failures.get(method.lower())
-            if failures:
-                raise failures.popleft()
+            failure = _injected_failure(state, method, fields.get("chat_id"))
+        if failure is not None:
+            raise failure
         params = decode_params(spec, fields, uploads)
         handler = HANDLERS.get(method)
         if handler is None:  # refused rather than a success Telegram might not give
@@ -79,3 +80,16 @@ def answer(state: State, token: str, verb: str, target: str, headers: dict[str, 
     log.debug("%s -> %s", method or "(bad path)", 200 if error is None else error.code)
     return (200 if error is None else error.code), payload
 
+
+def _injected_failure(state: State, method: str, chat_id: object) -> ApiError | None:
+    """The first failure fail_next queued for this call, taken off its queue, or None.
+
+    A failure matches by method, and by chat when fail_next named one.
+    """
+    failures = state.failures.get(method.lower(), deque())
+    for queued in failures:
+        chat, error = queued
+        if chat is None or chat == str(chat_id):
+            failures.remove(queued)
+            return error
+    return None

@@ -253,11 +253,18 @@ class FakeBotAPI:
             self._state.chat(user_id).deactivated = True
 
     def fail_next(self, method: str, error_code: int, description: str, *,
-                  parameters: dict[str, Any] | None = None, count: int = 1) -> None:
-        """The next `count` calls of `method` (any case) answer this error verbatim."""
+                  parameters: dict[str, Any] | None = None, count: int = 1,
+                  chat_id: int | None = None) -> None:
+        """The next `count` calls of `method` (any case) answer this error verbatim.
+
+        With `chat_id`, only calls to that chat: then another chat's call (an organiser's
+        alert, say) cannot take the failure a test meant for a subscriber.
+        """
+        chat = None if chat_id is None else str(chat_id)
         with self._state.lock:
             queue = self._state.failures.setdefault(method.lower(), deque())
-            queue.extend(ApiError(error_code, description, parameters) for _ in range(count))
+            queue.extend((chat, ApiError(error_code, description, parameters))
+                         for _ in range(count))
 
     def set_rate_limits(self, *, per_second: float | None = 30,
                         per_chat_per_second: float | None = 1,

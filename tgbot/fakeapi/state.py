@@ -116,7 +116,8 @@ class State:
         self.admin_rights: dict[bool, dict[str, Any]] = {}
         self.webhook: dict[str, Any] | None = None
         self.next_set_webhook = 0.0  # clock() before which setWebhook answers 429
-        self.failures: dict[str, deque[ApiError]] = {}
+        # method -> injected answers, each for any chat (None) or one chat_id as sent
+        self.failures: dict[str, deque[tuple[str | None, ApiError]]] = {}
         self.down = False
         self.stopping = False
         self.clock_offset = 0.0  # seconds the fake's clock runs ahead of the wall clock
