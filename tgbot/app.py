@@ -111,7 +111,7 @@ def build_application(settings: Settings, campaign: Campaign) -> Application:
     application: Application = (  # bare: its bot_data is `services`, not PTB's dict
         ApplicationBuilder()
         .application_class(MeasuredApplication)
-        .bot(build_bot(settings, senders=senders_for(settings.rate), polling=True))
+        .bot(build_bot(settings, senders=senders_for(settings.rate)))
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(8)
         .post_init(_post_init)
