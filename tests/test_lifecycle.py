@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import pytest
-from telegram.ext import ExtBot
-from telegram.request import HTTPXRequest
 
 from tests.helpers.harness import settings_for
 from tgbot.cli import bot as cli
+from tgbot.delivery.aiohttp_request import AiohttpRequest
 from tgbot.fakeapi import FakeBotAPI
 
 
-class RecordedRequest(HTTPXRequest):
-    """PTB's own request, remembering whether its HTTP client was closed."""
+class RecordedRequest(AiohttpRequest):
+    """The bot's own request, remembering whether it was closed."""
 
     closed = False
 
@@ -26,8 +24,13 @@ class RecordedRequest(HTTPXRequest):
 
 async def test_waiting_for_the_api_closes_its_http_client(
         fake: FakeBotAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    request = RecordedRequest()
-    monkeypatch.setattr(cli, "ExtBot", functools.partial(ExtBot, request=request))
+    made: list[RecordedRequest] = []
+
+    def request(pool_size: int) -> RecordedRequest:
+        made.append(RecordedRequest(pool_size))
+        return made[-1]
+    monkeypatch.setattr(cli, "AiohttpRequest", request)
     await cli.wait_for_api(settings_for(fake, tmp_path))
     assert [c.method for c in fake.calls] == ["getMe"]
-    assert request.closed
+    assert len(made) == 2  # both of the bot's requests: PTB's default costs an SSL context
+    assert all(request.closed for request in made)

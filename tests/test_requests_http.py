@@ -80,8 +80,7 @@ async def server(unused_tcp_port: int) -> AsyncIterator[tuple[str, Received]]:
 
 @pytest.fixture
 async def bot(server: tuple[str, Received]) -> AsyncIterator[CampaignBot]:
-    bot = build_bot(Settings(token=TOKEN, api_url=server[0], paid_broadcast=True),
-                    senders=1, polling=True)
+    bot = build_bot(Settings(token=TOKEN, api_url=server[0], paid_broadcast=True), senders=1)
     async with bot:
         yield bot
 
