@@ -7,6 +7,7 @@ package creates. Set TGBOT_TEST_POSTGRES to a server URL to use your own server 
 
 from __future__ import annotations
 
+import asyncio
 import glob
 import os
 import pwd
@@ -15,7 +16,10 @@ import socket
 import subprocess
 import tempfile
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import asyncpg
 
 
 def _bin_dir() -> Path:
@@ -95,5 +99,14 @@ def drop_database(url: str) -> None:
 
 
 def _admin(url: str, statement: str) -> None:
-    subprocess.run(["psql", url, "-q", "-v", "ON_ERROR_STOP=1", "-c", statement], check=True,
-                   stdout=subprocess.DEVNULL)
+    """Run one statement (through asyncpg: a psql process per test database cost more CPU
+    than the server's copy of the database), in a thread of its own so that it works from
+    any fixture, an event loop running or not."""
+    async def run() -> None:
+        connection = await asyncpg.connect(url)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, run()).result()
