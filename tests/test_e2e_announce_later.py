@@ -194,7 +194,7 @@ def test_four_eyes_survive_a_kill_between_request_and_approval(
         mark = fake.mark()
         process = subprocess.Popen([sys.executable, "-m", "tgbot", "run"], env=env, text=True,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        fake.wait_for(lambda c: c.method == "getUpdates", after=mark, timeout=60)
+        fake.wait_polling(after=mark, timeout=60)
         return process
 
     first = start()

@@ -102,7 +102,7 @@ def test_tgbot_run_answers_from_the_16_day_file(tmp_path: Path) -> None:
         process = subprocess.Popen([sys.executable, "-m", "tgbot", "run"], env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
-            fake.wait_for(lambda c: c.method == "getUpdates", timeout=60)
+            fake.wait_polling(timeout=60)
             mark = fake.mark()
             fake.send_message(ALICE, "/action 17")
             answer = fake.wait_for_message(ALICE, after=mark, timeout=30)

@@ -239,7 +239,7 @@ def test_the_cli_corrects_an_announcement_and_survives_a_kill_9(
             process = subprocess.Popen([sys.executable, "-m", "tgbot", "run"], env=env,
                                        text=True, stdout=subprocess.PIPE,
                                        stderr=subprocess.STDOUT)
-            fake.wait_for(lambda c: c.method == "getUpdates", after=mark, timeout=60)
+            fake.wait_polling(after=mark, timeout=60)
             return process
 
         def correct(*args: str) -> subprocess.CompletedProcess[str]:

@@ -166,7 +166,7 @@ def test_a_stopped_bot_never_sends_an_old_day_days_later(database: str, tmp_path
         fake.set_rate_limits(per_second=30, per_chat_per_second=1, per_group_per_minute=20)
         first_day = campaign_on_day(tmp_path, 2)
         running = bot_process(fake, database, first_day, "run")
-        fake.wait_for(lambda c: c.method == "getUpdates", timeout=60)
+        fake.wait_polling(timeout=60)
         for user in users:
             fake.send_message(user, "/subscribe")
         fake.wait_for(lambda c: c.method == "sendMessage" and "Day " in c.params.get("text", ""),

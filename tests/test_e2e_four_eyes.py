@@ -151,7 +151,7 @@ def test_a_cli_correction_waits_for_an_organiser_asked_in_telegram_across_a_kill
             process = subprocess.Popen([sys.executable, "-m", "tgbot", "run"], env=env,
                                        text=True, stdout=subprocess.PIPE,
                                        stderr=subprocess.STDOUT)
-            fake.wait_for(lambda c: c.method == "getUpdates", after=mark, timeout=60)
+            fake.wait_polling(after=mark, timeout=60)
             return process
 
         first = start()

@@ -246,7 +246,7 @@ def test_a_second_polling_instance_on_one_token_gives_up_with_one_clear_line(
         first = run_json_logged(fake, tmp_path, db)
         second = None
         try:
-            fake.wait_for(lambda c: c.method == "getUpdates", timeout=60)
+            fake.wait_polling(timeout=60)
             time.sleep(NEWCOMER)  # the first has been polling for a while
             second = run_json_logged(fake, tmp_path, db)
             out, _ = second.communicate(timeout=60)
@@ -419,7 +419,7 @@ def test_a_broken_file_at_a_restart_runs_the_last_good_campaign(tmp_path: Path,
             process = subprocess.Popen([sys.executable, "-m", "tgbot", "run"], env=env,
                                        stderr=subprocess.PIPE, text=True)
             try:
-                fake.wait_for(lambda c: c.method == "getUpdates", after=mark, timeout=60)
+                fake.wait_polling(after=mark, timeout=60)
                 fake.send_message(ALICE, "/about")
                 about = fake.wait_for_message(ALICE, after=mark, timeout=30)
                 alert = [c for c in fake.calls[mark:] if c.ok and c.method == "sendMessage"

@@ -385,7 +385,7 @@ def test_kill_9_mid_recall_then_restart(database: str) -> None:
             process = subprocess.Popen([sys.executable, "-m", "tgbot", "run"],
                                        env=environment(fake, database), text=True,
                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-            fake.wait_for(lambda c: c.method == "getUpdates", after=mark, timeout=60)
+            fake.wait_polling(after=mark, timeout=60)
             return process
 
         first = start()

@@ -274,10 +274,14 @@ def test_long_poll_wakes_on_injected_update(fake: FakeBotAPI, api: httpx.Client)
         started = time.monotonic()
         result["answer"] = api.post("getUpdates", data={"timeout": 10}).json()
         result["took"] = time.monotonic() - started
+    api.post("getMe")
+    mark = fake.mark()
+    with pytest.raises(TimeoutError, match="^no getUpdates began within 0.1s"):
+        fake.wait_polling(after=mark, timeout=0.1)
     thread = threading.Thread(target=poll)
     thread.start()
-    time.sleep(0.3)
-    assert "answer" not in result  # really waiting
+    fake.wait_polling(after=mark)  # as soon as the long poll begins, long before it answers
+    assert "answer" not in result and not fake.calls_to("getUpdates")  # really waiting
     fake.send_message(USER, "wake up")
     thread.join(5)
     assert result["answer"]["result"][0]["message"]["text"] == "wake up"

@@ -108,7 +108,7 @@ def test_installed_bot_answers_in_french_from_an_empty_folder(installed: Path,
         bot = subprocess.Popen([str(installed / "bin" / "tgbot"), "run"], cwd=empty, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
-            fake.wait_for(lambda c: c.method == "getUpdates", timeout=30)
+            fake.wait_polling(timeout=30)
             mark = fake.mark()
             fake.send_message(USER, "/start")
             welcome = fake.wait_for_message(USER, after=mark, timeout=15)

@@ -38,6 +38,9 @@ class Recorder:
 
     def __init__(self, lock: threading.RLock) -> None:
         self.calls: list[Call] = []
+        # for each getUpdates as it began (a long poll is recorded only once it answers),
+        # how many calls had been recorded then
+        self.polls_begun: list[int] = []
         self.changed = threading.Condition(lock)
 
     def record(self, call: Call) -> None:
@@ -45,6 +48,19 @@ class Recorder:
         with self.changed:
             self.calls.append(call)
             self.changed.notify_all()
+
+    def poll_begun(self) -> None:
+        """Note a getUpdates that has begun, and wake everyone waiting in wait_polling."""
+        with self.changed:
+            self.polls_begun.append(len(self.calls))
+            self.changed.notify_all()
+
+    def wait_polling(self, *, timeout: float, after: int) -> None:
+        """Until a getUpdates begins with at least `after` calls recorded."""
+        with self.changed:
+            if not self.changed.wait_for(
+                    lambda: any(begun >= after for begun in self.polls_begun), timeout):
+                raise TimeoutError(self._summary("no getUpdates began", timeout, after))
 
     def wait_for(self, predicate: Callable[[Call], bool], *, timeout: float,
                  after: int) -> Call:
@@ -60,11 +76,11 @@ class Recorder:
                         return call
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise TimeoutError(self._summary(timeout, after))
+                    raise TimeoutError(self._summary("no matching call", timeout, after))
                 self.changed.wait(remaining)
 
-    def _summary(self, timeout: float, after: int) -> str:
+    def _summary(self, missing: str, timeout: float, after: int) -> str:
         recent = self.calls[max(after, len(self.calls) - 8):]
         listed = "; ".join(call.short() for call in recent) or "none"
-        return (f"no matching call within {timeout:g}s "
+        return (f"{missing} within {timeout:g}s "
                 f"({len(self.calls) - after} calls since index {after}); last: {listed}")

@@ -344,6 +344,14 @@ class FakeBotAPI:
         """Block until a call at index >= after satisfies predicate (TimeoutError if not)."""
         return self._state.recorder.wait_for(predicate, timeout=timeout, after=after)
 
+    def wait_polling(self, *, timeout: float = 5.0, after: int = 0) -> None:
+        """Block until a getUpdates begins after the mark `after`: the bot is up and polling.
+
+        Waiting for a getUpdates *call* would wait for the long poll to answer, up to its
+        whole timeout when no update comes.
+        """
+        self._state.recorder.wait_polling(timeout=timeout, after=after)
+
     def wait_for_message(self, chat_id: int, *, timeout: float = 5.0, after: int = 0,
                          text_contains: str | None = None) -> dict[str, Any]:
         """The Message of the first successful send/edit to chat_id (matching text)."""

@@ -40,6 +40,7 @@ def get_updates(state: State, params: dict[str, Any]) -> list[dict[str, Any]]:
         queue.confirm_below(offset)
     queue.poll_seq += 1
     mine = queue.poll_seq
+    state.recorder.poll_begun()
     state.updates_changed.notify_all()  # an older long poll now answers 409
     deadline = time.monotonic() + timeout
     client_gone = CLIENT_GONE.get()
