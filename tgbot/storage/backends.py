@@ -353,6 +353,7 @@ class SQLiteDatabase(Database):
         self._writer = asyncio.Lock()  # one transaction at a time on the write connection
         self.writes = WriteHealth()
         self._failed_here = 0  # write failures in a row on this write connection
+        self._unended = False  # a transaction ROLLBACK could not end may be left open
 
     @classmethod
     async def connect(cls, path: str) -> SQLiteDatabase:
@@ -385,7 +386,7 @@ class SQLiteDatabase(Database):
         """
         async with self._writer:
             try:
-                if self._failed_here >= REOPEN_AFTER:
+                if self._unended or self._failed_here >= REOPEN_AFTER:
                     await self._reopen_writer()
                 await self._db.execute("BEGIN IMMEDIATE")
                 changes = self._db.total_changes
@@ -408,16 +409,19 @@ class SQLiteDatabase(Database):
     async def _rollback(self) -> None:
         """End the open transaction, whatever state it is in.
 
-        A failed COMMIT leaves it open; a failed statement may already have ended it, and
-        then ROLLBACK says so, which changes nothing. (`in_transaction` cannot tell them
-        apart: it has been seen False while the transaction was still open.) A ROLLBACK that
-        fails for another reason leaves the transaction to the reopening of the connection.
+        A failed statement may already have ended it, and then ROLLBACK says no transaction
+        is active. After a COMMIT that failed on a full disk, SQLite has been seen to say
+        the same and then refuse the next BEGIN ("cannot start a transaction within a
+        transaction"; `in_transaction` said False too). So whenever ROLLBACK fails, the
+        next write starts on a new connection: its error, if any, is the disk's again.
         """
-        with contextlib.suppress(sqlite3.OperationalError):
+        try:
             await self._db.execute("ROLLBACK")
+        except sqlite3.OperationalError:
+            self._unended = True
 
     async def _reopen_writer(self) -> None:
-        """A new write connection after write failures in a row.
+        """A new write connection after write failures in a row, or a failed ROLLBACK.
 
         A connection whose transaction could not be ended, or whose file handle went bad,
         would fail every write after; a new one starts clean. Closing the old one drops its
@@ -426,7 +430,7 @@ class SQLiteDatabase(Database):
         with contextlib.suppress(sqlite3.Error):
             await self._db.close()
         self._db = await _writer(self._path)  # if this fails, the next write tries again
-        self._failed_here = 0
+        self._failed_here, self._unended = 0, False
 
     def sender_lock(self) -> SenderLock:
         """A lock file beside the database file."""
