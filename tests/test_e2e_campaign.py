@@ -200,8 +200,8 @@ async def test_flood_wait_and_network_errors_are_retried(fake: FakeBotAPI, tmp_p
     async with running_bot(fake, tmp_path, clock, db=database) as app:
         await say(fake, ALICE, "/subscribe")
         await say(fake, BRUNO, "/subscribe")
-        # each failure names its chat: the organisers, not known to the fake API, may be told
-        # the push is an hour late, and that alert must not take a subscriber's failure
+        # each failure names its chat, so that no other message (an organiser's alert) can
+        # take a subscriber's
         fake.fail_next("sendMessage", 429, "Too Many Requests: retry after 1",
                        parameters={"retry_after": 1}, chat_id=ALICE)
         fake.fail_next("sendMessage", 502, "Bad Gateway", chat_id=BRUNO)

@@ -33,6 +33,7 @@ from tgbot.storage.store import Store
 ROOT = Path(__file__).resolve().parent.parent.parent
 ACTIONS = ROOT / "actions.yaml"
 WEBHOOK_SECRET = "test-secret_123"
+NO_LAG_ALERTS = 30 * 24 * 3600.0  # seconds: longer than any test's clock moves
 
 
 @dataclass
@@ -56,8 +57,16 @@ def free_port() -> int:
 
 
 def settings_for(fake: FakeBotAPI, tmp_path: Path, **overrides: object) -> Settings:
+    """The settings of an in-process bot: the loopback API, a new SQLite file, one organiser.
+
+    Most tests' clock stands hours after the day's push time, so what a test queues was due
+    long ago, and a beat between queueing and sending would tell the organiser that sending
+    is behind, a message the test did not expect: lag alerts come only where a test sets
+    `alert_lag` (tests/test_e2e_operations.py).
+    """
     settings = Settings(token=fake.token, api_url=fake.root_url, db=str(tmp_path / "bot.sqlite3"),
-                        campaign=ACTIONS, locales=ROOT / "locales", admins=frozenset({4242}))
+                        campaign=ACTIONS, locales=ROOT / "locales", admins=frozenset({4242}),
+                        alert_lag=NO_LAG_ALERTS)
     for name, value in overrides.items():
         setattr(settings, name, value)
     return settings
