@@ -315,7 +315,7 @@ async def test_0017_recalls_copies_sent_before_send_times_were_kept(
         preview = await store.recall_preview(Target.of_day(2027, 5), 1000.0)
         assert preview == (Counter({"fr": 2, "pt": 1}), Counter(), 1, False, None)
         started = await store.queue_recall(Target.of_day(2027, 5), 1000.0)
-        assert started is not None and started[1] == 1  # the pending row withdrawn
+        assert started is not None and started[1] == {Kind.PUSH: 1}  # the pending row withdrawn
         claimed = await store.deletions.claim(1000.0, 10, owner="me")
         # no send time: asked, as if sent now
         assert sorted((c.chat_id, c.message_id, c.sent_at) for c in claimed) == [
@@ -889,7 +889,7 @@ async def test_a_recalled_day_is_queued_withdrawn_never_claimed(store: Store) ->
     await store.set_subscribed(5_000_000_001, "private", True, TODAY)
     await store.set_reminder(5_000_000_001, "21:00", 0.0)
     started = await store.queue_recall(Target.of_day(2027, 5), NOW)
-    assert started is not None and started[1] == 0  # nothing was queued yet
+    assert started is not None and started[1] == {}  # nothing was queued yet
     await store.enqueue(2027, [Due(5_000_000_001, 5)])
     await store.plan_reminders(2027, [Due(5_000_000_001, 5, 2e9, 1e9)],
                                {5_000_000_001: (0.0, 1.5e9)})
@@ -898,6 +898,20 @@ async def test_a_recalled_day_is_queued_withdrawn_never_claimed(store: Store) ->
     await store.enqueue(2027, [Due(5_000_000_001, 6)])  # another day goes out as ever
     assert [(d.day, d.reminder) for d in await store.claim(10, owner="a", now=NOW)] == [
         (6, False)]
+
+
+async def test_a_recall_counts_the_day_and_its_reminders_withdrawn_apart(store: Store) -> None:
+    """A day's push and its reminder, both queued and not sent, are withdrawn by its recall
+    and counted each under its own kind (the metrics' label), not both as the push."""
+    await store.set_subscribed(5_000_000_001, "private", True, TODAY)
+    await store.set_reminder(5_000_000_001, "21:00", 0.0)
+    await store.enqueue(2027, [Due(5_000_000_001, 5)])
+    await store.plan_reminders(2027, [Due(5_000_000_001, 5, 2e9, 1e9)],
+                               {5_000_000_001: (0.0, 1.5e9)})
+    started = await store.queue_recall(Target.of_day(2027, 5), NOW)
+    assert started is not None and started[1] == {Kind.PUSH: 1, Kind.REMINDER: 1}
+    [(_, withdrawn)] = await store.recall_reports()
+    assert withdrawn == 2
 
 
 async def test_a_copy_in_flight_at_the_recall_is_recalled_as_it_closes(store: Store) -> None:
@@ -909,7 +923,7 @@ async def test_a_copy_in_flight_at_the_recall_is_recalled_as_it_closes(store: St
     await store.enqueue(2027, [Due(5_000_000_001, 5)])
     [delivery] = await store.claim(10, owner="a", now=NOW)
     started = await store.queue_recall(Target.of_day(2027, 5), NOW)
-    assert started is not None and started[1] == 1  # the row in flight is withdrawn
+    assert started is not None and started[1] == {Kind.PUSH: 1}  # the row in flight is withdrawn
     [(report, withdrawn)] = await store.recall_reports()
     assert report.finished and report.copies == {} and withdrawn == 1
     await store.finish_recall(report.recall_id)

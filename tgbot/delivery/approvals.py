@@ -189,10 +189,9 @@ async def _start_recall(approvals: Approvals, recall: int, by: int) -> Approved:
     The deletion outbox deletes them at the sender's next beat, and the recall's report
     follows in the author's status message (`tgbot.delivery.recalls`).
     """
-    target = await approvals.store.waiting_recall(recall)
     approved = await approvals.store.approve_recall(recall, by, approvals.clock().timestamp())
-    if target is not None and approved.withdrawn:
-        count_withdrawn(target, approved.withdrawn)
+    if approved.withdrawn:
+        count_withdrawn(approved.withdrawn)
     return approved
 
 

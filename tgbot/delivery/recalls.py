@@ -8,6 +8,7 @@ message, until no copy is left to delete.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 
 from telegram.error import TelegramError
 
@@ -23,10 +24,10 @@ from tgbot.storage.store import Store
 log = logging.getLogger(__name__)
 
 
-def count_withdrawn(target: Target, rows: int) -> None:
-    """A recall's rows closed unsent, in /metrics (`tgbot_delivered_total`)."""
-    kind = Kind.PUSH if target.announcement_id is None else Kind.ANNOUNCEMENT
-    metrics.delivered(kind, METRIC_OUTCOME[State.WITHDRAWN], rows)
+def count_withdrawn(withdrawn: Counter[Kind]) -> None:
+    """A recall's rows closed unsent, of each kind, in /metrics (`tgbot_delivered_total`)."""
+    for kind, rows in withdrawn.items():
+        metrics.delivered(kind, METRIC_OUTCOME[State.WITHDRAWN], rows)
 
 
 class Recaller:
@@ -51,7 +52,7 @@ class Recaller:
         if started is None:
             return None
         recall_id, withdrawn = started
-        count_withdrawn(target, withdrawn)
+        count_withdrawn(withdrawn)
         return recall_id
 
     async def request(self, target: Target, author: int,

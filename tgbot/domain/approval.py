@@ -21,8 +21,11 @@ is the same for every subject and needs nothing more.
 
 from __future__ import annotations
 
+from collections import Counter
 from enum import StrEnum
 from typing import NamedTuple
+
+from tgbot.domain.outbox import Kind
 
 OPERATOR = 0  # the author of a request made with the CLI: no organiser, so any may approve
 
@@ -57,4 +60,4 @@ class Approved(NamedTuple):
     verdict: Verdict
     pending: Pending | None
     queued: int
-    withdrawn: int = 0  # a recall's rows closed unsent
+    withdrawn: Counter[Kind] | None = None  # a recall's rows closed unsent, of each kind

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from tgbot.domain.announcement import Phase as AnnouncementPhase
 from tgbot.domain.approval import Approved, Subject
 from tgbot.domain.deletions import DELETE_WINDOW, DeletionState
-from tgbot.domain.outbox import Closed, State
+from tgbot.domain.outbox import Closed, Kind, State
 from tgbot.domain.recall import Phase, Preview, Report, Target
 from tgbot.storage.approvals import Approvals
 from tgbot.storage.backends import Transaction
@@ -48,17 +48,19 @@ NEW_DAY_ROW = (f"CASE WHEN EXISTS (SELECT 1 FROM recalls WHERE edition = ? AND d
                f"{_UNDER_WAY}) THEN '{State.WITHDRAWN}' ELSE '{State.PENDING}' END")
 
 
-def _outboxes_of(target: Target) -> tuple[tuple[str, ...], str, tuple[int, ...]]:
-    """The outbox tables of a target's copies (alias `d`), and the condition on each.
+def _outboxes_of(target: Target
+                 ) -> tuple[tuple[tuple[Kind, str], ...], str, tuple[int, ...]]:
+    """The outbox tables of a target's copies (alias `d`) with their rows' kind, and a condition.
 
-    The same condition finds the target's recall in `recalls`.
+    The condition finds the target's rows in each table, and its recall in `recalls`.
     """
     if target.announcement_id is not None:
-        return ("announcement_deliveries",), "d.announcement_id = ?", (target.announcement_id,)
+        return (((Kind.ANNOUNCEMENT, "announcement_deliveries"),), "d.announcement_id = ?",
+                (target.announcement_id,))
     if target.edition is None or target.day is None:
         raise ValueError("a recall's target is a day of an edition, or an announcement")
-    return ("deliveries", "reminder_deliveries"), "d.edition = ? AND d.day = ?", (
-        target.edition, target.day)
+    return (((Kind.PUSH, "deliveries"), (Kind.REMINDER, "reminder_deliveries")),
+            "d.edition = ? AND d.day = ?", (target.edition, target.day))
 
 
 async def _collect(tx: Transaction, recall_id: int, target: Target, now: float,
@@ -72,7 +74,7 @@ async def _collect(tx: Transaction, recall_id: int, target: Target, now: float,
     tables, where, params = _outboxes_of(target)
     if chat_id is not None:
         where, params = f"{where} AND d.chat_id = ?", (*params, chat_id)
-    for table in tables:
+    for _, table in tables:
         await _collect_from(tx, recall_id, table, where, params, now)
 
 
@@ -160,7 +162,7 @@ class Recalls(Approvals, Part):
         tables, where, params = _outboxes_of(target)
         deletable, too_old = Counter[str](), Counter[str]()
         not_sent = 0
-        for table in tables:
+        for _, table in tables:
             copies = await self._db.fetch(
                 f"SELECT COALESCE(c.language, ''), COALESCE(x.sent_at, d.sent_at) <= {TIME}, "
                 "COUNT(*) "
@@ -181,10 +183,11 @@ class Recalls(Approvals, Part):
                        already[0] if already and already[1] == Phase.WAITING else None)
 
     async def queue_recall(self, target: Target, now: float,
-                           status: tuple[int, int, str] | None = None) -> tuple[int, int] | None:
+                           status: tuple[int, int, str] | None = None
+                           ) -> tuple[int, Counter[Kind]] | None:
         """Recall `target` now, in one transaction; None if it was recalled already.
 
-        Returns the recall's id and how many rows not sent yet were withdrawn.
+        Returns the recall's id and how many rows not sent yet were withdrawn, of each kind.
         `status` (chat id, message id, language) is the organiser's message that shows the
         outcome.
         """
@@ -217,7 +220,7 @@ class Recalls(Approvals, Part):
         """An organiser's "Approve": the approval and the recall's start, in one transaction.
 
         The author's own approval is refused. `queued` counts the recall's copies,
-        `withdrawn` its rows closed unsent.
+        `withdrawn` its rows closed unsent, of each kind.
         """
         async with self._db.transaction() as tx:
             verdict, pending = await self.settle(tx, Subject.RECALL, recall_id, by)
@@ -257,19 +260,23 @@ class Recalls(Approvals, Part):
         return int(rows[0][0]) if rows else None
 
     async def _start_recall(self, tx: Transaction, recall_id: int, target: Target,
-                            now: float) -> int:
-        """In `tx`: withdraw the target's rows not sent yet, recall its copies; rows withdrawn."""
+                            now: float) -> Counter[Kind]:
+        """In `tx`: withdraw the target's rows not sent yet, recall its copies.
+
+        Returns the rows withdrawn, of each kind.
+        """
         tables, where, params = _outboxes_of(target)
-        withdrawn = 0
-        for table in tables:
-            withdrawn += await tx.execute(
-                f"UPDATE {table} AS d SET state = '{State.WITHDRAWN}' WHERE {where} AND "
-                f"d.state IN ({_NOT_SENT})", params)
+        withdrawn = Counter[Kind]()
+        for kind, table in tables:
+            if rows := await tx.execute(
+                    f"UPDATE {table} AS d SET state = '{State.WITHDRAWN}' WHERE {where} AND "
+                    f"d.state IN ({_NOT_SENT})", params):
+                withdrawn[kind] = rows
         if target.announcement_id is not None:  # never sent again, nor corrected
             await tx.execute(f"UPDATE announcements SET state = '{AnnouncementPhase.RECALLED}' "
                              "WHERE id = ?", (target.announcement_id,))
         await tx.execute(f"UPDATE recalls SET phase = '{Phase.RECALLED}', withdrawn = ? "
-                         "WHERE id = ?", (withdrawn, recall_id))
+                         "WHERE id = ?", (withdrawn.total(), recall_id))
         await _collect(tx, recall_id, target, now)
         return withdrawn
 
