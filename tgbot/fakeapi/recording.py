@@ -38,9 +38,9 @@ class Recorder:
 
     def __init__(self, lock: threading.RLock) -> None:
         self.calls: list[Call] = []
-        # for each getUpdates as it began (a long poll is recorded only once it answers),
-        # how many calls had been recorded then
-        self.polls_begun: list[int] = []
+        # how many calls had been recorded when the last getUpdates began (a long poll is
+        # recorded only once it answers); -1 before the first
+        self.last_poll_began = -1
         self.changed = threading.Condition(lock)
 
     def record(self, call: Call) -> None:
@@ -52,14 +52,13 @@ class Recorder:
     def poll_begun(self) -> None:
         """Note a getUpdates that has begun, and wake everyone waiting in wait_polling."""
         with self.changed:
-            self.polls_begun.append(len(self.calls))
+            self.last_poll_began = len(self.calls)
             self.changed.notify_all()
 
     def wait_polling(self, *, timeout: float, after: int) -> None:
         """Until a getUpdates begins with at least `after` calls recorded."""
         with self.changed:
-            if not self.changed.wait_for(
-                    lambda: any(begun >= after for begun in self.polls_begun), timeout):
+            if not self.changed.wait_for(lambda: self.last_poll_began >= after, timeout):
                 raise TimeoutError(self._summary("no getUpdates began", timeout, after))
 
     def wait_for(self, predicate: Callable[[Call], bool], *, timeout: float,
