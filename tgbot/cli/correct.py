@@ -19,8 +19,8 @@ from tgbot.delivery.deliverer import Deliverer
 from tgbot.domain.announcement import SENT, text_problem
 from tgbot.domain.approval import OPERATOR
 from tgbot.domain.campaign_file import load_campaign
-from tgbot.domain.outbox import Kind, State
-from tgbot.messages.discreet import first_line_room
+from tgbot.domain.outbox import State
+from tgbot.messages.discreet import announcement_limit
 
 
 def cmd_correct(args: argparse.Namespace) -> int:
@@ -82,8 +82,7 @@ async def correct_announcement(deliverer: Deliverer, announcement: int, text: st
     draft = await store.announcement(announcement)
     if draft is None or draft.state not in SENT:
         raise ConfigError(f"announcement {announcement} was never sent: nothing to correct")
-    room = first_line_room(deliverer.corrector.translations, Kind.ANNOUNCEMENT)
-    if problem := text_problem(text, room):
+    if problem := text_problem(text, announcement_limit(deliverer.corrector.translations)):
         raise ConfigError(f"Telegram would refuse the new text: {problem}")
     unchanged = draft.text == text
     copies = Counter[str]() if unchanged else await store.announcement_copies(announcement)

@@ -46,19 +46,20 @@ class StatusMessage(NamedTuple):
     reported: int | None  # messages sent when it was last edited; None: not yet
 
 
-def text_problem(text: str, first_line: int = 0) -> str | None:
-    """Why Telegram would refuse `text` (Telegram HTML) as a message; None if it would not.
+def text_problem(text: str, limit: int) -> str | None:
+    """Why Telegram would refuse `text` (Telegram HTML) as an announcement; None if not.
 
-    TDLib's own parser judges the HTML; the limit counts the code points of the parsed text,
-    as TDLib does, less `first_line`: what a discreet chat's copy adds above the text.
+    TDLib's own parser judges the HTML; `limit` counts the code points of the parsed text,
+    as TDLib does: Telegram's limit less what a discreet chat's copy adds above the text
+    (`tgbot.messages.discreet.announcement_limit`).
     """
     try:
         visible = parse_html(text).text
     except HtmlError as error:
         return str(error)
-    if len(visible) <= MESSAGE_LIMIT - first_line:
+    if len(visible) <= limit:
         return None
-    return (f"{len(visible)} characters, more than the {MESSAGE_LIMIT - first_line} that fit "
+    return (f"{len(visible)} characters, more than the {limit} that fit "
             f"(Telegram's {MESSAGE_LIMIT}, less the first line of a discreet chat's copy)")
 
 

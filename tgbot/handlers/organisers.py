@@ -23,9 +23,7 @@ from tgbot.context import BotContext, Services
 from tgbot.domain import schedule, zones
 from tgbot.domain.announcement import SENT, Phase, visible_length
 from tgbot.domain.approval import Pending, Subject, Verdict
-from tgbot.domain.campaign import MESSAGE_LIMIT
 from tgbot.domain.commands import ANNOUNCE, CORRECT, RECALL, RELOAD, STATS
-from tgbot.domain.outbox import Kind
 from tgbot.domain.outcomes import count_outcomes
 from tgbot.domain.recall import Target
 from tgbot.handlers.common import answer_press, chat_of, message_of, press_of, reply, user_of
@@ -34,7 +32,7 @@ from tgbot.messages import callbacks
 from tgbot.messages import organisers as replies
 from tgbot.messages.chart import chart_png
 from tgbot.messages.common import Reply
-from tgbot.messages.discreet import first_line_room
+from tgbot.messages.discreet import announcement_limit
 from tgbot.ops import campaign_sync
 
 LIFETIME = re.compile(r"\d+[mhd]")  # "/announce 12h ...": how long it stays worth sending
@@ -129,7 +127,7 @@ async def announce(update: Update, context: BotContext) -> None:
 
 def _too_long(context: BotContext, text: str) -> Reply | None:
     """The reply to an announcement's text its discreet chats' copies could not hold."""
-    limit = MESSAGE_LIMIT - first_line_room(context.services.i18n, Kind.ANNOUNCEMENT)
+    limit = announcement_limit(context.services.i18n)
     length = visible_length(text)
     return replies.announce_too_long(context.t, length, limit) if length > limit else None
 

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from telegram import InlineKeyboardButton
 
+from tgbot.domain.campaign import MESSAGE_LIMIT
 from tgbot.domain.outbox import Kind
 from tgbot.domain.translatable import N_
 from tgbot.i18n.translator import Translator
@@ -33,6 +34,14 @@ def first_line_room(translations: Iterable[Translator], kind: Kind) -> int:
     """The most characters a discreet chat's neutral first line adds, in any language."""
     text = Reply("x")  # one character of text, under the line Telegram counts with it
     return max(len(parse_html(neutral(t, text, kind).text).text) - 1 for t in translations)
+
+
+def announcement_limit(translations: Iterable[Translator]) -> int:
+    """The most characters an announcement can have.
+
+    Telegram's limit, less the neutral first line its discreet chats' copies open with.
+    """
+    return MESSAGE_LIMIT - first_line_room(translations, Kind.ANNOUNCEMENT)
 
 
 def discreet_button(t: Translator, on: bool) -> InlineKeyboardButton:
