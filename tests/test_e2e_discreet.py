@@ -31,6 +31,7 @@ from tests.helpers.harness import (
     subscribe_all,
 )
 from tgbot.delivery.deleter import CONCURRENCY
+from tgbot.domain.deletions import Kept
 from tgbot.fakeapi import FakeBotAPI
 from tgbot.storage.store import Store
 
@@ -111,6 +112,28 @@ async def test_a_discreet_push_is_silent_protected_neutral_and_deleted_on_time(
     # Telegram was never asked to delete what it would refuse
     deletions = [c for c in fake.calls if c.method in ("deleteMessage", "deleteMessages")]
     assert all(c.ok for c in deletions)
+
+
+async def test_the_sender_takes_back_at_once_deletions_a_stopped_sender_left(
+        fake: FakeBotAPI, bot: Application, clock: Clock) -> None:
+    """Rows claimed by an instance whose last heartbeat says it sends go back at the sender's
+    next run, without waiting for that heartbeat to age: holding the sender lock, this process
+    knows the other stopped. A live instance that only replies keeps its claim (its /forget)."""
+    store: Store = bot.bot_data.store
+    now, wall = clock.now.timestamp(), time.time()
+    alice, bruno = await say(fake, ALICE, "/start"), await say(fake, BRUNO, "/start")
+    await store.deletions.keep([Kept(ALICE, alice["message_id"], now, now),
+                                Kept(BRUNO, bruno["message_id"], now, now)])
+    for owner, chat_id, sending in (("stopped", ALICE, True), ("replier", BRUNO, False)):
+        await store.heartbeat(owner, started_at=wall, sending=sending, reply_lease=0,
+                              version="0", now=wall)
+        assert len(await store.deletions.claim(now, 10, owner=owner, chat_id=chat_id)) == 1
+    await push_round(bot)  # this process takes the sender lock
+    await bot.bot_data.deliverer.deleter.run()
+    assert alice["message_id"] not in kept(fake, ALICE)
+    assert bruno["message_id"] in kept(fake, BRUNO)  # still the replier's to delete
+    assert [c.params["chat_id"] for c in fake.calls if c.method.startswith("deleteMessage")] \
+        == [ALICE]
 
 
 async def test_forget_deletes_what_telegram_allows_and_counts_the_rest(

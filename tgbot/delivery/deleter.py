@@ -4,7 +4,8 @@ Rows are claimed (`Deletions.claim`), each chat's ids go to Telegram's deleteMes
 batches of up to 100, and each batch's rows are closed as soon as Telegram answered, so a
 crash leaves every row deleted, still to delete, or in flight: only the batches in flight at
 that moment (at most CONCURRENCY) can be asked for again, and deleteMessages skips ids that
-are gone. Rows a dead instance left in flight go back at the next run (`Deletions.release`).
+are gone. Rows a stopped instance left in flight go back at the sender's next run
+(`Deletions.release`).
 """
 
 from __future__ import annotations
@@ -49,16 +50,18 @@ class Deleter:
     async def run(self) -> None:
         """Delete every message due now, behind replies in the budget (at once if running).
 
-        Rows claimed by instances without a recent heartbeat are put back first, and ids
-        kept 48 hours are dropped.
+        Only the sender runs it. Rows claimed by another instance are put back first, unless
+        it is alive and only replies (its /forget): one without a recent heartbeat has died,
+        and one whose heartbeat says it sends has stopped or lost the sender lock to this
+        process, so its rows need not wait out ALIVE. Ids kept 48 hours are dropped.
         """
         store, now = self.store, self.clock().timestamp()
         if self._running.locked():  # the beat comes again: one run at a time
             return
         async with self._running:
-            alive = [i.instance_id for i in live_others(await store.instances(), self.owner,
-                                                         self.wall())]
-            if released := await store.deletions.release({self.owner, *alive}):
+            repliers = [i.instance_id for i in live_others(await store.instances(), self.owner,
+                                                            self.wall()) if not i.sending]
+            if released := await store.deletions.release({self.owner, *repliers}):
                 log.info("%d deletions left in flight by a stopped instance go back", released)
             if dropped := (await store.deletions.drop_older(now - DELETE_WINDOW)).get(
                     DeletionState.PENDING):
