@@ -20,7 +20,9 @@ from tgbot.delivery.budget import (
     ReplyLease,
     SlidingWindow,
 )
+from tgbot.delivery.instances import Instance
 from tgbot.errors import ConfigError
+from tgbot.storage.store import Store
 
 WINDOW = 0.2  # a short window keeps the tests quick; the rule is the same at 1 s
 
@@ -139,6 +141,48 @@ async def test_a_new_sender_keeps_its_lease_for_the_handover() -> None:
     assert budget.window.capacity == 30 - 3
     budget.set_sending(False, 3)
     assert budget.window.capacity == LEASE_MIN
+    budget.set_sending(True, 3, handover=0.0)  # nobody sent a moment ago
+    assert budget.window.capacity == 30 - 3
+
+
+async def test_a_new_sender_waits_only_as_long_as_the_sender_before_may_still_count(
+        database: str) -> None:
+    """A database's first sender takes the whole budget at once. After a sender stops
+    cleanly, the next keeps its lease for what remains of HANDOVER since then; beside any
+    other live instance (a sender killed, its heartbeat still fresh) for all of it."""
+    wall = [1_000.0]
+    store = await Store.open(database)
+
+    async def new_sender() -> Instance:
+        instance = Instance(store, Budget(30), wall=lambda: wall[0])
+        await instance.join()
+        assert await instance.is_sender()
+        return instance
+
+    try:
+        first = await new_sender()
+        assert first.budget is not None and first.budget.window.capacity == 30
+        await first.leave()
+        wall[0] += HANDOVER / 2  # the next one starts half a handover later
+        second = await new_sender()
+        assert second.budget is not None and second.budget.window.capacity == LEASE_MIN
+        await asyncio.sleep(HANDOVER / 2 + 0.1)
+        assert second.budget.window.capacity == 30  # only the half that remained
+        await second.leave()
+        wall[0] += HANDOVER  # long after: the whole budget at once
+        third = await new_sender()
+        assert third.budget is not None and third.budget.window.capacity == 30
+        await store.heartbeat("killed", started_at=wall[0], sending=True, reply_lease=0,
+                              version="0", now=wall[0])
+        await third.leave()
+        wall[0] += 2 * HANDOVER  # the killed sender's heartbeat is still fresh
+        fourth = await new_sender()
+        assert fourth.budget is not None and fourth.budget.window.capacity < 30  # its lease
+        await asyncio.sleep(HANDOVER / 2 + 0.1)
+        assert fourth.budget.window.capacity < 30  # all of HANDOVER
+        await fourth.leave()
+    finally:
+        await store.close()
 
 
 @pytest.mark.parametrize("env", [{"TGBOT_RATE": "100"}, {"TGBOT_RATE": "2000",

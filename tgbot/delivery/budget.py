@@ -22,7 +22,9 @@ updates at once, and its first replies wait for the sender to leave them room.
 
 An instance that becomes the sender keeps its lease for HANDOVER before it takes the whole
 budget: the sender before may have spent its share in its last second, and a sender killed
-mid-broadcast leaves requests on their way that Telegram counts after it died.
+mid-broadcast leaves requests on their way that Telegram counts after it died. Only as long
+as that can be: a sender that stopped cleanly records when (`Instance` reads it), and the
+first sender of a database, or one long after the last, takes the whole budget at once.
 
 Edits count as messages too: PTB's own limiter counts every request to a chat, and a strict
 Bot API may count an edit against the same 30 a second.
@@ -258,16 +260,17 @@ class Budget(AIORateLimiter):
         self._others = 0  # the other instances' leases, as last shared
         self._handover: asyncio.TimerHandle | None = None  # a new sender's, until it ends
 
-    def set_sending(self, sending: bool, others: int) -> None:
+    def set_sending(self, sending: bool, others: int, handover: float = HANDOVER) -> None:
         """Become the sender, or stop being it, and share the budget anew.
 
-        A new sender keeps its lease for HANDOVER, then takes the budget less the others'.
+        A new sender keeps its lease for `handover` seconds (what the sender before may still
+        count, at most HANDOVER), then takes the budget less the others'.
         """
         if sending != self.sending and self._handover is not None:
             self._handover.cancel()
             self._handover = None
-        if sending and not self.sending:
-            self._handover = asyncio.get_running_loop().call_later(HANDOVER, self._handed_over)
+        if sending and not self.sending and handover > 0:
+            self._handover = asyncio.get_running_loop().call_later(handover, self._handed_over)
         self.sending = sending
         self.share(others)
 

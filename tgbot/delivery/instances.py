@@ -67,7 +67,9 @@ class Instance:
             if self.sending and time.monotonic() - self._checked < LOCK_CHECK_EVERY:
                 return True
             was_sending, self._checked = self.sending, time.monotonic()
-            self._set_sending(await self._lock.acquire())
+            sending = await self._lock.acquire()
+            self._set_sending(sending, await self._handover() if sending and not was_sending
+                              else HANDOVER)
             metrics.set_sender(self.sending)
             if self.sending and not was_sending:
                 # the budget keeps this instance's lease for a handover: the sender before
@@ -77,10 +79,23 @@ class Instance:
                 log.warning("this process lost the sender lock; it stops sending")
             return self.sending
 
-    def _set_sending(self, sending: bool) -> None:
+    def _set_sending(self, sending: bool, handover: float = HANDOVER) -> None:
         self.sending = sending
         if self.budget is not None:
-            self.budget.set_sending(sending, self._others)
+            self.budget.set_sending(sending, self._others, handover)
+
+    async def _handover(self) -> float:
+        """How long this new sender keeps to its lease: the sender before's last sends.
+
+        Any other live instance may be that sender (killed, or cut off from the lock): the
+        whole HANDOVER. With none alive, what remains of it since the last sender left, and
+        nothing on a database no sender ever left (its first, or one long stopped).
+        """
+        now = self.wall()
+        if live_others(await self.store.instances(), self.id, now):
+            return HANDOVER
+        left = await self.store.sender_left_at()
+        return 0.0 if left is None else min(HANDOVER, max(0.0, left + HANDOVER - now))
 
     async def heartbeat(self) -> None:
         """Record this instance as alive with its replies' lease.
@@ -145,7 +160,8 @@ class Instance:
 
     async def leave(self) -> None:
         """Give up the sender lock and this instance's lease, so another takes over at once."""
+        sending = self.sending
         await self._lock.release()
         self._set_sending(False)
         with contextlib.suppress(Exception):  # the database may be gone already
-            await self.store.leave(self.id)
+            await self.store.leave(self.id, sending=sending, now=self.wall())

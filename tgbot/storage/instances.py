@@ -14,7 +14,7 @@ FORGOTTEN_AFTER = 3600
 
 
 class Instances(Part):
-    """The `instances` and `handled_updates` tables, and the incident rows of `meta`."""
+    """The `instances` and `handled_updates` tables, and the small facts they keep in `meta`."""
 
     async def heartbeat(self, instance_id: str, *, started_at: float, sending: bool,
                         reply_lease: int, version: str, now: float) -> None:
@@ -28,10 +28,22 @@ class Instances(Part):
             await tx.execute("DELETE FROM instances WHERE heartbeat_at < ?",
                              (now - FORGOTTEN_AFTER,))
 
-    async def leave(self, instance_id: str) -> None:
-        """A stopping instance: its share of the budget goes back to the sender at once."""
+    async def leave(self, instance_id: str, *, sending: bool, now: float) -> None:
+        """A stopping instance: its share of the budget goes back to the sender at once.
+
+        A sender also records when it stopped: its last messages may count in Telegram's
+        second after it, which the next sender waits out (`sender_left_at`).
+        """
         async with self._db.transaction() as tx:
             await tx.execute("DELETE FROM instances WHERE instance_id = ?", (instance_id,))
+            if sending:
+                await tx.execute("INSERT INTO meta VALUES ('sender_left', ?) ON CONFLICT (key) "
+                                 "DO UPDATE SET value = excluded.value", (repr(now),))
+
+    async def sender_left_at(self) -> float | None:
+        """When the last sender to stop did (a UTC timestamp); None if none ever did."""
+        row = await self._db.fetchone("SELECT value FROM meta WHERE key = 'sender_left'")
+        return float(row[0]) if row else None
 
     async def instances(self) -> list[Instance]:
         """The instances alive lately, newest heartbeat first."""
