@@ -17,6 +17,7 @@ from tests.helpers.harness import (
     ROOT,
     Clock,
     button_data,
+    forget_everything,
     press,
     running_bot,
     say,
@@ -50,8 +51,7 @@ async def test_forget_leaves_no_trace_in_the_file_or_its_log_while_the_bot_runs(
         await fake.async_wait_for_message(PERSON, after=mark, text_contains="Day 5 of 23")
         assert PERSON_BYTES in on_disk(db)  # the test looks for the right bytes
         confirm = await say(fake, PERSON, "/forget")
-        await press(fake, PERSON, confirm, button_data(confirm, "Yes, delete everything"),
-                    expect="sendMessage")
+        await forget_everything(fake, PERSON, confirm)
         assert on_disk(db).count(PERSON_BYTES) == 0
 
 

@@ -15,7 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.harness import ACTIONS, Clock, button_data, press, running_bot, say
+from tests.helpers.harness import (
+    ACTIONS,
+    Clock,
+    button_data,
+    forget_everything,
+    press,
+    running_bot,
+    say,
+)
 from tgbot.config import ConfigError, parse_partners
 from tgbot.domain import partners
 from tgbot.domain.campaign_file import load_campaign
@@ -93,8 +101,7 @@ async def test_partners_see_their_own_figures_and_organisers_see_all(
         mydata = await say(fake, CPJ_PEOPLE[0], "/mydata")
         assert "You came through the link of the partner organisation cpj" in mydata["text"]
         confirm = await say(fake, CPJ_PEOPLE[0], "/forget")
-        await press(fake, CPJ_PEOPLE[0], confirm,
-                    button_data(confirm, "Yes, delete everything"), expect="sendMessage")
+        await forget_everything(fake, CPJ_PEOPLE[0], confirm)
         assert await store.partner(CPJ_PEOPLE[0]) is None
         mydata = await say(fake, CPJ_PEOPLE[0], "/mydata")
         assert "partner organisation" not in mydata["text"]

@@ -9,7 +9,7 @@ import datetime as dt
 from telegram.ext import Application
 
 from tests.conftest import ALICE
-from tests.helpers.harness import ACTIONS, button_data, buttons, press, say
+from tests.helpers.harness import ACTIONS, button_data, buttons, forget_everything, press, say
 from tgbot.domain.campaign_file import load_campaign
 from tgbot.fakeapi import FakeBotAPI
 
@@ -95,7 +95,6 @@ async def test_mydata_shows_group_presses_titles_and_the_default_push_time(
     assert CAMPAIGN.action_for_day(5).id not in data["text"]
     assert "Daily message: 09:00 Toronto (the campaign's default)" in data["text"]
     confirm = await answer(fake, MEMBER, "/forget", "Delete everything")
-    await press(fake, MEMBER, confirm, button_data(confirm, "Yes, delete everything"),
-                expect="sendMessage")
+    await forget_everything(fake, MEMBER, confirm)
     after = await answer(fake, MEMBER, "/mydata", "What I store")
     assert "in groups" not in after["text"] and title not in after["text"]

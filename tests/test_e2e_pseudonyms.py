@@ -23,6 +23,7 @@ from tests.helpers.harness import (
     button_data,
     count_rows,
     database_bytes,
+    forget_everything,
     press,
     push_round,
     running_bot,
@@ -61,8 +62,7 @@ async def test_a_group_press_stores_no_telegram_id_and_the_person_still_sees_it(
     data = await say(fake, PERSON, "/mydata")
     assert f"(group {GROUP})" in data["text"]
     confirm = await say(fake, PERSON, "/forget")
-    await press(fake, PERSON, confirm, button_data(confirm, "Yes, delete everything"),
-                expect="sendMessage")
+    await forget_everything(fake, PERSON, confirm)
     after = await say(fake, PERSON, "/mydata")
     assert "in groups" not in after["text"]
     assert await bot.bot_data.store.completed(PERSON, 2027) == set()

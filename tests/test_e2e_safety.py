@@ -26,6 +26,7 @@ from tests.helpers.harness import (
     button_data,
     count_rows,
     database_bytes,
+    forget_everything,
     press,
     push_round,
     running_bot,
@@ -49,8 +50,7 @@ async def test_mydata_shows_and_forget_deletes_everything(fake: FakeBotAPI,
     assert "Subscribed: yes" in data["text"] and "(5 November 2027)" in data["text"]
     assert "Alice" not in data["text"]  # no names are stored
     confirm = await say(fake, ALICE, "/forget")
-    await press(fake, ALICE, confirm, button_data(confirm, "Yes, delete everything"),
-                expect="sendMessage")
+    await forget_everything(fake, ALICE, confirm)
     for table, column in (("chats", "chat_id"), ("deliveries", "chat_id"),
                           ("announcement_deliveries", "chat_id")):
         assert count_rows(bot.bot_data.settings.db, table, column, ALICE) == 0, table

@@ -106,6 +106,16 @@ async def press(fake: FakeBotAPI, user_id: int, message: dict, data: str, *,
     return call.result
 
 
+async def forget_everything(fake: FakeBotAPI, user_id: int, confirm: dict) -> dict:
+    """Press "Yes, delete everything" under /forget's question; the bot's answer once all is
+    deleted (the day's push or an announcement may come before it)."""
+    mark = fake.mark()
+    fake.press_button(user_id, confirm["chat"]["id"], confirm["message_id"],
+                      button_data(confirm, "Yes, delete everything"))
+    return await fake.async_wait_for_message(user_id, after=mark,
+                                             text_contains="I have deleted everything")
+
+
 async def author_cannot_approve(fake: FakeBotAPI, author: int, question: dict,
                                 waiting: dict) -> str:
     """The author presses Approve under their own request, which is refused; /stats' text."""
