@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -180,12 +181,28 @@ def _parser() -> argparse.ArgumentParser:
                           help="list each message not translated yet, not only how many")
     return parser
 
+
+def _load(name: str) -> Callable[[argparse.Namespace], int]:
+    """Import a command's module and return the command, with the garbage collector paused.
+
+    Importing python-telegram-bot and aiohttp builds thousands of classes and functions that
+    all stay, so collecting meanwhile frees nothing and costs a tenth of a command's start;
+    `gc.freeze` then leaves them out of the running bot's later collections too.
+    """
+    gc.disable()
+    try:
+        command: Callable[[argparse.Namespace], int] = resolve_name(name)
+        return command
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; its exit status: 2 for a setting to fix, 1 for a bug, 130 on ^C."""
     args = _parser().parse_args(argv)
     try:
-        command: Callable[[argparse.Namespace], int] = resolve_name(COMMANDS[args.command])
-        return command(args)
+        return _load(COMMANDS[args.command])(args)
     except (ConfigError, CampaignError, DatabaseError) as error:
         print(str(error) if isinstance(error, CampaignError) else f"tgbot: {error}",
               file=sys.stderr)
