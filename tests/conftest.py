@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import subprocess
 import sys
@@ -123,3 +124,8 @@ async def bot(fake: FakeBotAPI, tmp_path: Path, clock: Clock, database: str
     """The real bot, long polling the fake Bot API, on a real database of each kind."""
     async with running_bot(fake, tmp_path, clock, db=database) as application:
         yield application
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Freeze what collecting imported: later collections in a test process skip it."""
+    gc.freeze()
