@@ -129,3 +129,9 @@ async def bot(fake: FakeBotAPI, tmp_path: Path, clock: Clock, database: str
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Freeze what collecting imported: later collections in a test process skip it."""
     gc.freeze()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked long (real processes at Telegram's rate, 10 to 30 seconds) go first, so
+    that the workers end together on short ones instead of one finishing a long one alone."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)

@@ -176,6 +176,7 @@ async def test_help_in_french_with_a_broken_string_still_answers(
 # --- a language is added by adding its catalog --------------------------------------------------
 
 
+@pytest.mark.long
 def test_tgbot_catalogs_reports_completeness_and_the_language_of_each_problem(
         locales: Path) -> None:
     pybabel("init", "-i", str(locales / "tgbot.pot"), "-d", str(locales), "-D", "tgbot",

@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from telegram.ext import Application
 
 from tests.helpers.harness import ACTIONS, ROOT, Clock, running_bot, subscribe_all
@@ -44,6 +45,7 @@ async def announce(bot: Application, clock: Clock) -> None:
     bot.bot_data.deliverer.wake()
 
 
+@pytest.mark.long
 async def test_a_new_sender_keeps_its_share_while_the_one_before_still_counts(
         fake: FakeBotAPI, tmp_path: Path, clock: Clock) -> None:
     """The sender stops mid-broadcast, after a second of full sending; the other instance

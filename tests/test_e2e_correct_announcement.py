@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from telegram.ext import Application
 
 from tests.helpers.harness import (
@@ -220,6 +221,7 @@ async def test_bad_corrections_get_a_helpful_line(fake: FakeBotAPI, tmp_path: Pa
         assert _reads(fake, 64_201) == [OLD]
 
 
+@pytest.mark.long
 def test_the_cli_corrects_an_announcement_and_survives_a_kill_9(
         database: str, tmp_path: Path) -> None:
     """150 copies sent by a real `tgbot run`: `tgbot correct --announcement 1 --text` queues

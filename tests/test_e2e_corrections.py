@@ -12,6 +12,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ALICE, BRUNO
 from tests.helpers.harness import (
     ACTIONS,
@@ -72,6 +74,7 @@ def shows(fake: FakeBotAPI, chat_id: int, text: str) -> bool:
                for m in fake.messages(chat_id))
 
 
+@pytest.mark.long
 def test_correct_edits_each_delivered_copy_once(database: str, tmp_path: Path) -> None:
     """A day pushed to private chats in three languages, a group and a channel, then a photo
     day: corrected, each delivered copy is edited once (text or caption) and reads the new
@@ -158,6 +161,7 @@ async def test_correct_from_telegram(fake: FakeBotAPI, tmp_path: Path, clock: Cl
         assert again["text"].startswith("Nothing to correct")
 
 
+@pytest.mark.long
 def test_kill_9_mid_correction_then_again(database: str, tmp_path: Path) -> None:
     """`tgbot correct --yes` killed with SIGKILL mid-way, then run again: every copy shows the
     new text after exactly one edit that changed it (an edit in flight at the kill is sent

@@ -42,6 +42,7 @@ def push(fake: FakeBotAPI, db: str, *args: str) -> subprocess.Popen[str]:
 
 
 @pytest.mark.parametrize("what", ["daily push", "announcement"])
+@pytest.mark.long
 def test_kill_9_mid_broadcast_then_restart(database: str, what: str) -> None:
     """`tgbot push` sends the day's action (--date) or drains a queued announcement; the
     killed process's sender lock goes with it, so the next one takes over at once."""
@@ -155,6 +156,7 @@ def bot_process(fake: FakeBotAPI, db: str, campaign: Path, *args: str) -> subpro
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
+@pytest.mark.long
 def test_a_stopped_bot_never_sends_an_old_day_days_later(database: str, tmp_path: Path) -> None:
     """320 people subscribe within seconds (each gets today's action through the outbox), the
     bot is stopped with SIGTERM while some of those rows are pending; days later `tgbot push`

@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from telegram.ext import Application
 
 from tests.conftest import ALICE, BRUNO
@@ -181,6 +182,7 @@ async def make_discreet(db: str, chat_ids: list[int]) -> None:
         await store.close()
 
 
+@pytest.mark.long
 def test_kill_9_mid_deletion_neither_loses_nor_repeats_deletions(database: str) -> None:
     """`tgbot push` sends a day to 200 discreet chats, due for deletion seconds later; a real
     `tgbot run` deletes them, is killed with SIGKILL midway, and the next one finishes: every

@@ -10,6 +10,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ALICE, BRUNO
 from tests.helpers.harness import (
     ACTIONS,
@@ -124,6 +126,7 @@ async def test_a_correction_cancelled_by_the_other_organiser_edits_nothing(
         assert await app.bot_data.store.waiting_approvals() == []
 
 
+@pytest.mark.long
 def test_a_cli_correction_waits_for_an_organiser_asked_in_telegram_across_a_kill(
         database: str, tmp_path: Path) -> None:
     """`tgbot correct 1 --yes` with approvals=2 edits nothing and says it waits; a real

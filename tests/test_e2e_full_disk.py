@@ -64,6 +64,7 @@ async def readiness(port: int) -> httpx.Response:
         return await client.get(f"http://127.0.0.1:{port}/readyz", timeout=10)
 
 
+@pytest.mark.long
 async def test_a_disk_full_mid_broadcast_is_reported_and_the_bot_carries_on_once_freed(
         fake: FakeBotAPI, tmp_path: Path, clock: Clock, small_disk: Path) -> None:
     db = str(small_disk / "bot.sqlite3")

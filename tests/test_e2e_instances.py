@@ -105,6 +105,7 @@ def ask(fake: FakeBotAPI, user_id: int, text: str) -> str:
     return fake.wait_for_message(user_id, after=mark, timeout=20)["text"]
 
 
+@pytest.mark.long
 def test_two_instances_behind_a_balancer_act_once_and_share_a_reload(
         pg_database: str, tmp_path: Path) -> None:
     with FakeBotAPI() as fake:
@@ -209,6 +210,7 @@ def test_two_instances_behind_a_balancer_act_once_and_share_a_reload(
         assert sum("sends the push" in log for log in logs) == 1
 
 
+@pytest.mark.long
 def test_postgresql_stops_mid_broadcast_and_comes_back(
         own_postgres: postgres.ThrowawayPostgres, tmp_path: Path) -> None:
     """A few seconds without the database: readiness says so, a person writing meanwhile

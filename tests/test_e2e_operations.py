@@ -233,6 +233,7 @@ def test_tgbot_run_logs_json_lines_with_one_startup_line(tmp_path: Path) -> None
     assert fake.token not in out and str(ALICE) not in out
 
 
+@pytest.mark.long
 def test_a_second_polling_instance_on_one_token_gives_up_with_one_clear_line(
         tmp_path: Path) -> None:
     """Telegram answers 409 Conflict to a getUpdates while another process polls: the

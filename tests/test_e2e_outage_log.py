@@ -17,6 +17,7 @@ from tgbot.fakeapi import FakeBotAPI
 OUTAGE = 10.0  # seconds: five beats
 
 
+@pytest.mark.long
 async def test_a_postgresql_outage_is_a_line_when_it_starts_and_one_when_it_ends(
         fake: FakeBotAPI, tmp_path: Path, clock: Clock,
         own_postgres: postgres.ThrowawayPostgres, caplog: pytest.LogCaptureFixture) -> None:

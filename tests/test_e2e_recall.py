@@ -18,6 +18,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from tests.helpers.harness import (
     ACTIONS,
     ROOT,
@@ -318,6 +320,7 @@ async def subscribe_chats(db: str, chats: dict[int, tuple[str, str]],
         await store.close()
 
 
+@pytest.mark.long
 def test_recall_from_the_command_line(database: str) -> None:
     """`tgbot recall 1` previews per language and deletes nothing; with --yes it deletes each
     copy once and withdraws a row not sent yet, which a later push does not send; again, it
@@ -368,6 +371,7 @@ def test_recall_from_the_command_line(database: str) -> None:
                     if m.get("text") == "Vigil tonight"]
 
 
+@pytest.mark.long
 def test_kill_9_mid_recall_then_restart(database: str) -> None:
     """`tgbot run` killed with SIGKILL while it deletes a recalled day's 200 copies; the next
     `tgbot run` deletes the rest: every copy is deleted, none that was recorded deleted is

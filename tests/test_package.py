@@ -58,6 +58,7 @@ def clean_env(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
+@pytest.mark.long
 def test_the_wheel_carries_the_catalogs(installed: Path, tmp_path: Path) -> None:
     where = subprocess.run([installed / "bin" / "python", "-c",
                             "import tgbot, tgbot.config as c; print(tgbot.__file__); "

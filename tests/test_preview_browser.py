@@ -39,6 +39,7 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.mark.long
 def test_page_renders_every_day_in_every_language(page: Path, tmp_path: Path) -> None:
     dom = chromium("--dump-dom", page.as_uri(), profile=tmp_path / "profile").stdout
     body = re.search(r"<body([^>]*)>", dom)

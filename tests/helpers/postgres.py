@@ -8,6 +8,7 @@ package creates. Set TGBOT_TEST_POSTGRES to a server URL to use your own server 
 from __future__ import annotations
 
 import asyncio
+import functools
 import glob
 import os
 import pwd
@@ -16,8 +17,10 @@ import socket
 import subprocess
 import tempfile
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -87,10 +90,24 @@ class ThrowawayPostgres:
 
 
 def create_database(server_url: str, template: str | None = None) -> str:
-    """A new database on the server, empty or a copy of `template`; returns its URL."""
+    """A new database on the server, empty or a copy of `template`; returns its URL.
+
+    A copy is made file by file (FILE_COPY, PostgreSQL 15 and later): the default copies the
+    template block by block through the write-ahead log, twice the time for a small one.
+    """
     name = f"t_{uuid.uuid4().hex[:12]}"
-    _admin(server_url, f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+    copy = ""
+    if template:
+        copy = f" TEMPLATE {template}" + (" STRATEGY FILE_COPY"
+                                           if _server_version(server_url) >= 15 else "")
+    _admin(server_url, f"CREATE DATABASE {name}{copy}")
     return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@functools.cache
+def _server_version(url: str) -> int:
+    """The server's major version."""
+    return _admin(url, lambda connection: connection.get_server_version().major)
 
 
 def drop_database(url: str) -> None:
@@ -98,15 +115,15 @@ def drop_database(url: str) -> None:
     _admin(f"{server}/postgres", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def _admin(url: str, statement: str) -> None:
-    """Run one statement (through asyncpg: a psql process per test database cost more CPU
-    than the server's copy of the database), in a thread of its own so that it works from
-    any fixture, an event loop running or not."""
-    async def run() -> None:
+def _admin(url: str, work: str | Callable[[asyncpg.Connection], Any]) -> Any:
+    """Run one statement, or read something of the connection (through asyncpg: a psql
+    process per test database cost more CPU than the server's copy of the database), in a
+    thread of its own so that it works from any fixture, an event loop running or not."""
+    async def run() -> Any:
         connection = await asyncpg.connect(url)
         try:
-            await connection.execute(statement)
+            return await connection.execute(work) if isinstance(work, str) else work(connection)
         finally:
             await connection.close()
     with ThreadPoolExecutor(1) as thread:
-        thread.submit(asyncio.run, run()).result()
+        return thread.submit(asyncio.run, run()).result()
