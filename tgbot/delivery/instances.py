@@ -69,7 +69,7 @@ class Instance:
             was_sending, self._checked = self.sending, time.monotonic()
             sending = await self._lock.acquire()
             self._set_sending(sending, await self._handover() if sending and not was_sending
-                              else HANDOVER)
+                              else 0.0)
             metrics.set_sender(self.sending)
             if self.sending and not was_sending:
                 # the budget keeps this instance's lease for a handover: the sender before
@@ -79,7 +79,8 @@ class Instance:
                 log.warning("this process lost the sender lock; it stops sending")
             return self.sending
 
-    def _set_sending(self, sending: bool, handover: float = HANDOVER) -> None:
+    def _set_sending(self, sending: bool, handover: float = 0.0) -> None:
+        """Send or stop; `handover` counts only when this makes the process the sender."""
         self.sending = sending
         if self.budget is not None:
             self.budget.set_sending(sending, self._others, handover)
